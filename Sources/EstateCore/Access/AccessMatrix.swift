@@ -1,0 +1,64 @@
+/// Which actions each role allows. This table is the one statement of policy;
+/// `AccessPolicy` in the server answers every "may this user…" from it.
+public enum AccessMatrix {
+    public static func actions(of role: Role) -> Set<Action> {
+        switch role {
+        case .admin:
+            // Runs the system, not the business: no customer or money data.
+            [.usersManage, .projectsCreate, .auditRead, .projectView, .projectEdit, .rolesGrant,
+             .inventoryView, .inventoryEdit, .reportsView]
+        case .gm:
+            // Approves above every threshold and sees everything; user admin stays with admin.
+            Set(Action.allCases).subtracting([.usersManage, .rolesGrant, .projectsCreate])
+        case .csManager:
+            [.auditRead, .projectView, .inventoryView, .inventoryEdit,
+             .customersView, .customersViewAll, .customersEdit, .customersReassign,
+             .personalDataReveal, .personalDataExport,
+             .salesView, .salesApprove, .contractsReview, .refundsApprove,
+             .ticketsView, .ticketsHandle, .ticketsManage, .repairsHandle, .callsHandle, .reportsView]
+        case .csStaff:
+            [.projectView, .inventoryView, .inventoryEdit,
+             .customersView, .customersViewAll, .customersEdit, .personalDataReveal,
+             .salesView, .contractsReview, .ticketsView, .ticketsHandle, .repairsHandle, .callsHandle,
+             .reportsView]
+        case .salesManager:
+            [.projectView, .inventoryView, .salesControl, .pricesPropose,
+             .customersView, .customersViewAll, .customersEdit, .customersReassign, .personalDataReveal,
+             .personalDataExport, .salesView, .salesCreate, .salesApprove, .reportsView]
+        case .consultant:
+            // Full customer data only for own customers (customersView without viewAll).
+            [.projectView, .inventoryView, .customersView, .customersEdit, .salesView, .salesCreate]
+        case .finance:
+            [.projectView, .inventoryView, .customersView, .customersViewAll, .personalDataReveal,
+             .salesView, .paymentsConfirm, .reportsView]
+        case .channelManager:
+            [.projectView, .inventoryView, .channelLeadsRegister, .channelsManage, .reportsView]
+        case .channelStaff:
+            [.projectView, .inventoryView, .channelLeadsRegister]
+        case .agent:
+            [.projectView, .customersView, .ticketsView, .ticketsHandle, .callsHandle]
+        case .shiftLead:
+            [.projectView, .customersView, .ticketsView, .ticketsHandle, .callsHandle, .callCenterManage]
+        case .ccSupervisor:
+            [.projectView, .customersView, .customersViewAll, .ticketsView, .ticketsHandle, .ticketsManage,
+             .callsHandle, .callCenterManage, .reportsView]
+        case .engineer:
+            [.projectView, .ticketsView, .repairsHandle]
+        case .property:
+            [.projectView, .inventoryView, .customersView, .ticketsView, .ticketsHandle, .repairsHandle]
+        case .legal:
+            [.projectView, .customersView, .customersViewAll, .personalDataReveal, .salesView]
+        case .procurementStaff:
+            [.projectView, .procurementHandle]
+        case .procurementManager:
+            [.projectView, .procurementHandle, .procurementApprove, .reportsView]
+        case .mallCS:
+            [.projectView, .mallDesk]
+        }
+    }
+
+    /// True when any of `roles` allows `action`.
+    public static func allows(_ roles: some Sequence<Role>, _ action: Action) -> Bool {
+        roles.contains { actions(of: $0).contains(action) }
+    }
+}

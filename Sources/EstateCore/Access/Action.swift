@@ -1,0 +1,64 @@
+/// Something a user may be allowed to do. Company actions concern the whole
+/// company (users, creating projects); project actions are checked against
+/// the project the record belongs to.
+public enum Action: String, CaseIterable, Codable, Sendable, Hashable {
+    // Company-wide administration.
+    case usersManage = "users.manage"
+    case projectsCreate = "projects.create"
+    case auditRead = "audit.read"
+
+    // Project set-up.
+    case projectView = "project.view"
+    case projectEdit = "project.edit"
+    case rolesGrant = "roles.grant"
+
+    // 楼盘表 and 销控.
+    case inventoryView = "inventory.view"
+    case inventoryEdit = "inventory.edit"
+    case salesControl = "sales.control"
+    case pricesPropose = "prices.propose"
+    case pricesApprove = "prices.approve"
+
+    // Customers and personal data.
+    case customersView = "customers.view"
+    case customersViewAll = "customers.view_all"
+    case customersEdit = "customers.edit"
+    case customersReassign = "customers.reassign"
+    case personalDataReveal = "personal_data.reveal"
+    case personalDataExport = "personal_data.export"
+
+    // The sale.
+    case salesView = "sales.view"
+    case salesCreate = "sales.create"
+    case salesApprove = "sales.approve"
+    case contractsReview = "contracts.review"
+    case paymentsConfirm = "payments.confirm"
+    case refundsApprove = "refunds.approve"
+
+    // Customer service.
+    case ticketsView = "tickets.view"
+    case ticketsHandle = "tickets.handle"
+    case ticketsManage = "tickets.manage"
+    case repairsHandle = "repairs.handle"
+
+    // Call centre, channels, procurement, mall.
+    case callsHandle = "calls.handle"
+    case callCenterManage = "callcenter.manage"
+    case channelLeadsRegister = "channel_leads.register"
+    case channelsManage = "channels.manage"
+    case procurementHandle = "procurement.handle"
+    case procurementApprove = "procurement.approve"
+    case mallDesk = "mall.desk"
+
+    // Reports.
+    case reportsView = "reports.view"
+
+    public enum Scope: Sendable { case company, project }
+
+    public var scope: Scope {
+        switch self {
+        case .usersManage, .projectsCreate, .auditRead: .company
+        default: .project
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+
+/// Every setting of the server, read once at start-up. Precedence: command line
+/// (applied by `estate`) over environment over these defaults. Each variable is
+/// documented in README.md.
+public struct AppConfiguration: Sendable {
+    public enum Storage: Sendable, Equatable {
+        /// Embedded SQLite file (the default: `./data/estate.sqlite`).
+        case sqlite(path: String)
+        /// A throw-away SQLite file, for tests.
+        case sqliteTemporary
+        /// PostgreSQL at this URL (`DATABASE_URL`).
+        case postgres(url: String)
+    }
+
+    public var storage: Storage
+    /// Folder for the SQLite file, the generated secret key and, later, uploads.
+    public var dataDirectory: String
+    public var hostname: String = "0.0.0.0"
+    public var port: Int = 8080
+    /// PostgreSQL connections per event loop (PERFORMANCE.md: at least 8).
+    public var postgresPoolPerLoop: Int = 8
+    /// Master secret (32 bytes); sub-keys for password pre-hash, tokens and
+    /// personal-data encryption are derived from it. Nil: read or create
+    /// `<dataDirectory>/secret.key`.
+    public var secretKey: [UInt8]?
+    /// bcrypt cost; 12 in production, the minimum 4 in tests.
+    public var bcryptCost: Int = 12
+    public var sessionIdleTimeout: TimeInterval = 30 * 60
+    public var sessionAbsoluteTimeout: TimeInterval = 12 * 3600
+    public var apiTokenLifetime: TimeInterval = 12 * 3600
+    /// Consecutive failed sign-ins that lock an account, and for how long.
+    public var lockoutThreshold: Int = 5
+    public var lockoutDuration: TimeInterval = 15 * 60
+    /// Failed sign-ins from one address within `lockoutDuration` before it is throttled.
+    public var addressThrottleThreshold: Int = 30
+    /// `Secure` on cookies: nil decides per request (TLS or `X-Forwarded-Proto: https`).
+    public var secureCookies: Bool?
+    /// Password for the first `admin` when the database has no users; random when nil.
+    public var initialAdminPassword: String?
+    /// Seed the demo company on start (once).
+    public var demo: Bool = false
+    public var logLevel: Logger.Level = .info
+    /// Run migrations when the app is built (serve and tests); `estate migrate` runs them explicitly.
+    public var autoMigrate: Bool = true
+
+    public init(storage: Storage, dataDirectory: String = "./data") {
+        self.storage = storage
+        self.dataDirectory = dataDirectory
+    }
+
+    /// Configuration for tests: a private database, fast hashing.
+    public static func testing(databaseURL: String? = nil) -> AppConfiguration {
+        var config = AppConfiguration(storage: databaseURL.map { .postgres(url: $0) } ?? .sqliteTemporary,
+                                      dataDirectory: FileManager.default.temporaryDirectory.path)
+        config.secretKey = Array(repeating: 7, count: 32)
+        config.bcryptCost = 4
+        config.logLevel = .warning
+        return config
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let variable: String
+        public let reason: String
+        public var description: String { "\(variable): \(reason)" }
+    }
+
+    /// Reads the environment; a malformed value throws naming the variable, so start-up
+    /// stops with one clear line instead of running with a surprise.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        let dataDir = env["ESTATE_DATA_DIR"] ?? "./data"
+        var config: AppConfiguration
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), URL(string: url)?.host != nil else {
+                throw Invalid(variable: "DATABASE_URL", reason: "expected postgres://user:password@host:port/database")
+            }
+            config = AppConfiguration(storage: .postgres(url: url), dataDirectory: dataDir)
+        } else {
+            config = AppConfiguration(storage: .sqlite(path: dataDir + "/estate.sqlite"), dataDirectory: dataDir)
+        }
+        func int(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = env[name], !raw.isEmpty else { return nil }
+            guard let v = Int(raw), range.contains(v) else {
+                throw Invalid(variable: name, reason: "expected a whole number in \(range.lowerBound)...\(range.upperBound), got \"\(raw)\"")
+            }
+            return v
+        }
+        if let v = env["ESTATE_HOST"], !v.isEmpty { config.hostname = v }
+        if let v = try int("ESTATE_PORT", 1...65535) { config.port = v }
+        if let v = try int("ESTATE_DB_POOL", 1...64) { config.postgresPoolPerLoop = v }
+        if let v = try int("ESTATE_BCRYPT_COST", 4...31) { config.bcryptCost = v }
+        if let v = try int("ESTATE_SESSION_IDLE_MINUTES", 1...1440) { config.sessionIdleTimeout = TimeInterval(v * 60) }
+        if let v = try int("ESTATE_SESSION_MAX_HOURS", 1...720) { config.sessionAbsoluteTimeout = TimeInterval(v * 3600) }
+        if let v = try int("ESTATE_TOKEN_HOURS", 1...720) { config.apiTokenLifetime = TimeInterval(v * 3600) }
+        if let v = try int("ESTATE_LOCKOUT_THRESHOLD", 1...100) { config.lockoutThreshold = v }
+        if let v = try int("ESTATE_LOCKOUT_MINUTES", 1...1440) { config.lockoutDuration = TimeInterval(v * 60) }
+        if let raw = env["ESTATE_SECURE_COOKIES"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "auto": config.secureCookies = nil
+            case "true", "1", "yes": config.secureCookies = true
+            case "false", "0", "no": config.secureCookies = false
+            default: throw Invalid(variable: "ESTATE_SECURE_COOKIES", reason: "expected auto, true or false, got \"\(raw)\"")
+            }
+        }
+        if let raw = env["ESTATE_SECRET_KEY"], !raw.isEmpty {
+            guard let data = Data(base64Encoded: raw), data.count == 32 else {
+                throw Invalid(variable: "ESTATE_SECRET_KEY", reason: "expected 32 bytes in base64 (openssl rand -base64 32)")
+            }
+            config.secretKey = Array(data)
+        }
+        if let pw = env["ESTATE_ADMIN_PASSWORD"], !pw.isEmpty {
+            if let problem = Credentials.check(password: pw) {
+                throw Invalid(variable: "ESTATE_ADMIN_PASSWORD", reason: problem == .tooShort ? "at least 8 characters" : "at most 256 characters")
+            }
+            config.initialAdminPassword = pw
+        }
+        if let raw = env["ESTATE_LOG_LEVEL"], !raw.isEmpty {
+            guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+                throw Invalid(variable: "ESTATE_LOG_LEVEL", reason: "expected trace, debug, info, notice, warning, error or critical")
+            }
+            config.logLevel = level
+        }
+        return config
+    }
+
+    public var isPostgres: Bool { if case .postgres = storage { true } else { false } }
+}
+
+import EstateCore

@@ -1,0 +1,42 @@
+import FluentKit
+import Foundation
+import Vapor
+
+/// Everything built once at start-up from the configuration; no global state.
+public struct AppServices: Sendable {
+    public let config: AppConfiguration
+    public let engine: Store.Engine
+    public let catalog: Catalog
+    public let keyring: Keyring
+    public let hasher: PasswordHasher
+    public let contract: APIContract
+    public let metrics: AppMetrics
+    let writeGate: WriteGate
+    /// The clock, injectable for tests of timeouts and lock-outs.
+    public let now: @Sendable () -> Date
+
+    /// A store over `db` (the request's database handle, so its queries log with its request id).
+    public func store(_ db: any Database) -> Store { Store(db: db, engine: engine, writeGate: writeGate) }
+
+    public func auth(_ db: any Database) -> AuthService { AuthService(store: store(db), hasher: hasher, config: config, now: now) }
+    public func users(_ db: any Database) -> UserService { UserService(store: store(db), hasher: hasher, now: now) }
+    public func projects(_ db: any Database) -> ProjectService { ProjectService(store: store(db), now: now) }
+    public func audit(_ db: any Database) -> AuditQuery { AuditQuery(store: store(db)) }
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey { typealias Value = AppServices }
+
+    public var services: AppServices {
+        get {
+            guard let s = storage[ServicesKey.self] else { fatalError("buildApplication has not run") }
+            return s
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}
+
+extension Request {
+    public var services: AppServices { application.services }
+    public var store: Store { services.store(db) }
+}

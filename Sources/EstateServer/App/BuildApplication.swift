@@ -1,0 +1,77 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import NIOCore
+import OpenAPIVapor
+import SQLKit
+import Vapor
+
+/// The composition root: configures `app` from `config` (database, migrations,
+/// middleware, routes). The `estate` command and every test call this.
+public func buildApplication(_ app: Application, _ config: AppConfiguration, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+    app.logger.logLevel = config.logLevel
+    app.http.server.configuration.hostname = config.hostname
+    app.http.server.configuration.port = config.port
+    app.routes.defaultMaxBodySize = "2mb"
+
+    // Storage.
+    let engine: Store.Engine
+    switch config.storage {
+    case .sqlite(let path):
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+        engine = .sqlite
+    case .sqliteTemporary:
+        app.databases.use(.sqlite(.memory, sqlLogLevel: .debug), as: .sqlite)
+        engine = .sqlite
+    case .postgres(let url):
+        var pg = try SQLPostgresConfiguration(url: url)
+        pg.searchPath = nil
+        app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresPoolPerLoop,
+                                    connectionPoolTimeout: .seconds(10), sqlLogLevel: .debug), as: .psql)
+        engine = .postgres
+    }
+    if engine == .sqlite {
+        try await SQLitePragmas.applyToFile(app.db as! any SQLDatabase)
+    }
+    app.migrations.add(Migrations.all)
+
+    // Services, built once.
+    let master = try Keyring.loadMaster(configured: config.secretKey, dataDirectory: config.dataDirectory, logger: app.logger)
+    let keyring = Keyring(master: master)
+    let services = AppServices(
+        config: config, engine: engine, catalog: try Catalog.load(), keyring: keyring,
+        hasher: try PasswordHasher(pepper: keyring.passwordPepper, cost: config.bcryptCost, threadPool: app.threadPool),
+        contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(), now: now)
+    app.services = services
+
+    if config.autoMigrate { try await app.autoMigrate() }
+
+    // Middleware, outermost first. Vapor's default ErrorMiddleware is replaced by ours.
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(MetricsMiddleware(metrics: services.metrics))
+    app.middleware.use(ProblemMiddleware(catalog: services.catalog))
+    app.middleware.use(SessionAuthenticator())
+    app.middleware.use(CSRFMiddleware())
+
+    try registerRoutes(app)
+}
+
+/// Creates the first administrator when there are no users; prints the password once.
+public func bootstrapFirstAdmin(_ app: Application) async throws {
+    let users = app.services.users(app.db)
+    if let password = try await users.bootstrapAdmin(password: app.services.config.initialAdminPassword) {
+        // Printed, not logged: log files outlive terminals.
+        print("""
+            ────────────────────────────────────────────────
+             First start: created user "admin" with password
+                 \(password)
+             It is shown only this once. Sign in and change it.
+            ────────────────────────────────────────────────
+            """)
+    }
+}

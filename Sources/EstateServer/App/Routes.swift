@@ -1,0 +1,22 @@
+import OpenAPIVapor
+import Vapor
+
+func registerRoutes(_ app: Application) throws {
+    // Operations.
+    app.on(.GET, "health", guard: .open, use: HealthController.health)
+    app.on(.GET, "metrics", guard: .open, use: HealthController.metrics)
+    app.on(.GET, "openapi.json", guard: .open, use: HealthController.openAPI)
+    app.on(.GET, "assets", ":file", guard: .open, use: AssetController.serve)
+
+    // The JSON API, generated from the contract.
+    let api = app.grouped(CurrentRequestMiddleware())
+    let transport = VaporTransport(routesBuilder: api)
+    try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!,
+                                      configuration: .init(dateTranscoder: FlexibleISO8601()),
+                                      middlewares: [OperationGuardMiddleware()])
+    // Known API paths answer 405 (not 404) to a method they do not support.
+    MethodNotAllowed.register(app)
+
+    // Pages.
+    WebRoutes.register(app)
+}

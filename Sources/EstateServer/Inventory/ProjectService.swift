@@ -1,0 +1,163 @@
+import EstateCore
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Projects (项目): creating, editing and listing them, scoped to what the user may see.
+public struct ProjectService: Sendable {
+    let store: Store
+    let now: @Sendable () -> Date
+
+    public enum PriceRounding: String, Sendable, CaseIterable { case fen, yuan }
+
+    public struct ProjectSummary: Sendable {
+        public var id: UUID
+        public var code: String
+        public var name: String
+        public var city: String
+        public var priceRounding: PriceRounding
+        public var isActive: Bool
+        public var buildingCount: Int
+        public var unitCount: Int
+        public var createdAt: Date
+        public var updatedAt: Date
+    }
+
+    public struct Draft: Sendable {
+        public var code: String?
+        public var name: String?
+        public var city: String?
+        public var priceRounding: String?
+        public var isActive: Bool?
+        public init(code: String? = nil, name: String? = nil, city: String? = nil, priceRounding: String? = nil, isActive: Bool? = nil) {
+            self.code = code; self.name = name; self.city = city; self.priceRounding = priceRounding; self.isActive = isActive
+        }
+    }
+
+    private func validate(_ d: Draft, creating: Bool) -> [Problem.FieldError] {
+        var bad: [Problem.FieldError] = []
+        if let code = d.code {
+            let ok = (2...16).contains(code.count) && code.unicodeScalars.allSatisfy {
+                ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+            }
+            if !ok { bad.append(.init(field: "code", code: "project_code_invalid")) }
+        } else if creating { bad.append(.init(field: "code", code: "required")) }
+        if let name = d.name?.trimmingCharacters(in: .whitespaces) {
+            if name.isEmpty || name.count > 60 { bad.append(.init(field: "name", code: "project_name_invalid")) }
+        } else if creating { bad.append(.init(field: "name", code: "required")) }
+        if let city = d.city?.trimmingCharacters(in: .whitespaces), city.isEmpty || city.count > 30 {
+            bad.append(.init(field: "city", code: "city_invalid"))
+        } else if creating, d.city == nil { bad.append(.init(field: "city", code: "required")) }
+        if let r = d.priceRounding, PriceRounding(rawValue: r) == nil {
+            bad.append(.init(field: "priceRounding", code: "price_rounding_invalid"))
+        }
+        return bad
+    }
+
+    public func create(_ draft: Draft, context: AuditContext) async throws -> ProjectSummary {
+        let bad = validate(draft, creating: true)
+        guard bad.isEmpty else { throw Problem.invalid(bad) }
+        let now = now()
+        let record = ProjectRecord()
+        record.id = UUID()
+        record.code = draft.code!
+        record.name = draft.name!.trimmingCharacters(in: .whitespaces)
+        record.city = draft.city!.trimmingCharacters(in: .whitespaces)
+        record.priceRounding = draft.priceRounding ?? PriceRounding.fen.rawValue
+        record.isActive = draft.isActive ?? true
+        record.createdAt = now
+        record.updatedAt = now
+        do {
+            try await store.audited(context) { tx in
+                if try await ProjectRecord.query(on: tx).filter(\.$code == record.code).count() > 0 {
+                    throw Problem.conflict("project_code_taken", ["code": record.code])
+                }
+                try await record.create(on: tx)
+                return ((), AuditEntry(action: "project.create", entity: "project", entityID: record.id!.uuidString,
+                                       projectID: record.id, summary: "created project \(record.code) \(record.name)",
+                                       after: ["code": record.code, "name": record.name, "city": record.city,
+                                               "priceRounding": record.priceRounding]))
+            }
+        } catch where error.isConstraintFailure {
+            throw Problem.conflict("project_code_taken", ["code": record.code])
+        }
+        return try await summaries([record]).first!
+    }
+
+    public func update(_ id: UUID, _ draft: Draft, context: AuditContext) async throws -> ProjectSummary {
+        let bad = validate(draft, creating: false)
+        guard bad.isEmpty else { throw Problem.invalid(bad) }
+        let now = now()
+        let record: ProjectRecord
+        do {
+            record = try await store.audited(context) { tx in
+                guard let p = try await ProjectRecord.find(id, on: tx) else { throw Problem.notFound }
+                var before: [String: String] = [:], after: [String: String] = [:]
+                func change(_ key: String, _ old: String, _ new: String?, _ set: (String) -> Void) {
+                    guard let new, new != old else { return }
+                    before[key] = old; after[key] = new; set(new)
+                }
+                change("code", p.code, draft.code) { p.code = $0 }
+                change("name", p.name, draft.name?.trimmingCharacters(in: .whitespaces)) { p.name = $0 }
+                change("city", p.city, draft.city?.trimmingCharacters(in: .whitespaces)) { p.city = $0 }
+                change("priceRounding", p.priceRounding, draft.priceRounding) { p.priceRounding = $0 }
+                change("isActive", "\(p.isActive)", draft.isActive.map { "\($0)" }) { p.isActive = $0 == "true" }
+                if before["code"] != nil, try await ProjectRecord.query(on: tx).filter(\.$code == p.code).filter(\.$id != id).count() > 0 {
+                    throw Problem.conflict("project_code_taken", ["code": p.code])
+                }
+                p.updatedAt = now
+                try await p.save(on: tx)
+                return (p, AuditEntry(action: "project.update", entity: "project", entityID: id.uuidString, projectID: id,
+                                      summary: "updated project \(p.code)", before: before, after: after))
+            }
+        } catch where error.isConstraintFailure {
+            throw Problem.conflict("project_code_taken", ["code": draft.code ?? ""])
+        }
+        return try await summaries([record]).first!
+    }
+
+    /// The project if it exists and the user can see it; otherwise 404 (never 403).
+    public func find(_ id: UUID, for principal: Principal) async throws -> ProjectSummary {
+        guard principal.canSee(project: id), let p = try await ProjectRecord.find(id, on: store.db) else { throw Problem.notFound }
+        return try await summaries([p]).first!
+    }
+
+    /// Projects the user holds a role on, by code.
+    public func list(for principal: Principal, page: PageRequest) async throws -> Paged<ProjectSummary> {
+        var query = ProjectRecord.query(on: store.db).sort(\.$code)
+        if let visible = principal.visibleProjectIDs {
+            if visible.isEmpty { return Paged(items: [], page: page.page, perPage: page.perPage, total: 0) }
+            query = query.filter(\.$id ~~ visible)
+        }
+        let paged = try await query.paged(page)
+        return Paged(items: try await summaries(paged.items), page: paged.page, perPage: paged.perPage, total: paged.total)
+    }
+
+    public func id(code: String) async throws -> UUID? {
+        try await ProjectRecord.query(on: store.db).filter(\.$code == code).first()?.id
+    }
+
+    /// All projects, for pickers in the admin pages.
+    func all() async throws -> [ProjectRecord] {
+        try await ProjectRecord.query(on: store.db).sort(\.$code).all()
+    }
+
+    private func summaries(_ records: [ProjectRecord]) async throws -> [ProjectSummary] {
+        let ids = records.compactMap(\.id)
+        guard !ids.isEmpty else { return [] }
+        // Counts in SQL, one query each, not per project.
+        let sql = store.sql
+        struct CountRow: Decodable { var project_id: UUID; var n: Int }
+        let buildings = try await sql.select().column("project_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from("buildings").where("project_id", .in, ids).groupBy("project_id").all(decoding: CountRow.self)
+        let units = try await sql.select().column("project_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from("units").where("project_id", .in, ids).groupBy("project_id").all(decoding: CountRow.self)
+        let b = Dictionary(uniqueKeysWithValues: buildings.map { ($0.project_id, $0.n) })
+        let u = Dictionary(uniqueKeysWithValues: units.map { ($0.project_id, $0.n) })
+        return records.map { p in
+            ProjectSummary(id: p.id!, code: p.code, name: p.name, city: p.city,
+                           priceRounding: PriceRounding(rawValue: p.priceRounding) ?? .fen, isActive: p.isActive,
+                           buildingCount: b[p.id!] ?? 0, unitCount: u[p.id!] ?? 0, createdAt: p.createdAt, updatedAt: p.updatedAt)
+        }
+    }
+}

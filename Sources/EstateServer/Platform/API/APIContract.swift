@@ -1,0 +1,47 @@
+import Foundation
+import Yams
+
+/// The OpenAPI document shipped in the bundle: the source the generated server
+/// code comes from, served as JSON at `/openapi.json`, and the list of
+/// operations the route-guard walk checks.
+public struct APIContract: Sendable {
+    public struct Operation: Sendable, Hashable {
+        public var method: String
+        /// As in the document: `/api/v1/users/{userId}`.
+        public var path: String
+        public var operationID: String
+    }
+
+    public let json: [UInt8]
+    public let operations: [Operation]
+
+    public static func load() throws -> APIContract {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: "openapi", withExtension: "yaml")
+        else { throw ContractError.missing }
+        let text = try String(contentsOf: url, encoding: .utf8)
+        guard let document = try Yams.load(yaml: text) as? [String: Any] else { throw ContractError.malformed }
+        let json = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        var operations: [Operation] = []
+        let methods = ["get", "put", "post", "delete", "patch", "head", "options"]
+        for (path, item) in (document["paths"] as? [String: Any]) ?? [:] {
+            for (method, op) in (item as? [String: Any]) ?? [:] where methods.contains(method) {
+                if let id = (op as? [String: Any])?["operationId"] as? String {
+                    operations.append(Operation(method: method.uppercased(), path: path, operationID: id))
+                }
+            }
+        }
+        return APIContract(json: Array(json), operations: operations.sorted { ($0.path, $0.method) < ($1.path, $1.method) })
+    }
+
+    enum ContractError: Error { case missing, malformed }
+
+    /// The operation a registered Vapor route (`api/v1/users/:userId`) serves.
+    public func operation(method: String, routePath: [String]) -> Operation? {
+        operations.first { op in
+            guard op.method == method else { return false }
+            let parts = op.path.split(separator: "/").map { p in p.hasPrefix("{") ? ":" + p.dropFirst().dropLast() : String(p) }
+            return parts == routePath
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import EstateCore
+import HTTPTypes
+import OpenAPIRuntime
+import Vapor
+
+/// The guard of every API operation, by operationId. An operation missing
+/// here is refused at run time (fail closed) and fails the route-walk test.
+enum APIGuards {
+    static let table: [String: RouteGuard] = [
+        "login": .open,
+        "logout": .signedIn,
+        "getMe": .signedIn,
+        "listRoles": .signedIn,
+        "listUsers": .allowed(.usersManage),
+        "createUser": .allowed(.usersManage),
+        "getUser": .allowed(.usersManage),
+        "updateUser": .allowed(.usersManage),
+        "resetPassword": .allowed(.usersManage),
+        "grantRole": .allowed(.usersManage),
+        "revokeRole": .allowed(.usersManage),
+        "listProjects": .signedIn,
+        "createProject": .allowed(.projectsCreate),
+        "getProject": .allowed(.projectView),
+        "updateProject": .allowed(.projectEdit),
+        "listAudit": .allowed(.auditRead),
+    ]
+}
+
+/// The Vapor request behind the OpenAPI handler now running. The generated
+/// handlers see only HTTP types; this gives them the session, database and
+/// language of their request.
+enum CurrentRequest {
+    @TaskLocal static var value: Request?
+
+    static func get() throws -> Request {
+        guard let value else { throw Problem(.internalServerError, "internal_error") }
+        return value
+    }
+}
+
+/// Sets `CurrentRequest` for the API routes.
+struct CurrentRequestMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        try await CurrentRequest.$value.withValue(request) { try await next.respond(to: request) }
+    }
+}
+
+/// Enforces `APIGuards` before the operation's handler runs.
+struct OperationGuardMiddleware: ServerMiddleware {
+    func intercept(
+        _ request: HTTPTypes.HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPTypes.HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?) {
+        let vaporRequest = try CurrentRequest.get()
+        guard let routeGuard = APIGuards.table[operationID] else {
+            vaporRequest.logger.critical("API operation without a guard refused", metadata: ["operation": "\(operationID)"])
+            throw Problem.forbidden
+        }
+        try await routeGuard.check(vaporRequest)
+        return try await next(request, body, metadata)
+    }
+}

@@ -1,0 +1,192 @@
+import EstateCore
+import Foundation
+import OpenAPIRuntime
+import Vapor
+
+/// Implements the generated `APIProtocol`. Guards run before these methods
+/// (`APIGuards`); each method still scopes records to the caller's projects.
+struct APIHandler: APIProtocol {
+    typealias Schemas = Components.Schemas
+
+    // MARK: auth
+
+    func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let body) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        let signedIn = try await req.services.auth(req.db).signIn(username: body.username, password: body.password, kind: .api, origin: req.origin)
+        return .ok(.init(body: .json(.init(token: signedIn.token, expiresAt: signedIn.expiresAt))))
+    }
+
+    func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
+        let req = try CurrentRequest.get()
+        guard let auth = req.authenticated else { throw Problem.unauthenticated }
+        try await req.services.auth(req.db).signOut(session: auth.session, context: req.auditContext)
+        return .noContent(.init())
+    }
+
+    func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
+        let req = try CurrentRequest.get()
+        let p = try req.requirePrincipal()
+        guard let me = try await req.services.users(req.db).find(p.userID) else { throw Problem.unauthenticated }
+        return .ok(.init(body: .json(.init(
+            id: me.id.uuidString, username: me.username, displayName: me.displayName, grants: me.grants.map(Self.grant),
+            companyActions: Action.allCases.filter { $0.scope == .company && p.may($0) }.map(\.rawValue)))))
+    }
+
+    func listRoles(_ input: Operations.ListRoles.Input) async throws -> Operations.ListRoles.Output {
+        let req = try CurrentRequest.get()
+        let t = req.localizer
+        return .ok(.init(body: .json(Role.allCases.map {
+            Schemas.RoleInfo(role: Self.role($0), name: t($0.catalogKey), actions: AccessMatrix.actions(of: $0).map(\.rawValue).sorted())
+        })))
+    }
+
+    // MARK: users
+
+    func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
+        let req = try CurrentRequest.get()
+        let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
+        let result = try await req.services.users(req.db).list(search: input.query.q, page: page)
+        return .ok(.init(body: .json(.init(items: result.items.map(Self.user), page: result.page, perPage: result.perPage, total: result.total))))
+    }
+
+    func createUser(_ input: Operations.CreateUser.Input) async throws -> Operations.CreateUser.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let body) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        let user = try await req.services.users(req.db).create(username: body.username, displayName: body.displayName,
+                                                              password: body.password, context: req.auditContext)
+        return .created(.init(body: .json(Self.user(user))))
+    }
+
+    func getUser(_ input: Operations.GetUser.Input) async throws -> Operations.GetUser.Output {
+        let req = try CurrentRequest.get()
+        guard let user = try await req.services.users(req.db).find(try Self.uuid(input.path.userId)) else { throw Problem.notFound }
+        return .ok(.init(body: .json(Self.user(user))))
+    }
+
+    func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let body) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        let user = try await req.services.users(req.db).update(
+            try Self.uuid(input.path.userId),
+            .init(displayName: body.displayName, isDisabled: body.disabled, unlock: body.unlock ?? false),
+            context: req.auditContext)
+        return .ok(.init(body: .json(Self.user(user))))
+    }
+
+    func resetPassword(_ input: Operations.ResetPassword.Input) async throws -> Operations.ResetPassword.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let body) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        try await req.services.users(req.db).resetPassword(try Self.uuid(input.path.userId), to: body.password, context: req.auditContext)
+        return .noContent(.init())
+    }
+
+    func grantRole(_ input: Operations.GrantRole.Input) async throws -> Operations.GrantRole.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let body) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        guard let role = Role(rawValue: body.role.rawValue) else { throw Problem.invalid("role", "role_unknown") }
+        let projectID: UUID? = if let p = body.projectId {
+            try UUID(uuidString: p) ?? { throw Problem.invalid("projectId", "project_unknown") }()
+        } else { nil }
+        let grant = try await req.services.users(req.db).grant(role, to: try Self.uuid(input.path.userId), projectID: projectID,
+                                                               context: req.auditContext)
+        return .created(.init(body: .json(Self.grant(grant))))
+    }
+
+    func revokeRole(_ input: Operations.RevokeRole.Input) async throws -> Operations.RevokeRole.Output {
+        let req = try CurrentRequest.get()
+        try await req.services.users(req.db).revoke(grantID: try Self.uuid(input.path.grantId), of: try Self.uuid(input.path.userId),
+                                                    context: req.auditContext)
+        return .noContent(.init())
+    }
+
+    // MARK: projects
+
+    func listProjects(_ input: Operations.ListProjects.Input) async throws -> Operations.ListProjects.Output {
+        let req = try CurrentRequest.get()
+        let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
+        let result = try await req.services.projects(req.db).list(for: try req.requirePrincipal(), page: page)
+        return .ok(.init(body: .json(.init(items: result.items.map(Self.project), page: result.page, perPage: result.perPage, total: result.total))))
+    }
+
+    func createProject(_ input: Operations.CreateProject.Input) async throws -> Operations.CreateProject.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        let project = try await req.services.projects(req.db).create(
+            .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active),
+            context: req.auditContext)
+        return .created(.init(body: .json(Self.project(project))))
+    }
+
+    func getProject(_ input: Operations.GetProject.Input) async throws -> Operations.GetProject.Output {
+        let req = try CurrentRequest.get()
+        let id = try Self.uuid(input.path.projectId)
+        let principal = try await req.require(.projectView, on: id)
+        return .ok(.init(body: .json(Self.project(try await req.services.projects(req.db).find(id, for: principal)))))
+    }
+
+    func updateProject(_ input: Operations.UpdateProject.Input) async throws -> Operations.UpdateProject.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        let id = try Self.uuid(input.path.projectId)
+        try await req.require(.projectEdit, on: id)
+        let project = try await req.services.projects(req.db).update(
+            id, .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active),
+            context: req.auditContext)
+        return .ok(.init(body: .json(Self.project(project))))
+    }
+
+    // MARK: audit
+
+    func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
+        let req = try CurrentRequest.get()
+        let q = input.query
+        let page = try PageRequest(page: q.page, perPage: q.perPage)
+        var filter = AuditQuery.Filter()
+        filter.actor = q.actor
+        filter.action = q.action
+        filter.entity = q.entity
+        filter.entityID = q.entityId
+        if let p = q.projectId {
+            guard let id = UUID(uuidString: p) else { throw Problem.invalid("projectId", "project_unknown") }
+            filter.projectID = id
+        }
+        filter.outcome = q.outcome?.rawValue
+        filter.from = q.from
+        filter.to = q.to
+        let result = try await req.services.audit(req.db).list(filter, for: try req.requirePrincipal(), page: page)
+        return .ok(.init(body: .json(.init(items: result.items.map { l in
+            Schemas.AuditLine(id: l.id.uuidString, at: l.at, actorId: l.actorID?.uuidString, actor: l.actorName, action: l.action,
+                              entity: l.entity, entityId: l.entityID, projectId: l.projectID?.uuidString, summary: l.summary,
+                              before: .init(additionalProperties: l.before), after: .init(additionalProperties: l.after),
+                              outcome: .init(rawValue: l.outcome) ?? .ok, requestId: l.requestID, ip: l.ip)
+        }, page: result.page, perPage: result.perPage, total: result.total))))
+    }
+
+    // MARK: mapping
+
+    /// A malformed id names no record: 404, as for an id that does not exist.
+    static func uuid(_ s: String) throws -> UUID {
+        guard let id = UUID(uuidString: s) else { throw Problem.notFound }
+        return id
+    }
+
+    static func role(_ r: Role) -> Schemas.Role { Schemas.Role(rawValue: r.rawValue)! }
+
+    static func grant(_ g: UserService.GrantSummary) -> Schemas.Grant {
+        Schemas.Grant(id: g.id.uuidString, role: role(g.role), projectId: g.projectID?.uuidString, projectName: g.projectName)
+    }
+
+    static func user(_ u: UserService.UserSummary) -> Schemas.User {
+        Schemas.User(id: u.id.uuidString, username: u.username, displayName: u.displayName, disabled: u.isDisabled,
+                     locked: (u.lockedUntil ?? .distantPast) > Date(), lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
+                     grants: u.grants.map(grant))
+    }
+
+    static func project(_ p: ProjectService.ProjectSummary) -> Schemas.Project {
+        Schemas.Project(id: p.id.uuidString, code: p.code, name: p.name, city: p.city,
+                        priceRounding: .init(rawValue: p.priceRounding.rawValue)!, active: p.isActive,
+                        buildingCount: p.buildingCount, unitCount: p.unitCount, createdAt: p.createdAt, updatedAt: p.updatedAt)
+    }
+}
+

@@ -1,0 +1,136 @@
+import EstateCore
+import Vapor
+
+/// The signed-in user of a request and the session behind it.
+struct Authenticated: Sendable {
+    let principal: Principal
+    let sessionID: UUID
+    let session: AuthSessionRecord
+    /// Cookie sessions need a CSRF token on unsafe requests; bearer tokens do not
+    /// (a browser never attaches them by itself).
+    let viaCookie: Bool
+}
+
+enum SessionCookie {
+    static let name = "estate_session"
+    static let preLoginCSRF = "estate_csrf"
+
+    static func make(_ value: String, maxAge: Int?, secure: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+}
+
+extension Request {
+    private struct AuthKey: StorageKey { typealias Value = Authenticated }
+
+    var authenticated: Authenticated? {
+        get { storage[AuthKey.self] }
+        set { storage[AuthKey.self] = newValue }
+    }
+
+    var principal: Principal? { authenticated?.principal }
+
+    /// Whether cookies should carry `Secure`: configured, or decided by TLS / a TLS-terminating proxy.
+    var secureCookies: Bool {
+        if let configured = services.config.secureCookies { return configured }
+        return url.scheme == "https" || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
+    }
+
+    var auditContext: AuditContext {
+        AuditContext(actorID: principal?.userID, actorName: principal?.username ?? "anonymous", requestID: id,
+                     ip: remoteAddress?.ipAddress ?? headers.first(name: .xForwardedFor))
+    }
+
+    var origin: AuthService.Origin {
+        AuthService.Origin(ip: remoteAddress?.ipAddress ?? headers.first(name: .xForwardedFor),
+                           userAgent: headers.first(name: .userAgent), requestID: id)
+    }
+
+    /// The signed-in principal or 401.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw Problem.unauthenticated }
+        return principal
+    }
+
+    /// The one gate for "may this user do this action (on this project)": 401
+    /// when not signed in, 404 when the project is not theirs to see, 403 (and
+    /// an audit line) when they see it but lack the action.
+    @discardableResult
+    func require(_ action: Action, on projectID: UUID? = nil) async throws -> Principal {
+        let principal = try requirePrincipal()
+        if let projectID, !principal.canSee(project: projectID) { throw Problem.notFound }
+        guard principal.may(action, on: projectID) else {
+            try? await AuditLog.recordAlone(
+                AuditEntry(action: "access.denied", entity: "route", entityID: "\(method.rawValue) \(url.path)", projectID: projectID,
+                           summary: "denied \(action.rawValue)", outcome: .denied),
+                context: auditContext, store: store)
+            throw Problem.forbidden
+        }
+        return principal
+    }
+}
+
+/// Finds the session from the cookie or the bearer token; never fails the request by itself.
+struct SessionAuthenticator: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let auth = request.services.auth(request.db)
+        if let bearer = request.headers.bearerAuthorization?.token {
+            if let (session, principal) = try await auth.authenticate(token: bearer, kind: .api) {
+                request.authenticated = Authenticated(principal: principal, sessionID: session.id!, session: session, viaCookie: false)
+            }
+        } else if let cookie = request.cookies[SessionCookie.name]?.string,
+                  let (session, principal) = try await auth.authenticate(token: cookie, kind: .web) {
+            request.authenticated = Authenticated(principal: principal, sessionID: session.id!, session: session, viaCookie: true)
+        }
+        let response = try await next.respond(to: request)
+        if request.authenticated != nil {
+            // Signed-in pages and answers hold personal data: never cached (DOMAIN §8).
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
+        return response
+    }
+}
+
+/// Unsafe requests authenticated by the session cookie must carry the
+/// session's CSRF token (form field `_csrf` or header `X-CSRF-Token`). The
+/// sign-in form, before any session, uses a double-submit cookie instead.
+struct CSRFMiddleware: AsyncMiddleware {
+    static let safe: [HTTPMethod] = [.GET, .HEAD, .OPTIONS]
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard !Self.safe.contains(request.method) else { return try await next.respond(to: request) }
+        let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+        if request.url.path == "/login" {
+            // The sign-in form, before any session: the hidden field must match the cookie.
+            guard let cookie = request.cookies[SessionCookie.preLoginCSRF]?.string, let sent, Self.equal(sent, cookie) else {
+                throw Problem.csrf
+            }
+        } else if let auth = request.authenticated, auth.viaCookie {
+            guard let expected = auth.session.csrfToken, let sent, Self.equal(sent, expected) else { throw Problem.csrf }
+        }
+        return try await next.respond(to: request)
+    }
+
+    /// Constant-time comparison.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Headers every response carries.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Request-ID", value: request.id)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        if response.headers.contentType?.subType == "html" {
+            response.headers.replaceOrAdd(name: "Content-Security-Policy",
+                                          value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        }
+        return response
+    }
+}

@@ -1,0 +1,55 @@
+import EstateCore
+import Vapor
+
+/// What a route demands before its handler runs. Every route declares one;
+/// a test walks `app.routes` and fails on any route without it.
+public enum RouteGuard: Sendable, Hashable, CustomStringConvertible {
+    /// Anyone: sign-in page, health, metrics, the contract, static assets.
+    case open
+    /// Any signed-in user; the handler scopes what they see.
+    case signedIn
+    /// Signed in and allowed `action` on at least one project (company actions: company-wide).
+    /// Handlers that touch one project's records check that project again.
+    case allowed(Action)
+
+    public var description: String {
+        switch self {
+        case .open: "open"
+        case .signedIn: "signed-in"
+        case .allowed(let a): a.rawValue
+        }
+    }
+
+    static let userInfoKey = "estate.guard"
+
+    func check(_ request: Request) async throws {
+        switch self {
+        case .open: return
+        case .signedIn: _ = try request.requirePrincipal()
+        case .allowed(let action): try await request.require(action)
+        }
+    }
+}
+
+struct GuardMiddleware: AsyncMiddleware {
+    let routeGuard: RouteGuard
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        try await routeGuard.check(request)
+        return try await next.respond(to: request)
+    }
+}
+
+extension RoutesBuilder {
+    /// Registers a route behind `guard`, and records the guard on the route for the walk test.
+    @discardableResult
+    func on<R: AsyncResponseEncodable>(
+        _ method: HTTPMethod, _ path: PathComponent..., guard routeGuard: RouteGuard,
+        body: HTTPBodyStreamStrategy = .collect,
+        use handler: @escaping @Sendable (Request) async throws -> R
+    ) -> Route {
+        let route = grouped(GuardMiddleware(routeGuard: routeGuard)).on(method, path, body: body, use: handler)
+        route.userInfo[AnySendableHashable(RouteGuard.userInfoKey)] = routeGuard
+        return route
+    }
+}

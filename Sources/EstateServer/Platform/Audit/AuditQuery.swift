@@ -1,0 +1,64 @@
+import EstateCore
+import FluentKit
+import Foundation
+
+/// Browsing the audit log, newest first, filtered.
+public struct AuditQuery: Sendable {
+    let store: Store
+
+    public struct Filter: Sendable {
+        public var actor: String?
+        public var action: String?
+        public var entity: String?
+        public var entityID: String?
+        public var projectID: UUID?
+        public var outcome: String?
+        public var from: Date?
+        public var to: Date?
+        public init() {}
+    }
+
+    public struct Line: Sendable {
+        public var id: UUID
+        public var at: Date
+        public var actorID: UUID?
+        public var actorName: String
+        public var action: String
+        public var entity: String
+        public var entityID: String?
+        public var projectID: UUID?
+        public var summary: String
+        public var before: [String: String]
+        public var after: [String: String]
+        public var outcome: String
+        public var requestID: String?
+        public var ip: String?
+    }
+
+    /// Lines the principal may read: company-wide readers see all; project
+    /// readers see their projects' lines only.
+    public func list(_ filter: Filter, for principal: Principal, page: PageRequest) async throws -> Paged<Line> {
+        var q = AuditRecord.query(on: store.db).sort(\.$at, .descending).sort(\.$id, .descending)
+        if let projects = principal.projects(where: .auditRead) {
+            if projects.isEmpty { return Paged(items: [], page: page.page, perPage: page.perPage, total: 0) }
+            q = q.filter(\.$projectID ~~ projects)
+        }
+        if let v = filter.actor, !v.isEmpty { q = q.filter(\.$actorName == v) }
+        if let v = filter.action, !v.isEmpty {
+            q = v.hasSuffix("*") ? q.filter(\.$action, .custom("LIKE"), String(v.dropLast()) + "%") : q.filter(\.$action == v)
+        }
+        if let v = filter.entity, !v.isEmpty { q = q.filter(\.$entity == v) }
+        if let v = filter.entityID, !v.isEmpty { q = q.filter(\.$entityID == v) }
+        if let v = filter.projectID { q = q.filter(\.$projectID == v) }
+        if let v = filter.outcome, !v.isEmpty { q = q.filter(\.$outcome == v) }
+        if let v = filter.from { q = q.filter(\.$at >= v) }
+        if let v = filter.to { q = q.filter(\.$at < v) }
+        let paged = try await q.paged(page)
+        return Paged(items: paged.items.map { r in
+            Line(id: r.id!, at: r.at, actorID: r.actorID, actorName: r.actorName, action: r.action, entity: r.entity,
+                 entityID: r.entityID, projectID: r.projectID, summary: r.summary,
+                 before: AuditLog.decode(r.before), after: AuditLog.decode(r.after), outcome: r.outcome,
+                 requestID: r.requestID, ip: r.ip)
+        }, page: paged.page, perPage: paged.perPage, total: paged.total)
+    }
+}

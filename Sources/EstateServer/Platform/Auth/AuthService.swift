@@ -1,0 +1,162 @@
+import Crypto
+import EstateCore
+import FluentKit
+import Foundation
+import SQLKit
+import Vapor
+
+/// Sign-in, sessions and API tokens.
+public struct AuthService: Sendable {
+    let store: Store
+    let hasher: PasswordHasher
+    let config: AppConfiguration
+    let now: @Sendable () -> Date
+
+    public struct SignedIn: Sendable {
+        public let token: String
+        public let expiresAt: Date
+        public let csrfToken: String?
+        public let principal: Principal
+    }
+
+    /// Where a request came from, for throttling and the audit line.
+    public struct Origin: Sendable {
+        public var ip: String?
+        public var userAgent: String?
+        public var requestID: String?
+    }
+
+    /// Checks the password and opens a session of `kind`. Unknown user, wrong
+    /// password and disabled account all answer the same `invalid_credentials`.
+    func signIn(username rawUsername: String, password: String, kind: AuthSessionRecord.Kind, origin: Origin) async throws -> SignedIn {
+        let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
+        let now = now()
+        let context = AuditContext(actorID: nil, actorName: username.isEmpty ? "?" : String(username.prefix(64)),
+                                   requestID: origin.requestID, ip: origin.ip)
+        if let ip = origin.ip, try await recentFailures(from: ip, since: now.addingTimeInterval(-config.lockoutDuration)) >= config.addressThrottleThreshold {
+            try await AuditLog.recordAlone(AuditEntry(action: "auth.throttled", entity: "user", summary: "sign-in throttled for \(ip)", outcome: .denied),
+                                           context: context, store: store)
+            throw Problem(.tooManyRequests, "too_many_attempts", headers: ["Retry-After": "\(Int(config.lockoutDuration))"])
+        }
+        let user = try await UserRecord.query(on: store.db).filter(\.$username == username).first()
+        if let user, let until = user.lockedUntil, until > now {
+            try await AuditLog.recordAlone(AuditEntry(action: "auth.login_locked", entity: "user", entityID: user.id?.uuidString,
+                                                      summary: "sign-in refused: account locked", outcome: .denied),
+                                           context: context, store: store)
+            let minutes = Int((until.timeIntervalSince(now) / 60).rounded(.up))
+            throw Problem(.tooManyRequests, "account_locked", arguments: ["minutes": "\(minutes)"],
+                          headers: ["Retry-After": "\(Int(until.timeIntervalSince(now).rounded(.up)))"])
+        }
+        let passwordOK = try await hasher.verify(password, against: user?.passwordHash ?? hasher.decoy)
+        guard let user, let userID = user.id, passwordOK, !user.isDisabled else {
+            try await recordFailure(user: user, context: context, now: now)
+            throw Problem(.unauthorized, "invalid_credentials")
+        }
+        let token = Self.newSecret()
+        let csrf = kind == .web ? Self.newSecret() : nil
+        let expiresAt = now.addingTimeInterval(kind == .web ? config.sessionAbsoluteTimeout : config.apiTokenLifetime)
+        let context2 = AuditContext(actorID: userID, actorName: user.username, requestID: origin.requestID, ip: origin.ip)
+        try await store.audited(context2) { tx in
+            let session = AuthSessionRecord()
+            session.id = UUID()
+            session.tokenHash = Self.digest(token)
+            session.userID = userID
+            session.kind = kind.rawValue
+            session.csrfToken = csrf
+            session.createdAt = now
+            session.lastSeenAt = now
+            session.expiresAt = expiresAt
+            session.ip = origin.ip
+            session.userAgent = origin.userAgent.map { String($0.prefix(200)) }
+            try await session.create(on: tx)
+            try await (tx as! any SQLDatabase).update("users")
+                .set("failed_logins", to: 0).set("locked_until", to: SQLLiteral.null).set("last_login_at", to: now)
+                .where("id", .equal, userID).run()
+            return ((), AuditEntry(action: "auth.login", entity: "user", entityID: userID.uuidString,
+                                   summary: "signed in (\(kind.rawValue))"))
+        }
+        let principal = try await loadPrincipal(userID: userID, on: store.db)
+        return SignedIn(token: token, expiresAt: expiresAt, csrfToken: csrf, principal: principal!)
+    }
+
+    private func recordFailure(user: UserRecord?, context: AuditContext, now: Date) async throws {
+        let threshold = config.lockoutThreshold
+        let lockUntil = now.addingTimeInterval(config.lockoutDuration)
+        try await store.write { tx in
+            var summary = "sign-in failed"
+            if let user, let id = user.id {
+                // An increment in SQL, not read-modify-write: concurrent failures all count.
+                let sql = tx as! any SQLDatabase
+                try await sql.update("users")
+                    .set(SQLIdentifier("failed_logins"), to: SQLBinaryExpression(SQLIdentifier("failed_logins"), .add, SQLLiteral.numeric("1")))
+                    .where("id", .equal, id).run()
+                let count = try await sql.select().column("failed_logins").from("users").where("id", .equal, id)
+                    .first(decodingColumn: "failed_logins", as: Int.self) ?? 0
+                if count >= threshold {
+                    try await sql.update("users").set("locked_until", to: lockUntil).set("failed_logins", to: 0)
+                        .where("id", .equal, id).run()
+                    summary = "sign-in failed; account locked after \(count) failures"
+                }
+            }
+            try await AuditLog.record(AuditEntry(action: "auth.login_failed", entity: "user", entityID: user?.id?.uuidString,
+                                                 summary: summary, outcome: .failed),
+                                      context: context, at: now, on: tx)
+        }
+    }
+
+    private func recentFailures(from ip: String, since: Date) async throws -> Int {
+        try await AuditRecord.query(on: store.db)
+            .filter(\.$action == "auth.login_failed").filter(\.$ip == ip).filter(\.$at >= since)
+            .count()
+    }
+
+    /// The session behind a token, if it is still valid; touches `last_seen_at` at most once a minute.
+    func authenticate(token: String, kind: AuthSessionRecord.Kind) async throws -> (AuthSessionRecord, Principal)? {
+        guard !token.isEmpty, token.count < 200 else { return nil }
+        guard let session = try await AuthSessionRecord.query(on: store.db)
+            .filter(\.$tokenHash == Self.digest(token)).filter(\.$kind == kind.rawValue).first()
+        else { return nil }
+        let now = now()
+        guard session.revokedAt == nil, session.expiresAt > now else { return nil }
+        if kind == .web, now.timeIntervalSince(session.lastSeenAt) > config.sessionIdleTimeout { return nil }
+        guard let principal = try await loadPrincipal(userID: session.userID, on: store.db) else { return nil }
+        if now.timeIntervalSince(session.lastSeenAt) > 60, let id = session.id {
+            try await store.write { tx in
+                try await (tx as! any SQLDatabase).update("auth_sessions").set("last_seen_at", to: now).where("id", .equal, id).run()
+            }
+        }
+        return (session, principal)
+    }
+
+    /// The user and their grants; nil when the user is gone or disabled.
+    func loadPrincipal(userID: UUID, on db: any Database) async throws -> Principal? {
+        guard let user = try await UserRecord.find(userID, on: db), !user.isDisabled else { return nil }
+        let grants = try await RoleGrantRecord.query(on: db).filter(\.$userID == userID).all().compactMap(\.grant)
+        return Principal(userID: userID, username: user.username, displayName: user.displayName, grants: Set(grants))
+    }
+
+    func signOut(session: AuthSessionRecord, context: AuditContext) async throws {
+        guard let id = session.id else { return }
+        let now = now()
+        try await store.audited(context) { tx in
+            try await (tx as! any SQLDatabase).update("auth_sessions").set("revoked_at", to: now).where("id", .equal, id).run()
+            return ((), AuditEntry(action: "auth.logout", entity: "user", entityID: session.userID.uuidString, summary: "signed out"))
+        }
+    }
+
+    /// Ends every session and token of a user, inside the caller's transaction.
+    static func revokeAll(userID: UUID, at now: Date, on tx: any Database) async throws {
+        try await (tx as! any SQLDatabase).update("auth_sessions").set("revoked_at", to: now)
+            .where("user_id", .equal, userID).where("revoked_at", .is, SQLLiteral.null).run()
+    }
+
+    static func newSecret() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

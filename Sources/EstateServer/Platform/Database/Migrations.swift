@@ -1,0 +1,13 @@
+import FluentKit
+
+/// Every migration, in the order it runs. Append only; never edit a shipped one.
+enum Migrations {
+    static let all: [any Migration] = [
+        CreateUsers(),
+        CreateProjects(),
+        CreateRoleGrants(),
+        CreateAuthSessions(),
+        CreateAuditLog(),
+        CreateBuildingsAndUnits(),
+    ]
+}

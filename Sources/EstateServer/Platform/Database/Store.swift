@@ -1,0 +1,92 @@
+import FluentKit
+import NIOConcurrencyHelpers
+import Foundation
+import SQLKit
+
+/// Database access for services: reads go straight to the pool; writes go
+/// through `write`, which on SQLite queues them one at a time inside the app
+/// (PERFORMANCE.md: several SQLite writers are no faster and end in "database
+/// is locked") and on PostgreSQL is a plain transaction.
+public struct Store: Sendable {
+    public enum Engine: String, Sendable { case sqlite, postgres }
+
+    public let db: any Database
+    public let engine: Engine
+    let writeGate: WriteGate
+
+    public var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    /// Runs `body` in one transaction (queued behind other writers on SQLite).
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        switch engine {
+        case .postgres:
+            return try await db.transaction(body)
+        case .sqlite:
+            return try await writeGate.run {
+                try await db.withConnection { conn in
+                    // Per-connection settings, cheap to repeat and robust to a pool reconnect.
+                    try await SQLitePragmas.applyPerConnection(conn as! any SQLDatabase)
+                    return try await conn.transaction(body)
+                }
+            }
+        }
+    }
+
+    /// A change and its audit line in one transaction: `body` must return the
+    /// audit entry, so a change without its line cannot be written.
+    public func audited<T: Sendable>(
+        _ context: AuditContext,
+        _ body: @escaping @Sendable (any Database) async throws -> (T, AuditEntry)
+    ) async throws -> T {
+        try await write { tx in
+            let (result, entry) = try await body(tx)
+            try await AuditLog.record(entry, context: context, on: tx)
+            return result
+        }
+    }
+}
+
+/// A FIFO async mutex: one SQLite writer at a time, others wait without blocking a thread.
+final class WriteGate: Sendable {
+    private struct State {
+        var busy = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let enter = state.withLockedValue { s in
+                if s.busy { s.waiters.append(c); return false }
+                s.busy = true
+                return true
+            }
+            if enter { c.resume() }
+        }
+        defer {
+            let next = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+                if s.waiters.isEmpty { s.busy = false; return nil }
+                return s.waiters.removeFirst()
+            }
+            next?.resume()
+        }
+        return try await body()
+    }
+}
+
+/// SQLite settings we choose rather than inherit.
+enum SQLitePragmas {
+    /// busy_timeout: wait (not fail) when another process (e.g. `estate user`) holds the lock.
+    /// synchronous=FULL: NORMAL in WAL can lose the last committed sale on power loss.
+    static func applyPerConnection(_ db: any SQLDatabase) async throws {
+        try await db.raw("PRAGMA busy_timeout = 5000").run()
+        try await db.raw("PRAGMA synchronous = FULL").run()
+        try await db.raw("PRAGMA foreign_keys = ON").run()
+    }
+
+    /// WAL is a property of the file: set once, readers then never block the writer.
+    static func applyToFile(_ db: any SQLDatabase) async throws {
+        try await db.raw("PRAGMA journal_mode = WAL").run()
+        try await applyPerConnection(db)
+    }
+}

@@ -1,0 +1,98 @@
+import Plot
+import Vapor
+
+/// The sign-in page (登录).
+enum SignInPage {
+    struct Model {
+        var username: String = ""
+        var next: String = "/"
+        var error: String?
+        var errorArgs: [String: String] = [:]
+        var csrf: String
+    }
+
+    static func view(_ ctx: PageContext, _ m: Model) -> HTML {
+        let t = ctx.t
+        return Shell.page(ctx, title: t("signin.title"), .div(.class("card narrow signin"),
+            .h1(.text(t("signin.title"))),
+            .p(.class("muted"), .text(t("signin.subtitle"))),
+            .unwrap(m.error) { .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text(t("error.\($0)", m.errorArgs))) },
+            .form(.method(.post), .action("/login"),
+                .input(.type(.hidden), .name("_csrf"), .value(m.csrf)),
+                .input(.type(.hidden), .name("next"), .value(m.next)),
+                .label(.for("username"), .text(t("field.username"))),
+                .input(.type(.text), .id("username"), .name("username"), .value(m.username), .required(true),
+                       .attribute(named: "autocomplete", value: "username"), .autofocus(m.username.isEmpty)),
+                .label(.for("password"), .text(t("field.password"))),
+                .input(.type(.password), .id("password"), .name("password"), .required(true),
+                       .attribute(named: "autocomplete", value: "current-password"), .autofocus(!m.username.isEmpty)),
+                .button(.type(.submit), .class("primary wide"), .text(t("action.sign_in")))
+            )
+        ))
+    }
+}
+
+enum SignInController {
+    struct Form: Content {
+        var username: String
+        var password: String
+        var next: String?
+    }
+
+    /// Only same-site paths, so the form cannot bounce a user to another site.
+    static func safeNext(_ s: String?) -> String {
+        guard let s, s.hasPrefix("/"), !s.hasPrefix("//"), !s.contains("\\") else { return "/" }
+        return s
+    }
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        if req.principal != nil { return req.redirect(to: "/") }
+        return render(req, SignInPage.Model(next: safeNext(try? req.query.get(String.self, at: "next")), csrf: ""), status: .ok)
+    }
+
+    @Sendable static func submit(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(Form.self)
+        let next = safeNext(form.next)
+        do {
+            let signedIn = try await req.services.auth(req.db).signIn(username: form.username, password: form.password, kind: .web, origin: req.origin)
+            // A fresh session id at sign-in (no fixation): any older session of this browser ends.
+            if let old = req.authenticated { try? await req.services.auth(req.db).signOut(session: old.session, context: req.auditContext) }
+            let response = req.redirect(to: next, redirectType: .normal)
+            response.cookies[SessionCookie.name] = SessionCookie.make(signedIn.token, maxAge: Int(req.services.config.sessionAbsoluteTimeout),
+                                                                     secure: req.secureCookies)
+            response.cookies[SessionCookie.preLoginCSRF] = .expired
+            return response
+        } catch let problem as Problem {
+            return render(req, SignInPage.Model(username: form.username, next: next, error: problem.code, errorArgs: problem.arguments, csrf: ""),
+                          status: problem.status)
+        }
+    }
+
+    /// Renders the form with a fresh double-submit CSRF cookie.
+    private static func render(_ req: Request, _ model: SignInPage.Model, status: HTTPResponseStatus) -> Response {
+        var model = model
+        model.csrf = AuthService.newSecret()
+        let response = Shell.response(SignInPage.view(PageContext(req), model), status: status)
+        response.cookies[SessionCookie.preLoginCSRF] = HTTPCookies.Value(
+            string: model.csrf, maxAge: 3600, path: "/login", isSecure: req.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    @Sendable static func signOut(_ req: Request) async throws -> Response {
+        if let auth = req.authenticated {
+            try await req.services.auth(req.db).signOut(session: auth.session, context: req.auditContext)
+        }
+        let response = req.redirect(to: "/login")
+        response.cookies[SessionCookie.name] = .expired
+        return response
+    }
+
+    @Sendable static func language(_ req: Request) async throws -> Response {
+        guard let lang = req.parameters.get("code").flatMap(Language.init(rawValue:)) else { throw Problem.notFound }
+        let response = req.redirect(to: safeNext(try? req.query.get(String.self, at: "back")))
+        response.cookies["estate_lang"] = HTTPCookies.Value(string: lang.rawValue, maxAge: 365 * 86400, path: "/",
+                                                            isSecure: req.secureCookies, isHTTPOnly: true, sameSite: .lax)
+        return response
+    }
+}

@@ -1,0 +1,189 @@
+import EstateCore
+import Plot
+import Vapor
+
+/// What every signed-in page shares: who is looking, in which language, and the CSRF token for its forms.
+struct PageContext: Sendable {
+    let t: Localizer
+    let principal: Principal?
+    let csrf: String?
+    let path: String
+    /// A one-line message after a redirect (`?notice=` / `?error=`), looked up in the catalogue.
+    let notice: String?
+    let error: String?
+
+    init(_ req: Request) {
+        t = req.localizer
+        principal = req.principal
+        csrf = req.authenticated?.session.csrfToken
+        path = req.url.path
+        notice = (try? req.query.get(String.self, at: "notice")).flatMap { Self.known($0, req) }
+        error = (try? req.query.get(String.self, at: "error")).flatMap { Self.known($0, req) }
+    }
+
+    /// Only catalogue keys are shown, so a crafted link cannot put words on the page.
+    private static func known(_ key: String, _ req: Request) -> String? {
+        req.services.catalog.has(key) || req.services.catalog.has("error.\(key)") ? key : nil
+    }
+}
+
+/// The page frame: top bar, module navigation, content.
+enum Shell {
+    struct NavItem {
+        let key: String
+        let href: String?
+        let action: Action?
+    }
+
+    /// Modules in the order staff meet them; those not yet built show without a link.
+    static let modules: [NavItem] = [
+        NavItem(key: "nav.home", href: "/", action: nil),
+        NavItem(key: "nav.inventory", href: nil, action: .inventoryView),
+        NavItem(key: "nav.customers", href: nil, action: .customersView),
+        NavItem(key: "nav.sales", href: nil, action: .salesView),
+        NavItem(key: "nav.service", href: nil, action: .ticketsView),
+        NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
+        NavItem(key: "nav.channels", href: nil, action: .channelLeadsRegister),
+        NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
+        NavItem(key: "nav.mall", href: nil, action: .mallDesk),
+        NavItem(key: "nav.reports", href: nil, action: .reportsView),
+    ]
+
+    static let admin: [NavItem] = [
+        NavItem(key: "nav.users", href: "/admin/users", action: .usersManage),
+        NavItem(key: "nav.projects", href: "/admin/projects", action: .projectView),
+        NavItem(key: "nav.audit", href: "/admin/audit", action: .auditRead),
+    ]
+
+    static func page(_ ctx: PageContext, title: String, _ content: Node<HTML.BodyContext>) -> HTML {
+        let t = ctx.t
+        return HTML(
+            .lang(ctx.t.language == .zh ? .chinese : .english),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title("\(title) · \(t("app.name"))"),
+                .stylesheet("/assets/app.css"),
+                .script(.src("/assets/app.js"), .attribute(named: "defer", value: "defer"))
+            ),
+            .body(
+                .header(.class("topbar"),
+                    .a(.class("brand"), .href("/"), .text(t("app.name"))),
+                    .div(.class("spacer")),
+                    languageSwitch(ctx),
+                    .unwrap(ctx.principal) { p in
+                        .group(
+                            .span(.class("who"), .text(p.displayName), .span(.class("muted"), .text(" @\(p.username)"))),
+                            .form(.class("inline"), .method(.post), .action("/logout"),
+                                  csrfField(ctx),
+                                  .button(.type(.submit), .class("link"), .text(t("action.sign_out"))))
+                        )
+                    }
+                ),
+                .div(.class("frame"),
+                    .unwrap(ctx.principal) { p in nav(ctx, p) },
+                    .main(.class("content"),
+                        .unwrap(ctx.notice) { .div(.class("flash ok"), .attribute(named: "role", value: "status"), .text(t($0))) },
+                        .unwrap(ctx.error) { .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text(t(t.catalog.has($0) ? $0 : "error.\($0)"))) },
+                        content
+                    )
+                )
+            )
+        )
+    }
+
+    static func nav(_ ctx: PageContext, _ p: Principal) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        func item(_ i: NavItem) -> Node<HTML.ListContext> {
+            if let href = i.href {
+                let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
+                return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key))))
+            }
+            return .li(.span(.class("soon"), .attribute(named: "title", value: t("nav.coming")), .text(t(i.key))))
+        }
+        let modules = modules.filter { $0.action.map { p.may($0) } ?? true }
+        let admin = admin.filter { $0.action.map { p.may($0) } ?? true }
+        return .nav(.class("side"), .attribute(named: "aria-label", value: t("nav.label")),
+            .ul(.forEach(modules, item)),
+            .if(!admin.isEmpty, .group(
+                .div(.class("side-heading"), .text(t("nav.admin"))),
+                .ul(.forEach(admin, item))
+            ))
+        )
+    }
+
+    static func languageSwitch(_ ctx: PageContext) -> Node<HTML.BodyContext> {
+        let other: Language = ctx.t.language == .zh ? .en : .zh
+        return .a(.class("lang"), .href("/lang/\(other.rawValue)?back=\(ctx.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")"),
+                  .attribute(named: "lang", value: other.htmlCode),
+                  .text(other == .en ? "English" : "中文"))
+    }
+
+    static func csrfField(_ ctx: PageContext) -> Node<HTML.FormContext> {
+        .input(.type(.hidden), .name("_csrf"), .value(ctx.csrf ?? ""))
+    }
+
+    /// "1–50 / 132" and previous/next links that keep the current filters.
+    static func pager<T>(_ ctx: PageContext, _ page: Paged<T>, query: [String: String]) -> Node<HTML.BodyContext> {
+        func link(_ n: Int) -> String {
+            var q = query.filter { !$0.value.isEmpty }
+            q["page"] = "\(n)"
+            let s = q.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+            return ctx.path + "?" + s.joined(separator: "&")
+        }
+        let from = page.total == 0 ? 0 : (page.page - 1) * page.perPage + 1
+        let to = min(page.total, page.page * page.perPage)
+        return .div(.class("pager"),
+            .span(.class("muted"), .text(ctx.t("list.range", ["from": "\(from)", "to": "\(to)", "total": "\(page.total)"]))),
+            .if(page.page > 1, .a(.href(link(page.page - 1)), .text(ctx.t("list.prev")))),
+            .if(page.page < page.pageCount, .a(.href(link(page.page + 1)), .text(ctx.t("list.next"))))
+        )
+    }
+
+    static func response(_ html: HTML, status: HTTPResponseStatus = .ok) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        return Response(status: status, headers: headers, body: .init(string: html.render()))
+    }
+
+    static func dateTime(_ d: Date?) -> String {
+        guard let d else { return "—" }
+        return d.formatted(Date.FormatStyle(date: .numeric, time: .shortened, timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+            .year(.defaultDigits).month(.twoDigits).day(.twoDigits).locale(Locale(identifier: "zh_CN")))
+    }
+}
+
+/// A whole page for an error a browser ran into.
+struct ErrorPage {
+    let problem: Problem
+    let catalog: Catalog
+    let language: Language
+    let request: Request
+
+    func response() async throws -> Response {
+        let ctx = PageContext(request)
+        let t = ctx.t
+        let html = Shell.page(ctx, title: t("error.title"), .div(.class("card narrow"),
+            .h1(.text("\(problem.status.code)")),
+            .p(.text(t("error.\(problem.code)", problem.arguments))),
+            .p(.class("muted"), .text(t("error.request_id", ["id": request.id]))),
+            .p(.a(.href("/"), .text(t("nav.home"))))
+        ))
+        return Shell.response(html, status: problem.status)
+    }
+}
+
+extension Node where Context == HTML.SelectContext {
+    /// `<option value=…>text</option>`: Plot's own option is self-closing, which browsers render empty.
+    static func choice(_ value: String, _ text: String, selected: Bool = false) -> Node {
+        .element(named: "option", nodes: [
+            .attribute(named: "value", value: value, ignoreIfValueIsEmpty: false),
+            selected ? .attribute(named: "selected", value: "selected") : .empty,
+            .text(text),
+        ])
+    }
+
+    static func field(_ name: String) -> Node {
+        .group(.attribute(named: "id", value: name), .attribute(named: "name", value: name))
+    }
+}
