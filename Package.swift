@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "EstateServer",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -1,0 +1,124 @@
+import EstateCore
+@testable import EstateServer
+import FluentKit
+import Foundation
+import FluentPostgresDriver
+import Testing
+import Vapor
+import VaporTesting
+
+/// A clock tests move by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date(timeIntervalSince1970: 1_790_000_000)
+    var now: Date { lock.withLock { current } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+/// Runs `body` against a fresh app with its own database: a throw-away SQLite
+/// file, or — when `DATABASE_URL` is set — a new PostgreSQL database created
+/// for this test and dropped after it.
+func withTestApp(clock: TestClock = TestClock(), adjust: (inout AppConfiguration) -> Void = { _ in },
+                 _ body: (Application, TestClock) async throws -> Void) async throws {
+    let base = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    var dbName: String?
+    var url: String?
+    if let base {
+        let name = "estate_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await PostgresAdmin.run(base, "CREATE DATABASE \(name)")
+        dbName = name
+        url = PostgresAdmin.replacingDatabase(in: base, with: name)
+    }
+    var config = AppConfiguration.testing(databaseURL: url)
+    config.postgresPoolPerLoop = 4
+    adjust(&config)
+    let app = try await Application.make(.testing)
+    do {
+        try await buildApplication(app, config, now: { clock.now })
+        try await body(app, clock)
+    } catch {
+        try? await app.asyncShutdown()
+        if let dbName, let base { try? await PostgresAdmin.run(base, "DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
+        throw error
+    }
+    try await app.asyncShutdown()
+    if let dbName, let base { try await PostgresAdmin.run(base, "DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
+}
+
+enum PostgresAdmin {
+    static func replacingDatabase(in url: String, with name: String) -> String {
+        var c = URLComponents(string: url)!
+        c.path = "/" + name
+        return c.string!
+    }
+
+    /// One statement on the server's maintenance connection (outside any transaction).
+    static func run(_ url: String, _ sql: String) async throws {
+        let config = try SQLPostgresConfiguration(url: url)
+        let connection = try await PostgresConnection.connect(configuration: config.coreConfiguration, id: 1,
+                                                              logger: Logger(label: "test-admin"))
+        defer { Task { try? await connection.close() } }
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin"))
+    }
+}
+
+/// Test fixtures: users with roles, projects, sign-in helpers.
+struct Fixtures {
+    let app: Application
+
+    var services: AppServices { app.services }
+
+    @discardableResult
+    func project(_ code: String, name: String = "测试项目") async throws -> UUID {
+        try await services.projects(app.db).create(.init(code: code, name: name, city: "成都"), context: .system("test")).id
+    }
+
+    @discardableResult
+    func user(_ username: String, password: String = "password-123", roles: [(Role, UUID?)] = []) async throws -> UUID {
+        let users = services.users(app.db)
+        let u = try await users.create(username: username, displayName: username.uppercased(), password: password, context: .system("test"))
+        for (role, project) in roles { _ = try await users.grant(role, to: u.id, projectID: project, context: .system("test")) }
+        return u.id
+    }
+
+    /// Signs in through the API and returns the bearer token.
+    func token(_ username: String, password: String = "password-123") async throws -> String {
+        var token = ""
+        try await app.testing().test(.POST, "/api/v1/auth/login", beforeRequest: { req in
+            try req.content.encode(["username": username, "password": password], as: .json)
+        }, afterResponse: { res async throws in
+            #expect(res.status == .ok, "sign-in of \(username): \(res.body.string)")
+            token = try res.content.get(String.self, at: "token")
+        })
+        return token
+    }
+
+    func auditCount(action: String) async throws -> Int {
+        try await AuditRecord.query(on: app.db).filter(\.$action == action).count()
+    }
+}
+
+extension HTTPHeaders {
+    static func bearer(_ token: String) -> HTTPHeaders { ["Authorization": "Bearer \(token)"] }
+}
+
+/// The engine under test, for messages.
+var engineName: String { ProcessInfo.processInfo.environment["DATABASE_URL"].map { $0.isEmpty ? "sqlite" : "postgres" } ?? "sqlite" }
+
+extension Application {
+    /// One in-memory request; returns the response so assertions read top to bottom.
+    func call(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], json: (any Encodable & Sendable)? = nil,
+              body: ByteBuffer? = nil) async throws -> TestingHTTPResponse {
+        var out: TestingHTTPResponse?
+        try await testing().test(method, path, headers: headers, body: body, beforeRequest: { req in
+            if let json { try req.content.encode(AnyEncodable(json), as: .json) }
+        }, afterResponse: { res async in out = res })
+        return out!
+    }
+}
+
+private struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
