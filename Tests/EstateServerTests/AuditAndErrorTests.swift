@@ -129,7 +129,7 @@ import VaporTesting
             do { let res = try await app.call(.GET, "/api/v1/users?perPage=2&page=2", headers: .bearer(token))
                 #expect(try res.content.get(Int.self, at: "total") == 6)
                 struct Page: Decodable { struct U: Decodable { var username: String }; var items: [U] }
-                #expect(try res.content.decode(Page.self).items.map(\.username) == ["p1xx", "p2xx"])
+                #expect(try res.content.decode(Page.self).items.map(\.username) == ["p2xx", "p3xx"])
             }
         }
     }

@@ -51,7 +51,10 @@ import VaporTesting
                 let res = try await app.call(.POST, "/api/v1/auth/login", json: ["username": "zhao.lei", "password": password])
                 return (res.status, (try? res.content.get(String.self, at: "code")) ?? "")
             }
-            for _ in 0..<5 { #expect(try await attempt("bad-password").1 == "invalid_credentials") }
+            for i in 0..<5 {
+                let (status, code) = try await attempt("bad-password")
+                #expect(code == "invalid_credentials", "attempt \(i): \(status)")
+            }
             // Locked: even the right password is refused, with Retry-After.
             let locked = try await attempt("password-123")
             #expect(locked.0 == .tooManyRequests)

@@ -43,7 +43,10 @@ struct Browser {
     }
 
     mutating func signIn(_ username: String, _ password: String = "password-123") async throws -> TestingHTTPResponse {
+        // The form as a signed-in browser would still have it open in another tab.
+        let session = cookies.removeValue(forKey: SessionCookie.name)
         let page = try await get("/login")
+        if let session { cookies[SessionCookie.name] = session }
         let token = try #require(Self.csrf(in: page.body.string))
         return try await post("/login", form: ["_csrf": token, "username": username, "password": password, "next": "/"])
     }

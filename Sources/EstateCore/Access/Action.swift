@@ -5,6 +5,7 @@ public enum Action: String, CaseIterable, Codable, Sendable, Hashable {
     // Company-wide administration.
     case usersManage = "users.manage"
     case projectsCreate = "projects.create"
+    /// Company-wide holders read every line; project holders read their projects' lines.
     case auditRead = "audit.read"
 
     // Project set-up.
@@ -57,7 +58,7 @@ public enum Action: String, CaseIterable, Codable, Sendable, Hashable {
 
     public var scope: Scope {
         switch self {
-        case .usersManage, .projectsCreate, .auditRead: .company
+        case .usersManage, .projectsCreate: .company
         default: .project
         }
     }

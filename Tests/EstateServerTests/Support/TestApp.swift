@@ -20,6 +20,7 @@ final class TestClock: @unchecked Sendable {
 /// for this test and dropped after it.
 func withTestApp(clock: TestClock = TestClock(), adjust: (inout AppConfiguration) -> Void = { _ in },
                  _ body: (Application, TestClock) async throws -> Void) async throws {
+    _ = problemJSONDecoding
     let base = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     var dbName: String?
     var url: String?
@@ -44,6 +45,11 @@ func withTestApp(clock: TestClock = TestClock(), adjust: (inout AppConfiguration
     try await app.asyncShutdown()
     if let dbName, let base { try await PostgresAdmin.run(base, "DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
 }
+
+/// Lets tests read problem+json bodies with `res.content` (set once, before any test reads one).
+let problemJSONDecoding: Void = {
+    ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
+}()
 
 enum PostgresAdmin {
     static func replacingDatabase(in url: String, with name: String) -> String {

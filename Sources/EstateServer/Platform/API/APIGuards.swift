@@ -56,7 +56,7 @@ struct OperationGuardMiddleware: ServerMiddleware {
             vaporRequest.logger.critical("API operation without a guard refused", metadata: ["operation": "\(operationID)"])
             throw Problem.forbidden
         }
-        try await routeGuard.check(vaporRequest)
+        try await routeGuard.check(vaporRequest, project: metadata.pathParameters["projectId"].map(String.init))
         return try await next(request, body, metadata)
     }
 }

@@ -22,11 +22,20 @@ public enum RouteGuard: Sendable, Hashable, CustomStringConvertible {
 
     static let userInfoKey = "estate.guard"
 
-    func check(_ request: Request) async throws {
+    /// `project` is the raw project id in the path, if the route has one: a
+    /// project the user cannot see answers 404 before any 403.
+    func check(_ request: Request, project: String? = nil) async throws {
         switch self {
         case .open: return
         case .signedIn: _ = try request.requirePrincipal()
-        case .allowed(let action): try await request.require(action)
+        case .allowed(let action):
+            if let project {
+                _ = try request.requirePrincipal()
+                guard let id = UUID(uuidString: project) else { throw Problem.notFound }
+                try await request.require(action, on: id)
+            } else {
+                try await request.require(action)
+            }
         }
     }
 }
@@ -35,7 +44,7 @@ struct GuardMiddleware: AsyncMiddleware {
     let routeGuard: RouteGuard
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        try await routeGuard.check(request)
+        try await routeGuard.check(request, project: request.parameters.get("projectID"))
         return try await next.respond(to: request)
     }
 }
