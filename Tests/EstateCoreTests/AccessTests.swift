@@ -105,3 +105,16 @@ private let expected: [Role: String] = [
         #expect(Credentials.check(password: String(repeating: "x", count: 257)) == .tooLong)
     }
 }
+
+@Suite struct TextTests {
+    @Test(arguments: ["华熙悦府", "3号楼 A座", "a", "x\u{0017}y"])
+    func cleanLines(_ s: String) { #expect(Text.isCleanLine(s, maxLength: 40)) }
+
+    @Test(arguments: ["", " 前导空格", "尾随空格 ", "两\n行", "全角空格\u{3000}", "\u{00A0}nbsp"])
+    func notCleanLines(_ s: String) { #expect(!Text.isCleanLine(s, maxLength: 40)) }
+
+    @Test func lengthCountsScalars() {
+        #expect(Text.isCleanLine(String(repeating: "楼", count: 40), maxLength: 40))
+        #expect(!Text.isCleanLine(String(repeating: "楼", count: 41), maxLength: 40))
+    }
+}

@@ -113,7 +113,7 @@ import VaporTesting
                      "internal_error", "invalid_credentials", "account_locked", "too_many_attempts", "username_taken",
                      "username_invalid", "display_name_invalid", "cannot_disable_self", "grant_exists", "last_admin",
                      "project_code_taken", "project_code_invalid", "project_name_invalid", "city_invalid", "required",
-                     "page_out_of_range", "per_page_out_of_range", "role_unknown", "project_unknown", "method_not_allowed"]
+                     "page_out_of_range", "per_page_out_of_range", "role_unknown", "project_unknown", "method_not_allowed", "too_long"]
             + [Credentials.PasswordProblem.tooShort.rawValue, Credentials.PasswordProblem.tooLong.rawValue]
         for code in codes { #expect(catalog.has("error.\(code)"), "\(code)") }
     }
@@ -191,5 +191,18 @@ import VaporTesting
             #expect(user.isDisabled)
             #expect(try await RoleGrantRecord.query(on: app.db).filter(\.$userID == user.id!).count() == 1)
         }
+    }
+}
+
+@Suite struct DateTranscoderTests {
+    @Test func readsRFC3339WithOffsetsAndFractions() throws {
+        let t = FlexibleISO8601()
+        #expect(try t.decode("2026-11-26T08:00:00Z") == Date(timeIntervalSince1970: 1_795_680_000))
+        #expect(try t.decode("2026-11-26T16:00:00+08:00") == Date(timeIntervalSince1970: 1_795_680_000))
+        #expect(try t.decode("2026-11-26T08:00:00.250Z") == Date(timeIntervalSince1970: 1_795_680_000.25))
+        #expect(try t.decode("0173-12-02T23:04:26-23:51") == t.decode("0173-12-03T22:55:26Z"))
+        #expect(throws: (any Error).self) { try t.decode("2026-13-01T00:00:00Z") }
+        #expect(throws: (any Error).self) { try t.decode("yesterday") }
+        #expect(try t.encode(Date(timeIntervalSince1970: 1_795_680_000.25)) == "2026-11-26T08:00:00.250Z")
     }
 }

@@ -14,8 +14,7 @@ func registerRoutes(_ app: Application) throws {
     try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!,
                                       configuration: .init(dateTranscoder: FlexibleISO8601()),
                                       middlewares: [OperationGuardMiddleware()])
-    // Known API paths answer 405 (not 404) to a method they do not support.
-    MethodNotAllowed.register(app)
+    // Known API paths answer 405 (not 404) to other methods: see ProblemMiddleware.
 
     // Pages.
     WebRoutes.register(app)

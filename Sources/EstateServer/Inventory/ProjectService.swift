@@ -42,12 +42,12 @@ public struct ProjectService: Sendable {
             }
             if !ok { bad.append(.init(field: "code", code: "project_code_invalid")) }
         } else if creating { bad.append(.init(field: "code", code: "required")) }
-        if let name = d.name?.trimmingCharacters(in: .whitespaces) {
-            if name.isEmpty || name.count > 60 { bad.append(.init(field: "name", code: "project_name_invalid")) }
+        if let name = d.name {
+            if !Text.isCleanLine(name, maxLength: 60) { bad.append(.init(field: "name", code: "project_name_invalid")) }
         } else if creating { bad.append(.init(field: "name", code: "required")) }
-        if let city = d.city?.trimmingCharacters(in: .whitespaces), city.isEmpty || city.count > 30 {
-            bad.append(.init(field: "city", code: "city_invalid"))
-        } else if creating, d.city == nil { bad.append(.init(field: "city", code: "required")) }
+        if let city = d.city {
+            if !Text.isCleanLine(city, maxLength: 30) { bad.append(.init(field: "city", code: "city_invalid")) }
+        } else if creating { bad.append(.init(field: "city", code: "required")) }
         if let r = d.priceRounding, PriceRounding(rawValue: r) == nil {
             bad.append(.init(field: "priceRounding", code: "price_rounding_invalid"))
         }
@@ -61,8 +61,8 @@ public struct ProjectService: Sendable {
         let record = ProjectRecord()
         record.id = UUID()
         record.code = draft.code!
-        record.name = draft.name!.trimmingCharacters(in: .whitespaces)
-        record.city = draft.city!.trimmingCharacters(in: .whitespaces)
+        record.name = draft.name!
+        record.city = draft.city!
         record.priceRounding = draft.priceRounding ?? PriceRounding.fen.rawValue
         record.isActive = draft.isActive ?? true
         record.createdAt = now
@@ -98,8 +98,8 @@ public struct ProjectService: Sendable {
                     before[key] = old; after[key] = new; set(new)
                 }
                 change("code", p.code, draft.code) { p.code = $0 }
-                change("name", p.name, draft.name?.trimmingCharacters(in: .whitespaces)) { p.name = $0 }
-                change("city", p.city, draft.city?.trimmingCharacters(in: .whitespaces)) { p.city = $0 }
+                change("name", p.name, draft.name) { p.name = $0 }
+                change("city", p.city, draft.city) { p.city = $0 }
                 change("priceRounding", p.priceRounding, draft.priceRounding) { p.priceRounding = $0 }
                 change("isActive", "\(p.isActive)", draft.isActive.map { "\($0)" }) { p.isActive = $0 == "true" }
                 if before["code"] != nil, try await ProjectRecord.query(on: tx).filter(\.$code == p.code).filter(\.$id != id).count() > 0 {

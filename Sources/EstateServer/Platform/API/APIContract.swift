@@ -36,6 +36,16 @@ public struct APIContract: Sendable {
 
     enum ContractError: Error { case missing, malformed }
 
+    /// Methods the contract defines for a concrete request path (`/api/v1/users/42`); nil when no path matches.
+    public func allowedMethods(path: String) -> [String]? {
+        let parts = path.split(separator: "/")
+        let methods = operations.filter { op in
+            let pattern = op.path.split(separator: "/")
+            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }.map(\.method)
+        return methods.isEmpty ? nil : Array(Set(methods)).sorted()
+    }
+
     /// The operation a registered Vapor route (`api/v1/users/:userId`) serves.
     public func operation(method: String, routePath: [String]) -> Operation? {
         operations.first { op in

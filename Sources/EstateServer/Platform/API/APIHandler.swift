@@ -46,6 +46,7 @@ struct APIHandler: APIProtocol {
     func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
         let req = try CurrentRequest.get()
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
+        try Self.limit(["q": (input.query.q, 60)])
         let result = try await req.services.users(req.db).list(search: input.query.q, page: page)
         return .ok(.init(body: .json(.init(items: result.items.map(Self.user), page: result.page, perPage: result.perPage, total: result.total))))
     }
@@ -142,6 +143,7 @@ struct APIHandler: APIProtocol {
         let req = try CurrentRequest.get()
         let q = input.query
         let page = try PageRequest(page: q.page, perPage: q.perPage)
+        try Self.limit(["actor": (q.actor, 64), "action": (q.action, 64), "entity": (q.entity, 32), "entityId": (q.entityId, 64)])
         var filter = AuditQuery.Filter()
         filter.actor = q.actor
         filter.action = q.action
@@ -164,6 +166,14 @@ struct APIHandler: APIProtocol {
     }
 
     // MARK: mapping
+
+    /// The contract's maxLength on query strings (counted as JSON Schema counts: Unicode scalars).
+    static func limit(_ values: [String: (String?, Int)]) throws {
+        let bad = values.compactMap { name, v in
+            (v.0?.unicodeScalars.count ?? 0) > v.1 ? Problem.FieldError(field: name, code: "too_long") : nil
+        }
+        if !bad.isEmpty { throw Problem.invalid(bad.sorted { $0.field < $1.field }) }
+    }
 
     /// A malformed id names no record: 404, as for an id that does not exist.
     static func uuid(_ s: String) throws -> UUID {

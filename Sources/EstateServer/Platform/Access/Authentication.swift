@@ -38,7 +38,7 @@ extension Request {
 
     var auditContext: AuditContext {
         AuditContext(actorID: principal?.userID, actorName: principal?.username ?? "anonymous", requestID: id,
-                     ip: remoteAddress?.ipAddress ?? headers.first(name: .xForwardedFor))
+                     ip: remoteAddress?.ipAddress ?? headers.first(name: .xForwardedFor), sessionID: authenticated?.sessionID)
     }
 
     var origin: AuthService.Origin {

@@ -7,12 +7,15 @@ public struct AuditContext: Sendable {
     public var actorName: String
     public var requestID: String?
     public var ip: String?
+    /// The session the actor is using, when there is one.
+    public var sessionID: UUID?
 
-    public init(actorID: UUID?, actorName: String, requestID: String?, ip: String?) {
+    public init(actorID: UUID?, actorName: String, requestID: String?, ip: String?, sessionID: UUID? = nil) {
         self.actorID = actorID
         self.actorName = actorName
         self.requestID = requestID
         self.ip = ip
+        self.sessionID = sessionID
     }
 
     /// The `estate` command or a background job.

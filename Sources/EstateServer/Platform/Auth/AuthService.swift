@@ -145,9 +145,12 @@ public struct AuthService: Sendable {
     }
 
     /// Ends every session and token of a user, inside the caller's transaction.
-    static func revokeAll(userID: UUID, at now: Date, on tx: any Database) async throws {
-        try await (tx as! any SQLDatabase).update("auth_sessions").set("revoked_at", to: now)
-            .where("user_id", .equal, userID).where("revoked_at", .is, SQLLiteral.null).run()
+    /// `except` keeps one session: the one a user is using to change their own password.
+    static func revokeAll(userID: UUID, at now: Date, except kept: UUID? = nil, on tx: any Database) async throws {
+        var update = (tx as! any SQLDatabase).update("auth_sessions").set("revoked_at", to: now)
+            .where("user_id", .equal, userID).where("revoked_at", .is, SQLLiteral.null)
+        if let kept { update = update.where("id", .notEqual, kept) }
+        try await update.run()
     }
 
     static func newSecret() -> String {

@@ -12,7 +12,12 @@ struct ProblemMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let problem = Self.problem(for: error, logger: request.logger)
+            var problem = Self.problem(for: error, logger: request.logger)
+            if problem.status == .notFound, request.route == nil,
+               let allowed = request.services.contract.allowedMethods(path: request.url.path), !allowed.isEmpty {
+                // A known API path asked with a method it does not support.
+                problem = Problem(.methodNotAllowed, "method_not_allowed", headers: ["Allow": allowed.joined(separator: ", ")])
+            }
             return try await render(problem, for: request)
         }
     }

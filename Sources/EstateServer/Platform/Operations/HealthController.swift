@@ -35,27 +35,6 @@ enum HealthController {
     }
 }
 
-/// Answers 405 with `Allow` for a method an API path does not support, instead of 404.
-enum MethodNotAllowed {
-    static func register(_ app: Application) {
-        let methods: [HTTPMethod] = [.GET, .POST, .PUT, .PATCH, .DELETE]
-        let byPath = Dictionary(grouping: app.services.contract.operations, by: \.path)
-        for (path, ops) in byPath {
-            let allowed = Set(ops.map(\.method))
-            let components = path.split(separator: "/").map { p -> PathComponent in
-                p.hasPrefix("{") ? .parameter(String(p.dropFirst().dropLast())) : .constant(String(p))
-            }
-            let allow = allowed.sorted().joined(separator: ", ")
-            for method in methods where !allowed.contains(method.rawValue) {
-                let route = app.on(method, components) { _ async throws -> Response in
-                    throw Problem(.methodNotAllowed, "method_not_allowed", headers: ["Allow": allow])
-                }
-                route.userInfo[AnySendableHashable(RouteGuard.userInfoKey)] = RouteGuard.open
-            }
-        }
-    }
-}
-
 /// The stylesheet and script of the pages, from the bundle, cached by browsers.
 enum AssetController {
     static let types: [String: HTTPMediaType] = ["css": .css, "js": HTTPMediaType(type: "application", subType: "javascript"), "svg": .svg]

@@ -30,8 +30,7 @@ public struct UserService: Sendable {
     func validate(username: String, displayName: String, password: String?) -> [Problem.FieldError] {
         var bad: [Problem.FieldError] = []
         if !Credentials.isValidUsername(username) { bad.append(.init(field: "username", code: "username_invalid")) }
-        let name = displayName.trimmingCharacters(in: .whitespaces)
-        if name.isEmpty || name.count > 40 { bad.append(.init(field: "displayName", code: "display_name_invalid")) }
+        if !Text.isCleanLine(displayName, maxLength: 40) { bad.append(.init(field: "displayName", code: "display_name_invalid")) }
         if let password, let p = Credentials.check(password: password) { bad.append(.init(field: "password", code: p.rawValue)) }
         return bad
     }
@@ -41,7 +40,7 @@ public struct UserService: Sendable {
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let hash = try await hasher.hash(password)
         let now = now()
-        let user = UserRecord(username: username, displayName: displayName.trimmingCharacters(in: .whitespaces), passwordHash: hash, now: now)
+        let user = UserRecord(username: username, displayName: displayName, passwordHash: hash, now: now)
         do {
             try await store.audited(context) { tx in
                 if try await UserRecord.query(on: tx).filter(\.$username == username).count() > 0 {
@@ -72,7 +71,7 @@ public struct UserService: Sendable {
 
     /// Disabling a user ends all their sessions and tokens in the same transaction.
     public func update(_ id: UUID, _ changes: Changes, context: AuditContext) async throws -> UserSummary {
-        if let name = changes.displayName?.trimmingCharacters(in: .whitespaces), name.isEmpty || name.count > 40 {
+        if let name = changes.displayName, !Text.isCleanLine(name, maxLength: 40) {
             throw Problem.invalid("displayName", "display_name_invalid")
         }
         if changes.isDisabled == true, id == context.actorID { throw Problem.conflict("cannot_disable_self") }
@@ -80,7 +79,7 @@ public struct UserService: Sendable {
         try await store.audited(context) { tx in
             guard let user = try await UserRecord.find(id, on: tx) else { throw Problem.notFound }
             var before: [String: String] = [:], after: [String: String] = [:]
-            if let name = changes.displayName?.trimmingCharacters(in: .whitespaces), name != user.displayName {
+            if let name = changes.displayName, name != user.displayName {
                 before["displayName"] = user.displayName; after["displayName"] = name
                 user.displayName = name
             }
@@ -116,7 +115,7 @@ public struct UserService: Sendable {
             user.lockedUntil = nil
             user.updatedAt = now
             try await user.save(on: tx)
-            try await AuthService.revokeAll(userID: id, at: now, on: tx)
+            try await AuthService.revokeAll(userID: id, at: now, except: id == context.actorID ? context.sessionID : nil, on: tx)
             return ((), AuditEntry(action: "user.reset_password", entity: "user", entityID: id.uuidString,
                                    summary: "password reset for \(user.username)"))
         }
@@ -129,7 +128,7 @@ public struct UserService: Sendable {
             try await store.audited(context) { tx in
                 guard let user = try await UserRecord.find(userID, on: tx) else { throw Problem.notFound }
                 if let projectID, try await ProjectRecord.find(projectID, on: tx) == nil {
-                    throw Problem.invalid("projectId", "project_unknown")
+                    throw Problem(.notFound, "project_unknown")
                 }
                 var existing = RoleGrantRecord.query(on: tx).filter(\.$userID == userID).filter(\.$role == role.rawValue)
                 existing = projectID.map { existing.filter(\.$projectID == $0) } ?? existing.filter(\.$projectID == nil)

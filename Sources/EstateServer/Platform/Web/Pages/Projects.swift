@@ -87,7 +87,8 @@ enum ProjectsController {
         var priceRounding: String?
         var isActive: String?
         var draft: ProjectService.Draft {
-            .init(code: code.trimmingCharacters(in: .whitespaces).uppercased(), name: name, city: city,
+            .init(code: code.trimmingCharacters(in: .whitespaces).uppercased(), name: name.trimmingCharacters(in: .whitespacesAndNewlines),
+                  city: city.trimmingCharacters(in: .whitespacesAndNewlines),
                   priceRounding: priceRounding, isActive: isActive == "true")
         }
     }

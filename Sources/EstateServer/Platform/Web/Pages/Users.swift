@@ -144,7 +144,8 @@ enum UsersController {
         let form = try req.content.decode(CreateForm.self)
         do {
             let user = try await req.services.users(req.db).create(username: form.username.trimmingCharacters(in: .whitespaces),
-                                                                  displayName: form.displayName, password: form.password,
+                                                                  displayName: form.displayName.trimmingCharacters(in: .whitespacesAndNewlines),
+                                                                  password: form.password,
                                                                   context: req.auditContext)
             return req.redirect(to: "/admin/users/\(user.id)?notice=users.created_notice")
         } catch let p as Problem where p.status == .unprocessableEntity || p.status == .conflict {
@@ -182,7 +183,8 @@ enum UsersController {
     @Sendable static func rename(_ req: Request) async throws -> Response {
         let form = try req.content.decode(NameForm.self)
         return try await act(req, notice: "notice.saved") {
-            _ = try await req.services.users(req.db).update($0, .init(displayName: form.displayName), context: req.auditContext)
+            _ = try await req.services.users(req.db).update($0, .init(displayName: form.displayName.trimmingCharacters(in: .whitespacesAndNewlines)),
+                                                            context: req.auditContext)
         }
     }
 
