@@ -9,7 +9,13 @@ public enum Text {
         s.value <= 0x20 || s.value == 0xA0 || s.value == 0x3000
     }
 
-    static func isLineBreak(_ s: Unicode.Scalar) -> Bool { s == "\n" || s == "\r" }
+    /// Line breaks, and NUL, which PostgreSQL text cannot hold.
+    static func isLineBreak(_ s: Unicode.Scalar) -> Bool { s == "\n" || s == "\r" || s == "\0" }
+
+    /// Free text from a query string or search box, safe to hand to either database.
+    public static func withoutNUL(_ s: String) -> String {
+        s.contains("\0") ? String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != "\0" })) : s
+    }
 
     /// Non-empty, at most `maxLength` scalars, one line, nothing blank at either end.
     public static func isCleanLine(_ s: String, maxLength: Int) -> Bool {

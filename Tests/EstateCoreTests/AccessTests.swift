@@ -110,7 +110,7 @@ private let expected: [Role: String] = [
     @Test(arguments: ["华熙悦府", "3号楼 A座", "a", "x\u{0017}y"])
     func cleanLines(_ s: String) { #expect(Text.isCleanLine(s, maxLength: 40)) }
 
-    @Test(arguments: ["", " 前导空格", "尾随空格 ", "两\n行", "全角空格\u{3000}", "\u{00A0}nbsp"])
+    @Test(arguments: ["", " 前导空格", "尾随空格 ", "两\n行", "全角空格\u{3000}", "\u{00A0}nbsp", "空\u{0}字符"])
     func notCleanLines(_ s: String) { #expect(!Text.isCleanLine(s, maxLength: 40)) }
 
     @Test func lengthCountsScalars() {

@@ -158,3 +158,24 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct HostileInputTests {
+    /// NUL cannot be stored in PostgreSQL text: such input is refused or ignored, never a 500.
+    @Test func nulCharactersNeverReachTheDatabase() async throws {
+        try await withTestApp { app, _ in
+            let f = Fixtures(app: app)
+            try await f.user("root", roles: [(.admin, nil)])
+            let token = try await f.token("root")
+            let login = try await app.call(.POST, "/api/v1/auth/login", json: ["username": "ro\u{0}ot", "password": "password-123"])
+            #expect(login.status == .unauthorized)
+            let create = try await app.call(.POST, "/api/v1/users", headers: .bearer(token),
+                                            json: ["username": "nul.name", "displayName": "空\u{0}字符", "password": "password-123"])
+            #expect(create.status == .unprocessableEntity)
+            let search = try await app.call(.GET, "/api/v1/users?q=%00x", headers: .bearer(token))
+            #expect(search.status == .unprocessableEntity)
+            #expect(try search.content.get(String.self, at: "errors", "0", "code") == "invalid_characters")
+            let audit = try await app.call(.GET, "/api/v1/audit?actor=a%00b", headers: .bearer(token))
+            #expect(audit.status == .unprocessableEntity)
+        }
+    }
+}

@@ -113,7 +113,7 @@ import VaporTesting
                      "internal_error", "invalid_credentials", "account_locked", "too_many_attempts", "username_taken",
                      "username_invalid", "display_name_invalid", "cannot_disable_self", "grant_exists", "last_admin",
                      "project_code_taken", "project_code_invalid", "project_name_invalid", "city_invalid", "required",
-                     "page_out_of_range", "per_page_out_of_range", "role_unknown", "project_unknown", "method_not_allowed", "too_long"]
+                     "page_out_of_range", "per_page_out_of_range", "role_unknown", "project_unknown", "method_not_allowed", "too_long", "invalid_characters"]
             + [Credentials.PasswordProblem.tooShort.rawValue, Credentials.PasswordProblem.tooLong.rawValue]
         for code in codes { #expect(catalog.has("error.\(code)"), "\(code)") }
     }

@@ -169,8 +169,11 @@ struct APIHandler: APIProtocol {
 
     /// The contract's maxLength on query strings (counted as JSON Schema counts: Unicode scalars).
     static func limit(_ values: [String: (String?, Int)]) throws {
-        let bad = values.compactMap { name, v in
-            (v.0?.unicodeScalars.count ?? 0) > v.1 ? Problem.FieldError(field: name, code: "too_long") : nil
+        let bad = values.compactMap { name, v -> Problem.FieldError? in
+            guard let s = v.0 else { return nil }
+            if s.unicodeScalars.count > v.1 { return Problem.FieldError(field: name, code: "too_long") }
+            if s.contains("\0") { return Problem.FieldError(field: name, code: "invalid_characters") }
+            return nil
         }
         if !bad.isEmpty { throw Problem.invalid(bad.sorted { $0.field < $1.field }) }
     }

@@ -31,14 +31,17 @@ public struct AuthService: Sendable {
     func signIn(username rawUsername: String, password: String, kind: AuthSessionRecord.Kind, origin: Origin) async throws -> SignedIn {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
         let now = now()
-        let context = AuditContext(actorID: nil, actorName: username.isEmpty ? "?" : String(username.prefix(64)),
+        let printable = String(String.UnicodeScalarView(username.unicodeScalars.filter { $0.value >= 0x20 }.prefix(64)))
+        let context = AuditContext(actorID: nil, actorName: printable.isEmpty ? "?" : printable,
                                    requestID: origin.requestID, ip: origin.ip)
         if let ip = origin.ip, try await recentFailures(from: ip, since: now.addingTimeInterval(-config.lockoutDuration)) >= config.addressThrottleThreshold {
             try await AuditLog.recordAlone(AuditEntry(action: "auth.throttled", entity: "user", summary: "sign-in throttled for \(ip)", outcome: .denied),
                                            context: context, store: store)
             throw Problem(.tooManyRequests, "too_many_attempts", headers: ["Retry-After": "\(Int(config.lockoutDuration))"])
         }
-        let user = try await UserRecord.query(on: store.db).filter(\.$username == username).first()
+        // A name that cannot exist is not looked up (and NUL never reaches PostgreSQL).
+        let user = Credentials.isValidUsername(username)
+            ? try await UserRecord.query(on: store.db).filter(\.$username == username).first() : nil
         if let user, let until = user.lockedUntil, until > now {
             try await AuditLog.recordAlone(AuditEntry(action: "auth.login_locked", entity: "user", entityID: user.id?.uuidString,
                                                       summary: "sign-in refused: account locked", outcome: .denied),

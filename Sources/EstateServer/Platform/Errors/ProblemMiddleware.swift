@@ -31,7 +31,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         case let e as ServerError:
             if let p = e.underlyingError as? Problem { return p }
             if let abort = e.underlyingError as? any AbortError { return problem(for: abort, logger: logger) }
-            if e.causeDescription != "Unknown" || e.underlyingError is DecodingError {
+            if e.operationInput == nil, e.operationOutput == nil, e.causeDescription != "User handler threw an error." {
                 // A malformed path, query, header or body: name what the parser said, in the detail.
                 return Problem(.badRequest, "invalid_request", arguments: ["reason": Self.short(e.causeDescription)])
             }

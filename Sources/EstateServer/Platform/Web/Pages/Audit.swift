@@ -81,7 +81,7 @@ enum AuditController {
         var filter = AuditQuery.Filter()
         var query: [String: String] = [:]
         for key in ["actor", "action", "outcome", "projectId", "from", "to"] {
-            if let v = try? req.query.get(String.self, at: key), !v.isEmpty { query[key] = String(v.prefix(64)) }
+            if let v = try? req.query.get(String.self, at: key), !v.isEmpty { query[key] = String(Text.withoutNUL(v).prefix(64)) }
         }
         filter.actor = query["actor"]
         filter.action = query["action"]

@@ -134,7 +134,7 @@ enum UsersController {
     struct GrantForm: Content { var role: String; var projectId: String? }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
-        let q = (try? req.query.get(String.self, at: "q")) ?? ""
+        let q = Text.withoutNUL((try? req.query.get(String.self, at: "q")) ?? "")
         let page = try PageRequest(page: try? req.query.get(Int.self, at: "page"), perPage: 50)
         let result = try await req.services.users(req.db).list(search: q, page: page)
         return Shell.response(UsersPage.index(PageContext(req), .init(page: result, search: q)))
