@@ -88,14 +88,12 @@ enum AuditController {
         filter.outcome = query["outcome"]
         filter.projectID = query["projectId"].flatMap(UUID.init(uuidString:))
         // Dates are days in China time; "to" includes its whole day.
-        let day = Date.FormatStyle().year().month().day()
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TimeZone(identifier: "Asia/Shanghai")!
         func parse(_ s: String?) -> Date? {
             guard let s, let d = try? Date.ISO8601FormatStyle(timeZone: cal.timeZone).year().month().day().parse(s) else { return nil }
             return d
         }
-        _ = day
         filter.from = parse(query["from"])
         filter.to = parse(query["to"]).flatMap { cal.date(byAdding: .day, value: 1, to: $0) }
         let page = try PageRequest(page: try? req.query.get(Int.self, at: "page"), perPage: 50)
