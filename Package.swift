@@ -3,11 +3,12 @@ import PackageDescription
 
 let package = Package(
     name: "EstateDesk",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "estate", targets: ["estate"]),
         .library(name: "EstateCore", targets: ["EstateCore"]),
         .library(name: "EstateServer", targets: ["EstateServer"]),
+        .library(name: "EstateSheets", targets: ["EstateSheets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.115.0"),
@@ -34,9 +35,15 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .target(
+            name: "EstateSheets",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
             name: "EstateServer",
             dependencies: [
                 "EstateCore",
+                "EstateSheets",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentKit", package: "fluent-kit"),
@@ -68,6 +75,11 @@ let package = Package(
         .testTarget(
             name: "EstateCoreTests",
             dependencies: ["EstateCore"],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .testTarget(
+            name: "EstateSheetsTests",
+            dependencies: ["EstateSheets"],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .testTarget(
