@@ -1,0 +1,62 @@
+/// What an approval (审批) decides. Later capabilities add their kinds (refunds,
+/// renames, procurement); each names the role that decides it.
+public enum ApprovalKind: String, CaseIterable, Sendable, Codable {
+    /// A new price-list version (价目表).
+    case priceList = "price_list"
+    /// One unit's price changed outside a price list (单价调整).
+    case unitPrice = "unit_price"
+    /// A special discount (特批折扣) beyond the requester's authority or below the floor price.
+    case discount
+
+    public var catalogKey: String { "approval.kind.\(rawValue)" }
+}
+
+public enum ApprovalStatus: String, CaseIterable, Sendable, Codable {
+    case pending, approved, rejected, withdrawn
+    public var catalogKey: String { "approval.status.\(rawValue)" }
+    public var isOpen: Bool { self == .pending }
+}
+
+/// Who must approve what: the one statement of approval thresholds. The GM
+/// approves above every threshold (DOMAIN §1), so a GM may decide any approval.
+public enum ApprovalPolicy {
+    /// The lowest extra discount rate (parts per ten thousand kept) each role may
+    /// grant on its own, on top of the named rules of the price system.
+    /// 案场经理 up to 1 % (99 折); 总经理 anything; everyone else nothing.
+    public static func discountAuthority(of role: Role) -> Int {
+        switch role {
+        case .gm: 0
+        case .salesManager: 9_900
+        default: 10_000
+        }
+    }
+
+    /// Single-unit price changes within ±3 % go to the sales manager, larger ones to the GM.
+    public static let unitPriceManagerLimitPermyriad = 300
+
+    /// The role that must approve, or nil when the requester's own roles suffice.
+    public static func discountApprover(
+        requesterRoles: Set<Role>, specialPermyriad: Int, belowFloor: Bool
+    ) -> Role? {
+        if belowFloor { return requesterRoles.contains(.gm) ? nil : .gm }
+        if specialPermyriad >= 10_000 { return nil }
+        let own = requesterRoles.map(discountAuthority(of:)).min() ?? 10_000
+        if specialPermyriad >= own { return nil }
+        return specialPermyriad >= discountAuthority(of: .salesManager) ? .salesManager : .gm
+    }
+
+    /// Price lists are the GM's decision, whatever the amount.
+    public static let priceListApprover: Role = .gm
+
+    public static func unitPriceApprover(old: Money, new: Money, belowFloor: Bool) -> Role {
+        if belowFloor || old.fen == 0 { return .gm }
+        let change = Rounding.halfUp(Int128((new - old).fen.magnitude) * 10_000, divisor: Int128(old.fen))
+        return change <= unitPriceManagerLimitPermyriad ? .salesManager : .gm
+    }
+
+    /// Whether someone holding `roles` may decide an approval routed to `required`.
+    /// Nobody decides their own request (four eyes).
+    public static func mayDecide(roles: Set<Role>, required: Role, isRequester: Bool) -> Bool {
+        !isRequester && (roles.contains(required) || roles.contains(.gm))
+    }
+}
