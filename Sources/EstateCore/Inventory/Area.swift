@@ -56,3 +56,56 @@ public enum UnitPricing {
         }
     }
 }
+
+/// What a unit is for (用途).
+public enum UnitUsage: String, CaseIterable, Sendable, Codable {
+    /// 住宅
+    case residential
+    /// 商铺
+    case shop
+    /// 车位
+    case parking
+    /// 办公
+    case office
+
+    public var catalogKey: String { "unit.usage.\(rawValue)" }
+
+    /// The Chinese word staff write in spreadsheets.
+    public var chinese: String {
+        switch self {
+        case .residential: "住宅"
+        case .shop: "商铺"
+        case .parking: "车位"
+        case .office: "办公"
+        }
+    }
+
+    /// From "住宅" or "residential".
+    public init?(text: String) {
+        let t = text.trimmingSpaces
+        guard let u = UnitUsage(rawValue: t) ?? UnitUsage.allCases.first(where: { $0.chinese == t }) else { return nil }
+        self = u
+    }
+}
+
+public extension PricingBasis {
+    var chinese: String {
+        switch self {
+        case .builtArea: "按建筑面积"
+        case .innerArea: "按套内面积"
+        case .perUnit: "按套"
+        }
+    }
+
+    /// From "按建筑面积", "建筑面积", "built_area" and so on.
+    init?(text: String) {
+        let t = text.trimmingSpaces
+        if let b = PricingBasis(rawValue: t) { self = b; return }
+        switch t {
+        case "按建筑面积", "建筑面积", "建面": self = .builtArea
+        case "按套内面积", "套内面积", "套内": self = .innerArea
+        case "按套", "套", "整套": self = .perUnit
+        default: return nil
+        }
+    }
+}

@@ -44,6 +44,12 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Run migrations when the app is built (serve and tests); `estate migrate` runs them explicitly.
     public var autoMigrate: Bool = true
+    /// Background jobs (reservation expiry) run in `serve`; tests drive them by hand.
+    public var runsJobs: Bool = true
+    /// How often lapsed reservations are released (`ESTATE_JOB_INTERVAL_SECONDS`).
+    public var jobInterval: TimeInterval = 30
+    /// Largest accepted upload (unit imports), in megabytes (`ESTATE_MAX_UPLOAD_MB`).
+    public var maxUploadMegabytes: Int = 20
 
     public init(storage: Storage, dataDirectory: String = "./data") {
         self.storage = storage
@@ -57,6 +63,7 @@ public struct AppConfiguration: Sendable {
         config.secretKey = Array(repeating: 7, count: 32)
         config.bcryptCost = 4
         config.logLevel = .warning
+        config.runsJobs = false
         return config
     }
 
@@ -95,6 +102,8 @@ public struct AppConfiguration: Sendable {
         if let v = try int("ESTATE_TOKEN_HOURS", 1...720) { config.apiTokenLifetime = TimeInterval(v * 3600) }
         if let v = try int("ESTATE_LOCKOUT_THRESHOLD", 1...100) { config.lockoutThreshold = v }
         if let v = try int("ESTATE_LOCKOUT_MINUTES", 1...1440) { config.lockoutDuration = TimeInterval(v * 60) }
+        if let v = try int("ESTATE_JOB_INTERVAL_SECONDS", 1...3600) { config.jobInterval = TimeInterval(v) }
+        if let v = try int("ESTATE_MAX_UPLOAD_MB", 1...512) { config.maxUploadMegabytes = v }
         if let raw = env["ESTATE_SECURE_COOKIES"], !raw.isEmpty {
             switch raw.lowercased() {
             case "auto": config.secureCookies = nil

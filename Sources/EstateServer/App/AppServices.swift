@@ -12,6 +12,8 @@ public struct AppServices: Sendable {
     public let contract: APIContract
     public let metrics: AppMetrics
     let writeGate: WriteGate
+    /// Live board updates and the board cache (one per process).
+    public let unitEvents: UnitEventHub
     /// The clock, injectable for tests of timeouts and lock-outs.
     public let now: @Sendable () -> Date
 
@@ -22,6 +24,13 @@ public struct AppServices: Sendable {
     public func users(_ db: any Database) -> UserService { UserService(store: store(db), hasher: hasher, now: now) }
     public func projects(_ db: any Database) -> ProjectService { ProjectService(store: store(db), now: now) }
     public func audit(_ db: any Database) -> AuditQuery { AuditQuery(store: store(db)) }
+    public func inventory(_ db: any Database) -> InventoryService { InventoryService(store: store(db), now: now, events: unitEvents) }
+    public func salesControl(_ db: any Database) -> SalesControlService { SalesControlService(store: store(db), now: now, events: unitEvents) }
+    public func pricing(_ db: any Database) -> PricingService { PricingService(store: store(db), now: now, events: unitEvents) }
+    public func approvals(_ db: any Database) -> ApprovalService {
+        ApprovalService(store: store(db), now: now, appliers: PricingService.approvalAppliers(events: unitEvents))
+    }
+    public func unitImports(_ db: any Database) -> UnitImportService { UnitImportService(store: store(db), now: now, events: unitEvents) }
 }
 
 extension Application {

@@ -41,11 +41,18 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
     // Services, built once.
     let master = try Keyring.loadMaster(configured: config.secretKey, dataDirectory: config.dataDirectory, logger: app.logger)
     let keyring = Keyring(master: master)
+    let appRef = app
+    let unitEvents = UnitEventHub(engine: engine, logger: app.logger, now: now, database: { appRef.db })
     let services = AppServices(
         config: config, engine: engine, catalog: try Catalog.load(), keyring: keyring,
         hasher: try PasswordHasher(pepper: keyring.passwordPepper, cost: config.bcryptCost, threadPool: app.threadPool),
-        contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(), now: now)
+        contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(), unitEvents: unitEvents, now: now)
     app.services = services
+    if case .postgres(let url) = config.storage {
+        unitEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
+                                  eventLoop: app.eventLoopGroup.any())
+    }
+    app.lifecycle.use(BackgroundJobs(runsJobs: config.runsJobs, interval: config.jobInterval))
 
     if config.autoMigrate { try await app.autoMigrate() }
 

@@ -9,5 +9,9 @@ enum Migrations {
         CreateAuthSessions(),
         CreateAuditLog(),
         CreateBuildingsAndUnits(),
+        CreateSalesControl(),
+        CreatePricing(),
+        CreateApprovals(),
+        CreateLayouts(),
     ]
 }

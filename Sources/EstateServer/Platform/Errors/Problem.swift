@@ -11,6 +11,17 @@ public struct Problem: Error, Sendable {
     /// Per-field reasons for form and body validation (`field` → catalogue code).
     public var fields: [FieldError]
     public var headers: HTTPHeaders
+    /// Per-row reasons for spreadsheet imports.
+    public var rows: [RowError] = []
+
+    /// One bad cell (or row) of an uploaded file: row as Excel numbers it, column letter.
+    public struct RowError: Sendable, Codable, Equatable {
+        public var row: Int
+        public var column: String?
+        public var field: String?
+        public var code: String
+        public var value: String?
+    }
 
     public struct FieldError: Sendable, Codable, Equatable {
         public var field: String
@@ -53,6 +64,16 @@ struct ProblemBody: Content {
     var detail: String
     var requestId: String?
     var errors: [FieldErrorBody]?
+    var rows: [RowErrorBody]?
+
+    struct RowErrorBody: Content {
+        var row: Int
+        var column: String?
+        var field: String?
+        var code: String
+        var value: String?
+        var message: String
+    }
 
     struct FieldErrorBody: Content {
         var field: String

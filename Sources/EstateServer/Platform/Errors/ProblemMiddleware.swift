@@ -85,6 +85,10 @@ struct ProblemMiddleware: AsyncMiddleware {
             requestId: request.id,
             errors: problem.fields.isEmpty ? nil : problem.fields.map {
                 .init(field: $0.field, code: $0.code, message: catalog.text("error.\($0.code)", lang))
+            },
+            rows: problem.rows.isEmpty ? nil : problem.rows.map {
+                .init(row: $0.row, column: $0.column, field: $0.field, code: $0.code, value: $0.value,
+                      message: catalog.text("error.\($0.code)", lang))
             })
         let response = Response(status: problem.status)
         try response.content.encode(body, as: .json)

@@ -1,0 +1,39 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Jobs that run while the server is up: releasing lapsed reservations. On
+/// several servers each runs it; every release is a conditional update, so
+/// two servers never release one reservation twice.
+final class BackgroundJobs: LifecycleHandler, Sendable {
+    let runsJobs: Bool
+    let interval: TimeInterval
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(runsJobs: Bool, interval: TimeInterval) {
+        self.runsJobs = runsJobs
+        self.interval = interval
+    }
+
+    func didBootAsync(_ app: Application) async throws {
+        guard runsJobs else { return }
+        let interval = interval
+        let t = Task {
+            while !Task.isCancelled {
+                do {
+                    let n = try await app.services.salesControl(app.db).releaseLapsedReservations()
+                    if n > 0 { app.logger.info("released \(n) lapsed reservations") }
+                } catch {
+                    app.logger.warning("reservation expiry job failed: \(String(reflecting: error))")
+                }
+                try? await Task.sleep(for: .seconds(interval))
+            }
+        }
+        task.withLockedValue { $0 = t }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        task.withLockedValue { $0?.cancel() }
+        app.services.unitEvents.shutdown()
+    }
+}

@@ -1,0 +1,114 @@
+import EstateCore
+import Foundation
+
+/// The 销控 board of a project: every building's units with the totals staff
+/// read all day (counts per status, sold area and amount, 去化率).
+public struct Board: Sendable {
+    public struct Project: Sendable { public var id: UUID; public var code: String; public var name: String }
+
+    public struct Building: Sendable {
+        public var building: BuildingRow
+        /// Floors top-down, then entrance and room left to right.
+        public var units: [UnitRow]
+        public var totals: Totals
+    }
+
+    public struct StatusTotal: Sendable, Equatable {
+        public var count = 0
+        public var area = Area.zero
+        public var amount = Money.zero
+    }
+
+    public struct Totals: Sendable, Equatable {
+        public var byStatus: [UnitStatus: StatusTotal] = [:]
+        public var units = 0
+        public var released = 0
+        public var sold = 0
+        public var soldArea = Area.zero
+        /// Until sales land this is the list total of sold units.
+        public var soldAmount = Money.zero
+        public var availableAmount = Money.zero
+
+        /// 去化率 = sold units / released units, in parts per ten thousand.
+        public var sellThroughPermyriad: Int {
+            released == 0 ? 0 : Int(Rounding.halfUp(Int128(sold) * 10_000, divisor: Int128(released)))
+        }
+
+        public init() {}
+
+        public init(_ units: some Sequence<UnitRow>) {
+            for u in units { add(u) }
+        }
+
+        public mutating func add(_ u: UnitRow) {
+            units += 1
+            byStatus[u.status, default: .init()].count += 1
+            byStatus[u.status, default: .init()].area += u.builtArea
+            byStatus[u.status, default: .init()].amount += u.listTotal
+            if u.status.isReleased { released += 1 }
+            if u.status.isSold { sold += 1; soldArea += u.builtArea; soldAmount += u.listTotal }
+            if u.status == .available { availableAmount += u.listTotal }
+        }
+    }
+
+    public var project: Project
+    public var rounding: PriceRounding
+    public var buildings: [Building]
+    public var totals: Totals
+    public var generatedAt: Date
+
+    /// Orders units as the board draws them.
+    static func boardOrder(_ a: UnitRow, _ b: UnitRow) -> Bool {
+        if a.floor != b.floor { return a.floor > b.floor }
+        if a.entrance != b.entrance { return a.entrance < b.entrance }
+        return a.room.localizedStandardCompare(b.room) == .orderedAscending
+    }
+
+    init(project: Project, rounding: PriceRounding, buildings: [BuildingRow], units: [UnitRow], generatedAt: Date) {
+        var byBuilding: [UUID: [UnitRow]] = [:]
+        for u in units { byBuilding[u.buildingID, default: []].append(u) }
+        self.project = project
+        self.rounding = rounding
+        self.buildings = buildings.map { b in
+            let us = (byBuilding[b.id] ?? []).sorted(by: Board.boardOrder)
+            return Building(building: b, units: us, totals: Totals(us))
+        }
+        self.totals = Totals(units)
+        self.generatedAt = generatedAt
+    }
+
+    /// The same board with only the units `filter` matches (totals recomputed).
+    public func filtered(_ filter: UnitFilter) -> Board {
+        var copy = self
+        copy.buildings = buildings.compactMap { b in
+            if let id = filter.buildingID, b.building.id != id { return nil }
+            let us = b.units.filter(filter.matches)
+            return Building(building: b.building, units: us, totals: Totals(us))
+        }
+        copy.totals = Totals(copy.buildings.lazy.flatMap(\.units))
+        return copy
+    }
+
+    /// Replaces changed units in place (their building may have changed too).
+    mutating func patch(_ rows: [UnitRow], now: Date) -> Bool {
+        let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        var found = Set<UUID>()
+        for bi in buildings.indices {
+            var changed = false
+            for ui in buildings[bi].units.indices {
+                if let new = byID[buildings[bi].units[ui].id] {
+                    if new.buildingID != buildings[bi].building.id || new.floor != buildings[bi].units[ui].floor { return false }
+                    buildings[bi].units[ui] = new
+                    found.insert(new.id)
+                    changed = true
+                }
+            }
+            if changed { buildings[bi].totals = Totals(buildings[bi].units) }
+        }
+        // A unit new to the board, or moved, needs a rebuild.
+        guard found.count == byID.count else { return false }
+        totals = Totals(buildings.lazy.flatMap(\.units))
+        generatedAt = now
+        return true
+    }
+}

@@ -1,0 +1,252 @@
+import EstateCore
+import FluentKit
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import SQLKit
+
+/// Something changed on a project's 楼盘表: these units (or, when `structural`,
+/// buildings or many units at once, so boards reload).
+public struct UnitChange: Sendable, Codable, Equatable {
+    public var projectID: UUID
+    public var unitIDs: [UUID]
+    public var structural: Bool
+
+    public init(projectID: UUID, unitIDs: [UUID], structural: Bool = false) {
+        self.projectID = projectID
+        self.unitIDs = unitIDs
+        self.structural = structural || unitIDs.count > UnitChange.maxListed
+    }
+
+    /// Beyond this many units a change is sent as "reload" (PostgreSQL NOTIFY payloads stop at 8,000 bytes).
+    static let maxListed = 100
+
+    enum CodingKeys: String, CodingKey { case projectID = "p", unitIDs = "u", structural = "s" }
+}
+
+/// What a board viewer receives.
+public enum BoardUpdate: Sendable {
+    /// These cells changed; the JSON is an array of board cells.
+    case cells(projectID: UUID, json: [UInt8])
+    /// Reload the board.
+    case reload(projectID: UUID)
+}
+
+/// Live updates and the board cache. Every committed change reaches `deliver`
+/// exactly once per process: directly after commit on SQLite (one process owns the
+/// file), and through PostgreSQL LISTEN/NOTIFY otherwise, so every server process
+/// sharing the database hears every change. Deliveries are processed one at a
+/// time, in order, by a single consumer: a patch never overtakes a later one.
+public final class UnitEventHub: Sendable {
+    static let channel = "estate_units"
+
+    let engine: Store.Engine
+    let logger: Logger
+    private let database: @Sendable () -> any Database
+    private let now: @Sendable () -> Date
+    private let state = NIOLockedValueBox(State())
+    private let queue: AsyncStream<UnitChange>.Continuation
+    private let consumer: NIOLockedValueBox<Task<Void, Never>?> = .init(nil)
+    private let listener: NIOLockedValueBox<Task<Void, Never>?> = .init(nil)
+    /// Number of changes fully processed; tests wait on it.
+    let processed = NIOLockedValueBox(0)
+
+    struct CachedBoard {
+        var board: Board
+        var json: [UInt8]?
+    }
+
+    struct State {
+        var boards: [UUID: CachedBoard] = [:]
+        var subscribers: [UUID: (projectID: UUID, continuation: AsyncStream<BoardUpdate>.Continuation)] = [:]
+    }
+
+    init(engine: Store.Engine, logger: Logger, now: @escaping @Sendable () -> Date, database: @escaping @Sendable () -> any Database) {
+        self.engine = engine
+        self.logger = logger
+        self.now = now
+        self.database = database
+        let (stream, continuation) = AsyncStream<UnitChange>.makeStream()
+        self.queue = continuation
+        let task = Task { [weak self] in
+            for await change in stream {
+                guard let self else { return }
+                await self.process(change)
+            }
+        }
+        consumer.withLockedValue { $0 = task }
+    }
+
+    func shutdown() {
+        queue.finish()
+        listener.withLockedValue { $0?.cancel() }
+        state.withLockedValue { s in
+            for sub in s.subscribers.values { sub.continuation.finish() }
+            s.subscribers = [:]
+        }
+    }
+
+    // MARK: Announcing changes
+
+    /// Inside the writing transaction: on PostgreSQL the NOTIFY is part of it, so
+    /// listeners hear of the change only if it commits.
+    func announce(_ change: UnitChange, on tx: any Database) async throws {
+        guard engine == .postgres else { return }
+        let payload = String(decoding: try JSONEncoder().encode(change), as: UTF8.self)
+        try await tx.sql.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: payload))").run()
+    }
+
+    /// After the commit: on SQLite the change is delivered here (on PostgreSQL the listener does it).
+    func committed(_ change: UnitChange) {
+        guard engine == .sqlite else { return }
+        queue.yield(change)
+    }
+
+    // MARK: PostgreSQL listener
+
+    /// Starts listening on a dedicated connection; reconnects with back-off and, after
+    /// a gap, tells every viewer to reload (changes may have been missed).
+    func startListening(configuration: PostgresConnection.Configuration, eventLoop: any EventLoop) {
+        let task = Task { [weak self] in
+            var delay: Duration = .milliseconds(250)
+            var first = true
+            while !Task.isCancelled {
+                guard let self else { return }
+                do {
+                    let conn = try await PostgresConnection.connect(on: eventLoop, configuration: configuration,
+                                                                    id: 1, logger: self.logger)
+                    defer { Task { try? await conn.close() } }
+                    try await conn.listen(on: Self.channel) { notifications in
+                        if !first { self.reloadEveryone() }
+                        first = false
+                        delay = .milliseconds(250)
+                        for try await n in notifications {
+                            guard let change = try? JSONDecoder().decode(UnitChange.self, from: Data(n.payload.utf8)) else {
+                                self.logger.warning("ignored a malformed board notification")
+                                continue
+                            }
+                            self.queue.yield(change)
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    self.logger.warning("board listener lost its connection; retrying in \(delay): \(String(reflecting: error))")
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(15))
+                first = false
+            }
+        }
+        listener.withLockedValue { $0 = task }
+    }
+
+    private func reloadEveryone() {
+        let subs = state.withLockedValue { s in
+            s.boards = [:]
+            return Array(s.subscribers.values)
+        }
+        for sub in subs { sub.continuation.yield(.reload(projectID: sub.projectID)) }
+    }
+
+    // MARK: Viewers
+
+    /// A stream of updates for one project's board; ends when the server stops.
+    public func subscribe(projectID: UUID) -> (id: UUID, updates: AsyncStream<BoardUpdate>) {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<BoardUpdate>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
+        }
+        state.withLockedValue { $0.subscribers[id] = (projectID, continuation) }
+        return (id, stream)
+    }
+
+    var subscriberCount: Int { state.withLockedValue { $0.subscribers.count } }
+
+    // MARK: The cache
+
+    /// The whole project's board, from the cache or built now.
+    public func board(_ projectID: UUID) async throws -> Board {
+        if let cached = state.withLockedValue({ $0.boards[projectID] }) { return cached.board }
+        let board = try await Self.build(projectID, on: database(), now: now())
+        state.withLockedValue { $0.boards[projectID] = CachedBoard(board: board, json: nil) }
+        return board
+    }
+
+    /// The board as JSON bytes, encoded once per change.
+    public func boardJSON(_ projectID: UUID) async throws -> [UInt8] {
+        if let json = state.withLockedValue({ $0.boards[projectID]?.json }) { return json }
+        let board = try await board(projectID)
+        let json = BoardJSON.encode(board)
+        state.withLockedValue { s in
+            if s.boards[projectID]?.board.generatedAt == board.generatedAt { s.boards[projectID]?.json = json }
+        }
+        return json
+    }
+
+    static func build(_ projectID: UUID, on db: any Database, now: Date) async throws -> Board {
+        struct P: Decodable { var id: UUID; var code: String; var name: String; var price_rounding: String }
+        guard let p = try await db.sql.select().columns("id", "code", "name", "price_rounding").from("projects")
+            .where("id", .equal, projectID).first(decoding: P.self) else { throw Problem.notFound }
+        let buildings = try await db.sql.select().columns("id", "project_id", "name", "sort_order", "floors", "entrances")
+            .from("buildings").where("project_id", .equal, projectID).orderBy("sort_order").orderBy("name")
+            .all(decoding: BuildingRow.self)
+        let units = try await db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
+            .where("project_id", .equal, projectID).all(decoding: UnitRow.self)
+        return Board(project: .init(id: p.id, code: p.code, name: p.name),
+                     rounding: PriceRounding(rawValue: p.price_rounding) ?? .fen,
+                     buildings: buildings, units: units, generatedAt: now)
+    }
+
+    private func process(_ change: UnitChange) async {
+        defer { processed.withLockedValue { $0 += 1 } }
+        let (cached, viewers) = state.withLockedValue { s in
+            (s.boards[change.projectID] != nil, s.subscribers.values.filter { $0.projectID == change.projectID })
+        }
+        if change.structural {
+            state.withLockedValue { _ = $0.boards.removeValue(forKey: change.projectID) }
+            for v in viewers { v.continuation.yield(.reload(projectID: change.projectID)) }
+            return
+        }
+        guard cached || !viewers.isEmpty, !change.unitIDs.isEmpty else { return }
+        do {
+            let rows = try await database().sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
+                .where("id", .in, change.unitIDs).all(decoding: UnitRow.self)
+            let patched = state.withLockedValue { s -> Bool in
+                guard var entry = s.boards[change.projectID] else { return true }
+                guard entry.board.patch(rows, now: now()) else {
+                    s.boards.removeValue(forKey: change.projectID)
+                    return false
+                }
+                entry.json = nil
+                s.boards[change.projectID] = entry
+                return true
+            }
+            let update: BoardUpdate = patched && rows.count == change.unitIDs.count
+                ? .cells(projectID: change.projectID, json: BoardJSON.cells(rows)) : .reload(projectID: change.projectID)
+            for v in viewers { v.continuation.yield(update) }
+        } catch {
+            logger.warning("board update failed, viewers will reload: \(String(reflecting: error))")
+            state.withLockedValue { _ = $0.boards.removeValue(forKey: change.projectID) }
+            for v in viewers { v.continuation.yield(.reload(projectID: change.projectID)) }
+        }
+    }
+}
+
+extension Store {
+    /// A change of units, its audit line and its announcement in one transaction;
+    /// the board hears of it only once it has committed.
+    func audited<T: Sendable>(
+        _ context: AuditContext, announcing hub: UnitEventHub,
+        _ body: @escaping @Sendable (any Database) async throws -> (T, AuditEntry, UnitChange?)
+    ) async throws -> T {
+        let (result, change) = try await audited(context) { tx -> ((T, UnitChange?), AuditEntry) in
+            let (result, entry, change) = try await body(tx)
+            if let change { try await hub.announce(change, on: tx) }
+            return ((result, change), entry)
+        }
+        if let change { hub.committed(change) }
+        return result
+    }
+}

@@ -1,0 +1,210 @@
+import EstateCore
+import FluentKit
+import Foundation
+import SQLKit
+
+/// One approval (审批) as lists and pages show it.
+public struct ApprovalRow: Sendable, Decodable, Equatable {
+    public var id: UUID
+    public var projectID: UUID
+    public var kind: ApprovalKind
+    public var subjectType: String
+    public var subjectID: UUID?
+    public var title: String
+    public var amountFen: Int64?
+    public var permyriad: Int?
+    public var payload: String
+    public var requiredRole: Role
+    public var status: ApprovalStatus
+    public var requestedBy: UUID?
+    public var requestedByName: String
+    public var requestedAt: Date
+    public var reason: String
+    public var decidedBy: UUID?
+    public var decidedByName: String?
+    public var decidedAt: Date?
+    public var comment: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, title, permyriad, payload, status, reason, comment
+        case projectID = "project_id", subjectType = "subject_type", subjectID = "subject_id", amountFen = "amount_fen"
+        case requiredRole = "required_role", requestedBy = "requested_by", requestedByName = "requested_by_name"
+        case requestedAt = "requested_at", decidedBy = "decided_by", decidedByName = "decided_by_name", decidedAt = "decided_at"
+    }
+
+    static let columns = ["id", "project_id", "kind", "subject_type", "subject_id", "title", "amount_fen", "permyriad", "payload",
+                          "required_role", "status", "requested_by", "requested_by_name", "requested_at", "reason",
+                          "decided_by", "decided_by_name", "decided_at", "comment"]
+
+    public var amount: Money? { amountFen.map(Money.init(fen:)) }
+}
+
+/// What deciding an approval does to the thing it guards, inside the deciding
+/// transaction: extra audit lines, and work to run once it has committed.
+public struct ApprovalEffect: Sendable {
+    public var entries: [AuditEntry] = []
+    public var afterCommit: (@Sendable () -> Void)?
+    public init(entries: [AuditEntry] = [], afterCommit: (@Sendable () -> Void)? = nil) {
+        self.entries = entries; self.afterCommit = afterCommit
+    }
+}
+
+/// Applies (or, on rejection, releases) what an approval of one kind guards.
+public typealias ApprovalApplier = @Sendable (_ approval: ApprovalRow, _ approved: Bool, _ tx: any Database,
+                                               _ context: AuditContext, _ now: Date) async throws -> ApprovalEffect
+
+/// The generic approval mechanism: a request names a kind, an amount or rate, and
+/// the role with authority (from `ApprovalPolicy`); someone holding that role on the
+/// project (or the GM) approves or rejects it with a comment; the kind's applier
+/// runs in the same transaction, and both are audited. Later capabilities (refunds,
+/// renames, procurement) add kinds and appliers; nothing here changes.
+public struct ApprovalService: Sendable {
+    let store: Store
+    let now: @Sendable () -> Date
+    let appliers: [ApprovalKind: ApprovalApplier]
+
+    public struct NewRequest: Sendable {
+        public var kind: ApprovalKind
+        public var projectID: UUID
+        public var subjectType: String
+        public var subjectID: UUID?
+        public var title: String
+        public var amount: Money?
+        public var permyriad: Int?
+        public var payload: String
+        public var requiredRole: Role
+        public var reason: String
+    }
+
+    /// Files a request inside the caller's transaction (the caller's audit line records it).
+    static func file(_ r: NewRequest, context: AuditContext, now: Date, on tx: any Database) async throws -> UUID {
+        let id = UUID()
+        try await tx.sql.insert(into: "approvals").columns(ApprovalRow.columns.filter { !["decided_by", "decided_by_name", "decided_at", "comment"].contains($0) })
+            .values(SQLBind(id), SQLBind(r.projectID), SQLBind(r.kind.rawValue), SQLBind(r.subjectType), SQLBind(r.subjectID),
+                    SQLBind(r.title), SQLBind(r.amount?.fen), SQLBind(r.permyriad), SQLBind(r.payload),
+                    SQLBind(r.requiredRole.rawValue), SQLBind(ApprovalStatus.pending.rawValue), SQLBind(context.actorID),
+                    SQLBind(context.actorName), SQLBind(now), SQLBind(r.reason)).run()
+        return id
+    }
+
+    public func find(_ id: UUID, for principal: Principal) async throws -> ApprovalRow {
+        guard let row = try await store.sql.select().columns(ApprovalRow.columns.map { SQLColumn($0) }).from("approvals")
+            .where("id", .equal, id).first(decoding: ApprovalRow.self), principal.canSee(project: row.projectID)
+        else { throw Problem.notFound }
+        return row
+    }
+
+    public enum Box: String, Sendable, CaseIterable {
+        /// Pending approvals this user may decide.
+        case inbox
+        /// Requests this user filed.
+        case mine
+        /// Everything on the projects the user sees.
+        case all
+    }
+
+    public func list(_ box: Box, projectID: UUID?, status: ApprovalStatus?, for principal: Principal,
+                     page: PageRequest) async throws -> Paged<ApprovalRow> {
+        var q = store.sql.select().from("approvals")
+        if let projectID {
+            guard principal.canSee(project: projectID) else { throw Problem.notFound }
+            q = q.where("project_id", .equal, projectID)
+        } else if let visible = principal.visibleProjectIDs {
+            if visible.isEmpty { return Paged(items: [], page: page.page, perPage: page.perPage, total: 0) }
+            q = q.where("project_id", .in, Array(visible))
+        }
+        switch box {
+        case .inbox:
+            q = q.where("status", .equal, ApprovalStatus.pending.rawValue)
+            // Company-wide GM decides everything; otherwise per project and role.
+            if !principal.companyRoles.contains(.gm) {
+                var pairs: [(UUID?, Role)] = []
+                for g in principal.grants { pairs.append((g.projectID, g.role)) }
+                guard !pairs.isEmpty else { return Paged(items: [], page: page.page, perPage: page.perPage, total: 0) }
+                q = q.where(SQLGroupExpression(pairs.map { (project, role) -> any SQLExpression in
+                    let roleMatch: any SQLExpression = role == .gm
+                        ? SQLLiteral.boolean(true) : SQLBinaryExpression(SQLColumn("required_role"), .equal, SQLBind(role.rawValue))
+                    guard let project else { return roleMatch }
+                    return SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id"), .equal, SQLBind(project)), .and, roleMatch)
+                }.reduce(nil as (any SQLExpression)?) { acc, e in acc.map { SQLBinaryExpression($0, .or, e) } ?? e }!))
+                q = q.where("requested_by", .notEqual, principal.userID)
+            } else {
+                q = q.where(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("requested_by"), .notEqual, SQLBind(principal.userID)),
+                                                .or, SQLBinaryExpression(SQLColumn("requested_by"), .is, SQLLiteral.null)))
+            }
+        case .mine:
+            q = q.where("requested_by", .equal, principal.userID)
+        case .all:
+            break
+        }
+        if let status { q = q.where("status", .equal, status.rawValue) }
+        struct N: Decodable { var n: Int }
+        let countQuery = q.column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+        let total = try await countQuery.first(decoding: N.self)?.n ?? 0
+        // A fresh builder for the rows (the count added a column).
+        let rowsQuery = store.sql.select().columns(ApprovalRow.columns.map { SQLColumn($0) }).from("approvals")
+        rowsQuery.select.predicate = countQuery.select.predicate
+        let rows = try await rowsQuery.orderBy("requested_at", .descending)
+            .limit(page.perPage).offset((page.page - 1) * page.perPage).all(decoding: ApprovalRow.self)
+        return Paged(items: rows, page: page.page, perPage: page.perPage, total: total)
+    }
+
+    /// Approves or rejects a pending approval. The decision is a conditional update
+    /// (`WHERE status = 'pending'`): two deciders racing get one decision and one 409.
+    public func decide(_ id: UUID, approve: Bool, comment: String, by principal: Principal,
+                       context: AuditContext) async throws -> ApprovalRow {
+        let comment = comment.trimmed
+        if !approve, comment.isEmpty { throw Problem.invalid("comment", "reason_required") }
+        if !comment.isEmpty, !Text.isCleanLine(comment, maxLength: 500) { throw Problem.invalid("comment", "text_invalid") }
+        let current = try await find(id, for: principal)
+        guard ApprovalPolicy.mayDecide(roles: principal.roles(on: current.projectID), required: current.requiredRole,
+                                       isRequester: current.requestedBy == principal.userID) else {
+            throw Problem(.forbidden, current.requestedBy == principal.userID ? "approval_own_request" : "approval_not_authorised",
+                          arguments: ["role": current.requiredRole.rawValue])
+        }
+        let now = now()
+        let status: ApprovalStatus = approve ? .approved : .rejected
+        let applier = appliers[current.kind]
+        let after = try await store.audited(context) { tx -> ((@Sendable () -> Void)?, AuditEntry) in
+            let updated = try await tx.sql.update("approvals").set("status", to: status.rawValue)
+                .set("decided_by", to: principal.userID).set("decided_by_name", to: principal.displayName)
+                .set("decided_at", to: now).set("comment", to: comment)
+                .where("id", .equal, id).where("status", .equal, ApprovalStatus.pending.rawValue).returning("id").all()
+            guard !updated.isEmpty else { throw Problem.conflict("approval_already_decided") }
+            var decided = current
+            decided.status = status
+            let effect = try await applier?(decided, approve, tx, context, now) ?? ApprovalEffect()
+            for e in effect.entries { try await AuditLog.record(e, context: context, on: tx) }
+            return (effect.afterCommit,
+                    AuditEntry(action: approve ? "approval.approve" : "approval.reject", entity: "approval",
+                               entityID: id.uuidString, projectID: current.projectID,
+                               summary: "\(approve ? "approved" : "rejected") \(current.kind.rawValue): \(current.title)",
+                               before: ["status": "pending"], after: ["status": status.rawValue, "comment": comment]))
+        }
+        after?()
+        return try await find(id, for: principal)
+    }
+
+    /// The requester takes back a pending request.
+    public func withdraw(_ id: UUID, by principal: Principal, context: AuditContext) async throws -> ApprovalRow {
+        let current = try await find(id, for: principal)
+        guard current.requestedBy == principal.userID else { throw Problem(.forbidden, "approval_not_requester") }
+        let now = now()
+        let applier = appliers[current.kind]
+        let after = try await store.audited(context) { tx -> ((@Sendable () -> Void)?, AuditEntry) in
+            let updated = try await tx.sql.update("approvals").set("status", to: ApprovalStatus.withdrawn.rawValue)
+                .set("decided_at", to: now).where("id", .equal, id)
+                .where("status", .equal, ApprovalStatus.pending.rawValue).returning("id").all()
+            guard !updated.isEmpty else { throw Problem.conflict("approval_already_decided") }
+            var row = current
+            row.status = .withdrawn
+            let effect = try await applier?(row, false, tx, context, now) ?? ApprovalEffect()
+            for e in effect.entries { try await AuditLog.record(e, context: context, on: tx) }
+            return (effect.afterCommit, AuditEntry(action: "approval.withdraw", entity: "approval", entityID: id.uuidString,
+                                                   projectID: current.projectID, summary: "withdrew \(current.kind.rawValue): \(current.title)",
+                                                   before: ["status": "pending"], after: ["status": "withdrawn"]))
+        }
+        after?()
+        return try await find(id, for: principal)
+    }
+}
