@@ -162,3 +162,12 @@ struct DiscountTests {
         #expect(!ApprovalPolicy.mayDecide(roles: [.salesManager], required: .gm, isRequester: false))
     }
 }
+
+@Suite("Masking")
+struct MaskingTests {
+    @Test func mobilesShowThreeAndFour() {
+        #expect(Masking.mobile("13812341234") == "138****1234")
+        #expect(Masking.mobile("12345") == "*****")
+        #expect(Masking.mobile("85212345678") != "85212345678")
+    }
+}

@@ -1,0 +1,117 @@
+import EstateCore
+import Foundation
+import NIOCore
+import Vapor
+
+/// The board's JSON and its live event stream: hand-written routes (documented in
+/// openapi.yaml, not generated) because the JSON is served from cached bytes and
+/// the stream stays open.
+enum BoardController {
+    /// `GET /api/v1/projects/{projectId}/board`
+    @Sendable static func json(_ req: Request) async throws -> Response {
+        let projectID = try projectID(req)
+        let filter = try BoardQuery.filter(req)
+        let hub = req.services.unitEvents
+        let bytes: [UInt8]
+        if filter == UnitFilter() {
+            bytes = try await hub.boardJSON(projectID)
+        } else {
+            bytes = BoardJSON.encode(try await hub.board(projectID).filtered(filter))
+        }
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(buffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// `GET …/board/events`: server-sent events. `cells` carries the changed board
+    /// cells as JSON; `reload` asks the viewer to fetch the board again (after a
+    /// structural change, or when updates may have been missed). A comment every
+    /// 15 s keeps proxies from closing the stream and notices a gone client.
+    @Sendable static func events(_ req: Request) async throws -> Response {
+        let projectID = try projectID(req)
+        _ = try await req.services.unitEvents.board(projectID) // 404 for a project that is gone
+        let hub = req.services.unitEvents
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/event-stream; charset=utf-8")
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
+        let response = Response(status: .ok, headers: headers)
+        response.body = .init(asyncStream: { writer in
+            let (_, updates) = hub.subscribe(projectID: projectID)
+            enum Item: Sendable { case update(BoardUpdate), heartbeat }
+            let (merged, sink) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(512))
+            let forward = Task {
+                for await u in updates { sink.yield(.update(u)) }
+                sink.finish()
+            }
+            let beat = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(15))
+                    sink.yield(.heartbeat)
+                }
+            }
+            defer { forward.cancel(); beat.cancel() }
+            do {
+                try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\n: connected\n\n")))
+                for await item in merged {
+                    var buffer = ByteBuffer()
+                    switch item {
+                    case .heartbeat:
+                        buffer.writeString(": ping\n\n")
+                    case .update(.reload):
+                        buffer.writeString("event: reload\ndata: {}\n\n")
+                    case .update(.cells(_, let json)):
+                        buffer.writeString("event: cells\ndata: ")
+                        buffer.writeBytes(json)
+                        buffer.writeString("\n\n")
+                    }
+                    try await writer.write(.buffer(buffer))
+                }
+                try await writer.write(.end)
+            } catch {
+                // The client went away; the subscription ends with this stream.
+            }
+        })
+        return response
+    }
+
+    static func projectID(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("projectID").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
+        return id
+    }
+}
+
+/// The board's filters from a query string, checked as the contract says.
+enum BoardQuery {
+    static func filter(_ req: Request) throws -> UnitFilter {
+        var f = UnitFilter()
+        var bad: [Problem.FieldError] = []
+        func text(_ key: String) -> String? {
+            guard let s = try? req.query.get(String.self, at: key), !s.isEmpty else { return nil }
+            return s
+        }
+        if let b = text("buildingId") ?? text("building") {
+            if let id = UUID(uuidString: b) { f.buildingID = id } else { bad.append(.init(field: "buildingId", code: "building_unknown")) }
+        }
+        let statuses = (try? req.query.get([String].self, at: "status")) ?? text("status").map { [$0] } ?? []
+        for s in statuses where !s.isEmpty {
+            if let st = UnitStatus(rawValue: s) { f.statuses.insert(st) } else { bad.append(.init(field: "status", code: "status_unknown")) }
+        }
+        if let l = text("layout") {
+            if l.unicodeScalars.count > 30 || l.contains("\0") { bad.append(.init(field: "layout", code: "too_long")) } else { f.layout = l }
+        }
+        for (key, path) in [("floorFrom", \UnitFilter.floorFrom), ("floorTo", \UnitFilter.floorTo)] {
+            if let v = text(key) {
+                if let n = Int(v), (-9...200).contains(n) { f[keyPath: path] = n } else { bad.append(.init(field: key, code: "floor_invalid")) }
+            }
+        }
+        for (key, path) in [("priceFrom", \UnitFilter.priceFrom), ("priceTo", \UnitFilter.priceTo)] {
+            if let v = text(key) {
+                if let m = Money(yuanText: v) { f[keyPath: path] = m } else { bad.append(.init(field: key, code: "money_not_number")) }
+            }
+        }
+        if let c = text("code") { f.code = String(c.prefix(32)) }
+        guard bad.isEmpty else { throw Problem.invalid(bad) }
+        return f
+    }
+}
