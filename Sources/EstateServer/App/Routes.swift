@@ -15,8 +15,8 @@ func registerRoutes(_ app: Application) throws {
                                       configuration: .init(dateTranscoder: FlexibleISO8601()),
                                       middlewares: [OperationGuardMiddleware()])
     // The board's JSON and event stream: cached bytes and a long-lived stream, by hand.
-    app.on(.GET, "api", "v1", "projects", ":projectID", "board", guard: APIGuards.table["getBoard"]!, use: BoardController.json)
-    app.on(.GET, "api", "v1", "projects", ":projectID", "board", "events", guard: APIGuards.table["getBoardEvents"]!,
+    app.on(.GET, "api", "v1", "projects", ":projectId", "board", guard: APIGuards.table["getBoard"]!, use: BoardController.json)
+    app.on(.GET, "api", "v1", "projects", ":projectId", "board", "events", guard: APIGuards.table["getBoardEvents"]!,
            use: BoardController.events)
     // Known API paths answer 405 (not 404) to other methods: see ProblemMiddleware.
 

@@ -76,7 +76,7 @@ enum BoardController {
     }
 
     static func projectID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("projectID").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
+        guard let id = (req.parameters.get("projectID") ?? req.parameters.get("projectId")).flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
         return id
     }
 }

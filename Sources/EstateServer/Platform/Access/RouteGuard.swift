@@ -44,7 +44,9 @@ struct GuardMiddleware: AsyncMiddleware {
     let routeGuard: RouteGuard
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        try await routeGuard.check(request, project: request.parameters.get("projectID"))
+        // Pages name it projectID; API paths projectId, as the contract spells them (the
+        // router refuses two names for one path position).
+        try await routeGuard.check(request, project: request.parameters.get("projectID") ?? request.parameters.get("projectId"))
         return try await next.respond(to: request)
     }
 }
