@@ -103,7 +103,8 @@ extension APIHandler {
         let inventory = req.services.inventory(req.db)
         let data = try UnitSheets.export(try await inventory.allUnits(projectID, filter: filter),
                                          buildings: try await inventory.buildings(projectID), localizer: req.localizer)
-        return .ok(.init(headers: .init(contentDisposition: Self.attachment(req.language == .zh ? "楼盘表.xlsx" : "units.xlsx")),
+        req.downloadName = req.language == .zh ? "楼盘表.xlsx" : "units.xlsx"
+        return .ok(.init(
                          body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
     }
 
@@ -111,8 +112,8 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         let layouts = try await req.services.inventory(req.db).layouts(try Self.uuid(input.path.projectId)).map(\.name)
         let data = try UnitSheets.template(layouts: layouts, language: req.language)
-        return .ok(.init(headers: .init(contentDisposition: Self.attachment(req.language == .zh ? "楼盘表导入模板.xlsx" : "unit-import-template.xlsx")),
-                         body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
+        req.downloadName = req.language == .zh ? "楼盘表导入模板.xlsx" : "unit-import-template.xlsx"
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
     }
 
     func getUnit(_ input: Operations.GetUnit.Input) async throws -> Operations.GetUnit.Output {

@@ -75,7 +75,10 @@ enum CurrentRequest {
 /// Sets `CurrentRequest` for the API routes.
 struct CurrentRequestMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        try await CurrentRequest.$value.withValue(request) { try await next.respond(to: request) }
+        let response = try await CurrentRequest.$value.withValue(request) { try await next.respond(to: request) }
+        // The generator writes header values URI-encoded; a download's name is set here instead.
+        if let name = request.downloadName { response.headers.replaceOrAdd(name: "Content-Disposition", value: APIHandler.attachment(name)) }
+        return response
     }
 }
 
@@ -92,5 +95,15 @@ struct OperationGuardMiddleware: ServerMiddleware {
         }
         try await routeGuard.check(vaporRequest, project: metadata.pathParameters["projectId"].map(String.init))
         return try await next(request, body, metadata)
+    }
+}
+
+extension Request {
+    private struct DownloadNameKey: StorageKey { typealias Value = String }
+
+    /// The file name of a download this request answers with (Content-Disposition).
+    var downloadName: String? {
+        get { storage[DownloadNameKey.self] }
+        set { storage[DownloadNameKey.self] = newValue }
     }
 }

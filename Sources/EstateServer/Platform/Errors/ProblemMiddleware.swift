@@ -61,6 +61,17 @@ struct ProblemMiddleware: AsyncMiddleware {
         return Problem(.internalServerError, "internal_error")
     }
 
+    /// Arguments that name a status, move, kind or role read in the user's language.
+    static let argumentKeys = ["status": "unit.status.", "move": "unit.move.", "kind": "claim.kind.", "role": "role."]
+
+    static func localized(_ args: [String: String], _ catalog: Catalog, _ lang: Language) -> [String: String] {
+        args.reduce(into: [:]) { out, pair in
+            if let prefix = argumentKeys[pair.key], catalog.has(prefix + pair.value) {
+                out[pair.key] = catalog.text(prefix + pair.value, lang)
+            } else { out[pair.key] = pair.value }
+        }
+    }
+
     private static func short(_ s: String) -> String { String(s.prefix(300)) }
 
     private func render(_ problem: Problem, for request: Request) async throws -> Response {
@@ -80,7 +91,7 @@ struct ProblemMiddleware: AsyncMiddleware {
                 ? problem.status.reasonPhrase : catalog.text("status.\(problem.status.code)", lang),
             status: Int(problem.status.code),
             code: problem.code,
-            detail: catalog.has("error.\(problem.code)") ? catalog.text("error.\(problem.code)", lang, problem.arguments)
+            detail: catalog.has("error.\(problem.code)") ? catalog.text("error.\(problem.code)", lang, Self.localized(problem.arguments, catalog, lang))
                 : catalog.text("error.generic", lang),
             requestId: request.id,
             errors: problem.fields.isEmpty ? nil : problem.fields.map {

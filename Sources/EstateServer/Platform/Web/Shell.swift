@@ -165,7 +165,7 @@ struct ErrorPage {
         let t = ctx.t
         let html = Shell.page(ctx, title: t("error.title"), .div(.class("card narrow"),
             .h1(.text("\(problem.status.code)")),
-            .p(.text(t("error.\(problem.code)", problem.arguments))),
+            .p(.text(t("error.\(problem.code)", ProblemMiddleware.localized(problem.arguments, catalog, language)))),
             .p(.class("muted"), .text(t("error.request_id", ["id": request.id]))),
             .p(.a(.href("/"), .text(t("nav.home"))))
         ))
