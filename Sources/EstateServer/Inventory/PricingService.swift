@@ -348,7 +348,7 @@ public struct PricingService: Sendable {
         let sum = resolved.reduce(Money.zero) { $0 + $1.total }
         do {
             try await store.audited(context) { tx in
-                struct V: Decodable { var v: Int?; var pending: Int }
+                struct V: Decodable { var v: Int?; var pending: Int? }
                 let v = try await tx.sql.raw("""
                     SELECT MAX(version) AS v, SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending
                     FROM price_lists WHERE project_id = \(bind: projectID)

@@ -19,11 +19,14 @@ struct Inventory {
         _ = try await inv.createBuilding(projectID, name: building, floors: floors, entrances: 1, sortOrder: nil, context: .system("test"))
         for floor in 1...floors {
             for room in 1...rooms {
+                let area = room == 1 ? Area(hundredths: 11856) : Area(hundredths: 8932)
+                let price = Money(yuan: Int64(18000 + floor * 100))
+                let floorPrice = UnitPricing.total(area: area, unitPrice: price, rounding: .fen).scaled(by: 9_000, over: 10_000)
                 _ = try await inv.createUnit(projectID, UnitDraft(
                     building: building, entrance: "1", floor: "\(floor)", room: String(format: "%02d", room),
                     layout: room == 1 ? "A户型" : "B户型", orientation: "南", usage: "住宅",
                     builtArea: room == 1 ? "118.56" : "89.32", innerArea: room == 1 ? "94.87" : "71.43",
-                    pricingBasis: "按建筑面积", unitPrice: "\(18000 + floor * 100).00", floorPrice: ""), context: .system("test"))
+                    pricingBasis: "按建筑面积", unitPrice: price.plain, floorPrice: floorPrice.plain), context: .system("test"))
             }
         }
         var units = try await inv.allUnits(projectID).filter { $0.code.hasPrefix(UnitValidator.defaultCode(building: building, entrance: 1, floor: 1, room: "x").split(separator: "-").first! + "-") }

@@ -49,8 +49,10 @@ public final class UnitEventHub: Sendable {
     private let queue: AsyncStream<UnitChange>.Continuation
     private let consumer: NIOLockedValueBox<Task<Void, Never>?> = .init(nil)
     private let listener: NIOLockedValueBox<Task<Void, Never>?> = .init(nil)
-    /// Number of changes fully processed; tests wait on it.
+    /// Changes queued and changes fully processed: equal when the hub is idle (tests wait on it).
+    let queued = NIOLockedValueBox(0)
     let processed = NIOLockedValueBox(0)
+    var isIdle: Bool { queued.withLockedValue { $0 } == processed.withLockedValue { $0 } }
 
     struct CachedBoard {
         var board: Board
@@ -100,7 +102,7 @@ public final class UnitEventHub: Sendable {
     /// After the commit: on SQLite the change is delivered here (on PostgreSQL the listener does it).
     func committed(_ change: UnitChange) {
         guard engine == .sqlite else { return }
-        queue.yield(change)
+        enqueue(change)
     }
 
     // MARK: PostgreSQL listener
@@ -126,7 +128,7 @@ public final class UnitEventHub: Sendable {
                                 self.logger.warning("ignored a malformed board notification")
                                 continue
                             }
-                            self.queue.yield(change)
+                            self.enqueue(change)
                         }
                     }
                 } catch {
@@ -139,6 +141,11 @@ public final class UnitEventHub: Sendable {
             }
         }
         listener.withLockedValue { $0 = task }
+    }
+
+    private func enqueue(_ change: UnitChange) {
+        queued.withLockedValue { $0 += 1 }
+        queue.yield(change)
     }
 
     private func reloadEveryone() {

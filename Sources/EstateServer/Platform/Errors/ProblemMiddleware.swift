@@ -30,6 +30,9 @@ struct ProblemMiddleware: AsyncMiddleware {
             return p
         case let e as ServerError:
             if let p = e.underlyingError as? Problem { return p }
+            // Bodies are decoded by the generated layer (operationInput nil); a DecodingError
+            // from inside a handler is a row that did not decode: our bug, not the client's.
+            if e.underlyingError is DecodingError, e.operationInput != nil { return internalError(e.underlyingError, logger: logger) }
             if let abort = e.underlyingError as? any AbortError { return problem(for: abort, logger: logger) }
             if e.operationInput == nil, e.operationOutput == nil, e.causeDescription != "User handler threw an error." {
                 // A malformed path, query, header or body: name what the parser said, in the detail.
