@@ -152,7 +152,7 @@ import VaporTesting
             try await DemoSeeder.seed(app.services, db: app.db)
             var browser = Browser(app: app)
             _ = try await browser.signIn("admin", DemoSeeder.password)
-            for (path, text) in [("/", "华熙悦府"), ("/admin/users", "孙丽娜"), ("/admin/projects", "HXY"), ("/admin/audit", "demo.seed")] {
+            for (path, text) in [("/", "华熙悦府"), ("/admin/users", "孙丽娜"), ("/admin/projects", "HXY"), ("/admin/audit?action=demo.seed", "demo.seed")] {
                 let res = try await browser.get(path)
                 #expect(res.status == .ok, "\(path)")
                 #expect(res.body.string.contains(text), "\(path) shows \(text)")

@@ -38,7 +38,8 @@ enum Shell {
     /// Modules in the order staff meet them; those not yet built show without a link.
     static let modules: [NavItem] = [
         NavItem(key: "nav.home", href: "/", action: nil),
-        NavItem(key: "nav.inventory", href: nil, action: .inventoryView),
+        NavItem(key: "nav.inventory", href: "/inventory", action: .inventoryView),
+        NavItem(key: "nav.approvals", href: "/approvals", action: nil),
         NavItem(key: "nav.customers", href: nil, action: .customersView),
         NavItem(key: "nav.sales", href: nil, action: .salesView),
         NavItem(key: "nav.service", href: nil, action: .ticketsView),
@@ -96,7 +97,7 @@ enum Shell {
         let t = ctx.t
         func item(_ i: NavItem) -> Node<HTML.ListContext> {
             if let href = i.href {
-                let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
+                let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href) || (href == "/inventory" && ctx.path.hasPrefix("/projects/"))
                 return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key))))
             }
             return .li(.span(.class("soon"), .attribute(named: "title", value: t("nav.coming")), .text(t(i.key))))
@@ -181,6 +182,10 @@ extension Node where Context == HTML.SelectContext {
             selected ? .attribute(named: "selected", value: "selected") : .empty,
             .text(text),
         ])
+    }
+
+    static func named(_ name: String, id: String) -> Node {
+        .group(.attribute(named: "id", value: id), .attribute(named: "name", value: name))
     }
 
     static func field(_ name: String) -> Node {

@@ -26,5 +26,8 @@ enum WebRoutes {
         admin.on(.POST, "projects", ":projectID", guard: .allowed(.projectEdit), use: ProjectsController.update)
 
         admin.on(.GET, "audit", guard: .allowed(.auditRead), use: AuditController.index)
+
+        InventoryController.register(app)
+        ApprovalsController.register(app)
     }
 }

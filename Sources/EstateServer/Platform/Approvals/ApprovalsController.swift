@@ -1,0 +1,66 @@
+import EstateCore
+import Foundation
+import Vapor
+
+enum ApprovalsController {
+    static func register(_ app: Application) {
+        app.on(.GET, "approvals", guard: .signedIn, use: index)
+        app.on(.GET, "approvals", ":approvalID", guard: .signedIn, use: show)
+        app.on(.POST, "approvals", ":approvalID", "decision", guard: .signedIn, use: decide)
+        app.on(.POST, "approvals", ":approvalID", "withdraw", guard: .signedIn, use: withdraw)
+    }
+
+    static func names(_ req: Request) async throws -> [UUID: String] {
+        Dictionary(try await req.services.projects(req.db).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Sendable static func index(_ req: Request) async throws -> Response {
+        let p = try req.requirePrincipal()
+        let box = (try? req.query.get(String.self, at: "box")).flatMap(ApprovalService.Box.init(rawValue:)) ?? .inbox
+        let page = try await req.services.approvals(req.db).list(box, projectID: nil, status: nil, for: p,
+                                                                  page: try PageRequest(page: try? req.query.get(Int.self, at: "page"), perPage: 50))
+        return Shell.response(ApprovalsPage.view(PageContext(req), .init(box: box, page: page, projectNames: try await names(req))))
+    }
+
+    static func id(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("approvalID").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
+        return id
+    }
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        let p = try req.requirePrincipal()
+        let a = try await req.services.approvals(req.db).find(try id(req), for: p)
+        let link: String? = switch a.kind {
+        case .priceList: a.subjectID.map { "/projects/\(a.projectID)/prices/\($0)" }
+        case .unitPrice, .discount: a.subjectID.map { "/projects/\(a.projectID)/units/\($0)" }
+        }
+        return Shell.response(ApprovalsPage.show(PageContext(req), .init(
+            approval: a, projectName: try await names(req)[a.projectID] ?? "",
+            mayDecide: a.status == .pending && ApprovalPolicy.mayDecide(roles: p.roles(on: a.projectID), required: a.requiredRole,
+                                                                        isRequester: a.requestedBy == p.userID),
+            isRequester: a.requestedBy == p.userID, subjectLink: link)))
+    }
+
+    @Sendable static func decide(_ req: Request) async throws -> Response {
+        let id = try id(req)
+        let approve = (try? req.content.get(String.self, at: "approve")) == "true"
+        let comment = (try? req.content.get(String.self, at: "comment")) ?? ""
+        do {
+            _ = try await req.services.approvals(req.db).decide(id, approve: approve, comment: comment, by: try req.requirePrincipal(),
+                                                                context: req.auditContext)
+            return req.redirect(to: "/approvals/\(id)?notice=" + (approve ? "approvals.approved" : "approvals.rejected"))
+        } catch let p as Problem where p.status == .unprocessableEntity || p.status == .conflict || p.status == .forbidden {
+            return req.redirect(to: "/approvals/\(id)?error=" + (p.fields.first?.code ?? p.code))
+        }
+    }
+
+    @Sendable static func withdraw(_ req: Request) async throws -> Response {
+        let id = try id(req)
+        do {
+            _ = try await req.services.approvals(req.db).withdraw(id, by: try req.requirePrincipal(), context: req.auditContext)
+            return req.redirect(to: "/approvals/\(id)?notice=approvals.withdrawn")
+        } catch let p as Problem where p.status == .conflict || p.status == .forbidden {
+            return req.redirect(to: "/approvals/\(id)?error=" + p.code)
+        }
+    }
+}

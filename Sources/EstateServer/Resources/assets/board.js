@@ -1,0 +1,86 @@
+// 销控表: live cells through server-sent events, totals refreshed from the server,
+// and the unit panel. The page works (without live updates) when this does not run.
+(function () {
+  var root = document.querySelector('[data-board]');
+  if (!root) return;
+  var project = root.getAttribute('data-project');
+  var query = root.getAttribute('data-query') || '';
+  var statuses = (root.getAttribute('data-statuses') || '').split(',').filter(Boolean);
+  var live = document.getElementById('live');
+  var panel = document.getElementById('unit-panel');
+  var openUnit = null;
+
+  function setLive(on) {
+    if (!live) return;
+    live.className = on ? 'live on' : 'live';
+    live.textContent = live.getAttribute(on ? 'data-on' : 'data-off');
+  }
+
+  // 2187432.00 元 → "218.74万" with integer arithmetic (money is never a float here).
+  function wan(text) {
+    var neg = text.charAt(0) === '-';
+    var digits = text.replace('-', '').replace('.', '');
+    var fen = parseInt(digits, 10);
+    var r = Math.floor((fen + 5000) / 10000);
+    var whole = String(Math.floor(r / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    var frac = String(r % 100); if (frac.length < 2) frac = '0' + frac;
+    return (neg ? '-' : '') + whole + '.' + frac + '万';
+  }
+
+  function patch(cell) {
+    var td = root.querySelector('td[data-unit="' + cell.id + '"]');
+    if (!td) return;
+    td.className = td.className.replace(/\bst-\w+/, 'st-' + cell.status);
+    td.setAttribute('data-status', cell.status);
+    if (statuses.length) td.classList.toggle('dim', statuses.indexOf(cell.status) < 0);
+    var price = td.querySelector('.price'); if (price) price.textContent = wan(cell.listTotal);
+    var area = td.querySelector('.area'); if (area) area.textContent = cell.builtArea + '㎡';
+    td.classList.remove('flash'); void td.offsetWidth; td.classList.add('flash');
+    setTimeout(function () { td.classList.remove('flash'); }, 2500);
+    if (openUnit === cell.id) showPanel(cell.id);
+  }
+
+  var totalsTimer = null;
+  function refreshTotals() {
+    clearTimeout(totalsTimer);
+    totalsTimer = setTimeout(function () {
+      fetch('/projects/' + project + '/board/totals?' + query, { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) { document.getElementById('board-totals').innerHTML = html; })
+        .catch(function () {});
+    }, 250);
+  }
+
+  function showPanel(id) {
+    openUnit = id;
+    fetch('/projects/' + project + '/units/' + id + '/panel', { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) { panel.innerHTML = html; panel.hidden = false; })
+      .catch(function () { window.location = '/projects/' + project + '/units/' + id; });
+  }
+
+  root.addEventListener('click', function (e) {
+    var a = e.target.closest('td.cell a');
+    if (a && panel && !e.metaKey && !e.ctrlKey) {
+      e.preventDefault();
+      showPanel(a.parentNode.getAttribute('data-unit'));
+    }
+    if (e.target.closest('[data-close]')) { panel.hidden = true; openUnit = null; }
+  });
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && panel) { panel.hidden = true; openUnit = null; } });
+
+  if (!window.EventSource) return;
+  var opened = false;
+  var source = new EventSource('/projects/' + project + '/board/events');
+  source.addEventListener('open', function () {
+    // After a gap (server restart, network), changes may have been missed: reload once.
+    if (opened) { window.location.reload(); return; }
+    opened = true; setLive(true);
+  });
+  source.addEventListener('error', function () { setLive(false); });
+  source.addEventListener('cells', function (e) {
+    JSON.parse(e.data).forEach(patch);
+    refreshTotals();
+  });
+  source.addEventListener('reload', function () { window.location.reload(); });
+})();
