@@ -139,3 +139,14 @@ func first<T: Sendable>(of stream: AsyncStream<T>, within limit: Duration) async
     }
 }
 
+
+@Suite struct UnitChangeTests {
+    @Test func largeChangesTravelAsReloadsThatFitANotifyPayload() throws {
+        let many = UnitChange(projectID: UUID(), unitIDs: (0..<5_000).map { _ in UUID() })
+        #expect(many.structural && many.unitIDs.isEmpty)
+        #expect(try JSONEncoder().encode(many).count < 8_000)
+        let few = UnitChange(projectID: UUID(), unitIDs: (0..<UnitChange.maxListed).map { _ in UUID() })
+        #expect(!few.structural && few.unitIDs.count == UnitChange.maxListed)
+        #expect(try JSONEncoder().encode(few).count < 8_000)
+    }
+}

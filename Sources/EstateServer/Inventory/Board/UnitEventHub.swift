@@ -15,8 +15,9 @@ public struct UnitChange: Sendable, Codable, Equatable {
 
     public init(projectID: UUID, unitIDs: [UUID], structural: Bool = false) {
         self.projectID = projectID
-        self.unitIDs = unitIDs
         self.structural = structural || unitIDs.count > UnitChange.maxListed
+        // A reload needs no list (and a long one would not fit a NOTIFY payload).
+        self.unitIDs = self.structural ? [] : unitIDs
     }
 
     /// Beyond this many units a change is sent as "reload" (PostgreSQL NOTIFY payloads stop at 8,000 bytes).

@@ -21,7 +21,15 @@ public enum DemoSeeder {
     @discardableResult
     public static func seed(_ services: AppServices, db: any Database) async throws -> Bool {
         let store = services.store(db)
-        if try await ProjectRecord.query(on: db).filter(\.$code == projectCode).count() > 0 { return false }
+        if let existing = try await ProjectRecord.query(on: db).filter(\.$code == projectCode).first() {
+            // A demo from before the 楼盘表 existed gets its sales state once.
+            let lists = try await services.pricing(db).priceLists(existing.id!)
+            if lists.isEmpty, try await services.inventory(db).layouts(existing.id!).isEmpty {
+                try await upgrade(services, db: db, projectID: existing.id!)
+                return true
+            }
+            return false
+        }
         let hash = try await services.hasher.hash(password)
         let now = services.now()
         try await store.audited(.system("demo")) { tx in
@@ -112,6 +120,29 @@ public enum DemoSeeder {
         u.status = UnitStatus.unreleased.rawValue
         u.updatedAt = now
         return u
+    }
+
+    /// Brings a demo seeded by an older version up to date: layouts, current unit fields, then the sales state.
+    static func upgrade(_ services: AppServices, db: any Database, projectID: UUID) async throws {
+        let now = services.now()
+        try await services.store(db).audited(.system("demo")) { tx in
+            for (name, description) in [("A户型", "3室2厅2卫 118㎡ 边套"), ("B户型", "2室2厅1卫 89㎡ 中间套")] {
+                try await tx.sql.insert(into: "layouts").columns("id", "project_id", "name", "description", "created_at")
+                    .values(SQLBind(UUID()), SQLBind(projectID), SQLBind(name), SQLBind(description), SQLBind(now)).run()
+            }
+            try await tx.sql.delete(from: "units").where("project_id", .equal, projectID).run()
+            for b in try await BuildingRecord.query(on: tx).filter(\.$projectID == projectID).all() {
+                let number = Int(b.name.prefix { $0.isNumber }) ?? b.sortOrder
+                var units: [UnitRecord] = []
+                for entrance in 1...b.entrances { for floor in 1...b.floors { for room in 1...4 {
+                    units.append(unit(project: projectID, building: b, number: number, entrance: entrance, floor: floor, room: room, now: now))
+                } } }
+                try await units.create(on: tx)
+            }
+            return ((), AuditEntry(action: "demo.upgrade", entity: "project", entityID: projectID.uuidString, projectID: projectID,
+                                   summary: "brought the demo project up to date"))
+        }
+        try await midSale(services, db: db)
     }
 
     static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高")
