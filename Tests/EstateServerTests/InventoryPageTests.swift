@@ -95,3 +95,13 @@ struct InventoryPageTests {
         }
     }
 }
+
+@Suite struct PageFormatTests {
+    @Test func timesShowInBeijingTimeAndMoneyInWan() {
+        #expect(Shell.dateTime(Date(timeIntervalSince1970: 1_795_680_000)) == "2026-11-26 16:00")
+        #expect(Shell.dateTime(Date(timeIntervalSince1970: 1_795_650_000)) == "2026-11-26 07:40")
+        #expect(Format.wan(Money(fen: 218_743_200)) == "218.74万")
+        #expect(Format.wan(Money(fen: 218_745_000)) == "218.75万")
+        #expect(Format.percent(4594) == "45.94%")
+    }
+}

@@ -55,7 +55,7 @@ public struct SalesControlService: Sendable {
                     claimID = try await Self.insertClaim(kind: "reservation", unitID: unitID, projectID: projectID,
                                                          customerName: r.customerName.trimmed, mobile: r.customerMobile.trimmed,
                                                          note: r.note, expiresAt: r.expiresAt, context: context, now: now, on: tx)
-                    detail = "\(r.customerName.trimmed) → \(r.expiresAt.rfc3339)" + (reason.isEmpty ? "" : " · \(reason)")
+                    detail = r.customerName.trimmed + (reason.isEmpty ? "" : " · \(reason)")
                 case .unreserve:
                     claimID = try await Self.endClaim(unitID: unitID, kind: "reservation", reason: reason.isEmpty ? "cancelled" : reason,
                                                       now: now, on: tx)
@@ -66,7 +66,9 @@ public struct SalesControlService: Sendable {
                 return ((), AuditEntry(action: "unit.\(move.rawValue)", entity: "unit", entityID: unitID.uuidString,
                                        projectID: projectID,
                                        summary: "unit \(moved.code): \(moved.from.rawValue) → \(move.to.rawValue)\(detail.isEmpty ? "" : " (\(detail))")",
-                                       before: ["status": moved.from.rawValue], after: ["status": move.to.rawValue, "reason": detail]),
+                                       before: ["status": moved.from.rawValue],
+                                       after: ["status": move.to.rawValue, "reason": detail,
+                                               "expiresAt": reservation.map { $0.expiresAt.rfc3339 } ?? ""].filter { !$0.value.isEmpty }),
                         UnitChange(projectID: projectID, unitIDs: [unitID]))
             }
         } catch where error.isConstraintFailure {

@@ -121,7 +121,7 @@ extension APIHandler {
         let projectID = try Self.uuid(input.path.projectId), unitID = try Self.uuid(input.path.unitId)
         let unit = try await req.services.inventory(req.db).unit(unitID, in: projectID)
         let claim = try await req.services.salesControl(req.db).liveClaim(unitID)
-        return .ok(.init(body: .json(Self.unit(unit, claim: claim, reveal: try req.requirePrincipal().may(.personalDataReveal, on: projectID)))))
+        return .ok(.init(body: .json(Self.unit(unit, claim: claim))))
     }
 
     func updateUnit(_ input: Operations.UpdateUnit.Input) async throws -> Operations.UpdateUnit.Output {
@@ -168,7 +168,7 @@ extension APIHandler {
         let unit = try await control.apply(move, unit: unitID, in: projectID, reason: b.reason ?? "", reservation: reservation,
                                            context: req.auditContext)
         let claim = try await control.liveClaim(unitID)
-        return .ok(.init(body: .json(Self.unit(unit, claim: claim, reveal: try req.requirePrincipal().may(.personalDataReveal, on: projectID)))))
+        return .ok(.init(body: .json(Self.unit(unit, claim: claim))))
     }
 
     func releaseUnits(_ input: Operations.ReleaseUnits.Input) async throws -> Operations.ReleaseUnits.Output {

@@ -195,7 +195,9 @@ enum InventoryController {
             project: project, projects: projects, unit: unit, building: buildings.first { $0.id == unit.buildingID }?.name ?? "",
             buildings: buildings, layouts: try await inv.layouts(projectID).map(\.name),
             claim: try await req.services.salesControl(req.db).liveClaim(unitID), history: try await inv.history(unitID, in: projectID),
-            rules: try await pricing.rules(projectID), quote: nil, revealMobile: principal.may(.personalDataReveal, on: projectID))
+            rules: try await pricing.rules(projectID), quote: nil,
+            // Full values are revealed by an explicit, logged action (customers issue); masked here.
+            revealMobile: false)
         // A quote when asked for (?rule=…&special=…).
         let chosen = ((try? req.query.get([String].self, at: "rule")) ?? []).compactMap(UUID.init(uuidString:))
         let special = (try? req.query.get(String.self, at: "special")) ?? ""

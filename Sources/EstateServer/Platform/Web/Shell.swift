@@ -149,8 +149,10 @@ enum Shell {
 
     static func dateTime(_ d: Date?) -> String {
         guard let d else { return "—" }
-        return d.formatted(Date.FormatStyle(date: .numeric, time: .shortened, timeZone: TimeZone(identifier: "Asia/Shanghai")!)
-            .year(.defaultDigits).month(.twoDigits).day(.twoDigits).locale(Locale(identifier: "zh_CN")))
+        // Beijing time, as staff read it: 2026-11-27 05:28.
+        return d.formatted(Date.VerbatimFormatStyle(
+            format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+            timeZone: TimeZone(identifier: "Asia/Shanghai")!, calendar: Calendar(identifier: .gregorian)))
     }
 }
 
