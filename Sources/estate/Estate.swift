@@ -60,7 +60,7 @@ struct Serve: AsyncParsableCommand {
                 if try await DemoSeeder.seed(app.services, db: app.db) {
                     app.logger.notice("Demo data seeded: project HXY 华熙悦府, one user per role, password \(DemoSeeder.password)")
                 }
-                app.logger.notice("Demo mode: listening on 127.0.0.1 only. Users: admin, gm, cs-manager, consultant, finance, … password \(DemoSeeder.password)")
+                app.logger.notice("Demo mode: listening on 127.0.0.1 only. Users: admin, general-manager, sales-manager, cs-staff, consultant, finance, … password \(DemoSeeder.password)")
             }
             try await bootstrapFirstAdmin(app)
             app.logger.notice("EstateDesk on http://\(config.hostname):\(config.port) (\(app.services.engine.rawValue))")

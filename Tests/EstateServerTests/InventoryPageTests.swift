@@ -105,3 +105,17 @@ struct InventoryPageTests {
         #expect(Format.percent(4594) == "45.94%")
     }
 }
+
+@Suite struct DemoSignInTests {
+    @Test func everyDemoUserCanSignIn() async throws {
+        try await withTestApp { app, _ in
+            try await DemoSeeder.seed(app.services, db: app.db)
+            for role in Role.allCases {
+                let name = DemoSeeder.username(for: role)
+                #expect(Credentials.isValidUsername(name), "\(name)")
+                let res = try await app.call(.POST, "/api/v1/auth/login", json: ["username": name, "password": DemoSeeder.password])
+                #expect(res.status == .ok, "\(name) signs in")
+            }
+        }
+    }
+}

@@ -17,6 +17,12 @@ public enum DemoSeeder {
         (.legal, "韩律"), (.procurementStaff, "杨帆"), (.procurementManager, "朱涛"), (.mallCS, "秦悦"),
     ]
 
+    /// The demo user of a role: its id with dashes ("sales-manager"); user names need three
+    /// characters, so the GM is "general-manager".
+    public static func username(for role: Role) -> String {
+        role == .gm ? "general-manager" : role.rawValue.replacingOccurrences(of: "_", with: "-")
+    }
+
     /// Returns false when the demo was already there.
     @discardableResult
     public static func seed(_ services: AppServices, db: any Database) async throws -> Bool {
@@ -46,7 +52,7 @@ public enum DemoSeeder {
             let projectID = project.id!
 
             for (role, name) in people {
-                let username = role.rawValue.replacingOccurrences(of: "_", with: "-")
+                let username = username(for: role)
                 let user: UserRecord
                 if let existing = try await UserRecord.query(on: tx).filter(\.$username == username).first() {
                     user = existing
@@ -157,7 +163,7 @@ public enum DemoSeeder {
             let u = try await UserRecord.query(on: db).filter(\.$username == username).first()
             return AuditContext(actorID: u?.id, actorName: username, requestID: nil, ip: nil)
         }
-        let manager = try await context("sales-manager"), gm = try await context("gm"), consultant = try await context("consultant")
+        let manager = try await context("sales-manager"), gm = try await context(username(for: .gm)), consultant = try await context("consultant")
         let inventory = services.inventory(db), control = services.salesControl(db), pricing = services.pricing(db)
         let units = try await inventory.allUnits(projectID)
         let buildings = try await inventory.buildings(projectID)
