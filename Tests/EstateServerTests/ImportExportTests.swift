@@ -190,3 +190,18 @@ final class PhaseLog: @unchecked Sendable {
     func add(_ phase: String, _ done: Int, _ total: Int) { lock.withLock { lines.append("\(phase):\(done)/\(total)") } }
     var seen: [String] { lock.withLock { lines } }
 }
+
+@Suite struct AcceptTests {
+    @Test func askingForJSONFromAnExcelDownloadIs406NotA500() async throws {
+        try await withTestApp { app, _ in
+            let f = Fixtures(app: app)
+            let project = try await f.project("AC")
+            try await f.user("viewer", roles: [(.csStaff, project)])
+            var headers = HTTPHeaders.bearer(try await f.token("viewer"))
+            headers.replaceOrAdd(name: .accept, value: "application/json")
+            let res = try await app.call(.GET, "/api/v1/projects/\(project)/units/export", headers: headers)
+            #expect(res.status == .notAcceptable)
+            #expect(try res.content.get(String.self, at: "code") == "not_acceptable")
+        }
+    }
+}

@@ -32,6 +32,10 @@ struct ProblemMiddleware: AsyncMiddleware {
             if let p = e.underlyingError as? Problem { return p }
             // Bodies are decoded by the generated layer (operationInput nil); a DecodingError
             // from inside a handler is a row that did not decode: our bug, not the client's.
+            // The generated layer checks Accept against the response's content type.
+            if String(describing: e.underlyingError).contains("content type not acceptable") {
+                return Problem(.notAcceptable, "not_acceptable")
+            }
             if e.underlyingError is DecodingError, e.operationInput != nil { return internalError(e.underlyingError, logger: logger) }
             if let abort = e.underlyingError as? any AbortError { return problem(for: abort, logger: logger) }
             if e.operationInput == nil, e.operationOutput == nil, e.causeDescription != "User handler threw an error." {
