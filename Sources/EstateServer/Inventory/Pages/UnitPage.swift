@@ -68,8 +68,8 @@ enum UnitPage {
                 .dt(.text(t("field.floor_price"))), .dd(.text("\(u.floorPrice) 元"))),
             .unwrap(m.claim) { c in
                 .div(.class("claim"),
-                     .strong(.text(t("claim.kind.\(c.kind)") + "：")),
-                     .text("\(c.customerName) \(m.revealMobile ? c.customerMobile : Masking.mobile(c.customerMobile))"),
+                     .strong(.text(t("claim.label.\(c.kind)"))),
+                     .text(" \(c.customerName) \(m.revealMobile ? c.customerMobile : Masking.mobile(c.customerMobile))"),
                      .unwrap(c.expiresAt) { .span(.class("muted"), .text(" · " + t("inv.until", ["time": Shell.dateTime($0)]))) },
                      .if(!c.note.isEmpty, .div(.class("muted small"), .text(c.note))))
             })
@@ -84,7 +84,7 @@ enum UnitPage {
                   .input(.type(.hidden), .name("back"), .value(back)),
                   .if(reason, .input(.type(.text), .name("reason"), .placeholder(t("field.reason")), .required(true),
                                      .attribute(named: "aria-label", value: t("field.reason")))),
-                  .button(.type(.submit), .class(danger ? "danger" : "primary"), .text(t(move.catalogKey))))
+                  .button(.type(.submit), .class(danger ? "danger" : "primary"), .text(t("unit.action.\(move.rawValue)"))))
         }
         var nodes: [Node<HTML.BodyContext>] = []
         if s.allows(.release) { nodes.append(simple(.release, reason: false)) }
@@ -100,7 +100,7 @@ enum UnitPage {
                 UsersPage.field(ctx, "customerMobile", t("field.mobile"), .tel, "", m.errors),
                 UsersPage.field(ctx, "expiresAt", t("inv.reserve_until"), .datetimeLocal, Format.localInput(defaultExpiry), m.errors),
                 UsersPage.field(ctx, "note", t("field.note"), .text, "", m.errors, required: false),
-                .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t(UnitMove.reserve.catalogKey))))))
+                .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("unit.action.reserve"))))))
         }
         if nodes.isEmpty { nodes.append(.p(.class("muted"), .text(t("inv.unit.no_moves")))) }
         return .group(nodes)
@@ -171,7 +171,7 @@ enum UnitPage {
             .thead(.tr(.th(.text(t("field.time"))), .th(.text(t("field.move"))), .th(.text(t("field.status"))),
                        .th(.text(t("field.reason"))), .th(.text(t("field.actor"))))),
             .tbody(.forEach(lines) { l in
-                .tr(.td(.class("nowrap"), .text(Shell.dateTime(l.at))), .td(.text(t("unit.move.\(l.move)"))),
+                .tr(.td(.class("nowrap"), .text(Shell.dateTime(l.at))), .td(.text(t("unit.action.\(l.move)"))),
                     .td(.class("nowrap"), .text("\(t("unit.status.\(l.fromStatus)")) → \(t("unit.status.\(l.toStatus)"))")),
                     .td(.text(l.reason)), .td(.text(l.actorName)))
             }))
@@ -186,7 +186,11 @@ enum UnitPage {
             facts(ctx, m),
             .if(may(ctx, .salesControl, m), controls(ctx, m, action: "/projects/\(m.project.id)/units/\(u.id)/moves", back: "board")),
             .h2(.text(t("inv.unit.history"))),
-            history(ctx, Array(m.history.prefix(8))),
+            .ul(.class("history"), .forEach(m.history.prefix(8)) { l in
+                .li(.span(.class("muted"), .text(Shell.dateTime(l.at))), .text(" · \(t("unit.action.\(l.move)")) · "),
+                    .text("\(t("unit.status.\(l.fromStatus)")) → \(t("unit.status.\(l.toStatus)"))"),
+                    .if(!l.reason.isEmpty, .text(" · \(l.reason)")), .span(.class("muted"), .text(" · \(l.actorName)")))
+            }),
             .p(.a(.href("/projects/\(m.project.id)/units/\(u.id)"), .text(t("inv.unit.open")))))
     }
 }
