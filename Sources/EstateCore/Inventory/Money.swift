@@ -7,6 +7,13 @@ public struct Money: Hashable, Comparable, Sendable, Codable, CustomStringConver
     public init(yuan: Int64) { self.fen = yuan * 100 }
 
     public static let zero = Money(fen: 0)
+    /// The largest list unit price accepted: 1 亿元/m².
+    public static let maxUnitPrice = Money(fen: 10_000_000_000)
+    /// The largest unit total accepted: 1000 亿元. With areas ≤ 100,000 m² no product overflows.
+    public static let maxTotal = Money(fen: 10_000_000_000_000)
+
+    /// Within 0…`limit`.
+    public func isWithin(_ limit: Money) -> Bool { fen >= 0 && fen <= limit.fen }
 
     /// Parses "1234.56", "1,234.56", "¥1234.5", "-12" as yuan; at most two decimals
     /// (see `DecimalText` for spreadsheet float artefacts). Nil for anything else.
@@ -51,8 +58,10 @@ public enum PriceRounding: String, CaseIterable, Sendable, Codable {
 
 /// 四舍五入: halves go away from zero, as Chinese pricing and finance expect.
 public enum Rounding {
+    /// Saturates instead of trapping: inputs are range-checked before pricing (see `Money.maxUnitPrice`),
+    /// and a server must not stop on a number it was handed.
     public static func halfUp(_ value: Int128, divisor: Int128) -> Int64 {
-        Int64(halfUp(value, divisor: divisor, wide: true))
+        Int64(clamping: halfUp(value, divisor: divisor, wide: true))
     }
 
     /// The same, keeping 128 bits.

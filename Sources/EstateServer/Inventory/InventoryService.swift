@@ -85,6 +85,7 @@ public struct InventoryService: Sendable {
         if !Text.isCleanLine(name, maxLength: 30) { bad.append(.init(field: "name", code: "building_name_invalid")) }
         if !(1...200).contains(floors) { bad.append(.init(field: "floors", code: "floors_invalid")) }
         if !(1...99).contains(entrances) { bad.append(.init(field: "entrances", code: "entrance_invalid")) }
+        if let sortOrder, !(0...10_000).contains(sortOrder) { bad.append(.init(field: "sortOrder", code: "sort_order_invalid")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let id = UUID()
         do {
@@ -111,6 +112,7 @@ public struct InventoryService: Sendable {
         if let name, !Text.isCleanLine(name.trimmed, maxLength: 30) { bad.append(.init(field: "name", code: "building_name_invalid")) }
         if let floors, !(1...200).contains(floors) { bad.append(.init(field: "floors", code: "floors_invalid")) }
         if let entrances, !(1...99).contains(entrances) { bad.append(.init(field: "entrances", code: "entrance_invalid")) }
+        if let sortOrder, !(0...10_000).contains(sortOrder) { bad.append(.init(field: "sortOrder", code: "sort_order_invalid")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         do {
             try await store.audited(context, announcing: events) { tx in

@@ -165,10 +165,10 @@ public struct PricingService: Sendable {
         var bad: [Problem.FieldError] = []
         var newUnitPrice = unit.listUnitPrice, newTotal = unit.listTotal
         if let area = UnitPricing.pricedArea(basis: unit.basis, built: unit.builtArea, inner: unit.innerArea) {
-            if let p = Money(yuanText: unitPrice), p.fen > 0 {
+            if let p = Money(yuanText: unitPrice), p.fen > 0, p.isWithin(Money.maxUnitPrice) {
                 newUnitPrice = p; newTotal = UnitPricing.total(area: area, unitPrice: p, rounding: rounding)
             } else { bad.append(.init(field: "unitPrice", code: "money_not_number")) }
-        } else if let t = Money(yuanText: total), t.fen > 0 {
+        } else if let t = Money(yuanText: total), t.fen > 0, t.isWithin(Money.maxTotal) {
             newTotal = t
         } else { bad.append(.init(field: "total", code: "money_not_number")) }
         let newFloor = floorPrice.trimmed.isEmpty ? min(unit.floorPrice, newTotal) : (Money(yuanText: floorPrice) ?? Money(fen: -1))
@@ -282,7 +282,10 @@ public struct PricingService: Sendable {
     public func proposeAdjustment(_ projectID: UUID, name: String, note: String, adjustment a: Adjustment,
                                   context: AuditContext) async throws -> PriceList {
         if a.changePermyriad == nil, a.changePerSquareMetre == nil { throw Problem.invalid("change", "required") }
-        if let p = a.changePermyriad, !(-5_000...5_000).contains(p) { throw Problem.invalid("change", "rate_invalid") }
+        if let p = a.changePermyriad, !(-5_000...5_000).contains(p) { throw Problem.invalid("changePercent", "rate_invalid") }
+        if let m = a.changePerSquareMetre, m.fen.magnitude > UInt64(Money.maxUnitPrice.fen) {
+            throw Problem.invalid("changePerSquareMetre", "money_out_of_range")
+        }
         if let f = a.floorPermyriad, !(1...10_000).contains(f) { throw Problem.invalid("floorRatio", "rate_invalid") }
         var filter = UnitFilter()
         filter.buildingID = a.buildingID
@@ -306,6 +309,12 @@ public struct PricingService: Sendable {
                 ?? (u.listTotal.fen > 0 ? Int64(Rounding.halfUp(Int128(u.floorPrice.fen) * 10_000, divisor: Int128(u.listTotal.fen))) : 10_000)
             let floor = total.scaled(by: floorShare, over: 10_000).rounded(rounding)
             return ItemDraft(code: u.code, unitPrice: area == nil ? nil : unitPrice, total: total, floorPrice: min(floor, total))
+        }
+        // A cut that takes a price to nothing (or beyond the limits) is refused, naming the first unit.
+        if let broken = drafts.first(where: { d in
+            (d.unitPrice.map { $0.fen <= 0 || !$0.isWithin(Money.maxUnitPrice) } ?? false) || (d.total.map { $0.fen <= 0 || !$0.isWithin(Money.maxTotal) } ?? true)
+        }) {
+            throw Problem(.unprocessableEntity, "price_out_of_range", arguments: ["code": broken.code])
         }
         return try await propose(projectID, name: name, note: note, items: drafts, context: context)
     }
@@ -332,10 +341,12 @@ public struct PricingService: Sendable {
             var unitPrice = u.listUnitPrice, total: Money
             if let area = UnitPricing.pricedArea(basis: u.basis, built: u.builtArea, inner: u.innerArea) {
                 guard let p = d.unitPrice, p.fen > 0 else { bad.append(.init(field: field, code: "money_not_number")); continue }
+                guard p.isWithin(Money.maxUnitPrice) else { bad.append(.init(field: field, code: "money_out_of_range")); continue }
                 unitPrice = p
                 total = UnitPricing.total(area: area, unitPrice: p, rounding: rounding)
             } else {
                 guard let t = d.total, t.fen > 0 else { bad.append(.init(field: field, code: "money_not_number")); continue }
+                guard t.isWithin(Money.maxTotal) else { bad.append(.init(field: field, code: "money_out_of_range")); continue }
                 total = t
             }
             let floor = d.floorPrice ?? min(u.floorPrice, total)

@@ -96,7 +96,8 @@ public struct SalesControlService: Sendable {
                 rows += try await tx.sql.select().columns("id", "code", "status").from("units")
                     .where("project_id", .equal, projectID).where("id", .in, Array(chunk)).all(decoding: Row.self)
             }
-            guard rows.count == ids.count else { throw Problem.notFound }
+            // Ids that are not units of this project: the request is wrong, the project is there.
+            guard rows.count == ids.count else { throw Problem.invalid("unitIds", "unit_unknown") }
             let blocked = rows.filter { $0.status != UnitStatus.unreleased.rawValue }.map(\.code).sorted()
             if !blocked.isEmpty {
                 throw Problem.conflict("units_not_unreleased", ["codes": blocked.prefix(20).joined(separator: "、"),

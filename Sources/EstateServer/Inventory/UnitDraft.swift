@@ -118,11 +118,14 @@ public struct UnitValidator: Sendable {
         if basis == .innerArea, inner == .zero { fail("innerArea", "required") }
         let unitPrice = d.unitPrice.trimmed.isEmpty ? nil : Money(yuanText: d.unitPrice)
         if !d.unitPrice.trimmed.isEmpty, unitPrice == nil { fail("unitPrice", "money_not_number") }
-        if let p = unitPrice, p.fen < 0 || p.fen > 100_000_000_00 { fail("unitPrice", "money_out_of_range") }
+        if let p = unitPrice, !p.isWithin(Money.maxUnitPrice) { fail("unitPrice", "money_out_of_range") }
         let givenTotal = d.listTotal.trimmed.isEmpty ? nil : Money(yuanText: d.listTotal)
         if !d.listTotal.trimmed.isEmpty, givenTotal == nil { fail("listTotal", "money_not_number") }
+        if let t = givenTotal, !t.isWithin(Money.maxTotal) { fail("listTotal", "money_out_of_range") }
         var total: Money?
-        if let basis, let built, let inner {
+        // Price only numbers in range (the product of two huge ones would not fit).
+        let inRange = bad.allSatisfy { !["builtArea", "innerArea", "unitPrice", "listTotal"].contains($0.field) }
+        if inRange, let basis, let built, let inner {
             if let area = UnitPricing.pricedArea(basis: basis, built: built, inner: inner) {
                 if let unitPrice {
                     total = UnitPricing.total(area: area, unitPrice: unitPrice, rounding: rounding)
@@ -135,7 +138,7 @@ public struct UnitValidator: Sendable {
                 total = givenTotal
             } else { fail("listTotal", "required") }
         }
-        if let t = total, t.fen < 0 || t.fen > 100_000_000_000_00 { fail("listTotal", "money_out_of_range") }
+        if let t = total, !t.isWithin(Money.maxTotal) { fail("listTotal", "money_out_of_range") }
         let floorPrice = d.floorPrice.trimmed.isEmpty ? total : Money(yuanText: d.floorPrice)
         if !d.floorPrice.trimmed.isEmpty, floorPrice == nil { fail("floorPrice", "money_not_number") }
         else if let f = floorPrice, let t = total, f.fen < 0 || f > t { fail("floorPrice", "floor_price_above_total") }

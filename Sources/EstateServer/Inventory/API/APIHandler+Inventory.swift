@@ -294,6 +294,10 @@ extension APIHandler {
         if let b = buildingID { f.buildingID = try UUID(uuidString: b) ?? { throw Problem.invalid("buildingId", "building_unknown") }() }
         f.statuses = Set((statuses ?? []).compactMap { UnitStatus(rawValue: $0.rawValue) })
         f.layout = layout
+        // The generated layer does not check numeric ranges of query parameters: the contract's are here.
+        for (name, v) in [("floorFrom", floorFrom), ("floorTo", floorTo)] where v.map({ !(-9...200).contains($0) }) ?? false {
+            throw Problem.invalid(name, "floor_invalid")
+        }
         f.floorFrom = floorFrom
         f.floorTo = floorTo
         if let p = priceFrom { f.priceFrom = try Money(yuanText: p) ?? { throw Problem.invalid("priceFrom", "money_not_number") }() }

@@ -10,7 +10,7 @@ enum BoardController {
     /// `GET /api/v1/projects/{projectId}/board`
     @Sendable static func json(_ req: Request) async throws -> Response {
         let projectID = try projectID(req)
-        let filter = try BoardQuery.filter(req)
+        let filter = try BoardQuery.filter(req, strict: true)
         let hub = req.services.unitEvents
         let bytes: [UInt8]
         if filter == UnitFilter() {
@@ -83,11 +83,17 @@ enum BoardController {
 
 /// The board's filters from a query string, checked as the contract says.
 enum BoardQuery {
-    static func filter(_ req: Request) throws -> UnitFilter {
+    /// `strict` (the API): a parameter given empty is an error, as the contract's patterns say;
+    /// forms send empty fields for "any", so pages are lenient.
+    static func filter(_ req: Request, strict: Bool = false) throws -> UnitFilter {
         var f = UnitFilter()
         var bad: [Problem.FieldError] = []
         func text(_ key: String) -> String? {
-            guard let s = try? req.query.get(String.self, at: key), !s.isEmpty else { return nil }
+            guard let s = try? req.query.get(String.self, at: key) else { return nil }
+            if s.isEmpty {
+                if strict, key != "building" { bad.append(.init(field: key, code: "required")) }
+                return nil
+            }
             return s
         }
         if let b = text("buildingId") ?? text("building") {

@@ -46,6 +46,18 @@ public struct APIContract: Sendable {
         return methods.isEmpty ? nil : Array(Set(methods)).sorted()
     }
 
+    /// Methods of the most specific contract path a request path matches (literal segments beat
+    /// parameters: `/units/import` is not `/units/{unitId}`); nil when none matches.
+    public func methodsOfMostSpecificPath(_ path: String) -> (path: String, methods: [String])? {
+        let parts = path.split(separator: "/")
+        let matching = operations.filter { op in
+            let pattern = op.path.split(separator: "/")
+            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }
+        guard let best = matching.min(by: { $0.path.filter { $0 == "{" }.count < $1.path.filter { $0 == "{" }.count })?.path else { return nil }
+        return (best, Array(Set(matching.filter { $0.path == best }.map(\.method))).sorted())
+    }
+
     /// The operation a registered Vapor route (`api/v1/users/:userId`) serves.
     public func operation(method: String, routePath: [String]) -> Operation? {
         operations.first { op in

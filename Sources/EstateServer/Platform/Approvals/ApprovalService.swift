@@ -153,10 +153,10 @@ public struct ApprovalService: Sendable {
     /// (`WHERE status = 'pending'`): two deciders racing get one decision and one 409.
     public func decide(_ id: UUID, approve: Bool, comment: String, by principal: Principal,
                        context: AuditContext) async throws -> ApprovalRow {
+        let current = try await find(id, for: principal)
         let comment = comment.trimmed
         if !approve, comment.isEmpty { throw Problem.invalid("comment", "reason_required") }
         if !comment.isEmpty, !Text.isCleanLine(comment, maxLength: 500) { throw Problem.invalid("comment", "text_invalid") }
-        let current = try await find(id, for: principal)
         guard ApprovalPolicy.mayDecide(roles: principal.roles(on: current.projectID), required: current.requiredRole,
                                        isRequester: current.requestedBy == principal.userID) else {
             throw Problem(.forbidden, current.requestedBy == principal.userID ? "approval_own_request" : "approval_not_authorised",

@@ -10,14 +10,16 @@ struct ProblemMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         do {
+            // A known API path asked with a method the contract does not give it, checked before
+            // routing: PATCH …/units/import is not PATCH …/units/{unitId}, and not a 400 for its body.
+            if request.url.path.hasPrefix("/api/"), let best = request.services.contract.methodsOfMostSpecificPath(request.url.path),
+               !best.methods.contains(request.method.rawValue) {
+                throw Problem(.methodNotAllowed, "method_not_allowed", headers: ["Allow": best.methods.joined(separator: ", ")])
+            }
             return try await next.respond(to: request)
         } catch {
-            var problem = Self.problem(for: error, logger: request.logger)
-            if problem.status == .notFound, request.route == nil,
-               let allowed = request.services.contract.allowedMethods(path: request.url.path), !allowed.isEmpty {
-                // A known API path asked with a method it does not support.
-                problem = Problem(.methodNotAllowed, "method_not_allowed", headers: ["Allow": allowed.joined(separator: ", ")])
-            }
+            let problem = Self.problem(for: error, logger: request.logger)
+
             return try await render(problem, for: request)
         }
     }
