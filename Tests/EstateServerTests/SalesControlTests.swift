@@ -184,3 +184,28 @@ struct SalesControlTests {
         }
     }
 }
+
+@Suite struct ReservationJobTests {
+    /// The job `serve` runs: started by the app's lifecycle, it releases lapsed reservations on its own.
+    @Test func theBackgroundJobReleasesLapsedReservations() async throws {
+        try await withTestApp(adjust: { $0.runsJobs = true; $0.jobInterval = 0.05 }) { app, clock in
+            let project = try await Fixtures(app: app).project("JB")
+            let unit = try await Inventory(app: app).seed(project, floors: 1, rooms: 1)[0]
+            _ = try await app.services.salesControl(app.db).apply(.reserve, unit: unit.id, in: project, reason: "",
+                                                                  reservation: .init(customerName: "周七", customerMobile: "13700001111",
+                                                                                     expiresAt: clock.now + 60), context: .system())
+            try await app.asyncBoot()
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await app.services.inventory(app.db).unit(unit.id, in: project).status == .reserved, "not yet lapsed")
+            clock.advance(61)
+            let deadline = ContinuousClock.now + .seconds(5)
+            var status = UnitStatus.reserved
+            while status == .reserved, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await app.services.inventory(app.db).unit(unit.id, in: project).status
+            }
+            #expect(status == .available)
+            #expect(try await Fixtures(app: app).auditCount(action: "unit.unreserve") == 1)
+        }
+    }
+}
