@@ -27,17 +27,21 @@ unit = call(a, "POST", f"/api/v1/projects/{p}/units", {"building": "1号楼", "f
                                                         "builtArea": "100.00", "unitPrice": "20000"}, admin)["id"]
 call(a, "POST", f"/api/v1/projects/{p}/releases", {"name": "首开", "unitIds": [unit]}, token)
 
-events, ready = [], threading.Event()
+events, ready, conns = [], threading.Event(), []
 def listen():
     u = urllib.parse.urlparse(b)
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    conns.append(c)
     c.request("GET", f"/api/v1/projects/{p}/board/events", headers={"Authorization": "Bearer " + token, "Accept": "text/event-stream"})
     r = c.getresponse()
     assert r.status == 200, r.status
     ready.set()
     buf = b""
     while True:
-        chunk = r.read1(4096) if hasattr(r, "read1") else r.read(1)
+        try:
+            chunk = r.read1(4096) if hasattr(r, "read1") else r.read(1)
+        except (OSError, ValueError, AttributeError):
+            return
         if not chunk: return
         buf += chunk
         while b"\n\n" in buf:
@@ -61,5 +65,11 @@ if hit is None:
 board = call(b, "GET", f"/api/v1/projects/{p}/board", token=token)
 status = [c["status"] for bl in board["buildings"] for c in bl["units"] if c["id"].upper() == unit.upper()]
 if status != ["withheld"]: raise SystemExit(f"B's board shows {status}")
+# A viewer that goes away must not hurt the server that was streaming to it.
+conns[0].sock.close()
+time.sleep(0.2)
+call(a, "POST", f"/api/v1/projects/{p}/units/{unit}/moves", {"move": "unwithhold", "reason": "关闭后"}, token)
+time.sleep(0.5)
+call(b, "GET", "/health")
 print(f"live board across two processes: change on A heard by a viewer on B after {(hit - sent) * 1000:.0f} ms; B's board agrees")
 if hit - sent > 1.0: raise SystemExit("slower than the one-second goal")

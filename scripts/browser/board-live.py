@@ -3,20 +3,14 @@
 user sees: the live indicator turns on, a change made elsewhere recolours its cell and updates
 the totals without a reload, and clicking a cell opens the unit panel. Saves screenshots.
 Usage: board-live.py BASE_URL USER PASSWORD OUT_DIR   (needs: chromium, pip websocket-client)"""
-import base64, http.client, http.cookiejar, json, os, re, subprocess, sys, tempfile, time, urllib.parse, urllib.request
-import websocket
+import http.client, json, os, sys, time, urllib.parse
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cdp import Browser, web_session
 
 base, user, password, out = sys.argv[1:5]
 os.makedirs(out, exist_ok=True)
 u = urllib.parse.urlparse(base)
-
-# Sign in with the web form (CSRF double-submit) to get the session cookie.
-jar = http.cookiejar.CookieJar()
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-page = opener.open(base + "/login").read().decode()
-csrf = re.search(r'name="_csrf" value="([^"]*)"', page).group(1)
-opener.open(base + "/login", urllib.parse.urlencode({"_csrf": csrf, "username": user, "password": password, "next": "/"}).encode())
-session = next(c for c in jar if c.name == "estate_session")
+session = web_session(base, user, password)
 
 def api(method, path, body=None, token=None):
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
@@ -32,41 +26,12 @@ project = next(p for p in api("GET", "/api/v1/projects", token=token)["items"] i
 board = api("GET", f"/api/v1/projects/{project}/board", token=token)
 target = next(c for c in board["buildings"][0]["units"] if c["status"] == "available")
 
-profile = tempfile.mkdtemp()
-chrome = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=9333",
-                           f"--user-data-dir={profile}", "--window-size=1500,1200", "about:blank"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+b = Browser(base, session)
 try:
-    for _ in range(50):
-        try:
-            tabs = json.load(urllib.request.urlopen("http://127.0.0.1:9333/json")); break
-        except Exception: time.sleep(0.2)
-    ws = websocket.create_connection(next(t for t in tabs if t["type"] == "page")["webSocketDebuggerUrl"])
-    seq = [0]
-    def cdp(method, **params):
-        seq[0] += 1; ws.send(json.dumps({"id": seq[0], "method": method, "params": params}))
-        while True:
-            m = json.loads(ws.recv())
-            if m.get("id") == seq[0]:
-                if "error" in m: raise RuntimeError(m["error"])
-                return m.get("result", {})
-    def js(expr):
-        return cdp("Runtime.evaluate", expression=expr, returnByValue=True)["result"].get("value")
-    def shot(name):
-        data = cdp("Page.captureScreenshot", format="png")["data"]
-        open(os.path.join(out, name), "wb").write(base64.b64decode(data))
-    def wait(expr, seconds=5):
-        end = time.time() + seconds
-        while time.time() < end:
-            if js(expr): return True
-            time.sleep(0.05)
-        return False
+    js, wait, cdp = b.js, b.wait, b.cdp
+    def shot(name): b.shot(os.path.join(out, name))
 
-    cdp("Network.enable")
-    cdp("Network.setCookie", name="estate_session", value=session.value, domain=u.hostname, path="/")
-    cdp("Page.enable")
-    cdp("Page.navigate", url=f"{base}/projects/{project}/board")
-    assert wait("document.readyState === 'complete' && !!document.querySelector('table.board')", 10), "board did not load"
+    b.open(f"/projects/{project}/board", "!!document.querySelector('table.board')")
     assert wait("document.getElementById('live').classList.contains('on')"), "live indicator never turned on"
     reserved_before = js("document.querySelector('#board-totals tbody tr td:nth-child(5) strong').textContent")
     shot("board-live.png")
@@ -89,4 +54,4 @@ try:
     print(f"board in chromium: live on; a reservation made through the API recoloured its cell after {seen * 1000:.0f} ms "
           f"and the reserved total went {reserved_before} → {expected} without a reload; the unit panel opened with the customer")
 finally:
-    chrome.terminate()
+    b.close()

@@ -69,7 +69,9 @@ enum BoardController {
                 }
                 try await writer.write(.end)
             } catch {
-                // The client went away; the subscription ends with this stream.
+                // The client went away: end the body properly (a writer dropped without .end or
+                // .error is a programming error to Vapor); the subscription ends with this stream.
+                try? await writer.write(.error(error))
             }
         })
         return response

@@ -393,10 +393,16 @@ enum InventoryController {
                     return #"{"problem":{"code":"internal_error","detail":"\#(catalog.text("error.internal_error", lang)) \#(requestID)","rows":[]}}"#
                 }
             }
-            for await line in progress { try await writer.write(.buffer(ByteBuffer(string: line + "\n"))) }
-            let last = await work.value
-            try await writer.write(.buffer(ByteBuffer(string: last + "\n")))
-            try await writer.write(.end)
+            do {
+                for await line in progress { try await writer.write(.buffer(ByteBuffer(string: line + "\n"))) }
+                let last = await work.value
+                try await writer.write(.buffer(ByteBuffer(string: last + "\n")))
+                try await writer.write(.end)
+            } catch {
+                // The browser went away; the import itself runs to its end (or rolls back) regardless.
+                _ = await work.value
+                try? await writer.write(.error(error))
+            }
         })
         return response
     }
