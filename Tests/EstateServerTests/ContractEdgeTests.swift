@@ -46,6 +46,24 @@ struct ContractEdgeTests {
         }
     }
 
+    @Test func anEmptyStringIsNotAnAbsentField() async throws {
+        try await withTestApp { app, _ in
+            let f = Fixtures(app: app)
+            let project = try await f.project("EM")
+            try await f.user("manager", roles: [(.salesManager, project)])
+            let token = try await f.token("manager")
+            var res = try await app.call(.POST, "/api/v1/projects/\(project)/discount-rules", headers: .bearer(token),
+                                         json: ["name": "一折", "rate": "1折", "reduction": ""])
+            #expect(res.status == .unprocessableEntity)
+            #expect(try await app.services.pricing(app.db).rules(project).isEmpty)
+            // An empty layout filter is no filter; an empty amount is an error.
+            res = try await app.call(.GET, "/api/v1/projects/\(project)/board?layout=", headers: .bearer(token))
+            #expect(res.status == .ok)
+            res = try await app.call(.GET, "/api/v1/projects/\(project)/board?priceFrom=", headers: .bearer(token))
+            #expect(res.status == .unprocessableEntity)
+        }
+    }
+
     @Test func aMethodTheContractLacksIs405EvenWhereAParameterRouteWouldMatch() async throws {
         try await withTestApp { app, _ in
             let f = Fixtures(app: app)

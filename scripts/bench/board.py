@@ -321,6 +321,8 @@ def main():
     ap.add_argument("--moves", type=int, default=5, help="withholds, each followed by one cold board request")
     ap.add_argument("--release-batch", type=int, default=0,
                     help="release the 600 units in calls of at most this many ids (default: one call)")
+    ap.add_argument("--page-auth", choices=("auto", "token", "cookie"), default="auto",
+                    help="board page: API token, else web sign-in (auto), or only one of them")
     ap.add_argument("--work-dir", default=None, help="where the generated .xlsx/.csv go (default: a temp dir)")
     ap.add_argument("--json-out", default=None, help="also write the figures as JSON here")
     args = ap.parse_args()
@@ -558,10 +560,13 @@ def main():
     else:
         ppath = f"/projects/{pid}/board?building={b1['id']}"
         page_res["path"] = ppath
-        status, hdrs, data, _ = c.request("GET", ppath, headers={"Accept": "text/html"})
         auth = "bearer token"
         page_headers = {"Accept": "text/html"}
-        if status in (401, 403, 302, 303, 307):
+        if args.page_auth == "cookie":
+            status = 401
+        else:
+            status, hdrs, data, _ = c.request("GET", ppath, headers=page_headers)
+        if status in (401, 403, 302, 303, 307) and args.page_auth != "token":
             try:
                 cookie = web_session_cookie(base, args.username, args.password)
                 page_headers = {"Accept": "text/html", "Cookie": cookie, "Authorization": None}
@@ -584,8 +589,13 @@ def main():
             after = metrics.scrape()
             server_ms, _ = Metrics.mean_ms(before, after, "GET", "/board", api=False)
             page_res.update(summary(times))
-            page_res.update({"bytes": len(data), "serverMeanMs": server_ms,
-                             "mentionsUnits": data.count(b"1-1-")})
+            page_cells = data.count(b'data-unit="')
+            page_res.update({"bytes": len(data), "serverMeanMs": server_ms, "cells": page_cells})
+            per_building = ENTRANCES * FLOORS * ROOMS
+            if page_cells == 0:
+                notes.append("board page: could not count its cells (no data-unit attributes)")
+            elif page_cells != per_building:
+                problems.append(f"board page of {b1.get('name')} shows {page_cells} unit cells (expected {per_building})")
     res["boardPage"] = page_res
     if page_res["skipped"]:
         notes.append(f"board page skipped: {page_res['skipped']}")
@@ -626,15 +636,15 @@ def report(res):
       + ("  — other work was running before the benchmark started: figures are noisy"
          if res['loadStart'] > 0.5 * (res['cpus'] or 2) else ""))
     p("")
-    p(f"{'what':<52} {'n':>4} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8}  {'size':>9}  server mean")
-    p("-" * 112)
+    p(f"{'what':<60} {'n':>4} {'p50':>8} {'p90':>8} {'p99':>8} {'max':>8}  {'size':>9}  server mean")
+    p("-" * 120)
 
     def row(name, s, size=None, server=None):
-        p(f"{name:<52} {s['n']:>4} {fmt_ms(s['p50']):>8} {fmt_ms(s['p90']):>8} {fmt_ms(s['p99']):>8} "
+        p(f"{name:<60} {s['n']:>4} {fmt_ms(s['p50']):>8} {fmt_ms(s['p90']):>8} {fmt_ms(s['p99']):>8} "
           f"{fmt_ms(s['max']):>8}  {fmt_size(size) if size else '':>9}  {fmt_ms(server) + ' ms' if server else ''}")
 
     def one(name, ms, size=None):
-        p(f"{name:<52} {1:>4} {fmt_ms(ms):>8} {'':>8} {'':>8} {'':>8}  {fmt_size(size) if size else '':>9}")
+        p(f"{name:<60} {1:>4} {fmt_ms(ms):>8} {'':>8} {'':>8} {'':>8}  {fmt_size(size) if size else '':>9}")
 
     row("GET board, warm (cached bytes)", w, w["bytes"], w["serverMeanMs"])
     one("GET board, cold: first after import (full build)", cold["afterImport"])
@@ -645,7 +655,7 @@ def report(res):
     row(f"GET board?status=available&floor 10–20 ({f['cells']} cells)", f, f["bytes"], f["serverMeanMs"])
     pg = res["boardPage"]
     if pg.get("skipped"):
-        p(f"{'GET board page (1号楼, 1,000 units)':<52}  skipped — see notes")
+        p(f"{'GET board page (1号楼, 1,000 units)':<60}  skipped — see notes")
     else:
         row(f"GET board page (1号楼, 1,000 units; {pg['auth']})", pg, pg["bytes"], pg["serverMeanMs"])
     if res["moves"]["withhold"]:
@@ -653,7 +663,7 @@ def report(res):
     rel = res["release"]
     one(f"POST releases ({rel['units']} units" + (f", {rel['calls']} calls, total)" if rel["calls"] > 1 else ")"), rel["ms"])
     row("GET units?perPage=200 (paging all units)", res["unitList"])
-    p("-" * 112)
+    p("-" * 120)
     row("baseline: GET /health (SELECT 1)", base["health"], base["health"]["bytes"])
     row("baseline: GET /openapi.json (pre-built bytes)", base["openapi"], base["openapi"]["bytes"])
     row("baseline: same board bytes, trivial Python server", base["transport"], base["transport"]["bytes"])

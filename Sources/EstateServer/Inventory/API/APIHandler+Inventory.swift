@@ -65,6 +65,8 @@ extension APIHandler {
     func createUnit(_ input: Operations.CreateUnit.Input) async throws -> Operations.CreateUnit.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        try Self.patterned([("innerArea", b.innerArea), ("unitPrice", b.unitPrice), ("listTotal", b.listTotal), ("floorPrice", b.floorPrice)])
+        try Self.patterned([("code", b.code)], code: "unit_code_invalid")
         let draft = UnitDraft(
             building: b.building, entrance: b.entrance.map(String.init) ?? "1", floor: String(b.floor), room: b.room,
             code: b.code ?? "", layout: b.layout ?? "", orientation: b.orientation ?? "",
@@ -128,6 +130,9 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let projectID = try Self.uuid(input.path.projectId), unitID = try Self.uuid(input.path.unitId)
+        try Self.patterned([("builtArea", b.builtArea), ("innerArea", b.innerArea)], code: "area_not_number")
+        try Self.patterned([("code", b.code)], code: "unit_code_invalid")
+        try Self.patterned([("room", b.room)], code: "room_invalid")
         let inventory = req.services.inventory(req.db)
         let current = try await inventory.unit(unitID, in: projectID)
         let buildings = try await inventory.buildings(projectID)
@@ -208,6 +213,7 @@ extension APIHandler {
     func requestUnitPriceChange(_ input: Operations.RequestUnitPriceChange.Input) async throws -> Operations.RequestUnitPriceChange.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        try Self.patterned([("unitPrice", b.unitPrice), ("total", b.total), ("floorPrice", b.floorPrice)])
         let id = try await req.services.pricing(req.db).requestUnitPrice(
             unit: try Self.uuid(input.path.unitId), in: try Self.uuid(input.path.projectId), unitPrice: b.unitPrice ?? "",
             total: b.total ?? "", floorPrice: b.floorPrice ?? "", reason: b.reason, context: req.auditContext)
@@ -223,6 +229,8 @@ extension APIHandler {
     func createDiscountRule(_ input: Operations.CreateDiscountRule.Input) async throws -> Operations.CreateDiscountRule.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        try Self.patterned([("reduction", b.reduction)])
+        try Self.patterned([("rate", b.rate)], code: "rate_invalid")
         let rule = try await req.services.pricing(req.db).createRule(try Self.uuid(input.path.projectId), name: b.name,
                                                                      rate: b.rate ?? "", reduction: b.reduction ?? "", context: req.auditContext)
         return .created(.init(body: .json(Self.rule(rule))))
@@ -244,6 +252,9 @@ extension APIHandler {
     func createPriceList(_ input: Operations.CreatePriceList.Input) async throws -> Operations.CreatePriceList.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        for (n, i) in b.items.enumerated() {
+            try Self.patterned([("items[\(n)].unitPrice", i.unitPrice), ("items[\(n)].total", i.total), ("items[\(n)].floorPrice", i.floorPrice)])
+        }
         let items = b.items.map { i in
             PricingService.ItemDraft(code: i.code, unitPrice: i.unitPrice.flatMap { Money(yuanText: $0) },
                                      total: i.total.flatMap { Money(yuanText: $0) }, floorPrice: i.floorPrice.flatMap { Money(yuanText: $0) })
@@ -256,6 +267,8 @@ extension APIHandler {
     func adjustPrices(_ input: Operations.AdjustPrices.Input) async throws -> Operations.AdjustPrices.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        try Self.patterned([("changePerSquareMetre", b.changePerSquareMetre)])
+        try Self.patterned([("changePercent", b.changePercent), ("floorRatio", b.floorRatio)], code: "rate_invalid")
         var a = PricingService.Adjustment()
         a.buildingID = try b.buildingId.map { try UUID(uuidString: $0) ?? { throw Problem.invalid("buildingId", "building_unknown") }() }
         a.floorFrom = b.floorFrom
@@ -281,6 +294,13 @@ extension APIHandler {
     }
 
     // MARK: Mapping
+
+    /// A field the contract gives a pattern that an empty string breaks: absent or null means
+    /// "not given", but "" is refused as the schema refuses it.
+    static func patterned(_ values: [(String, String?)], code: String = "money_not_number") throws {
+        let bad = values.filter { $0.1 == "" }.map { Problem.FieldError(field: $0.0, code: code) }
+        if !bad.isEmpty { throw Problem.invalid(bad) }
+    }
 
     static var jsonExpected: Problem { Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
 

@@ -93,7 +93,9 @@ enum BoardQuery {
         func text(_ key: String) -> String? {
             guard let s = try? req.query.get(String.self, at: key) else { return nil }
             if s.isEmpty {
-                if strict, key != "building" { bad.append(.init(field: key, code: "required")) }
+                // Ids, statuses, floors and amounts have patterns an empty value breaks; an empty
+                // layout or code simply filters nothing.
+                if strict, !["building", "layout", "code"].contains(key) { bad.append(.init(field: key, code: "required")) }
                 return nil
             }
             return s
