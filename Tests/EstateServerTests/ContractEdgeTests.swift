@@ -56,6 +56,19 @@ struct ContractEdgeTests {
                                          json: ["name": "一折", "rate": "1折", "reduction": ""])
             #expect(res.status == .unprocessableEntity)
             #expect(try await app.services.pricing(app.db).rules(project).isEmpty)
+            // "" is not one of an enum's values (the generator has a case for it).
+            try await app.services.inventory(app.db).createBuilding(project, name: "1号楼", floors: 5, entrances: 1, sortOrder: nil, context: .system())
+            try await f.user("keeper", roles: [(.csStaff, project)])
+            let keeper = try await f.token("keeper")
+            struct U: Encodable { var building = "1号楼"; var floor = 1; var room = "01"; var builtArea = "80"; var unitPrice = "10000"; var usage = ""; var layout: String? }
+            res = try await app.call(.POST, "/api/v1/projects/\(project)/units", headers: .bearer(keeper), json: U())
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("usage_invalid"))
+            #expect(try await app.services.inventory(app.db).allUnits(project).isEmpty)
+            try await f.user("boss", roles: [(.admin, nil)])
+            res = try await app.call(.POST, "/api/v1/projects", headers: .bearer(try await f.token("boss")),
+                                     json: ["code": "EE", "name": "空", "city": "成都", "priceRounding": ""])
+            #expect(res.status == .unprocessableEntity)
             // An empty layout filter is no filter; an empty amount is an error.
             res = try await app.call(.GET, "/api/v1/projects/\(project)/board?layout=", headers: .bearer(token))
             #expect(res.status == .ok)

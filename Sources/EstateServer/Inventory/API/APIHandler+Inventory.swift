@@ -67,6 +67,9 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         try Self.patterned([("innerArea", b.innerArea), ("unitPrice", b.unitPrice), ("listTotal", b.listTotal), ("floorPrice", b.floorPrice)])
         try Self.patterned([("code", b.code)], code: "unit_code_invalid")
+        // The generator turns the `null` of a nullable enum into a case for "": not a value here.
+        if b.usage == ._empty_ { throw Problem.invalid("usage", "usage_invalid") }
+        if b.pricingBasis == ._empty_ { throw Problem.invalid("pricingBasis", "pricing_basis_invalid") }
         let draft = UnitDraft(
             building: b.building, entrance: b.entrance.map(String.init) ?? "1", floor: String(b.floor), room: b.room,
             code: b.code ?? "", layout: b.layout ?? "", orientation: b.orientation ?? "",
@@ -133,6 +136,8 @@ extension APIHandler {
         try Self.patterned([("builtArea", b.builtArea), ("innerArea", b.innerArea)], code: "area_not_number")
         try Self.patterned([("code", b.code)], code: "unit_code_invalid")
         try Self.patterned([("room", b.room)], code: "room_invalid")
+        if b.usage == ._empty_ { throw Problem.invalid("usage", "usage_invalid") }
+        if b.pricingBasis == ._empty_ { throw Problem.invalid("pricingBasis", "pricing_basis_invalid") }
         let inventory = req.services.inventory(req.db)
         let current = try await inventory.unit(unitID, in: projectID)
         let buildings = try await inventory.buildings(projectID)

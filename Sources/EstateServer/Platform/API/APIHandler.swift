@@ -113,6 +113,8 @@ struct APIHandler: APIProtocol {
     func createProject(_ input: Operations.CreateProject.Input) async throws -> Operations.CreateProject.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        // The generator turns the `null` of a nullable enum into a case for "": not a value here.
+        if b.priceRounding == ._empty_ { throw Problem.invalid("priceRounding", "price_rounding_invalid") }
         let project = try await req.services.projects(req.db).create(
             .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active),
             context: req.auditContext)
@@ -131,6 +133,7 @@ struct APIHandler: APIProtocol {
         guard case .json(let b) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
         let id = try Self.uuid(input.path.projectId)
         try await req.require(.projectEdit, on: id)
+        if b.priceRounding == ._empty_ { throw Problem.invalid("priceRounding", "price_rounding_invalid") }
         let project = try await req.services.projects(req.db).update(
             id, .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active),
             context: req.auditContext)
