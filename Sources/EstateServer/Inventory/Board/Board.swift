@@ -61,7 +61,15 @@ public struct Board: Sendable {
     static func boardOrder(_ a: UnitRow, _ b: UnitRow) -> Bool {
         if a.floor != b.floor { return a.floor > b.floor }
         if a.entrance != b.entrance { return a.entrance < b.entrance }
-        return a.room.localizedStandardCompare(b.room) == .orderedAscending
+        return roomOrder(a.room, b.room)
+    }
+
+    /// "2" < "10" < "10A" without `localizedStandardCompare` (≈1 µs a call: 10,000 units made it
+    /// most of a cold board's time). Room numbers are short digit strings, sometimes with a letter.
+    static func roomOrder(_ a: String, _ b: String) -> Bool {
+        let ad = a.utf8.prefix { $0 >= 48 && $0 <= 57 }.count, bd = b.utf8.prefix { $0 >= 48 && $0 <= 57 }.count
+        if ad != bd { return ad < bd }
+        return a < b
     }
 
     init(project: Project, rounding: PriceRounding, buildings: [BuildingRow], units: [UnitRow], generatedAt: Date) {

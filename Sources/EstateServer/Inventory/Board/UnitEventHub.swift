@@ -12,6 +12,9 @@ public struct UnitChange: Sendable, Codable, Equatable {
     public var projectID: UUID
     public var unitIDs: [UUID]
     public var structural: Bool
+    /// The process that made the change: it applies its own changes at once (read-your-writes)
+    /// and skips their notifications.
+    var origin: UUID?
 
     public init(projectID: UUID, unitIDs: [UUID], structural: Bool = false) {
         self.projectID = projectID
@@ -23,7 +26,7 @@ public struct UnitChange: Sendable, Codable, Equatable {
     /// Beyond this many units a change is sent as "reload" (PostgreSQL NOTIFY payloads stop at 8,000 bytes).
     static let maxListed = 100
 
-    enum CodingKeys: String, CodingKey { case projectID = "p", unitIDs = "u", structural = "s" }
+    enum CodingKeys: String, CodingKey { case projectID = "p", unitIDs = "u", structural = "s", origin = "o" }
 }
 
 /// What a board viewer receives.
@@ -44,6 +47,8 @@ public final class UnitEventHub: Sendable {
 
     let engine: Store.Engine
     let logger: Logger
+    /// This process, in NOTIFY payloads.
+    let origin = UUID()
     private let database: @Sendable () -> any Database
     private let now: @Sendable () -> Date
     private let state = NIOLockedValueBox(State())
@@ -96,13 +101,15 @@ public final class UnitEventHub: Sendable {
     /// listeners hear of the change only if it commits.
     func announce(_ change: UnitChange, on tx: any Database) async throws {
         guard engine == .postgres else { return }
+        var change = change
+        change.origin = origin
         let payload = String(decoding: try JSONEncoder().encode(change), as: UTF8.self)
         try await tx.sql.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: payload))").run()
     }
 
-    /// After the commit: on SQLite the change is delivered here (on PostgreSQL the listener does it).
+    /// After the commit the change is applied here, in this process, on both engines: the next
+    /// board read waits for it (read-your-writes). Other processes hear it by NOTIFY.
     func committed(_ change: UnitChange) {
-        guard engine == .sqlite else { return }
         enqueue(change)
     }
 
@@ -129,7 +136,8 @@ public final class UnitEventHub: Sendable {
                                 self.logger.warning("ignored a malformed board notification")
                                 continue
                             }
-                            self.enqueue(change)
+                            // Our own changes were applied when they committed.
+                            if change.origin != self.origin { self.enqueue(change) }
                         }
                     }
                 } catch {
@@ -174,8 +182,19 @@ public final class UnitEventHub: Sendable {
 
     // MARK: The cache
 
+    /// Waits (briefly) until every change this process has queued so far is applied, so a board
+    /// read after a write sees it.
+    func caughtUp() async {
+        let target = queued.withLockedValue { $0 }
+        let deadline = ContinuousClock.now + .seconds(2)
+        while processed.withLockedValue({ $0 }) < target, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
     /// The whole project's board, from the cache or built now.
     public func board(_ projectID: UUID) async throws -> Board {
+        await caughtUp()
         if let cached = state.withLockedValue({ $0.boards[projectID] }) { return cached.board }
         let board = try await Self.build(projectID, on: database(), now: now())
         state.withLockedValue { $0.boards[projectID] = CachedBoard(board: board, json: nil) }
@@ -184,6 +203,7 @@ public final class UnitEventHub: Sendable {
 
     /// The board as JSON bytes, encoded once per change.
     public func boardJSON(_ projectID: UUID) async throws -> [UInt8] {
+        await caughtUp()
         if let json = state.withLockedValue({ $0.boards[projectID]?.json }) { return json }
         let board = try await board(projectID)
         let json = BoardJSON.encode(board)

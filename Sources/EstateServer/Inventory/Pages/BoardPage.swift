@@ -138,7 +138,7 @@ enum BoardPage {
         var entrance: Int
         var room: String
         static func < (a: Column, b: Column) -> Bool {
-            a.entrance != b.entrance ? a.entrance < b.entrance : a.room.localizedStandardCompare(b.room) == .orderedAscending
+            a.entrance != b.entrance ? a.entrance < b.entrance : Board.roomOrder(a.room, b.room)
         }
     }
 
