@@ -196,7 +196,7 @@ public final class UnitEventHub: Sendable {
     public func board(_ projectID: UUID) async throws -> Board {
         await caughtUp()
         if let cached = state.withLockedValue({ $0.boards[projectID] }) { return cached.board }
-        let board = try await Self.build(projectID, on: database(), now: now())
+        let board = try await Self.build(projectID, on: database(), now: now(), logger: logger)
         state.withLockedValue { $0.boards[projectID] = CachedBoard(board: board, json: nil) }
         return board
     }
@@ -206,25 +206,35 @@ public final class UnitEventHub: Sendable {
         await caughtUp()
         if let json = state.withLockedValue({ $0.boards[projectID]?.json }) { return json }
         let board = try await board(projectID)
+        let started = ContinuousClock.now
         let json = BoardJSON.encode(board)
+        logger.debug("board cache: encoded \(board.project.code) (\(json.count) bytes) in \(ContinuousClock.now - started)")
         state.withLockedValue { s in
             if s.boards[projectID]?.board.generatedAt == board.generatedAt { s.boards[projectID]?.json = json }
         }
         return json
     }
 
-    static func build(_ projectID: UUID, on db: any Database, now: Date) async throws -> Board {
+    static func build(_ projectID: UUID, on db: any Database, now: Date, logger: Logger? = nil) async throws -> Board {
         struct P: Decodable { var id: UUID; var code: String; var name: String; var price_rounding: String }
         guard let p = try await db.sql.select().columns("id", "code", "name", "price_rounding").from("projects")
             .where("id", .equal, projectID).first(decoding: P.self) else { throw Problem.notFound }
         let buildings = try await db.sql.select().columns("id", "project_id", "name", "sort_order", "floors", "entrances")
             .from("buildings").where("project_id", .equal, projectID).orderBy("sort_order").orderBy("name")
             .all(decoding: BuildingRow.self)
-        let units = try await db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
-            .where("project_id", .equal, projectID).all(decoding: UnitRow.self)
-        return Board(project: .init(id: p.id, code: p.code, name: p.name),
-                     rounding: PriceRounding(rawValue: p.price_rounding) ?? .fen,
-                     buildings: buildings, units: units, generatedAt: now)
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        let rows = try await db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
+            .where("project_id", .equal, projectID).all()
+        let t1 = clock.now
+        let units = try rows.map { try $0.decode(model: UnitRow.self) }
+        let t2 = clock.now
+        let board = Board(project: .init(id: p.id, code: p.code, name: p.name),
+                          rounding: PriceRounding(rawValue: p.price_rounding) ?? .fen,
+                          buildings: buildings, units: units, generatedAt: now)
+        let t3 = clock.now
+        logger?.info("board cache: built \(p.code) (\(units.count) units): query \(t1 - t0), decode \(t2 - t1), assemble \(t3 - t2)")
+        return board
     }
 
     private func process(_ change: UnitChange) async {
