@@ -4,6 +4,8 @@ import Foundation
 import Testing
 import Vapor
 import VaporTesting
+import SQLKit
+import SQLiteNIO
 
 @Suite("The 销控 board and its live updates")
 struct BoardTests {
@@ -167,5 +169,22 @@ func first<T: Sendable>(of stream: AsyncStream<T>, within limit: Duration) async
     @Test func roomsSortAsPeopleNumberThem() {
         let rooms = ["10", "2", "01", "10A", "9", "1", "B1"]
         #expect(rooms.sorted(by: Board.roomOrder) == ["B1", "1", "2", "9", "01", "10", "10A"])
+    }
+}
+
+@Suite struct UnitRowReadingTests {
+    /// The board's fast row reader gives exactly what the generic decoder gives, on this engine.
+    @Test func fastReadingEqualsDecoding() async throws {
+        try await withTestApp { app, _ in
+            let project = try await Fixtures(app: app).project("FR")
+            try await Inventory(app: app).seed(project, floors: 2, rooms: 2)
+            let rows = try await app.db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units").all()
+            #expect(rows.count == 4)
+            for row in rows {
+                #expect(try UnitRow.fast(row) == row.decode(model: UnitRow.self))
+                if let r = row as? SQLiteRow { #expect(UnitRow(sqlite: r) != nil, "the SQLite fast path is taken") }
+            }
+            #expect(Board.Totals(try rows.map(UnitRow.fast)).byStatus[.available]?.count == 4)
+        }
     }
 }

@@ -123,3 +123,63 @@ public struct UnitFilter: Sendable, Equatable {
         return true
     }
 }
+
+import PostgresNIO
+import SQLiteNIO
+
+extension UnitRow {
+    /// Reads a row selected with `UnitRow.columns`, in that order, straight from the driver's
+    /// values: the board's cold build reads 10,000 rows, and the generic Decodable path cost
+    /// ≈15 µs a row (measured: 140 ms of a 300 ms build). Other row types take the generic path.
+    static func fast(_ row: any SQLRow) throws -> UnitRow {
+        if let r = row as? SQLiteRow, let u = UnitRow(sqlite: r) { return u }
+        if let r = row as? PostgresRow { return try UnitRow(postgres: r) }
+        return try row.decode(model: UnitRow.self)
+    }
+
+    init?(sqlite r: SQLiteRow) {
+        func uuid(_ name: String) -> UUID? {
+            switch r.column(name) {
+            case .text(let s): return UUID(uuidString: s)
+            case .blob(let b) where b.readableBytes == 16:
+                return b.withUnsafeReadableBytes { p in UUID(uuid: p.loadUnaligned(as: uuid_t.self)) }
+            default: return nil
+            }
+        }
+        func int(_ name: String) -> Int? { if case .integer(let i) = r.column(name) { return i }; return nil }
+        func text(_ name: String) -> String? { if case .text(let s) = r.column(name) { return s }; return nil }
+        func date(_ name: String) -> Date? { r.column(name).flatMap(Date.init(sqliteData:)) }
+        guard let id = uuid("id"), let projectID = uuid("project_id"), let buildingID = uuid("building_id"),
+              let entrance = int("entrance"), let floor = int("floor"), let room = text("room"), let code = text("code"),
+              let layout = text("layout"), let orientation = text("orientation"), let usage = text("usage"),
+              let built = int("built_area"), let inner = int("inner_area"), let basis = text("pricing_basis"),
+              let unitPrice = int("list_unit_price"), let total = int("list_total"), let floorPrice = int("floor_price"),
+              let status = text("status"), let updatedAt = date("updated_at") else { return nil }
+        self.init(id: id, projectID: projectID, buildingID: buildingID, entrance: entrance, floor: floor, room: room, code: code,
+                  layout: layout, orientation: orientation, usage: usage, builtArea: Area(hundredths: built),
+                  innerArea: Area(hundredths: inner), pricingBasis: basis, listUnitPrice: Money(fen: Int64(unitPrice)),
+                  listTotal: Money(fen: Int64(total)), floorPrice: Money(fen: Int64(floorPrice)),
+                  status: UnitStatus(rawValue: status) ?? .unreleased, updatedAt: updatedAt)
+    }
+
+    init(postgres row: PostgresRow) throws {
+        let r = row.makeRandomAccess()
+        self.init(id: try r[0].decode(UUID.self), projectID: try r[1].decode(UUID.self), buildingID: try r[2].decode(UUID.self),
+                  entrance: try r[3].decode(Int.self), floor: try r[4].decode(Int.self), room: try r[5].decode(String.self),
+                  code: try r[6].decode(String.self), layout: try r[7].decode(String.self), orientation: try r[8].decode(String.self),
+                  usage: try r[9].decode(String.self), builtArea: Area(hundredths: try r[10].decode(Int.self)),
+                  innerArea: Area(hundredths: try r[11].decode(Int.self)), pricingBasis: try r[12].decode(String.self),
+                  listUnitPrice: Money(fen: try r[13].decode(Int64.self)), listTotal: Money(fen: try r[14].decode(Int64.self)),
+                  floorPrice: Money(fen: try r[15].decode(Int64.self)),
+                  status: UnitStatus(rawValue: try r[16].decode(String.self)) ?? .unreleased, updatedAt: try r[17].decode(Date.self))
+    }
+
+    init(id: UUID, projectID: UUID, buildingID: UUID, entrance: Int, floor: Int, room: String, code: String, layout: String,
+         orientation: String, usage: String, builtArea: Area, innerArea: Area, pricingBasis: String, listUnitPrice: Money,
+         listTotal: Money, floorPrice: Money, status: UnitStatus, updatedAt: Date) {
+        self.id = id; self.projectID = projectID; self.buildingID = buildingID; self.entrance = entrance; self.floor = floor
+        self.room = room; self.code = code; self.layout = layout; self.orientation = orientation; self.usage = usage
+        self.builtArea = builtArea; self.innerArea = innerArea; self.pricingBasis = pricingBasis; self.listUnitPrice = listUnitPrice
+        self.listTotal = listTotal; self.floorPrice = floorPrice; self.status = status; self.updatedAt = updatedAt
+    }
+}

@@ -1,6 +1,21 @@
 import EstateCore
 import Foundation
 
+extension UnitStatus {
+    /// Position in `allCases`, for per-status arrays.
+    var ordinal: Int {
+        switch self {
+        case .unreleased: 0
+        case .available: 1
+        case .withheld: 2
+        case .reserved: 3
+        case .subscribed: 4
+        case .signed: 5
+        case .delivered: 6
+        }
+    }
+}
+
 /// The 销控 board of a project: every building's units with the totals staff
 /// read all day (counts per status, sold area and amount, 去化率).
 public struct Board: Sendable {
@@ -36,8 +51,22 @@ public struct Board: Sendable {
 
         public init() {}
 
+        /// One pass with a counter per status in an array (a dictionary update per unit was a
+        /// measurable part of a 10,000-unit board).
         public init(_ units: some Sequence<UnitRow>) {
-            for u in units { add(u) }
+            let statuses = UnitStatus.allCases
+            var per = Array(repeating: StatusTotal(), count: statuses.count)
+            for u in units {
+                let i = u.status.ordinal
+                per[i].count += 1
+                per[i].area += u.builtArea
+                per[i].amount += u.listTotal
+                self.units += 1
+                if u.status.isReleased { released += 1 }
+                if u.status.isSold { sold += 1; soldArea += u.builtArea; soldAmount += u.listTotal }
+                if u.status == .available { availableAmount += u.listTotal }
+            }
+            for (i, s) in statuses.enumerated() where per[i].count > 0 { byStatus[s] = per[i] }
         }
 
         public mutating func add(_ u: UnitRow) {

@@ -227,7 +227,7 @@ public final class UnitEventHub: Sendable {
         let rows = try await db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
             .where("project_id", .equal, projectID).all()
         let t1 = clock.now
-        let units = try rows.map { try $0.decode(model: UnitRow.self) }
+        let units = try rows.map(UnitRow.fast)
         let t2 = clock.now
         let board = Board(project: .init(id: p.id, code: p.code, name: p.name),
                           rounding: PriceRounding(rawValue: p.price_rounding) ?? .fen,
