@@ -188,3 +188,25 @@ func first<T: Sendable>(of stream: AsyncStream<T>, within limit: Duration) async
         }
     }
 }
+
+@Suite struct BoardTextTests {
+    @Test func uuidTextRoundTrips() {
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(UUIDText.parse(id.uuidString) == id)
+            #expect(UUIDText.parse(id.uuidString.lowercased()) == id)
+            var out: [UInt8] = []
+            UUIDText.append(id, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == id.uuidString)
+        }
+        #expect(UUIDText.parse("not-a-uuid") == nil)
+        #expect(UUIDText.parse("G" + UUID().uuidString.dropFirst()) == nil)
+    }
+
+    @Test(arguments: [Int64(0), 5, -5, 99, 100, 123_456, -123_456, 1_000_000_000_000, Int64.max, Int64.min])
+    func fixedWritesWhatDecimalTextWrites(value: Int64) {
+        var w = JSONWriter()
+        w.fixed(value)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "\"" + DecimalText.format(value, scale: 2, grouping: false) + "\"")
+    }
+}

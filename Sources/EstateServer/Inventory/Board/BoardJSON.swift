@@ -33,8 +33,8 @@ enum BoardJSON {
     }
 
     static func cell(_ u: UnitRow, _ w: inout JSONWriter) {
-        w.raw("{\"id\":"); w.string(u.id.uuidString)
-        w.raw(",\"buildingId\":"); w.string(u.buildingID.uuidString)
+        w.raw("{\"id\":"); w.uuid(u.id)
+        w.raw(",\"buildingId\":"); w.uuid(u.buildingID)
         w.raw(",\"code\":"); w.string(u.code)
         w.raw(",\"entrance\":"); w.int(u.entrance)
         w.raw(",\"floor\":"); w.int(u.floor)
@@ -42,11 +42,11 @@ enum BoardJSON {
         w.raw(",\"layout\":"); w.string(u.layout)
         w.raw(",\"orientation\":"); w.string(u.orientation)
         w.raw(",\"usage\":"); w.string(u.usage)
-        w.raw(",\"builtArea\":"); w.string(u.builtArea.description)
-        w.raw(",\"innerArea\":"); w.string(u.innerArea.description)
+        w.raw(",\"builtArea\":"); w.fixed(Int64(u.builtArea.hundredths))
+        w.raw(",\"innerArea\":"); w.fixed(Int64(u.innerArea.hundredths))
         w.raw(",\"pricingBasis\":"); w.string(u.pricingBasis)
-        w.raw(",\"listUnitPrice\":"); w.string(u.listUnitPrice.plain)
-        w.raw(",\"listTotal\":"); w.string(u.listTotal.plain)
+        w.raw(",\"listUnitPrice\":"); w.fixed(u.listUnitPrice.fen)
+        w.raw(",\"listTotal\":"); w.fixed(u.listTotal.fen)
         w.raw(",\"status\":"); w.string(u.status.rawValue)
         w.raw("}")
     }
@@ -91,6 +91,32 @@ struct JSONWriter {
     }
 
     mutating func int(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
+
+    mutating func uuid(_ id: UUID) {
+        bytes.append(UInt8(ascii: "\""))
+        UUIDText.append(id, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A fixed-point value with two decimals as a JSON string ("1234.56", "-0.05"), written
+    /// digit by digit: the same text as `DecimalText.format(v, scale: 2, grouping: false)`.
+    mutating func fixed(_ v: Int64) {
+        bytes.append(UInt8(ascii: "\""))
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[n] = UInt8(m % 10) + 48; m /= 10; n += 1 } while m > 0 || n < 3
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                if i == 1 { bytes.append(UInt8(ascii: ".")) }
+                bytes.append(d[i])
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
 
     mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
