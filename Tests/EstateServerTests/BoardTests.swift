@@ -178,13 +178,14 @@ func first<T: Sendable>(of stream: AsyncStream<T>, within limit: Duration) async
         try await withTestApp { app, _ in
             let project = try await Fixtures(app: app).project("FR")
             try await Inventory(app: app).seed(project, floors: 2, rooms: 2)
-            let rows = try await app.db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units").all()
-            #expect(rows.count == 4)
-            for row in rows {
-                #expect(try UnitRow.fast(row) == row.decode(model: UnitRow.self))
-                if let r = row as? SQLiteRow { #expect(UnitRow(sqlite: r) != nil, "the SQLite fast path is taken") }
-            }
-            #expect(Board.Totals(try rows.map(UnitRow.fast)).byStatus[.available]?.count == 4)
+            try await Inventory(app: app).seed(try await Fixtures(app: app).project("FS"), floors: 1, rooms: 1)
+            let decoded = try await app.db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
+                .where("project_id", .equal, project).all(decoding: UnitRow.self)
+            let (fast, tookFastPath) = try await UnitRow.allOfProject(project, on: app.db)
+            #expect(tookFastPath, "the driver path is taken on \(engineName)")
+            #expect(fast.count == 4)
+            #expect(Set(fast.map(\.id)) == Set(decoded.map(\.id)))
+            for u in fast { #expect(decoded.first { $0.id == u.id } == u) }
         }
     }
 }

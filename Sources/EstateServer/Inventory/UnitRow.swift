@@ -124,17 +124,37 @@ public struct UnitFilter: Sendable, Equatable {
     }
 }
 
+import FluentKit
 import PostgresNIO
 import SQLiteNIO
 
 extension UnitRow {
-    /// Reads a row selected with `UnitRow.columns`, in that order, straight from the driver's
-    /// values: the board's cold build reads 10,000 rows, and the generic Decodable path cost
-    /// ≈15 µs a row (measured: 140 ms of a 300 ms build). Other row types take the generic path.
-    static func fast(_ row: any SQLRow) throws -> UnitRow {
-        if let r = row as? SQLiteRow, let u = UnitRow(sqlite: r) { return u }
-        if let r = row as? PostgresRow { return try UnitRow(postgres: r) }
-        return try row.decode(model: UnitRow.self)
+    /// Every unit of a project, read the fastest way the engine allows: through the driver, not
+    /// SQLKit's Decodable rows (whose wrappers are private, so a cast cannot reach the values).
+    /// The board's cold build reads 10,000 rows; the generic path cost ≈14 µs a row there
+    /// (measured: 140 ms of a 300 ms build). `fast` says whether the driver path was taken.
+    static func allOfProject(_ projectID: UUID, on db: any Database) async throws -> (units: [UnitRow], fast: Bool) {
+        let sql = "SELECT " + columns.joined(separator: ", ") + " FROM units WHERE project_id = "
+        if let lite = db as? any SQLiteDatabase {
+            let rows = try await lite.query(sql + "?1", [.text(projectID.uuidString)])
+            var units: [UnitRow] = []
+            units.reserveCapacity(rows.count)
+            for row in rows {
+                guard let u = UnitRow(sqlite: row) else { return (try await generic(projectID, on: db), false) }
+                units.append(u)
+            }
+            return (units, true)
+        }
+        if let pg = db as? any PostgresDatabase {
+            let rows = try await pg.query(sql + "$1", [PostgresData(uuid: projectID)]).get().rows
+            return (try rows.map(UnitRow.init(postgres:)), true)
+        }
+        return (try await generic(projectID, on: db), false)
+    }
+
+    private static func generic(_ projectID: UUID, on db: any Database) async throws -> [UnitRow] {
+        try await db.sql.select().columns(columns.map { SQLColumn($0) }).from("units")
+            .where("project_id", .equal, projectID).all(decoding: UnitRow.self)
     }
 
     init?(sqlite r: SQLiteRow) {

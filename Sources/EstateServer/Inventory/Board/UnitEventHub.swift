@@ -224,16 +224,13 @@ public final class UnitEventHub: Sendable {
             .all(decoding: BuildingRow.self)
         let clock = ContinuousClock()
         let t0 = clock.now
-        let rows = try await db.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
-            .where("project_id", .equal, projectID).all()
-        let t1 = clock.now
-        let units = try rows.map(UnitRow.fast)
+        let (units, fast) = try await UnitRow.allOfProject(projectID, on: db)
         let t2 = clock.now
         let board = Board(project: .init(id: p.id, code: p.code, name: p.name),
                           rounding: PriceRounding(rawValue: p.price_rounding) ?? .fen,
                           buildings: buildings, units: units, generatedAt: now)
         let t3 = clock.now
-        logger?.info("board cache: built \(p.code) (\(units.count) units): query \(t1 - t0), decode \(t2 - t1), assemble \(t3 - t2)")
+        logger?.info("board cache: built \(p.code) (\(units.count) units\(fast ? "" : ", generic rows")): read \(t2 - t0), assemble \(t3 - t2)")
         return board
     }
 
