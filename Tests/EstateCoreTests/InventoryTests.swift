@@ -171,3 +171,34 @@ struct MaskingTests {
         #expect(Masking.mobile("85212345678") != "85212345678")
     }
 }
+
+@Suite("Rounding once")
+struct RoundingOnceTests {
+    @Test func yuanTotalsRoundFromTheExactProduct() {
+        // 100.01 m² × 20,049.50 = 2,005,150.495 元: to the yuan 2,005,150 (not 2,005,151 via the fen).
+        let total = UnitPricing.total(area: Area(hundredths: 10_001), unitPrice: Money(fen: 2_004_950), rounding: .yuan)
+        #expect(total == Money(yuan: 2_005_150))
+        #expect(UnitPricing.total(area: Area(hundredths: 10_001), unitPrice: Money(fen: 2_004_950), rounding: .fen) == Money(fen: 200_515_050))
+    }
+
+    @Test func quotesRoundOnceToo() {
+        // 2,005,150.50 × 99.99 % = 2,004,949.98495 元 → 200,494,998 fen (the .495 fen rounds down);
+        // 1,000,000.49 rounds down by the yuan.
+        let q = PriceQuote.make(listTotal: Money(fen: 200_515_050), rules: [.init(name: "x", effect: .rate(permyriad: 9_999))], rounding: .fen)
+        #expect(q.finalTotal.fen == 200_494_998)
+        let y = PriceQuote.make(listTotal: Money(fen: 100_000_049), rules: [], rounding: .yuan)
+        #expect(y.finalTotal == Money(yuan: 1_000_000))
+        let z = PriceQuote.make(listTotal: Money(fen: 100_000_050), rules: [.init(name: "减", effect: .reduction(Money(fen: 1)))], rounding: .yuan)
+        #expect(z.finalTotal == Money(yuan: 1_000_000), "1,000,000.49 rounds down by the yuan")
+    }
+
+    @Test func theThreePercentLineIsExact() {
+        #expect(ApprovalPolicy.unitPriceApprover(old: Money(fen: 1_000_000), new: Money(fen: 1_030_000), belowFloor: false) == .salesManager)
+        #expect(ApprovalPolicy.unitPriceApprover(old: Money(fen: 1_000_000), new: Money(fen: 1_030_049), belowFloor: false) == .gm)
+    }
+
+    @Test func stackedReductionsSaturateInsteadOfTrapping() {
+        let huge = DiscountRule(name: "x", effect: .reduction(Money(fen: .max / 2 + 1)))
+        #expect(PriceQuote.make(listTotal: Money(yuan: 100), rules: [huge, huge, huge], rounding: .fen).finalTotal == .zero)
+    }
+}

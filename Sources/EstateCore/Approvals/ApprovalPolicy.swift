@@ -50,8 +50,9 @@ public enum ApprovalPolicy {
 
     public static func unitPriceApprover(old: Money, new: Money, belowFloor: Bool) -> Role {
         if belowFloor || old.fen == 0 { return .gm }
-        let change = Rounding.halfUp(Int128((new - old).fen.magnitude) * 10_000, divisor: Int128(old.fen))
-        return change <= unitPriceManagerLimitPermyriad ? .salesManager : .gm
+        // Exactly: |new − old| ≤ 3 % of old (3.0049 % is beyond it).
+        let within = Int128((new - old).fen.magnitude) * 10_000 <= Int128(unitPriceManagerLimitPermyriad) * Int128(old.fen.magnitude)
+        return within ? .salesManager : .gm
     }
 
     /// Whether someone holding `roles` may decide an approval routed to `required`.

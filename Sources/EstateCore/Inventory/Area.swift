@@ -37,8 +37,14 @@ public enum PricingBasis: String, CaseIterable, Sendable, Codable {
 public enum UnitPricing {
     /// Total for `area` at `unitPrice` yuan-per-m² (held in fen), rounded per `rounding`.
     /// Area is in hundredths, so the exact product is in hundredths of a fen.
+    /// Rounded once from the exact product (rounding to the fen first and then to the yuan
+    /// would turn …150.495 元 into …151).
     public static func total(area: Area, unitPrice: Money, rounding: PriceRounding) -> Money {
-        Money(fen: Rounding.halfUp(Int128(area.hundredths) * Int128(unitPrice.fen), divisor: 100)).rounded(rounding)
+        let exact = Int128(area.hundredths) * Int128(unitPrice.fen) // hundredths of a fen
+        switch rounding {
+        case .fen: return Money(fen: Rounding.halfUp(exact, divisor: 100))
+        case .yuan: return Money(fen: Rounding.halfUp(exact, divisor: 10_000).multipliedReportingOverflow(by: 100).partialValue)
+        }
     }
 
     /// The unit price a total implies, to the fen (for lists priced by total).

@@ -60,12 +60,20 @@ public struct PriceQuote: Sendable, Equatable {
         for rule in rules {
             switch rule.effect {
             case .rate(let p): factor = Int128(Rounding.halfUp(factor * Int128(p), divisor: 10_000, wide: true))
-            case .reduction(let m): reductions += m
+            case .reduction(let m): reductions = Money(fen: reductions.fen.addingReportingOverflow(m.fen).overflow ? .max : reductions.fen + m.fen)
             }
             steps.append(Step(rule: rule, priceAfter: apply(factor) - reductions))
         }
-        let exact = apply(factor) - reductions
-        let final = Money(fen: max(0, exact.fen)).rounded(rounding)
+        // The final price is rounded once, from the exact value.
+        let capped = Int128(min(reductions.fen, Money.maxTotal.fen * 100))
+        let exact = Int128(listTotal.fen) * factor - capped * one // fen × 10²⁰
+        let final: Money
+        if exact <= 0 { final = .zero } else {
+            switch rounding {
+            case .fen: final = Money(fen: Rounding.halfUp(exact, divisor: one))
+            case .yuan: final = Money(fen: Rounding.halfUp(exact, divisor: one * 100) * 100)
+            }
+        }
         let effective = listTotal.fen > 0
             ? Int(Rounding.halfUp(Int128(final.fen) * 10_000, divisor: Int128(listTotal.fen))) : 10_000
         return PriceQuote(listTotal: listTotal, steps: steps, finalTotal: final, effectivePermyriad: effective)

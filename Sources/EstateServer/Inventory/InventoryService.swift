@@ -80,7 +80,6 @@ public struct InventoryService: Sendable {
 
     public func createBuilding(_ projectID: UUID, name: String, floors: Int, entrances: Int, sortOrder: Int?,
                                context: AuditContext) async throws -> BuildingRow {
-        let name = name.trimmed
         var bad: [Problem.FieldError] = []
         if !Text.isCleanLine(name, maxLength: 30) { bad.append(.init(field: "name", code: "building_name_invalid")) }
         if !(1...200).contains(floors) { bad.append(.init(field: "floors", code: "floors_invalid")) }
@@ -109,7 +108,7 @@ public struct InventoryService: Sendable {
     public func updateBuilding(_ id: UUID, in projectID: UUID, name: String?, floors: Int?, entrances: Int?, sortOrder: Int?,
                                context: AuditContext) async throws -> BuildingRow {
         var bad: [Problem.FieldError] = []
-        if let name, !Text.isCleanLine(name.trimmed, maxLength: 30) { bad.append(.init(field: "name", code: "building_name_invalid")) }
+        if let name, !Text.isCleanLine(name, maxLength: 30) { bad.append(.init(field: "name", code: "building_name_invalid")) }
         if let floors, !(1...200).contains(floors) { bad.append(.init(field: "floors", code: "floors_invalid")) }
         if let entrances, !(1...99).contains(entrances) { bad.append(.init(field: "entrances", code: "entrance_invalid")) }
         if let sortOrder, !(0...10_000).contains(sortOrder) { bad.append(.init(field: "sortOrder", code: "sort_order_invalid")) }
@@ -118,7 +117,7 @@ public struct InventoryService: Sendable {
             try await store.audited(context, announcing: events) { tx in
                 guard let b = try await BuildingRecord.find(id, on: tx), b.projectID == projectID else { throw Problem.notFound }
                 var before: [String: String] = [:], after: [String: String] = [:]
-                if let name, name.trimmed != b.name { before["name"] = b.name; after["name"] = name.trimmed; b.name = name.trimmed }
+                if let name, name != b.name { before["name"] = b.name; after["name"] = name; b.name = name }
                 if let floors, floors != b.floors { before["floors"] = "\(b.floors)"; after["floors"] = "\(floors)"; b.floors = floors }
                 if let entrances, entrances != b.entrances {
                     before["entrances"] = "\(b.entrances)"; after["entrances"] = "\(entrances)"; b.entrances = entrances
@@ -136,7 +135,6 @@ public struct InventoryService: Sendable {
     }
 
     public func createLayout(_ projectID: UUID, name: String, description: String, context: AuditContext) async throws {
-        let name = name.trimmed, description = description.trimmed
         var bad: [Problem.FieldError] = []
         if !Text.isCleanLine(name, maxLength: 30) { bad.append(.init(field: "name", code: "layout_name_invalid")) }
         if !description.isEmpty, !Text.isCleanLine(description, maxLength: 60) { bad.append(.init(field: "description", code: "text_invalid")) }

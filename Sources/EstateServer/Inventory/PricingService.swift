@@ -38,7 +38,6 @@ public struct PricingService: Sendable {
 
     /// A rule is a rate ("98折", "0.98", "98%") or a fixed reduction in yuan, not both.
     public func createRule(_ projectID: UUID, name: String, rate: String, reduction: String, context: AuditContext) async throws -> Rule {
-        let name = name.trimmed, rate = rate.trimmed, reduction = reduction.trimmed
         var bad: [Problem.FieldError] = []
         if !Text.isCleanLine(name, maxLength: 40) { bad.append(.init(field: "name", code: "rule_name_invalid")) }
         let permyriad = rate.isEmpty ? nil : DiscountRule.permyriad(text: rate)
@@ -46,6 +45,7 @@ public struct PricingService: Sendable {
         if rate.isEmpty == reduction.isEmpty { bad.append(.init(field: "rate", code: "rule_rate_or_reduction")) }
         else if !rate.isEmpty, permyriad == nil || permyriad! >= 10_000 { bad.append(.init(field: "rate", code: "rate_invalid")) }
         else if !reduction.isEmpty, money == nil || money!.fen <= 0 { bad.append(.init(field: "reduction", code: "money_not_number")) }
+        else if let m = money, !m.isWithin(Money.maxTotal) { bad.append(.init(field: "reduction", code: "money_out_of_range")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let id = UUID(), now = now()
         do {
@@ -93,6 +93,8 @@ public struct PricingService: Sendable {
     public func quote(unit unitID: UUID, in projectID: UUID, ruleIDs: [UUID], special: Int?, requesterRoles: Set<Role>) async throws -> Quote {
         let unit = try await InventoryService(store: store, now: now, events: events).unit(unitID, in: projectID)
         let all = try await rules(projectID, activeOnly: true)
+        // Each rule applies once: listing one twice would stack it past any approval.
+        guard Set(ruleIDs).count == ruleIDs.count else { throw Problem.invalid("ruleIds", "duplicate_rule") }
         var chosen: [DiscountRule] = []
         for id in ruleIDs {
             guard let r = all.first(where: { $0.id == id }) else { throw Problem.invalid("ruleIds", "rule_unknown") }
@@ -115,8 +117,10 @@ public struct PricingService: Sendable {
                                 reason: String, principal: Principal, context: AuditContext) async throws -> UUID {
         let q = try await quote(unit: unitID, in: projectID, ruleIDs: ruleIDs, special: special,
                                 requesterRoles: principal.roles(on: projectID))
+        guard q.unit.status == .available || q.unit.status == .reserved else {
+            throw Problem.conflict("unit_status_conflict", ["code": q.unit.code, "status": q.unit.status.rawValue, "move": UnitMove.subscribe.rawValue])
+        }
         guard let approver = q.approver else { throw Problem.conflict("approval_not_needed") }
-        let reason = reason.trimmed, customer = customer.trimmed
         guard Text.isCleanLine(reason, maxLength: 200) else { throw Problem.invalid("reason", "reason_required") }
         guard customer.isEmpty || Text.isCleanLine(customer, maxLength: 40) else { throw Problem.invalid("customer", "customer_name_invalid") }
         let payload = DiscountPayload(unitID: unitID, ruleIDs: ruleIDs, specialPermyriad: q.specialPermyriad,
@@ -174,7 +178,6 @@ public struct PricingService: Sendable {
         let newFloor = floorPrice.trimmed.isEmpty ? min(unit.floorPrice, newTotal) : (Money(yuanText: floorPrice) ?? Money(fen: -1))
         if newFloor.fen < 0 { bad.append(.init(field: "floorPrice", code: "money_not_number")) }
         else if newFloor > newTotal { bad.append(.init(field: "floorPrice", code: "floor_price_above_total")) }
-        let reason = reason.trimmed
         if !Text.isCleanLine(reason, maxLength: 200) { bad.append(.init(field: "reason", code: "reason_required")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         if newTotal == unit.listTotal, newFloor == unit.floorPrice { throw Problem.conflict("price_unchanged") }
@@ -321,7 +324,6 @@ public struct PricingService: Sendable {
 
     /// New price-list version from explicit per-unit prices (API, or a spreadsheet).
     public func propose(_ projectID: UUID, name: String, note: String, items: [ItemDraft], context: AuditContext) async throws -> PriceList {
-        let name = name.trimmed, note = note.trimmed
         var bad: [Problem.FieldError] = []
         if !Text.isCleanLine(name, maxLength: 60) { bad.append(.init(field: "name", code: "price_list_name_invalid")) }
         if !note.isEmpty, !Text.isCleanLine(note, maxLength: 500) { bad.append(.init(field: "note", code: "text_invalid")) }

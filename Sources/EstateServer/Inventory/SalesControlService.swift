@@ -29,15 +29,14 @@ public struct SalesControlService: Sendable {
     public func apply(_ move: UnitMove, unit unitID: UUID, in projectID: UUID, reason: String,
                       reservation: Reservation? = nil, context: AuditContext) async throws -> UnitRow {
         guard move.isSalesControl else { throw Problem.invalid("move", "move_not_sales_control") }
-        let reason = reason.trimmed
         var bad: [Problem.FieldError] = []
         if move.needsReason, reason.isEmpty { bad.append(.init(field: "reason", code: "reason_required")) }
         if !reason.isEmpty, !Text.isCleanLine(reason, maxLength: 200) { bad.append(.init(field: "reason", code: "text_invalid")) }
         let now = now()
         if move == .reserve {
             if let r = reservation {
-                if !Text.isCleanLine(r.customerName.trimmed, maxLength: 40) { bad.append(.init(field: "customerName", code: "customer_name_invalid")) }
-                if !Self.isMobile(r.customerMobile.trimmed) { bad.append(.init(field: "customerMobile", code: "mobile_invalid")) }
+                if !Text.isCleanLine(r.customerName, maxLength: 40) { bad.append(.init(field: "customerName", code: "customer_name_invalid")) }
+                if !Self.isMobile(r.customerMobile) { bad.append(.init(field: "customerMobile", code: "mobile_invalid")) }
                 if r.expiresAt <= now || r.expiresAt.timeIntervalSince(now) > Self.maxReservation {
                     bad.append(.init(field: "expiresAt", code: "reservation_expiry_invalid"))
                 }
@@ -49,20 +48,28 @@ public struct SalesControlService: Sendable {
             try await store.audited(context, announcing: events) { tx in
                 var claimID: UUID?
                 var detail = reason
+                if move == .reserve {
+                    // The status move first: an unknown unit is a 404 and a taken one a 409 with its
+                    // status; the claim's unique index is the second line of defence.
+                    _ = try await Self.transition(.reserve, unit: unitID, in: projectID, reason: "", claimID: nil, batchID: nil,
+                                                  context: context, now: now, on: tx, recordHistory: false)
+                }
                 switch move {
                 case .reserve:
                     let r = reservation!
                     claimID = try await Self.insertClaim(kind: "reservation", unitID: unitID, projectID: projectID,
-                                                         customerName: r.customerName.trimmed, mobile: r.customerMobile.trimmed,
+                                                         customerName: r.customerName, mobile: r.customerMobile,
                                                          note: r.note, expiresAt: r.expiresAt, context: context, now: now, on: tx)
-                    detail = r.customerName.trimmed + (reason.isEmpty ? "" : " · \(reason)")
+                    detail = r.customerName + (reason.isEmpty ? "" : " · \(reason)")
                 case .unreserve:
                     claimID = try await Self.endClaim(unitID: unitID, kind: "reservation", reason: reason.isEmpty ? "cancelled" : reason,
                                                       now: now, on: tx)
                 default: break
                 }
-                let moved = try await Self.transition(move, unit: unitID, in: projectID, reason: detail, claimID: claimID,
-                                                      batchID: nil, context: context, now: now, on: tx)
+                let moved = move == .reserve
+                    ? try await Self.recordReserve(unit: unitID, in: projectID, reason: detail, claimID: claimID, context: context, now: now, on: tx)
+                    : try await Self.transition(move, unit: unitID, in: projectID, reason: detail, claimID: claimID,
+                                                batchID: nil, context: context, now: now, on: tx)
                 return ((), AuditEntry(action: "unit.\(move.rawValue)", entity: "unit", entityID: unitID.uuidString,
                                        projectID: projectID,
                                        summary: "unit \(moved.code): \(moved.from.rawValue) → \(move.to.rawValue)\(detail.isEmpty ? "" : " (\(detail))")",
@@ -82,7 +89,7 @@ public struct SalesControlService: Sendable {
     /// 推盘: releases the listed units as one named batch. All or nothing: if any unit
     /// is not unreleased, nothing changes and the answer lists them.
     public func release(_ unitIDs: [UUID], in projectID: UUID, batchName: String, context: AuditContext) async throws -> Int {
-        let name = batchName.trimmed
+        let name = batchName
         guard Text.isCleanLine(name, maxLength: 60) else { throw Problem.invalid("name", "batch_name_invalid") }
         let ids = Array(Set(unitIDs))
         guard !ids.isEmpty else { throw Problem.invalid("unitIds", "no_units_selected") }
@@ -155,6 +162,9 @@ public struct SalesControlService: Sendable {
                 count += 1
             } catch is CancellationError {
                 continue
+            } catch let p as Problem where p.status == .conflict {
+                // Someone cancelled or used it first (another server, a user): nothing to release.
+                continue
             }
         }
         return count
@@ -186,7 +196,7 @@ public struct SalesControlService: Sendable {
     /// Moves one unit if it is in a status the move starts from: 404 when there is no
     /// such unit, 409 (`unit_status_conflict`) when it is in any other status.
     static func transition(_ move: UnitMove, unit unitID: UUID, in projectID: UUID, reason: String, claimID: UUID?,
-                           batchID: UUID?, context: AuditContext, now: Date, on tx: any Database)
+                           batchID: UUID?, context: AuditContext, now: Date, on tx: any Database, recordHistory: Bool = true)
         async throws -> (code: String, from: UnitStatus)
     {
         struct Row: Decodable { var code: String; var status: String }
@@ -203,9 +213,21 @@ public struct SalesControlService: Sendable {
             let now = try await tx.sql.select().columns("code", "status").from("units").where("id", .equal, unitID).first(decoding: Row.self)
             throw conflict(move, code: row.code, status: UnitStatus(rawValue: now?.status ?? "") ?? seen)
         }
-        try await insertEvents([(unitID, seen)], move: move, projectID: projectID, reason: reason, claimID: claimID,
-                               batchID: batchID, context: context, now: now, on: tx)
+        if recordHistory {
+            try await insertEvents([(unitID, seen)], move: move, projectID: projectID, reason: reason, claimID: claimID,
+                                   batchID: batchID, context: context, now: now, on: tx)
+        }
         return (row.code, seen)
+    }
+
+    /// The history line of a reservation whose status move already ran (it needed the claim's id).
+    static func recordReserve(unit unitID: UUID, in projectID: UUID, reason: String, claimID: UUID?, context: AuditContext,
+                              now: Date, on tx: any Database) async throws -> (code: String, from: UnitStatus) {
+        struct Row: Decodable { var code: String }
+        let code = try await tx.sql.select().column("code").from("units").where("id", .equal, unitID).first(decoding: Row.self)?.code ?? ""
+        try await insertEvents([(unitID, .available)], move: .reserve, projectID: projectID, reason: reason, claimID: claimID,
+                               batchID: nil, context: context, now: now, on: tx)
+        return (code, .available)
     }
 
     static func conflict(_ move: UnitMove, code: String, status: UnitStatus) -> Problem {

@@ -133,6 +133,25 @@ public struct Board: Sendable {
         return copy
     }
 
+    /// A short digest of what the board shows (units, statuses, prices, buildings). Every server
+    /// process computes the same one from the same data, so a page and its event stream can tell
+    /// whether a change slipped in between them, whichever processes served them.
+    public var fingerprint: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ v: UInt64) { h = (h ^ v) &* 0x100_0000_01b3 }
+        for b in buildings {
+            withUnsafeBytes(of: b.building.id.uuid) { for x in $0 { mix(UInt64(x)) } }
+            mix(UInt64(b.building.floors))
+            for u in b.units {
+                withUnsafeBytes(of: u.id.uuid) { for x in $0 { mix(UInt64(x)) } }
+                mix(UInt64(u.status.ordinal))
+                mix(UInt64(bitPattern: u.listTotal.fen))
+                mix(UInt64(u.builtArea.hundredths))
+            }
+        }
+        return String(h, radix: 36)
+    }
+
     /// Replaces changed units in place (their building may have changed too).
     mutating func patch(_ rows: [UnitRow], now: Date) -> Bool {
         let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { $1 })

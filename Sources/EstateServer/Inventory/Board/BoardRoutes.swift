@@ -52,7 +52,9 @@ enum BoardController {
             }
             defer { forward.cancel(); beat.cancel() }
             do {
-                try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\n: connected\n\n")))
+                // What the board is now: a page rendered before a change compares and reloads.
+                let fingerprint = (try? await hub.board(projectID))?.fingerprint ?? ""
+                try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\nevent: hello\ndata: {\"fingerprint\":\"\(fingerprint)\"}\n\n")))
                 for await item in merged {
                     var buffer = ByteBuffer()
                     switch item {

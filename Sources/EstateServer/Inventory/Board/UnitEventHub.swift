@@ -67,6 +67,9 @@ public final class UnitEventHub: Sendable {
 
     struct State {
         var boards: [UUID: CachedBoard] = [:]
+        /// Bumped for every change of a project, cached or not: a build that started before a
+        /// change is not stored over it (it would stay stale).
+        var versions: [UUID: Int] = [:]
         var subscribers: [UUID: (projectID: UUID, continuation: AsyncStream<BoardUpdate>.Continuation)] = [:]
     }
 
@@ -89,11 +92,17 @@ public final class UnitEventHub: Sendable {
     func shutdown() {
         queue.finish()
         listener.withLockedValue { $0?.cancel() }
-        state.withLockedValue { s in
-            for sub in s.subscribers.values { sub.continuation.finish() }
-            s.subscribers = [:]
+        // Finish outside the lock: a stream's onTermination takes the lock again.
+        let subs = state.withLockedValue { s in
+            defer { s.subscribers = [:] }
+            return Array(s.subscribers.values)
         }
+        for sub in subs { sub.continuation.finish() }
     }
+
+    /// How many changes of the project this process has applied (sent to viewers on connect,
+    /// so a page rendered before a change reloads).
+    public func version(_ projectID: UUID) -> Int { state.withLockedValue { $0.versions[projectID] ?? 0 } }
 
     // MARK: Announcing changes
 
@@ -120,7 +129,6 @@ public final class UnitEventHub: Sendable {
     func startListening(configuration: PostgresConnection.Configuration, eventLoop: any EventLoop) {
         let task = Task { [weak self] in
             var delay: Duration = .milliseconds(250)
-            var first = true
             while !Task.isCancelled {
                 guard let self else { return }
                 do {
@@ -128,9 +136,9 @@ public final class UnitEventHub: Sendable {
                                                                     id: 1, logger: self.logger)
                     defer { Task { try? await conn.close() } }
                     try await conn.listen(on: Self.channel) { notifications in
-                        if !first { self.reloadEveryone() }
-                        first = false
-                        delay = .milliseconds(250)
+                        // Changes made before this connection listened may be cached stale: start clean.
+                        self.reloadEveryone()
+                                delay = .milliseconds(250)
                         for try await n in notifications {
                             guard let change = try? JSONDecoder().decode(UnitChange.self, from: Data(n.payload.utf8)) else {
                                 self.logger.warning("ignored a malformed board notification")
@@ -146,7 +154,6 @@ public final class UnitEventHub: Sendable {
                 }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(15))
-                first = false
             }
         }
         listener.withLockedValue { $0 = task }
@@ -160,9 +167,16 @@ public final class UnitEventHub: Sendable {
     private func reloadEveryone() {
         let subs = state.withLockedValue { s in
             s.boards = [:]
+            for key in s.versions.keys { s.versions[key, default: 0] += 1 }
             return Array(s.subscribers.values)
         }
-        for sub in subs { sub.continuation.yield(.reload(projectID: sub.projectID)) }
+        for sub in subs { send(.reload(projectID: sub.projectID), to: sub.continuation) }
+    }
+
+    /// A viewer too slow to keep up loses its stream (and reconnects, and reloads) rather than
+    /// silently missing a change.
+    private func send(_ update: BoardUpdate, to c: AsyncStream<BoardUpdate>.Continuation) {
+        if case .dropped = c.yield(update) { c.finish() }
     }
 
     // MARK: Viewers
@@ -195,10 +209,20 @@ public final class UnitEventHub: Sendable {
     /// The whole project's board, from the cache or built now.
     public func board(_ projectID: UUID) async throws -> Board {
         await caughtUp()
-        if let cached = state.withLockedValue({ $0.boards[projectID] }) { return cached.board }
-        let board = try await Self.build(projectID, on: database(), now: now(), logger: logger)
-        state.withLockedValue { $0.boards[projectID] = CachedBoard(board: board, json: nil) }
-        return board
+        for _ in 0..<3 {
+            let (cached, version) = state.withLockedValue { ($0.boards[projectID], $0.versions[projectID] ?? 0) }
+            if let cached { return cached.board }
+            let board = try await Self.build(projectID, on: database(), now: now(), logger: logger)
+            // Stored only if no change came in while it was read; otherwise read again.
+            let stored = state.withLockedValue { s -> Bool in
+                guard (s.versions[projectID] ?? 0) == version else { return false }
+                s.boards[projectID] = CachedBoard(board: board, json: nil)
+                return true
+            }
+            if stored { return board }
+        }
+        // Changes keep arriving: serve a fresh read without caching it.
+        return try await Self.build(projectID, on: database(), now: now(), logger: logger)
     }
 
     /// The board as JSON bytes, encoded once per change.
@@ -237,11 +261,12 @@ public final class UnitEventHub: Sendable {
     private func process(_ change: UnitChange) async {
         defer { processed.withLockedValue { $0 += 1 } }
         let (cached, viewers) = state.withLockedValue { s in
-            (s.boards[change.projectID] != nil, s.subscribers.values.filter { $0.projectID == change.projectID })
+            s.versions[change.projectID, default: 0] += 1
+            return (s.boards[change.projectID] != nil, s.subscribers.values.filter { $0.projectID == change.projectID })
         }
         if change.structural {
             state.withLockedValue { _ = $0.boards.removeValue(forKey: change.projectID) }
-            for v in viewers { v.continuation.yield(.reload(projectID: change.projectID)) }
+            for v in viewers { send(.reload(projectID: change.projectID), to: v.continuation) }
             return
         }
         guard cached || !viewers.isEmpty, !change.unitIDs.isEmpty else { return }
@@ -260,11 +285,11 @@ public final class UnitEventHub: Sendable {
             }
             let update: BoardUpdate = patched && rows.count == change.unitIDs.count
                 ? .cells(projectID: change.projectID, json: BoardJSON.cells(rows)) : .reload(projectID: change.projectID)
-            for v in viewers { v.continuation.yield(update) }
+            for v in viewers { send(update, to: v.continuation) }
         } catch {
             logger.warning("board update failed, viewers will reload: \(String(reflecting: error))")
             state.withLockedValue { _ = $0.boards.removeValue(forKey: change.projectID) }
-            for v in viewers { v.continuation.yield(.reload(projectID: change.projectID)) }
+            for v in viewers { send(.reload(projectID: change.projectID), to: v.continuation) }
         }
     }
 }

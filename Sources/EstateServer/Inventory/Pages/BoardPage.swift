@@ -24,6 +24,7 @@ enum BoardPage {
             .attribute(named: "data-board", value: "1"), .attribute(named: "data-project", value: m.project.id.uuidString),
             .attribute(named: "data-statuses", value: m.filter.statuses.map(\.rawValue).sorted().joined(separator: ",")),
             .attribute(named: "data-query", value: m.query),
+            .attribute(named: "data-fingerprint", value: m.board.fingerprint),
             filters(ctx, m),
             .div(.id("board-totals"), totals(ctx, shown, building: m.building.flatMap { b in shown.buildings.first { $0.building.id == b.building.id } })),
             .nav(.class("building-tabs"),

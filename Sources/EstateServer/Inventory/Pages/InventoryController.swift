@@ -56,7 +56,8 @@ enum InventoryController {
         return (me, all)
     }
 
-    static func form(_ req: Request, _ key: String) -> String { (try? req.content.get(String.self, at: key)) ?? "" }
+    /// A form field, trimmed (people paste spaces; the services take values as the API sends them).
+    static func form(_ req: Request, _ key: String) -> String { ((try? req.content.get(String.self, at: key)) ?? "").trimmed }
 
     /// Back to a page with a one-line message (`?notice=` / `?error=`).
     static func back(_ req: Request, _ path: String, notice: String? = nil, error: Problem? = nil) -> Response {

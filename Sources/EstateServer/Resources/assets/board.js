@@ -83,4 +83,13 @@
     refreshTotals();
   });
   source.addEventListener('reload', function () { window.location.reload(); });
+  // A change between rendering this page and connecting: reload (at most once in 10 s, in case
+  // two servers briefly disagree).
+  source.addEventListener('hello', function (e) {
+    var now = JSON.parse(e.data).fingerprint;
+    if (now && now !== root.getAttribute('data-fingerprint')) {
+      var last = Number(sessionStorage.getItem('board-reload') || 0);
+      if (Date.now() - last > 10000) { sessionStorage.setItem('board-reload', String(Date.now())); window.location.reload(); }
+    }
+  });
 })();
