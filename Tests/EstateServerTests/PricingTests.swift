@@ -79,6 +79,29 @@ struct PricingTests {
         }
     }
 
+    @Test func aPriceListDoesNotOverwriteAPriceChangedSinceItWasProposed() async throws {
+        try await withTestApp { app, _ in
+            let p = try await people(app, "OV")
+            let units = try await Inventory(app: app).seed(p.project, floors: 1, rooms: 2)
+            let pricing = app.services.pricing(app.db)
+            var a = PricingService.Adjustment()
+            a.changePermyriad = 200
+            let list = try await pricing.proposeAdjustment(p.project, name: "调价", note: "", adjustment: a, context: .system("manager"))
+            // Meanwhile one unit's price is changed and approved on its own.
+            let small = units[0].listUnitPrice.scaled(by: 10_100, over: 10_000)
+            var res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(units[0].id)/price-changes", headers: .bearer(p.manager),
+                                         json: ["unitPrice": small.plain, "reason": "单独调价"])
+            let single = try res.content.get(String.self, at: "approvalId")
+            res = try await app.call(.POST, "/api/v1/approvals/\(single)/decision", headers: .bearer(p.otherManager), json: ["approve": true] as [String: AnyCodable])
+            #expect(res.status == .ok)
+            res = try await app.call(.POST, "/api/v1/approvals/\(list.approvalID!)/decision", headers: .bearer(p.gm), json: ["approve": true] as [String: AnyCodable])
+            #expect(res.status == .ok)
+            let inv = app.services.inventory(app.db)
+            #expect(try await inv.unit(units[0].id, in: p.project).listUnitPrice == small, "the approved single change stands")
+            #expect(try await inv.unit(units[1].id, in: p.project).listUnitPrice == units[1].listUnitPrice.scaled(by: 10_200, over: 10_000))
+        }
+    }
+
     @Test func singleUnitPriceChangesRouteBySizeAndNobodyApprovesTheirOwn() async throws {
         try await withTestApp { app, _ in
             let p = try await people(app, "UP")

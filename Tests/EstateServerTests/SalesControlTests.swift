@@ -209,3 +209,34 @@ struct SalesControlTests {
         }
     }
 }
+
+@Suite struct UnitEditTests {
+    @Test func areaEditsFollowTheListPriceBeforeReleaseAndAreRefusedAfter() async throws {
+        try await withTestApp { app, _ in
+            let project = try await Fixtures(app: app).project("ED")
+            let units = try await Inventory(app: app).seed(project, floors: 1, rooms: 2, release: false)
+            let inv = app.services.inventory(app.db)
+            func draft(_ u: UnitRow, built: String, basis: String = "built_area") -> UnitDraft {
+                UnitDraft(building: "1号楼", entrance: "1", floor: "\(u.floor)", room: u.room, code: u.code, layout: u.layout,
+                          orientation: u.orientation, usage: u.usage, builtArea: built, innerArea: u.innerArea.description, pricingBasis: basis)
+            }
+            // Unreleased: the total follows the stored unit price, and the unit price is kept.
+            let edited = try await inv.updateUnit(units[0].id, in: project, draft(units[0], built: "120.00"), context: .system())
+            #expect(edited.listUnitPrice == units[0].listUnitPrice)
+            #expect(edited.listTotal == UnitPricing.total(area: Area(hundredths: 12_000), unitPrice: units[0].listUnitPrice, rounding: .fen))
+            // To per-unit pricing the total stays; back to area pricing, the price is what the total implies.
+            let perUnit = try await inv.updateUnit(units[0].id, in: project, draft(edited, built: "120.00", basis: "per_unit"), context: .system())
+            #expect(perUnit.listTotal == edited.listTotal && perUnit.basis == .perUnit)
+            // Released: an area change that would move the price is refused, and nothing changes.
+            _ = try await app.services.salesControl(app.db).release([units[1].id], in: project, batchName: "首开", context: .system())
+            await #expect(throws: Problem.self) {
+                _ = try await inv.updateUnit(units[1].id, in: project, draft(units[1], built: "95.00"), context: .system())
+            }
+            #expect(try await inv.unit(units[1].id, in: project).listTotal == units[1].listTotal)
+            // A description edit on a released unit is fine.
+            var d = draft(units[1], built: units[1].builtArea.description)
+            d.orientation = "东南"
+            #expect(try await inv.updateUnit(units[1].id, in: project, d, context: .system()).orientation == "东南")
+        }
+    }
+}

@@ -184,34 +184,49 @@ public struct InventoryService: Sendable {
         return try await unit(id, in: projectID)
     }
 
-    /// Edits a unit's description. Prices change only through a price list or an
-    /// approved single-unit change; areas and basis are frozen once the unit is sold
-    /// (the sale's area difference is settled against the contract, not the list).
+    /// Edits a unit's description. Prices change only through a price list or an approved
+    /// single-unit change, so an edit that would move the price — a new area or pricing basis —
+    /// is allowed only before the unit is released (while the 楼盘表 is being set up); then the
+    /// total follows the unit's list unit price (or, priced per unit, keeps its total).
     public func updateUnit(_ id: UUID, in projectID: UUID, _ draft: UnitDraft, context: AuditContext) async throws -> UnitRow {
-        let current = try await unit(id, in: projectID)
         let validator = try await validator(projectID)
-        var full = draft
-        // Prices are not edited here: keep the current ones so validation computes the total.
-        full.unitPrice = current.basis == .perUnit ? "" : current.listUnitPrice.plain
-        full.listTotal = current.basis == .perUnit ? current.listTotal.plain : ""
-        full.floorPrice = current.floorPrice.plain
-        let valid: ValidUnit
-        switch validator.check(full) {
-        case .valid(let v): valid = v
-        case .invalid(let bad): throw Problem.invalid(bad)
-        }
         let now = now()
         do {
             try await store.audited(context, announcing: events) { tx in
+                // Read inside the transaction: the prices below are the unit's as of this write.
                 guard let u = try await UnitRecord.find(id, on: tx), u.projectID == projectID else { throw Problem.notFound }
                 let status = UnitStatus(rawValue: u.status) ?? .unreleased
+                let basisNow = PricingBasis(rawValue: u.pricingBasis) ?? .builtArea
+                var full = draft
+                full.floorPrice = Money(fen: u.floorPrice).plain
+                let newBasis = PricingBasis(text: draft.pricingBasis) ?? basisNow
+                if newBasis == .perUnit {
+                    full.unitPrice = ""; full.listTotal = Money(fen: u.listTotal).plain
+                } else {
+                    // Back from per-unit pricing, the unit price the total implies on the new area.
+                    let area = UnitPricing.pricedArea(basis: newBasis, built: Area(text: draft.builtArea) ?? .zero,
+                                                      inner: Area(text: draft.innerArea) ?? .zero)
+                    let price = basisNow == .perUnit || u.listUnitPrice == 0
+                        ? area.map { UnitPricing.unitPrice(total: Money(fen: u.listTotal), area: $0) } ?? .zero
+                        : Money(fen: u.listUnitPrice)
+                    full.unitPrice = price.plain; full.listTotal = ""
+                }
+                let valid: ValidUnit
+                switch validator.check(full) {
+                case .valid(let v): valid = v
+                case .invalid(let bad): throw Problem.invalid(bad)
+                }
                 let areaChanged = u.builtArea != valid.builtArea.hundredths || u.innerArea != valid.innerArea.hundredths
                     || u.pricingBasis != valid.basis.rawValue
                 if status.isSold, areaChanged { throw Problem.conflict("unit_sold_locked", ["code": u.code]) }
+                if status != .unreleased, areaChanged, valid.listTotal.fen != u.listTotal {
+                    throw Problem.conflict("unit_price_would_change", ["code": u.code])
+                }
                 guard let building = try await BuildingRecord.query(on: tx).filter(\.$projectID == projectID)
                     .filter(\.$name == valid.buildingName).first() else { throw Problem.invalid("building", "building_unknown") }
                 var before: [String: String] = [:], after: [String: String] = [:]
                 func note(_ k: String, _ old: String, _ new: String) { if old != new { before[k] = old; after[k] = new } }
+                let floorPrice = min(u.floorPrice, valid.listTotal.fen)
                 note("building", u.buildingID.uuidString, building.id!.uuidString)
                 note("code", u.code, valid.code); note("entrance", "\(u.entrance)", "\(valid.entrance)")
                 note("floor", "\(u.floor)", "\(valid.floor)"); note("room", u.room, valid.room)
@@ -220,19 +235,21 @@ public struct InventoryService: Sendable {
                 note("builtArea", Area(hundredths: u.builtArea).description, valid.builtArea.description)
                 note("innerArea", Area(hundredths: u.innerArea).description, valid.innerArea.description)
                 note("pricingBasis", u.pricingBasis, valid.basis.rawValue)
+                note("listUnitPrice", Money(fen: u.listUnitPrice).plain, valid.unitPrice.plain)
                 note("listTotal", Money(fen: u.listTotal).plain, valid.listTotal.plain)
+                note("floorPrice", Money(fen: u.floorPrice).plain, Money(fen: floorPrice).plain)
                 u.buildingID = building.id!; u.code = valid.code; u.entrance = valid.entrance; u.floor = valid.floor
                 u.room = valid.room; u.layout = valid.layout; u.orientation = valid.orientation; u.usage = valid.usage.rawValue
                 u.builtArea = valid.builtArea.hundredths; u.innerArea = valid.innerArea.hundredths
-                u.pricingBasis = valid.basis.rawValue; u.listTotal = valid.listTotal.fen
-                u.floorPrice = min(u.floorPrice, valid.listTotal.fen); u.updatedAt = now
+                u.pricingBasis = valid.basis.rawValue; u.listUnitPrice = valid.unitPrice.fen; u.listTotal = valid.listTotal.fen
+                u.floorPrice = floorPrice; u.updatedAt = now
                 try await u.save(on: tx)
                 return ((), AuditEntry(action: "unit.update", entity: "unit", entityID: id.uuidString, projectID: projectID,
                                        summary: "updated unit \(u.code)", before: before, after: after),
                         UnitChange(projectID: projectID, unitIDs: [id], structural: before["building"] != nil || before["floor"] != nil))
             }
         } catch where error.isConstraintFailure {
-            throw Problem.conflict("unit_code_taken", ["code": valid.code])
+            throw Problem.conflict("unit_code_taken", ["code": draft.code])
         }
         return try await unit(id, in: projectID)
     }

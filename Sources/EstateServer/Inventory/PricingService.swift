@@ -378,9 +378,11 @@ public struct PricingService: Sendable {
                     .values(SQLBind(id), SQLBind(projectID), SQLBind(version), SQLBind(name), SQLBind(note), SQLBind("pending"),
                             SQLBind(approvalID), SQLBind(resolvedItems.count), SQLBind(sum.fen), SQLBind(context.actorID), SQLBind(now)).run()
                 for chunk in resolvedItems.chunked(500) {
-                    var insert = tx.sql.insert(into: "price_list_items").columns("price_list_id", "unit_id", "unit_price", "list_total", "floor_price")
+                    var insert = tx.sql.insert(into: "price_list_items")
+                        .columns("price_list_id", "unit_id", "unit_price", "list_total", "floor_price", "old_total", "old_floor")
                     for item in chunk {
-                        insert = insert.values(SQLBind(id), SQLBind(item.unit.id), SQLBind(item.unitPrice.fen), SQLBind(item.total.fen), SQLBind(item.floor.fen))
+                        insert = insert.values(SQLBind(id), SQLBind(item.unit.id), SQLBind(item.unitPrice.fen), SQLBind(item.total.fen),
+                                               SQLBind(item.floor.fen), SQLBind(item.unit.listTotal.fen), SQLBind(item.unit.floorPrice.fen))
                     }
                     try await insert.run()
                 }
@@ -417,18 +419,26 @@ public struct PricingService: Sendable {
                 try await tx.sql.update("price_lists").set("status", to: "active").set("activated_at", to: now)
                     .where("id", .equal, listID).run()
                 // One statement for the whole list (UPDATE … FROM: PostgreSQL, and SQLite ≥ 3.33).
-                // Units sold since the proposal keep their price.
-                try await tx.sql.raw("""
+                // Units sold since the proposal, or repriced since (an approved single-unit change),
+                // keep their price: the list was decided on the prices it showed.
+                let updated = try await tx.sql.raw("""
                     UPDATE units SET list_unit_price = i.unit_price, list_total = i.list_total, floor_price = i.floor_price,
                                      updated_at = \(bind: now)
                     FROM price_list_items i
                     WHERE i.price_list_id = \(bind: listID) AND units.id = i.unit_id
                       AND units.status IN ('unreleased', 'available', 'withheld', 'reserved')
-                    """).run()
+                      AND units.list_total = i.old_total AND units.floor_price = i.old_floor
+                    RETURNING units.id
+                    """).all().count
+                struct N: Decodable { var n: Int }
+                let items = try await tx.sql.raw("SELECT COUNT(*) AS n FROM price_list_items WHERE price_list_id = \(bind: listID)")
+                    .first(decoding: N.self)?.n ?? 0
                 let change = UnitChange(projectID: approval.projectID, unitIDs: [], structural: true)
                 try await events.announce(change, on: tx)
                 return ApprovalEffect(entries: [AuditEntry(action: "price_list.activate", entity: "price_list", entityID: listID.uuidString,
-                                                           projectID: approval.projectID, summary: "activated \(approval.title)")],
+                                                           projectID: approval.projectID,
+                                                           summary: "activated \(approval.title): \(updated) units repriced, \(items - updated) kept (sold or repriced since)",
+                                                           after: ["repriced": "\(updated)", "kept": "\(items - updated)"])],
                                       afterCommit: { events.committed(change) })
             },
             .unitPrice: { approval, approved, tx, _, now in

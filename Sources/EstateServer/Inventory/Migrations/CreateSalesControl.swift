@@ -83,6 +83,9 @@ struct CreatePricing: AsyncMigration {
             .field("unit_price", .int64, .required)
             .field("list_total", .int64, .required)
             .field("floor_price", .int64, .required)
+            // The unit's prices when the list was proposed: activation skips units changed since.
+            .field("old_total", .int64, .required)
+            .field("old_floor", .int64, .required)
             .compositeIdentifier(over: "price_list_id", "unit_id")
             .create()
         try await db.schema("discount_rules")
