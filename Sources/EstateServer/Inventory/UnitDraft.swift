@@ -129,8 +129,14 @@ public struct UnitValidator: Sendable {
             if let area = UnitPricing.pricedArea(basis: basis, built: built, inner: inner) {
                 if let unitPrice {
                     total = UnitPricing.total(area: area, unitPrice: unitPrice, rounding: rounding)
-                    // A total typed next to the unit price must agree with it.
-                    if let givenTotal, givenTotal != total { fail("listTotal", "total_mismatch") }
+                    // A total typed next to the unit price must agree with it — within what rounding the
+                    // unit price to the fen explains (a list priced by total, exported with its
+                    // derived unit price): then the total is the price.
+                    if let givenTotal, let computed = total, givenTotal != computed {
+                        let slack = Int64(area.hundredths / 200 + 1)
+                        if (givenTotal.fen - computed.fen).magnitude <= UInt64(slack) { total = givenTotal }
+                        else { fail("listTotal", "total_mismatch") }
+                    }
                 } else if let givenTotal {
                     total = givenTotal
                 } else { fail("unitPrice", "required") }

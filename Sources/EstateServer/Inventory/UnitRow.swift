@@ -101,13 +101,14 @@ public struct UnitFilter: Sendable, Equatable {
         if let p = priceTo { q = q.where("list_total", .lessThanOrEqual, p.fen) }
         // Unit codes are letters, digits and dashes, so LIKE needs no escaping once others are dropped.
         if let c = code.map(UnitFilter.codeSearch), !c.isEmpty {
-            q = q.where(SQLBinaryExpression(SQLColumn("code"), .like, SQLBind("%\(c)%")))
+            // UPPER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+            q = q.where(SQLBinaryExpression(SQLFunction("UPPER", args: SQLColumn("code")), .like, SQLBind("%\(c)%")))
         }
         return q
     }
 
     static func codeSearch(_ text: String) -> String {
-        String(text.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }.map(Character.init))
+        String(text.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }.map(Character.init)).uppercased()
     }
 
     /// True when a unit passes the filter (the board filters in memory from its cache).
@@ -119,7 +120,7 @@ public struct UnitFilter: Sendable, Equatable {
         if let t = floorTo, u.floor > t { return false }
         if let p = priceFrom, u.listTotal < p { return false }
         if let p = priceTo, u.listTotal > p { return false }
-        if let c = code, !c.isEmpty, !u.code.contains(c) { return false }
+        if let c = code.map(UnitFilter.codeSearch), !c.isEmpty, !u.code.uppercased().contains(c) { return false }
         return true
     }
 }

@@ -31,6 +31,8 @@ enum BoardController {
         let projectID = try projectID(req)
         _ = try await req.services.unitEvents.board(projectID) // 404 for a project that is gone
         let hub = req.services.unitEvents
+        let sessionID = req.authenticated?.sessionID
+        let auth = req.services.auth(req.application.db)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/event-stream; charset=utf-8")
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
@@ -59,6 +61,12 @@ enum BoardController {
                     var buffer = ByteBuffer()
                     switch item {
                     case .heartbeat:
+                        // The stream outlives its request: end it when the session or the right ends.
+                        if let sessionID, !((try? await auth.stillAllows(session: sessionID, .inventoryView, on: projectID)) ?? false) {
+                            try await writer.write(.buffer(ByteBuffer(string: "event: reload\ndata: {}\n\n")))
+                            try await writer.write(.end)
+                            return
+                        }
                         buffer.writeString(": ping\n\n")
                     case .update(.reload):
                         buffer.writeString("event: reload\ndata: {}\n\n")

@@ -23,7 +23,7 @@ enum ImportPage {
                 .if(m.layouts.isEmpty, .p(.class("flash error"), .text(t("inv.import.no_layouts")), .text(" "),
                                           .a(.href("\(base)/structure"), .text(t("inv.tab.structure")))))),
             .section(.class("card"),
-                .form(.method(.post), .action("\(base)/import"), .id("import-form"), .enctype(.multipartData),
+                .form(.method(.post), .action("\(base)/import?_csrf=\(ctx.csrf ?? "")"), .id("import-form"), .enctype(.multipartData),
                       .attribute(named: "data-csrf", value: ctx.csrf ?? ""),
                     Shell.csrfField(ctx),
                     .div(.class("inline-form"),

@@ -62,7 +62,7 @@ enum InventoryController {
     /// Back to a page with a one-line message (`?notice=` / `?error=`).
     static func back(_ req: Request, _ path: String, notice: String? = nil, error: Problem? = nil) -> Response {
         let sep = path.contains("?") ? "&" : "?"
-        if let error { return req.redirect(to: path + sep + "error=" + error.code) }
+        if let error { return req.redirect(to: path + sep + "error=" + error.code + PageContext.query(for: error)) }
         if let notice { return req.redirect(to: path + sep + "notice=" + notice) }
         return req.redirect(to: path)
     }
@@ -241,7 +241,8 @@ enum InventoryController {
 
     @Sendable static func move(_ req: Request) async throws -> Response {
         let projectID = try projectID(req), unitID = try id(req, "unitID")
-        let target = form(req, "back") == "board" ? "/projects/\(projectID)/board" : "/projects/\(projectID)/units/\(unitID)"
+        let building = UUID(uuidString: form(req, "building")).map { "?building=\($0)" } ?? ""
+        let target = form(req, "back") == "board" ? "/projects/\(projectID)/board\(building)" : "/projects/\(projectID)/units/\(unitID)"
         guard let move = UnitMove(rawValue: form(req, "move")) else { throw Problem.invalid("move", "move_not_sales_control") }
         var reservation: SalesControlService.Reservation?
         if move == .reserve {

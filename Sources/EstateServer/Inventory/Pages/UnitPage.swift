@@ -82,6 +82,7 @@ enum UnitPage {
             .form(.method(.post), .action(action), .class("inline-form"), Shell.csrfField(ctx),
                   .input(.type(.hidden), .name("move"), .value(move.rawValue)),
                   .input(.type(.hidden), .name("back"), .value(back)),
+                  .input(.type(.hidden), .name("building"), .value(m.unit.buildingID.uuidString)),
                   .if(reason, .input(.type(.text), .name("reason"), .placeholder(t("field.reason")), .required(true),
                                      .attribute(named: "aria-label", value: t("field.reason")))),
                   .button(.type(.submit), .class(danger ? "danger" : "primary"), .text(t("unit.action.\(move.rawValue)"))))
@@ -96,6 +97,7 @@ enum UnitPage {
             nodes.append(.form(.method(.post), .action(action), .class("grid-form reserve"), Shell.csrfField(ctx),
                 .input(.type(.hidden), .name("move"), .value("reserve")),
                 .input(.type(.hidden), .name("back"), .value(back)),
+                .input(.type(.hidden), .name("building"), .value(m.unit.buildingID.uuidString)),
                 UsersPage.field(ctx, "customerName", t("field.customer_name"), .text, "", m.errors),
                 UsersPage.field(ctx, "customerMobile", t("field.mobile"), .tel, "", m.errors),
                 UsersPage.field(ctx, "expiresAt", t("inv.reserve_until"), .datetimeLocal, Format.localInput(defaultExpiry), m.errors),

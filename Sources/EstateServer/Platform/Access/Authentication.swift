@@ -99,7 +99,11 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard !Self.safe.contains(request.method) else { return try await next.respond(to: request) }
+        // A large multipart upload is still streaming when this runs, so its form fields cannot be
+        // read here: such a form carries the token in its action's query instead.
+        let multipart = request.headers.contentType?.type == "multipart"
         let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+            ?? (multipart ? try? request.query.get(String.self, at: "_csrf") : nil)
         if request.url.path == "/login" {
             // The sign-in form, before any session: the hidden field must match the cookie.
             guard let cookie = request.cookies[SessionCookie.preLoginCSRF]?.string, let sent, Self.equal(sent, cookie) else {

@@ -50,7 +50,7 @@ enum ApprovalsController {
                                                                 context: req.auditContext)
             return req.redirect(to: "/approvals/\(id)?notice=" + (approve ? "approvals.approved" : "approvals.rejected"))
         } catch let p as Problem where p.status == .unprocessableEntity || p.status == .conflict || p.status == .forbidden {
-            return req.redirect(to: "/approvals/\(id)?error=" + (p.fields.first?.code ?? p.code))
+            return req.redirect(to: "/approvals/\(id)?error=" + (p.fields.first?.code ?? p.code) + PageContext.query(for: p))
         }
     }
 

@@ -131,6 +131,16 @@ public struct AuthService: Sendable {
         return (session, principal)
     }
 
+    /// Whether a session still lets its user see `projectID` with `action`, for streams that outlive
+    /// their request: not revoked, not past its absolute end, the user enabled and still granted.
+    /// (Idle time is not counted: an open board is in use.)
+    func stillAllows(session sessionID: UUID, _ action: Action, on projectID: UUID) async throws -> Bool {
+        guard let session = try await AuthSessionRecord.find(sessionID, on: store.db),
+              session.revokedAt == nil, session.expiresAt > now(),
+              let principal = try await loadPrincipal(userID: session.userID, on: store.db) else { return false }
+        return principal.canSee(project: projectID) && principal.may(action, on: projectID)
+    }
+
     /// The user and their grants; nil when the user is gone or disabled.
     func loadPrincipal(userID: UUID, on db: any Database) async throws -> Principal? {
         guard let user = try await UserRecord.find(userID, on: db), !user.isDisabled else { return nil }

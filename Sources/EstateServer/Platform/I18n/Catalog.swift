@@ -45,8 +45,12 @@ public struct Catalog: Sendable {
     public func text(_ key: String, _ lang: Language, _ args: [String: String] = [:]) -> String {
         var s = strings[lang]?[key] ?? strings[.zh]?[key] ?? key
         for (name, value) in args { s = s.replacingOccurrences(of: "{\(name)}", with: value) }
+        // A placeholder nobody filled reads better as nothing than as "{code}".
+        if s.contains("{") { s = Self.unfilled.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "") }
         return s
     }
+
+    private static let unfilled = try! NSRegularExpression(pattern: "\\{[a-zA-Z]+\\}")
 
     public func has(_ key: String) -> Bool { strings[.zh]?[key] != nil }
 }

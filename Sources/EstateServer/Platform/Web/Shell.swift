@@ -11,6 +11,9 @@ struct PageContext: Sendable {
     /// A one-line message after a redirect (`?notice=` / `?error=`), looked up in the catalogue.
     let notice: String?
     let error: String?
+    /// Values for the error message's placeholders (`?e.code=1-1-1201`), restricted to unit codes,
+    /// counts and catalogue names, so a crafted link still cannot put sentences on the page.
+    let errorArguments: [String: String]
 
     init(_ req: Request) {
         t = req.localizer
@@ -19,6 +22,25 @@ struct PageContext: Sendable {
         path = req.url.path
         notice = (try? req.query.get(String.self, at: "notice")).flatMap { Self.known($0, req) }
         error = (try? req.query.get(String.self, at: "error")).flatMap { Self.known($0, req) }
+        var args: [String: String] = [:]
+        for key in Self.argumentKeys {
+            if let v = try? req.query.get(String.self, at: "e.\(key)"), Self.isSafeArgument(v) { args[key] = v }
+        }
+        errorArguments = ProblemMiddleware.localized(args, req.services.catalog, req.language)
+    }
+
+    static let argumentKeys = ["code", "codes", "status", "move", "kind", "role", "count", "max"]
+
+    static func isSafeArgument(_ v: String) -> Bool {
+        !v.isEmpty && v.count <= 200 && v.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")) || $0 == "、"
+        }
+    }
+
+    /// Query items carrying a problem's arguments to the page a form redirects to.
+    static func query(for problem: Problem) -> String {
+        problem.arguments.filter { argumentKeys.contains($0.key) && isSafeArgument($0.value) }.sorted { $0.key < $1.key }
+            .map { "&e.\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined()
     }
 
     /// Only catalogue keys are shown, so a crafted link cannot put words on the page.
@@ -85,7 +107,7 @@ enum Shell {
                     .unwrap(ctx.principal) { p in nav(ctx, p) },
                     .main(.class("content"),
                         .unwrap(ctx.notice) { .div(.class("flash ok"), .attribute(named: "role", value: "status"), .text(t($0))) },
-                        .unwrap(ctx.error) { .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text(t(t.catalog.has($0) ? $0 : "error.\($0)"))) },
+                        .unwrap(ctx.error) { .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text(t(t.catalog.has($0) ? $0 : "error.\($0)", ctx.errorArguments))) },
                         content
                     )
                 )

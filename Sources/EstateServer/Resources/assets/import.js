@@ -21,7 +21,7 @@
     e.preventDefault();
     result.innerHTML = '';
     var xhr = new XMLHttpRequest();
-    xhr.open('POST', form.action + '?fileName=' + encodeURIComponent(file.name));
+    xhr.open('POST', form.action.split('?')[0] + '?fileName=' + encodeURIComponent(file.name));
     xhr.setRequestHeader('X-CSRF-Token', form.getAttribute('data-csrf'));
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.setRequestHeader('Accept', 'application/x-ndjson');
