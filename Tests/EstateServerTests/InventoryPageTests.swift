@@ -119,3 +119,13 @@ struct InventoryPageTests {
         }
     }
 }
+
+@Suite struct CatalogPlaceholderTests {
+    @Test func unfilledPlaceholdersVanishAndFilledOnesStay() throws {
+        let c = try Catalog.load()
+        #expect(c.text("error.unit_code_taken", .zh) == "房间  已存在。")
+        #expect(c.text("error.unit_code_taken", .zh, ["code": "1-1-101"]) == "房间 1-1-101 已存在。")
+        // A value that itself looks like a placeholder is kept (the import page passes them to its script).
+        #expect(c.text("inv.import.ok", .zh, ["imported": "{imported}", "buildings": "{buildings}"]).contains("{imported}"))
+    }
+}

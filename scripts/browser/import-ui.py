@@ -38,6 +38,7 @@ try:
     message = b.js("document.querySelector('#import-result .flash.ok').textContent")
     b.shot(os.path.join(out, "import-ok.png"))
     assert width == "100%", width
+    assert "120" in message and "{" not in message, message
     print(f"import page in chromium: GBK file with bad rows listed {len(rows)} problems (row/column/reason); good file: “{message}”, progress {width}")
 finally:
     b.close()

@@ -37,7 +37,7 @@ enum ImportPage {
                 .script(.src("/assets/import.js"), .attribute(named: "defer", value: "defer"),
                         .attribute(named: "data-phases", value: ["reading", "checking", "writing", "done"].map { t("inv.import.phase.\($0)") }.joined(separator: "|")),
                         .attribute(named: "data-uploading", value: t("inv.import.phase.uploading")),
-                        .attribute(named: "data-ok", value: t("inv.import.ok")),
+                        .attribute(named: "data-ok", value: t("inv.import.ok", ["imported": "{imported}", "buildings": "{buildings}"])),
                         .attribute(named: "data-failed", value: t("inv.import.failed")),
                         .attribute(named: "data-cols", value: [t("inv.import.row"), t("inv.import.column"), t("inv.import.value"), t("inv.import.reason")].joined(separator: "|")),
                         .attribute(named: "data-board", value: "\(base)/board")))

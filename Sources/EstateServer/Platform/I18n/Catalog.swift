@@ -44,9 +44,14 @@ public struct Catalog: Sendable {
     /// missing entry shows up on screen and in the catalogue test.
     public func text(_ key: String, _ lang: Language, _ args: [String: String] = [:]) -> String {
         var s = strings[lang]?[key] ?? strings[.zh]?[key] ?? key
+        // A placeholder nobody fills reads better as nothing than as "{code}".
+        if s.contains("{") {
+            for m in Self.unfilled.matches(in: s, range: NSRange(s.startIndex..., in: s)).reversed() {
+                guard let r = Range(m.range, in: s), args[String(s[r].dropFirst().dropLast())] == nil else { continue }
+                s.removeSubrange(r)
+            }
+        }
         for (name, value) in args { s = s.replacingOccurrences(of: "{\(name)}", with: value) }
-        // A placeholder nobody filled reads better as nothing than as "{code}".
-        if s.contains("{") { s = Self.unfilled.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "") }
         return s
     }
 
