@@ -40,7 +40,8 @@ enum ImportPage {
                         .attribute(named: "data-ok", value: t("inv.import.ok", ["imported": "{imported}", "buildings": "{buildings}"])),
                         .attribute(named: "data-failed", value: t("inv.import.failed")),
                         .attribute(named: "data-cols", value: [t("inv.import.row"), t("inv.import.column"), t("inv.import.value"), t("inv.import.reason")].joined(separator: "|")),
-                        .attribute(named: "data-board", value: "\(base)/board")))
+                        .attribute(named: "data-board", value: "\(base)/board"),
+                        .attribute(named: "data-board-label", value: t("inv.tab.board"))))
         ))
     }
 }

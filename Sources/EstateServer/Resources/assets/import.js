@@ -41,7 +41,7 @@
           show(1, names.done);
           var ok = document.createElement('p'); ok.className = 'flash ok';
           ok.textContent = me.getAttribute('data-ok').replace('{imported}', m.result.imported).replace('{buildings}', m.result.buildingsCreated);
-          var a = document.createElement('a'); a.href = me.getAttribute('data-board'); a.textContent = ' → ' + document.title.split(' · ')[0];
+          var a = document.createElement('a'); a.href = me.getAttribute('data-board'); a.textContent = '→ ' + me.getAttribute('data-board-label');
           result.appendChild(ok); result.appendChild(a);
         } else if (m.problem) {
           box.hidden = true;
