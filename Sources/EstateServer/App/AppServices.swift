@@ -30,6 +30,9 @@ public struct AppServices: Sendable {
     public func approvals(_ db: any Database) -> ApprovalService {
         ApprovalService(store: store(db), now: now, appliers: PricingService.approvalAppliers(events: unitEvents))
     }
+    public func customers(_ db: any Database) -> CustomerService {
+        CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring))
+    }
     public func unitImports(_ db: any Database) -> UnitImportService { UnitImportService(store: store(db), now: now, events: unitEvents) }
 }
 

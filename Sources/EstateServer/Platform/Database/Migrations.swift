@@ -13,5 +13,6 @@ enum Migrations {
         CreatePricing(),
         CreateApprovals(),
         CreateLayouts(),
+        CreateCustomers(),
     ]
 }
