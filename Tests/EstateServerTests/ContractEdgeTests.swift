@@ -77,6 +77,19 @@ struct ContractEdgeTests {
         }
     }
 
+    @Test func fieldsAMoveDoesNotUseAreStillChecked() async throws {
+        try await withTestApp { app, _ in
+            let f = Fixtures(app: app)
+            let project = try await f.project("MF")
+            let unit = try await Inventory(app: app).seed(project, floors: 1, rooms: 1)[0]
+            try await f.user("manager", roles: [(.salesManager, project)])
+            let res = try await app.call(.POST, "/api/v1/projects/\(project)/units/\(unit.id)/moves", headers: .bearer(try await f.token("manager")),
+                                         json: ["move": "withhold", "reason": "x", "customerName": String(repeating: "长", count: 41)])
+            #expect(res.status == .unprocessableEntity)
+            #expect(try await app.services.inventory(app.db).unit(unit.id, in: project).status == .available)
+        }
+    }
+
     @Test func aMethodTheContractLacksIs405EvenWhereAParameterRouteWouldMatch() async throws {
         try await withTestApp { app, _ in
             let f = Fixtures(app: app)

@@ -167,6 +167,12 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let projectID = try Self.uuid(input.path.projectId), unitID = try Self.uuid(input.path.unitId)
         guard let move = UnitMove(rawValue: b.move.rawValue) else { throw Problem.invalid("move", "move_not_sales_control") }
+        // Fields the move does not use are still checked as the contract states them.
+        var bad: [Problem.FieldError] = []
+        if let n = b.customerName, !Text.isCleanLine(n, maxLength: 40) { bad.append(.init(field: "customerName", code: "customer_name_invalid")) }
+        if let m = b.customerMobile, MobileNumber.normalized(m) != m { bad.append(.init(field: "customerMobile", code: "mobile_invalid")) }
+        if let n = b.note, !n.isEmpty, !Text.isCleanLine(n, maxLength: 200) { bad.append(.init(field: "note", code: "text_invalid")) }
+        if !bad.isEmpty { throw Problem.invalid(bad) }
         var reservation: SalesControlService.Reservation?
         if move == .reserve {
             guard let name = b.customerName, let mobile = b.customerMobile, let expires = b.expiresAt else {
@@ -219,6 +225,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         try Self.patterned([("unitPrice", b.unitPrice), ("total", b.total), ("floorPrice", b.floorPrice)])
+        try Self.amounts([("unitPrice", b.unitPrice), ("total", b.total), ("floorPrice", b.floorPrice)])
         let id = try await req.services.pricing(req.db).requestUnitPrice(
             unit: try Self.uuid(input.path.unitId), in: try Self.uuid(input.path.projectId), unitPrice: b.unitPrice ?? "",
             total: b.total ?? "", floorPrice: b.floorPrice ?? "", reason: b.reason, context: req.auditContext)
@@ -259,6 +266,7 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         for (n, i) in b.items.enumerated() {
             try Self.patterned([("items[\(n)].unitPrice", i.unitPrice), ("items[\(n)].total", i.total), ("items[\(n)].floorPrice", i.floorPrice)])
+            try Self.amounts([("items[\(n)].unitPrice", i.unitPrice), ("items[\(n)].total", i.total), ("items[\(n)].floorPrice", i.floorPrice)])
         }
         let items = b.items.map { i in
             PricingService.ItemDraft(code: i.code, unitPrice: i.unitPrice.flatMap { Money(yuanText: $0) },
@@ -304,6 +312,13 @@ extension APIHandler {
     /// "not given", but "" is refused as the schema refuses it.
     static func patterned(_ values: [(String, String?)], code: String = "money_not_number") throws {
         let bad = values.filter { $0.1 == "" }.map { Problem.FieldError(field: $0.0, code: code) }
+        if !bad.isEmpty { throw Problem.invalid(bad) }
+    }
+
+    /// Amount fields the operation may not use for this unit are still checked (the generated
+    /// layer does not apply `pattern`): given, they must be amounts.
+    static func amounts(_ values: [(String, String?)]) throws {
+        let bad = values.filter { $0.1.map { Money(yuanText: $0) == nil } ?? false }.map { Problem.FieldError(field: $0.0, code: "money_not_number") }
         if !bad.isEmpty { throw Problem.invalid(bad) }
     }
 
