@@ -264,6 +264,7 @@ extension APIHandler {
     func createPriceList(_ input: Operations.CreatePriceList.Input) async throws -> Operations.CreatePriceList.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        if b.items.count > 20_000 { throw Problem.invalid("items", "too_many_units") }
         for (n, i) in b.items.enumerated() {
             try Self.patterned([("items[\(n)].unitPrice", i.unitPrice), ("items[\(n)].total", i.total), ("items[\(n)].floorPrice", i.floorPrice)])
             try Self.amounts([("items[\(n)].unitPrice", i.unitPrice), ("items[\(n)].total", i.total), ("items[\(n)].floorPrice", i.floorPrice)])
@@ -284,6 +285,9 @@ extension APIHandler {
         try Self.patterned([("changePercent", b.changePercent), ("floorRatio", b.floorRatio)], code: "rate_invalid")
         var a = PricingService.Adjustment()
         a.buildingID = try b.buildingId.map { try UUID(uuidString: $0) ?? { throw Problem.invalid("buildingId", "building_unknown") }() }
+        for (name, v) in [("floorFrom", b.floorFrom), ("floorTo", b.floorTo)] where v.map({ !(-9...200).contains($0) }) ?? false {
+            throw Problem.invalid(name, "floor_invalid")
+        }
         a.floorFrom = b.floorFrom
         a.floorTo = b.floorTo
         a.changePermyriad = try b.changePercent.map { try DecimalText.fixed($0, scale: 2).map(Int.init) ?? { throw Problem.invalid("changePercent", "rate_invalid") }() }
