@@ -41,6 +41,13 @@ public struct InventoryService: Sendable {
             """).all(decoding: Layout.self)
     }
 
+    /// Layout names only, for pickers and validation: the counted list above scans the units.
+    public func layoutNames(_ projectID: UUID) async throws -> [String] {
+        struct L: Decodable { var name: String }
+        return try await store.sql.select().column("name").from("layouts").where("project_id", .equal, projectID)
+            .orderBy("name").all(decoding: L.self).map(\.name)
+    }
+
     public func units(_ projectID: UUID, filter: UnitFilter, page: PageRequest) async throws -> Paged<UnitRow> {
         let base = filter.apply(to: store.sql.select().from("units").where("project_id", .equal, projectID))
         struct N: Decodable { var n: Int }
@@ -53,26 +60,22 @@ public struct InventoryService: Sendable {
 
     /// Every unit matching `filter`, ordered for export: building, entrance, floor, room.
     public func allUnits(_ projectID: UUID, filter: UnitFilter = .init()) async throws -> [UnitRow] {
-        try await filter.apply(to: store.sql.select().columns(UnitRow.columns.map { SQLColumn($0) })
+        try await filter.apply(to: UnitRow.select(store.sql)
             .from("units").where("project_id", .equal, projectID))
             .orderBy("building_id").orderBy("entrance").orderBy("floor").orderBy("room").all(decoding: UnitRow.self)
     }
 
     public func unit(_ id: UUID, in projectID: UUID) async throws -> UnitRow {
-        guard let u = try await store.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
+        guard let u = try await UnitRow.select(store.sql).from("units")
             .where("id", .equal, id).where("project_id", .equal, projectID).first(decoding: UnitRow.self)
         else { throw Problem.notFound }
         return u
     }
 
-    public func unit(code: String, in projectID: UUID) async throws -> UnitRow? {
-        try await store.sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
-            .where("code", .equal, code).where("project_id", .equal, projectID).first(decoding: UnitRow.self)
-    }
 
     public func validator(_ projectID: UUID) async throws -> UnitValidator {
         guard let p = try await ProjectRecord.find(projectID, on: store.db) else { throw Problem.notFound }
-        let names = try await layouts(projectID).map(\.name)
+        let names = try await layoutNames(projectID)
         return UnitValidator(layouts: Set(names), rounding: PriceRounding(rawValue: p.priceRounding) ?? .fen)
     }
 

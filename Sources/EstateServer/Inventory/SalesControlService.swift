@@ -36,7 +36,7 @@ public struct SalesControlService: Sendable {
         if move == .reserve {
             if let r = reservation {
                 if !Text.isCleanLine(r.customerName, maxLength: 40) { bad.append(.init(field: "customerName", code: "customer_name_invalid")) }
-                if !Self.isMobile(r.customerMobile) { bad.append(.init(field: "customerMobile", code: "mobile_invalid")) }
+                if MobileNumber.normalized(r.customerMobile) != r.customerMobile { bad.append(.init(field: "customerMobile", code: "mobile_invalid")) }
                 if r.expiresAt <= now || r.expiresAt.timeIntervalSince(now) > Self.maxReservation {
                     bad.append(.init(field: "expiresAt", code: "reservation_expiry_invalid"))
                 }
@@ -273,12 +273,6 @@ public struct SalesControlService: Sendable {
         return first.id
     }
 
-    /// 11 digits, 1[3-9]…: DOMAIN §3.1.
-    static func isMobile(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        return u.count == 11 && u[0] == UInt8(ascii: "1") && (UInt8(ascii: "3")...UInt8(ascii: "9")).contains(u[1])
-            && u.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-    }
 }
 
 extension Array {

@@ -57,6 +57,11 @@ public struct UnitRow: Sendable, Decodable, Equatable {
                           "usage", "built_area", "inner_area", "pricing_basis", "list_unit_price", "list_total",
                           "floor_price", "status", "updated_at"]
 
+    /// `SELECT <the unit columns>` — what every reader of `UnitRow` starts from.
+    static func select(_ sql: any SQLDatabase) -> SQLSelectBuilder {
+        sql.select().columns(columns.map { SQLColumn($0) })
+    }
+
     public var usageKind: UnitUsage? { UnitUsage(rawValue: usage) }
     public var basis: PricingBasis { PricingBasis(rawValue: pricingBasis) ?? .builtArea }
 }
@@ -154,7 +159,7 @@ extension UnitRow {
     }
 
     private static func generic(_ projectID: UUID, on db: any Database) async throws -> [UnitRow] {
-        try await db.sql.select().columns(columns.map { SQLColumn($0) }).from("units")
+        try await select(db.sql).from("units")
             .where("project_id", .equal, projectID).all(decoding: UnitRow.self)
     }
 

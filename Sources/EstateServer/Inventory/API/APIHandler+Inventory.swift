@@ -115,7 +115,7 @@ extension APIHandler {
 
     func unitTemplate(_ input: Operations.UnitTemplate.Input) async throws -> Operations.UnitTemplate.Output {
         let req = try CurrentRequest.get()
-        let layouts = try await req.services.inventory(req.db).layouts(try Self.uuid(input.path.projectId)).map(\.name)
+        let layouts = try await req.services.inventory(req.db).layoutNames(try Self.uuid(input.path.projectId))
         let data = try UnitSheets.template(layouts: layouts, language: req.language)
         req.downloadName = req.language == .zh ? "楼盘表导入模板.xlsx" : "unit-import-template.xlsx"
         return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))

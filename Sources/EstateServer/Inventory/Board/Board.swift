@@ -69,15 +69,6 @@ public struct Board: Sendable {
             for (i, s) in statuses.enumerated() where per[i].count > 0 { byStatus[s] = per[i] }
         }
 
-        public mutating func add(_ u: UnitRow) {
-            units += 1
-            byStatus[u.status, default: .init()].count += 1
-            byStatus[u.status, default: .init()].area += u.builtArea
-            byStatus[u.status, default: .init()].amount += u.listTotal
-            if u.status.isReleased { released += 1 }
-            if u.status.isSold { sold += 1; soldArea += u.builtArea; soldAmount += u.listTotal }
-            if u.status == .available { availableAmount += u.listTotal }
-        }
     }
 
     public var project: Project

@@ -100,9 +100,6 @@ public final class UnitEventHub: Sendable {
         for sub in subs { sub.continuation.finish() }
     }
 
-    /// How many changes of the project this process has applied (sent to viewers on connect,
-    /// so a page rendered before a change reloads).
-    public func version(_ projectID: UUID) -> Int { state.withLockedValue { $0.versions[projectID] ?? 0 } }
 
     // MARK: Announcing changes
 
@@ -192,7 +189,6 @@ public final class UnitEventHub: Sendable {
         return (id, stream)
     }
 
-    var subscriberCount: Int { state.withLockedValue { $0.subscribers.count } }
 
     // MARK: The cache
 
@@ -271,7 +267,7 @@ public final class UnitEventHub: Sendable {
         }
         guard cached || !viewers.isEmpty, !change.unitIDs.isEmpty else { return }
         do {
-            let rows = try await database().sql.select().columns(UnitRow.columns.map { SQLColumn($0) }).from("units")
+            let rows = try await UnitRow.select(database().sql).from("units")
                 .where("id", .in, change.unitIDs).all(decoding: UnitRow.self)
             let patched = state.withLockedValue { s -> Bool in
                 guard var entry = s.boards[change.projectID] else { return true }

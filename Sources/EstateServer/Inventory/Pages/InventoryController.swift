@@ -78,7 +78,7 @@ enum InventoryController {
         let board = try await req.services.unitEvents.board(projectID)
         let building = board.buildings.first { $0.building.id == filter.buildingID } ?? board.buildings.first
         filter.buildingID = nil
-        let layouts = try await req.services.inventory(req.db).layouts(projectID).map(\.name)
+        let layouts = try await req.services.inventory(req.db).layoutNames(projectID)
         let model = BoardPage.Model(project: project, projects: projects, board: board, building: building, filter: filter,
                                     layouts: layouts, query: req.url.query ?? "")
         return Shell.response(BoardPage.view(PageContext(req), model))
@@ -123,7 +123,7 @@ enum InventoryController {
         let page = try PageRequest(page: try? req.query.get(Int.self, at: "page"), perPage: 100)
         let inv = req.services.inventory(req.db)
         return UnitsPage.Model(project: project, projects: projects, page: try await inv.units(projectID, filter: filter, page: page),
-                               buildings: try await inv.buildings(projectID), layouts: try await inv.layouts(projectID).map(\.name),
+                               buildings: try await inv.buildings(projectID), layouts: try await inv.layoutNames(projectID),
                                filter: filter, query: query)
     }
 
@@ -173,7 +173,7 @@ enum InventoryController {
     }
 
     @Sendable static func template(_ req: Request) async throws -> Response {
-        let layouts = try await req.services.inventory(req.db).layouts(try projectID(req)).map(\.name)
+        let layouts = try await req.services.inventory(req.db).layoutNames(try projectID(req))
         return download(try UnitSheets.template(layouts: layouts, language: req.language),
                         name: req.language == .zh ? "楼盘表导入模板.xlsx" : "unit-import-template.xlsx")
     }
@@ -194,7 +194,7 @@ enum InventoryController {
         let principal = try req.requirePrincipal()
         var m = UnitPage.Model(
             project: project, projects: projects, unit: unit, building: buildings.first { $0.id == unit.buildingID }?.name ?? "",
-            buildings: buildings, layouts: try await inv.layouts(projectID).map(\.name),
+            buildings: buildings, layouts: try await inv.layoutNames(projectID),
             claim: try await req.services.salesControl(req.db).liveClaim(unitID), history: try await inv.history(unitID, in: projectID),
             rules: try await pricing.rules(projectID), quote: nil,
             // Full values are revealed by an explicit, logged action (customers issue); masked here.
@@ -349,7 +349,7 @@ enum InventoryController {
     @Sendable static func importPage(_ req: Request) async throws -> Response {
         let projectID = try projectID(req)
         let (project, projects) = try await refs(req, projectID)
-        let layouts = try await req.services.inventory(req.db).layouts(projectID).map(\.name)
+        let layouts = try await req.services.inventory(req.db).layoutNames(projectID)
         return Shell.response(ImportPage.view(PageContext(req), .init(project: project, projects: projects, layouts: layouts)))
     }
 
