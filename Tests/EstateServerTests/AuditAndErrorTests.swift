@@ -123,7 +123,9 @@ import VaporTesting
             let token = try await f.token("pager")
             do { let res = try await app.call(.GET, "/api/v1/users?perPage=500", headers: .bearer(token))
                 #expect(res.status == .unprocessableEntity)
-                #expect(try res.content.get(String.self, at: "errors", "0", "code") == "per_page_out_of_range")
+                #expect(try res.content.get(String.self, at: "errors", "0", "code") == "schema_maximum")
+                // The contract's limit is named in the message.
+                #expect(try res.content.get(String.self, at: "errors", "0", "message").contains("200"))
             }
             for i in 0..<5 { try await f.user("p\(i)xx") }
             do { let res = try await app.call(.GET, "/api/v1/users?perPage=2&page=2", headers: .bearer(token))
@@ -173,7 +175,7 @@ import VaporTesting
             #expect(create.status == .unprocessableEntity)
             let search = try await app.call(.GET, "/api/v1/users?q=%00x", headers: .bearer(token))
             #expect(search.status == .unprocessableEntity)
-            #expect(try search.content.get(String.self, at: "errors", "0", "code") == "invalid_characters")
+            #expect(try search.content.get(String.self, at: "errors", "0", "code") == "schema_pattern")
             let audit = try await app.call(.GET, "/api/v1/audit?actor=a%00b", headers: .bearer(token))
             #expect(audit.status == .unprocessableEntity)
         }

@@ -63,7 +63,8 @@ struct ContractEdgeTests {
             struct U: Encodable { var building = "1号楼"; var floor = 1; var room = "01"; var builtArea = "80"; var unitPrice = "10000"; var usage = ""; var layout: String? }
             res = try await app.call(.POST, "/api/v1/projects/\(project)/units", headers: .bearer(keeper), json: U())
             #expect(res.status == .unprocessableEntity)
-            #expect(res.body.string.contains("usage_invalid"))
+            #expect(try res.content.get(String.self, at: "errors", "0", "code") == "schema_enum")
+            #expect(try res.content.get(String.self, at: "errors", "0", "field") == "usage")
             #expect(try await app.services.inventory(app.db).allUnits(project).isEmpty)
             try await f.user("boss", roles: [(.admin, nil)])
             res = try await app.call(.POST, "/api/v1/projects", headers: .bearer(try await f.token("boss")),

@@ -31,8 +31,10 @@ struct PricingTests {
             // A sales manager proposes +2 % on floor 2, floor price at 95 %.
             var res = try await app.call(.POST, "/api/v1/projects/\(p.project)/price-lists/adjustments", headers: .bearer(p.manager),
                                          json: ["name": "二期调价", "changePercent": "2", "floorFrom": "2", "floorRatio": "95"].mapValues { $0 as String })
-            // floorFrom is an integer in the contract: a string is a bad request.
-            #expect(res.status == .badRequest)
+            // floorFrom is an integer in the contract: a string is refused, by field.
+            #expect(res.status == .unprocessableEntity)
+            #expect(try res.content.get(String.self, at: "errors", "0", "field") == "floorFrom")
+            #expect(try res.content.get(String.self, at: "errors", "0", "code") == "schema_type")
             struct Adjust: Encodable { var name: String; var changePercent: String; var floorFrom: Int; var floorRatio: String }
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/price-lists/adjustments", headers: .bearer(p.manager),
                                      json: Adjust(name: "二期调价", changePercent: "2", floorFrom: 2, floorRatio: "95"))

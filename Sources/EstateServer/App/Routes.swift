@@ -13,7 +13,7 @@ func registerRoutes(_ app: Application) throws {
     let transport = VaporTransport(routesBuilder: api)
     try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!,
                                       configuration: .init(dateTranscoder: FlexibleISO8601()),
-                                      middlewares: [OperationGuardMiddleware()])
+                                      middlewares: [OperationGuardMiddleware(), ContractValidationMiddleware()])
     // The board's JSON and event stream: cached bytes and a long-lived stream, by hand.
     app.on(.GET, "api", "v1", "projects", ":projectId", "board", guard: APIGuards.table["getBoard"]!, use: BoardController.json)
     app.on(.GET, "api", "v1", "projects", ":projectId", "board", "events", guard: APIGuards.table["getBoardEvents"]!,

@@ -14,6 +14,8 @@ public struct APIContract: Sendable {
 
     public let json: [UInt8]
     public let operations: [Operation]
+    /// The document's parameter and body schemas, enforced before any handler runs.
+    public let validator: ContractValidator
 
     public static func load() throws -> APIContract {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources")
@@ -31,7 +33,8 @@ public struct APIContract: Sendable {
                 }
             }
         }
-        return APIContract(json: Array(json), operations: operations.sorted { ($0.path, $0.method) < ($1.path, $1.method) })
+        return APIContract(json: Array(json), operations: operations.sorted { ($0.path, $0.method) < ($1.path, $1.method) },
+                           validator: try ContractValidator(document: document))
     }
 
     enum ContractError: Error { case missing, malformed }

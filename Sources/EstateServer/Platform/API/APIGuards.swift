@@ -98,6 +98,36 @@ struct OperationGuardMiddleware: ServerMiddleware {
     }
 }
 
+/// Enforces the contract's parameter and JSON body schemas (see `ContractValidator`).
+/// Runs after the guard: who may not call an operation learns nothing about its input rules.
+struct ContractValidationMiddleware: ServerMiddleware {
+    /// JSON bodies are read whole to be checked; none the contract allows comes near this.
+    static let maxJSONBody = 4 << 20
+
+    func intercept(
+        _ request: HTTPTypes.HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPTypes.HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?) {
+        let validator = try CurrentRequest.get().services.contract.validator
+        let query = request.path.flatMap { p in p.firstIndex(of: "?").map { String(p[p.index(after: $0)...]) } }
+        do {
+            try validator.checkParameters(operationID: operationID, path: metadata.pathParameters, query: query)
+            guard validator.takesJSONBody(operationID), let body,
+                  request.headerFields[.contentType].map({ $0.lowercased().hasPrefix("application/json") }) ?? false
+            else { return try await next(request, body, metadata) }
+            let bytes: [UInt8]
+            do { bytes = try await [UInt8](collecting: body, upTo: Self.maxJSONBody) } catch {
+                throw Problem(.payloadTooLarge, "payload_too_large")
+            }
+            try validator.checkBody(operationID: operationID, bytes: bytes)
+            return try await next(request, HTTPBody(bytes), metadata)
+        } catch let v as ContractValidator.Violations {
+            // The same shape as every other field check: 422 validation_failed, one line per field.
+            throw Problem.invalid(v.all.map { .init(field: $0.field, code: "schema_\($0.keyword)", arguments: $0.limit.map { ["limit": $0] } ?? [:]) })
+        }
+    }
+}
+
 extension Request {
     private struct DownloadNameKey: StorageKey { typealias Value = String }
 

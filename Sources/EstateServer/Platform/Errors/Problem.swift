@@ -26,6 +26,14 @@ public struct Problem: Error, Sendable {
     public struct FieldError: Sendable, Codable, Equatable {
         public var field: String
         public var code: String
+        /// Values for the placeholders of the field's message (`{limit}`).
+        public var arguments: [String: String] = [:]
+
+        public init(field: String, code: String, arguments: [String: String] = [:]) {
+            self.field = field
+            self.code = code
+            self.arguments = arguments
+        }
     }
 
     public init(_ status: HTTPResponseStatus, _ code: String, arguments: [String: String] = [:],

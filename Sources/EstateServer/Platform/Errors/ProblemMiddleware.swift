@@ -104,7 +104,7 @@ struct ProblemMiddleware: AsyncMiddleware {
                 : catalog.text("error.generic", lang),
             requestId: request.id,
             errors: problem.fields.isEmpty ? nil : problem.fields.map {
-                .init(field: $0.field, code: $0.code, message: catalog.text("error.\($0.code)", lang))
+                .init(field: $0.field, code: $0.code, message: catalog.text("error.\($0.code)", lang, $0.arguments))
             },
             rows: problem.rows.isEmpty ? nil : problem.rows.map {
                 .init(row: $0.row, column: $0.column, field: $0.field, code: $0.code, value: $0.value,
