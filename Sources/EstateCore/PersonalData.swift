@@ -9,4 +9,10 @@ public enum Masking {
         let keep = c.count / 4
         return String(c[0..<keep]) + String(repeating: "*", count: c.count - 2 * keep) + String(c[(c.count - keep)...])
     }
+
+    /// "张三丰" → "张**": a name another consultant's customer shows in a duplicate check.
+    public static func name(_ s: String) -> String {
+        guard let first = s.first else { return "" }
+        return String(first) + String(repeating: "*", count: max(1, s.count - 1))
+    }
 }

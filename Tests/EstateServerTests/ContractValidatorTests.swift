@@ -116,6 +116,9 @@ struct ContractValidatorTests {
             }
             let ok = try await app.call(.GET, "/api/v1/projects/\(project)/units?status=available&status=reserved", headers: .bearer(token))
             #expect(ok.status == .ok)
+            // A path parameter that cannot name a record is a 404, as for an unknown id.
+            let badID = try await app.call(.GET, "/api/v1/projects/\(project)/units/null%2Cnull", headers: .bearer(token))
+            #expect(badID.status == .notFound)
             // Who may not call an operation hears 401/403, not its input rules.
             let anonymous = try await app.call(.GET, "/api/v1/projects/\(project)/units/export?\(statuses)")
             #expect(anonymous.status == .unauthorized)

@@ -33,6 +33,7 @@ public struct AppServices: Sendable {
     public func customers(_ db: any Database) -> CustomerService {
         CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring))
     }
+    public func customerSheets(_ db: any Database) -> CustomerSheets { CustomerSheets(store: store(db), customers: customers(db)) }
     public func unitImports(_ db: any Database) -> UnitImportService { UnitImportService(store: store(db), now: now, events: unitEvents) }
 }
 

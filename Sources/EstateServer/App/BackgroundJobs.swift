@@ -26,6 +26,12 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
                 } catch {
                     app.logger.warning("reservation expiry job failed: \(String(reflecting: error))")
                 }
+                do {
+                    let n = try await app.services.customers(app.db).releaseLapsed()
+                    if n > 0 { app.logger.info("returned \(n) customers to the pool at the end of their protection period") }
+                } catch {
+                    app.logger.warning("customer protection job failed: \(String(reflecting: error))")
+                }
                 try? await Task.sleep(for: .seconds(interval))
             }
         }

@@ -17,6 +17,7 @@ public struct ProjectService: Sendable {
         public var city: String
         public var priceRounding: PriceRounding
         public var isActive: Bool
+        public var customerProtectionDays: Int
         public var buildingCount: Int
         public var unitCount: Int
         public var createdAt: Date
@@ -29,9 +30,14 @@ public struct ProjectService: Sendable {
         public var city: String?
         public var priceRounding: String?
         public var isActive: Bool?
-        public init(code: String? = nil, name: String? = nil, city: String? = nil, priceRounding: String? = nil, isActive: Bool? = nil) {
+        public var customerProtectionDays: Int?
+        public init(code: String? = nil, name: String? = nil, city: String? = nil, priceRounding: String? = nil, isActive: Bool? = nil,
+                    customerProtectionDays: Int? = nil) {
             self.code = code; self.name = name; self.city = city; self.priceRounding = priceRounding; self.isActive = isActive
+            self.customerProtectionDays = customerProtectionDays
         }
+
+        public static let protectionDays = 1...365
     }
 
     private func validate(_ d: Draft, creating: Bool) -> [Problem.FieldError] {
@@ -51,6 +57,9 @@ public struct ProjectService: Sendable {
         if let r = d.priceRounding, PriceRounding(rawValue: r) == nil {
             bad.append(.init(field: "priceRounding", code: "price_rounding_invalid"))
         }
+        if let days = d.customerProtectionDays, !Draft.protectionDays.contains(days) {
+            bad.append(.init(field: "customerProtectionDays", code: "protection_days_invalid"))
+        }
         return bad
     }
 
@@ -65,6 +74,7 @@ public struct ProjectService: Sendable {
         record.city = draft.city!
         record.priceRounding = draft.priceRounding ?? PriceRounding.fen.rawValue
         record.isActive = draft.isActive ?? true
+        record.customerProtectionDays = draft.customerProtectionDays ?? 30
         record.createdAt = now
         record.updatedAt = now
         do {
@@ -101,6 +111,9 @@ public struct ProjectService: Sendable {
                 change("name", p.name, draft.name) { p.name = $0 }
                 change("city", p.city, draft.city) { p.city = $0 }
                 change("priceRounding", p.priceRounding, draft.priceRounding) { p.priceRounding = $0 }
+                change("customerProtectionDays", "\(p.customerProtectionDays)", draft.customerProtectionDays.map { "\($0)" }) {
+                    p.customerProtectionDays = Int($0)!
+                }
                 change("isActive", "\(p.isActive)", draft.isActive.map { "\($0)" }) { p.isActive = $0 == "true" }
                 if before["code"] != nil, try await ProjectRecord.query(on: tx).filter(\.$code == p.code).filter(\.$id != id).count() > 0 {
                     throw Problem.conflict("project_code_taken", ["code": p.code])
@@ -157,6 +170,7 @@ public struct ProjectService: Sendable {
         return records.map { p in
             ProjectSummary(id: p.id!, code: p.code, name: p.name, city: p.city,
                            priceRounding: PriceRounding(rawValue: p.priceRounding) ?? .fen, isActive: p.isActive,
+                           customerProtectionDays: p.customerProtectionDays,
                            buildingCount: b[p.id!] ?? 0, unitCount: u[p.id!] ?? 0, createdAt: p.createdAt, updatedAt: p.updatedAt)
         }
     }

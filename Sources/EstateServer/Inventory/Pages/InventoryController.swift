@@ -370,6 +370,15 @@ enum InventoryController {
         guard let body = req.body.data else { throw Problem(.unprocessableEntity, "import_empty") }
         let data = Data(buffer: body)
         let fileName = (try? req.query.get(String.self, at: "fileName")) ?? "upload"
+        return importStream(req) { progress in
+            let o = try await service.importUnits(data, into: projectID, fileName: fileName, context: context, progress: progress)
+            return #"{"result":{"imported":\#(o.imported),"buildingsCreated":\#(o.buildingsCreated.count)}}"#
+        }
+    }
+
+    /// Runs an import and answers NDJSON: progress lines, then `{"result":…}` or `{"problem":…}`
+    /// with every bad row in the user's language (import.js reads it).
+    static func importStream(_ req: Request, _ run: @escaping @Sendable (@escaping UnitImportService.Progress) async throws -> String) -> Response {
         let catalog = req.services.catalog, lang = req.language, requestID = req.id
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "application/x-ndjson; charset=utf-8")
@@ -380,10 +389,9 @@ enum InventoryController {
             let work = Task { () -> String in
                 defer { sink.finish() }
                 do {
-                    let o = try await service.importUnits(data, into: projectID, fileName: fileName, context: context) { phase, done, total in
+                    return try await run { phase, done, total in
                         sink.yield(#"{"phase":"\#(phase.rawValue)","done":\#(done),"total":\#(total)}"#)
                     }
-                    return #"{"result":{"imported":\#(o.imported),"buildingsCreated":\#(o.buildingsCreated.count)}}"#
                 } catch let p as Problem {
                     struct Row: Encodable { var row: Int; var column: String?; var value: String?; var message: String }
                     struct Out: Encodable { var code: String; var detail: String; var rows: [Row] }

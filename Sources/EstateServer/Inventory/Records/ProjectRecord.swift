@@ -13,6 +13,8 @@ final class ProjectRecord: Model, @unchecked Sendable {
     /// How a unit's total is rounded: to the fen (default) or to the yuan.
     @Field(key: "price_rounding") var priceRounding: String
     @Field(key: "is_active") var isActive: Bool
+    /// 保护期: days a consultant keeps a customer after their last follow-up.
+    @Field(key: "customer_protection_days") var customerProtectionDays: Int
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

@@ -57,6 +57,22 @@ enum APIGuards {
         "getApproval": .signedIn,
         "decideApproval": .signedIn,
         "withdrawApproval": .signedIn,
+        // Customers: the project comes from the record or the query; handlers check it (CustomerAccess).
+        "listCustomers": .allowed(.customersView),
+        "createCustomer": .allowed(.customersView),
+        "getCustomer": .allowed(.customersView),
+        "updateCustomer": .allowed(.customersView),
+        "listCustomerContacts": .allowed(.customersView),
+        "logVisit": .allowed(.customersView),
+        "logCall": .allowed(.customersView),
+        "revealCustomerData": .allowed(.customersView),
+        "claimCustomer": .allowed(.customersEdit),
+        "mergeCustomer": .allowed(.customersReassign),
+        "reassignCustomers": .allowed(.customersReassign),
+        "listFollowUps": .allowed(.customersView),
+        "importCustomers": .allowed(.customersEdit),
+        "exportCustomers": .allowed(.personalDataExport),
+        "customerTemplate": .allowed(.customersEdit),
     ]
 }
 
@@ -122,8 +138,11 @@ struct ContractValidationMiddleware: ServerMiddleware {
             try validator.checkBody(operationID: operationID, bytes: bytes)
             return try await next(request, HTTPBody(bytes), metadata)
         } catch let v as ContractValidator.Violations {
-            // The same shape as every other field check: 422 validation_failed, one line per field.
-            throw Problem.invalid(v.all.map { .init(field: $0.field, code: "schema_\($0.keyword)", arguments: $0.limit.map { ["limit": $0] } ?? [:]) })
+            if v.inPath { throw Problem.notFound }
+            // The same shape as every other field check: validation_failed, one line per field.
+            var problem = Problem.invalid(v.all.map { .init(field: $0.field, code: "schema_\($0.keyword)", arguments: $0.limit.map { ["limit": $0] } ?? [:]) })
+            problem.status = .init(statusCode: validator.violationStatus(operationID))
+            throw problem
         }
     }
 }

@@ -116,7 +116,8 @@ struct APIHandler: APIProtocol {
         // The generator turns the `null` of a nullable enum into a case for "": not a value here.
         if b.priceRounding == ._empty_ { throw Problem.invalid("priceRounding", "price_rounding_invalid") }
         let project = try await req.services.projects(req.db).create(
-            .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active),
+            .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active,
+                  customerProtectionDays: b.customerProtectionDays),
             context: req.auditContext)
         return .created(.init(body: .json(Self.project(project))))
     }
@@ -135,7 +136,8 @@ struct APIHandler: APIProtocol {
         try await req.require(.projectEdit, on: id)
         if b.priceRounding == ._empty_ { throw Problem.invalid("priceRounding", "price_rounding_invalid") }
         let project = try await req.services.projects(req.db).update(
-            id, .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active),
+            id, .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active,
+                  customerProtectionDays: b.customerProtectionDays),
             context: req.auditContext)
         return .ok(.init(body: .json(Self.project(project))))
     }
@@ -187,6 +189,12 @@ struct APIHandler: APIProtocol {
         return id
     }
 
+    /// An id in a body or query field: a bad one is that field's error, not a missing page.
+    static func uuid(_ s: String, field: String) throws -> UUID {
+        guard let id = UUID(uuidString: s) else { throw Problem.invalid(field, "id_invalid") }
+        return id
+    }
+
     static func role(_ r: Role) -> Schemas.Role { Schemas.Role(rawValue: r.rawValue)! }
 
     static func grant(_ g: UserService.GrantSummary) -> Schemas.Grant {
@@ -202,6 +210,7 @@ struct APIHandler: APIProtocol {
     static func project(_ p: ProjectService.ProjectSummary) -> Schemas.Project {
         Schemas.Project(id: p.id.uuidString, code: p.code, name: p.name, city: p.city,
                         priceRounding: .init(rawValue: p.priceRounding.rawValue)!, active: p.isActive,
+                        customerProtectionDays: p.customerProtectionDays,
                         buildingCount: p.buildingCount, unitCount: p.unitCount, createdAt: p.createdAt, updatedAt: p.updatedAt)
     }
 }

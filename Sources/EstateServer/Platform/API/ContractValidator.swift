@@ -24,6 +24,7 @@ public struct ContractValidator: Sendable {
     /// Every violation of a request, in document order (at most `maxReported`).
     public struct Violations: Error, Sendable {
         public var all: [Violation]
+        public var inPath = false
     }
 
     static let maxReported = 50
@@ -41,6 +42,8 @@ public struct ContractValidator: Sendable {
         /// The JSON body schema, when the operation takes one.
         var jsonBody: Schema?
         var bodyRequired: Bool
+        /// Whether the operation documents 422; if not, a violation is answered 400.
+        var documents422: Bool
     }
 
     let operations: [String: Operation]
@@ -80,12 +83,16 @@ public struct ContractValidator: Sendable {
                 let body = op["requestBody"] as? [String: Any]
                 let json = ((body?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"]
                 operations[id] = Operation(parameters: merged, jsonBody: try json.map { try compiler.compile($0) },
-                                           bodyRequired: body?["required"] as? Bool ?? false)
+                                           bodyRequired: body?["required"] as? Bool ?? false,
+                                           documents422: (op["responses"] as? [String: Any])?["422"] != nil)
             }
         }
         self.operations = operations
         self.components = components
     }
+
+    /// 422 where the operation documents it, else 400 (both mean: fix the request).
+    func violationStatus(_ operationID: String) -> Int { operations[operationID]?.documents422 == false ? 400 : 422 }
 
     /// Whether the operation has a JSON body the validator must see.
     func takesJSONBody(_ operationID: String) -> Bool { operations[operationID]?.jsonBody != nil }
@@ -98,8 +105,11 @@ public struct ContractValidator: Sendable {
         for p in op.parameters {
             switch p.location {
             case "path":
+                // A path that cannot name a record names none: 404, as for an unknown id.
                 guard let raw = path[p.name] else { continue }
-                check(p.schema, .string(String(raw)), at: p.name, fromText: true, into: &found)
+                var bad: [Violation] = []
+                check(p.schema, .string(String(raw)), at: p.name, fromText: true, into: &bad)
+                if !bad.isEmpty { throw Violations(all: bad, inPath: true) }
             case "query":
                 let values = pairs.filter { $0.0 == p.name }.map(\.1)
                 if values.isEmpty {

@@ -62,7 +62,7 @@ enum Shell {
         NavItem(key: "nav.home", href: "/", action: nil),
         NavItem(key: "nav.inventory", href: "/inventory", action: .inventoryView),
         NavItem(key: "nav.approvals", href: "/approvals", action: nil),
-        NavItem(key: "nav.customers", href: nil, action: .customersView),
+        NavItem(key: "nav.customers", href: "/customers", action: .customersView),
         NavItem(key: "nav.sales", href: nil, action: .salesView),
         NavItem(key: "nav.service", href: nil, action: .ticketsView),
         NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
@@ -119,7 +119,10 @@ enum Shell {
         let t = ctx.t
         func item(_ i: NavItem) -> Node<HTML.ListContext> {
             if let href = i.href {
-                let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href) || (href == "/inventory" && ctx.path.hasPrefix("/projects/"))
+                let customerPage = ctx.path.contains("/customers") || ctx.path.hasSuffix("/follow-ups")
+                let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
+                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage)
+                    || (href == "/customers" && ctx.path.hasPrefix("/projects/") && customerPage)
                 return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key))))
             }
             return .li(.span(.class("soon"), .attribute(named: "title", value: t("nav.coming")), .text(t(i.key))))

@@ -28,6 +28,7 @@ enum WebRoutes {
         admin.on(.GET, "audit", guard: .allowed(.auditRead), use: AuditController.index)
 
         InventoryController.register(app)
+        CustomersController.register(app)
         ApprovalsController.register(app)
     }
 }

@@ -1,0 +1,320 @@
+import EstateCore
+import Foundation
+import NIOCore
+import SQLKit
+import Vapor
+
+/// The customer pages' handlers. The route guard has checked `customersView` on the path's
+/// project; each handler checks the record against `CustomerAccess`.
+enum CustomersController {
+    static func register(_ app: Application) {
+        app.on(.GET, "customers", guard: .allowed(.customersView), use: home)
+        let p = app.grouped("projects", ":projectID")
+        p.on(.GET, "customers", guard: .allowed(.customersView), use: list)
+        p.on(.POST, "customers", guard: .allowed(.customersView), use: create)
+        p.on(.POST, "customers", "assign", guard: .allowed(.customersReassign), use: assign)
+        p.on(.GET, "customers.xlsx", guard: .allowed(.personalDataExport), use: export)
+        p.on(.GET, "customers", "template.xlsx", guard: .allowed(.customersEdit), use: template)
+        p.on(.GET, "customers", "import", guard: .allowed(.customersEdit), use: importPage)
+        p.on(.POST, "customers", "import", guard: .allowed(.customersEdit),
+             body: .collect(maxSize: ByteCount(value: app.services.config.maxUploadMegabytes * 1024 * 1024)), use: importUpload)
+        p.on(.GET, "follow-ups", guard: .allowed(.customersView), use: followUps)
+        p.on(.GET, "customers", ":customerID", guard: .allowed(.customersView), use: show)
+        p.on(.POST, "customers", ":customerID", guard: .allowed(.customersView), use: update)
+        p.on(.POST, "customers", ":customerID", "contacts", guard: .allowed(.customersView), use: logContact)
+        p.on(.POST, "customers", ":customerID", "reveal", guard: .allowed(.customersView), use: reveal)
+        p.on(.POST, "customers", ":customerID", "claim", guard: .allowed(.customersEdit), use: claim)
+        p.on(.POST, "customers", ":customerID", "assign", guard: .allowed(.customersReassign), use: assignOne)
+        p.on(.POST, "customers", ":customerID", "merge", guard: .allowed(.customersReassign), use: merge)
+    }
+
+    typealias IC = InventoryController
+
+    static func projects(_ req: Request) async throws -> [InventoryShell.ProjectRef] {
+        let p = try req.requirePrincipal()
+        return try await req.services.projects(req.db).all()
+            .filter { p.may(.customersView, on: $0.id!) || p.may(.callsHandle, on: $0.id!) }
+            .map { InventoryShell.ProjectRef(id: $0.id!, code: $0.code, name: $0.name) }
+    }
+
+    static func refs(_ req: Request, _ projectID: UUID) async throws -> (InventoryShell.ProjectRef, [InventoryShell.ProjectRef]) {
+        let all = try await projects(req)
+        guard let me = all.first(where: { $0.id == projectID }) else { throw Problem.notFound }
+        return (me, all)
+    }
+
+    static func access(_ req: Request, _ projectID: UUID) throws -> CustomerAccess {
+        CustomerAccess(try req.requirePrincipal(), project: projectID)
+    }
+
+    /// People who can own customers in the project (consultants and sales managers), by name.
+    static func consultants(_ req: Request, _ projectID: UUID) async throws -> [(id: UUID, name: String)] {
+        struct U: Decodable { var id: UUID; var display_name: String }
+        let rows = try await req.store.sql.select().column(SQLColumn("id", table: "u")).column(SQLColumn("display_name", table: "u"))
+            .from(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")))
+            .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
+            .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
+            .where(SQLGroupExpression([SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
+                                       SQLRaw(" OR "), SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null)]))
+            .where(SQLColumn("is_active", table: "u"), .equal, SQLLiteral.boolean(true))
+            .distinct().orderBy(SQLColumn("display_name", table: "u")).all(decoding: U.self)
+        return rows.map { ($0.id, $0.display_name) }
+    }
+
+    @Sendable static func home(_ req: Request) async throws -> Response {
+        let projects = try await projects(req)
+        if let chosen = (try? req.query.get(String.self, at: "project")).flatMap(UUID.init(uuidString:)), projects.contains(where: { $0.id == chosen }) {
+            return req.redirect(to: "/projects/\(chosen)/customers")
+        }
+        if let first = projects.first, projects.count == 1 { return req.redirect(to: "/projects/\(first.id)/customers") }
+        let ctx = PageContext(req), t = ctx.t
+        return Shell.response(Shell.page(ctx, title: t("nav.customers"), .group(
+            .h1(.text(t("nav.customers"))),
+            projects.isEmpty ? .p(.class("muted"), .text(t("inv.no_projects"))) :
+            .div(.class("grid"), .forEach(projects) { p in
+                .a(.class("card project"), .href("/projects/\(p.id)/customers"), .h2(.text(p.name)), .span(.class("muted"), .text(p.code)))
+            }))))
+    }
+
+    static func filter(_ req: Request) -> (CustomerService.Filter, [String: String]) {
+        var f = CustomerService.Filter()
+        var q: [String: String] = [:]
+        for key in ["q", "grade", "source", "owner", "lastContact"] {
+            if let v = try? req.query.get(String.self, at: key), !v.isEmpty, v.count <= 40, !v.contains("\u{0}") { q[key] = v.trimmed }
+        }
+        f.q = q["q"]
+        f.grade = q["grade"].flatMap { CustomerService.Grade(rawValue: $0)?.rawValue }
+        f.source = q["source"]
+        if q["owner"] == "pool" { f.pool = true } else { f.ownerID = q["owner"].flatMap(UUID.init(uuidString:)) }
+        f.lastContact = q["lastContact"].flatMap(CustomerService.LastContact.init(rawValue:))
+        return (f, q)
+    }
+
+    static func listModel(_ req: Request, _ projectID: UUID) async throws -> CustomersPage.Model {
+        let (project, projects) = try await refs(req, projectID)
+        let (f, q) = filter(req)
+        let pageNumber = (try? req.query.get(Int.self, at: "page")).map { max(1, min($0, 100_000)) }
+        let page = try await req.services.customers(req.db).list(projectID, f, page: try PageRequest(page: pageNumber, perPage: 50))
+        return CustomersPage.Model(project: project, projects: projects, page: page, access: try access(req, projectID),
+                                   consultants: try await consultants(req, projectID), filter: f, query: q)
+    }
+
+    @Sendable static func list(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        return Shell.response(CustomersPage.view(PageContext(req), try await listModel(req, projectID)))
+    }
+
+    static func tags(_ text: String) -> [String] {
+        text.split(whereSeparator: { ",，、;；".contains($0) }).map { String($0).trimmed }.filter { !$0.isEmpty }
+    }
+
+    @Sendable static func create(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        let a = try access(req, projectID)
+        guard a.mayCreate else { throw Problem.forbidden }
+        let f = { (k: String) in IC.form(req, k) }
+        let form = Dictionary(uniqueKeysWithValues: ["name", "mobile", "idKind", "idNumber", "gender", "grade", "source", "address", "tags", "notes", "ownerId"].map { ($0, f($0)) })
+        do {
+            let owner = try APIHandler.newOwner(a, ownerID: form["ownerId"].flatMap { $0.isEmpty || $0 == "pool" ? nil : $0 }, pool: form["ownerId"] == "pool")
+            let draft = CustomerService.Draft(
+                name: form["name"]!, mobile: form["mobile"]!, idKind: IdentityKind(rawValue: form["idKind"]!), idNumber: form["idNumber"]!,
+                gender: form["gender"]!.isEmpty ? "unknown" : form["gender"]!, address: form["address"]!, source: form["source"]!,
+                grade: form["grade"]!.isEmpty ? "C" : form["grade"]!, tags: tags(form["tags"]!), notes: form["notes"]!)
+            let r = try await req.services.customers(req.db).create(draft, in: projectID, owner: owner, context: req.auditContext)
+            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.created_notice")
+        } catch let p as Problem where IC.isFormError(p) {
+            var m = try await listModel(req, projectID)
+            m.form = form
+            m.errors = p.fields
+            if p.fields.isEmpty { m.formError = p.code; m.formErrorArguments = ProblemMiddleware.localized(p.arguments, req.services.catalog, req.language) }
+            return Shell.response(CustomersPage.view(PageContext(req), m), status: p.status)
+        }
+    }
+
+    @Sendable static func assign(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        let ids = ((try? req.content.get([String].self, at: "customerIds")) ?? [(try? req.content.get(String.self, at: "customerIds"))].compactMap { $0 })
+            .compactMap(UUID.init(uuidString:))
+        let ownerText = IC.form(req, "ownerId")
+        do {
+            let owner = ownerText == "pool" ? nil : try UUID(uuidString: ownerText) ?? { throw Problem.invalid("ownerId", "user_unknown") }()
+            _ = try await req.services.customers(req.db).reassign(ids, in: projectID, to: owner, context: req.auditContext)
+            return IC.back(req, "/projects/\(projectID)/customers", notice: "cust.assigned_notice")
+        } catch let p as Problem where IC.isFormError(p) {
+            return IC.back(req, "/projects/\(projectID)/customers", error: p.fields.first.map { Problem.invalid($0.field, $0.code) }.map { Problem($0.status, $0.fields[0].code) } ?? p)
+        }
+    }
+
+    @Sendable static func export(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        let (f, _) = filter(req)
+        let data = try await req.services.customerSheets(req.db).exportLogged(projectID, filter: f, language: req.language, context: req.auditContext)
+        return IC.download(data, name: req.language == .zh ? "客户.xlsx" : "customers.xlsx")
+    }
+
+    @Sendable static func template(_ req: Request) async throws -> Response {
+        _ = try IC.projectID(req)
+        return IC.download(try CustomerSheets.template(language: req.language),
+                           name: req.language == .zh ? "客户导入模板.xlsx" : "customer-import-template.xlsx")
+    }
+
+    @Sendable static func importPage(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        let (project, projects) = try await refs(req, projectID)
+        return Shell.response(CustomerImportPage.view(PageContext(req), project: project, projects: projects))
+    }
+
+    @Sendable static func importUpload(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        let service = req.services.customerSheets(req.db)
+        let context = req.auditContext
+        if req.headers.contentType?.type == "multipart" {
+            struct Upload: Content { var file: File }
+            let upload = try req.content.decode(Upload.self)
+            _ = try await service.importCustomers(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename, context: context)
+            return IC.back(req, "/projects/\(projectID)/customers", notice: "cust.imported_notice")
+        }
+        guard let body = req.body.data else { throw Problem(.unprocessableEntity, "import_empty") }
+        let data = Data(buffer: body)
+        let fileName = (try? req.query.get(String.self, at: "fileName")) ?? "upload"
+        return IC.importStream(req) { progress in
+            let o = try await service.importCustomers(data, into: projectID, fileName: fileName, context: context, progress: progress)
+            return #"{"result":{"imported":\#(o.imported),"buildingsCreated":0}}"#
+        }
+    }
+
+    @Sendable static func followUps(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        let (project, projects) = try await refs(req, projectID)
+        let principal = try req.requirePrincipal()
+        let due = try await req.services.customers(req.db).followUps(owner: principal.userID, in: projectID)
+        return Shell.response(FollowUpsPage.view(PageContext(req), .init(project: project, projects: projects, due: due,
+                                                                          access: try access(req, projectID))))
+    }
+
+    // MARK: One customer
+
+    static func record(_ req: Request) async throws -> (UUID, CustomerService.Record, CustomerAccess) {
+        let projectID = try IC.projectID(req)
+        let r = try await req.services.customers(req.db).record(try IC.id(req, "customerID"), in: projectID)
+        let a = try access(req, projectID)
+        guard a.mayOpen(owner: r.ownerID) else { throw Problem(.forbidden, "customer_owned_by_other", arguments: ["owner": r.ownerName ?? "—"]) }
+        return (projectID, r, a)
+    }
+
+    static func model(_ req: Request, _ projectID: UUID, _ r: CustomerService.Record, _ a: CustomerAccess) async throws -> CustomerPage.Model {
+        let (project, projects) = try await refs(req, projectID)
+        let service = req.services.customers(req.db)
+        let merged = try await service.merged(into: r.id)
+        let ids = [r.id] + merged.map(\.id)
+        return CustomerPage.Model(
+            project: project, projects: projects, record: r, access: a, contacts: try await service.contacts(of: ids), merged: merged,
+            holdings: try await service.holdings(mobiles: [r.mobile] + merged.map(\.mobile), in: projectID),
+            history: try await service.history(of: ids, limit: 100), consultants: try await consultants(req, projectID))
+    }
+
+    @Sendable static func show(_ req: Request) async throws -> Response {
+        let (projectID, r, a) = try await record(req)
+        return Shell.response(CustomerPage.view(PageContext(req), try await model(req, projectID, r, a)))
+    }
+
+    @Sendable static func update(_ req: Request) async throws -> Response {
+        let (projectID, r, a) = try await record(req)
+        guard a.mayEdit(owner: r.ownerID) else { throw Problem.forbidden }
+        let keys = ["name", "mobile", "idKind", "idNumber", "gender", "grade", "source", "address", "tags", "notes"]
+        let form = Dictionary(uniqueKeysWithValues: keys.map { ($0, IC.form(req, $0)) })
+        var p = CustomerService.Patch()
+        p.name = form["name"]
+        if let m = form["mobile"], !m.isEmpty { p.mobile = m }
+        if let n = form["idNumber"], !n.isEmpty { p.idNumber = n; p.idKind = IdentityKind(rawValue: form["idKind"] ?? "") ?? r.idKind.flatMap(IdentityKind.init(rawValue:)) }
+        p.gender = form["gender"].flatMap { $0.isEmpty ? nil : $0 }
+        p.grade = form["grade"].flatMap { $0.isEmpty ? nil : $0 }
+        p.source = form["source"]; p.address = form["address"]; p.notes = form["notes"]
+        p.tags = tags(form["tags"] ?? "")
+        do {
+            _ = try await req.services.customers(req.db).update(r.id, in: projectID, p, context: req.auditContext)
+            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.saved_notice")
+        } catch let e as Problem where IC.isFormError(e) {
+            var m = try await model(req, projectID, r, a)
+            m.form = form
+            m.errors = e.fields.isEmpty ? [.init(field: "mobile", code: e.code, arguments: ProblemMiddleware.localized(e.arguments, req.services.catalog, req.language))] : e.fields
+            return Shell.response(CustomerPage.view(PageContext(req), m), status: e.status)
+        }
+    }
+
+    @Sendable static func logContact(_ req: Request) async throws -> Response {
+        let (projectID, r, a) = try await record(req)
+        guard a.mayLogContact(owner: r.ownerID) else { throw Problem.forbidden }
+        let keys = ["kind", "partySize", "interests", "nextStep", "nextFollowUpOn", "grade", "notes"]
+        let form = Dictionary(uniqueKeysWithValues: keys.map { ($0, IC.form(req, $0)) })
+        let kind = form["kind"] ?? "visit_first"
+        let party = form["partySize"].flatMap { $0.isEmpty ? nil : $0 }
+        do {
+            var d = CustomerService.ContactDraft(kind: kind.hasPrefix("call") ? .call : .visit, interests: form["interests"] ?? "",
+                                                 notes: form["notes"] ?? "", nextStep: form["nextStep"] ?? "",
+                                                 nextFollowUpOn: form["nextFollowUpOn"], grade: form["grade"].flatMap { $0.isEmpty ? nil : $0 })
+            switch kind {
+            case "call_inbound": d.direction = .inbound
+            case "call_outbound": d.direction = .outbound
+            case "visit_return": d.visitKind = .return
+            default: d.visitKind = .first
+            }
+            if let party {
+                guard let n = Int(party) else { throw Problem.invalid("partySize", "party_size_invalid") }
+                d.partySize = n
+            }
+            _ = try await req.services.customers(req.db).logContact(r.id, in: projectID, d, by: a.principal.userID, context: req.auditContext)
+            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.logged_notice")
+        } catch let e as Problem where IC.isFormError(e) {
+            var m = try await model(req, projectID, r, a)
+            m.contactForm = form
+            m.contactErrors = e.fields
+            return Shell.response(CustomerPage.view(PageContext(req), m), status: e.status)
+        }
+    }
+
+    /// Shows the full value on the page it was asked from (never in a URL), after logging it.
+    @Sendable static func reveal(_ req: Request) async throws -> Response {
+        let (projectID, r, a) = try await record(req)
+        guard a.mayReveal(owner: r.ownerID) else { throw Problem.forbidden }
+        guard let field = CustomerService.RevealField(rawValue: IC.form(req, "field")) else { throw Problem.invalid("field", "field_invalid") }
+        let value = try await req.services.customers(req.db).reveal(field, of: r.id, in: projectID, context: req.auditContext)
+        var m = try await model(req, projectID, r, a)
+        m.revealed[field] = value
+        let response = Shell.response(CustomerPage.view(PageContext(req), m))
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    @Sendable static func claim(_ req: Request) async throws -> Response {
+        let (projectID, r, a) = try await record(req)
+        do {
+            _ = try await req.services.customers(req.db).claim(r.id, in: projectID, by: a.principal.userID, context: req.auditContext)
+            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.claimed_notice")
+        } catch let p as Problem where IC.isFormError(p) {
+            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", error: p)
+        }
+    }
+
+    @Sendable static func assignOne(_ req: Request) async throws -> Response {
+        let (projectID, r, _) = try await record(req)
+        let text = IC.form(req, "ownerId")
+        let owner = text == "pool" ? nil : try UUID(uuidString: text) ?? { throw Problem.invalid("ownerId", "user_unknown") }()
+        _ = try await req.services.customers(req.db).reassign([r.id], in: projectID, to: owner, context: req.auditContext)
+        return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.assigned_notice")
+    }
+
+    @Sendable static func merge(_ req: Request) async throws -> Response {
+        let (projectID, r, _) = try await record(req)
+        let service = req.services.customers(req.db)
+        do {
+            guard let mobile = MobileNumber.normalized(IC.form(req, "duplicateMobile")),
+                  let dup = try await service.find(mobile: mobile, in: projectID) else { throw Problem.invalid("duplicateId", "customer_unknown") }
+            _ = try await service.merge(dup.id, into: r.id, in: projectID, context: req.auditContext)
+            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.merged_notice")
+        } catch let p as Problem where IC.isFormError(p) {
+            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", error: p.fields.first.map { Problem(p.status, $0.code) } ?? p)
+        }
+    }
+}
