@@ -48,7 +48,7 @@ struct CustomerGroundworkTests {
                 }
             }
             #expect(try await customers.find(identity: "11010519491231002X", in: project).map(\.id) == [created.id])
-            #expect(try await customers.revealIdentity(created.id, in: project) == "11010519491231002X")
+            #expect(try await customers.reveal(.idNumber, of: created.id, in: project, context: .system()) == "11010519491231002X")
             // A wrong check digit is refused with its reason, and nothing is written.
             await #expect(throws: Problem.self) {
                 _ = try await customers.create(.init(name: "李四", mobile: "13900002222", idKind: .residentID, idNumber: "110105194912310021"),

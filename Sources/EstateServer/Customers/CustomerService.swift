@@ -379,9 +379,9 @@ public struct CustomerService: Sendable {
                 if mobiles.isEmpty {
                     q = q.where(SQLColumn("name", table: "c"), .like, SQLBind(like))
                 } else {
-                    q = q.where(SQLGroupExpression([SQLBinaryExpression(SQLColumn("name", table: "c"), .like, SQLBind(like)),
-                                                    SQLRaw(" OR "),
-                                                    SQLBinaryExpression(SQLColumn("mobile", table: "c"), .in, SQLGroupExpression(mobiles.map { SQLBind($0) }))]))
+                    q = q.where(SQLGroupExpression(SQLBinaryExpression(
+                        SQLBinaryExpression(SQLColumn("name", table: "c"), .like, SQLBind(like)), .or,
+                        SQLBinaryExpression(SQLColumn("mobile", table: "c"), .in, SQLGroupExpression(mobiles.map { SQLBind($0) })))))
                 }
             case nil: break
             }

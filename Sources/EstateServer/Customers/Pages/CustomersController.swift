@@ -55,9 +55,9 @@ enum CustomersController {
             .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
                   on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
             .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
-            .where(SQLGroupExpression([SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
-                                       SQLRaw(" OR "), SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null)]))
-            .where(SQLColumn("is_active", table: "u"), .equal, SQLLiteral.boolean(true))
+            .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
+                                                          .or, SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null))))
+            .where(SQLColumn("is_disabled", table: "u"), .equal, SQLLiteral.boolean(false))
             .distinct().orderBy(SQLColumn("display_name", table: "u")).all(decoding: U.self)
         return rows.map { ($0.id, $0.display_name) }
     }

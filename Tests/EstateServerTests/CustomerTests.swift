@@ -1,0 +1,311 @@
+import EstateCore
+import EstateSheets
+@testable import EstateServer
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Customers through the API and pages: duplicates, ownership, masking by role, the reveal
+/// log, calls and visits, follow-ups, the pool, merging, search, import and export.
+@Suite("Customers, calls and visits")
+struct CustomerTests {
+    struct People {
+        var project: UUID
+        var alice: String, bob: String, cs: String, manager: String
+        var aliceID: UUID, bobID: UUID
+    }
+
+    static func people(_ app: Application, _ code: String = "KH") async throws -> People {
+        let f = Fixtures(app: app)
+        let project = try await f.project(code)
+        let a = try await f.user("alice", roles: [(.consultant, project)])
+        let b = try await f.user("bob", roles: [(.consultant, project)])
+        try await f.user("csstaff", roles: [(.csStaff, project)])
+        try await f.user("boss", roles: [(.salesManager, project)])
+        return People(project: project, alice: try await f.token("alice"), bob: try await f.token("bob"), cs: try await f.token("csstaff"),
+                      manager: try await f.token("boss"), aliceID: a, bobID: b)
+    }
+
+    struct New: Encodable, Sendable {
+        var projectId: String; var name: String; var mobile: String
+        var idKind: String? = nil; var idNumber: String? = nil; var grade: String? = nil; var tags: [String]? = nil
+    }
+
+    static func create(_ app: Application, _ p: People, _ token: String, name: String, mobile: String, id: String? = nil) async throws -> String {
+        let res = try await app.call(.POST, "/api/v1/customers", headers: .bearer(token),
+                                     json: New(projectId: p.project.uuidString, name: name, mobile: mobile,
+                                               idKind: id == nil ? nil : "resident_id", idNumber: id))
+        #expect(res.status == .created, "\(res.body.string)")
+        return try res.content.get(String.self, at: "id")
+    }
+
+    @Test func theSameMobileIsTheSameCustomerEvenWhenRequestsRace() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app)
+            let first = try await Self.create(app, p, p.alice, name: "王芳", mobile: "138 1234 5678")
+            // Bob's second record is refused and points to Alice's, with the name masked and its owner.
+            let again = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.bob),
+                                           json: New(projectId: p.project.uuidString, name: "王小芳", mobile: "+86 13812345678"))
+            #expect(again.status == .conflict)
+            #expect(try again.content.get(String.self, at: "code") == "customer_exists")
+            #expect(again.body.string.contains("王*") && !again.body.string.contains("王芳"))
+            // Twelve callers at once with one new mobile: one record.
+            let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for i in 0..<12 {
+                    group.addTask {
+                        try await app.call(.POST, "/api/v1/customers", headers: .bearer(i % 2 == 0 ? p.alice : p.bob),
+                                           json: New(projectId: p.project.uuidString, name: "并发\(i)", mobile: "13900001111")).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0 == .created }.count == 1, "\(engineName)")
+            #expect(results.filter { $0 == .conflict }.count == 11, "\(engineName)")
+            let rows = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM customers WHERE mobile = '13900001111'").first()
+            #expect(try rows?.decode(column: "n", as: Int.self) == 1)
+            _ = first
+        }
+    }
+
+    @Test func dataIsMaskedByRoleAndEveryRevealIsLogged() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app)
+            let id = try await Self.create(app, p, p.alice, name: "李雷", mobile: "13712345678", id: "11010519491231002X")
+            // The owner sees her customer's full mobile; the ID number is masked even for her.
+            let mine = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.alice))
+            #expect(try mine.content.get(String.self, at: "mobile") == "13712345678")
+            #expect(try mine.content.get(String.self, at: "idNumber") == "110105********002X")
+            // Customer service opens every record, masked.
+            let cs = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.cs))
+            #expect(try cs.content.get(String.self, at: "mobile") == "137****5678")
+            #expect(try cs.content.get(Bool.self, at: "mobileMasked"))
+            // Another consultant finds it only as taken: masked name and mobile, and cannot open it.
+            let list = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&q=5678", headers: .bearer(p.bob))
+            #expect(try list.content.get(Bool.self, at: "items", "0", "restricted"))
+            #expect(try list.content.get(String.self, at: "items", "0", "name") == "李*")
+            #expect(!list.body.string.contains("13712345678"))
+            let bobOpens = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.bob))
+            #expect(bobOpens.status == .forbidden)
+            #expect(try bobOpens.content.get(String.self, at: "code") == "customer_owned_by_other")
+            let bobReveals = try await app.call(.POST, "/api/v1/customers/\(id)/reveal", headers: .bearer(p.bob), json: ["field": "idNumber"])
+            #expect(bobReveals.status == .forbidden)
+            // Revealing is explicit and logged: who saw whose data, when.
+            let before = try await Fixtures(app: app).auditCount(action: "personal_data.reveal")
+            let revealed = try await app.call(.POST, "/api/v1/customers/\(id)/reveal", headers: .bearer(p.cs), json: ["field": "idNumber"])
+            #expect(try revealed.content.get(String.self, at: "value") == "11010519491231002X")
+            let mobile = try await app.call(.POST, "/api/v1/customers/\(id)/reveal", headers: .bearer(p.cs), json: ["field": "mobile"])
+            #expect(try mobile.content.get(String.self, at: "value") == "13712345678")
+            #expect(try await Fixtures(app: app).auditCount(action: "personal_data.reveal") == before + 2)
+            let line = try await AuditRecord.query(on: app.db).filter(\.$action == "personal_data.reveal").filter(\.$entityID == id).first()
+            #expect(line?.actorName == "csstaff")
+            // The 360 page shows the reveal in its history, and never the number unless revealed.
+            let page = try await app.services.customers(app.db).history(of: [UUID(uuidString: id)!])
+            #expect(page.contains { $0.action == "personal_data.reveal" && $0.actorName == "csstaff" })
+        }
+    }
+
+    @Test func visitsAndCallsPlanFollowUpsAndKeepTheCustomer() async throws {
+        let clock = TestClock()
+        try await withTestApp(clock: clock) { app, clock in
+            var p = try await Self.people(app)
+            let id = try await Self.create(app, p, p.alice, name: "韩梅梅", mobile: "13600001234")
+            let today = CalendarDay(clock.now)
+            struct Visit: Encodable { var partySize = 3; var interests = "三居 高区"; var nextStep = "周末带父母来"; var nextFollowUpOn: String; var grade = "A" }
+            var res = try await app.call(.POST, "/api/v1/customers/\(id)/visits", headers: .bearer(p.alice),
+                                         json: Visit(nextFollowUpOn: today.description))
+            #expect(res.status == .created, "\(res.body.string)")
+            #expect(try res.content.get(String.self, at: "visitKind") == "first")
+            // A follow-up before the contact itself is refused, naming the field.
+            res = try await app.call(.POST, "/api/v1/customers/\(id)/calls", headers: .bearer(p.alice),
+                                     json: ["direction": "outbound", "nextFollowUpOn": today.adding(days: -1).description])
+            #expect(res.status == .unprocessableEntity)
+            #expect(try res.content.get(String.self, at: "errors", "0", "field") == "nextFollowUpOn")
+            var due = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.alice))
+            #expect(try due.content.get(String.self, at: "today", "0", "id") == id)
+            // Two days on, it is overdue; Bob has none.
+            clock.advance(2 * 86_400)
+            let f = Fixtures(app: app)
+            p.alice = try await f.token("alice")
+            p.bob = try await f.token("bob")
+            due = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.alice))
+            #expect(try due.content.get(String.self, at: "overdue", "0", "id") == id)
+            let bobs = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.bob))
+            #expect(try bobs.content.get([AnyDecodable].self, at: "overdue").isEmpty)
+            // A call without a next date clears the reminder; the second visit is a return visit.
+            res = try await app.call(.POST, "/api/v1/customers/\(id)/calls", headers: .bearer(p.alice), json: ["direction": "outbound"])
+            #expect(res.status == .created)
+            res = try await app.call(.POST, "/api/v1/customers/\(id)/visits", headers: .bearer(p.alice), json: ["interests": "四居"])
+            #expect(try res.content.get(String.self, at: "visitKind") == "return")
+            due = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.alice))
+            #expect(try due.content.get([AnyDecodable].self, at: "overdue").isEmpty)
+            #expect(try due.content.get([AnyDecodable].self, at: "today").isEmpty)
+            let c = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.alice))
+            #expect(try c.content.get(Int.self, at: "visitCount") == 2)
+            #expect(try c.content.get(Int.self, at: "callCount") == 1)
+            #expect(try c.content.get(String.self, at: "grade") == "A")
+            let contacts = try await app.call(.GET, "/api/v1/customers/\(id)/contacts", headers: .bearer(p.alice))
+            #expect(try contacts.content.decode([AnyDecodable].self).count == 3)
+        }
+    }
+
+    @Test func lapsedCustomersReturnToThePoolAndOneConsultantClaimsThem() async throws {
+        let clock = TestClock()
+        try await withTestApp(clock: clock) { app, clock in
+            var p = try await Self.people(app)
+            let id = try await Self.create(app, p, p.alice, name: "张伟", mobile: "13511112222")
+            let customers = app.services.customers(app.db)
+            #expect(try await customers.releaseLapsed() == 0)
+            // 30 days (the project's protection period) and a minute without a follow-up.
+            clock.advance(30 * 86_400 + 60)
+            #expect(try await customers.releaseLapsed() == 1)
+            let f = Fixtures(app: app)
+            (p.alice, p.bob, p.manager) = (try await f.token("alice"), try await f.token("bob"), try await f.token("boss"))
+            #expect(try await Fixtures(app: app).auditCount(action: "customer.lapse") == 1)
+            let pooled = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.bob))
+            #expect(try pooled.content.get(Bool.self, at: "inPool"))
+            // Both consultants claim it at once: one wins.
+            async let a = app.call(.POST, "/api/v1/customers/\(id)/claim", headers: .bearer(p.alice))
+            async let b = app.call(.POST, "/api/v1/customers/\(id)/claim", headers: .bearer(p.bob))
+            let statuses = [try await a.status, try await b.status]
+            #expect(statuses.filter { $0 == .ok }.count == 1 && statuses.filter { $0 == .conflict }.count == 1, "\(statuses)")
+            // A manager reassigns in bulk; a consultant may not.
+            let other = try await Self.create(app, p, p.manager, name: "刘洋", mobile: "13511113333")
+            struct Assign: Encodable { var projectId: String; var customerIds: [String]; var ownerId: String? }
+            let denied = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.alice),
+                                            json: Assign(projectId: p.project.uuidString, customerIds: [id, other], ownerId: p.aliceID.uuidString))
+            #expect(denied.status == .forbidden)
+            let done = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.manager),
+                                          json: Assign(projectId: p.project.uuidString, customerIds: [id, other], ownerId: p.bobID.uuidString))
+            #expect(try done.content.get(Int.self, at: "changed") >= 1)
+            let list = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&ownerId=\(p.bobID)", headers: .bearer(p.manager))
+            #expect(try list.content.get(Int.self, at: "total") == 2)
+            // An unknown id refuses the whole request and changes nothing.
+            let bad = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.manager),
+                                         json: Assign(projectId: p.project.uuidString, customerIds: [id, UUID().uuidString], ownerId: nil))
+            #expect(bad.status == .unprocessableEntity)
+            let still = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&pool=true", headers: .bearer(p.manager))
+            #expect(try still.content.get(Int.self, at: "total") == 0)
+        }
+    }
+
+    @Test func managersMergeDuplicatesKeepingBothHistories() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app)
+            let keep = try await Self.create(app, p, p.alice, name: "赵敏", mobile: "13300000001")
+            let dup = try await Self.create(app, p, p.bob, name: "赵敏", mobile: "13300000002", id: "11010519491231002X")
+            _ = try await app.call(.POST, "/api/v1/customers/\(dup)/visits", headers: .bearer(p.bob), json: ["interests": "两居"])
+            _ = try await app.call(.POST, "/api/v1/customers/\(keep)/calls", headers: .bearer(p.alice), json: ["direction": "inbound"])
+            let denied = try await app.call(.POST, "/api/v1/customers/\(keep)/merge", headers: .bearer(p.alice), json: ["duplicateId": dup])
+            #expect(denied.status == .forbidden)
+            let merged = try await app.call(.POST, "/api/v1/customers/\(keep)/merge", headers: .bearer(p.manager), json: ["duplicateId": dup])
+            #expect(merged.status == .ok, "\(merged.body.string)")
+            #expect(try merged.content.get(Int.self, at: "visitCount") == 1)
+            #expect(try merged.content.get(Int.self, at: "callCount") == 1)
+            #expect(try merged.content.get(String.self, at: "idNumber") == "110105********002X")
+            // Both histories on the kept record; the duplicate's mobile finds it; it cannot be created again.
+            let contacts = try await app.call(.GET, "/api/v1/customers/\(keep)/contacts", headers: .bearer(p.manager))
+            #expect(try contacts.content.decode([AnyDecodable].self).count == 2)
+            let found = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&q=13300000002", headers: .bearer(p.manager))
+            #expect(try found.content.get(String.self, at: "items", "0", "id") == keep)
+            #expect(try found.content.get(Int.self, at: "total") == 1)
+            let again = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.manager),
+                                           json: New(projectId: p.project.uuidString, name: "赵敏", mobile: "13300000002"))
+            #expect(again.status == .conflict)
+            #expect(try again.content.get(String.self, at: "code") == "customer_exists")
+            // The duplicate stays, pointing to the kept record.
+            let old = try await app.call(.GET, "/api/v1/customers/\(dup)", headers: .bearer(p.manager))
+            #expect(try old.content.get(String.self, at: "mergedInto") == keep)
+        }
+    }
+
+    @Test func searchFindsByNameSuffixIdentityAndUnit() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app)
+            let a = try await Self.create(app, p, p.manager, name: "欧阳娜娜", mobile: "13800009876", id: "11010519491231002X")
+            _ = try await Self.create(app, p, p.manager, name: "陈晨", mobile: "13900001111")
+            func ids(_ q: String) async throws -> [String] {
+                let res = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+                                             headers: .bearer(p.manager))
+                return try res.content.get([AnyDecodable].self, at: "items").indices.map { i in try res.content.get(String.self, at: "items", "\(i)", "id") }
+            }
+            #expect(try await ids("9876") == [a])
+            #expect(try await ids("欧阳") == [a])
+            #expect(try await ids("11010519491231002x") == [a])
+            #expect(try await ids("13800009876") == [a])
+            #expect(try await ids("0000").isEmpty)
+            // By unit: the customer holding a reservation on it.
+            let units = try await Inventory(app: app).seed(p.project, floors: 1, rooms: 1)
+            _ = try await app.services.salesControl(app.db).apply(.reserve, unit: units[0].id, in: p.project, reason: "",
+                                                                  reservation: .init(customerName: "欧阳娜娜", customerMobile: "13800009876",
+                                                                                     expiresAt: app.services.now() + 86_400, note: ""),
+                                                                  context: .system())
+            #expect(try await ids(units[0].code) == [a])
+        }
+    }
+
+    @Test func importIsAllOrNothingAndExportNeedsItsOwnPermission() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app)
+            _ = try await Self.create(app, p, p.manager, name: "已有", mobile: "13700000000")
+            let csv = """
+            姓名,手机号,证件类型,证件号码,性别,等级,置业顾问,标签
+            甲,13700000001,身份证,11010519491231002X,男,A,alice,改善、学区
+            乙,13700000000,,,女,B,,
+            丙,12345,,,,,nobody,
+            丁,13700000009,身份证,110105194912310021,,E,,
+            戊,13700000001,,,,,,
+            """
+            let bad = try await app.call(.POST, "/api/v1/projects/\(p.project)/customers/import", headers: [
+                "Authorization": "Bearer \(p.manager)", "Content-Type": "text/csv"], body: ByteBuffer(string: csv))
+            #expect(bad.status == .unprocessableEntity)
+            let codes = Set(try bad.content.get([ProblemBody.RowErrorBody].self, at: "rows").map { "\($0.row):\($0.code)" })
+            #expect(codes.isSuperset(of: ["3:import_customer_exists", "4:mobile_invalid", "4:import_unknown_user", "5:id_check_digit",
+                                          "5:grade_invalid", "6:import_duplicate_mobile"]), "\(codes)")
+            let count = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)", headers: .bearer(p.manager))
+            #expect(try count.content.get(Int.self, at: "total") == 1)
+            let good = try await app.call(.POST, "/api/v1/projects/\(p.project)/customers/import", headers: [
+                "Authorization": "Bearer \(p.manager)", "Content-Type": "text/csv"], body: ByteBuffer(string: """
+                姓名,手机号,证件类型,证件号码,性别,等级,置业顾问,标签
+                甲,13700000001,身份证,11010519491231002X,男,A,alice,改善、学区
+                乙,13700000002,,,女,B,,
+                """))
+            #expect(try good.content.get(Int.self, at: "imported") == 2, "\(good.body.string)")
+            let jia = try await app.services.customers(app.db).find(mobile: "13700000001", in: p.project)
+            #expect(jia?.ownerID == p.aliceID && jia?.tags == ["改善", "学区"] && jia?.idMasked == "110105********002X")
+            // Export: a consultant may not; a sales manager may, and it is logged.
+            let denied = try await app.call(.GET, "/api/v1/projects/\(p.project)/customers/export", headers: .bearer(p.alice))
+            #expect(denied.status == .forbidden)
+            let xlsx = try await app.call(.GET, "/api/v1/projects/\(p.project)/customers/export", headers: .bearer(p.manager))
+            #expect(xlsx.status == .ok)
+            let rows = try XLSXReader.rows(Data(buffer: xlsx.body))
+            #expect(rows.count == 4 && rows.contains { $0.cells.contains("13700000002") })
+            #expect(!rows.contains { $0.cells.contains("11010519491231002X") })
+            #expect(try await Fixtures(app: app).auditCount(action: "personal_data.export") == 1)
+        }
+    }
+
+    @Test func thePagesRenderForTheirUsers() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app)
+            let id = try await Self.create(app, p, p.alice, name: "页面客户", mobile: "13612345678", id: "11010519491231002X")
+            _ = try await app.call(.POST, "/api/v1/customers/\(id)/visits", headers: .bearer(p.alice),
+                                   json: ["interests": "三居", "nextFollowUpOn": CalendarDay(app.services.now()).description])
+            for path in ["/projects/\(p.project)/customers", "/projects/\(p.project)/customers/\(id)", "/projects/\(p.project)/follow-ups",
+                         "/projects/\(p.project)/customers?q=5678"] {
+                let res = try await app.call(.GET, path, headers: .bearer(p.alice))
+                #expect(res.status == .ok, "\(path)")
+                #expect(res.body.string.contains("页面客户"), "\(path)")
+            }
+            // Customer service sees the record masked, with a reveal button; the number is not on the page.
+            let cs = try await app.call(.GET, "/projects/\(p.project)/customers/\(id)", headers: .bearer(p.cs))
+            #expect(cs.body.string.contains("136****5678") && !cs.body.string.contains("13612345678"))
+            #expect(!cs.body.string.contains("11010519491231002X") && cs.body.string.contains("/reveal"))
+        }
+    }
+}
+
+/// Decodes anything (to count array items).
+struct AnyDecodable: Decodable { init(from decoder: any Decoder) throws {} }
