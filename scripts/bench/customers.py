@@ -2,14 +2,16 @@
 """Benchmark (not a test): customer search by mobile suffix over 200,000 customers in one project.
 
 Usage: scripts/bench/customers.py --bin PATH/estate --work-dir DIR [--engines sqlite,pg] [--pg-url URL]
-                                  [--count 200000] [--requests 200] [--cold-runs 5] [--seed 1]
+                                  [--count 200000] [--requests 200] [--cold-runs 5] [--creates 50] [--seed 1]
                                   [--extra-sql "CREATE INDEX …"]… [--json-out FILE]
 Normally started by scripts/bench/customers, which builds the binary and provides PostgreSQL.
 Python 3.9+, standard library only; PostgreSQL needs `psql` (the bulk load and EXPLAIN run through it).
 
 For each engine:
-  1. `estate serve --demo` on a fresh data dir (migrations, demo users, project HXY); as the demo
-     sales manager, POST /api/v1/customers creates one reference customer; the server stops;
+  1. `estate serve --demo` on a fresh data dir (migrations, demo users, project HXY; should --demo
+     fail, the same users and project are made through the API as the first admin, and the run says
+     so); as the demo sales manager, POST /api/v1/customers creates one reference customer
+     (13800138000); the server stops;
   2. that row is read back from the database to copy how the app stores UUIDs, dates and every
      other column, and --count rows are bulk-inserted straight into `customers` (SQLite: the file
      under the data dir, one transaction; PostgreSQL: psql \\copy, then ANALYZE as autovacuum would);
@@ -19,10 +21,14 @@ For each engine:
   4. warm: one server, --requests sequential requests per kind over one keep-alive connection:
      a random 4-digit suffix each time (≈ count/10,000 hits), a random existing full mobile,
      the name substring 客户12 (10,000 hits at 200k), and the list without q (all of them);
-     each answer's total is checked against what was inserted;
-  5. the SQL the server ran for each kind is taken from its debug log (ESTATE_LOG_LEVEL=debug on a
-     separate restart) and explained: SQLite EXPLAIN QUERY PLAN (+ the same SQL timed through
-     Python's sqlite3), PostgreSQL EXPLAIN (ANALYZE, BUFFERS).
+     each answer's total is checked against what was inserted; then --creates POSTs of new customers
+     and as many of existing mobiles (409), since every create first looks its mobile up;
+  5. the SQL the server ran for each kind (and for one create) is taken from its debug log
+     (ESTATE_LOG_LEVEL=debug, on a separate restart) and explained: SQLite EXPLAIN QUERY PLAN (+ the
+     same SQL timed through Python's sqlite3, whose SQLite may be older than the app's), PostgreSQL
+     EXPLAIN (ANALYZE, BUFFERS).
+--extra-sql runs statements after the load (e.g. a candidate index, or ANALYZE) to try them without
+changing the app.
 Times are client side (time.perf_counter(), request sent → last body byte); server means come
 from /metrics. Exit status: 0 when it ran (see PROBLEM lines), 1 on a setup/endpoint failure.
 """
@@ -61,9 +67,7 @@ KINDS = [                                              # (key, label)
 COLUMNS = ["id", "project_id", "name", "mobile", "mobile_suffix", "gender", "address", "source", "grade", "owner_id",
            "owned_since", "protected_until", "tags", "notes", "merged_into", "next_step", "visit_count", "call_count",
            "created_by", "created_at", "updated_at"]
-UUID_COLS = {"id", "project_id", "owner_id", "created_by", "merged_into"}
-DATE_COLS = {"owned_since", "protected_until", "created_at", "updated_at"}
-INT_COLS = {"visit_count", "call_count"}
+EXPLAINED = [k for k, _ in KINDS] + ["create"]       # the SQL of these is taken from the debug log and explained
 
 
 class BenchError(Exception):
@@ -137,10 +141,10 @@ def metrics_scrape(c):
     return out
 
 
-def server_mean_ms(before, after, route_suffix="/customers"):
+def server_mean_ms(before, after, route_suffix="/customers", want="GET"):
     s = n = 0.0
     for (method, route), v in after.items():
-        if method != "GET" or not route.startswith("/api/") or not route.endswith(route_suffix):
+        if method != want or not route.startswith("/api/") or not route.endswith(route_suffix):
             continue
         b = before.get((method, route), {})
         s += v.get("sum", 0) - b.get("sum", 0)
@@ -297,15 +301,27 @@ class SQLiteDB:
         db.execute("COMMIT")
         t_insert = time.perf_counter() - t0
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        return t_insert, self.stats_note()
+
+    def stats_note(self):
+        db = self.connect()
         stats = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0]
         db.close()
-        return t_insert, ("sqlite_stat1 present" if stats else "no ANALYZE statistics (the app never runs ANALYZE)")
+        return "sqlite_stat1 present (ANALYZE was run)" if stats else "no ANALYZE statistics (the app never runs ANALYZE)"
 
     def execute(self, sql):
         db = self.connect()
         db.execute(sql)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
+
+    def existing(self, project_key):
+        """(mobile, name, live) of the project's customers."""
+        db = self.connect()
+        rows = db.execute("SELECT mobile, name, merged_into IS NULL FROM customers WHERE project_id = ?", (project_key,)).fetchall()
+        db.close()
+        return [(m, n, bool(live)) for m, n, live in rows]
 
     def count(self, project_key):
         db = self.connect()
@@ -402,6 +418,10 @@ class PostgresDB:
     def execute(self, sql):
         self.psql(sql)
 
+    def existing(self, project_key):
+        out = self.psql(f"SELECT mobile, name, (merged_into IS NULL)::int FROM customers WHERE project_id = '{project_key}'")
+        return [(m, n, live == "1") for m, n, live in (line.split("\t") for line in out.splitlines())]
+
     def count(self, project_key):
         return int(self.psql(f"SELECT count(*) FROM customers WHERE project_id = '{project_key}'").strip())
 
@@ -487,7 +507,7 @@ def load(db, ref, args, rng):
     enc_date, date_desc = date_codec(cols["created_at"])
     # every column of the reference row, checked against what we are about to write
     expect = {"gender": "unknown", "address": "", "source": "", "grade": "C", "tags": "", "notes": "", "next_step": "",
-              "visit_count": 0, "call_count": 0, "mobile_suffix": REF_MOBILE[-4:], "mobile": REF_MOBILE, "name": REF_NAME}
+              "visit_count": 0, "call_count": 0, "mobile_suffix": ref["mobile"][-4:], "mobile": ref["mobile"], "name": REF_NAME}
     mismatch = [f"{k}={cols[k][1]!r}" for k, v in expect.items() if k in cols and str(cols[k][1]) != str(v)]
     if mismatch:
         raise BenchError(f"the reference row differs from what the load writes: {', '.join(mismatch)}")
@@ -502,7 +522,8 @@ def load(db, ref, args, rng):
     creator = owner_keys[0]
 
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    mobiles, seen = [], {REF_MOBILE}
+    existing = db.existing(project_key)             # the reference row, and whatever the demo seeded
+    mobiles, seen = [], {m for m, _, _ in existing}
     while len(mobiles) < args.count:
         m = f"1{rng.randint(3, 9)}{rng.randint(0, 999_999_999):09d}"
         if m not in seen:
@@ -521,17 +542,26 @@ def load(db, ref, args, rng):
                      enc_date(created), enc_date(updated)))
     t_insert, stats_note = db.insert(rows)
     total = db.count(project_key)
-    if total != args.count + 1:
-        raise BenchError(f"{total} customers in the project after the load (expected {args.count + 1})")
+    if total != args.count + len(existing):
+        raise BenchError(f"{total} customers in the project after the load (expected {args.count + len(existing)})")
+    live = [(m, n) for m, n, is_live in existing if is_live]
     suffix_counts = collections.Counter(m[-4:] for m in mobiles)
-    suffix_counts[REF_MOBILE[-4:]] += 1
+    suffix_counts.update(m[-4:] for m, _ in live)
+    expect_totals = {"suffix": suffix_counts, "all": args.count + len(live),
+                     "name": sum(1 for i in range(1, args.count + 1) if NAME_QUERY in f"客户{i:06d}")
+                     + sum(1 for _, n in live if NAME_QUERY in n)}
     pool = sum(1 for r in rows if r[9] is None)
-    facts = {"rows": args.count, "insertSeconds": t_insert, "total": total, "uuidStorage": uuid_desc,
+    facts = {"rows": args.count, "insertSeconds": t_insert, "total": total, "before": len(existing), "uuidStorage": uuid_desc,
              "dateStorage": date_desc, "statistics": stats_note, "pool": pool,
              "referenceRow": {k: (s, v.hex() if isinstance(v, bytes) else v) for k, (s, v) in cols.items()},
              "hitsPerSuffix": {"mean": statistics.fmean(suffix_counts.values()), "max": max(suffix_counts.values()),
                                "suffixesWithNone": 10_000 - len(suffix_counts)}}
-    return facts, mobiles, suffix_counts
+    return facts, mobiles, expect_totals
+
+
+def enc_key(ref):
+    """The project id as the database stores it."""
+    return uuid_codec(ref["row"]["id"])[0](uuid.UUID(ref["projectId"]))
 
 
 def path_for(pid, q=None):
@@ -567,23 +597,12 @@ def check_answer(kind, term, body, expected_total, problems):
         problems.add(f"{kind} q={term}: {len(items)} items on page 1 (expected {min(50, expected_total)})")
 
 
-def expected_total(kind, term, suffix_counts, count):
+def expected_total(kind, term, totals):
     if kind == "suffix":
-        return suffix_counts.get(term, 0)
+        return totals["suffix"].get(term, 0)
     if kind == "mobile":
-        return 1
-    if kind == "name":
-        return name_total(count)
-    return count + 1
-
-
-_name_totals = {}
-
-
-def name_total(count):
-    if count not in _name_totals:
-        _name_totals[count] = sum(1 for i in range(1, count + 1) if NAME_QUERY in f"客户{i:06d}")
-    return _name_totals[count]
+        return 1                                    # the mobiles asked for are among those the load inserted
+    return totals[kind]
 
 
 def api_setup(server):
@@ -641,22 +660,31 @@ def run_engine(engine, args, work):
         pid = next((p["id"] for p in items if p.get("code") == PROJECT_CODE), None)
         if not pid:
             raise BenchError(f"no project {PROJECT_CODE} in GET /api/v1/projects: {[p.get('code') for p in items]}")
-        created, t = c.expect("POST", "/api/v1/customers", {"projectId": pid, "name": REF_NAME, "mobile": REF_MOBILE}, ok=(201,))
+        for n in range(20):                         # 13800138000, unless the demo has it already
+            ref_mobile = f"{int(REF_MOBILE) + n}"
+            status, data, t = c.request("POST", "/api/v1/customers", {"projectId": pid, "name": REF_NAME, "mobile": ref_mobile})
+            if status != 409:
+                break
+        if status != 201:
+            raise BenchError(f"POST /api/v1/customers → {status}: {data[:500].decode('utf-8', 'replace')}")
+        created = json.loads(data)
         res["createMs"] = t * 1000
         c.close()
         server.stop()
-        ref = {"projectId": pid, "customerId": created["id"], "row": db.reference(created["id"])}
+        ref = {"projectId": pid, "customerId": created["id"], "mobile": ref_mobile, "row": db.reference(created["id"])}
 
         # --- 2. the bulk load
         log(f"[{engine}] inserting {args.count:,} customers straight into the database")
-        res["load"], mobiles, suffix_counts = load(db, ref, args, rng)
+        res["load"], mobiles, totals = load(db, ref, args, rng)
+        suffix_counts = totals["suffix"]
         res["projectId"] = pid
         for ddl in args.extra_sql:
             log(f"[{engine}] --extra-sql {ddl}")
             t0 = time.perf_counter()
             db.execute(ddl)
             res["notes"].append(f"--extra-sql ({time.perf_counter() - t0:.1f} s): {ddl}")
-        name_total = expected_total("name", NAME_QUERY, suffix_counts, args.count)
+        if args.extra_sql and engine == "sqlite":
+            res["load"]["statistics"] = db.stats_note()
 
         # --- 3. cold: the first request of each kind after a restart
         cold = {}
@@ -672,7 +700,7 @@ def run_engine(engine, args, work):
                 status, data, t = c.request("GET", path_for(pid, term))
                 if status != 200:
                     raise BenchError(f"GET {path_for(pid, term)} → {status}: {data[:500]!r}")
-                check_answer(kind, term, json.loads(data), expected_total(kind, term, suffix_counts, args.count), res["problems"])
+                check_answer(kind, term, json.loads(data), expected_total(kind, term, totals), res["problems"])
                 times.append(t)
                 c.close()
             cold[kind] = summary(times)
@@ -691,7 +719,7 @@ def run_engine(engine, args, work):
         for kind, _ in KINDS:
             log(f"[{engine}] warm {kind}: {args.requests} requests")
             before = metrics_scrape(c)
-            times, sizes, totals = [], [], []
+            times, sizes, answered = [], [], []
             for _ in range(args.requests):
                 term = term_for(kind, rng, mobiles)
                 status, data, t = c.request("GET", path_for(pid, term))
@@ -700,11 +728,34 @@ def run_engine(engine, args, work):
                 times.append(t)
                 sizes.append(len(data))
                 body = json.loads(data)
-                totals.append(body.get("total", 0))
-                check_answer(kind, term, body, expected_total(kind, term, suffix_counts, args.count), res["problems"])
+                answered.append(body.get("total", 0))
+                check_answer(kind, term, body, expected_total(kind, term, totals), res["problems"])
             after = metrics_scrape(c)
             warm[kind] = {**summary(times), "serverMeanMs": server_mean_ms(before, after), "bytes": statistics.fmean(sizes),
-                          "hits": statistics.fmean(totals)}
+                          "hits": statistics.fmean(answered)}
+        # creating customers: every POST first looks the mobile up (the duplicate check, DOMAIN §3.1)
+        taken = set(mobiles) | {m for m, _, _ in db.existing(enc_key(ref))}
+        def new_mobile():
+            while True:
+                m = f"1{rng.randint(3, 9)}{rng.randint(0, 999_999_999):09d}"
+                if m not in taken:
+                    taken.add(m)
+                    return m
+        for key, n, body_of, ok in [
+                ("createNew", args.creates, lambda i: {"projectId": pid, "name": f"新客{i:05d}", "mobile": new_mobile()}, 201),
+                ("createDuplicate", args.creates, lambda i: {"projectId": pid, "name": f"重复{i:05d}", "mobile": rng.choice(mobiles)}, 409)]:
+            if n <= 0:
+                continue
+            log(f"[{engine}] {key}: {n} POST /api/v1/customers")
+            before = metrics_scrape(c)
+            times = []
+            for i in range(n):
+                status, data, t = c.request("POST", "/api/v1/customers", body_of(i))
+                if status != ok:
+                    raise BenchError(f"POST /api/v1/customers → {status} (expected {ok}): {data[:500]!r}")
+                times.append(t)
+            after = metrics_scrape(c)
+            warm[key] = {**summary(times), "serverMeanMs": server_mean_ms(before, after, want="POST")}
         health = [c.request("GET", "/health", headers={"Authorization": None})[2] for _ in range(args.requests)]
         warm["health"] = summary(health)
         res["warm"] = warm
@@ -716,12 +767,15 @@ def run_engine(engine, args, work):
         server.start(log_level="debug")
         c = sign_in(server)
         terms = {"suffix": "0000" if suffix_counts.get("0000") else next(iter(suffix_counts)), "mobile": mobiles[0],
-                 "name": NAME_QUERY, "all": None}
+                 "name": NAME_QUERY, "all": None, "create": "13900139000"}
         marks = {}
-        for kind, _ in KINDS:
+        for kind in EXPLAINED:
             with open(server.log_path, "rb") as f:
                 start = len(f.read())
-            c.expect("GET", path_for(pid, terms[kind]))
+            if kind == "create":
+                c.expect("POST", "/api/v1/customers", {"projectId": pid, "name": "计划", "mobile": terms[kind]}, ok=(201, 409))
+            else:
+                c.expect("GET", path_for(pid, terms[kind]))
             time.sleep(0.2)
             with open(server.log_path, "rb") as f:
                 f.seek(start)
@@ -729,7 +783,7 @@ def run_engine(engine, args, work):
         c.close()
         server.stop()
         res["explain"] = {}
-        for kind, _ in KINDS:
+        for kind in EXPLAINED:
             stmts = customer_statements(marks[kind])
             if not stmts:
                 res["problems"].add(f"no customers SQL found in the debug log for {kind} ({server.log_path})")
@@ -787,11 +841,11 @@ def binds_for(engine, sql, logged, ref, term, db):
         else:
             binds.append(None)
     n = len(set(re.findall(r'[\$\?](\d+)', sql)))
-    if n != len(binds):
-        # placeholders we could not place: fall back to the logged values
-        raw = [v.strip().strip('"') for v in logged.split(",")] if logged else []
-        return raw[:n] if len(raw) >= n else binds + [None] * (n - len(binds))
-    return binds
+    raw = [v.strip().strip('"') for v in logged.split(", ")] if logged else []
+    if len(raw) == n and (n != len(binds) or None in binds):
+        # placeholders we could not place: the logged values (UUIDs print as the app stores them on SQLite)
+        return [b if b is not None else r for b, r in zip(binds, raw)] if n == len(binds) else raw
+    return binds + [None] * (n - len(binds))
 
 
 # ---------------------------------------------------------------- report
@@ -808,8 +862,9 @@ def report(results, args):
         p("")
         p(f"== {r['engine']} ==  load: {ld['rows']:,} rows in {ld['insertSeconds']:.1f} s; UUIDs as {ld['uuidStorage']}, "
           f"dates as {ld['dateStorage']}; {ld['statistics']}")
-        p(f"   hits per suffix: mean {ld['hitsPerSuffix']['mean']:.1f}, max {ld['hitsPerSuffix']['max']}; "
-          f"{ld['pool']:,} in the pool, the rest owned by {', '.join(OWNERS)}")
+        p(f"   {ld['before']} customers in the project before (the reference row and the demo's); hits per suffix: mean "
+          f"{ld['hitsPerSuffix']['mean']:.1f}, max {ld['hitsPerSuffix']['max']}; of those loaded {ld['pool']:,} in the pool, "
+          f"the rest owned by {', '.join(OWNERS)}; set up by {r.get('setup')}")
         ref = ld["referenceRow"]
         p("   reference row (POST /api/v1/customers, read back): " + ", ".join(
             f"{k} {s}:{v!r}" for k, (s, v) in ref.items() if k in ("id", "project_id", "owner_id", "created_at", "updated_at",
@@ -821,13 +876,19 @@ def report(results, args):
             p(f"   {label:<44} {'warm':>5} {w['n']:>4} {fmt_ms(w['p50']):>8} {fmt_ms(w['p95']):>8} {fmt_ms(w['max']):>8} "
               f"{fmt_ms(w.get('serverMeanMs')):>8}  {w['hits']:>7,.0f}  {w['bytes'] / 1000:.1f} kB")
             p(f"   {'':<44} {'cold':>5} {cd['n']:>4} {fmt_ms(cd['p50']):>8} {fmt_ms(cd['p95']):>8} {fmt_ms(cd['max']):>8}")
+        for key, label in [("createNew", "POST /api/v1/customers (new mobile → 201)"),
+                           ("createDuplicate", "POST /api/v1/customers (existing → 409)")]:
+            w = r["warm"].get(key)
+            if w and w.get("n"):
+                p(f"   {label:<44} {'warm':>5} {w['n']:>4} {fmt_ms(w['p50']):>8} {fmt_ms(w['p95']):>8} {fmt_ms(w['max']):>8} "
+                  f"{fmt_ms(w.get('serverMeanMs')):>8}")
         h = r["warm"]["health"]
         p(f"   {'baseline GET /health (SELECT 1)':<44} {'warm':>5} {h['n']:>4} {fmt_ms(h['p50']):>8} {fmt_ms(h['p95']):>8} "
           f"{fmt_ms(h['max']):>8}")
         p("   (cold = first request of that kind after a server restart and sign-in; server = mean from /metrics)")
-        for kind, label in KINDS:
+        for kind in EXPLAINED:
             for s in r.get("explain", {}).get(kind, []):
-                what = "count" if "COUNT(" in s["sql"].upper() else "page"
+                what = "count" if "COUNT(" in s["sql"].upper() else "page" if kind != "create" else "lookup"
                 dbt = s["dbTime"]
                 shown = re.sub(r'SELECT "c"\."id", .*? AS "owner_name"', 'SELECT "c".<23 record columns>, "u"."display_name" AS "owner_name"', s["sql"])
                 p(f"   -- {kind} ({what}): {shown}")
@@ -843,8 +904,9 @@ def report(results, args):
     if len(results) > 1:
         p("")
         p(f"{'warm p50 / p95 ms':<46}" + "".join(f"{r['engine']:>20}" for r in results))
-        for kind, label in KINDS:
-            p(f"{label:<46}" + "".join(f"{fmt_ms(r['warm'][kind]['p50']) + ' / ' + fmt_ms(r['warm'][kind]['p95']):>20}" for r in results))
+        for kind, label in KINDS + [("createNew", "POST a new customer"), ("createDuplicate", "POST an existing mobile (409)")]:
+            if all(r["warm"].get(kind, {}).get("n") for r in results):
+                p(f"{label:<46}" + "".join(f"{fmt_ms(r['warm'][kind]['p50']) + ' / ' + fmt_ms(r['warm'][kind]['p95']):>20}" for r in results))
     p("")
     s = [f"{r['engine']} suffix p50 {fmt_ms(r['warm']['suffix']['p50'])} ms, p95 {fmt_ms(r['warm']['suffix']['p95'])} ms, "
          f"cold max {fmt_ms(r['cold']['suffix']['max'])} ms" for r in results]
@@ -863,6 +925,7 @@ def main():
     ap.add_argument("--count", type=int, default=200_000)
     ap.add_argument("--requests", type=int, default=200, help="warm requests per kind (≥ 200 for the figures)")
     ap.add_argument("--cold-runs", type=int, default=5, help="server restarts per kind for the cold figures")
+    ap.add_argument("--creates", type=int, default=50, help="POST /api/v1/customers after the searches: new, then duplicate mobiles")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--extra-sql", action="append", default=[],
                     help="a statement run on the database after the load, before timing (repeatable): "
