@@ -44,6 +44,8 @@ struct CreateCustomers: AsyncMigration {
         // The same mobile in the same project is the same customer (DOMAIN §3.1), enforced by the
         // database; a merged-away record no longer counts.
         try await sql.raw("CREATE UNIQUE INDEX customers_mobile_uidx ON customers (project_id, mobile) WHERE merged_into IS NULL").run()
+        // A merged-away record's mobile still finds the record it went into.
+        try await sql.raw("CREATE INDEX customers_merged_mobile_idx ON customers (project_id, mobile) WHERE merged_into IS NOT NULL").run()
         try await sql.create(index: "customers_suffix_idx").on("customers").column("project_id").column("mobile_suffix").run()
         try await sql.create(index: "customers_id_lookup_idx").on("customers").column("project_id").column("id_lookup").run()
         try await sql.create(index: "customers_owner_idx").on("customers").column("project_id").column("owner_id").column("next_follow_up_on").run()

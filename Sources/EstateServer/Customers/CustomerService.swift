@@ -297,13 +297,24 @@ public struct CustomerService: Sendable {
         return r
     }
 
-    /// The live record with this mobile; with `includingMerged`, a merged-away one too (so the
-    /// caller can follow it to the record it went into).
+    /// The live record with this mobile; with `includingMerged`, else a merged-away one (so the
+    /// caller can follow it to the record it went into). Two lookups, each on its own partial
+    /// index: one `OR` across both would read the whole project.
     public func find(mobile: String, in projectID: UUID, includingMerged: Bool = false) async throws -> Record? {
-        var q = selectRecords(store.sql).where(SQLColumn("project_id", table: "c"), .equal, SQLBind(projectID))
-            .where(SQLColumn("mobile", table: "c"), .equal, SQLBind(mobile))
-        if !includingMerged { q = q.where(SQLColumn("merged_into", table: "c"), .is, SQLLiteral.null) }
-        return try await q.orderBy(SQLColumn("merged_into", table: "c")).first(decoding: Record.self)
+        func lookup(merged: Bool) async throws -> Record? {
+            try await selectRecords(store.sql).where(SQLColumn("project_id", table: "c"), .equal, SQLBind(projectID))
+                .where(SQLColumn("mobile", table: "c"), .equal, SQLBind(mobile))
+                .where(SQLColumn("merged_into", table: "c"), merged ? .isNot : .is, SQLLiteral.null)
+                .first(decoding: Record.self)
+        }
+        if let live = try await lookup(merged: false) { return live }
+        return includingMerged ? try await lookup(merged: true) : nil
+    }
+
+    /// The live record a mobile belongs to: its own, or the one its merged-away record went into.
+    func liveID(mobile: String, in projectID: UUID) async throws -> UUID? {
+        guard let r = try await find(mobile: mobile, in: projectID, includingMerged: true) else { return nil }
+        return r.mergedInto ?? r.id
     }
 
     /// Customers whose mobile ends in these four digits (how staff ask on the phone).
@@ -363,13 +374,8 @@ public struct CustomerService: Sendable {
             switch SearchTerm(f.q) {
             case .suffix(let s)?: q = q.where(SQLColumn("mobile_suffix", table: "c"), .equal, SQLBind(s))
             case .mobile(let m)?:
-                // A merged-away record's mobile finds the record it went into.
-                q = q.where(SQLGroupExpression(SQLBinaryExpression(SQLColumn("mobile", table: "c"), .equal, SQLBind(m))))
-                    .orWhere(SQLColumn("id", table: "c"), .in, SQLGroupExpression(
-                        sql.select().column("merged_into").from("customers").where("project_id", .equal, projectID)
-                            .where("mobile", .equal, m).where(SQLColumn("merged_into"), .isNot, SQLLiteral.null).query))
-                q = q.where(SQLColumn("project_id", table: "c"), .equal, SQLBind(projectID))
-                    .where(SQLColumn("merged_into", table: "c"), .is, SQLLiteral.null)
+                // A merged-away record's mobile finds the record it went into (looked up first, on the indexes).
+                q = q.where(SQLColumn("id", table: "c"), .equal, SQLBind(try await liveID(mobile: m, in: projectID) ?? UUID()))
             case .identity(let n)?:
                 q = q.where(SQLColumn("id_lookup", table: "c"), .equal,
                             SQLBind(cipher.lookupKey(IdentityNumber.normalized(n), purpose: Self.lookupPurpose)))

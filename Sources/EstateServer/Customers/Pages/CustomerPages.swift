@@ -141,7 +141,9 @@ enum CustomerForm {
         return .form(.class("grid-form"), .method(.post), .action(action),
             Shell.csrfField(ctx),
             text("name", "cust.name", required: creating),
-            text("mobile", "cust.mobile", required: creating, type: .tel),
+            .div(.class("field"), .label(.for("c-mobile"), .text(t("cust.mobile"))),
+                 .input(.type(.tel), .id("c-mobile"), .name("mobile"), .value(v["mobile"] ?? ""), .required(creating),
+                        .placeholder(creating ? "" : t("cust.id_keep"))), err("mobile")),
             .div(.class("field"), .label(.for("c-idKind"), .text(t("cust.id_kind"))),
                  .select(.named("idKind", id: "c-idKind"), .choice("", "—"),
                          CustomerShell.options(IdentityKind.allCases.map { ($0.rawValue, t($0.catalogKey)) }, selected: v["idKind"])), err("idKind")),
@@ -240,7 +242,7 @@ enum CustomerPage {
                         .dt(.text(t("cust.protected_until"))), .dd(.text(Shell.dateTime(r.protectedUntil))),
                         .dt(.text(t("cust.last_contact"))), .dd(.text(Shell.dateTime(r.lastContactAt))),
                         .dt(.text(t("cust.next_follow_up"))),
-                        .dd(.unwrap(r.nextFollowUpOn) { d in .span(.class(d < today ? "overdue" : d == today ? "due" : ""), .text(d)) },
+                        .dd(.unwrap(r.nextFollowUpOn) { d in .span(.class(d < today ? "late" : d == today ? "due-today" : ""), .text(d)) },
                             .if(r.nextFollowUpOn == nil, .text("—")), .if(!r.nextStep.isEmpty, .span(.class("muted"), .text(" · " + r.nextStep)))),
                         .dt(.text(t("cust.counts"))), .dd(.text(t("cust.counts_value", ["visits": "\(r.visitCount)", "calls": "\(r.callCount)"])))),
                     .if(a.mayClaim(owner: r.ownerID) && r.mergedInto == nil,
@@ -355,7 +357,7 @@ enum FollowUpsPage {
                 .thead(.tr(.th(.text(t("cust.next_follow_up"))), .th(.text(t("cust.name"))), .th(.text(t("cust.mobile"))),
                            .th(.text(t("cust.grade"))), .th(.text(t("cust.next_step"))), .th(.text(t("cust.last_contact"))))),
                 .tbody(.forEach(rows) { r in
-                    .tr(.td(.text(r.nextFollowUpOn ?? "")), .td(.a(.href("/projects/\(m.project.id)/customers/\(r.id)"), .text(r.name))),
+                    .tr(.td(.span(.class(cls == "overdue" ? "late" : "due-today"), .text(r.nextFollowUpOn ?? ""))), .td(.a(.href("/projects/\(m.project.id)/customers/\(r.id)"), .text(r.name))),
                         .td(.class("mono"), .text(CustomerShell.mobile(m.access, r))), .td(CustomerShell.grade(r.grade)),
                         .td(.text(r.nextStep)), .td(.text(Shell.dateTime(r.lastContactAt))))
                 }))
@@ -375,7 +377,7 @@ enum CustomerImportPage {
         return CustomerShell.page(ctx, project: project, projects: projects, tab: .importing, title: t("cust.tab.import"), .group(
             .section(.class("card"),
                 .h2(.text(t("inv.import.how"))),
-                .ol(.li(.text(t("cust.import.step1")), .text(" "), .a(.href("\(base)/template.xlsx"), .text(t("inv.import.template")))),
+                .ol(.li(.text(t("cust.import.step1")), .text(" "), .a(.href("\(base)/template.xlsx"), .text(t("cust.import.template")))),
                     .li(.text(t("cust.import.step2"))),
                     .li(.text(t("inv.import.step3"))))),
             .section(.class("card"),

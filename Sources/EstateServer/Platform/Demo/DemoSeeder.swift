@@ -245,7 +245,7 @@ public enum DemoSeeder {
         let holders = try await (db as! any SQLDatabase).select().columns("customer_name", "customer_mobile").from("unit_claims")
             .where("project_id", .equal, projectID).where("is_live", .equal, true).all(decoding: Claim.self)
         var people = holders.map { ($0.customer_name, $0.customer_mobile) }
-        for i in 0..<160 {
+        for i in 0..<80 {
             let name = String(surnames[Int(rng.next() % UInt64(surnames.count))]) + givenNames[Int(rng.next() % UInt64(givenNames.count))]
             people.append((name, "1\([3, 5, 7, 8, 9][i % 5])\(String(format: "%09d", Int(rng.next() % 1_000_000_000)))"))
         }
@@ -260,7 +260,11 @@ public enum DemoSeeder {
                 idNumber: i % 3 == 0 ? demoResidentID(&rng) : "", gender: ["male", "female", "unknown"][Int(rng.next() % 3)],
                 address: i % 4 == 0 ? "杭州市西湖区文三路\(100 + i)号" : "", source: sources[Int(rng.next() % UInt64(sources.count))],
                 grade: grade, tags: i % 5 == 0 ? ["改善"] : i % 7 == 0 ? ["首置", "学区"] : [], notes: "")
-            guard let c = try? await customers.create(draft, in: projectID, owner: owner, context: context) else { continue }
+            let c: CustomerService.Record
+            do { c = try await customers.create(draft, in: projectID, owner: owner, context: context) } catch {
+                FileHandle.standardError.write(Data("demo customer \(person.1) not created: \(error)\n".utf8))
+                continue
+            }
             // One to three contacts over the last weeks; the newest plans the next follow-up.
             let contacts = 1 + Int(rng.next() % 3)
             for k in 0..<contacts {
