@@ -312,3 +312,28 @@ struct CustomerTests {
 
 /// Decodes anything (to count array items).
 struct AnyDecodable: Decodable { init(from decoder: any Decoder) throws {} }
+
+extension CustomerTests {
+    @Test func theProtectionPeriodIsAProjectSetting() async throws {
+        let clock = TestClock()
+        try await withTestApp(clock: clock) { app, clock in
+            var p = try await Self.people(app, "BH")
+            let f = Fixtures(app: app)
+            try await f.user("projadmin", roles: [(.admin, nil)])
+            let admin = try await f.token("projadmin")
+            let bad = try await app.call(.PATCH, "/api/v1/projects/\(p.project)", headers: .bearer(admin), json: ["customerProtectionDays": 0])
+            #expect(bad.status == .unprocessableEntity)
+            let ok = try await app.call(.PATCH, "/api/v1/projects/\(p.project)", headers: .bearer(admin), json: ["customerProtectionDays": 7])
+            #expect(try ok.content.get(Int.self, at: "customerProtectionDays") == 7)
+            let id = try await Self.create(app, p, p.alice, name: "保护期", mobile: "13412345678")
+            // Six days on, a visit by the owner restarts the seven days; eight days after that it lapses.
+            clock.advance(6 * 86_400)
+            p.alice = try await f.token("alice")
+            _ = try await app.call(.POST, "/api/v1/customers/\(id)/visits", headers: .bearer(p.alice), json: ["interests": "两居"])
+            clock.advance(2 * 86_400)
+            #expect(try await app.services.customers(app.db).releaseLapsed() == 0)
+            clock.advance(6 * 86_400)
+            #expect(try await app.services.customers(app.db).releaseLapsed() == 1)
+        }
+    }
+}

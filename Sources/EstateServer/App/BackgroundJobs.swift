@@ -2,7 +2,8 @@ import Foundation
 import NIOConcurrencyHelpers
 import Vapor
 
-/// Jobs that run while the server is up: releasing lapsed reservations. On
+/// Jobs that run while the server is up: releasing lapsed reservations and returning customers
+/// whose protection ended to the pool. On
 /// several servers each runs it; every release is a conditional update, so
 /// two servers never release one reservation twice.
 final class BackgroundJobs: LifecycleHandler, Sendable {
@@ -26,6 +27,7 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
                 } catch {
                     app.logger.warning("reservation expiry job failed: \(String(reflecting: error))")
                 }
+                if Task.isCancelled { break }
                 do {
                     let n = try await app.services.customers(app.db).releaseLapsed()
                     if n > 0 { app.logger.info("returned \(n) customers to the pool at the end of their protection period") }
@@ -38,8 +40,14 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         task.withLockedValue { $0 = t }
     }
 
+    /// Cancels the jobs and waits for the one running to finish its transaction: the
+    /// databases close after this, and a job touching `app.db` then would trap.
     func shutdownAsync(_ app: Application) async {
-        task.withLockedValue { $0?.cancel() }
+        let running = task.withLockedValue { t -> Task<Void, Never>? in
+            t?.cancel()
+            return t
+        }
+        await running?.value
         app.services.unitEvents.shutdown()
     }
 }

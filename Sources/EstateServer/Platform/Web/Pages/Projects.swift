@@ -47,6 +47,8 @@ enum ProjectsPage {
                     .forEach(ProjectService.PriceRounding.allCases) { r in
                         .choice(r.rawValue, t("rounding.\(r.rawValue)"), selected: d.priceRounding == r.rawValue)
                     })),
+            UsersPage.field(ctx, "customerProtectionDays", t("field.protection_days"), .number,
+                            d.customerProtectionDays.map(String.init) ?? "30", errors, hint: t("projects.protection_hint")),
             .div(.class("field"),
                 .label(.input(.type(.checkbox), .name("isActive"), .value("true"), .checked(d.isActive ?? true)), .text(" " + t("project.active")))),
             .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(submit))))
@@ -86,10 +88,13 @@ enum ProjectsController {
         var city: String
         var priceRounding: String?
         var isActive: String?
+        var customerProtectionDays: String?
         var draft: ProjectService.Draft {
             .init(code: code.trimmingCharacters(in: .whitespaces).uppercased(), name: name.trimmingCharacters(in: .whitespacesAndNewlines),
                   city: city.trimmingCharacters(in: .whitespacesAndNewlines),
-                  priceRounding: priceRounding, isActive: isActive == "true")
+                  priceRounding: priceRounding, isActive: isActive == "true",
+                  // Not a number is out of range too: the service names the field.
+                  customerProtectionDays: customerProtectionDays.map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 })
         }
     }
 
@@ -126,7 +131,8 @@ enum ProjectsController {
         let p = try await req.require(.projectView, on: id)
         let project = try await req.services.projects(req.db).find(id, for: p)
         let draft = ProjectService.Draft(code: project.code, name: project.name, city: project.city,
-                                         priceRounding: project.priceRounding.rawValue, isActive: project.isActive)
+                                         priceRounding: project.priceRounding.rawValue, isActive: project.isActive,
+                                         customerProtectionDays: project.customerProtectionDays)
         return Shell.response(ProjectsPage.edit(PageContext(req), .init(project: project, draft: draft, canEdit: p.may(.projectEdit, on: id))))
     }
 
