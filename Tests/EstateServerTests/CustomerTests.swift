@@ -337,3 +337,38 @@ extension CustomerTests {
         }
     }
 }
+
+extension CustomerTests {
+    /// Found in review: racing merges, owners who are not consultants, names in the audit log.
+    @Test func mergesRaceSafelyAndOwnersMustBeConsultantsOfTheProject() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app, "RV")
+            let dup = try await Self.create(app, p, p.alice, name: "重复客户", mobile: "13300000011")
+            let k1 = try await Self.create(app, p, p.alice, name: "重复客户", mobile: "13300000012")
+            let k2 = try await Self.create(app, p, p.bob, name: "重复客户", mobile: "13300000013")
+            async let a = app.call(.POST, "/api/v1/customers/\(k1)/merge", headers: .bearer(p.manager), json: ["duplicateId": dup])
+            async let b = app.call(.POST, "/api/v1/customers/\(k2)/merge", headers: .bearer(p.manager), json: ["duplicateId": dup])
+            let statuses = [try await a.status, try await b.status]
+            #expect(statuses.filter { $0 == .ok }.count == 1 && statuses.filter { $0 == .conflict }.count == 1, "\(statuses) \(engineName)")
+            #expect(try await Fixtures(app: app).auditCount(action: "customer.merge") == 1)
+            // Owners: an enabled consultant or sales manager of the project, nobody else.
+            let outsider = try await Fixtures(app: app).user("outsider", roles: [(.finance, p.project)])
+            struct Assign: Encodable { var projectId: String; var customerIds: [String]; var ownerId: String? }
+            let res = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.manager),
+                                         json: Assign(projectId: p.project.uuidString, customerIds: [k1], ownerId: outsider.uuidString))
+            #expect(res.status == .unprocessableEntity)
+            #expect(try res.content.get(String.self, at: "errors", "0", "code") == "owner_not_consultant")
+            struct NewOwned: Encodable { var projectId: String; var name = "新客"; var mobile = "13300000014"; var ownerId: String }
+            let created = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.manager),
+                                             json: NewOwned(projectId: p.project.uuidString, ownerId: UUID().uuidString))
+            #expect(created.status == .unprocessableEntity)
+            // A consultant's import may name only themselves.
+            let sheet = try await app.call(.POST, "/api/v1/projects/\(p.project)/customers/import", headers: [
+                "Authorization": "Bearer \(p.alice)", "Content-Type": "text/csv"], body: ByteBuffer(string: "姓名,手机号,置业顾问\n甲,13300000015,bob\n"))
+            #expect(try sheet.content.get(String.self, at: "rows", "0", "code") == "customer_owner_not_yours")
+            // The audit log names customers masked: an administrator reads it without customer rights.
+            let lines = try await AuditRecord.query(on: app.db).filter(\.$entity == "customer").all()
+            #expect(!lines.isEmpty && lines.allSatisfy { !$0.summary.contains("重复客户") })
+        }
+    }
+}

@@ -15,7 +15,10 @@ extension APIHandler {
         let record = try await req.services.customers(req.db).record(try uuid(rawID))
         guard principal.canSee(project: record.projectID) else { throw Problem.notFound }
         let access = CustomerAccess(principal, project: record.projectID)
-        guard access.mayOpen(owner: record.ownerID) else {
+        // A merged-away record is opened as the record it went into (its owner decides).
+        var owner = record.ownerID
+        if let kept = record.mergedInto { owner = try await req.services.customers(req.db).record(kept).ownerID }
+        guard access.mayOpen(owner: owner) && (record.mergedInto == nil || owner != nil || access.viewsAll) else {
             if principal.may(.customersView, on: record.projectID) {
                 throw Problem(.forbidden, "customer_owned_by_other", arguments: ["owner": record.ownerName ?? "—"])
             }
@@ -241,8 +244,11 @@ extension APIHandler {
         do { data = try await Data(collecting: body, upTo: req.services.config.maxUploadMegabytes * 1024 * 1024) } catch {
             throw Problem(.payloadTooLarge, "payload_too_large")
         }
+        let projectID = try Self.uuid(input.path.projectId)
+        let access = CustomerAccess(try req.requirePrincipal(), project: projectID)
         let outcome = try await req.services.customerSheets(req.db).importCustomers(
-            data, into: try Self.uuid(input.path.projectId), fileName: input.query.fileName ?? "upload", context: req.auditContext)
+            data, into: projectID, fileName: input.query.fileName ?? "upload", importer: access.principal.userID,
+            mayAssignOthers: access.mayReassign, context: req.auditContext)
         return .ok(.init(body: .json(.init(imported: outcome.imported, format: .init(rawValue: outcome.format) ?? .csv,
                                            encoding: outcome.encoding.flatMap { .init(rawValue: $0) }))))
     }

@@ -205,6 +205,7 @@ public struct CustomerService: Sendable {
         if let existing = try await find(mobile: mobile, in: projectID, includingMerged: true) {
             throw Self.exists(existing)
         }
+        if let owner, try await !mayOwn(owner, in: projectID) { throw Problem.invalid("ownerId", "owner_not_consultant") }
         let id = UUID(), now = now()
         let days = try await protectionDays(projectID)
         let identity = c.identity ?? nil
@@ -221,7 +222,7 @@ public struct CustomerService: Sendable {
                             SQLBind(c.tags ?? ""), SQLBind(c.notes ?? ""), SQLBind(""), SQLBind(0), SQLBind(0),
                             SQLBind(context.actorID), SQLBind(now), SQLBind(now)).run()
                 return ((), AuditEntry(action: "customer.create", entity: "customer", entityID: id.uuidString, projectID: projectID,
-                                       summary: "created customer \(name) \(Masking.mobile(mobile))",
+                                       summary: "created customer \(Masking.name(name)) \(Masking.mobile(mobile))",
                                        after: ["mobile": Masking.mobile(mobile), "grade": c.grade ?? "C", "owner": owner?.uuidString ?? "pool"]))
             }
         } catch where error.isConstraintFailure {
@@ -248,13 +249,13 @@ public struct CustomerService: Sendable {
             guard let new, new != old else { return }
             sets.append((column, new)); before[key] = shown(old); after[key] = shown(new)
         }
-        change("name", "name", old.name, c.name)
+        change("name", "name", old.name, c.name, shown: Masking.name)
         if let m = c.mobile, m != old.mobile {
             sets.append(("mobile", m)); sets.append(("mobile_suffix", MobileNumber.suffix(m)))
             before["mobile"] = Masking.mobile(old.mobile); after["mobile"] = Masking.mobile(m)
         }
         change("gender", "gender", old.gender, c.gender)
-        change("address", "address", old.address, c.address)
+        change("address", "address", old.address, c.address, shown: { "\($0.count) chars" })
         change("source", "source", old.source, c.source)
         change("grade", "grade", old.grade, c.grade)
         change("tags", "tags", old.tagsText, c.tags)
@@ -265,12 +266,16 @@ public struct CustomerService: Sendable {
             before["idNumber"] = old.idMasked ?? ""; after["idNumber"] = identity?.masked ?? ""
         }
         guard !sets.isEmpty else { return old }
-        let now = now(), summary = "updated customer \(old.name)", b = before, a = after, changes = sets
+        let now = now(), summary = "updated customer \(Masking.name(old.name))", b = before, a = after, changes = sets
         do {
             try await store.audited(context) { tx in
                 var u = tx.sql.update("customers").set("updated_at", to: SQLBind(now))
                 for (column, value) in changes { u = u.set(SQLIdentifier(column), to: SQLBind(value)) }
-                try await u.where("id", .equal, id).where("project_id", .equal, projectID).run()
+                // Conditional: a record merged away meanwhile is not changed (its mobile leads to the kept one).
+                struct I: Decodable { var id: UUID }
+                let done = try await u.where("id", .equal, id).where("project_id", .equal, projectID)
+                    .where(SQLColumn("merged_into"), .is, SQLLiteral.null).returning("id").all(decoding: I.self)
+                guard !done.isEmpty else { throw Problem.conflict("customer_merged", ["id": ""]) }
                 return ((), AuditEntry(action: "customer.update", entity: "customer", entityID: id.uuidString, projectID: projectID,
                                        summary: summary, before: b, after: a))
             }
@@ -568,14 +573,23 @@ public struct CustomerService: Sendable {
             // The latest contact, whichever order contacts are logged in.
             if customer.lastContactAt.map({ $0 < occurred }) ?? true { u = u.set("last_contact_at", to: SQLBind(occurred)) }
             if let grade = newGrade { u = u.set("grade", to: SQLBind(grade)) }
-            if protects {
+            struct I: Decodable { var id: UUID }
+            // Conditional: a contact on a record merged away meanwhile rolls back (the kept record's counts stay right).
+            let done = try await u.where("id", .equal, customerID).where(SQLColumn("merged_into"), .is, SQLLiteral.null)
+                .returning("id").all(decoding: I.self)
+            guard !done.isEmpty else { throw Problem.conflict("customer_merged", ["id": ""]) }
+            if protects, let owner = customer.ownerID {
+                // Only while the same consultant still owns it: a lapse meanwhile is not undone.
                 let until = Self.protection(from: occurred, days: days)
-                if customer.protectedUntil.map({ $0 < until }) ?? true { u = u.set("protected_until", to: SQLBind(until)) }
+                try await tx.sql.update("customers").set("protected_until", to: SQLBind(until))
+                    .where("id", .equal, customerID).where("owner_id", .equal, owner)
+                    .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("protected_until"), .is, SQLLiteral.null),
+                                                                  .or, SQLBinaryExpression(SQLColumn("protected_until"), .lessThan, SQLBind(until)))))
+                    .run()
             }
-            try await u.where("id", .equal, customerID).run()
             let what = d.kind == .call ? "call (\(d.direction?.rawValue ?? ""))" : "visit (\(visitKind?.rawValue ?? ""))"
             return ((), AuditEntry(action: "customer.contact", entity: "customer", entityID: customerID.uuidString, projectID: projectID,
-                                   summary: "logged \(what) with \(customer.name)",
+                                   summary: "logged \(what) with \(Masking.name(customer.name))",
                                    after: ["kind": d.kind.rawValue, "nextFollowUpOn": followDay?.description ?? ""]))
         }
         guard let c = try await contacts(of: [customerID]).first(where: { $0.id == id }) else { throw Problem.notFound }
@@ -627,6 +641,23 @@ public struct CustomerService: Sendable {
         return p.customer_protection_days
     }
 
+    /// Whether a user can own customers in the project: enabled, with a consultant or sales-manager
+    /// grant on it (or company-wide).
+    func mayOwn(_ userID: UUID, in projectID: UUID) async throws -> Bool {
+        struct N: Decodable { var n: Int }
+        let row = try await store.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")))
+            .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
+            .where(SQLColumn("id", table: "u"), .equal, SQLBind(userID))
+            .where(SQLColumn("is_disabled", table: "u"), .equal, SQLLiteral.boolean(false))
+            .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
+            .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
+                                                          .or, SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null))))
+            .first(decoding: N.self)
+        return (row?.n ?? 0) > 0
+    }
+
     func userExists(_ id: UUID) async throws -> Bool {
         struct N: Decodable { var id: UUID }
         return try await store.sql.select().column("id").from("users").where("id", .equal, id).first(decoding: N.self) != nil
@@ -637,7 +668,7 @@ public struct CustomerService: Sendable {
     public func reassign(_ ids: [UUID], in projectID: UUID, to owner: UUID?, context: AuditContext) async throws -> Int {
         let unique = Array(Set(ids))
         guard !unique.isEmpty, unique.count <= 500 else { throw Problem.invalid("customerIds", "selection_size_invalid") }
-        if let owner, try await !userExists(owner) { throw Problem.invalid("ownerId", "user_unknown") }
+        if let owner, try await !mayOwn(owner, in: projectID) { throw Problem.invalid("ownerId", "owner_not_consultant") }
         let days = try await protectionDays(projectID)
         let now = now()
         return try await store.write { tx in
@@ -653,7 +684,7 @@ public struct CustomerService: Sendable {
                     .set("updated_at", to: SQLBind(now)).where("id", .equal, r.id).run()
                 try await AuditLog.record(AuditEntry(action: owner == nil ? "customer.to_pool" : "customer.reassign", entity: "customer",
                                                      entityID: r.id.uuidString, projectID: projectID,
-                                                     summary: owner == nil ? "returned \(r.name) to the pool" : "reassigned \(r.name)",
+                                                     summary: owner == nil ? "returned \(Masking.name(r.name)) to the pool" : "reassigned \(Masking.name(r.name))",
                                                      before: ["owner": r.owner_id?.uuidString ?? "pool"], after: ["owner": owner?.uuidString ?? "pool"]),
                                           context: context, on: tx)
                 changed += 1
@@ -675,7 +706,7 @@ public struct CustomerService: Sendable {
                 .returning("id", "name").all(decoding: R.self)
             guard let r = rows.first else { return false }
             try await AuditLog.record(AuditEntry(action: "customer.claim", entity: "customer", entityID: id.uuidString, projectID: projectID,
-                                                 summary: "claimed \(r.name) from the pool", before: ["owner": "pool"],
+                                                 summary: "claimed \(Masking.name(r.name)) from the pool", before: ["owner": "pool"],
                                                  after: ["owner": owner.uuidString]), context: context, on: tx)
             return true
         }
@@ -707,7 +738,7 @@ public struct CustomerService: Sendable {
                     .returning("id").all(decoding: I.self)
                 guard !done.isEmpty else { continue }
                 try await AuditLog.record(AuditEntry(action: "customer.lapse", entity: "customer", entityID: r.id.uuidString,
-                                                     projectID: r.project_id, summary: "protection ended: \(r.name) returned to the pool",
+                                                     projectID: r.project_id, summary: "protection ended: \(Masking.name(r.name)) returned to the pool",
                                                      before: ["owner": r.owner_id.uuidString], after: ["owner": "pool"]), context: system, on: tx)
                 n += 1
             }
@@ -739,9 +770,13 @@ public struct CustomerService: Sendable {
             guard keep.merged_into == nil, dup.merged_into == nil else { throw Problem.conflict("customer_merged", ["id": ""]) }
             if let a = keep.id_lookup, let b = dup.id_lookup, a != b { throw Problem.conflict("merge_identity_differs") }
             // The duplicate first, so the (project, mobile) index never sees two live records.
-            try await tx.sql.update("customers").set("merged_into", to: SQLBind(keepID)).set("merged_at", to: SQLBind(now))
+            struct I: Decodable { var id: UUID }
+            let dupDone = try await tx.sql.update("customers").set("merged_into", to: SQLBind(keepID)).set("merged_at", to: SQLBind(now))
                 .set("owner_id", to: SQLLiteral.null).set("protected_until", to: SQLLiteral.null).set("next_follow_up_on", to: SQLLiteral.null)
-                .set("updated_at", to: SQLBind(now)).where("id", .equal, duplicateID).run()
+                .set("updated_at", to: SQLBind(now)).where("id", .equal, duplicateID)
+                .where(SQLColumn("merged_into"), .is, SQLLiteral.null).returning("id").all(decoding: I.self)
+            // Conditional on both records still being live: of two merges racing, one rolls back.
+            guard !dupDone.isEmpty else { throw Problem.conflict("customer_merged", ["id": ""]) }
             // Whatever was merged into the duplicate now points to the kept record: one hop, always.
             try await tx.sql.update("customers").set("merged_into", to: SQLBind(keepID)).where("merged_into", .equal, duplicateID).run()
             var u = tx.sql.update("customers")
@@ -761,9 +796,11 @@ public struct CustomerService: Sendable {
             if let d = dup.next_follow_up_on, keep.next_follow_up_on.map({ $0 > d }) ?? true {
                 u = u.set("next_follow_up_on", to: SQLBind(d)).set("next_step", to: SQLBind(dup.next_step))
             }
-            try await u.where("id", .equal, keepID).run()
+            let keepDone = try await u.where("id", .equal, keepID).where(SQLColumn("merged_into"), .is, SQLLiteral.null)
+                .returning("id").all(decoding: I.self)
+            guard !keepDone.isEmpty else { throw Problem.conflict("customer_merged", ["id": ""]) }
             try await AuditLog.record(AuditEntry(action: "customer.merge", entity: "customer", entityID: keepID.uuidString, projectID: projectID,
-                                                 summary: "merged \(dup.name) \(Masking.mobile(dup.mobile)) into \(keep.name) \(Masking.mobile(keep.mobile))",
+                                                 summary: "merged \(Masking.name(dup.name)) \(Masking.mobile(dup.mobile)) into \(Masking.name(keep.name)) \(Masking.mobile(keep.mobile))",
                                                  before: ["duplicate": duplicateID.uuidString], after: ["kept": keepID.uuidString]),
                                       context: context, on: tx)
         }
@@ -787,7 +824,7 @@ public struct CustomerService: Sendable {
                 value = try cipher.open(sealed)
             }
             return (value, AuditEntry(action: "personal_data.reveal", entity: "customer", entityID: customerID.uuidString,
-                                      projectID: projectID, summary: "revealed the \(field == .mobile ? "mobile" : "identity number") of \(s.name)",
+                                      projectID: projectID, summary: "revealed the \(field == .mobile ? "mobile" : "identity number") of \(Masking.name(s.name))",
                                       after: ["field": field.rawValue]))
         }
     }

@@ -80,8 +80,9 @@ public struct CustomerSheets: Sendable {
     }
 
     /// Imports every row or none. Mobiles already in the project, or twice in the file, are bad rows.
-    public func importCustomers(_ data: Data, into projectID: UUID, fileName: String, context: AuditContext,
-                                progress: @escaping UnitImportService.Progress = { _, _, _ in }) async throws -> Outcome {
+    /// `importer` may name only themselves as consultant unless `mayAssignOthers` (a manager).
+    public func importCustomers(_ data: Data, into projectID: UUID, fileName: String, importer: UUID?, mayAssignOthers: Bool,
+                                context: AuditContext, progress: @escaping UnitImportService.Progress = { _, _, _ in }) async throws -> Outcome {
         progress(.reading, 0, 1)
         let format = SpreadsheetFormat.detect(data)
         let rows: [SheetRow]
@@ -121,9 +122,18 @@ public struct CustomerSheets: Sendable {
         }
         if !problems.isEmpty { throw UnitImportService.failed(problems) }
 
-        // Consultants by user name (what a sheet can name).
+        // Consultants of the project (enabled, consultant or sales-manager grant) by user name or display name.
         struct U: Decodable { var id: UUID; var username: String; var display_name: String }
-        let users = try await store.sql.select().columns("id", "username", "display_name").from("users").all(decoding: U.self)
+        let users = try await store.sql.select().column(SQLColumn("id", table: "u")).column(SQLColumn("username", table: "u"))
+            .column(SQLColumn("display_name", table: "u"))
+            .from(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")))
+            .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
+            .where(SQLColumn("is_disabled", table: "u"), .equal, SQLLiteral.boolean(false))
+            .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
+            .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
+                                                          .or, SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null))))
+            .distinct().all(decoding: U.self)
         var userByName: [String: UUID] = [:]
         for u in users { userByName[u.username] = u.id; userByName[u.display_name] = userByName[u.display_name] ?? u.id }
         let existing = try await existingMobiles(projectID)
@@ -153,7 +163,9 @@ public struct CustomerSheets: Sendable {
             if let g = cell("gender") { if let ok = Self.gender(g) { gender = ok } else { bad("gender", "gender_invalid") } }
             var owner: UUID?
             if let o = cell("owner"), !o.isEmpty {
-                if let id = userByName[o] { owner = id } else { bad("owner", "import_unknown_user") }
+                if let id = userByName[o] {
+                    if id == importer || mayAssignOthers { owner = id } else { bad("owner", "customer_owner_not_yours") }
+                } else { bad("owner", "import_unknown_user") }
             }
             let tags = cell("tags").map { $0.split(whereSeparator: { ",，、;；".contains($0) }).map { String($0).trimmed } }
             do {

@@ -169,17 +169,21 @@ enum CustomersController {
         let projectID = try IC.projectID(req)
         let service = req.services.customerSheets(req.db)
         let context = req.auditContext
+        let a = try access(req, projectID)
+        let importer = a.principal.userID, others = a.mayReassign
         if req.headers.contentType?.type == "multipart" {
             struct Upload: Content { var file: File }
             let upload = try req.content.decode(Upload.self)
-            _ = try await service.importCustomers(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename, context: context)
+            _ = try await service.importCustomers(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename,
+                                           importer: importer, mayAssignOthers: others, context: context)
             return IC.back(req, "/projects/\(projectID)/customers", notice: "cust.imported_notice")
         }
         guard let body = req.body.data else { throw Problem(.unprocessableEntity, "import_empty") }
         let data = Data(buffer: body)
         let fileName = (try? req.query.get(String.self, at: "fileName")) ?? "upload"
         return IC.importStream(req) { progress in
-            let o = try await service.importCustomers(data, into: projectID, fileName: fileName, context: context, progress: progress)
+            let o = try await service.importCustomers(data, into: projectID, fileName: fileName, importer: importer, mayAssignOthers: others,
+                                           context: context, progress: progress)
             return #"{"result":{"imported":\#(o.imported),"buildingsCreated":0}}"#
         }
     }
@@ -199,7 +203,10 @@ enum CustomersController {
         let projectID = try IC.projectID(req)
         let r = try await req.services.customers(req.db).record(try IC.id(req, "customerID"), in: projectID)
         let a = try access(req, projectID)
-        guard a.mayOpen(owner: r.ownerID) else { throw Problem(.forbidden, "customer_owned_by_other", arguments: ["owner": r.ownerName ?? "—"]) }
+        // A merged-away record is opened as the record it went into (its owner decides).
+        var owner = r.ownerID
+        if let kept = r.mergedInto { owner = try await req.services.customers(req.db).record(kept, in: projectID).ownerID }
+        guard a.mayOpen(owner: owner) && (r.mergedInto == nil || owner != nil || a.viewsAll) else { throw Problem(.forbidden, "customer_owned_by_other", arguments: ["owner": r.ownerName ?? "—"]) }
         return (projectID, r, a)
     }
 
