@@ -372,3 +372,26 @@ extension CustomerTests {
         }
     }
 }
+
+extension CustomerTests {
+    /// An ID number typed into the list's search box never appears in a URL: the form posts it and
+    /// the list is reached through the number's keyed hash.
+    @Test func searchingByIdentityNumberKeepsItOutOfTheAddress() async throws {
+        try await withTestApp { app, _ in
+            let p = try await Self.people(app, "SI")
+            _ = try await Self.create(app, p, p.alice, name: "证件搜索", mobile: "13212345678", id: "11010519491231002X")
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("boss")
+            var res = try await browser.get("/projects/\(p.project)/customers")
+            let csrf = try #require(Browser.csrf(in: res.body.string))
+            res = try await browser.post("/projects/\(p.project)/customers/search", form: ["_csrf": csrf, "q": "11010519491231002x", "grade": ""])
+            let location = try #require(res.headers.first(name: .location))
+            #expect(location.contains("idKey=") && !location.contains("11010519491231002"))
+            res = try await browser.get(location)
+            #expect(res.body.string.contains("证件搜索"))
+            // Other terms keep their plain query.
+            res = try await browser.post("/projects/\(p.project)/customers/search", form: ["_csrf": csrf, "q": "5678", "grade": "C"])
+            #expect(res.headers.first(name: .location)?.hasSuffix("customers?grade=C&q=5678") == true)
+        }
+    }
+}

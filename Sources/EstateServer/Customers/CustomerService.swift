@@ -354,6 +354,9 @@ public struct CustomerService: Sendable {
         public var pool = false
         public var lastContact: LastContact?
         public var tag: String?
+        /// An identity number's keyed hash (`identityKey`), so a page can search by ID number without
+        /// the number in its URL.
+        public var identityKey: String?
         public init() {}
     }
 
@@ -369,6 +372,12 @@ public struct CustomerService: Sendable {
             else if (t.count == 18 || t.count == 15), t.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }) { self = .identity(t) }
             else { self = .text(t) }
         }
+    }
+
+    /// The keyed hash an identity number is found by, when `text` reads as one.
+    public func identityKey(_ text: String) -> String? {
+        guard case .identity(let n)? = SearchTerm(text) else { return nil }
+        return cipher.lookupKey(IdentityNumber.normalized(n), purpose: Self.lookupPurpose)
     }
 
     public func list(_ projectID: UUID, _ f: Filter, page: PageRequest) async throws -> Paged<Record> {
@@ -396,6 +405,7 @@ public struct CustomerService: Sendable {
                 }
             case nil: break
             }
+            if let k = f.identityKey { q = q.where(SQLColumn("id_lookup", table: "c"), .equal, SQLBind(k)) }
             if let g = f.grade { q = q.where(SQLColumn("grade", table: "c"), .equal, SQLBind(g)) }
             if let s = f.source { q = q.where(SQLColumn("source", table: "c"), .equal, SQLBind(s)) }
             if let o = f.ownerID { q = q.where(SQLColumn("owner_id", table: "c"), .equal, SQLBind(o)) }

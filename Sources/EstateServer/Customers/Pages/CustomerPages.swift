@@ -68,9 +68,11 @@ enum CustomersPage {
         let exportQuery = m.query.filter { $0.key != "page" && !$0.value.isEmpty }.sorted { $0.key < $1.key }
             .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         return CustomerShell.page(ctx, project: m.project, projects: m.projects, tab: .list, title: t("cust.tab.customers"), .group(
-            .form(.class("filters"), .method(.get),
+            .form(.class("filters"), .method(.post), .action("\(base)/customers/search"),
+                Shell.csrfField(ctx),
                 .div(.class("field wide"), .label(.for("q"), .text(t("cust.search"))),
-                     .input(.type(.search), .id("q"), .name("q"), .value(f.q ?? ""), .placeholder(t("cust.search_hint")))),
+                     .input(.type(.search), .id("q"), .name("q"), .value(f.q ?? ""),
+                            .placeholder(f.identityKey == nil ? t("cust.search_hint") : t("cust.searched_by_id")))),
                 .div(.class("field"), .label(.for("grade"), .text(t("cust.grade"))),
                      .select(.field("grade"), .choice("", t("list.all")),
                              CustomerShell.options(CustomerShell.grades(t), selected: f.grade))),

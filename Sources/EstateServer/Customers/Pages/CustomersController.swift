@@ -12,6 +12,7 @@ enum CustomersController {
         let p = app.grouped("projects", ":projectID")
         p.on(.GET, "customers", guard: .allowed(.customersView), use: list)
         p.on(.POST, "customers", guard: .allowed(.customersView), use: create)
+        p.on(.POST, "customers", "search", guard: .allowed(.customersView), use: search)
         p.on(.POST, "customers", "assign", guard: .allowed(.customersReassign), use: assign)
         p.on(.GET, "customers.xlsx", guard: .allowed(.personalDataExport), use: export)
         p.on(.GET, "customers", "template.xlsx", guard: .allowed(.customersEdit), use: template)
@@ -80,15 +81,34 @@ enum CustomersController {
     static func filter(_ req: Request) -> (CustomerService.Filter, [String: String]) {
         var f = CustomerService.Filter()
         var q: [String: String] = [:]
-        for key in ["q", "grade", "source", "owner", "lastContact"] {
-            if let v = try? req.query.get(String.self, at: key), !v.isEmpty, v.count <= 40, !v.contains("\u{0}") { q[key] = v.trimmed }
+        for key in ["q", "grade", "source", "owner", "lastContact", "idKey"] {
+            if let v = try? req.query.get(String.self, at: key), !v.isEmpty, v.count <= 64, !v.contains("\u{0}") { q[key] = v.trimmed }
         }
         f.q = q["q"]
+        // 64 hex digits or nothing: the keyed hash of an ID number (see `search`).
+        f.identityKey = q["idKey"].flatMap { $0.count == 64 && $0.allSatisfy(\.isHexDigit) ? $0 : nil }
+        if f.identityKey == nil { q["idKey"] = nil }
         f.grade = q["grade"].flatMap { CustomerService.Grade(rawValue: $0)?.rawValue }
         f.source = q["source"]
         if q["owner"] == "pool" { f.pool = true } else { f.ownerID = q["owner"].flatMap(UUID.init(uuidString:)) }
         f.lastContact = q["lastContact"].flatMap(CustomerService.LastContact.init(rawValue:))
         return (f, q)
+    }
+
+    /// The filter form posts here and is redirected to the list: an ID number typed into the search
+    /// box travels in the body and comes back as its keyed hash, never in a URL (个人信息保护法).
+    @Sendable static func search(_ req: Request) async throws -> Response {
+        let projectID = try IC.projectID(req)
+        var items: [(String, String)] = []
+        for key in ["grade", "source", "owner", "lastContact"] {
+            let v = IC.form(req, key)
+            if !v.isEmpty, v.count <= 40 { items.append((key, v)) }
+        }
+        let q = IC.form(req, "q")
+        if let key = req.services.customers(req.db).identityKey(q) { items.append(("idKey", key)) }
+        else if !q.isEmpty { items.append(("q", String(q.prefix(40)))) }
+        let query = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return req.redirect(to: "/projects/\(projectID)/customers" + (query.isEmpty ? "" : "?" + query))
     }
 
     static func listModel(_ req: Request, _ projectID: UUID) async throws -> CustomersPage.Model {
