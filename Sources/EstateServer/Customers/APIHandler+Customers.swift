@@ -159,33 +159,30 @@ extension APIHandler {
     }
 
     func logVisit(_ input: Operations.LogVisit.Input) async throws -> Operations.LogVisit.Output {
-        let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let (record, access) = try await Self.customer(req, input.path.customerId)
-        guard access.mayLogContact(owner: record.ownerID) else { throw Problem.forbidden }
-        let d = CustomerService.ContactDraft(
+        return .created(.init(body: .json(try await Self.logContact(input.path.customerId, .init(
             kind: .visit, visitKind: b.visitKind.flatMap { .init(rawValue: $0.rawValue) }, partySize: b.partySize,
             consultantID: try b.consultantId.map { try Self.uuid($0, field: "consultantId") }, occurredAt: b.occurredAt,
             interests: b.interests ?? "", notes: b.notes ?? "", nextStep: b.nextStep ?? "", nextFollowUpOn: b.nextFollowUpOn,
-            grade: b.grade?.rawValue)
-        let c = try await req.services.customers(req.db).logContact(record.id, in: record.projectID, d, by: access.principal.userID,
-                                                                   context: req.auditContext)
-        return .created(.init(body: .json(Self.contactSchema(c))))
+            grade: b.grade?.rawValue)))))
     }
 
     func logCall(_ input: Operations.LogCall.Input) async throws -> Operations.LogCall.Output {
-        let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let (record, access) = try await Self.customer(req, input.path.customerId)
-        guard access.mayLogContact(owner: record.ownerID) else { throw Problem.forbidden }
-        let d = CustomerService.ContactDraft(
+        return .created(.init(body: .json(try await Self.logContact(input.path.customerId, .init(
             kind: .call, direction: .init(rawValue: b.direction.rawValue),
             consultantID: try b.consultantId.map { try Self.uuid($0, field: "consultantId") }, occurredAt: b.occurredAt,
             interests: b.interests ?? "", notes: b.notes ?? "", nextStep: b.nextStep ?? "", nextFollowUpOn: b.nextFollowUpOn,
-            grade: b.grade?.rawValue)
-        let c = try await req.services.customers(req.db).logContact(record.id, in: record.projectID, d, by: access.principal.userID,
-                                                                   context: req.auditContext)
-        return .created(.init(body: .json(Self.contactSchema(c))))
+            grade: b.grade?.rawValue)))))
+    }
+
+    /// A call or a visit on a customer the caller may log contacts for.
+    static func logContact(_ rawID: String, _ d: CustomerService.ContactDraft) async throws -> Components.Schemas.CustomerContact {
+        let req = try CurrentRequest.get()
+        let (record, access) = try await customer(req, rawID)
+        guard access.mayLogContact(owner: record.ownerID) else { throw Problem.forbidden }
+        return contactSchema(try await req.services.customers(req.db).logContact(record.id, in: record.projectID, d,
+                                                                                  by: access.principal.userID, context: req.auditContext))
     }
 
     func revealCustomerData(_ input: Operations.RevealCustomerData.Input) async throws -> Operations.RevealCustomerData.Output {

@@ -651,21 +651,31 @@ public struct CustomerService: Sendable {
         return p.customer_protection_days
     }
 
-    /// Whether a user can own customers in the project: enabled, with a consultant or sales-manager
-    /// grant on it (or company-wide).
-    func mayOwn(_ userID: UUID, in projectID: UUID) async throws -> Bool {
-        struct N: Decodable { var n: Int }
-        let row = try await store.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+    /// Who can own customers in the project: enabled users with a consultant or sales-manager grant
+    /// on it (or company-wide), by display name.
+    public struct Owner: Sendable, Decodable {
+        public var id: UUID
+        public var username: String
+        public var displayName: String
+        enum CodingKeys: String, CodingKey { case id, username, displayName = "display_name" }
+    }
+
+    public func owners(_ projectID: UUID, only userID: UUID? = nil) async throws -> [Owner] {
+        var q = store.sql.select().column(SQLColumn("id", table: "u")).column(SQLColumn("username", table: "u"))
+            .column(SQLColumn("display_name", table: "u"))
             .from(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")))
             .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
                   on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
-            .where(SQLColumn("id", table: "u"), .equal, SQLBind(userID))
             .where(SQLColumn("is_disabled", table: "u"), .equal, SQLLiteral.boolean(false))
             .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
             .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
                                                           .or, SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null))))
-            .first(decoding: N.self)
-        return (row?.n ?? 0) > 0
+        if let userID { q = q.where(SQLColumn("id", table: "u"), .equal, SQLBind(userID)) }
+        return try await q.distinct().orderBy(SQLColumn("display_name", table: "u")).all(decoding: Owner.self)
+    }
+
+    func mayOwn(_ userID: UUID, in projectID: UUID) async throws -> Bool {
+        try await !owners(projectID, only: userID).isEmpty
     }
 
     func userExists(_ id: UUID) async throws -> Bool {

@@ -84,24 +84,7 @@ public struct CustomerSheets: Sendable {
     public func importCustomers(_ data: Data, into projectID: UUID, fileName: String, importer: UUID?, mayAssignOthers: Bool,
                                 context: AuditContext, progress: @escaping UnitImportService.Progress = { _, _, _ in }) async throws -> Outcome {
         progress(.reading, 0, 1)
-        let format = SpreadsheetFormat.detect(data)
-        let rows: [SheetRow]
-        var encoding: String?
-        do {
-            switch format {
-            case .xlsx: rows = try XLSXReader.rows(data)
-            case .csv:
-                let r = try CSVReader.rows(data)
-                rows = r.rows
-                encoding = r.encoding.rawValue
-            }
-        } catch let e as SpreadsheetError {
-            throw Problem(.unprocessableEntity, e.kind == .badEncoding ? "import_bad_encoding" : "import_unreadable", arguments: ["reason": e.detail])
-        }
-        guard let header = rows.first else { throw Problem(.unprocessableEntity, "import_empty") }
-        guard rows.count - 1 <= Self.maxRows else { throw Problem(.unprocessableEntity, "import_too_many_rows", arguments: ["max": "\(Self.maxRows)"]) }
-        let body = Array(rows.dropFirst())
-        guard !body.isEmpty else { throw Problem(.unprocessableEntity, "import_empty") }
+        let (format, encoding, header, body) = try UnitImportService.read(data, maxRows: Self.maxRows)
         progress(.reading, 1, 1)
 
         var problems: [Problem.RowError] = []
@@ -122,20 +105,10 @@ public struct CustomerSheets: Sendable {
         }
         if !problems.isEmpty { throw UnitImportService.failed(problems) }
 
-        // Consultants of the project (enabled, consultant or sales-manager grant) by user name or display name.
-        struct U: Decodable { var id: UUID; var username: String; var display_name: String }
-        let users = try await store.sql.select().column(SQLColumn("id", table: "u")).column(SQLColumn("username", table: "u"))
-            .column(SQLColumn("display_name", table: "u"))
-            .from(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")))
-            .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
-                  on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
-            .where(SQLColumn("is_disabled", table: "u"), .equal, SQLLiteral.boolean(false))
-            .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
-            .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
-                                                          .or, SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null))))
-            .distinct().all(decoding: U.self)
+        // Who may own the project's customers, by user name or display name.
+        let users = try await customers.owners(projectID)
         var userByName: [String: UUID] = [:]
-        for u in users { userByName[u.username] = u.id; userByName[u.display_name] = userByName[u.display_name] ?? u.id }
+        for u in users { userByName[u.username] = u.id; userByName[u.displayName] = userByName[u.displayName] ?? u.id }
         let existing = try await existingMobiles(projectID)
 
         struct Good { var row: Int; var c: CustomerService.Checked; var owner: UUID? }

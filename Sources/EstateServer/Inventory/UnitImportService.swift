@@ -30,27 +30,7 @@ public struct UnitImportService: Sendable {
     public func importUnits(_ data: Data, into projectID: UUID, fileName: String, context: AuditContext,
                             progress: @escaping Progress = { _, _, _ in }) async throws -> Outcome {
         progress(.reading, 0, 1)
-        let format = SpreadsheetFormat.detect(data)
-        let rows: [SheetRow]
-        var encoding: String?
-        do {
-            switch format {
-            case .xlsx: rows = try XLSXReader.rows(data)
-            case .csv:
-                let r = try CSVReader.rows(data)
-                rows = r.rows
-                encoding = r.encoding.rawValue
-            }
-        } catch let e as SpreadsheetError {
-            throw Problem(.unprocessableEntity, e.kind == .badEncoding ? "import_bad_encoding" : "import_unreadable",
-                          arguments: ["reason": e.detail])
-        }
-        guard let header = rows.first else { throw Problem(.unprocessableEntity, "import_empty") }
-        guard rows.count - 1 <= Self.maxRows else {
-            throw Problem(.unprocessableEntity, "import_too_many_rows", arguments: ["max": "\(Self.maxRows)"])
-        }
-        let body = Array(rows.dropFirst())
-        guard !body.isEmpty else { throw Problem(.unprocessableEntity, "import_empty") }
+        let (format, encoding, header, body) = try Self.read(data, maxRows: Self.maxRows)
         progress(.reading, 1, 1)
 
         // Header → draft fields.
@@ -168,6 +148,33 @@ public struct UnitImportService: Sendable {
         }
         progress(.done, units.count, units.count)
         return Outcome(imported: units.count, buildingsCreated: created, encoding: encoding, format: format.rawValue)
+    }
+
+    /// An uploaded sheet (.xlsx, or CSV in UTF-8 or GBK): its format, the CSV's encoding, the header
+    /// row and the rows under it; a clear problem when it is unreadable, empty or too long.
+    static func read(_ data: Data, maxRows: Int) throws -> (format: SpreadsheetFormat, encoding: String?, header: SheetRow, body: [SheetRow]) {
+        let format = SpreadsheetFormat.detect(data)
+        let rows: [SheetRow]
+        var encoding: String?
+        do {
+            switch format {
+            case .xlsx: rows = try XLSXReader.rows(data)
+            case .csv:
+                let r = try CSVReader.rows(data)
+                rows = r.rows
+                encoding = r.encoding.rawValue
+            }
+        } catch let e as SpreadsheetError {
+            throw Problem(.unprocessableEntity, e.kind == .badEncoding ? "import_bad_encoding" : "import_unreadable",
+                          arguments: ["reason": e.detail])
+        }
+        guard let header = rows.first else { throw Problem(.unprocessableEntity, "import_empty") }
+        guard rows.count - 1 <= maxRows else {
+            throw Problem(.unprocessableEntity, "import_too_many_rows", arguments: ["max": "\(maxRows)"])
+        }
+        let body = Array(rows.dropFirst())
+        guard !body.isEmpty else { throw Problem(.unprocessableEntity, "import_empty") }
+        return (format, encoding, header, body)
     }
 
     static func failed(_ rows: [Problem.RowError]) -> Problem {

@@ -382,26 +382,8 @@ enum CustomerImportPage {
                 .ol(.li(.text(t("cust.import.step1")), .text(" "), .a(.href("\(base)/template.xlsx"), .text(t("cust.import.template")))),
                     .li(.text(t("cust.import.step2"))),
                     .li(.text(t("inv.import.step3"))))),
-            .section(.class("card"),
-                .form(.method(.post), .action("\(base)/import?_csrf=\(ctx.csrf ?? "")"), .id("import-form"), .enctype(.multipartData),
-                      .attribute(named: "data-csrf", value: ctx.csrf ?? ""),
-                    Shell.csrfField(ctx),
-                    .div(.class("inline-form"),
-                        .input(.type(.file), .name("file"), .id("file"), .required(true),
-                               .attribute(named: "accept", value: ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
-                        .button(.type(.submit), .class("primary"), .text(t("inv.import.upload"))))),
-                .div(.id("import-progress"), .class("progress"), .attribute(named: "hidden", value: "hidden"),
-                    .div(.class("bar"), .div(.class("fill"), .id("import-fill"))),
-                    .p(.id("import-phase"), .class("muted"))),
-                .div(.id("import-result"), .attribute(named: "aria-live", value: "polite")),
-                .script(.src("/assets/import.js"), .attribute(named: "defer", value: "defer"),
-                        .attribute(named: "data-phases", value: ["reading", "checking", "writing", "done"].map { t("inv.import.phase.\($0)") }.joined(separator: "|")),
-                        .attribute(named: "data-uploading", value: t("inv.import.phase.uploading")),
-                        .attribute(named: "data-ok", value: t("cust.import.ok", ["imported": "{imported}"])),
-                        .attribute(named: "data-failed", value: t("inv.import.failed")),
-                        .attribute(named: "data-cols", value: [t("inv.import.row"), t("inv.import.column"), t("inv.import.value"), t("inv.import.reason")].joined(separator: "|")),
-                        .attribute(named: "data-board", value: base),
-                        .attribute(named: "data-board-label", value: t("cust.tab.customers"))))
+            ImportPage.uploadCard(ctx, action: "\(base)/import", ok: t("cust.import.ok", ["imported": "{imported}"]),
+                                  next: base, nextLabel: t("cust.tab.customers"))
         ))
     }
 }

@@ -50,17 +50,7 @@ enum CustomersController {
 
     /// People who can own customers in the project (consultants and sales managers), by name.
     static func consultants(_ req: Request, _ projectID: UUID) async throws -> [(id: UUID, name: String)] {
-        struct U: Decodable { var id: UUID; var display_name: String }
-        let rows = try await req.store.sql.select().column(SQLColumn("id", table: "u")).column(SQLColumn("display_name", table: "u"))
-            .from(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")))
-            .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
-                  on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
-            .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
-            .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
-                                                          .or, SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null))))
-            .where(SQLColumn("is_disabled", table: "u"), .equal, SQLLiteral.boolean(false))
-            .distinct().orderBy(SQLColumn("display_name", table: "u")).all(decoding: U.self)
-        return rows.map { ($0.id, $0.display_name) }
+        try await req.services.customers(req.db).owners(projectID).map { ($0.id, $0.displayName) }
     }
 
     @Sendable static func home(_ req: Request) async throws -> Response {
