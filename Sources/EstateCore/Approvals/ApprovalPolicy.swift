@@ -7,6 +7,18 @@ public enum ApprovalKind: String, CaseIterable, Sendable, Codable {
     case unitPrice = "unit_price"
     /// A special discount (特批折扣) beyond the requester's authority or below the floor price.
     case discount
+    /// 退订: the subscription cancelled, its deposit refunded or forfeited.
+    case subscriptionCancel = "subscription_cancel"
+    /// 更名: the buyers of a sale changed.
+    case buyerChange = "buyer_change"
+    /// A change of a contract's payment plan.
+    case planChange = "plan_change"
+    /// 违约金减免.
+    case penaltyWaiver = "penalty_waiver"
+    /// 退款: money paid back to a buyer.
+    case refund
+    /// 退房: a signed contract terminated.
+    case termination
 
     public var catalogKey: String { "approval.kind.\(rawValue)" }
 }

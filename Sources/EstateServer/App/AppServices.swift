@@ -28,10 +28,14 @@ public struct AppServices: Sendable {
     public func salesControl(_ db: any Database) -> SalesControlService { SalesControlService(store: store(db), now: now, events: unitEvents) }
     public func pricing(_ db: any Database) -> PricingService { PricingService(store: store(db), now: now, events: unitEvents) }
     public func approvals(_ db: any Database) -> ApprovalService {
-        ApprovalService(store: store(db), now: now, appliers: PricingService.approvalAppliers(events: unitEvents))
+        ApprovalService(store: store(db), now: now, appliers: PricingService.approvalAppliers(events: unitEvents)
+            .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a })
     }
     public func customers(_ db: any Database) -> CustomerService {
         CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring))
+    }
+    public func sales(_ db: any Database) -> SaleService {
+        SaleService(store: store(db), now: now, events: unitEvents, customers: customers(db))
     }
     public func customerSheets(_ db: any Database) -> CustomerSheets { CustomerSheets(store: store(db), customers: customers(db)) }
     public func unitImports(_ db: any Database) -> UnitImportService { UnitImportService(store: store(db), now: now, events: unitEvents) }

@@ -33,6 +33,8 @@ enum ApprovalsController {
         let link: String? = switch a.kind {
         case .priceList: a.subjectID.map { "/projects/\(a.projectID)/prices/\($0)" }
         case .unitPrice, .discount: a.subjectID.map { "/projects/\(a.projectID)/units/\($0)" }
+        case .subscriptionCancel, .buyerChange, .refund: a.subjectID.map { "/sales/\($0)" }
+        case .planChange, .penaltyWaiver, .termination: a.subjectID.map { "/contracts/\($0)" }
         }
         return Shell.response(ApprovalsPage.show(PageContext(req), .init(
             approval: a, projectName: try await names(req)[a.projectID] ?? "",

@@ -14,5 +14,6 @@ enum Migrations {
         CreateApprovals(),
         CreateLayouts(),
         CreateCustomers(),
+        CreateSales(),
     ]
 }
