@@ -1,0 +1,509 @@
+import EstateCore
+import Foundation
+import OpenAPIRuntime
+import Vapor
+
+/// The sale in the JSON API: `/api/v1/subscriptions`, `/api/v1/contracts`, `/api/v1/receipts` and
+/// the project's delivery batches, work lists and arrears. Paths name a record without its
+/// project, so each handler loads it and checks the caller on its project: a project the caller
+/// cannot see answers 404, an action the caller may not take there 403.
+extension APIHandler {
+    typealias S = Components.Schemas
+
+    // MARK: Access
+
+    static func saleProject(_ req: Request, _ projectID: UUID, _ action: Action) throws {
+        let p = try req.requirePrincipal()
+        guard p.canSee(project: projectID) else { throw Problem.notFound }
+        guard p.may(action, on: projectID) else { throw Problem.forbidden }
+    }
+
+    static func loadSubscription(_ req: Request, _ raw: String, _ action: Action = .salesView) async throws -> SaleService.Subscription {
+        let s = try await req.services.sales(req.db).subscription(try uuid(raw))
+        try saleProject(req, s.projectId, action)
+        return s
+    }
+
+    static func loadContract(_ req: Request, _ raw: String, _ action: Action = .salesView) async throws -> SaleService.Contract {
+        let c = try await req.services.sales(req.db).contract(try uuid(raw))
+        try saleProject(req, c.projectId, action)
+        return c
+    }
+
+    static func day(_ s: String, field: String) throws -> CalendarDay {
+        guard let d = CalendarDay(s) else { throw Problem.invalid(field, "date_invalid") }
+        return d
+    }
+
+    static func money(_ s: String?, field: String) throws -> Money {
+        guard let s else { return .zero }
+        guard let m = Money(yuanText: s), m.isWithin(Money.maxTotal) else { throw Problem.invalid(field, "money_not_number") }
+        return m
+    }
+
+    static func buyers(_ input: [S.BuyerInput]) throws -> [SaleService.BuyerDraft] {
+        try input.enumerated().map { i, b in
+            guard let share = BuyerShares.parse(b.share) else { throw Problem.invalid("buyers[\(i)].share", "share_invalid") }
+            return SaleService.BuyerDraft(customerID: try uuid(b.customerId, field: "buyers[\(i)].customerId"), share: share)
+        }
+    }
+
+    // MARK: Projections
+
+    static func subscriptionSchema(_ s: SaleService.Subscription) -> S.Subscription {
+        S.Subscription(
+            id: s.id.uuidString, projectId: s.projectId.uuidString, number: s.number, unitId: s.unitId.uuidString, unitCode: s.unitCode,
+            status: .init(rawValue: s.status) ?? .active, buyers: s.buyers.map(buyerSchema), listTotal: s.listTotal.plain,
+            finalTotal: s.finalTotal.plain, effectiveRate: DecimalText.format(Int64(s.effectivePermyriad), scale: 4, grouping: false),
+            rules: s.ruleNames, specialRate: s.specialPermyriad, discountApprovalId: s.discountApprovalId?.uuidString,
+            paymentMethod: .init(rawValue: s.paymentMethod) ?? .full, deposit: s.deposit.plain,
+            depositInWords: ChineseAmount.capitals(s.deposit), finalTotalInWords: ChineseAmount.capitals(s.finalTotal),
+            contractDeadline: s.contractDeadline, consultantId: s.consultantId?.uuidString, consultantName: s.consultantName ?? "",
+            note: s.note, contractId: s.contractId?.uuidString, cancelledOn: s.cancelledOn, cancelReason: s.cancelReason,
+            depositOutcome: s.depositOutcome.flatMap { .init(rawValue: $0) }, pendingApprovalId: s.pendingApprovalId?.uuidString,
+            createdAt: s.createdAt, events: s.events.map(eventSchema))
+    }
+
+    static func buyerSchema(_ b: SaleService.Buyer) -> S.Buyer {
+        // Names are what a sale is read by; mobiles stay masked here (the customer's record reveals them).
+        S.Buyer(customerId: b.customerId.uuidString, name: b.name, mobile: Masking.mobile(b.mobile), share: BuyerShares.text(b.share))
+    }
+
+    static func eventSchema(_ e: SaleService.Event) -> S.SaleEvent {
+        S.SaleEvent(kind: e.kind, summary: e.summary, actorName: e.actorName, at: e.at)
+    }
+
+    static func contractSchema(_ c: SaleService.Contract) -> S.Contract {
+        let area: S.AreaSettlement? = c.registeredArea.map { reg in
+            S.AreaSettlement(registeredArea: Area(hundredths: Int(reg)).description, contractArea: c.area.description,
+                             band: .init(rawValue: c.areaBand ?? "") ?? .within,
+                             ratio: DecimalText.format(Int64(c.areaRatioPpm ?? 0), scale: 4, grouping: false),
+                             buyerPays: Money(fen: c.areaBuyerPaysFen ?? 0).plain, developerBears: Money(fen: c.areaDeveloperBearsFen ?? 0).plain,
+                             buyerMayReturn: c.areaBand == AreaDifference.Band.above.rawValue,
+                             decision: c.areaDecision.flatMap { .init(rawValue: $0) })
+        }
+        let mortgage = c.mortgage.map { m in
+            S.Mortgage(bankId: m.bankId.uuidString, bankName: m.bankName, loanType: .init(rawValue: m.loanType) ?? .commercial,
+                       commercialAmount: Money(fen: m.commercialFen).plain, providentAmount: Money(fen: m.providentFen).plain,
+                       termMonths: m.termMonths, stage: .init(rawValue: m.stage) ?? .collecting, collectingOn: m.collectingOn,
+                       submittedOn: m.submittedOn, approvedOn: m.approvedOn, disbursedOn: m.disbursedOn, staffId: m.staffId?.uuidString,
+                       staffName: m.staffName ?? "", stageSince: m.stageSince)
+        }
+        return S.Contract(
+            id: c.id.uuidString, projectId: c.projectId.uuidString, subscriptionId: c.subscriptionId.uuidString, number: c.number,
+            unitId: c.unitId.uuidString, unitCode: c.unitCode, status: .init(rawValue: c.status) ?? .draft, buyers: c.buyers.map(buyerSchema),
+            buyerKind: .init(rawValue: c.buyerKind) ?? .localIndividual, paymentMethod: .init(rawValue: c.paymentMethod) ?? .full,
+            total: c.total.plain, totalInWords: ChineseAmount.capitals(c.total), unitPrice: c.unitPrice.plain, contractArea: c.area.description,
+            pricingBasis: c.pricingBasis, penaltyRatePer100k: c.penaltyRate, clauses: c.clauses, deliveryDueOn: c.deliveryDueOn,
+            titleDays: c.titleDays, reviewStatus: .init(rawValue: c.reviewStatus) ?? .pending, reviewNote: c.reviewNote,
+            missingDocuments: c.missingDocuments.compactMap { .init(rawValue: $0.rawValue) }, reviewedBy: c.reviewedBy, reviewedAt: c.reviewedAt,
+            signedOn: c.signedOn, onlineSignNo: c.onlineSignNo, onlineSignOn: c.onlineSignOn, filingNo: c.filingNo, filingOn: c.filingOn,
+            documents: c.documents.compactMap { d in
+                S.DocumentCode(rawValue: d.code).map {
+                    S.ContractDocument(code: $0, required: d.required, received: d.received, receivedOn: d.receivedOn, note: d.note)
+                }
+            },
+            plan: c.plan.filter(\.isLive).map(planItemSchema), collected: c.collected.plain, outstanding: c.outstanding.plain,
+            penalty: c.penalty.plain, mortgage: mortgage, area: area, appointmentAt: c.appointmentAt, deliveredOn: c.deliveredOn,
+            title: S.Title(stage: S.TitleStage(rawValue: c.titleStage) ?? S.TitleStage.none, documentsGatheredOn: c.titleDocsOn,
+                           deedTaxPaidOn: c.titleTaxOn, appliedOn: c.titleAppliedOn, issuedOn: c.titleIssuedOn, handedOverOn: c.titleHandedOn,
+                           certificateNo: c.titleCertificateNo, dueOn: c.titleDueOn),
+            terminatedOn: c.terminatedOn, terminationReason: c.terminationReason, pendingApprovalId: c.pendingApprovalId?.uuidString,
+            consultantName: c.consultantName ?? "", createdAt: c.createdAt, events: c.events.map(eventSchema))
+    }
+
+    static func planItemSchema(_ i: SaleService.PlanItem) -> S.PlanItem {
+        S.PlanItem(id: i.id.uuidString, kind: .init(rawValue: i.kind.rawValue) ?? .downPayment, seq: i.seq, amount: i.amount.plain,
+                   dueOn: i.due.description, collected: i.collected.plain, pending: i.pending.plain, outstanding: i.outstanding.plain,
+                   overdueDays: i.overdueDays, penalty: i.penalty.plain, penaltyWaived: i.waived.plain)
+    }
+
+    static func receiptSchema(_ r: SaleService.Receipt) -> S.Receipt {
+        S.Receipt(id: r.id.uuidString, projectId: r.projectId.uuidString, number: r.number, kind: .init(rawValue: r.kind) ?? .receipt,
+                  subscriptionId: r.subscriptionId.uuidString, contractId: r.contractId?.uuidString, itemId: r.itemId.uuidString,
+                  itemKind: .init(rawValue: r.itemKind) ?? .downPayment, unitCode: r.unitCode, amount: r.amount.plain,
+                  amountInWords: ChineseAmount.capitals(Money(fen: abs(r.amountFen))), method: .init(rawValue: r.method) ?? .transfer,
+                  receivedOn: r.receivedOn, payer: r.payer, reference: r.reference, status: .init(rawValue: r.status) ?? .pending,
+                  approvalId: r.approvalId?.uuidString, confirmedBy: r.confirmedByName, confirmedAt: r.confirmedAt, createdBy: r.createdByName,
+                  createdAt: r.createdAt)
+    }
+
+    // MARK: 认购
+
+    func listSubscriptions(_ input: Operations.ListSubscriptions.Input) async throws -> Operations.ListSubscriptions.Output {
+        let req = try CurrentRequest.get()
+        let projectID = try Self.uuid(input.query.projectId)
+        try Self.saleProject(req, projectID, .salesView)
+        let page = try await req.services.sales(req.db).subscriptions(
+            projectID, filter: .init(status: input.query.status.flatMap { SubscriptionStatus(rawValue: $0.rawValue) }, q: input.query.q),
+            page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
+        return .ok(.init(body: .json(.init(items: page.items.map(Self.subscriptionSchema), page: page.page, perPage: page.perPage, total: page.total))))
+    }
+
+    func createSubscription(_ input: Operations.CreateSubscription.Input) async throws -> Operations.CreateSubscription.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let projectID = try Self.uuid(b.projectId, field: "projectId")
+        try Self.saleProject(req, projectID, .salesCreate)
+        let draft = SaleService.SubscriptionDraft(
+            unitID: try Self.uuid(b.unitId, field: "unitId"), buyers: try Self.buyers(b.buyers), ruleIDs: try Self.ids(b.ruleIds, field: "ruleIds"),
+            special: b.specialRate, discountApprovalID: try b.discountApprovalId.map { try Self.uuid($0, field: "discountApprovalId") },
+            method: PaymentMethod(rawValue: b.paymentMethod.rawValue) ?? .full, deposit: try Self.money(b.deposit, field: "deposit"),
+            contractDeadline: try Self.day(b.contractDeadline, field: "contractDeadline"), note: b.note ?? "")
+        let s = try await req.services.sales(req.db).subscribe(draft, in: projectID, principal: try req.requirePrincipal(), context: req.auditContext)
+        return .created(.init(body: .json(Self.subscriptionSchema(s))))
+    }
+
+    func getSubscription(_ input: Operations.GetSubscription.Input) async throws -> Operations.GetSubscription.Output {
+        let req = try CurrentRequest.get()
+        return .ok(.init(body: .json(Self.subscriptionSchema(try await Self.loadSubscription(req, input.path.subscriptionId)))))
+    }
+
+    func cancelSubscription(_ input: Operations.CancelSubscription.Input) async throws -> Operations.CancelSubscription.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let s = try await Self.loadSubscription(req, input.path.subscriptionId, .salesCreate)
+        let id = try await req.services.sales(req.db).requestCancellation(s.id, outcome: .init(rawValue: b.depositOutcome.rawValue) ?? .refund,
+                                                                            reason: b.reason, context: req.auditContext)
+        return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
+    }
+
+    func changeSubscriptionUnit(_ input: Operations.ChangeSubscriptionUnit.Input) async throws -> Operations.ChangeSubscriptionUnit.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let s = try await Self.loadSubscription(req, input.path.subscriptionId, .salesCreate)
+        let changed = try await req.services.sales(req.db).changeUnit(
+            s.id, to: try Self.uuid(b.unitId, field: "unitId"), ruleIDs: try Self.ids(b.ruleIds, field: "ruleIds"), special: b.specialRate,
+            discountApprovalID: try b.discountApprovalId.map { try Self.uuid($0, field: "discountApprovalId") }, reason: b.reason,
+            principal: try req.requirePrincipal(), context: req.auditContext)
+        return .ok(.init(body: .json(Self.subscriptionSchema(changed))))
+    }
+
+    func changeSubscriptionBuyers(_ input: Operations.ChangeSubscriptionBuyers.Input) async throws -> Operations.ChangeSubscriptionBuyers.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let s = try await Self.loadSubscription(req, input.path.subscriptionId, .salesCreate)
+        let id = try await req.services.sales(req.db).requestBuyerChange(s.id, buyers: try Self.buyers(b.buyers), reason: b.reason,
+                                                                           principal: try req.requirePrincipal(), context: req.auditContext)
+        return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
+    }
+
+    // MARK: 签约
+
+    func listContracts(_ input: Operations.ListContracts.Input) async throws -> Operations.ListContracts.Output {
+        let req = try CurrentRequest.get()
+        let projectID = try Self.uuid(input.query.projectId)
+        try Self.saleProject(req, projectID, .salesView)
+        let page = try await req.services.sales(req.db).contracts(
+            projectID, filter: .init(status: input.query.status.flatMap { ContractStatus(rawValue: $0.rawValue) }, q: input.query.q),
+            page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
+        // The list carries the contract, not its plan, file or timeline (open one for those).
+        return .ok(.init(body: .json(.init(items: page.items.map(Self.contractSchema), page: page.page, perPage: page.perPage, total: page.total))))
+    }
+
+    func createContract(_ input: Operations.CreateContract.Input) async throws -> Operations.CreateContract.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let s = try await Self.loadSubscription(req, b.subscriptionId, .salesCreate)
+        var d = SaleService.ContractDraft(subscriptionID: s.id, buyerKind: BuyerKind(rawValue: b.buyerKind.rawValue) ?? .localIndividual,
+                                          firstPaymentDue: try Self.day(b.downPaymentDueOn, field: "downPaymentDueOn"),
+                                          deliveryDue: try Self.day(b.deliveryDueOn, field: "deliveryDueOn"))
+        d.number = b.number
+        d.loan = try Self.money(b.loanAmount, field: "loanAmount")
+        d.providentLoan = try Self.money(b.providentAmount, field: "providentAmount")
+        d.loanDue = try b.loanDueOn.map { try Self.day($0, field: "loanDueOn") }
+        d.instalments = try b.instalments.enumerated().map { i, l in
+            PaymentPlan.Line(kind: .instalment, amount: try Self.money(l.amount, field: "instalments[\(i)].amount"),
+                             due: try Self.day(l.dueOn, field: "instalments[\(i)].dueOn"))
+        }
+        d.maintenanceFund = try Self.money(b.maintenanceFund, field: "maintenanceFund")
+        d.maintenanceFundDue = try b.maintenanceFundDueOn.map { try Self.day($0, field: "maintenanceFundDueOn") }
+        d.penaltyRatePer100k = b.penaltyRatePer100k
+        d.titleDays = b.titleDays
+        d.clauses = b.clauses ?? ""
+        let c = try await req.services.sales(req.db).createContract(d, context: req.auditContext)
+        return .created(.init(body: .json(Self.contractSchema(c))))
+    }
+
+    func getContract(_ input: Operations.GetContract.Input) async throws -> Operations.GetContract.Output {
+        let req = try CurrentRequest.get()
+        return .ok(.init(body: .json(Self.contractSchema(try await Self.loadContract(req, input.path.contractId)))))
+    }
+
+    func updateContractDocument(_ input: Operations.UpdateContractDocument.Input) async throws -> Operations.UpdateContractDocument.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        let p = try req.requirePrincipal()
+        guard p.may(.salesCreate, on: c.projectId) || p.may(.contractsReview, on: c.projectId) else { throw Problem.forbidden }
+        guard let code = DocumentCode(rawValue: input.path.documentCode.rawValue) else { throw Problem.notFound }
+        let updated = try await req.services.sales(req.db).setDocument(c.id, code: code, received: b.received, note: b.note ?? "",
+                                                                       context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    func reviewContract(_ input: Operations.ReviewContract.Input) async throws -> Operations.ReviewContract.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId, .contractsReview)
+        let updated = try await req.services.sales(req.db).review(c.id, approve: b.approve, note: b.note ?? "", context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    func signContract(_ input: Operations.SignContract.Input) async throws -> Operations.SignContract.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId, .salesCreate)
+        let updated = try await req.services.sales(req.db).sign(c.id, on: try Self.day(b.signedOn, field: "signedOn"), context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    func recordContractRegistration(_ input: Operations.RecordContractRegistration.Input) async throws -> Operations.RecordContractRegistration.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        let p = try req.requirePrincipal()
+        guard p.may(.salesCreate, on: c.projectId) || p.may(.contractsReview, on: c.projectId) else { throw Problem.forbidden }
+        let updated = try await req.services.sales(req.db).recordRegistration(
+            c.id, onlineSignNo: b.onlineSignNo, onlineSignOn: try b.onlineSignOn.map { try Self.day($0, field: "onlineSignOn") },
+            filingNo: b.filingNo, filingOn: try b.filingOn.map { try Self.day($0, field: "filingOn") }, context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    // MARK: 按揭
+
+    static func mayHandleLoan(_ req: Request, _ c: SaleService.Contract) throws {
+        let p = try req.requirePrincipal()
+        guard p.may(.salesCreate, on: c.projectId) || p.may(.contractsReview, on: c.projectId) else { throw Problem.forbidden }
+    }
+
+    func setMortgage(_ input: Operations.SetMortgage.Input) async throws -> Operations.SetMortgage.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        try Self.mayHandleLoan(req, c)
+        let updated = try await req.services.sales(req.db).setMortgage(c.id, .init(
+            bankID: try Self.uuid(b.bankId, field: "bankId"), loanType: LoanType(rawValue: b.loanType.rawValue) ?? .commercial,
+            commercial: try Self.money(b.commercialAmount, field: "commercialAmount"),
+            provident: try Self.money(b.providentAmount, field: "providentAmount"), termMonths: b.termMonths,
+            staffID: try b.staffId.map { try Self.uuid($0, field: "staffId") }), context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    func advanceMortgage(_ input: Operations.AdvanceMortgage.Input) async throws -> Operations.AdvanceMortgage.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        try Self.mayHandleLoan(req, c)
+        let updated = try await req.services.sales(req.db).advanceMortgage(
+            c.id, to: MortgageStage(rawValue: b.stage.rawValue) ?? .submitted, on: try Self.day(b.on, field: "on"),
+            idempotencyKey: input.headers.idempotencyKey, principal: try req.requirePrincipal(), context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    // MARK: Plan, penalties, handover, delivery, 退房, title
+
+    func requestPlanChange(_ input: Operations.RequestPlanChange.Input) async throws -> Operations.RequestPlanChange.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId, .salesCreate)
+        let lines = try b.items.enumerated().map { i, l in
+            SaleService.PlanLine(id: try l.id.map { try Self.uuid($0, field: "items[\(i)].id") }, kind: PlanItemKind(rawValue: l.kind.rawValue) ?? .instalment,
+                                 amount: try Self.money(l.amount, field: "items[\(i)].amount"), due: try Self.day(l.dueOn, field: "items[\(i)].dueOn"))
+        }
+        let id = try await req.services.sales(req.db).requestPlanChange(c.id, lines: lines, reason: b.reason, context: req.auditContext)
+        return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
+    }
+
+    func requestPenaltyWaiver(_ input: Operations.RequestPenaltyWaiver.Input) async throws -> Operations.RequestPenaltyWaiver.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        try Self.mayHandleLoan(req, c)
+        let id = try await req.services.sales(req.db).requestPenaltyWaiver(c.id, item: try Self.uuid(b.itemId, field: "itemId"),
+                                                                            amount: try Self.money(b.amount, field: "amount"), reason: b.reason,
+                                                                            context: req.auditContext)
+        return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
+    }
+
+    func recordHandover(_ input: Operations.RecordHandover.Input) async throws -> Operations.RecordHandover.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        try Self.mayHandleLoan(req, c)
+        guard let area = Area(text: b.registeredArea) else { throw Problem.invalid("registeredArea", "area_invalid") }
+        let updated = try await req.services.sales(req.db).recordHandover(c.id, registered: area, decision: b.decision?.rawValue, context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    func bookAppointment(_ input: Operations.BookAppointment.Input) async throws -> Operations.BookAppointment.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        try Self.mayHandleLoan(req, c)
+        let updated = try await req.services.sales(req.db).book(c.id, slot: try Self.uuid(b.slotId, field: "slotId"), context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    func deliverContract(_ input: Operations.DeliverContract.Input) async throws -> Operations.DeliverContract.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        try Self.mayHandleLoan(req, c)
+        let updated = try await req.services.sales(req.db).deliver(c.id, on: try Self.day(b.deliveredOn, field: "deliveredOn"), note: b.note ?? "",
+                                                                   context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    func terminateContract(_ input: Operations.TerminateContract.Input) async throws -> Operations.TerminateContract.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId, .salesCreate)
+        let id = try await req.services.sales(req.db).requestTermination(c.id, reason: b.reason, context: req.auditContext)
+        return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
+    }
+
+    func advanceTitle(_ input: Operations.AdvanceTitle.Input) async throws -> Operations.AdvanceTitle.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let c = try await Self.loadContract(req, input.path.contractId)
+        try Self.mayHandleLoan(req, c)
+        let updated = try await req.services.sales(req.db).advanceTitle(c.id, to: TitleStage(rawValue: b.stage.rawValue) ?? .documentsGathered,
+                                                                        on: try Self.day(b.on, field: "on"), certificateNo: b.certificateNo,
+                                                                        context: req.auditContext)
+        return .ok(.init(body: .json(Self.contractSchema(updated))))
+    }
+
+    // MARK: 回款
+
+    /// The sale a receipt request names: by contract or by subscription (before a contract exists).
+    static func receiptSale(_ req: Request, contractId: String?, subscriptionId: String?) async throws -> SaleService.Subscription {
+        if let c = contractId {
+            let contract = try await loadContract(req, c, .salesView)
+            return try await loadSubscription(req, contract.subscriptionId.uuidString, .salesView)
+        }
+        guard let s = subscriptionId else { throw Problem.invalid("subscriptionId", "required") }
+        return try await loadSubscription(req, s, .salesView)
+    }
+
+    func listReceipts(_ input: Operations.ListReceipts.Input) async throws -> Operations.ListReceipts.Output {
+        let req = try CurrentRequest.get()
+        let projectID = try Self.uuid(input.query.projectId)
+        try Self.saleProject(req, projectID, .salesView)
+        var sale: UUID?
+        if let c = input.query.contractId {
+            let contract = try await Self.loadContract(req, c)
+            guard contract.projectId == projectID else { throw Problem.invalid("contractId", "contract_unknown") }
+            sale = contract.subscriptionId
+        }
+        let page = try await req.services.sales(req.db).receipts(projectID, status: input.query.status.flatMap { SaleService.ReceiptStatus(rawValue: $0.rawValue) },
+                                                                 sale: sale, page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
+        return .ok(.init(body: .json(.init(items: page.items.map(Self.receiptSchema), page: page.page, perPage: page.perPage, total: page.total))))
+    }
+
+    func createReceipt(_ input: Operations.CreateReceipt.Input) async throws -> Operations.CreateReceipt.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let s = try await Self.receiptSale(req, contractId: b.contractId, subscriptionId: b.subscriptionId)
+        let p = try req.requirePrincipal()
+        guard p.may(.salesCreate, on: s.projectId) || p.may(.paymentsConfirm, on: s.projectId) else { throw Problem.forbidden }
+        let draft = SaleService.ReceiptDraft(itemID: try Self.uuid(b.itemId, field: "itemId"), amount: try Self.money(b.amount, field: "amount"),
+                                             method: .init(rawValue: b.method.rawValue) ?? .transfer,
+                                             receivedOn: try Self.day(b.receivedOn, field: "receivedOn"), payer: b.payer, reference: b.reference ?? "")
+        let (r, replayed) = try await req.services.sales(req.db).postReceipt(draft, sale: s.id, idempotencyKey: input.headers.idempotencyKey,
+                                                                            principal: p, context: req.auditContext)
+        return .created(.init(headers: .init(idempotentReplayed: replayed ? true : nil), body: .json(Self.receiptSchema(r))))
+    }
+
+    func createRefund(_ input: Operations.CreateRefund.Input) async throws -> Operations.CreateRefund.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let s = try await Self.receiptSale(req, contractId: b.contractId, subscriptionId: b.subscriptionId)
+        let p = try req.requirePrincipal()
+        guard p.may(.salesCreate, on: s.projectId) || p.may(.paymentsConfirm, on: s.projectId) else { throw Problem.forbidden }
+        let draft = SaleService.ReceiptDraft(itemID: try Self.uuid(b.itemId, field: "itemId"), amount: try Self.money(b.amount, field: "amount"),
+                                             method: .init(rawValue: b.method.rawValue) ?? .transfer, receivedOn: CalendarDay(req.services.now()),
+                                             payer: b.payee, reference: "")
+        let (r, _) = try await req.services.sales(req.db).requestRefund(draft, sale: s.id, reason: b.reason, idempotencyKey: input.headers.idempotencyKey,
+                                                                       principal: p, context: req.auditContext)
+        return .accepted(.init(body: .json(Self.receiptSchema(r))))
+    }
+
+    func confirmReceipt(_ input: Operations.ConfirmReceipt.Input) async throws -> Operations.ConfirmReceipt.Output {
+        let req = try CurrentRequest.get()
+        let sales = req.services.sales(req.db)
+        let r = try await sales.receipt(try Self.uuid(input.path.receiptId))
+        try Self.saleProject(req, r.projectId, .paymentsConfirm)
+        let confirmed = try await sales.confirm(r.id, principal: try req.requirePrincipal(), context: req.auditContext)
+        return .ok(.init(body: .json(Self.receiptSchema(confirmed))))
+    }
+
+    // MARK: Banks, delivery batches, work lists, arrears
+
+    func listBanks(_ input: Operations.ListBanks.Input) async throws -> Operations.ListBanks.Output {
+        let req = try CurrentRequest.get()
+        let banks = try await req.services.sales(req.db).banks()
+        return .ok(.init(body: .json(banks.map { S.Bank(id: $0.id.uuidString, name: $0.name, branch: $0.branch, active: $0.active) })))
+    }
+
+    func createBank(_ input: Operations.CreateBank.Input) async throws -> Operations.CreateBank.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let bank = try await req.services.sales(req.db).createBank(name: b.name, branch: b.branch ?? "", context: req.auditContext)
+        return .created(.init(body: .json(S.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
+    }
+
+    static func batchSchema(_ b: SaleService.Batch) -> S.DeliveryBatch {
+        S.DeliveryBatch(id: b.id.uuidString, name: b.name, firstDay: b.firstDay, lastDay: b.lastDay,
+                        slots: b.slots.map { S.DeliverySlot(id: $0.id.uuidString, startsAt: $0.startsAt, capacity: $0.capacity, booked: $0.booked) })
+    }
+
+    func listDeliveryBatches(_ input: Operations.ListDeliveryBatches.Input) async throws -> Operations.ListDeliveryBatches.Output {
+        let req = try CurrentRequest.get()
+        let batches = try await req.services.sales(req.db).batches(try Self.uuid(input.path.projectId))
+        return .ok(.init(body: .json(batches.map(Self.batchSchema))))
+    }
+
+    func createDeliveryBatch(_ input: Operations.CreateDeliveryBatch.Input) async throws -> Operations.CreateDeliveryBatch.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let batch = try await req.services.sales(req.db).createBatch(
+            try Self.uuid(input.path.projectId), name: b.name, first: try Self.day(b.firstDay, field: "firstDay"),
+            last: try Self.day(b.lastDay, field: "lastDay"), times: b.times, capacity: b.capacity, context: req.auditContext)
+        return .created(.init(body: .json(Self.batchSchema(batch))))
+    }
+
+    func getWorkList(_ input: Operations.GetWorkList.Input) async throws -> Operations.GetWorkList.Output {
+        let req = try CurrentRequest.get()
+        guard let list = SaleService.WorkList(rawValue: input.path.workList.rawValue) else { throw Problem.notFound }
+        let page = try await req.services.sales(req.db).workList(list, projectID: try Self.uuid(input.path.projectId),
+                                                                 page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
+        return .ok(.init(body: .json(.init(items: page.items.map { r in
+            S.WorkListRow(subscriptionId: r.subscriptionId.uuidString, contractId: r.contractId?.uuidString, number: r.number, unitCode: r.unitCode,
+                          buyers: r.buyers, consultantName: r.consultantName ?? "", stage: r.stage, dueOn: r.dueOn, days: r.days,
+                          amount: r.amountFen.map { Money(fen: $0).plain }, penalty: r.penaltyFen.map { Money(fen: $0).plain })
+        }, page: page.page, perPage: page.perPage, total: page.total))))
+    }
+
+    func exportWorkList(_ input: Operations.ExportWorkList.Input) async throws -> Operations.ExportWorkList.Output {
+        let req = try CurrentRequest.get()
+        guard let list = SaleService.WorkList(rawValue: input.path.workList.rawValue) else { throw Problem.notFound }
+        let projectID = try Self.uuid(input.path.projectId)
+        let project = try await req.services.projects(req.db).find(projectID, for: try req.requirePrincipal())
+        let data = try await SaleSheets.workList(list, projectID: projectID, sales: req.services.sales(req.db), catalog: req.services.catalog,
+                                                 language: req.language)
+        req.downloadName = SaleSheets.fileName(list, projectCode: project.code, day: CalendarDay(req.services.now()), catalog: req.services.catalog,
+                                               language: req.language)
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
+    }
+
+    func getArrears(_ input: Operations.GetArrears.Input) async throws -> Operations.GetArrears.Output {
+        let req = try CurrentRequest.get()
+        let (rows, total) = try await req.services.sales(req.db).arrears(try Self.uuid(input.path.projectId))
+        func row(_ r: SaleService.ArrearsRow) -> S.ArrearsRow {
+            S.ArrearsRow(consultantId: r.consultantID?.uuidString, consultantName: r.consultantName, contracts: r.contracts,
+                         outstanding: r.outstanding.plain, overdue: r.overdue.plain, penalty: r.penalty.plain)
+        }
+        return .ok(.init(body: .json(.init(rows: rows.map(row), total: row(total)))))
+    }
+}
