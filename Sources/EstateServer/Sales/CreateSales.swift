@@ -237,12 +237,13 @@ struct CreateSales: AsyncMigration {
         try await db.schema("sale_events")
             .id()
             .field("subscription_id", .uuid, .required, .references("subscriptions", "id", onDelete: .cascade))
+            .field("seq", .int, .required)
             .field("kind", .string, .required)
             .field("summary", .string, .required)
             .field("actor_name", .string, .required)
             .field("at", .datetime, .required)
             .create()
-        try await sql.create(index: "sale_events_sale_idx").on("sale_events").column("subscription_id").column("at").run()
+        try await sql.create(index: "sale_events_sale_idx").on("sale_events").column("subscription_id").column("seq").run()
     }
 
     func revert(on db: any Database) async throws {

@@ -139,14 +139,15 @@ extension SaleService {
         let required = DocumentChecklist.required(method: c.method, buyer: c.kind)
         c.documents = required.map { code in received.first { $0.code == code.rawValue } ?? Document(code: code.rawValue, received: false, note: "") }
             + received.filter { d in !required.contains { $0.rawValue == d.code } }.map { var d = $0; d.required = false; return d }
-        c.plan = try await plan(c.subscriptionId, rate: c.penaltyRate)
+        // The contract's penalty binds from its signing.
+        c.plan = try await plan(c.subscriptionId, rate: c.state == .signed ? c.penaltyRate : 0)
         c.mortgage = try await store.sql.raw("""
             SELECT m.bank_id, b.name || ' ' || b.branch AS bank_name, m.loan_type, m.commercial_fen, m.provident_fen, m.term_months, m.stage,
                    m.stage_since, m.collecting_on, m.submitted_on, m.approved_on, m.disbursed_on, m.staff_id, su.display_name AS staff_name
             FROM mortgages m JOIN banks b ON b.id = m.bank_id LEFT JOIN users su ON su.id = m.staff_id WHERE m.contract_id = \(bind: id)
             """).first(decoding: Mortgage.self, with: sqlDecoder)
         c.events = try await store.sql.raw("""
-            SELECT kind, summary, actor_name, at FROM sale_events WHERE subscription_id = \(bind: c.subscriptionId) ORDER BY at, id
+            SELECT kind, summary, actor_name, at FROM sale_events WHERE subscription_id = \(bind: c.subscriptionId) ORDER BY seq
             """).all(decoding: Event.self, with: sqlDecoder)
         return c
     }

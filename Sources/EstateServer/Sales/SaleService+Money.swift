@@ -273,7 +273,7 @@ extension SaleService {
         // What is already waiting to be paid back counts against what may be refunded.
         struct W: Decodable { var n: Int64? }
         let waiting = try await store.sql.raw("""
-            SELECT SUM(amount_fen) AS n FROM receipts WHERE item_id = \(bind: d.itemID) AND kind = 'refund' AND status IN ('awaiting_approval', 'pending')
+            SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM receipts WHERE item_id = \(bind: d.itemID) AND kind = 'refund' AND status IN ('awaiting_approval', 'pending')
             """).first(decoding: W.self)?.n ?? 0
         guard d.amount.fen <= item.confirmedFen + waiting else { throw Problem.conflict("refund_exceeds_collected", ["amount": Money(fen: item.confirmedFen + waiting).description]) }
         let now = now()
@@ -516,7 +516,8 @@ extension SaleService {
     public func arrears(_ projectID: UUID) async throws -> (rows: [ArrearsRow], total: ArrearsRow) {
         struct R: Decodable { var subscriptionId: UUID; var consultantId: UUID?; var consultantName: String?; var penaltyRate: Int? }
         let sales = try await store.sql.raw("""
-            SELECT s.id AS subscription_id, s.consultant_id, cu.display_name AS consultant_name, c.penalty_rate
+            SELECT s.id AS subscription_id, s.consultant_id, cu.display_name AS consultant_name,
+                   CASE WHEN c.status = 'signed' THEN c.penalty_rate ELSE 0 END AS penalty_rate
             FROM subscriptions s LEFT JOIN users cu ON cu.id = s.consultant_id LEFT JOIN contracts c ON c.subscription_id = s.id
             WHERE s.project_id = \(bind: projectID) AND s.status <> 'cancelled' AND (c.status IS NULL OR c.status <> 'terminated')
               AND EXISTS (SELECT 1 FROM payment_items i WHERE i.subscription_id = s.id AND i.is_live AND i.confirmed_fen < i.amount_fen)

@@ -95,7 +95,7 @@ public struct SaleService: Sendable {
         else { throw Problem.notFound }
         s.buyers = try await buyers(of: [id], on: db)[id] ?? []
         s.events = try await db.raw("""
-            SELECT kind, summary, actor_name, at FROM sale_events WHERE subscription_id = \(bind: id) ORDER BY at, id
+            SELECT kind, summary, actor_name, at FROM sale_events WHERE subscription_id = \(bind: id) ORDER BY seq
             """).all(decoding: Event.self, with: sqlDecoder)
         return s
     }
@@ -355,8 +355,13 @@ public struct SaleService: Sendable {
     }
 
     static func event(_ sale: UUID, _ kind: String, _ summary: String, context: AuditContext, now: Date, on tx: any Database) async throws {
-        try await tx.sql.insert(into: "sale_events").columns("id", "subscription_id", "kind", "summary", "actor_name", "at")
-            .values(SQLBind(UUID()), SQLBind(sale), SQLBind(kind), SQLBind(String(summary.prefix(500))), SQLBind(context.actorName), SQLBind(now)).run()
+        // In the order written, even within one clock tick.
+        try await tx.sql.raw("""
+            INSERT INTO sale_events (id, subscription_id, seq, kind, summary, actor_name, at)
+            SELECT \(bind: UUID()), \(bind: sale), COALESCE(MAX(seq), 0) + 1, \(bind: kind), \(bind: String(summary.prefix(500))),
+                   \(bind: context.actorName), \(bind: now)
+            FROM sale_events WHERE subscription_id = \(bind: sale)
+            """).run()
     }
 
     /// Sets `column` of a sale row to `value` only if it is still `expected`; 409 `code` otherwise.

@@ -1,0 +1,550 @@
+import EstateCore
+import EstateSheets
+@testable import EstateServer
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// A JSON body written inline.
+enum J: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+        ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    case s(String), i(Int), b(Bool), a([J]), o([String: J])
+    init(stringLiteral v: String) { self = .s(v) }
+    init(integerLiteral v: Int) { self = .i(v) }
+    init(booleanLiteral v: Bool) { self = .b(v) }
+    init(arrayLiteral v: J...) { self = .a(v) }
+    init(dictionaryLiteral v: (String, J)...) { self = .o(Dictionary(uniqueKeysWithValues: v)) }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .s(let v): try c.encode(v)
+        case .i(let v): try c.encode(v)
+        case .b(let v): try c.encode(v)
+        case .a(let v): try c.encode(v)
+        case .o(let v): try c.encode(v)
+        }
+    }
+}
+
+/// The sale through the API, on both engines: races for one unit, 换房 into one unit, idempotent
+/// receipts, refunds by approval, every forbidden stage jump, the whole road to the title.
+@Suite("The sale: subscription to title")
+struct SaleTests {
+    struct Desk {
+        var app: Application
+        var project: UUID
+        var units: [UnitRow]
+        var consultant: String, manager: String, cs: String, csManager: String, finance: String, gm: String
+        var today: CalendarDay
+    }
+
+    static func desk(_ app: Application, _ clock: TestClock, code: String = "XS") async throws -> Desk {
+        let f = Fixtures(app: app)
+        let project = try await f.project(code)
+        try await f.user("alice", roles: [(.consultant, project)])
+        try await f.user("boss", roles: [(.salesManager, project)])
+        try await f.user("csstaff", roles: [(.csStaff, project)])
+        try await f.user("csboss", roles: [(.csManager, project)])
+        try await f.user("money", roles: [(.finance, project)])
+        try await f.user("chief", roles: [(.gm, nil)])
+        let units = try await Inventory(app: app).seed(project, floors: 4, rooms: 2)
+        return Desk(app: app, project: project, units: units, consultant: try await f.token("alice"), manager: try await f.token("boss"),
+                    cs: try await f.token("csstaff"), csManager: try await f.token("csboss"), finance: try await f.token("money"),
+                    gm: try await f.token("chief"), today: CalendarDay(clock.now))
+    }
+
+    static func customer(_ d: Desk, _ name: String, _ mobile: String) async throws -> String {
+        let res = try await d.app.call(.POST, "/api/v1/customers", headers: .bearer(d.consultant),
+                                       json: ["projectId": .s(d.project.uuidString), "name": .s(name), "mobile": .s(mobile)] as J)
+        #expect(res.status == .created, "\(res.body.string)")
+        return try res.content.get(String.self, at: "id")
+    }
+
+    static func subscribe(_ d: Desk, unit: UnitRow, buyers: [(String, String)], method: String = "full", deposit: String = "50000",
+                          token: String? = nil) async throws -> TestingHTTPResponse {
+        try await d.app.call(.POST, "/api/v1/subscriptions", headers: .bearer(token ?? d.consultant), json: [
+            "projectId": .s(d.project.uuidString), "unitId": .s(unit.id.uuidString),
+            "buyers": .a(buyers.map { ["customerId": .s($0.0), "share": .s($0.1)] as J }), "ruleIds": [],
+            "paymentMethod": .s(method), "deposit": .s(deposit), "contractDeadline": .s(d.today.adding(days: 7).description),
+        ] as J)
+    }
+
+    static func status(_ d: Desk, _ unit: UnitRow) async throws -> UnitStatus {
+        try await d.app.services.inventory(d.app.db).unit(unit.id, in: d.project).status
+    }
+
+    static func liveClaims(_ d: Desk, _ unit: UnitRow) async throws -> Int {
+        struct N: Decodable { var n: Int }
+        return try await d.app.db.sql.raw("SELECT COUNT(*) AS n FROM unit_claims WHERE unit_id = \(bind: unit.id) AND is_live")
+            .first(decoding: N.self)?.n ?? -1
+    }
+
+    static func idem(_ token: String, _ key: String) -> HTTPHeaders {
+        var h = HTTPHeaders.bearer(token)
+        h.add(name: "Idempotency-Key", value: key)
+        return h
+    }
+
+    struct Item: Decodable { var id: String; var kind: String; var amount: String; var collected: String; var pending: String; var outstanding: String
+                             var penalty: String; var penaltyWaived: String; var overdueDays: Int }
+
+    static func plan(_ d: Desk, contract: String) async throws -> [Item] {
+        try await d.app.call(.GET, "/api/v1/contracts/\(contract)", headers: .bearer(d.consultant)).content.get([Item].self, at: "plan")
+    }
+
+    static func decide(_ d: Desk, _ approval: String, by token: String, approve: Bool = true) async throws -> TestingHTTPResponse {
+        try await d.app.call(.POST, "/api/v1/approvals/\(approval)/decision", headers: .bearer(token),
+                             json: ["approve": .b(approve), "comment": .s(approve ? "同意" : "不同意")] as J)
+    }
+
+    // MARK: Races
+
+    @Test func twelveConsultantsSubscribeOneUnitAndOneWins() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let unit = d.units[0]
+            var buyers: [String] = []
+            for i in 0..<12 { buyers.append(try await Self.customer(d, "买家\(i)", "1390000\(String(format: "%04d", i))")) }
+            let results = try await withThrowingTaskGroup(of: (HTTPStatus, String).self) { group in
+                for b in buyers {
+                    group.addTask {
+                        let r = try await Self.subscribe(d, unit: unit, buyers: [(b, "100")])
+                        return (r.status, (try? r.content.get(String.self, at: "code")) ?? "")
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0.0 == .created }.count == 1, "\(engineName): \(results)")
+            #expect(results.filter { $0.0 == .conflict }.count == 11, "\(engineName): \(results)")
+            #expect(Set(results.filter { $0.0 == .conflict }.map(\.1)).isSubset(of: ["unit_taken", "unit_status_conflict"]))
+            #expect(try await Self.status(d, unit) == .subscribed)
+            #expect(try await Self.liveClaims(d, unit) == 1)
+            struct N: Decodable { var n: Int }
+            let subs = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM subscriptions WHERE unit_id = \(bind: unit.id)").first(decoding: N.self)
+            #expect(subs?.n == 1)
+            // The losers left nothing behind: no buyers, no plan items, one deposit item.
+            let items = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM payment_items").first(decoding: N.self)
+            #expect(items?.n == 1)
+        }
+    }
+
+    @Test func twoSalesMovingIntoOneUnitAtOnceOneWins() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "甲", "13900000001"), b = try await Self.customer(d, "乙", "13900000002")
+            let s1 = try await Self.subscribe(d, unit: d.units[0], buyers: [(a, "100")]).content.get(String.self, at: "id")
+            let s2 = try await Self.subscribe(d, unit: d.units[1], buyers: [(b, "100")]).content.get(String.self, at: "id")
+            let target = d.units[2]
+            let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for s in [s1, s2] {
+                    group.addTask {
+                        try await app.call(.POST, "/api/v1/subscriptions/\(s)/unit-change", headers: .bearer(d.consultant),
+                                           json: ["unitId": .s(target.id.uuidString), "ruleIds": [], "reason": "客户想换高一层"] as J).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.sorted { $0.code < $1.code } == [.ok, .conflict], "\(engineName)")
+            // Exactly one sale holds the target; the loser still holds its own unit; the winner's old unit is free.
+            #expect(try await Self.status(d, target) == .subscribed)
+            #expect(try await Self.liveClaims(d, target) == 1)
+            let one = try await app.call(.GET, "/api/v1/subscriptions/\(s1)", headers: .bearer(d.consultant))
+            let two = try await app.call(.GET, "/api/v1/subscriptions/\(s2)", headers: .bearer(d.consultant))
+            let units = [try one.content.get(String.self, at: "unitId"), try two.content.get(String.self, at: "unitId")]
+            #expect(units.filter { $0 == target.id.uuidString }.count == 1)
+            let statuses = [try await Self.status(d, d.units[0]), try await Self.status(d, d.units[1])]
+            #expect(statuses.filter { $0 == .available }.count == 1 && statuses.filter { $0 == .subscribed }.count == 1)
+            // The move is in the sale's timeline, with the new price.
+            let moved = units[0] == target.id.uuidString ? one : two
+            #expect(moved.body.string.contains("换房"))
+            #expect(try moved.content.get(String.self, at: "finalTotal") == target.listTotal.plain)
+        }
+    }
+
+    // MARK: Receipts
+
+    @Test func aReceiptSentTwiceIsCountedOnce() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let c = try await Self.customer(d, "付款人", "13900000009")
+            let sub = try await Self.subscribe(d, unit: d.units[0], buyers: [(c, "100")])
+            let saleID = try sub.content.get(String.self, at: "id")
+            let item = try await app.services.sales(app.db).subscription(UUID(uuidString: saleID)!)
+            let deposit = try await app.services.sales(app.db).receipts(d.project, status: nil, sale: item.id, page: .init(page: 1, perPage: 10))
+            #expect(deposit.total == 0)
+            struct I: Decodable { var id: UUID }
+            let itemID = try await app.db.sql.raw("SELECT id FROM payment_items WHERE subscription_id = \(bind: item.id)").first(decoding: I.self)!.id
+            let body: J = ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "20000.00", "method": "transfer",
+                           "receivedOn": .s(d.today.description), "payer": "付款人", "reference": "网银 8812"]
+            let first = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "rcpt-0001-abcd"), json: body)
+            #expect(first.status == .created, "\(first.body.string)")
+            #expect(first.headers.first(name: "Idempotent-Replayed") == nil)
+            let again = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "rcpt-0001-abcd"), json: body)
+            #expect(again.status == .created)
+            #expect(again.headers.first(name: "Idempotent-Replayed") == "true")
+            #expect(try again.content.get(String.self, at: "id") == first.content.get(String.self, at: "id"))
+            #expect(try again.content.get(String.self, at: "number") == first.content.get(String.self, at: "number"))
+            // Eight retries at once with one new key: one receipt.
+            let racing = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "rcpt-0002-race"),
+                                                   json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "10000",
+                                                          "method": "pos", "receivedOn": .s(d.today.description), "payer": "付款人"] as J)
+                        #expect(r.status == .created, "\(engineName): \(r.body.string)")
+                        return (try? r.content.get(String.self, at: "id")) ?? ""
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(racing).count == 1, "\(engineName)")
+            struct N: Decodable { var n: Int; var s: Int64? }
+            let count = try await app.db.sql.raw("SELECT COUNT(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS s FROM receipts").first(decoding: N.self)
+            #expect(count?.n == 2 && count?.s == 3_000_000)
+            // The same key with another request is refused and changes nothing.
+            let reused = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "rcpt-0001-abcd"),
+                                            json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "1.00", "method": "cash",
+                                                   "receivedOn": .s(d.today.description), "payer": "付款人"] as J)
+            #expect(reused.status == .unprocessableEntity)
+            #expect(reused.body.string.contains("idempotency_key_reused"))
+            // More than the item still expects (deposit 50,000, 30,000 recorded) is refused.
+            let over = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "rcpt-0003-over"),
+                                          json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "20000.01",
+                                                 "method": "cash", "receivedOn": .s(d.today.description), "payer": "付款人"] as J)
+            #expect(over.status == .conflict)
+            #expect(try over.content.get(String.self, at: "code") == "receipt_exceeds_outstanding")
+            // Only confirmed money counts; the recorder may not confirm; finance confirms once.
+            let rid = try first.content.get(String.self, at: "id")
+            let own = try await app.call(.POST, "/api/v1/receipts/\(rid)/confirmation", headers: .bearer(d.consultant))
+            #expect(own.status == .forbidden)
+            let ok = try await app.call(.POST, "/api/v1/receipts/\(rid)/confirmation", headers: .bearer(d.finance))
+            #expect(ok.status == .ok, "\(ok.body.string)")
+            #expect(try ok.content.get(String.self, at: "status") == "confirmed")
+            #expect(try ok.content.get(String.self, at: "amountInWords") == "贰万元整")
+            let twice = try await app.call(.POST, "/api/v1/receipts/\(rid)/confirmation", headers: .bearer(d.finance))
+            #expect(twice.status == .conflict)
+            struct Sums: Decodable { var confirmed_fen: Int64; var pending_fen: Int64 }
+            let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(sums?.confirmed_fen == 2_000_000 && sums?.pending_fen == 1_000_000)
+        }
+    }
+
+    // MARK: Refunds, 退订, 更名
+
+    @Test func refundsNeedAnApprovalAndCountOnlyWhenPaidOut() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let c = try await Self.customer(d, "退款人", "13900000010")
+            let saleID = try await Self.subscribe(d, unit: d.units[0], buyers: [(c, "100")]).content.get(String.self, at: "id")
+            struct I: Decodable { var id: UUID }
+            let itemID = try await app.db.sql.raw("SELECT id FROM payment_items WHERE subscription_id = \(bind: UUID(uuidString: saleID)!)")
+                .first(decoding: I.self)!.id
+            let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "dep-000001"),
+                                       json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "50000", "method": "transfer",
+                                              "receivedOn": .s(d.today.description), "payer": "退款人"] as J)
+            _ = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance))
+            // A refund beyond what was collected is refused outright.
+            let tooMuch = try await app.call(.POST, "/api/v1/receipts/refunds", headers: Self.idem(d.consultant, "ref-000000"),
+                                             json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "50000.01",
+                                                    "method": "transfer", "reason": "多退", "payee": "退款人"] as J)
+            #expect(tooMuch.status == .conflict)
+            let refund = try await app.call(.POST, "/api/v1/receipts/refunds", headers: Self.idem(d.consultant, "ref-000001"),
+                                            json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "8000",
+                                                   "method": "transfer", "reason": "多收定金退还", "payee": "退款人"] as J)
+            #expect(refund.status == .accepted, "\(refund.body.string)")
+            #expect(try refund.content.get(String.self, at: "status") == "awaiting_approval")
+            #expect(try refund.content.get(String.self, at: "amount") == "-8000.00")
+            let refundID = try refund.content.get(String.self, at: "id")
+            let approval = try refund.content.get(String.self, at: "approvalId")
+            // Not confirmable before approval; the consultant and the sales manager may not approve it (CS manager's).
+            #expect(try await app.call(.POST, "/api/v1/receipts/\(refundID)/confirmation", headers: .bearer(d.finance)).status == .conflict)
+            #expect(try await Self.decide(d, approval, by: d.consultant).status == .forbidden)
+            #expect(try await Self.decide(d, approval, by: d.manager).status == .forbidden)
+            #expect(try await Self.decide(d, approval, by: d.csManager).status == .ok)
+            let paid = try await app.call(.POST, "/api/v1/receipts/\(refundID)/confirmation", headers: .bearer(d.finance))
+            #expect(paid.status == .ok, "\(paid.body.string)")
+            struct Sums: Decodable { var confirmed_fen: Int64; var pending_fen: Int64 }
+            let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(sums?.confirmed_fen == 4_200_000 && sums?.pending_fen == 0)
+            // A rejected refund changes nothing but its own status.
+            let second = try await app.call(.POST, "/api/v1/receipts/refunds", headers: Self.idem(d.consultant, "ref-000002"),
+                                            json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "1000",
+                                                   "method": "cash", "reason": "再退", "payee": "退款人"] as J)
+            #expect(try await Self.decide(d, try second.content.get(String.self, at: "approvalId"), by: d.csManager, approve: false).status == .ok)
+            let rejected = try await app.services.sales(app.db).receipt(UUID(uuidString: try second.content.get(String.self, at: "id"))!)
+            #expect(rejected.status == "rejected")
+            let after = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(after?.confirmed_fen == 4_200_000 && after?.pending_fen == 0)
+        }
+    }
+
+    @Test func cancellingAndRenamingWaitForTheSalesManager() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "原买家", "13900000021"), b = try await Self.customer(d, "新买家", "13900000022")
+            let unit = d.units[3]
+            let saleID = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")]).content.get(String.self, at: "id")
+            // 更名: two buyers 60/40, approved; the old buyer stays on record.
+            let rename = try await app.call(.POST, "/api/v1/subscriptions/\(saleID)/buyer-change", headers: .bearer(d.consultant),
+                                            json: ["buyers": [["customerId": .s(a), "share": "60"], ["customerId": .s(b), "share": "40"]], "reason": "加配偶"] as J)
+            #expect(rename.status == .accepted, "\(rename.body.string)")
+            // One change at a time.
+            let meanwhile = try await app.call(.POST, "/api/v1/subscriptions/\(saleID)/cancellation", headers: .bearer(d.consultant),
+                                               json: ["depositOutcome": "refund", "reason": "不买了"] as J)
+            #expect(meanwhile.status == .conflict)
+            #expect(try await Self.decide(d, try rename.content.get(String.self, at: "approvalId"), by: d.manager).status == .ok)
+            let renamed = try await app.call(.GET, "/api/v1/subscriptions/\(saleID)", headers: .bearer(d.consultant))
+            struct B: Decodable { var customerId: String; var share: String }
+            #expect(try renamed.content.get([B].self, at: "buyers").map(\.share) == ["60.00", "40.00"])
+            struct N: Decodable { var n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM sale_buyers WHERE NOT is_current").first(decoding: N.self)?.n == 1)
+            // Shares must add up to 100 %.
+            let badShares = try await app.call(.POST, "/api/v1/subscriptions/\(saleID)/buyer-change", headers: .bearer(d.consultant),
+                                               json: ["buyers": [["customerId": .s(a), "share": "50"], ["customerId": .s(b), "share": "40"]], "reason": "x"] as J)
+            #expect(badShares.status == .unprocessableEntity)
+            #expect(badShares.body.string.contains("shares_not_whole"))
+            // 退订 with the deposit forfeited: the unit stays taken until the manager approves.
+            let cancel = try await app.call(.POST, "/api/v1/subscriptions/\(saleID)/cancellation", headers: .bearer(d.consultant),
+                                            json: ["depositOutcome": "forfeit", "reason": "买受人违约，逾期不签约"] as J)
+            #expect(cancel.status == .accepted)
+            #expect(try await Self.status(d, unit) == .subscribed)
+            #expect(try await Self.decide(d, try cancel.content.get(String.self, at: "approvalId"), by: d.manager).status == .ok)
+            #expect(try await Self.status(d, unit) == .available)
+            #expect(try await Self.liveClaims(d, unit) == 0)
+            let cancelled = try await app.call(.GET, "/api/v1/subscriptions/\(saleID)", headers: .bearer(d.consultant))
+            #expect(try cancelled.content.get(String.self, at: "status") == "cancelled")
+            #expect(try cancelled.content.get(String.self, at: "depositOutcome") == "forfeit")
+            // The unit can be sold again.
+            #expect(try await Self.subscribe(d, unit: unit, buyers: [(b, "100")]).status == .created)
+        }
+    }
+
+    @Test func depositsAndDiscountsAreChecked() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "定金", "13900000031")
+            let unit = d.units[0]
+            // Above 20 % of the price (民法典 586) is not a deposit.
+            let max = DepositRule.maximum(for: unit.listTotal)
+            let tooBig = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")], deposit: (max + Money(fen: 1)).plain)
+            #expect(tooBig.status == .unprocessableEntity)
+            #expect(tooBig.body.string.contains("deposit_out_of_range"))
+            // A special discount beyond a consultant's authority needs an approved request first.
+            let special = try await app.call(.POST, "/api/v1/subscriptions", headers: .bearer(d.consultant), json: [
+                "projectId": .s(d.project.uuidString), "unitId": .s(unit.id.uuidString), "buyers": [["customerId": .s(a), "share": "100"]],
+                "ruleIds": [], "specialRate": 9_800, "paymentMethod": "full", "deposit": "10000",
+                "contractDeadline": .s(d.today.adding(days: 7).description)] as J)
+            #expect(special.status == .conflict)
+            #expect(try special.content.get(String.self, at: "code") == "discount_approval_required")
+            #expect(try await Self.status(d, unit) == .available)
+            // A deadline further than 30 days is refused.
+            let late = try await app.call(.POST, "/api/v1/subscriptions", headers: .bearer(d.consultant), json: [
+                "projectId": .s(d.project.uuidString), "unitId": .s(unit.id.uuidString), "buyers": [["customerId": .s(a), "share": "100"]],
+                "ruleIds": [], "paymentMethod": "full", "deposit": "10000", "contractDeadline": .s(d.today.adding(days: 31).description)] as J)
+            #expect(late.status == .unprocessableEntity)
+            // Finance sees sales but may not subscribe.
+            #expect(try await Self.subscribe(d, unit: unit, buyers: [(a, "100")], token: d.finance).status == .forbidden)
+        }
+    }
+
+    // MARK: The whole road, and every jump refused
+
+    @Test func fromSubscriptionToTitleEveryStepInOrder() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let buyer = try await Self.customer(d, "张三", "13900000041")
+            let unit = d.units[0]   // 118.56 m² at list price
+            let total = unit.listTotal
+            let sub = try await Self.subscribe(d, unit: unit, buyers: [(buyer, "100")], method: "commercial_loan", deposit: "50000")
+            #expect(sub.status == .created, "\(sub.body.string)")
+            #expect(try sub.content.get(String.self, at: "depositInWords") == "伍万元整")
+            let saleID = try sub.content.get(String.self, at: "id")
+
+            // Contract: loan 1,000,000; the first payment is the rest.
+            let loan = Money(yuan: 1_000_000)
+            let created = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
+                "subscriptionId": .s(saleID), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.adding(days: 10).description),
+                "loanAmount": .s(loan.plain), "loanDueOn": .s(d.today.adding(days: 60).description), "instalments": [],
+                "penaltyRatePer100k": 50, "deliveryDueOn": .s(d.today.adding(days: 365).description), "titleDays": 365,
+                "clauses": "补充条款第一条：装修标准按样板间。"] as J)
+            #expect(created.status == .created, "\(created.body.string)")
+            let cid = try created.content.get(String.self, at: "id")
+            var plan = try await Self.plan(d, contract: cid)
+            #expect(plan.map(\.kind) == ["deposit", "down_payment", "mortgage"])
+            let first = total - Money(yuan: 50_000) - loan
+            #expect(plan[1].amount == first.plain)
+            #expect(plan.compactMap { Money(yuanText: $0.amount) }.reduce(Money.zero, +) == total)
+
+            // Forbidden jumps before signing.
+            func post(_ path: String, _ body: J, _ token: String? = nil) async throws -> TestingHTTPResponse {
+                try await app.call(.POST, "/api/v1/contracts/\(cid)/\(path)", headers: .bearer(token ?? d.consultant), json: body)
+            }
+            func code(_ r: TestingHTTPResponse) -> String { (try? r.content.get(String.self, at: "code")) ?? "\(r.status.code)" }
+            #expect(code(try await post("signing", ["signedOn": .s(d.today.description)])) == "review_not_passed")
+            #expect(code(try await post("registration", ["onlineSignNo": "WQ2026001", "onlineSignOn": .s(d.today.description)])) == "contract_status_conflict")
+            #expect(code(try await post("handover", ["registeredArea": "120.00"])) == "contract_status_conflict")
+            let refused = try await post("review", ["approve": true], d.cs)
+            #expect(code(refused) == "documents_missing")
+            struct FE: Decodable { var field: String; var code: String }
+            let missing = try refused.content.get([FE].self, at: "errors").map(\.field)
+            #expect(missing == ["documents.id_document", "documents.household_register", "documents.marital_status",
+                                "documents.income_proof", "documents.bank_statement"])
+            // A consultant may not review.
+            #expect(try await post("review", ["approve": true]).status == .forbidden)
+            for doc in ["id_document", "household_register", "marital_status", "income_proof", "bank_statement"] {
+                let r = try await app.call(.PUT, "/api/v1/contracts/\(cid)/documents/\(doc)", headers: .bearer(d.consultant), json: ["received": true] as J)
+                #expect(r.status == .ok, "\(r.body.string)")
+            }
+            #expect(try await post("review", ["approve": true, "note": "资料齐全"], d.cs).status == .ok)
+            let signed = try await post("signing", ["signedOn": .s(d.today.description)])
+            #expect(signed.status == .ok, "\(signed.body.string)")
+            #expect(try await Self.status(d, unit) == .signed)
+            // 退订 is over once signed; 换房 too.
+            #expect(code(try await app.call(.POST, "/api/v1/subscriptions/\(saleID)/cancellation", headers: .bearer(d.consultant),
+                                            json: ["depositOutcome": "refund", "reason": "x"] as J)) == "subscription_not_active")
+
+            // 备案 before 网签 is refused; then both in order.
+            #expect(code(try await post("registration", ["filingNo": "BA2026001", "filingOn": .s(d.today.description)])) == "online_signing_first")
+            #expect(try await post("registration", ["onlineSignNo": "WQ2026001", "onlineSignOn": .s(d.today.description)]).status == .ok)
+            #expect(try await post("registration", ["filingNo": "BA2026001", "filingOn": .s(d.today.description)]).status == .ok)
+
+            // Mortgage: amounts must match the plan; stages one at a time; disbursement posts a receipt once.
+            let bank = try await app.call(.POST, "/api/v1/banks", headers: .bearer(d.manager), json: ["name": "中国工商银行", "branch": "西湖支行"] as J)
+            let bankID = try bank.content.get(String.self, at: "id")
+            let wrong = try await app.call(.PUT, "/api/v1/contracts/\(cid)/mortgage", headers: .bearer(d.consultant), json: [
+                "bankId": .s(bankID), "loanType": "commercial", "commercialAmount": "999999", "providentAmount": "0", "termMonths": 360] as J)
+            #expect(wrong.status == .unprocessableEntity)
+            let m = try await app.call(.PUT, "/api/v1/contracts/\(cid)/mortgage", headers: .bearer(d.consultant), json: [
+                "bankId": .s(bankID), "loanType": "commercial", "commercialAmount": .s(loan.plain), "providentAmount": "0", "termMonths": 360] as J)
+            #expect(m.status == .ok, "\(m.body.string)")
+            func stage(_ s: String, _ key: String) async throws -> TestingHTTPResponse {
+                try await app.call(.POST, "/api/v1/contracts/\(cid)/mortgage/stage", headers: Self.idem(d.consultant, key),
+                                   json: ["stage": .s(s), "on": .s(d.today.description)] as J)
+            }
+            #expect(code(try await stage("approved", "mtg-skip-01")) == "mortgage_stage_conflict")
+            #expect(try await stage("submitted", "mtg-0000-01").status == .ok)
+            #expect(try await stage("approved", "mtg-0000-02").status == .ok)
+            #expect(try await stage("disbursed", "mtg-0000-03").status == .ok)
+            #expect(try await stage("disbursed", "mtg-0000-03").status == .ok)   // a retry: replayed, not posted twice
+            struct N: Decodable { var n: Int }
+            #expect(try await app.db.sql.raw("SELECT COUNT(*) AS n FROM receipts WHERE method = 'loan_disbursement'").first(decoding: N.self)?.n == 1)
+
+            // Pay the deposit and first payment; finance confirms all three.
+            plan = try await Self.plan(d, contract: cid)
+            for (i, item) in plan.enumerated() where item.kind != "mortgage" {
+                let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "pay-\(i)-000000"), json: [
+                    "contractId": .s(cid), "itemId": .s(item.id), "amount": .s(item.amount), "method": "transfer",
+                    "receivedOn": .s(d.today.description), "payer": "张三"] as J)
+                #expect(r.status == .created, "\(r.body.string)")
+            }
+            let pending = try await app.services.sales(app.db).receipts(d.project, status: .pending, sale: UUID(uuidString: saleID)!,
+                                                                         page: .init(page: 1, perPage: 10))
+            #expect(pending.total == 3)
+            for r in pending.items {
+                #expect(try await app.call(.POST, "/api/v1/receipts/\(r.id)/confirmation", headers: .bearer(d.finance)).status == .ok)
+            }
+            let paid = try await app.call(.GET, "/api/v1/contracts/\(cid)", headers: .bearer(d.consultant))
+            #expect(try paid.content.get(String.self, at: "collected") == total.plain)
+            #expect(try paid.content.get(String.self, at: "outstanding") == "0.00")
+
+            // Title before delivery, delivery before the area is settled: refused.
+            #expect(code(try await post("title", ["stage": "documents_gathered", "on": .s(d.today.description)])) == "not_delivered")
+            #expect(code(try await post("delivery", ["deliveredOn": .s(d.today.description)])) == "area_not_recorded")
+            // +4 %: the buyer decides; keeping it, the buyer pays up to 3 %, the developer bears the rest.
+            let registered = Area(hundredths: unit.builtArea.hundredths * 104 / 100)
+            #expect(code(try await post("handover", ["registeredArea": .s(registered.description)])) == "validation_failed")
+            let area = try await post("handover", ["registeredArea": .s(registered.description), "decision": "keep"])
+            #expect(area.status == .ok, "\(area.body.string)")
+            let expected = AreaDifference.settle(contract: unit.builtArea, registered: registered,
+                                                 unitPrice: Money(fen: Rounding.halfUp(Int128(total.fen) * 100, divisor: Int128(unit.builtArea.hundredths))),
+                                                 basis: .builtArea)
+            #expect(try area.content.get(String.self, at: "area", "band") == "above")
+            #expect(try area.content.get(String.self, at: "area", "buyerPays") == expected.buyerPays.plain)
+            #expect(try area.content.get(String.self, at: "area", "developerBears") == expected.developerBears.plain)
+            // Delivery waits for the area difference to be paid.
+            #expect(code(try await post("delivery", ["deliveredOn": .s(d.today.description)])) == "payments_outstanding")
+            plan = try await Self.plan(d, contract: cid)
+            let areaItem = plan.first { $0.kind == "area_difference" }!
+            #expect(areaItem.amount == expected.buyerPays.plain)
+            let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "pay-area-0000"), json: [
+                "contractId": .s(cid), "itemId": .s(areaItem.id), "amount": .s(areaItem.amount), "method": "pos",
+                "receivedOn": .s(d.today.description), "payer": "张三"] as J)
+            _ = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance))
+            #expect(try await post("delivery", ["deliveredOn": .s(d.today.description)]).status == .ok)
+            #expect(try await Self.status(d, unit) == .delivered)
+            // 退房 after delivery is refused.
+            #expect(code(try await post("termination", ["reason": "想退"])) == "already_delivered")
+
+            // Title: in order, the certificate number at 出证.
+            #expect(code(try await post("title", ["stage": "applied", "on": .s(d.today.description)])) == "title_stage_conflict")
+            for s in ["documents_gathered", "deed_tax_paid", "applied"] {
+                #expect(try await post("title", ["stage": .s(s), "on": .s(d.today.description)]).status == .ok)
+            }
+            #expect(code(try await post("title", ["stage": "issued", "on": .s(d.today.description)])) == "validation_failed")
+            #expect(try await post("title", ["stage": "issued", "on": .s(d.today.description), "certificateNo": "浙(2026)杭州市不动产权第0012345号"]).status == .ok)
+            let done = try await post("title", ["stage": "handed_over", "on": .s(d.today.description)])
+            #expect(try done.content.get(String.self, at: "title", "stage") == "handed_over")
+            // The timeline tells the story in order.
+            struct E: Decodable { var kind: String }
+            let kinds = try done.content.get([E].self, at: "events").map(\.kind)
+            #expect(kinds.first == "subscribe" && kinds.contains("sign") && kinds.contains("deliver") && kinds.last == "title.handed_over")
+        }
+    }
+
+    @Test func overdueWorkListsPenaltiesAndWaivers() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "逾期", "13900000051"), b = try await Self.customer(d, "未签", "13900000052")
+            let s1 = try await Self.subscribe(d, unit: d.units[0], buyers: [(a, "100")]).content.get(String.self, at: "id")
+            _ = try await Self.subscribe(d, unit: d.units[1], buyers: [(b, "100")])
+            let contract = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
+                "subscriptionId": .s(s1), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.adding(days: 3).description),
+                "instalments": [], "penaltyRatePer100k": 50, "deliveryDueOn": .s(d.today.adding(days: 300).description), "titleDays": 365] as J)
+            let cid = try contract.content.get(String.self, at: "id")
+            for doc in ["id_document", "household_register", "marital_status"] {
+                _ = try await app.call(.PUT, "/api/v1/contracts/\(cid)/documents/\(doc)", headers: .bearer(d.consultant), json: ["received": true] as J)
+            }
+            #expect(try await app.call(.POST, "/api/v1/contracts/\(cid)/review", headers: .bearer(d.cs), json: ["approve": true] as J).status == .ok)
+            #expect(try await app.call(.POST, "/api/v1/contracts/\(cid)/signing", headers: .bearer(d.consultant),
+                                       json: ["signedOn": .s(d.today.description)] as J).status == .ok)
+            // Thirteen days on: the first payment is 10 days late, the other subscription is past its deadline.
+            clock.advance(13 * 86_400)
+            let f = Fixtures(app: app)
+            let consultant = try await f.token("alice"), manager = try await f.token("boss")
+            let plan = try await app.call(.GET, "/api/v1/contracts/\(cid)", headers: .bearer(consultant)).content.get([Item].self, at: "plan")
+            let first = plan.first { $0.kind == "down_payment" }!
+            #expect(first.overdueDays == 10)
+            let owed = Money(yuanText: first.amount)!
+            #expect(first.penalty == LatePenalty.amount(overdue: owed, days: 10, ratePer100k: 50).plain)
+            var list = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/payments_overdue", headers: .bearer(consultant))
+            #expect(try list.content.get(Int.self, at: "total") == 3, "\(list.body.string)")   // two unpaid deposits and the first payment
+            // The signed one has left the overdue-subscription list; the other has not.
+            list = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/subscriptions_overdue", headers: .bearer(consultant))
+            #expect(try list.content.get(Int.self, at: "total") == 1, "\(list.body.string)")
+            list = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/contracts_unregistered", headers: .bearer(consultant))
+            #expect(try list.content.get(Int.self, at: "total") == 1)
+            // Waive part of the penalty: more than accrued is refused; the rest goes to the sales manager.
+            let tooMuch = try await app.call(.POST, "/api/v1/contracts/\(cid)/penalty-waivers", headers: .bearer(consultant),
+                                             json: ["itemId": .s(first.id), "amount": .s((Money(yuanText: first.penalty)! + Money(fen: 1)).plain), "reason": "x"] as J)
+            #expect(tooMuch.status == .unprocessableEntity)
+            let waiver = try await app.call(.POST, "/api/v1/contracts/\(cid)/penalty-waivers", headers: .bearer(consultant),
+                                            json: ["itemId": .s(first.id), "amount": "100", "reason": "银行流程延误，非买受人原因"] as J)
+            #expect(waiver.status == .accepted, "\(waiver.body.string)")
+            #expect(try await app.call(.POST, "/api/v1/approvals/\(try waiver.content.get(String.self, at: "approvalId"))/decision",
+                                       headers: .bearer(manager), json: ["approve": true, "comment": "同意"] as J).status == .ok)
+            let after = try await app.call(.GET, "/api/v1/contracts/\(cid)", headers: .bearer(consultant)).content.get([Item].self, at: "plan")
+            #expect(after.first { $0.kind == "down_payment" }!.penaltyWaived == "100.00")
+            // The export holds the same rows as the list.
+            let xlsx = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/payments_overdue/export", headers: .bearer(consultant))
+            #expect(xlsx.status == .ok)
+            #expect(xlsx.headers.first(name: "Content-Disposition")?.contains(".xlsx") == true)
+            let rows = try XLSXReader.rows(Data(buffer: xlsx.body))
+            #expect(rows.count == 4)   // header + 3
+            let arrears = try await app.call(.GET, "/api/v1/projects/\(d.project)/arrears", headers: .bearer(consultant))
+            #expect(try arrears.content.get(Int.self, at: "total", "contracts") == 2)
+        }
+    }
+}
