@@ -229,6 +229,14 @@ struct SaleTests {
             struct Sums: Decodable { var confirmed_fen: Int64; var pending_fen: Int64 }
             let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
             #expect(sums?.confirmed_fen == 2_000_000 && sums?.pending_fen == 1_000_000)
+            // The 10,000 never arrived: finance rejects it, and the item expects it again.
+            let rejected = try await app.call(.POST, "/api/v1/receipts/\(racing[0])/rejection", headers: .bearer(d.finance),
+                                              json: ["reason": "银行流水无此笔"] as J)
+            #expect(rejected.status == .ok, "\(rejected.body.string)")
+            #expect(try rejected.content.get(String.self, at: "status") == "rejected")
+            #expect(try await app.call(.POST, "/api/v1/receipts/\(racing[0])/confirmation", headers: .bearer(d.finance)).status == .conflict)
+            let left = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(left?.confirmed_fen == 2_000_000 && left?.pending_fen == 0)
         }
     }
 
@@ -491,6 +499,81 @@ struct SaleTests {
             struct E: Decodable { var kind: String }
             let kinds = try done.content.get([E].self, at: "events").map(\.kind)
             #expect(kinds.first == "subscribe" && kinds.contains("sign") && kinds.contains("deliver") && kinds.last == "title.handed_over")
+        }
+    }
+
+    /// A signed, fully paid and confirmed contract (一次性付款) on `unit`.
+    static func signedAndPaid(_ d: Desk, unit: UnitRow, buyer: String, tag: String) async throws -> (sale: String, contract: String) {
+        let app = d.app
+        let sale = try await Self.subscribe(d, unit: unit, buyers: [(buyer, "100")]).content.get(String.self, at: "id")
+        let cid = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
+            "subscriptionId": .s(sale), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.adding(days: 5).description),
+            "instalments": [], "penaltyRatePer100k": 50, "deliveryDueOn": .s(d.today.adding(days: 200).description), "titleDays": 365] as J)
+            .content.get(String.self, at: "id")
+        for doc in ["id_document", "household_register", "marital_status"] {
+            _ = try await app.call(.PUT, "/api/v1/contracts/\(cid)/documents/\(doc)", headers: .bearer(d.consultant), json: ["received": true] as J)
+        }
+        _ = try await app.call(.POST, "/api/v1/contracts/\(cid)/review", headers: .bearer(d.cs), json: ["approve": true] as J)
+        _ = try await app.call(.POST, "/api/v1/contracts/\(cid)/signing", headers: .bearer(d.consultant), json: ["signedOn": .s(d.today.description)] as J)
+        for (i, item) in try await Self.plan(d, contract: cid).enumerated() {
+            let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "\(tag)-pay-\(i)-0000"), json: [
+                "contractId": .s(cid), "itemId": .s(item.id), "amount": .s(item.amount), "method": "transfer",
+                "receivedOn": .s(d.today.description), "payer": "买受人"] as J)
+            _ = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance))
+        }
+        return (sale, cid)
+    }
+
+    @Test func belowThreePercentTheDeveloperRefundsTwiceOverAboveItTheBuyerMayReturn() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "面积少", "13900000061"), b = try await Self.customer(d, "面积多", "13900000062")
+            // −5 %: 3 % refunded once, the 2 % beyond twice; the buyer is owed it, paid out as a refund.
+            let small = d.units[0]
+            let (_, c1) = try await Self.signedAndPaid(d, unit: small, buyer: a, tag: "s")
+            let registered = Area(hundredths: small.builtArea.hundredths * 95 / 100)
+            let r1 = try await app.call(.POST, "/api/v1/contracts/\(c1)/handover", headers: .bearer(d.consultant),
+                                        json: ["registeredArea": .s(registered.description)] as J)
+            #expect(r1.status == .ok, "\(r1.body.string)")
+            #expect(try r1.content.get(String.self, at: "area", "band") == "below")
+            let owed = Money(yuanText: try r1.content.get(String.self, at: "area", "buyerPays"))!
+            let price = Money(fen: Rounding.halfUp(Int128(small.listTotal.fen) * 100, divisor: Int128(small.builtArea.hundredths)))
+            #expect(owed == AreaDifference.settle(contract: small.builtArea, registered: registered, unitPrice: price, basis: .builtArea).buyerPays)
+            #expect(owed.fen < 0)
+            let item = try await Self.plan(d, contract: c1).first { $0.kind == "area_difference" }!
+            #expect(item.amount == owed.plain)
+            // More than owed is refused; exactly what is owed goes to approval, is paid out, and settles the item.
+            let tooMuch = try await app.call(.POST, "/api/v1/receipts/refunds", headers: Self.idem(d.consultant, "area-ref-0000"), json: [
+                "contractId": .s(c1), "itemId": .s(item.id), "amount": .s((-owed + Money(fen: 1)).plain), "method": "transfer",
+                "reason": "面积补差退款", "payee": "面积少"] as J)
+            #expect(tooMuch.status == .conflict)
+            let refund = try await app.call(.POST, "/api/v1/receipts/refunds", headers: Self.idem(d.consultant, "area-ref-0001"), json: [
+                "contractId": .s(c1), "itemId": .s(item.id), "amount": .s((-owed).plain), "method": "transfer",
+                "reason": "面积补差退款", "payee": "面积少"] as J)
+            #expect(refund.status == .accepted, "\(refund.body.string)")
+            let approver = ApprovalPolicy.refundApprover(-owed) == .gm ? d.gm : d.csManager
+            #expect(try await Self.decide(d, try refund.content.get(String.self, at: "approvalId"), by: approver).status == .ok)
+            #expect(try await app.call(.POST, "/api/v1/receipts/\(try refund.content.get(String.self, at: "id"))/confirmation",
+                                       headers: .bearer(d.finance)).status == .ok)
+            let settled = try await Self.plan(d, contract: c1).first { $0.kind == "area_difference" }!
+            #expect(settled.outstanding == "0.00" && settled.collected == owed.plain)
+
+            // +4 %: the buyer returns the unit; the GM approves 退房; the unit is free and everything paid goes back.
+            let big = d.units[1]
+            let (_, c2) = try await Self.signedAndPaid(d, unit: big, buyer: b, tag: "b")
+            let more = Area(hundredths: big.builtArea.hundredths * 104 / 100)
+            let r2 = try await app.call(.POST, "/api/v1/contracts/\(c2)/handover", headers: .bearer(d.consultant),
+                                        json: ["registeredArea": .s(more.description), "decision": "return"] as J)
+            #expect(r2.status == .ok, "\(r2.body.string)")
+            let approval = try #require(try r2.content.get(String?.self, at: "pendingApprovalId"))
+            #expect(try await Self.decide(d, approval, by: d.manager).status == .forbidden)   // the GM's
+            #expect(try await Self.decide(d, approval, by: d.gm).status == .ok)
+            #expect(try await Self.status(d, big) == .available)
+            #expect(try await Self.liveClaims(d, big) == 0)
+            let ended = try await app.call(.GET, "/api/v1/contracts/\(c2)", headers: .bearer(d.consultant))
+            #expect(try ended.content.get(String.self, at: "status") == "terminated")
+            let refunds = try await app.services.sales(app.db).receipts(d.project, status: .pending, sale: nil, page: .init(page: 1, perPage: 50))
+            #expect(refunds.items.filter { $0.kind == "refund" }.reduce(Int64(0)) { $0 + $1.amountFen } == -big.listTotal.fen)
         }
     }
 

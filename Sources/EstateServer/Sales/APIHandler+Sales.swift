@@ -438,6 +438,16 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.receiptSchema(confirmed))))
     }
 
+    func rejectReceipt(_ input: Operations.RejectReceipt.Input) async throws -> Operations.RejectReceipt.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let sales = req.services.sales(req.db)
+        let r = try await sales.receipt(try Self.uuid(input.path.receiptId))
+        try Self.saleProject(req, r.projectId, .paymentsConfirm)
+        let rejected = try await sales.reject(r.id, reason: b.reason, principal: try req.requirePrincipal(), context: req.auditContext)
+        return .ok(.init(body: .json(Self.receiptSchema(rejected))))
+    }
+
     // MARK: Banks, delivery batches, work lists, arrears
 
     func listBanks(_ input: Operations.ListBanks.Input) async throws -> Operations.ListBanks.Output {
@@ -477,6 +487,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard let list = SaleService.WorkList(rawValue: input.path.workList.rawValue) else { throw Problem.notFound }
         let page = try await req.services.sales(req.db).workList(list, projectID: try Self.uuid(input.path.projectId),
+                                                                 consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") },
                                                                  page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
         return .ok(.init(body: .json(.init(items: page.items.map { r in
             S.WorkListRow(subscriptionId: r.subscriptionId.uuidString, contractId: r.contractId?.uuidString, number: r.number, unitCode: r.unitCode,
@@ -490,7 +501,8 @@ extension APIHandler {
         guard let list = SaleService.WorkList(rawValue: input.path.workList.rawValue) else { throw Problem.notFound }
         let projectID = try Self.uuid(input.path.projectId)
         let project = try await req.services.projects(req.db).find(projectID, for: try req.requirePrincipal())
-        let data = try await SaleSheets.workList(list, projectID: projectID, sales: req.services.sales(req.db), catalog: req.services.catalog,
+        let data = try await SaleSheets.workList(list, projectID: projectID,
+                                                 consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") }, sales: req.services.sales(req.db), catalog: req.services.catalog,
                                                  language: req.language)
         req.downloadName = SaleSheets.fileName(list, projectCode: project.code, day: CalendarDay(req.services.now()), catalog: req.services.catalog,
                                                language: req.language)

@@ -160,9 +160,9 @@ extension SaleService {
     }
 
     /// One work list, the longest-waiting first. Days are counted in Beijing business days.
-    public func workList(_ list: WorkList, projectID: UUID, page: PageRequest) async throws -> Paged<WorkRow> {
+    public func workList(_ list: WorkList, projectID: UUID, consultantID: UUID? = nil, page: PageRequest) async throws -> Paged<WorkRow> {
         let today = today.description
-        let from: SQLQueryString
+        var from: SQLQueryString
         switch list {
         case .subscriptionsOverdue:
             from = """
@@ -213,6 +213,7 @@ extension SaleService {
                 WHERE c.project_id = \(bind: projectID) AND c.status = 'signed' AND c.delivered_on IS NOT NULL AND c.title_stage <> 'handed_over'
                 """
         }
+        if let consultantID { from = from + " AND s.consultant_id = \(bind: consultantID)" }
         struct N: Decodable { var n: Int }
         let total = try await store.sql.raw("SELECT COUNT(*) AS n FROM (\(from)) w").first(decoding: N.self)?.n ?? 0
         var rows = try await store.sql.raw("""

@@ -208,7 +208,7 @@ extension SaleService {
         // One conditional update keeps the item's sums honest under concurrency: a receipt may not
         // take the item beyond its amount; a refund may not pay back more than was confirmed.
         let guardSQL: SQLQueryString = kind == .refund
-            ? "UPDATE payment_items SET pending_fen = pending_fen + \(bind: signed) WHERE id = \(bind: d.itemID) AND confirmed_fen + pending_fen + \(bind: signed) >= 0 AND confirmed_fen >= \(bind: d.amount.fen) RETURNING id"
+            ? "UPDATE payment_items SET pending_fen = pending_fen + \(bind: signed) WHERE id = \(bind: d.itemID) AND \(Self.refundLimit(signed)) RETURNING id"
             : "UPDATE payment_items SET pending_fen = pending_fen + \(bind: signed) WHERE id = \(bind: d.itemID) AND confirmed_fen + pending_fen + \(bind: signed) <= amount_fen RETURNING id"
         if status != .awaitingApproval {
             guard try await tx.sql.raw(guardSQL).first() != nil else {
@@ -226,6 +226,12 @@ extension SaleService {
     }
 
     public enum ReceiptKindValue: String, Sendable { case receipt, refund }
+
+    /// A refund (negative `signed`) may pay back only confirmed money not already on its way back,
+    /// and on an item the developer owes (a negative area difference) no more than is owed.
+    static func refundLimit(_ signed: Int64) -> SQLQueryString {
+        "confirmed_fen + (CASE WHEN pending_fen < 0 THEN pending_fen ELSE 0 END) + \(bind: signed) >= (CASE WHEN amount_fen < 0 THEN amount_fen ELSE 0 END)"
+    }
 
     /// 房款核实: finance confirms a recorded receipt (or a paid-out refund); only then it counts.
     /// Whoever recorded it may not confirm it. Two confirmations of one receipt: one wins.
@@ -250,6 +256,27 @@ extension SaleService {
         return try await receipt(id)
     }
 
+    /// Finance did not find the money (or did not pay the refund out): the receipt is rejected
+    /// and no longer counts against its item. Only a pending receipt; one decision wins.
+    public func reject(_ id: UUID, reason: String, principal: Principal, context: AuditContext) async throws -> Receipt {
+        guard Text.isCleanLine(reason, maxLength: 200), !reason.trimmed.isEmpty else { throw Problem.invalid("reason", "reason_required") }
+        let r = try await receipt(id)
+        guard r.status == ReceiptStatus.pending.rawValue else { throw Problem.conflict("receipt_not_pending", ["status": r.status]) }
+        let now = now()
+        try await store.audited(context) { tx in
+            let rows = try await tx.sql.update("receipts").set("status", to: ReceiptStatus.rejected.rawValue).set("confirmed_by", to: principal.userID)
+                .set("confirmed_by_name", to: principal.displayName).set("confirmed_at", to: now)
+                .where("id", .equal, id).where("status", .equal, ReceiptStatus.pending.rawValue).returning("id").all()
+            guard !rows.isEmpty else { throw Problem.conflict("receipt_not_pending") }
+            try await tx.sql.raw("UPDATE payment_items SET pending_fen = pending_fen - \(bind: r.amountFen) WHERE id = \(bind: r.itemId)").run()
+            try await Self.event(r.subscriptionId, "receipt.reject", "财务退回 \(r.number) · \(r.amount) 元：\(reason)", context: context, now: now, on: tx)
+            return ((), AuditEntry(action: "receipt.reject", entity: "receipt", entityID: id.uuidString, projectID: r.projectId,
+                                   summary: "rejected \(r.number) of \(r.amount.plain)", before: ["status": "pending"],
+                                   after: ["status": "rejected", "reason": reason]))
+        }
+        return try await receipt(id)
+    }
+
     /// A refund (退款) of money collected on an item: filed for approval, then paid out and
     /// confirmed by finance like any receipt.
     public func requestRefund(_ d: ReceiptDraft, sale: UUID, reason: String, idempotencyKey: String, principal: Principal,
@@ -265,9 +292,9 @@ extension SaleService {
         if !Text.isCleanLine(d.payer, maxLength: 40) || d.payer.trimmed.isEmpty { bad.append(.init(field: "payee", code: "text_invalid")) }
         if !Text.isCleanLine(reason, maxLength: 200) || reason.trimmed.isEmpty { bad.append(.init(field: "reason", code: "reason_required")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
-        struct I: Decodable { var confirmedFen: Int64; var pendingFen: Int64; var projectId: UUID; var kind: String }
+        struct I: Decodable { var confirmedFen: Int64; var pendingFen: Int64; var projectId: UUID; var kind: String; var amountFen: Int64 }
         guard let item = try await store.sql.raw("""
-            SELECT confirmed_fen, pending_fen, project_id, kind FROM payment_items WHERE id = \(bind: d.itemID) AND subscription_id = \(bind: sale)
+            SELECT confirmed_fen, pending_fen, project_id, kind, amount_fen FROM payment_items WHERE id = \(bind: d.itemID) AND subscription_id = \(bind: sale)
             """).first(decoding: I.self, with: sqlDecoder)
         else { throw Problem.invalid("itemId", "item_unknown") }
         // What is already waiting to be paid back counts against what may be refunded.
@@ -275,7 +302,8 @@ extension SaleService {
         let waiting = try await store.sql.raw("""
             SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM receipts WHERE item_id = \(bind: d.itemID) AND kind = 'refund' AND status IN ('awaiting_approval', 'pending')
             """).first(decoding: W.self)?.n ?? 0
-        guard d.amount.fen <= item.confirmedFen + waiting else { throw Problem.conflict("refund_exceeds_collected", ["amount": Money(fen: item.confirmedFen + waiting).description]) }
+        let refundable = item.confirmedFen + waiting - min(item.amountFen, 0)
+        guard d.amount.fen <= refundable else { throw Problem.conflict("refund_exceeds_collected", ["amount": Money(fen: refundable).description]) }
         let now = now()
         let result = try await Idempotent.run(key: idempotencyKey, actor: principal.userID, operation: "createRefund", fingerprint: fingerprint,
                                               store: store, context: context, now: now) { tx in
@@ -461,7 +489,7 @@ extension SaleService {
                 // Approved: it now waits for finance to pay it out; it may not exceed what was collected.
                 guard try await tx.sql.raw("""
                     UPDATE payment_items SET pending_fen = pending_fen + \(bind: r.amount_fen)
-                    WHERE id = \(bind: r.item_id) AND confirmed_fen + pending_fen + \(bind: r.amount_fen) >= 0 RETURNING id
+                    WHERE id = \(bind: r.item_id) AND \(refundLimit(r.amount_fen)) RETURNING id
                     """).first() != nil else { throw Problem.conflict("refund_exceeds_collected") }
                 try await tx.sql.update("receipts").set("status", to: ReceiptStatus.pending.rawValue).where("id", .equal, r.id).run()
                 try await event(sale, "refund.approve", "退款 \(r.number) 已批准，待财务付款核实", context: context, now: now, on: tx)

@@ -5,13 +5,13 @@ import Foundation
 /// Work lists as .xlsx, for the page and the API alike: every row of the list (not one page),
 /// Chinese or English headers, money with thousands separators.
 enum SaleSheets {
-    static func workList(_ list: SaleService.WorkList, projectID: UUID, sales: SaleService, catalog: Catalog,
+    static func workList(_ list: SaleService.WorkList, projectID: UUID, consultantID: UUID? = nil, sales: SaleService, catalog: Catalog,
                          language: Language) async throws -> Data {
         let zh = language == .zh
         var rows: [[SheetCell]] = []
         var page = 1
         while true {
-            let chunk = try await sales.workList(list, projectID: projectID, page: try PageRequest(page: page, perPage: 200))
+            let chunk = try await sales.workList(list, projectID: projectID, consultantID: consultantID, page: try PageRequest(page: page, perPage: 200))
             for r in chunk.items {
                 rows.append([.text(r.number), .text(r.unitCode), .text(r.buyers), .text(r.consultantName ?? ""),
                              .text(stageName(list, r.stage, catalog: catalog, language: language)), .text(r.dueOn ?? ""),
