@@ -570,8 +570,9 @@ extension SaleService {
 /// Stripe's idempotency keys: the first successful answer to (caller, key) is stored with the
 /// change, in its transaction, and replayed to every retry; the same key with a different
 /// request is refused (422 `idempotency_key_reused`). A failed request stores nothing, so its
-/// retry runs again. Two concurrent requests with one key: the unique index lets one commit;
-/// the other rolls back and replays the winner's answer.
+/// retry runs again. Two concurrent requests with one key: one commits; the other fails (on the
+/// key's unique index, or because the winner's change left nothing for it to do), rolls back,
+/// and replays the winner's answer.
 enum Idempotent {
     struct K: Decodable { var operation: String; var fingerprint: String; var body: String }
     struct Outcome<T: Sendable>: Sendable { var value: T; var replayed: Bool }
@@ -608,7 +609,9 @@ enum Idempotent {
                 return (value, entry)
             }
             return Outcome(value: value, replayed: false)
-        } catch where error.isConstraintFailure {
+        } catch {
+            // A failed request stores nothing; if the key is on record now, a twin with the same
+            // key won the race (its unique index, or its change made ours impossible): replay it.
             if let won: Outcome<T> = try await replay(key: key, actor: actor, operation: operation, fingerprint: fingerprint, on: store.sql) { return won }
             throw error
         }
