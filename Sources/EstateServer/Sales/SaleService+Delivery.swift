@@ -156,7 +156,9 @@ extension SaleService {
         public var amountFen: Int64?
         public var penaltyFen: Int64?
         public var buyers: String = ""
-        enum CodingKeys: String, CodingKey { case subscriptionId, contractId, number, unitCode, consultantName, stage, dueOn, amountFen }
+        /// The plan item of a payments_overdue row.
+        public var itemId: UUID?
+        enum CodingKeys: String, CodingKey { case subscriptionId, contractId, number, unitCode, consultantName, stage, dueOn, amountFen, itemId }
     }
 
     /// One work list, the longest-waiting first. Days are counted in Beijing business days.
@@ -197,7 +199,7 @@ extension SaleService {
                 """
         case .paymentsOverdue:
             from = """
-                SELECT i.subscription_id, c.id AS contract_id, COALESCE(c.number, s.number) AS number, u.code AS unit_code,
+                SELECT i.subscription_id, i.id AS item_id, c.id AS contract_id, COALESCE(c.number, s.number) AS number, u.code AS unit_code,
                        cu.display_name AS consultant_name, i.kind AS stage, i.due_on, i.amount_fen - i.confirmed_fen AS amount_fen
                 FROM payment_items i JOIN subscriptions s ON s.id = i.subscription_id JOIN units u ON u.id = s.unit_id
                 LEFT JOIN contracts c ON c.subscription_id = s.id LEFT JOIN users cu ON cu.id = s.consultant_id
@@ -221,15 +223,22 @@ extension SaleService {
             """).all(decoding: WorkRow.self, with: sqlDecoder)
         let names = try await buyers(of: rows.map(\.subscriptionId), on: store.sql)
         let day = self.today
+        var plans: [UUID: [PlanItem]] = [:]
+        if list == .paymentsOverdue, !rows.isEmpty {
+            // The items' penalties as of today, net of waivers, in bulk.
+            struct R: Decodable { var subscriptionId: UUID; var penaltyRate: Int }
+            let rates = try await store.sql.raw("""
+                SELECT subscription_id, penalty_rate FROM contracts WHERE status = 'signed' AND subscription_id IN \(SQLBind.group(rows.map(\.subscriptionId)))
+                """).all(decoding: R.self, with: sqlDecoder)
+            plans = try await Self.plans(Dictionary(rates.map { ($0.subscriptionId, $0.penaltyRate) }, uniquingKeysWith: { a, _ in a }), today: day,
+                                         onlyOutstanding: true, on: store.sql)
+        }
         for i in rows.indices {
             rows[i].buyers = (names[rows[i].subscriptionId] ?? []).map { Masking.name($0.name) }.joined(separator: "、")
             let due = rows[i].dueOn.flatMap(CalendarDay.init)
             rows[i].days = due.map { $0.days(until: day) } ?? 0
-            if list == .paymentsOverdue, let c = rows[i].contractId {
-                // The item's penalty as of today, net of waivers.
-                let contract = try await contract(c)
-                rows[i].penaltyFen = contract.plan.filter { $0.kind.rawValue == rows[i].stage && $0.overdueDays > 0 }
-                    .reduce(Int64(0)) { $0 + $1.penaltyDue.fen }
+            if list == .paymentsOverdue {
+                rows[i].penaltyFen = (plans[rows[i].subscriptionId] ?? []).filter { $0.id == rows[i].itemId }.reduce(Int64(0)) { $0 + $1.penaltyDue.fen }
             }
         }
         return Paged(items: rows, page: page.page, perPage: page.perPage, total: total)

@@ -26,8 +26,8 @@ extension SaleService {
         public var penaltyDue: Money { max(penalty - waived, .zero) }
     }
 
-    struct ItemRow: Decodable { var id: UUID; var kind: String; var seq: Int; var amountFen: Int64; var dueOn: String; var confirmedFen: Int64
-                                var pendingFen: Int64; var isLive: Bool }
+    struct ItemRow: Decodable { var id: UUID; var subscriptionId: UUID; var kind: String; var seq: Int; var amountFen: Int64; var dueOn: String
+                                var confirmedFen: Int64; var pendingFen: Int64; var isLive: Bool }
 
     /// The plan of a sale with what has been collected and the penalty accrued as of today.
     func plan(_ sale: UUID, rate: Int) async throws -> [PlanItem] {
@@ -35,32 +35,47 @@ extension SaleService {
     }
 
     static func plan(_ sale: UUID, rate: Int, today: CalendarDay, on db: any SQLDatabase) async throws -> [PlanItem] {
-        let sqlDecoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
-        let rows = try await db.raw("""
-            SELECT id, kind, seq, amount_fen, due_on, confirmed_fen, pending_fen, is_live FROM payment_items
-            WHERE subscription_id = \(bind: sale) ORDER BY seq
-            """).all(decoding: ItemRow.self, with: sqlDecoder)
+        try await plans([sale: rate], today: today, on: db)[sale] ?? []
+    }
+
+    /// The plans of many sales (sale → its contract's daily penalty rate) in three queries per
+    /// 500 sales, for lists and arrears.
+    static func plans(_ rates: [UUID: Int], today: CalendarDay, onlyOutstanding: Bool = false,
+                      on db: any SQLDatabase) async throws -> [UUID: [PlanItem]] {
+        let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
         struct Paid: Decodable { var itemId: UUID; var receivedOn: String; var amountFen: Int64 }
-        let paid = try await db.raw("""
-            SELECT item_id, received_on, amount_fen FROM receipts WHERE subscription_id = \(bind: sale) AND status = 'confirmed'
-            """).all(decoding: Paid.self, with: sqlDecoder)
         struct W: Decodable { var itemId: UUID; var amountFen: Int64 }
-        let waived = try await db.raw("SELECT item_id, amount_fen FROM penalty_waivers WHERE subscription_id = \(bind: sale)")
-            .all(decoding: W.self, with: sqlDecoder)
-        return rows.map { r in
-            let due = CalendarDay(r.dueOn) ?? today
-            let amount = Money(fen: r.amountFen)
-            let payments = paid.filter { $0.itemId == r.id }.map { LatePenalty.Payment(day: CalendarDay($0.receivedOn) ?? today, amount: Money(fen: $0.amountFen)) }
-            let kind = PlanItemKind(rawValue: r.kind) ?? .downPayment
-            // A lender's late money is not the buyer's default; nor is what the developer owes.
-            let penalty = r.isLive && !kind.isLoan && amount.fen > 0
-                ? LatePenalty.accrued(amount: amount, due: due, payments: payments, asOf: today, ratePer100k: rate) : .zero
-            let outstanding = amount.fen - r.confirmedFen
-            return PlanItem(id: r.id, kind: kind, seq: r.seq, amount: amount, due: due, collected: Money(fen: r.confirmedFen),
-                            pending: Money(fen: r.pendingFen), isLive: r.isLive,
-                            penalty: penalty, waived: Money(fen: waived.filter { $0.itemId == r.id }.reduce(0) { $0 + $1.amountFen }),
-                            overdueDays: r.isLive && outstanding > 0 && due < today ? due.days(until: today) : 0)
+        var out: [UUID: [PlanItem]] = [:]
+        for chunk in Array(rates.keys).chunked(500) {
+            let ids = SQLBind.group(Array(chunk))
+            let filter: SQLQueryString = onlyOutstanding ? " AND is_live AND confirmed_fen < amount_fen" : ""
+            let rows = try await db.raw("""
+                SELECT id, subscription_id, kind, seq, amount_fen, due_on, confirmed_fen, pending_fen, is_live FROM payment_items
+                WHERE subscription_id IN \(ids)\(filter) ORDER BY subscription_id, seq
+                """).all(decoding: ItemRow.self, with: decoder)
+            let paid = Dictionary(grouping: try await db.raw("""
+                SELECT r.item_id, r.received_on, r.amount_fen FROM receipts r
+                WHERE r.subscription_id IN \(ids) AND r.status = 'confirmed'
+                """).all(decoding: Paid.self, with: decoder), by: \.itemId)
+            let waived = Dictionary(grouping: try await db.raw("SELECT item_id, amount_fen FROM penalty_waivers WHERE subscription_id IN \(ids)")
+                .all(decoding: W.self, with: decoder), by: \.itemId)
+            for r in rows {
+                let due = CalendarDay(r.dueOn) ?? today
+                let amount = Money(fen: r.amountFen)
+                let payments = (paid[r.id] ?? []).map { LatePenalty.Payment(day: CalendarDay($0.receivedOn) ?? today, amount: Money(fen: $0.amountFen)) }
+                let kind = PlanItemKind(rawValue: r.kind) ?? .downPayment
+                // A lender's late money is not the buyer's default; nor is what the developer owes.
+                let penalty = r.isLive && !kind.isLoan && amount.fen > 0
+                    ? LatePenalty.accrued(amount: amount, due: due, payments: payments, asOf: today, ratePer100k: rates[r.subscriptionId] ?? 0) : .zero
+                let outstanding = amount.fen - r.confirmedFen
+                out[r.subscriptionId, default: []].append(PlanItem(
+                    id: r.id, kind: kind, seq: r.seq, amount: amount, due: due, collected: Money(fen: r.confirmedFen),
+                    pending: Money(fen: r.pendingFen), isLive: r.isLive, penalty: penalty,
+                    waived: Money(fen: (waived[r.id] ?? []).reduce(0) { $0 + $1.amountFen }),
+                    overdueDays: r.isLive && outstanding > 0 && due < today ? due.days(until: today) : 0))
+            }
         }
+        return out
     }
 
     // MARK: Receipts
@@ -151,7 +166,7 @@ extension SaleService {
     func liveItem(_ itemID: UUID, sale: UUID) async throws -> (ItemRow, projectID: UUID) {
         struct R: Decodable { var projectId: UUID; var status: String; var contractStatus: String? }
         guard let item = try await store.sql.raw("""
-            SELECT id, kind, seq, amount_fen, due_on, confirmed_fen, pending_fen, is_live FROM payment_items
+            SELECT id, subscription_id, kind, seq, amount_fen, due_on, confirmed_fen, pending_fen, is_live FROM payment_items
             WHERE id = \(bind: itemID) AND subscription_id = \(bind: sale)
             """).first(decoding: ItemRow.self, with: sqlDecoder),
             let s = try await store.sql.raw("""
@@ -552,8 +567,10 @@ extension SaleService {
             """).all(decoding: R.self, with: sqlDecoder)
         var byConsultant: [UUID?: ArrearsRow] = [:]
         var total = ArrearsRow(consultantID: nil, consultantName: "合计", contracts: 0, outstanding: .zero, overdue: .zero, penalty: .zero)
+        let plans = try await Self.plans(Dictionary(sales.map { ($0.subscriptionId, $0.penaltyRate ?? 0) }, uniquingKeysWith: { a, _ in a }),
+                                         today: today, onlyOutstanding: true, on: store.sql)
         for s in sales {
-            let items = try await plan(s.subscriptionId, rate: s.penaltyRate ?? 0).filter { $0.isLive && $0.outstanding.fen > 0 }
+            let items = (plans[s.subscriptionId] ?? []).filter { $0.isLive && $0.outstanding.fen > 0 }
             let outstanding = items.reduce(Money.zero) { $0 + $1.outstanding }
             let overdue = items.filter { $0.overdueDays > 0 }.reduce(Money.zero) { $0 + $1.outstanding }
             let penalty = items.reduce(Money.zero) { $0 + $1.penaltyDue }
