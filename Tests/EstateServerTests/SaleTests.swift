@@ -437,6 +437,14 @@ struct SaleTests {
             // Mortgage: amounts must match the plan; stages one at a time; disbursement posts a receipt once.
             let bank = try await app.call(.POST, "/api/v1/banks", headers: .bearer(d.manager), json: ["name": "中国工商银行", "branch": "西湖支行"] as J)
             let bankID = try bank.content.get(String.self, at: "id")
+            // A bank taken off the list is not offered for new mortgages; the same name twice is refused.
+            #expect(try await app.call(.POST, "/api/v1/banks", headers: .bearer(d.manager), json: ["name": "中国工商银行", "branch": "西湖支行"] as J).status == .conflict)
+            let old = try await app.call(.POST, "/api/v1/banks", headers: .bearer(d.manager), json: ["name": "某农商行"] as J).content.get(String.self, at: "id")
+            #expect(try await app.call(.PATCH, "/api/v1/banks/\(old)", headers: .bearer(d.manager), json: ["active": false] as J).status == .ok)
+            #expect(try await app.call(.PATCH, "/api/v1/banks/\(old)", headers: .bearer(d.consultant), json: ["active": true] as J).status == .forbidden)
+            let retired = try await app.call(.PUT, "/api/v1/contracts/\(cid)/mortgage", headers: .bearer(d.consultant), json: [
+                "bankId": .s(old), "loanType": "commercial", "commercialAmount": .s(loan.plain), "providentAmount": "0", "termMonths": 360] as J)
+            #expect(retired.body.string.contains("bank_unknown"))
             let wrong = try await app.call(.PUT, "/api/v1/contracts/\(cid)/mortgage", headers: .bearer(d.consultant), json: [
                 "bankId": .s(bankID), "loanType": "commercial", "commercialAmount": "999999", "providentAmount": "0", "termMonths": 360] as J)
             #expect(wrong.status == .unprocessableEntity)

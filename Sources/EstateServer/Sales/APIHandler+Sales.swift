@@ -463,6 +463,14 @@ extension APIHandler {
         return .created(.init(body: .json(S.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
     }
 
+    func updateBank(_ input: Operations.UpdateBank.Input) async throws -> Operations.UpdateBank.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let bank = try await req.services.sales(req.db).updateBank(try Self.uuid(input.path.bankId), name: b.name, branch: b.branch, active: b.active,
+                                                                   context: req.auditContext)
+        return .ok(.init(body: .json(S.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
+    }
+
     static func batchSchema(_ b: SaleService.Batch) -> S.DeliveryBatch {
         S.DeliveryBatch(id: b.id.uuidString, name: b.name, firstDay: b.firstDay, lastDay: b.lastDay,
                         slots: b.slots.map { S.DeliverySlot(id: $0.id.uuidString, startsAt: $0.startsAt, capacity: $0.capacity, booked: $0.booked) })

@@ -32,6 +32,30 @@ extension SaleService {
         return Bank(id: id, name: name.trimmed, branch: branch.trimmed, active: true)
     }
 
+    /// Renames a bank or takes it off the list offered for new mortgages (existing ones keep it).
+    public func updateBank(_ id: UUID, name: String?, branch: String?, active: Bool?, context: AuditContext) async throws -> Bank {
+        var bad: [Problem.FieldError] = []
+        if let name, name.trimmed.isEmpty || !Text.isCleanLine(name, maxLength: 40) { bad.append(.init(field: "name", code: "text_invalid")) }
+        if let branch, !branch.isEmpty, !Text.isCleanLine(branch, maxLength: 40) { bad.append(.init(field: "branch", code: "text_invalid")) }
+        guard bad.isEmpty else { throw Problem.invalid(bad) }
+        guard let before = try await banks().first(where: { $0.id == id }) else { throw Problem.notFound }
+        var after = before
+        if let name { after.name = name.trimmed }
+        if let branch { after.branch = branch.trimmed }
+        if let active { after.active = active }
+        let updated = after
+        do {
+            try await store.audited(context) { tx in
+                try await tx.sql.update("banks").set("name", to: updated.name).set("branch", to: updated.branch)
+                    .set("active", to: SQLLiteral.boolean(updated.active)).where("id", .equal, id).run()
+                return ((), AuditEntry(action: "bank.update", entity: "bank", entityID: id.uuidString, summary: "bank \(updated.name) \(updated.branch) updated",
+                                       before: ["name": before.name, "branch": before.branch, "active": "\(before.active)"],
+                                       after: ["name": updated.name, "branch": updated.branch, "active": "\(updated.active)"]))
+            }
+        } catch where error.isConstraintFailure { throw Problem.conflict("bank_exists") }
+        return updated
+    }
+
     // MARK: 交付批次与预约
 
     public struct Slot: Sendable, Decodable, Equatable {

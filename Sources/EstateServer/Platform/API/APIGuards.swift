@@ -103,6 +103,7 @@ enum APIGuards {
         "rejectReceipt": .allowed(.paymentsConfirm),
         "listBanks": .allowed(.salesView),
         "createBank": .allowed(.salesApprove),
+        "updateBank": .allowed(.salesApprove),
         "listDeliveryBatches": .allowed(.salesView),
         "createDeliveryBatch": .allowed(.salesApprove),
         "getWorkList": .allowed(.salesView),
