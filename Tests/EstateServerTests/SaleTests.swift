@@ -600,6 +600,35 @@ struct SaleTests {
         }
     }
 
+    @Test func terminatingForDefaultRefundsAllButWhatTheDeveloperRetains() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "违约", "13900000071")
+            let unit = d.units[2]
+            let (_, cid) = try await Self.signedAndPaid(d, unit: unit, buyer: a, tag: "t")
+            let tooMuch = try await app.call(.POST, "/api/v1/contracts/\(cid)/termination", headers: .bearer(d.consultant),
+                                             json: ["reason": "买受人违约", "retained": .s((unit.listTotal + Money(fen: 1)).plain)] as J)
+            #expect(tooMuch.status == .unprocessableEntity)
+            let t = try await app.call(.POST, "/api/v1/contracts/\(cid)/termination", headers: .bearer(d.consultant),
+                                       json: ["reason": "买受人逾期未办按揭，解除合同", "retained": "30000"] as J)
+            #expect(t.status == .accepted, "\(t.body.string)")
+            // Nothing moves until the GM decides; a second request waits its turn.
+            #expect(try await Self.status(d, unit) == .signed)
+            #expect(try await app.call(.POST, "/api/v1/contracts/\(cid)/termination", headers: .bearer(d.consultant),
+                                       json: ["reason": "再次申请"] as J).status == .conflict)
+            #expect(try await Self.decide(d, try t.content.get(String.self, at: "approvalId"), by: d.gm).status == .ok)
+            #expect(try await Self.status(d, unit) == .available)
+            let refunds = try await app.services.sales(app.db).receipts(d.project, status: .pending, sale: nil, page: .init(page: 1, perPage: 50))
+            #expect(refunds.items.filter { $0.kind == "refund" }.reduce(Int64(0)) { $0 + $1.amountFen } == -(unit.listTotal - Money(yuan: 30_000)).fen)
+            let ended = try await app.call(.GET, "/api/v1/contracts/\(cid)", headers: .bearer(d.consultant))
+            #expect(try ended.content.get(String.self, at: "terminationReason") == "买受人逾期未办按揭，解除合同")
+            #expect(ended.body.string.contains("扣留违约金 30,000.00 元"))
+            // Terminated: no more receipts, no more steps.
+            #expect(try await app.call(.POST, "/api/v1/contracts/\(cid)/title", headers: .bearer(d.consultant),
+                                       json: ["stage": "documents_gathered", "on": .s(d.today.description)] as J).status == .conflict)
+        }
+    }
+
     @Test func overdueWorkListsPenaltiesAndWaivers() async throws {
         try await withTestApp { app, clock in
             let d = try await Self.desk(app, clock)

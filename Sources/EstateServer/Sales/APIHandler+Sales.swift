@@ -359,7 +359,8 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let c = try await Self.loadContract(req, input.path.contractId, .salesCreate)
-        let id = try await req.services.sales(req.db).requestTermination(c.id, reason: b.reason, context: req.auditContext)
+        let id = try await req.services.sales(req.db).requestTermination(c.id, reason: b.reason, retained: try Self.money(b.retained, field: "retained"),
+                                                                         context: req.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 

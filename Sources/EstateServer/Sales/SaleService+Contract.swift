@@ -566,17 +566,24 @@ extension SaleService {
         return try await contract(id)
     }
 
-    /// 退房 asks the GM; on approval the unit is freed and everything confirmed is paid back.
-    public func requestTermination(_ id: UUID, reason: String, context: AuditContext) async throws -> UUID {
+    /// 退房 asks the GM; on approval the unit is freed and everything confirmed is paid back, less
+    /// what the developer retains as liquidated damages when the buyer is in default.
+    public func requestTermination(_ id: UUID, reason: String, retained: Money = .zero, context: AuditContext) async throws -> UUID {
         guard Text.isCleanLine(reason, maxLength: 200), !reason.trimmed.isEmpty else { throw Problem.invalid("reason", "reason_required") }
         let c = try await contract(id, in: [.signed])
+        guard retained.fen >= 0, retained <= c.collected else {
+            throw Problem.invalid([.init(field: "retained", code: "retained_exceeds_collected", arguments: ["limit": c.collected.description])])
+        }
         if c.deliveredOn != nil { throw Problem.conflict("already_delivered") }
         if c.pendingApprovalId != nil { throw Problem.conflict("change_pending") }
         let now = now()
         return try await store.audited(context) { tx in
             let approval = try await ApprovalService.file(.init(kind: .termination, projectID: c.projectId, subjectType: "contract", subjectID: id,
-                                                               title: "退房 \(c.number) \(c.unitCode) · 已收 \(c.collected) 元", amount: c.collected,
-                                                               permyriad: nil, payload: reason, requiredRole: ApprovalPolicy.terminationApprover,
+                                                               title: "退房 \(c.number) \(c.unitCode) · 已收 \(c.collected) 元\(retained.fen > 0 ? " · 扣留 \(retained) 元" : "")",
+                                                               amount: c.collected,
+                                                               permyriad: nil,
+                                                               payload: try JSONEncoder().encode(TerminationPayload(reason: reason, retainedFen: retained.fen)).utf8String,
+                                                               requiredRole: ApprovalPolicy.terminationApprover,
                                                                reason: reason), context: context, now: now, on: tx)
             let rows = try await tx.sql.update("contracts").set("pending_approval_id", to: approval).where("id", .equal, id)
                 .where(SQLColumn("pending_approval_id"), .is, SQLLiteral.null).where("status", .equal, ContractStatus.signed.rawValue)
@@ -623,6 +630,8 @@ extension SaleService {
         return try await contract(id)
     }
 }
+
+struct TerminationPayload: Codable { var reason: String; var retainedFen: Int64 }
 
 /// Who may be named as the staff member of a sale's step.
 enum StaffCheck {

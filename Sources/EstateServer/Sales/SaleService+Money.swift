@@ -338,14 +338,19 @@ extension SaleService {
     }
 
     /// Everything confirmed on a sale, paid back (退订 with refund, 退房): one approved refund per item.
-    static func refundEverything(_ sale: UUID, projectID: UUID, approval: UUID, reason: String, context: AuditContext, now: Date,
-                                 on tx: any Database) async throws -> Money {
+    /// `keeping` is what the developer retains (违约金 of a buyer in default), taken off the last items first.
+    static func refundEverything(_ sale: UUID, projectID: UUID, approval: UUID, reason: String, keeping: Money = .zero, context: AuditContext,
+                                 now: Date, on tx: any Database) async throws -> Money {
         struct I: Decodable { var id: UUID; var confirmed_fen: Int64; var pending_fen: Int64 }
         let items = try await tx.sql.select().columns("id", "confirmed_fen", "pending_fen").from("payment_items")
-            .where("subscription_id", .equal, sale).where("confirmed_fen", .greaterThan, 0).all(decoding: I.self)
+            .where("subscription_id", .equal, sale).where("confirmed_fen", .greaterThan, 0).orderBy("seq", .descending).all(decoding: I.self)
         var total = Money.zero
+        var keep = keeping.fen
         for i in items {
-            let amount = Money(fen: i.confirmed_fen + min(i.pending_fen, 0))
+            let refundable = i.confirmed_fen + min(i.pending_fen, 0)
+            let kept = min(max(keep, 0), max(refundable, 0))
+            keep -= kept
+            let amount = Money(fen: refundable - kept)
             guard amount.fen > 0 else { continue }
             _ = try await insertReceipt(.init(itemID: i.id, amount: amount, method: .transfer, receivedOn: CalendarDay(now), payer: "买受人", reference: reason),
                                         kind: .refund, status: .pending, sale: sale, projectID: projectID, approval: approval,
@@ -513,6 +518,7 @@ extension SaleService {
             },
             .termination: { approval, approved, tx, context, now in
                 guard let id = approval.subjectID else { return ApprovalEffect() }
+                let p = try JSONDecoder().decode(TerminationPayload.self, from: Data(approval.payload.utf8))
                 struct C: Decodable { var subscription_id: UUID; var unit_id: UUID; var number: String; var status: String; var delivered_on: String? }
                 guard let c = try await tx.sql.select().columns("subscription_id", "unit_id", "number", "status", "delivered_on").from("contracts")
                     .where("id", .equal, id).first(decoding: C.self) else { return ApprovalEffect() }
@@ -524,19 +530,21 @@ extension SaleService {
                 }
                 guard c.status == ContractStatus.signed.rawValue, c.delivered_on == nil else { throw Problem.conflict("contract_status_conflict", ["status": c.status]) }
                 try await tx.sql.update("contracts").set("status", to: ContractStatus.terminated.rawValue).set("terminated_on", to: CalendarDay(now).description)
-                    .set("termination_reason", to: approval.payload).set("updated_at", to: now).where("id", .equal, id).run()
-                let code = try await freeUnit(c.unit_id, in: approval.projectID, move: .terminate, reason: "退房 \(c.number)：\(approval.payload)",
+                    .set("termination_reason", to: p.reason).set("updated_at", to: now).where("id", .equal, id).run()
+                let code = try await freeUnit(c.unit_id, in: approval.projectID, move: .terminate, reason: "退房 \(c.number)：\(p.reason)",
                                               context: context, now: now, on: tx)
                 try await tx.sql.update("payment_items").set("is_live", to: SQLLiteral.boolean(false)).where("subscription_id", .equal, c.subscription_id).run()
                 let refunded = try await refundEverything(c.subscription_id, projectID: approval.projectID, approval: approval.id, reason: "退房退款",
-                                                          context: context, now: now, on: tx)
-                try await event(c.subscription_id, "terminate", "退房 \(code) · 退还已收房款 \(refunded) 元（待财务付款核实）：\(approval.payload)",
+                                                          keeping: Money(fen: p.retainedFen), context: context, now: now, on: tx)
+                try await event(c.subscription_id, "terminate",
+                                "退房 \(code) · 退还已收房款 \(refunded) 元（待财务付款核实）\(p.retainedFen > 0 ? " · 扣留违约金 \(Money(fen: p.retainedFen)) 元" : "")：\(p.reason)",
                                 context: context, now: now, on: tx)
                 let change = UnitChange(projectID: approval.projectID, unitIDs: [c.unit_id])
                 try await events.announce(change, on: tx)
                 return ApprovalEffect(entries: [AuditEntry(action: "contract.terminate", entity: "contract", entityID: id.uuidString,
                                                            projectID: approval.projectID, summary: "contract \(c.number) terminated, unit \(code) freed",
-                                                           before: ["status": "signed"], after: ["status": "terminated", "refunded": refunded.plain])],
+                                                           before: ["status": "signed"], after: ["status": "terminated", "refunded": refunded.plain,
+                                                                                                 "retained": Money(fen: p.retainedFen).plain])],
                                       afterCommit: { events.committed(change) })
             },
         ]
