@@ -131,6 +131,13 @@ public enum ReviewStatus: String, CaseIterable, Sendable, Codable {
 public enum LoanType: String, CaseIterable, Sendable, Codable {
     case commercial, provident, combined
     public var catalogKey: String { "sale.loan.\(rawValue)" }
+    public var chineseName: String {
+        switch self {
+        case .commercial: "商业贷款"
+        case .provident: "公积金贷款"
+        case .combined: "组合贷款"
+        }
+    }
 
     public static func expected(for method: PaymentMethod) -> LoanType? {
         switch method {
@@ -146,6 +153,14 @@ public enum LoanType: String, CaseIterable, Sendable, Codable {
 public enum MortgageStage: String, CaseIterable, Sendable, Codable, Comparable {
     case collecting, submitted, approved, disbursed
     public var catalogKey: String { "sale.mortgage.\(rawValue)" }
+    public var chineseName: String {
+        switch self {
+        case .collecting: "资料收集"
+        case .submitted: "已交银行"
+        case .approved: "已审批"
+        case .disbursed: "已放款"
+        }
+    }
 
     public var next: MortgageStage? {
         switch self {
@@ -184,6 +199,16 @@ public enum TitleStage: String, CaseIterable, Sendable, Codable, Comparable {
     case handedOver = "handed_over"
 
     public var catalogKey: String { "sale.title.\(rawValue)" }
+    public var chineseName: String {
+        switch self {
+        case .none: "未办理"
+        case .documentsGathered: "资料收齐"
+        case .deedTaxPaid: "契税已缴"
+        case .applied: "已申办"
+        case .issued: "已出证"
+        case .handedOver: "已交业主"
+        }
+    }
 
     public var next: TitleStage? {
         let all = Self.allCases
@@ -212,6 +237,18 @@ public enum PlanItemKind: String, CaseIterable, Sendable, Codable {
     case maintenanceFund = "maintenance_fund"
 
     public var catalogKey: String { "sale.item.\(rawValue)" }
+    /// For the sale's timeline, which is kept in Chinese as written.
+    public var chineseName: String {
+        switch self {
+        case .deposit: "定金"
+        case .downPayment: "首付款"
+        case .instalment: "分期款"
+        case .mortgage: "按揭款"
+        case .providentLoan: "公积金贷款"
+        case .areaDifference: "面积补差款"
+        case .maintenanceFund: "专项维修资金"
+        }
+    }
     /// Paid by a lender, not by the buyer; keys may be handed over before it arrives.
     public var isLoan: Bool { self == .mortgage || self == .providentLoan }
     /// Part of the house price (the plan's price items add up to the contract total).

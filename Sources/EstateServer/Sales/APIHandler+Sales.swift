@@ -511,10 +511,9 @@ extension APIHandler {
         let projectID = try Self.uuid(input.path.projectId)
         let project = try await req.services.projects(req.db).find(projectID, for: try req.requirePrincipal())
         let data = try await SaleSheets.workList(list, projectID: projectID,
-                                                 consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") }, sales: req.services.sales(req.db), catalog: req.services.catalog,
-                                                 language: req.language)
-        req.downloadName = SaleSheets.fileName(list, projectCode: project.code, day: CalendarDay(req.services.now()), catalog: req.services.catalog,
-                                               language: req.language)
+                                                 consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") },
+                                                 sales: req.services.sales(req.db), t: req.localizer)
+        req.downloadName = SaleSheets.fileName(list, projectCode: project.code, day: CalendarDay(req.services.now()), t: req.localizer)
         return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
     }
 

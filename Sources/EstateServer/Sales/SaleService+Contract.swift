@@ -216,7 +216,7 @@ extension SaleService {
         if d.firstPaymentDue < today { bad.append(.init(field: "downPaymentDueOn", code: "date_in_past")) }
         if let l = d.loanDue, l < d.firstPaymentDue { bad.append(.init(field: "loanDueOn", code: "date_before_first_payment")) }
         if d.deliveryDue < today { bad.append(.init(field: "deliveryDueOn", code: "date_in_past")) }
-        if !(0...100).contains(d.penaltyRatePer100k) { bad.append(.init(field: "penaltyRatePer100k", code: "rate_invalid")) }
+        if !(0...100).contains(d.penaltyRatePer100k) { bad.append(.init(field: "penaltyRatePer100k", code: "penalty_rate_invalid")) }
         if !(30...1095).contains(d.titleDays) { bad.append(.init(field: "titleDays", code: "title_days_invalid")) }
         if d.clauses.count > 4000 || d.clauses.contains("\u{0}") { bad.append(.init(field: "clauses", code: "text_invalid")) }
         if d.maintenanceFund.fen < 0 || (d.maintenanceFund.fen > 0 && d.maintenanceFundDue == nil) {
@@ -444,7 +444,7 @@ extension SaleService {
                     .where("stage", .equal, MortgageStage.collecting.rawValue).returning("contract_id").all()
                 if rows.isEmpty { throw Problem.conflict("mortgage_submitted") }
             }
-            try await Self.event(c.subscriptionId, "mortgage", "按揭资料收集：\(m.loanType.rawValue) \(m.commercial + m.provident) 元 · \(m.termMonths) 期",
+            try await Self.event(c.subscriptionId, "mortgage", "按揭资料收集：\(m.loanType.chineseName) \(m.commercial + m.provident) 元 · \(m.termMonths) 期",
                                  context: context, now: now, on: tx)
             return ((), AuditEntry(action: "mortgage.set", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                    summary: "mortgage of \(c.number) recorded", after: ["loanType": m.loanType.rawValue, "term": "\(m.termMonths)"]))
@@ -475,8 +475,8 @@ extension SaleService {
             guard !rows.isEmpty else { throw Problem.conflict("mortgage_stage_conflict", ["stage": m.stage, "move": stage.rawValue]) }
             var posted: [String] = []
             if stage == .disbursed {
-                for item in c.plan where item.kind.isLoan && item.isLive && item.outstanding.fen > 0 {
-                    let r = try await Self.insertReceipt(.init(itemID: item.id, amount: item.outstanding, method: .loanDisbursement, receivedOn: day,
+                for item in c.plan where item.kind.isLoan && item.isLive && (item.outstanding - item.pending).fen > 0 {
+                    let r = try await Self.insertReceipt(.init(itemID: item.id, amount: item.outstanding - item.pending, method: .loanDisbursement, receivedOn: day,
                                                                payer: m.bankName, reference: "放款"),
                                                          kind: .receipt, status: .pending, sale: c.subscriptionId, projectID: c.projectId,
                                                          approval: nil, context: context, now: now, on: tx)
@@ -484,7 +484,7 @@ extension SaleService {
                 }
             }
             try await Self.event(c.subscriptionId, "mortgage.\(stage.rawValue)",
-                                 "按揭：\(stage.rawValue) · \(day)\(posted.isEmpty ? "" : " · 放款收款单 \(posted.joined(separator: "、"))")",
+                                 "按揭：\(stage.chineseName) · \(day)\(posted.isEmpty ? "" : " · 放款收款单 \(posted.joined(separator: "、"))")",
                                  context: context, now: now, on: tx)
             return ("ok", AuditEntry(action: "mortgage.\(stage.rawValue)", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                      summary: "mortgage of \(c.number): \(m.stage) → \(stage.rawValue)",
@@ -525,7 +525,7 @@ extension SaleService {
                                            projectID: c.projectId, from: seq, on: tx)
             }
             try await Self.event(c.subscriptionId, "handover.area",
-                                 "实测面积 \(registered) ㎡（合同 \(c.area) ㎡，\(ratio)%）· \(s.band.rawValue) · 补差 \(s.buyerPays) 元\(s.developerBears.fen > 0 ? " · 开发商承担 \(s.developerBears) 元" : "")\(decision == "return" ? " · 买受人选择退房" : "")",
+                                 "实测面积 \(registered) ㎡（合同 \(c.area) ㎡，\(ratio)%）· \(["within": "3%以内", "above": "超出3%", "below": "不足3%"][s.band.rawValue] ?? "按套计价") · 补差 \(s.buyerPays) 元\(s.developerBears.fen > 0 ? " · 开发商承担 \(s.developerBears) 元" : "")\(decision == "return" ? " · 买受人选择退房" : "")",
                                  context: context, now: now, on: tx)
             return ((), AuditEntry(action: "contract.area", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                    summary: "area difference of \(c.number): \(s.band.rawValue) \(ratio)%",
@@ -621,7 +621,7 @@ extension SaleService {
             var values: [String: any Encodable & Sendable] = ["title_stage": stage.rawValue, column: day.description, "updated_at": now]
             if stage == .issued, let n = certificateNo { values["title_certificate_no"] = n }
             try await Self.conditional("contracts", id, set: values, where: "title_stage", is: c.titleStage, conflict: "title_stage_conflict", on: tx)
-            try await Self.event(c.subscriptionId, "title.\(stage.rawValue)", "产权：\(stage.rawValue) · \(day)\(certificateNo.map { " · \($0)" } ?? "")",
+            try await Self.event(c.subscriptionId, "title.\(stage.rawValue)", "产权：\(stage.chineseName) · \(day)\(certificateNo.map { " · \($0)" } ?? "")",
                                  context: context, now: now, on: tx)
             return ((), AuditEntry(action: "title.\(stage.rawValue)", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                    summary: "title of \(c.number): \(c.titleStage) → \(stage.rawValue)", before: ["stage": c.titleStage],

@@ -199,12 +199,14 @@ extension SaleService {
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let (item, projectID) = try await liveItem(d.itemID, sale: sale)
         guard item.amountFen > 0 else { throw Problem.conflict("item_is_a_refund") }
+        // The lender's money arrives with the mortgage's 已放款, never by hand.
+        if PlanItemKind(rawValue: item.kind)?.isLoan == true { throw Problem.conflict("loan_paid_by_bank") }
         let now = now()
         let result = try await Idempotent.run(key: idempotencyKey, actor: principal.userID, operation: "createReceipt", fingerprint: fingerprint,
                                               store: store, context: context, now: now) { tx in
             let number = try await Self.insertReceipt(d, kind: .receipt, status: .pending, sale: sale, projectID: projectID, approval: nil,
                                                       context: context, now: now, on: tx)
-            try await Self.event(sale, "receipt", "收款单 \(number) · \(PlanItemKind(rawValue: item.kind).map { $0.rawValue } ?? item.kind) · \(d.amount) 元（待财务核实）",
+            try await Self.event(sale, "receipt", "收款单 \(number) · \(PlanItemKind(rawValue: item.kind)?.chineseName ?? item.kind) · \(d.amount) 元（待财务核实）",
                                  context: context, now: now, on: tx)
             let r = try await tx.sql.raw("\(unsafeRaw: Self.receiptSelect) WHERE r.number = \(bind: number) AND r.project_id = \(bind: projectID)")
                 .first(decoding: Receipt.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))!

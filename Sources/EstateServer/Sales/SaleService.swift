@@ -58,6 +58,8 @@ public struct SaleService: Sendable {
         public var cancelReason: String?
         public var depositOutcome: String?
         public var contractId: UUID?
+        public var contractNumber: String?
+        public var contractStatus: String?
         public var createdAt: Date
         public var buyers: [Buyer] = []
         public var events: [Event] = []
@@ -65,7 +67,7 @@ public struct SaleService: Sendable {
         enum CodingKeys: String, CodingKey {
             case id, projectId, number, unitId, unitCode, status, listTotalFen, finalTotalFen, effectivePermyriad, rules,
                  specialPermyriad, discountApprovalId, paymentMethod, depositFen, contractDeadline, consultantId, consultantName,
-                 note, pendingApprovalId, cancelledOn, cancelReason, depositOutcome, contractId, createdAt
+                 note, pendingApprovalId, cancelledOn, cancelReason, depositOutcome, contractId, contractNumber, contractStatus, createdAt
         }
 
         public var listTotal: Money { Money(fen: listTotalFen) }
@@ -81,7 +83,8 @@ public struct SaleService: Sendable {
         SELECT s.id, s.project_id, s.number, s.unit_id, u.code AS unit_code, s.status, s.list_total_fen, s.final_total_fen,
                s.effective_permyriad, s.rules, s.special_permyriad, s.discount_approval_id, s.payment_method, s.deposit_fen,
                s.contract_deadline, s.consultant_id, cu.display_name AS consultant_name, s.note, s.pending_approval_id,
-               s.cancelled_on, s.cancel_reason, s.deposit_outcome, c.id AS contract_id, s.created_at
+               s.cancelled_on, s.cancel_reason, s.deposit_outcome, c.id AS contract_id, c.number AS contract_number,
+               c.status AS contract_status, s.created_at
         FROM subscriptions s JOIN units u ON u.id = s.unit_id
         LEFT JOIN users cu ON cu.id = s.consultant_id
         LEFT JOIN contracts c ON c.subscription_id = s.id
@@ -138,16 +141,21 @@ public struct SaleService: Sendable {
         if let c = filter.consultantID { conditions.append("s.consultant_id = \(bind: c)") }
         if let q = filter.q?.trimmed, !q.isEmpty {
             let like = "%" + q.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            // Digits (4 to 11): a buyer's mobile or its end, as the customer search does.
+            let digits = q.filter(\.isNumber)
+            let mobile: SQLQueryString = (4...11).contains(digits.count) && digits.count == q.count
+                ? " OR bc.mobile LIKE \(bind: "%" + digits)" : ""
             conditions.append("""
-                (s.number LIKE \(bind: like) OR u.code LIKE \(bind: like) OR EXISTS (SELECT 1 FROM sale_buyers b JOIN customers bc ON bc.id = b.customer_id
-                 WHERE b.subscription_id = s.id AND b.is_current AND bc.name LIKE \(bind: like)))
+                (s.number LIKE \(bind: like) OR u.code LIKE \(bind: like) OR c.number LIKE \(bind: like)
+                 OR EXISTS (SELECT 1 FROM sale_buyers b JOIN customers bc ON bc.id = b.customer_id
+                 WHERE b.subscription_id = s.id AND b.is_current AND (bc.name LIKE \(bind: like)\(mobile))))
                 """)
         }
         var whereClause: SQLQueryString = "WHERE "
         for (i, c) in conditions.enumerated() { whereClause = whereClause + (i == 0 ? "" : " AND ") + c }
         struct N: Decodable { var n: Int }
         let total = try await store.sql.raw("""
-            SELECT COUNT(*) AS n FROM subscriptions s JOIN units u ON u.id = s.unit_id \(whereClause)
+            SELECT COUNT(*) AS n FROM subscriptions s JOIN units u ON u.id = s.unit_id LEFT JOIN contracts c ON c.subscription_id = s.id \(whereClause)
             """).first(decoding: N.self)?.n ?? 0
         var items = try await store.sql.raw("""
             \(unsafeRaw: Self.subscriptionSelect) \(whereClause) ORDER BY s.created_at DESC, s.number DESC

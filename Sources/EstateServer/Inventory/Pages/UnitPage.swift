@@ -31,6 +31,7 @@ enum UnitPage {
         return InventoryShell.page(ctx, project: m.project, projects: m.projects, tab: .units, title: u.code, .group(
             .div(.class("crumbs"), .a(.href("/projects/\(m.project.id)/units"), .text(t("inv.tab.units"))), .text(" / \(m.building) / \(u.code)")),
             .h1(.text(u.code), .text(" "), InventoryShell.statusBadge(t, u.status)),
+            subscribeLink(ctx, m),
             .unwrap(m.formError) { .div(.class("flash error"), .attribute(named: "role", value: "alert"), .text(t("error.\($0)"))) },
             .div(.class("columns"),
                 .section(.class("card"), .h2(.text(t("inv.unit.facts"))), facts(ctx, m)),
@@ -50,6 +51,13 @@ enum UnitPage {
             .if(may(ctx, .inventoryEdit, m), .section(.class("card"), .h2(.text(t("inv.unit.edit"))), edit(ctx, m, action: base))),
             .section(.class("card"), .h2(.text(t("inv.unit.history"))), history(ctx, m.history))
         ))
+    }
+
+    /// 认购 from the unit, when it can be subscribed and the user may sell.
+    static func subscribeLink(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        guard m.unit.status == .available || m.unit.status == .reserved, may(ctx, .salesCreate, m) else { return .empty }
+        return .div(.class("toolbar"), .a(.class("button primary"), .href("/projects/\(m.project.id)/units/\(m.unit.id)/subscribe"),
+                                          .text(ctx.t("unit.action.subscribe"))))
     }
 
     static func facts(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
@@ -186,6 +194,7 @@ enum UnitPage {
             .div(.class("panel-head"), .h2(.text(u.code), .text(" "), InventoryShell.statusBadge(t, u.status)),
                  .button(.type(.button), .class("link close"), .attribute(named: "data-close", value: "1"), .text("×"))),
             facts(ctx, m),
+            subscribeLink(ctx, m),
             .if(may(ctx, .salesControl, m), controls(ctx, m, action: "/projects/\(m.project.id)/units/\(u.id)/moves", back: "board")),
             .h2(.text(t("inv.unit.history"))),
             .ul(.class("history"), .forEach(m.history.prefix(8)) { l in

@@ -63,7 +63,7 @@ enum Shell {
         NavItem(key: "nav.inventory", href: "/inventory", action: .inventoryView),
         NavItem(key: "nav.approvals", href: "/approvals", action: nil),
         NavItem(key: "nav.customers", href: "/customers", action: .customersView),
-        NavItem(key: "nav.sales", href: nil, action: .salesView),
+        NavItem(key: "nav.sales", href: "/sales", action: .salesView),
         NavItem(key: "nav.service", href: nil, action: .ticketsView),
         NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
         NavItem(key: "nav.channels", href: nil, action: .channelLeadsRegister),
@@ -120,9 +120,12 @@ enum Shell {
         func item(_ i: NavItem) -> Node<HTML.ListContext> {
             if let href = i.href {
                 let customerPage = ctx.path.contains("/customers") || ctx.path.hasSuffix("/follow-ups")
+                let salesPage = ctx.path.hasPrefix("/contracts/") || ctx.path.hasSuffix("/subscribe")
+                    || ["/sales", "/receipts", "/work-lists", "/delivery"].contains { ctx.path.hasSuffix($0) || ctx.path.contains($0 + "/") }
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
-                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage)
+                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage)
                     || (href == "/customers" && ctx.path.hasPrefix("/projects/") && customerPage)
+                    || (href == "/sales" && salesPage)
                 return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key))))
             }
             return .li(.span(.class("soon"), .attribute(named: "title", value: t("nav.coming")), .text(t(i.key))))

@@ -30,5 +30,6 @@ enum WebRoutes {
         InventoryController.register(app)
         CustomersController.register(app)
         ApprovalsController.register(app)
+        SalesController.register(app)
     }
 }
