@@ -191,4 +191,35 @@ import VaporTesting
             #expect(xlsx.headers.first(name: "Content-Disposition")?.contains("CHY-\(w.today)") == true)
         }
     }
+
+    @Test func salesManagersKeepTheListOfLendingBanks() async throws {
+        try await withTestApp { app, clock in
+            let w = try await Self.world(app, clock)
+            try await Fixtures(app: app).user("xiao.jingli", roles: [(.salesManager, w.project)])
+            var manager = Browser(app: app)
+            _ = try await manager.signIn("xiao.jingli")
+            let path = "/projects/\(w.project)/banks"
+            var res = try await manager.get(path)
+            #expect(res.status == .ok && res.body.string.contains("还没有按揭银行"))
+            let csrf = try #require(Browser.csrf(in: res.body.string))
+            res = try await manager.post(path, form: ["_csrf": csrf, "name": "招商银行", "branch": "杭州分行"])
+            #expect(res.status == .seeOther)
+            // The same bank twice comes back on the form with the message.
+            res = try await manager.post(path, form: ["_csrf": csrf, "name": "招商银行", "branch": "杭州分行"])
+            #expect(res.status == .conflict && res.body.string.contains("该银行网点已存在"))
+            let bank = try #require(try await app.services.sales(app.db).banks().first)
+            res = try await manager.post("\(path)/\(bank.id)", form: ["_csrf": csrf, "active": "false"])
+            #expect(res.status == .seeOther)
+            #expect(try await app.services.sales(app.db).banks().first?.active == false)
+            res = try await manager.get(path)
+            #expect(res.body.string.contains("已停用") && res.body.string.contains("恢复"))
+            // A consultant sees the list but neither the form nor the buttons, and may not post.
+            var consultant = Browser(app: app)
+            _ = try await consultant.signIn("gu.wen")
+            res = try await consultant.get(path)
+            #expect(res.status == .ok && res.body.string.contains("招商银行") && !res.body.string.contains("添加按揭银行"))
+            let c2 = try #require(Browser.csrf(in: res.body.string))
+            #expect(try await consultant.post(path, form: ["_csrf": c2, "name": "某银行"]).status == .forbidden)
+        }
+    }
 }

@@ -52,7 +52,7 @@ struct SaleFailure: Sendable {
 /// The frame of the sales pages: project, switcher and tabs (销售登记, 收款核实, 工作清单, 交付).
 enum SaleShell {
     enum Tab: String, CaseIterable {
-        case register = "sales", receipts, workLists = "work-lists", delivery
+        case register = "sales", receipts, workLists = "work-lists", delivery, banks
         var key: String { "sale.tab.\(rawValue)" }
     }
 

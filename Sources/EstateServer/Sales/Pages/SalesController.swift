@@ -26,6 +26,9 @@ enum SalesController {
         p.on(.GET, "work-lists", ":list", "export", guard: .allowed(.salesView), use: exportWorkList)
         p.on(.GET, "delivery", guard: .allowed(.salesView), use: delivery)
         p.on(.POST, "delivery", guard: .allowed(.salesView), use: createBatch)
+        p.on(.GET, "banks", guard: .allowed(.salesView), use: banks)
+        p.on(.POST, "banks", guard: .allowed(.salesApprove), use: createBank)
+        p.on(.POST, "banks", ":bankID", guard: .allowed(.salesApprove), use: updateBank)
 
         let s = app.grouped("sales", ":subscriptionID")
         s.on(.GET, guard: .allowed(.salesView), use: sale)
