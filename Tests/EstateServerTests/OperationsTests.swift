@@ -144,6 +144,70 @@ import VaporTesting
             _ = try await Fixtures(app: app).token("consultant", password: DemoSeeder.password)
         }
     }
+
+    @Test func demoSalesAreRealSalesInEveryStage() async throws {
+        try await withTestApp { app, _ in
+            try await DemoSeeder.seed(app.services, db: app.db)
+            let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            let sales = app.services.sales(app.db)
+            let all = try PageRequest(page: 1, perPage: 200)
+            let sql = app.db as! any SQLDatabase
+            struct Row: Decodable { var k: String; var n: Int }
+            func counts(_ query: SQLQueryString) async throws -> [String: Int] {
+                Dictionary(uniqueKeysWithValues: try await sql.raw(query).all(decoding: Row.self).map { ($0.k, $0.n) })
+            }
+            // Every unit sold is held by a sale; the spread is what it always was.
+            let board = try await app.services.unitEvents.board(project)
+            let sold = [UnitStatus.subscribed, .signed, .delivered].reduce(0) { $0 + (board.totals.byStatus[$1]?.count ?? 0) }
+            #expect((130...160).contains(sold), "\(sold) sold")
+            let subscriptions = try await sales.subscriptions(project, filter: .init(), page: all)
+            #expect(subscriptions.total < 200)
+            #expect(subscriptions.items.filter { $0.state != .cancelled }.count == sold)
+            for status in SubscriptionStatus.allCases { #expect(subscriptions.items.contains { $0.state == status }, "\(status)") }
+            // Every buyer is a customer of the project the consultant who sold may open.
+            let consultant = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "consultant").first()?.id)
+            #expect(subscriptions.items.allSatisfy { !$0.buyers.isEmpty && $0.consultantId == consultant })
+            #expect(subscriptions.items.filter { $0.state != .cancelled }.flatMap(\.buyers).allSatisfy { $0.ownerId == consultant })
+            // Contracts: drafts with the file incomplete, refused, passed; signed without 网签, without 备案, registered.
+            let contracts = try await sales.contracts(project, filter: .init(), page: all).items
+            let drafts = contracts.filter { $0.state == .draft }
+            #expect(drafts.contains { $0.review == .refused })
+            #expect(drafts.contains { $0.review == .approved })
+            var incomplete: [SaleService.Contract] = []
+            for d in drafts where d.review == .pending { incomplete.append(try await sales.contract(d.id)) }
+            #expect(!incomplete.isEmpty && incomplete.allSatisfy { !$0.missingDocuments.isEmpty })
+            let signed = contracts.filter { $0.state == .signed }
+            #expect(signed.contains { $0.onlineSignNo.isEmpty })
+            #expect(signed.contains { !$0.onlineSignNo.isEmpty && $0.filingNo.isEmpty })
+            #expect(signed.filter { !$0.filingNo.isEmpty }.count > signed.count / 2)
+            // Loans in every stage; money recorded by the consultant, confirmed by finance, some still waiting.
+            let stages = try await counts("SELECT stage AS k, COUNT(*) AS n FROM mortgages GROUP BY stage")
+            for stage in MortgageStage.allCases { #expect((stages[stage.rawValue] ?? 0) > 0, "\(stage)") }
+            let receipts = try await sales.receipts(project, status: nil, sale: nil, page: all).total
+            #expect(receipts > 200)
+            let confirmedBy = try await counts("SELECT confirmed_by_name AS k, COUNT(*) AS n FROM receipts WHERE status = 'confirmed' GROUP BY confirmed_by_name")
+            #expect(Array(confirmedBy.keys) == ["周敏"])
+            #expect(try await sales.receipts(project, status: .pending, sale: nil, page: all).total > 0)
+            // Waiting in the inboxes: a 更名, a penalty waiver, a refund; three 退订 decided.
+            let approvals = try await counts("SELECT kind || ':' || status AS k, COUNT(*) AS n FROM approvals GROUP BY kind, status")
+            for kind in ["buyer_change:pending", "penalty_waiver:pending", "refund:pending", "subscription_cancel:approved"] {
+                #expect((approvals[kind] ?? 0) > 0, "\(kind)")
+            }
+            #expect(subscriptions.items.contains { $0.pendingApprovalId != nil })
+            // Handover: a batch with appointments, the area on each side of ±3 %, deliveries, titles in several stages.
+            let batch = try #require(try await sales.batches(project).first)
+            #expect(batch.slots.reduce(0) { $0 + $1.booked } > 10)
+            let bands = try await counts("SELECT area_band AS k, COUNT(*) AS n FROM contracts WHERE registered_area IS NOT NULL GROUP BY area_band")
+            #expect(Set(bands.keys) == ["within", "above", "below"])
+            let titles = try await counts("SELECT title_stage AS k, COUNT(*) AS n FROM contracts WHERE delivered_on IS NOT NULL GROUP BY title_stage")
+            #expect(titles.count >= 5 && titles["handed_over"] != nil)
+            #expect((board.totals.byStatus[.delivered]?.count ?? 0) == titles.values.reduce(0, +))
+            // Every work list has work in it.
+            for list in SaleService.WorkList.allCases {
+                #expect(try await sales.workList(list, projectID: project, page: all).total > 0, "\(list)")
+            }
+        }
+    }
 }
 
 @Suite struct PageTests {

@@ -448,9 +448,18 @@ struct SaleTests {
             let wrong = try await app.call(.PUT, "/api/v1/contracts/\(cid)/mortgage", headers: .bearer(d.consultant), json: [
                 "bankId": .s(bankID), "loanType": "commercial", "commercialAmount": "999999", "providentAmount": "0", "termMonths": 360] as J)
             #expect(wrong.status == .unprocessableEntity)
+            // The staff member must be someone of the project.
+            let outsider = try await Fixtures(app: app).user("outsider")
+            let staff = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "csstaff").first()?.id)
+            let stranger = try await app.call(.PUT, "/api/v1/contracts/\(cid)/mortgage", headers: .bearer(d.consultant), json: [
+                "bankId": .s(bankID), "loanType": "commercial", "commercialAmount": .s(loan.plain), "providentAmount": "0", "termMonths": 360,
+                "staffId": .s(outsider.uuidString)] as J)
+            #expect(stranger.body.string.contains("staff_unknown"))
             let m = try await app.call(.PUT, "/api/v1/contracts/\(cid)/mortgage", headers: .bearer(d.consultant), json: [
-                "bankId": .s(bankID), "loanType": "commercial", "commercialAmount": .s(loan.plain), "providentAmount": "0", "termMonths": 360] as J)
+                "bankId": .s(bankID), "loanType": "commercial", "commercialAmount": .s(loan.plain), "providentAmount": "0", "termMonths": 360,
+                "staffId": .s(staff.uuidString)] as J)
             #expect(m.status == .ok, "\(m.body.string)")
+            #expect(try m.content.get(String.self, at: "mortgage", "staffName") == "CSSTAFF")
             func stage(_ s: String, _ key: String) async throws -> TestingHTTPResponse {
                 try await app.call(.POST, "/api/v1/contracts/\(cid)/mortgage/stage", headers: Self.idem(d.consultant, key),
                                    json: ["stage": .s(s), "on": .s(d.today.description)] as J)
@@ -656,6 +665,16 @@ struct SaleTests {
             #expect(first.penalty == LatePenalty.amount(overdue: owed, days: 10, ratePer100k: 50).plain)
             var list = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/payments_overdue", headers: .bearer(consultant))
             #expect(try list.content.get(Int.self, at: "total") == 3, "\(list.body.string)")   // two unpaid deposits and the first payment
+            // Money recorded for the other deposit (waiting for finance) is not chased again.
+            let other = try await app.services.sales(app.db).subscriptions(d.project, filter: .init(status: .active), page: .init(page: 1, perPage: 10))
+                .items.first { $0.id.uuidString != s1 }!
+            struct I: Decodable { var id: UUID }
+            let depositItem = try await app.db.sql.raw("SELECT id FROM payment_items WHERE subscription_id = \(bind: other.id)").first(decoding: I.self)!.id
+            #expect(try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(consultant, "late-dep-0001"), json: [
+                "subscriptionId": .s(other.id.uuidString), "itemId": .s(depositItem.uuidString), "amount": "50000", "method": "transfer",
+                "receivedOn": .s(CalendarDay(clock.now).description), "payer": "未签"] as J).status == .created)
+            list = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/payments_overdue", headers: .bearer(consultant))
+            #expect(try list.content.get(Int.self, at: "total") == 2)
             // The signed one has left the overdue-subscription list; the other has not.
             list = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/subscriptions_overdue", headers: .bearer(consultant))
             #expect(try list.content.get(Int.self, at: "total") == 1, "\(list.body.string)")
@@ -677,9 +696,49 @@ struct SaleTests {
             #expect(xlsx.status == .ok)
             #expect(xlsx.headers.first(name: "Content-Disposition")?.contains(".xlsx") == true)
             let rows = try XLSXReader.rows(Data(buffer: xlsx.body))
-            #expect(rows.count == 4)   // header + 3
+            #expect(rows.count == 3)   // header + 2
             let arrears = try await app.call(.GET, "/api/v1/projects/\(d.project)/arrears", headers: .bearer(consultant))
             #expect(try arrears.content.get(Int.self, at: "total", "contracts") == 2)
+            // Buyers of live sales stay with their consultant when protection runs out; other customers lapse.
+            var later = d
+            later.consultant = consultant
+            let walkIn = try await Self.customer(later, "路人", "13900000059")
+            clock.advance(40 * 86_400)
+            _ = try await app.services.customers(app.db).releaseLapsed()
+            let owners = app.services.customers(app.db)
+            #expect(try await owners.record(UUID(uuidString: a)!).ownerID != nil)
+            #expect(try await owners.record(UUID(uuidString: b)!).ownerID != nil)
+            #expect(try await owners.record(UUID(uuidString: walkIn)!).ownerID == nil)
+        }
+    }
+
+    @Test func keysAreHandedOverWhenWhatIsDueIsPaidNotLaterInstalments() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "分期", "13900000081")
+            let unit = d.units[4]
+            let sale = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")], method: "instalment").content.get(String.self, at: "id")
+            let cid = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
+                "subscriptionId": .s(sale), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.description),
+                "instalments": [["amount": "500000", "dueOn": .s(d.today.adding(days: 180).description)]], "penaltyRatePer100k": 50,
+                "deliveryDueOn": .s(d.today.adding(days: 30).description), "titleDays": 365] as J).content.get(String.self, at: "id")
+            for doc in ["id_document", "household_register", "marital_status"] {
+                _ = try await app.call(.PUT, "/api/v1/contracts/\(cid)/documents/\(doc)", headers: .bearer(d.consultant), json: ["received": true] as J)
+            }
+            _ = try await app.call(.POST, "/api/v1/contracts/\(cid)/review", headers: .bearer(d.cs), json: ["approve": true] as J)
+            _ = try await app.call(.POST, "/api/v1/contracts/\(cid)/signing", headers: .bearer(d.consultant), json: ["signedOn": .s(d.today.description)] as J)
+            for (i, item) in try await Self.plan(d, contract: cid).enumerated() where item.kind != "instalment" {
+                let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "inst-pay-\(i)-000"), json: [
+                    "contractId": .s(cid), "itemId": .s(item.id), "amount": .s(item.amount), "method": "transfer",
+                    "receivedOn": .s(d.today.description), "payer": "分期"] as J)
+                _ = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance))
+            }
+            _ = try await app.call(.POST, "/api/v1/contracts/\(cid)/handover", headers: .bearer(d.consultant),
+                                   json: ["registeredArea": .s(unit.builtArea.description)] as J)
+            let delivered = try await app.call(.POST, "/api/v1/contracts/\(cid)/delivery", headers: .bearer(d.consultant),
+                                               json: ["deliveredOn": .s(d.today.description)] as J)
+            #expect(delivered.status == .ok, "\(delivered.body.string)")
+            #expect(try await Self.status(d, unit) == .delivered)
         }
     }
 }

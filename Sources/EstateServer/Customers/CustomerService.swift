@@ -745,7 +745,15 @@ public struct CustomerService: Sendable {
         struct R: Decodable { var id: UUID; var project_id: UUID; var name: String; var owner_id: UUID }
         let due = try await store.sql.select().columns("id", "project_id", "name", "owner_id").from("customers")
             .where("protected_until", .lessThan, SQLBind(now)).where(SQLColumn("owner_id"), .isNot, SQLLiteral.null)
-            .where(SQLColumn("merged_into"), .is, SQLLiteral.null).limit(limit).all(decoding: R.self)
+            .where(SQLColumn("merged_into"), .is, SQLLiteral.null)
+            // A buyer of a live sale stays with the consultant who sold to them.
+            .where(SQLRaw("""
+                NOT EXISTS (SELECT 1 FROM sale_buyers b JOIN subscriptions s ON s.id = b.subscription_id
+                            LEFT JOIN contracts c ON c.subscription_id = s.id
+                            WHERE b.customer_id = customers.id AND b.is_current AND s.status <> 'cancelled'
+                              AND (c.status IS NULL OR c.status <> 'terminated'))
+                """))
+            .limit(limit).all(decoding: R.self)
         guard !due.isEmpty else { return 0 }
         let system = AuditContext.system()
         return try await store.write { tx in

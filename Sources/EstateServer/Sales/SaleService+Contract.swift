@@ -537,8 +537,9 @@ extension SaleService {
         return try await contract(id)
     }
 
-    /// 交付: keys handed over. Only a signed contract whose area is settled and whose money due
-    /// (except what the lender pays) has been received and confirmed.
+    /// 交付: keys handed over. Only a signed contract whose area is settled, and whose money due by
+    /// the handover day (not what the lender pays, nor instalments falling due later) and area
+    /// difference have been received and confirmed.
     public func deliver(_ id: UUID, on day: CalendarDay, note: String, context: AuditContext) async throws -> Contract {
         let c = try await contract(id, in: [.signed])
         guard note.isEmpty || Text.isCleanLine(note, maxLength: 200) else { throw Problem.invalid("note", "text_invalid") }
@@ -546,7 +547,9 @@ extension SaleService {
         if c.areaDecision == "return" || c.pendingApprovalId != nil { throw Problem.conflict("change_pending") }
         let signed = c.signedOn.flatMap(CalendarDay.init) ?? today
         guard day >= signed, day <= today else { throw Problem.invalid("deliveredOn", "date_invalid") }
-        let unpaid = c.plan.filter { $0.isLive && !$0.kind.isLoan && $0.kind != .maintenanceFund && $0.outstanding.fen > 0 }
+        let unpaid = c.plan.filter {
+            $0.isLive && !$0.kind.isLoan && $0.kind != .maintenanceFund && $0.outstanding.fen > 0 && ($0.due <= day || $0.kind == .areaDifference)
+        }
         if !unpaid.isEmpty {
             throw Problem.conflict("payments_outstanding", ["amount": unpaid.reduce(Money.zero) { $0 + $1.outstanding }.description,
                                                             "count": "\(unpaid.count)"])
@@ -638,7 +641,7 @@ enum StaffCheck {
     static func isProjectStaff(_ userID: UUID, project: UUID, on db: any SQLDatabase) async throws -> Bool {
         struct N: Decodable { var n: Int }
         return try await db.raw("""
-            SELECT COUNT(*) AS n FROM users u WHERE u.id = \(bind: userID) AND u.is_active
+            SELECT COUNT(*) AS n FROM users u WHERE u.id = \(bind: userID) AND NOT u.is_disabled
               AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND (g.project_id = \(bind: project) OR g.project_id IS NULL))
             """).first(decoding: N.self)?.n ?? 0 > 0
     }

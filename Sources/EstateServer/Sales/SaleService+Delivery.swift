@@ -161,7 +161,8 @@ extension SaleService {
         case contractsUnregistered = "contracts_unregistered"
         /// 按揭停滞
         case mortgagesStuck = "mortgages_stuck"
-        /// 逾期欠款
+        /// 逾期欠款: past due and not yet paid (money recorded and waiting for finance is not chased
+        /// again; it counts as collected, and stops the penalty, once confirmed).
         case paymentsOverdue = "payments_overdue"
         /// 产权未办结
         case titlesPending = "titles_pending"
@@ -224,10 +225,10 @@ extension SaleService {
         case .paymentsOverdue:
             from = """
                 SELECT i.subscription_id, i.id AS item_id, c.id AS contract_id, COALESCE(c.number, s.number) AS number, u.code AS unit_code,
-                       cu.display_name AS consultant_name, i.kind AS stage, i.due_on, i.amount_fen - i.confirmed_fen AS amount_fen
+                       cu.display_name AS consultant_name, i.kind AS stage, i.due_on, i.amount_fen - i.confirmed_fen - i.pending_fen AS amount_fen
                 FROM payment_items i JOIN subscriptions s ON s.id = i.subscription_id JOIN units u ON u.id = s.unit_id
                 LEFT JOIN contracts c ON c.subscription_id = s.id LEFT JOIN users cu ON cu.id = s.consultant_id
-                WHERE i.project_id = \(bind: projectID) AND i.is_live AND i.due_on < \(bind: today) AND i.confirmed_fen < i.amount_fen
+                WHERE i.project_id = \(bind: projectID) AND i.is_live AND i.due_on < \(bind: today) AND i.confirmed_fen + i.pending_fen < i.amount_fen
                   AND s.status <> 'cancelled' AND (c.status IS NULL OR c.status <> 'terminated')
                 """
         case .titlesPending:
