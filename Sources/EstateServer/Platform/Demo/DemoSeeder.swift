@@ -907,7 +907,7 @@ final class DemoStory {
         let loan = c.plan.filter { $0.kind == .mortgage }.reduce(Money.zero) { $0 + $1.amount }
         let fund = c.plan.filter { $0.kind == .providentLoan }.reduce(Money.zero) { $0 + $1.amount }
         _ = try await sales.setMortgage(c.id, .init(bankID: banks[roll(banks.count)], loanType: type, commercial: loan, provident: fund,
-                                                    termMonths: [360, 360, 300, 240][roll(4)], staffID: nil), context: csStaff.context)
+                                                    termMonths: [360, 360, 300, 240][roll(4)], staffID: csStaff.id), context: csStaff.context)
     }
 
     func advance(_ s: DemoSale, _ stage: MortgageStage) async throws {
