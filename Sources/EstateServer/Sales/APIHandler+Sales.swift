@@ -522,7 +522,7 @@ extension APIHandler {
         let (rows, total) = try await req.services.sales(req.db).arrears(try Self.uuid(input.path.projectId))
         func row(_ r: SaleService.ArrearsRow) -> S.ArrearsRow {
             S.ArrearsRow(consultantId: r.consultantID?.uuidString, consultantName: r.consultantName, contracts: r.contracts,
-                         outstanding: r.outstanding.plain, overdue: r.overdue.plain, penalty: r.penalty.plain)
+                         outstanding: r.outstanding.plain, overdue: r.overdue.plain, overduePending: r.overduePending.plain, penalty: r.penalty.plain)
         }
         return .ok(.init(body: .json(.init(rows: rows.map(row), total: row(total)))))
     }

@@ -240,6 +240,7 @@ struct CreateSales: AsyncMigration {
             .field("seq", .int, .required)
             .field("kind", .string, .required)
             .field("summary", .string, .required)
+            .field("actor_id", .uuid)
             .field("actor_name", .string, .required)
             .field("at", .datetime, .required)
             .create()

@@ -118,13 +118,14 @@ extension SaleService {
     static let contractSelect = """
         SELECT c.id, c.project_id, c.subscription_id, c.number, c.unit_id, u.code AS unit_code, c.status, c.buyer_kind, c.payment_method,
                c.total_fen, c.unit_price_fen, c.contract_area, c.pricing_basis, c.penalty_rate, c.clauses, c.delivery_due_on, c.title_days,
-               c.review_status, c.review_note, c.reviewed_by, c.reviewed_at, c.signed_on, c.online_sign_no, c.online_sign_on, c.filing_no,
+               c.review_status, c.review_note, COALESCE(ru.display_name, c.reviewed_by) AS reviewed_by, c.reviewed_at, c.signed_on, c.online_sign_no, c.online_sign_on, c.filing_no,
                c.filing_on, c.registered_area, c.area_band, c.area_ratio_ppm, c.area_buyer_pays_fen, c.area_developer_bears_fen,
                c.area_decision, c.slot_id, ds.starts_at AS appointment_at, c.delivered_on, c.title_stage, c.title_docs_on, c.title_tax_on,
                c.title_applied_on, c.title_issued_on, c.title_handed_on, c.title_certificate_no, c.title_due_on, c.terminated_on,
                c.termination_reason, c.pending_approval_id, cu.display_name AS consultant_name, c.created_at
         FROM contracts c JOIN units u ON u.id = c.unit_id JOIN subscriptions s ON s.id = c.subscription_id
         LEFT JOIN users cu ON cu.id = s.consultant_id LEFT JOIN delivery_slots ds ON ds.id = c.slot_id
+        LEFT JOIN users ru ON ru.username = c.reviewed_by
         """
 
     /// One contract with buyers, documents, plan (with penalties as of today), mortgage and timeline.
@@ -147,7 +148,8 @@ extension SaleService {
             FROM mortgages m JOIN banks b ON b.id = m.bank_id LEFT JOIN users su ON su.id = m.staff_id WHERE m.contract_id = \(bind: id)
             """).first(decoding: Mortgage.self, with: sqlDecoder)
         c.events = try await store.sql.raw("""
-            SELECT kind, summary, actor_name, at FROM sale_events WHERE subscription_id = \(bind: c.subscriptionId) ORDER BY seq
+            SELECT e.kind, e.summary, COALESCE(u.display_name, e.actor_name) AS actor_name, e.at
+            FROM sale_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.subscription_id = \(bind: c.subscriptionId) ORDER BY e.seq
             """).all(decoding: Event.self, with: sqlDecoder)
         return c
     }

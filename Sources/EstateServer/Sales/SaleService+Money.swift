@@ -126,8 +126,9 @@ extension SaleService {
     static let receiptSelect = """
         SELECT r.id, r.project_id, r.number, r.kind, r.subscription_id, c.id AS contract_id, r.item_id, i.kind AS item_kind, u.code AS unit_code,
                r.amount_fen, r.method, r.received_on, r.payer, r.reference, r.status, r.approval_id, r.confirmed_by_name, r.confirmed_at,
-               r.created_by_name, r.created_by, r.created_at
+               COALESCE(ru.display_name, r.created_by_name) AS created_by_name, r.created_by, r.created_at
         FROM receipts r JOIN payment_items i ON i.id = r.item_id JOIN subscriptions s ON s.id = r.subscription_id
+        LEFT JOIN users ru ON ru.id = r.created_by
         JOIN units u ON u.id = s.unit_id LEFT JOIN contracts c ON c.subscription_id = r.subscription_id
         """
 
@@ -561,6 +562,8 @@ extension SaleService {
         public var contracts: Int
         public var outstanding: Money
         public var overdue: Money
+        /// Of the overdue, what has been recorded and waits for finance (the overdue work list no longer chases it).
+        public var overduePending: Money = .zero
         public var penalty: Money
     }
 
@@ -583,12 +586,14 @@ extension SaleService {
             let items = (plans[s.subscriptionId] ?? []).filter { $0.isLive && $0.outstanding.fen > 0 }
             let outstanding = items.reduce(Money.zero) { $0 + $1.outstanding }
             let overdue = items.filter { $0.overdueDays > 0 }.reduce(Money.zero) { $0 + $1.outstanding }
+            let overduePending = items.filter { $0.overdueDays > 0 }.reduce(Money.zero) { $0 + max(min($1.pending, $1.outstanding), .zero) }
             let penalty = items.reduce(Money.zero) { $0 + $1.penaltyDue }
             var row = byConsultant[s.consultantId] ?? ArrearsRow(consultantID: s.consultantId, consultantName: s.consultantName ?? "—", contracts: 0,
                                                                  outstanding: .zero, overdue: .zero, penalty: .zero)
-            row.contracts += 1; row.outstanding += outstanding; row.overdue += overdue; row.penalty += penalty
+            row.contracts += 1; row.outstanding += outstanding; row.overdue += overdue; row.overduePending += overduePending; row.penalty += penalty
             byConsultant[s.consultantId] = row
-            total.contracts += 1; total.outstanding += outstanding; total.overdue += overdue; total.penalty += penalty
+            total.contracts += 1; total.outstanding += outstanding; total.overdue += overdue; total.overduePending += overduePending
+            total.penalty += penalty
         }
         return (byConsultant.values.sorted { ($0.overdue, $0.outstanding) > ($1.overdue, $1.outstanding) }, total)
     }

@@ -98,7 +98,8 @@ public struct SaleService: Sendable {
         else { throw Problem.notFound }
         s.buyers = try await buyers(of: [id], on: db)[id] ?? []
         s.events = try await db.raw("""
-            SELECT kind, summary, actor_name, at FROM sale_events WHERE subscription_id = \(bind: id) ORDER BY seq
+            SELECT e.kind, e.summary, COALESCE(u.display_name, e.actor_name) AS actor_name, e.at
+            FROM sale_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.subscription_id = \(bind: id) ORDER BY e.seq
             """).all(decoding: Event.self, with: sqlDecoder)
         return s
     }
@@ -365,9 +366,9 @@ public struct SaleService: Sendable {
     static func event(_ sale: UUID, _ kind: String, _ summary: String, context: AuditContext, now: Date, on tx: any Database) async throws {
         // In the order written, even within one clock tick.
         try await tx.sql.raw("""
-            INSERT INTO sale_events (id, subscription_id, seq, kind, summary, actor_name, at)
+            INSERT INTO sale_events (id, subscription_id, seq, kind, summary, actor_id, actor_name, at)
             SELECT \(bind: UUID()), \(bind: sale), COALESCE(MAX(seq), 0) + 1, \(bind: kind), \(bind: String(summary.prefix(500))),
-                   \(bind: context.actorName), \(bind: now)
+                   \(bind: context.actorID), \(bind: context.actorName), \(bind: now)
             FROM sale_events WHERE subscription_id = \(bind: sale)
             """).run()
     }

@@ -1065,6 +1065,7 @@ enum WorkListsPage {
                 .td(.class("num"), .text("\(r.contracts)")),
                 .td(.class("num"), .text(r.outstanding.description)),
                 .td(.class(r.overdue.fen > 0 ? "num late" : "num"), .text(r.overdue.description)),
+                .td(.class("num"), .text(r.overduePending.description)),
                 .td(.class("num"), .text(r.penalty.description)))
         }
         return .section(.class("card"),
@@ -1072,7 +1073,7 @@ enum WorkListsPage {
             .table(.class("data arrears"),
                 .thead(.tr(.th(.text(t("sale.consultant"))), .th(.class("num"), .text(t("sale.arrears.sales"))),
                            .th(.class("num"), .text(t("sale.outstanding"))), .th(.class("num"), .text(t("sale.arrears.overdue"))),
-                           .th(.class("num"), .text(t("sale.penalty"))))),
+                           .th(.class("num"), .text(t("sale.arrears.overdue_pending"))), .th(.class("num"), .text(t("sale.penalty"))))),
                 .tbody(.group(rows.map { line($0, total: false) }), line(total, total: true))))
     }
 }
