@@ -241,17 +241,17 @@ struct SaleTests {
             #expect(try ok.content.get(String.self, at: "amountInWords") == "贰万元整")
             let twice = try await app.call(.POST, "/api/v1/receipts/\(rid)/confirmation", headers: .bearer(d.finance))
             #expect(twice.status == .conflict)
-            struct Sums: Decodable { var confirmed_fen: Int64; var pending_fen: Int64 }
-            let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
-            #expect(sums?.confirmed_fen == 2_000_000 && sums?.pending_fen == 3_000_000)
+            struct Sums: Decodable { var confirmed_fen: Int64; var pending_in_fen: Int64; var pending_out_fen: Int64 }
+            let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_in_fen, pending_out_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(sums?.confirmed_fen == 2_000_000 && sums?.pending_in_fen == 3_000_000)
             // The 10,000 never arrived: finance rejects it, and the item expects it again.
             let rejected = try await app.call(.POST, "/api/v1/receipts/\(racing[0])/rejection", headers: .bearer(d.finance),
                                               json: ["reason": "银行流水无此笔"] as J)
             #expect(rejected.status == .ok, "\(rejected.body.string)")
             #expect(try rejected.content.get(String.self, at: "status") == "rejected")
             #expect(try await app.call(.POST, "/api/v1/receipts/\(racing[0])/confirmation", headers: .bearer(d.finance)).status == .conflict)
-            let left = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
-            #expect(left?.confirmed_fen == 2_000_000 && left?.pending_fen == 2_000_000)
+            let left = try await app.db.sql.raw("SELECT confirmed_fen, pending_in_fen, pending_out_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(left?.confirmed_fen == 2_000_000 && left?.pending_in_fen == 2_000_000)
         }
     }
 
@@ -289,9 +289,9 @@ struct SaleTests {
             #expect(try await Self.decide(d, approval, by: d.csManager).status == .ok)
             let paid = try await app.call(.POST, "/api/v1/receipts/\(refundID)/confirmation", headers: .bearer(d.finance))
             #expect(paid.status == .ok, "\(paid.body.string)")
-            struct Sums: Decodable { var confirmed_fen: Int64; var pending_fen: Int64 }
-            let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
-            #expect(sums?.confirmed_fen == 4_200_000 && sums?.pending_fen == 0)
+            struct Sums: Decodable { var confirmed_fen: Int64; var pending_in_fen: Int64; var pending_out_fen: Int64 }
+            let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_in_fen, pending_out_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(sums?.confirmed_fen == 4_200_000 && sums?.pending_in_fen == 0 && sums?.pending_out_fen == 0)
             // A rejected refund changes nothing but its own status.
             let second = try await app.call(.POST, "/api/v1/receipts/refunds", headers: Self.idem(d.consultant, "ref-000002"),
                                             json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "1000",
@@ -299,8 +299,8 @@ struct SaleTests {
             #expect(try await Self.decide(d, try second.content.get(String.self, at: "approvalId"), by: d.csManager, approve: false).status == .ok)
             let rejected = try await app.services.sales(app.db).receipt(UUID(uuidString: try second.content.get(String.self, at: "id"))!)
             #expect(rejected.status == "rejected")
-            let after = try await app.db.sql.raw("SELECT confirmed_fen, pending_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
-            #expect(after?.confirmed_fen == 4_200_000 && after?.pending_fen == 0)
+            let after = try await app.db.sql.raw("SELECT confirmed_fen, pending_in_fen, pending_out_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
+            #expect(after?.confirmed_fen == 4_200_000 && after?.pending_in_fen == 0 && after?.pending_out_fen == 0)
         }
     }
 
@@ -408,7 +408,9 @@ struct SaleTests {
             func code(_ r: TestingHTTPResponse) -> String { (try? r.content.get(String.self, at: "code")) ?? "\(r.status.code)" }
             #expect(code(try await post("signing", ["signedOn": .s(d.today.description)])) == "review_not_passed")
             #expect(code(try await post("registration", ["onlineSignNo": "WQ2026001", "onlineSignOn": .s(d.today.description)])) == "contract_status_conflict")
-            #expect(code(try await post("handover", ["registeredArea": "120.00"])) == "contract_status_conflict")
+            #expect(code(try await post("handover", ["registeredArea": "120.00"], d.cs)) == "contract_status_conflict")
+            // Handover is customer service's (or the sales manager's), not the consultant's.
+            #expect(try await post("handover", ["registeredArea": "120.00"]).status == .forbidden)
             let refused = try await post("review", ["approve": true], d.cs)
             #expect(code(refused) == "documents_missing")
             struct FE: Decodable { var field: String; var code: String }
@@ -491,21 +493,27 @@ struct SaleTests {
             #expect(try paid.content.get(String.self, at: "outstanding") == "0.00")
 
             // Title before delivery, delivery before the area is settled: refused.
-            #expect(code(try await post("title", ["stage": "documents_gathered", "on": .s(d.today.description)])) == "not_delivered")
-            #expect(code(try await post("delivery", ["deliveredOn": .s(d.today.description)])) == "area_not_recorded")
+            #expect(code(try await post("title", ["stage": "documents_gathered", "on": .s(d.today.description)], d.cs)) == "not_delivered")
+            #expect(code(try await post("delivery", ["deliveredOn": .s(d.today.description)], d.cs)) == "area_not_recorded")
             // +4 %: the buyer decides; keeping it, the buyer pays up to 3 %, the developer bears the rest.
             let registered = Area(hundredths: unit.builtArea.hundredths * 104 / 100)
-            #expect(code(try await post("handover", ["registeredArea": .s(registered.description)])) == "validation_failed")
-            let area = try await post("handover", ["registeredArea": .s(registered.description), "decision": "keep"])
+            #expect(code(try await post("handover", ["registeredArea": .s(registered.description)], d.cs)) == "validation_failed")
+            let area = try await post("handover", ["registeredArea": .s(registered.description), "decision": "keep"], d.cs)
             #expect(area.status == .ok, "\(area.body.string)")
             let expected = AreaDifference.settle(contract: unit.builtArea, registered: registered,
                                                  unitPrice: Money(fen: Rounding.halfUp(Int128(total.fen) * 100, divisor: Int128(unit.builtArea.hundredths))),
                                                  basis: .builtArea)
             #expect(try area.content.get(String.self, at: "area", "band") == "above")
+            // By hand (118.56 m² at ¥18,100/m², measured 123.30 m², +4.00 %): the buyer pays 3 % of the area,
+            // 3.5568 m² × 18,100 = 64,378.08; the developer bears the other 1.1832 m² = 21,415.92.
+            #expect(unit.builtArea == Area(hundredths: 11_856) && total == Money(yuan: 2_145_936))
+            #expect(try area.content.get(String.self, at: "area", "ratio") == "4.00")
+            #expect(try area.content.get(String.self, at: "area", "buyerPays") == "64378.08")
+            #expect(try area.content.get(String.self, at: "area", "developerBears") == "21415.92")
             #expect(try area.content.get(String.self, at: "area", "buyerPays") == expected.buyerPays.plain)
             #expect(try area.content.get(String.self, at: "area", "developerBears") == expected.developerBears.plain)
             // Delivery waits for the area difference to be paid.
-            #expect(code(try await post("delivery", ["deliveredOn": .s(d.today.description)])) == "payments_outstanding")
+            #expect(code(try await post("delivery", ["deliveredOn": .s(d.today.description)], d.cs)) == "payments_outstanding")
             plan = try await Self.plan(d, contract: cid)
             let areaItem = plan.first { $0.kind == "area_difference" }!
             #expect(areaItem.amount == expected.buyerPays.plain)
@@ -513,19 +521,19 @@ struct SaleTests {
                 "contractId": .s(cid), "itemId": .s(areaItem.id), "amount": .s(areaItem.amount), "method": "pos",
                 "receivedOn": .s(d.today.description), "payer": "张三"] as J)
             _ = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance))
-            #expect(try await post("delivery", ["deliveredOn": .s(d.today.description)]).status == .ok)
+            #expect(try await post("delivery", ["deliveredOn": .s(d.today.description)], d.cs).status == .ok)
             #expect(try await Self.status(d, unit) == .delivered)
             // 退房 after delivery is refused.
             #expect(code(try await post("termination", ["reason": "想退"])) == "already_delivered")
 
             // Title: in order, the certificate number at 出证.
-            #expect(code(try await post("title", ["stage": "applied", "on": .s(d.today.description)])) == "title_stage_conflict")
+            #expect(code(try await post("title", ["stage": "applied", "on": .s(d.today.description)], d.cs)) == "title_stage_conflict")
             for s in ["documents_gathered", "deed_tax_paid", "applied"] {
-                #expect(try await post("title", ["stage": .s(s), "on": .s(d.today.description)]).status == .ok)
+                #expect(try await post("title", ["stage": .s(s), "on": .s(d.today.description)], d.cs).status == .ok)
             }
-            #expect(code(try await post("title", ["stage": "issued", "on": .s(d.today.description)])) == "validation_failed")
-            #expect(try await post("title", ["stage": "issued", "on": .s(d.today.description), "certificateNo": "浙(2026)杭州市不动产权第0012345号"]).status == .ok)
-            let done = try await post("title", ["stage": "handed_over", "on": .s(d.today.description)])
+            #expect(code(try await post("title", ["stage": "issued", "on": .s(d.today.description)], d.cs)) == "validation_failed")
+            #expect(try await post("title", ["stage": "issued", "on": .s(d.today.description), "certificateNo": "浙(2026)杭州市不动产权第0012345号"], d.cs).status == .ok)
+            let done = try await post("title", ["stage": "handed_over", "on": .s(d.today.description)], d.cs)
             #expect(try done.content.get(String.self, at: "title", "stage") == "handed_over")
             // The timeline tells the story in order.
             struct E: Decodable { var kind: String }
@@ -564,7 +572,7 @@ struct SaleTests {
             let small = d.units[0]
             let (_, c1) = try await Self.signedAndPaid(d, unit: small, buyer: a, tag: "s")
             let registered = Area(hundredths: small.builtArea.hundredths * 95 / 100)
-            let r1 = try await app.call(.POST, "/api/v1/contracts/\(c1)/handover", headers: .bearer(d.consultant),
+            let r1 = try await app.call(.POST, "/api/v1/contracts/\(c1)/handover", headers: .bearer(d.cs),
                                         json: ["registeredArea": .s(registered.description)] as J)
             #expect(r1.status == .ok, "\(r1.body.string)")
             #expect(try r1.content.get(String.self, at: "area", "band") == "below")
@@ -572,6 +580,9 @@ struct SaleTests {
             let price = Money(fen: Rounding.halfUp(Int128(small.listTotal.fen) * 100, divisor: Int128(small.builtArea.hundredths)))
             #expect(owed == AreaDifference.settle(contract: small.builtArea, registered: registered, unitPrice: price, basis: .builtArea).buyerPays)
             #expect(owed.fen < 0)
+            // By hand (118.56 → 112.63 m², −5.00 %): 3.5568 m² once and the 2.3732 m² beyond twice, at ¥18,100:
+            // 64,378.08 + 85,909.84 = 150,287.92 refunded.
+            #expect(owed == Money(fen: -15_028_792))
             let item = try await Self.plan(d, contract: c1).first { $0.kind == "area_difference" }!
             #expect(item.amount == owed.plain)
             // More than owed is refused; exactly what is owed goes to approval, is paid out, and settles the item.
@@ -594,7 +605,7 @@ struct SaleTests {
             let big = d.units[1]
             let (_, c2) = try await Self.signedAndPaid(d, unit: big, buyer: b, tag: "b")
             let more = Area(hundredths: big.builtArea.hundredths * 104 / 100)
-            let r2 = try await app.call(.POST, "/api/v1/contracts/\(c2)/handover", headers: .bearer(d.consultant),
+            let r2 = try await app.call(.POST, "/api/v1/contracts/\(c2)/handover", headers: .bearer(d.cs),
                                         json: ["registeredArea": .s(more.description), "decision": "return"] as J)
             #expect(r2.status == .ok, "\(r2.body.string)")
             let approval = try #require(try r2.content.get(String?.self, at: "pendingApprovalId"))
@@ -633,8 +644,84 @@ struct SaleTests {
             #expect(try ended.content.get(String.self, at: "terminationReason") == "买受人逾期未办按揭，解除合同")
             #expect(ended.body.string.contains("扣留违约金 30,000.00 元"))
             // Terminated: no more receipts, no more steps.
-            #expect(try await app.call(.POST, "/api/v1/contracts/\(cid)/title", headers: .bearer(d.consultant),
+            #expect(try await app.call(.POST, "/api/v1/contracts/\(cid)/title", headers: .bearer(d.cs),
                                        json: ["stage": "documents_gathered", "on": .s(d.today.description)] as J).status == .conflict)
+        }
+    }
+
+    @Test func cancellingRefundsWhatWasPaidAndForfeitsOnlyTheDeposit() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "退订甲", "13900000091")
+            let sale = try await Self.subscribe(d, unit: d.units[5], buyers: [(a, "100")]).content.get(String.self, at: "id")
+            let cid = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
+                "subscriptionId": .s(sale), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.adding(days: 5).description),
+                "instalments": [], "penaltyRatePer100k": 50, "deliveryDueOn": .s(d.today.adding(days: 200).description), "titleDays": 365] as J)
+                .content.get(String.self, at: "id")
+            let plan = try await Self.plan(d, contract: cid)
+            // The deposit and 100,000 of the first payment confirmed; 30,000 more recorded, not yet confirmed.
+            for (i, (item, amount)) in [(plan[0], plan[0].amount), (plan[1], "100000"), (plan[1], "30000")].enumerated() {
+                let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "cx-pay-\(i)-000"), json: [
+                    "contractId": .s(cid), "itemId": .s(item.id), "amount": .s(amount), "method": "transfer",
+                    "receivedOn": .s(d.today.description), "payer": "退订甲"] as J)
+                #expect(r.status == .created)
+                if i < 2 { _ = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance)) }
+            }
+            // Another consultant may not act on this sale; the sales manager may not confirm their own cancellation either way.
+            try await Fixtures(app: app).user("carol", roles: [(.consultant, d.project)])
+            let carol = try await Fixtures(app: app).token("carol")
+            let foreign = try await app.call(.POST, "/api/v1/subscriptions/\(sale)/cancellation", headers: .bearer(carol),
+                                             json: ["depositOutcome": "refund", "reason": "不是我的"] as J)
+            #expect(foreign.status == .forbidden)
+            #expect(try foreign.content.get(String.self, at: "code") == "sale_owned_by_other")
+            let cancel = try await app.call(.POST, "/api/v1/subscriptions/\(sale)/cancellation", headers: .bearer(d.consultant),
+                                            json: ["depositOutcome": "forfeit", "reason": "买受人违约不签约"] as J)
+            #expect(try await Self.decide(d, try cancel.content.get(String.self, at: "approvalId"), by: d.manager).status == .ok)
+            // Forfeit keeps the deposit only: the 100,000 confirmed goes back; the 30,000 never confirmed is sent back to finance.
+            let receipts = try await app.services.sales(app.db).receipts(d.project, status: nil, sale: UUID(uuidString: sale)!, page: .init(page: 1, perPage: 20)).items
+            #expect(receipts.filter { $0.kind == "refund" }.map(\.amountFen) == [-10_000_000])
+            #expect(receipts.filter { $0.kind == "receipt" && $0.status == "rejected" }.map(\.amountFen) == [3_000_000])
+            #expect(receipts.filter { $0.status == "pending" && $0.kind == "receipt" }.isEmpty)
+            // And nothing can be confirmed or recorded onto the dead plan.
+            let late = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "cx-late-0000"), json: [
+                "contractId": .s(cid), "itemId": .s(plan[1].id), "amount": "1000", "method": "cash",
+                "receivedOn": .s(d.today.description), "payer": "退订甲"] as J)
+            #expect(late.status == .conflict)
+        }
+    }
+
+    @Test func confirmationsRaceAndAReservationBelongsToItsCustomer() async throws {
+        try await withTestApp { app, clock in
+            let d = try await Self.desk(app, clock)
+            let a = try await Self.customer(d, "核实", "13900000095"), b = try await Self.customer(d, "预留客", "13900000096")
+            let sale = try await Self.subscribe(d, unit: d.units[6], buyers: [(a, "100")]).content.get(String.self, at: "id")
+            struct I: Decodable { var id: UUID }
+            let item = try await app.db.sql.raw("SELECT id FROM payment_items WHERE subscription_id = \(bind: UUID(uuidString: sale)!)").first(decoding: I.self)!.id
+            let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "race-conf-01"), json: [
+                "subscriptionId": .s(sale), "itemId": .s(item.uuidString), "amount": "50000", "method": "transfer",
+                "receivedOn": .s(d.today.description), "payer": "核实"] as J)
+            let rid = try r.content.get(String.self, at: "id")
+            // Finance clicks twice, in two tabs: one confirmation, the money counted once.
+            let finance2 = try await Fixtures(app: app).token("money")
+            let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for t in [d.finance, finance2, d.finance, finance2] {
+                    group.addTask { try await app.call(.POST, "/api/v1/receipts/\(rid)/confirmation", headers: .bearer(t)).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0 == .ok }.count == 1, "\(engineName): \(results)")
+            struct Sums: Decodable { var confirmed_fen: Int64; var pending_in_fen: Int64 }
+            let sums = try await app.db.sql.raw("SELECT confirmed_fen, pending_in_fen FROM payment_items WHERE id = \(bind: item)").first(decoding: Sums.self)
+            #expect(sums?.confirmed_fen == 5_000_000 && sums?.pending_in_fen == 0)
+            // A unit reserved for 预留客 is not the consultant's to sell to someone else; its customer may take it.
+            let unit = d.units[7]
+            _ = try await app.services.salesControl(app.db).apply(.reserve, unit: unit.id, in: d.project, reason: "",
+                                                                  reservation: .init(customerName: "预留客", customerMobile: "13900000096",
+                                                                                     expiresAt: clock.now + 86_400), context: .system("test"))
+            let other = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")])
+            #expect(other.status == .conflict)
+            #expect(try other.content.get(String.self, at: "code") == "unit_reserved_for_other")
+            #expect(try await Self.subscribe(d, unit: unit, buyers: [(b, "100")]).status == .created)
         }
     }
 
@@ -735,9 +822,9 @@ struct SaleTests {
                     "receivedOn": .s(d.today.description), "payer": "分期"] as J)
                 _ = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance))
             }
-            _ = try await app.call(.POST, "/api/v1/contracts/\(cid)/handover", headers: .bearer(d.consultant),
+            _ = try await app.call(.POST, "/api/v1/contracts/\(cid)/handover", headers: .bearer(d.cs),
                                    json: ["registeredArea": .s(unit.builtArea.description)] as J)
-            let delivered = try await app.call(.POST, "/api/v1/contracts/\(cid)/delivery", headers: .bearer(d.consultant),
+            let delivered = try await app.call(.POST, "/api/v1/contracts/\(cid)/delivery", headers: .bearer(d.cs),
                                                json: ["deliveredOn": .s(d.today.description)] as J)
             #expect(delivered.status == .ok, "\(delivered.body.string)")
             #expect(try await Self.status(d, unit) == .delivered)

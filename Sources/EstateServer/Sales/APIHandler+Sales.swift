@@ -12,21 +12,26 @@ extension APIHandler {
 
     // MARK: Access
 
-    static func saleProject(_ req: Request, _ projectID: UUID, _ action: Action) throws {
+    /// The project exists, the caller sees it (else 404) and may take `action` there (else 403).
+    static func saleProject(_ req: Request, _ projectID: UUID, _ action: Action) async throws {
         let p = try req.requirePrincipal()
         guard p.canSee(project: projectID) else { throw Problem.notFound }
+        // A company-wide role "sees" any id; a project that does not exist is still 404.
+        _ = try await req.services.projects(req.db).find(projectID, for: p)
         guard p.may(action, on: projectID) else { throw Problem.forbidden }
     }
 
     static func loadSubscription(_ req: Request, _ raw: String, _ action: Action = .salesView) async throws -> SaleService.Subscription {
         let s = try await req.services.sales(req.db).subscription(try uuid(raw))
-        try saleProject(req, s.projectId, action)
+        try await saleProject(req, s.projectId, action)
+        if action != .salesView { try SaleService.checkActor(try req.requirePrincipal(), projectID: s.projectId, consultantID: s.consultantId) }
         return s
     }
 
     static func loadContract(_ req: Request, _ raw: String, _ action: Action = .salesView) async throws -> SaleService.Contract {
         let c = try await req.services.sales(req.db).contract(try uuid(raw))
-        try saleProject(req, c.projectId, action)
+        try await saleProject(req, c.projectId, action)
+        if action != .salesView { try SaleService.checkActor(try req.requirePrincipal(), projectID: c.projectId, consultantID: c.consultantId) }
         return c
     }
 
@@ -77,7 +82,7 @@ extension APIHandler {
         let area: S.AreaSettlement? = c.registeredArea.map { reg in
             S.AreaSettlement(registeredArea: Area(hundredths: Int(reg)).description, contractArea: c.area.description,
                              band: .init(rawValue: c.areaBand ?? "") ?? .within,
-                             ratio: DecimalText.format(Int64(c.areaRatioPpm ?? 0), scale: 4, grouping: false),
+                             ratio: DecimalText.format(Rounding.halfUp(Int128(c.areaRatioPpm ?? 0), divisor: 100), scale: 2, grouping: false),
                              buyerPays: Money(fen: c.areaBuyerPaysFen ?? 0).plain, developerBears: Money(fen: c.areaDeveloperBearsFen ?? 0).plain,
                              buyerMayReturn: c.areaBand == AreaDifference.Band.above.rawValue,
                              decision: c.areaDecision.flatMap { .init(rawValue: $0) })
@@ -133,7 +138,7 @@ extension APIHandler {
     func listSubscriptions(_ input: Operations.ListSubscriptions.Input) async throws -> Operations.ListSubscriptions.Output {
         let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.query.projectId)
-        try Self.saleProject(req, projectID, .salesView)
+        try await Self.saleProject(req, projectID, .salesView)
         let page = try await req.services.sales(req.db).subscriptions(
             projectID, filter: .init(status: input.query.status.flatMap { SubscriptionStatus(rawValue: $0.rawValue) }, q: input.query.q),
             page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
@@ -144,7 +149,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let projectID = try Self.uuid(b.projectId, field: "projectId")
-        try Self.saleProject(req, projectID, .salesCreate)
+        try await Self.saleProject(req, projectID, .salesCreate)
         let draft = SaleService.SubscriptionDraft(
             unitID: try Self.uuid(b.unitId, field: "unitId"), buyers: try Self.buyers(b.buyers), ruleIDs: try Self.ids(b.ruleIds, field: "ruleIds"),
             special: b.specialRate, discountApprovalID: try b.discountApprovalId.map { try Self.uuid($0, field: "discountApprovalId") },
@@ -193,7 +198,7 @@ extension APIHandler {
     func listContracts(_ input: Operations.ListContracts.Input) async throws -> Operations.ListContracts.Output {
         let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.query.projectId)
-        try Self.saleProject(req, projectID, .salesView)
+        try await Self.saleProject(req, projectID, .salesView)
         let page = try await req.services.sales(req.db).contracts(
             projectID, filter: .init(status: input.query.status.flatMap { ContractStatus(rawValue: $0.rawValue) }, q: input.query.q),
             page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
@@ -234,8 +239,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let c = try await Self.loadContract(req, input.path.contractId)
-        let p = try req.requirePrincipal()
-        guard p.may(.salesCreate, on: c.projectId) || p.may(.contractsReview, on: c.projectId) else { throw Problem.forbidden }
+        try Self.mayHandleLoan(req, c)
         guard let code = DocumentCode(rawValue: input.path.documentCode.rawValue) else { throw Problem.notFound }
         let updated = try await req.services.sales(req.db).setDocument(c.id, code: code, received: b.received, note: b.note ?? "",
                                                                        context: req.auditContext)
@@ -262,8 +266,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let c = try await Self.loadContract(req, input.path.contractId)
-        let p = try req.requirePrincipal()
-        guard p.may(.salesCreate, on: c.projectId) || p.may(.contractsReview, on: c.projectId) else { throw Problem.forbidden }
+        try Self.mayHandleLoan(req, c)
         let updated = try await req.services.sales(req.db).recordRegistration(
             c.id, onlineSignNo: b.onlineSignNo, onlineSignOn: try b.onlineSignOn.map { try Self.day($0, field: "onlineSignOn") },
             filingNo: b.filingNo, filingOn: try b.filingOn.map { try Self.day($0, field: "filingOn") }, context: req.auditContext)
@@ -272,9 +275,17 @@ extension APIHandler {
 
     // MARK: 按揭
 
+    /// The contract's paperwork (documents, 网签/备案, the mortgage, waivers): its consultant, customer service, the managers.
     static func mayHandleLoan(_ req: Request, _ c: SaleService.Contract) throws {
         let p = try req.requirePrincipal()
         guard p.may(.salesCreate, on: c.projectId) || p.may(.contractsReview, on: c.projectId) else { throw Problem.forbidden }
+        try SaleService.checkActor(p, projectID: c.projectId, consultantID: c.consultantId)
+    }
+
+    /// Handover, appointments, delivery and title: customer service and the sales manager (DOMAIN §3.8–3.9).
+    static func mayHandOver(_ req: Request, _ c: SaleService.Contract) throws {
+        let p = try req.requirePrincipal()
+        guard p.may(.contractsReview, on: c.projectId) || p.may(.salesApprove, on: c.projectId) else { throw Problem.forbidden }
     }
 
     func setMortgage(_ input: Operations.SetMortgage.Input) async throws -> Operations.SetMortgage.Output {
@@ -330,7 +341,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
+        try Self.mayHandOver(req, c)
         guard let area = Area(text: b.registeredArea) else { throw Problem.invalid("registeredArea", "area_invalid") }
         let updated = try await req.services.sales(req.db).recordHandover(c.id, registered: area, decision: b.decision?.rawValue, context: req.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
@@ -340,7 +351,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
+        try Self.mayHandOver(req, c)
         let updated = try await req.services.sales(req.db).book(c.id, slot: try Self.uuid(b.slotId, field: "slotId"), context: req.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
@@ -349,7 +360,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
+        try Self.mayHandOver(req, c)
         let updated = try await req.services.sales(req.db).deliver(c.id, on: try Self.day(b.deliveredOn, field: "deliveredOn"), note: b.note ?? "",
                                                                    context: req.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
@@ -368,7 +379,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
+        try Self.mayHandOver(req, c)
         let updated = try await req.services.sales(req.db).advanceTitle(c.id, to: TitleStage(rawValue: b.stage.rawValue) ?? .documentsGathered,
                                                                         on: try Self.day(b.on, field: "on"), certificateNo: b.certificateNo,
                                                                         context: req.auditContext)
@@ -390,11 +401,12 @@ extension APIHandler {
     func listReceipts(_ input: Operations.ListReceipts.Input) async throws -> Operations.ListReceipts.Output {
         let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.query.projectId)
-        try Self.saleProject(req, projectID, .salesView)
+        try await Self.saleProject(req, projectID, .salesView)
         var sale: UUID?
         if let c = input.query.contractId {
-            let contract = try await Self.loadContract(req, c)
-            guard contract.projectId == projectID else { throw Problem.invalid("contractId", "contract_unknown") }
+            // A contract of another project (or none) has no receipts in this one.
+            guard let contract = try? await req.services.sales(req.db).contract(try Self.uuid(c, field: "contractId")), contract.projectId == projectID
+            else { return .ok(.init(body: .json(.init(items: [], page: input.query.page ?? 1, perPage: input.query.perPage ?? 50, total: 0)))) }
             sale = contract.subscriptionId
         }
         let page = try await req.services.sales(req.db).receipts(projectID, status: input.query.status.flatMap { SaleService.ReceiptStatus(rawValue: $0.rawValue) },
@@ -408,6 +420,7 @@ extension APIHandler {
         let s = try await Self.receiptSale(req, contractId: b.contractId, subscriptionId: b.subscriptionId)
         let p = try req.requirePrincipal()
         guard p.may(.salesCreate, on: s.projectId) || p.may(.paymentsConfirm, on: s.projectId) else { throw Problem.forbidden }
+        try SaleService.checkActor(p, projectID: s.projectId, consultantID: s.consultantId)
         let draft = SaleService.ReceiptDraft(itemID: try Self.uuid(b.itemId, field: "itemId"), amount: try Self.money(b.amount, field: "amount"),
                                              method: .init(rawValue: b.method.rawValue) ?? .transfer,
                                              receivedOn: try Self.day(b.receivedOn, field: "receivedOn"), payer: b.payer, reference: b.reference ?? "")
@@ -422,6 +435,7 @@ extension APIHandler {
         let s = try await Self.receiptSale(req, contractId: b.contractId, subscriptionId: b.subscriptionId)
         let p = try req.requirePrincipal()
         guard p.may(.salesCreate, on: s.projectId) || p.may(.paymentsConfirm, on: s.projectId) else { throw Problem.forbidden }
+        try SaleService.checkActor(p, projectID: s.projectId, consultantID: s.consultantId)
         let draft = SaleService.ReceiptDraft(itemID: try Self.uuid(b.itemId, field: "itemId"), amount: try Self.money(b.amount, field: "amount"),
                                              method: .init(rawValue: b.method.rawValue) ?? .transfer, receivedOn: CalendarDay(req.services.now()),
                                              payer: b.payee, reference: "")
@@ -434,7 +448,7 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         let sales = req.services.sales(req.db)
         let r = try await sales.receipt(try Self.uuid(input.path.receiptId))
-        try Self.saleProject(req, r.projectId, .paymentsConfirm)
+        try await Self.saleProject(req, r.projectId, .paymentsConfirm)
         let confirmed = try await sales.confirm(r.id, principal: try req.requirePrincipal(), context: req.auditContext)
         return .ok(.init(body: .json(Self.receiptSchema(confirmed))))
     }
@@ -444,7 +458,7 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let sales = req.services.sales(req.db)
         let r = try await sales.receipt(try Self.uuid(input.path.receiptId))
-        try Self.saleProject(req, r.projectId, .paymentsConfirm)
+        try await Self.saleProject(req, r.projectId, .paymentsConfirm)
         let rejected = try await sales.reject(r.id, reason: b.reason, principal: try req.requirePrincipal(), context: req.auditContext)
         return .ok(.init(body: .json(Self.receiptSchema(rejected))))
     }
@@ -479,12 +493,14 @@ extension APIHandler {
 
     func listDeliveryBatches(_ input: Operations.ListDeliveryBatches.Input) async throws -> Operations.ListDeliveryBatches.Output {
         let req = try CurrentRequest.get()
+        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesView)
         let batches = try await req.services.sales(req.db).batches(try Self.uuid(input.path.projectId))
         return .ok(.init(body: .json(batches.map(Self.batchSchema))))
     }
 
     func createDeliveryBatch(_ input: Operations.CreateDeliveryBatch.Input) async throws -> Operations.CreateDeliveryBatch.Output {
         let req = try CurrentRequest.get()
+        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesApprove)
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let batch = try await req.services.sales(req.db).createBatch(
             try Self.uuid(input.path.projectId), name: b.name, first: try Self.day(b.firstDay, field: "firstDay"),
@@ -494,6 +510,7 @@ extension APIHandler {
 
     func getWorkList(_ input: Operations.GetWorkList.Input) async throws -> Operations.GetWorkList.Output {
         let req = try CurrentRequest.get()
+        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesView)
         guard let list = SaleService.WorkList(rawValue: input.path.workList.rawValue) else { throw Problem.notFound }
         let page = try await req.services.sales(req.db).workList(list, projectID: try Self.uuid(input.path.projectId),
                                                                  consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") },
@@ -519,6 +536,7 @@ extension APIHandler {
 
     func getArrears(_ input: Operations.GetArrears.Input) async throws -> Operations.GetArrears.Output {
         let req = try CurrentRequest.get()
+        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesView)
         let (rows, total) = try await req.services.sales(req.db).arrears(try Self.uuid(input.path.projectId))
         func row(_ r: SaleService.ArrearsRow) -> S.ArrearsRow {
             S.ArrearsRow(consultantId: r.consultantID?.uuidString, consultantName: r.consultantName, contracts: r.contracts,

@@ -162,7 +162,10 @@ struct CreateSales: AsyncMigration {
             .field("amount_fen", .int64, .required)
             .field("due_on", .string, .required)
             .field("confirmed_fen", .int64, .required)
-            .field("pending_fen", .int64, .required)
+            // Recorded receipts waiting for finance (≥ 0), and approved refunds waiting to be paid out (≤ 0):
+            // kept apart so a refund on its way out never makes room for more money in, nor the reverse.
+            .field("pending_in_fen", .int64, .required)
+            .field("pending_out_fen", .int64, .required)
             .field("is_live", .bool, .required)
             .create()
         try await sql.create(index: "payment_items_sale_idx").on("payment_items").column("subscription_id").run()

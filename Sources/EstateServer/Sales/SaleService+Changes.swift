@@ -92,16 +92,25 @@ extension SaleService {
         let approvalID = quote.approver == nil ? nil : discountApprovalID
         let now = now()
         guard let first = s.buyers.first else { throw Problem.conflict("subscription_not_active") }
+        try await checkReservation(unitID, buyers: s.buyers, principal: principal, projectID: s.projectId)
         do {
             try await store.audited(context, announcing: events) { tx in
                 // The row first: a concurrent change of this same sale loses here.
-                try await Self.conditional("subscriptions", s.id, set: ["unit_id": unitID, "list_total_fen": quote.unit.listTotal.fen,
-                                                                        "final_total_fen": quote.quote.finalTotal.fen,
-                                                                        "effective_permyriad": quote.quote.effectivePermyriad,
-                                                                        "rules": quote.quote.steps.map(\.rule.name).joined(separator: "|"),
-                                                                        "special_permyriad": quote.specialPermyriad, "updated_at": now],
-                                           where: "unit_id", is: s.unitId, conflict: "subscription_changed", on: tx)
-                try await tx.sql.update("subscriptions").set("discount_approval_id", to: approvalID).where("id", .equal, s.id).run()
+                let moved = try await tx.sql.raw("""
+                    UPDATE subscriptions SET unit_id = \(bind: unitID), list_total_fen = \(bind: quote.unit.listTotal.fen),
+                        final_total_fen = \(bind: quote.quote.finalTotal.fen), effective_permyriad = \(bind: quote.quote.effectivePermyriad),
+                        rules = \(bind: quote.quote.steps.map(\.rule.name).joined(separator: "|")), special_permyriad = \(bind: quote.specialPermyriad),
+                        updated_at = \(bind: now)
+                    WHERE id = \(bind: s.id) AND unit_id = \(bind: s.unitId) AND status = 'active' AND pending_approval_id IS NULL RETURNING id
+                    """).all()
+                guard !moved.isEmpty else { throw Problem.conflict("subscription_changed") }
+                // Checked after the row is ours: a contract drafted meanwhile is visible now.
+                struct N: Decodable { var n: Int }
+                if try await tx.sql.raw("SELECT COUNT(*) AS n FROM contracts WHERE subscription_id = \(bind: s.id)").first(decoding: N.self)?.n ?? 0 > 0 {
+                    throw Problem.conflict("contract_exists")
+                }
+                // A spent special-discount approval stays spent: it is replaced only by the new unit's own.
+                if let approvalID { try await tx.sql.update("subscriptions").set("discount_approval_id", to: approvalID).where("id", .equal, s.id).run() }
                 let old = try await Self.freeUnit(s.unitId, in: s.projectId, move: .cancelSubscription, reason: "换房 \(s.number)：\(reason)",
                                                   context: context, now: now, on: tx)
                 let new = try await Self.takeUnit(unitID, in: s.projectId, buyer: first, reason: "换房 \(s.number)：\(reason)",
@@ -148,14 +157,15 @@ extension SaleService {
                     .set("updated_at", to: now).where("id", .equal, id).run()
                 let code = try await freeUnit(s.unit_id, in: approval.projectID, move: .cancelSubscription, reason: "退订 \(s.number)：\(p.reason)",
                                               context: context, now: now, on: tx)
-                // Nothing more falls due; money already confirmed is paid back (refund) or kept (forfeit).
+                // Nothing more falls due; money recorded but not yet confirmed is sent back to finance as not
+                // received; money confirmed is paid back, except the deposit when it is forfeited (定金罚则 covers
+                // the deposit only, 民法典 587).
                 try await tx.sql.update("payment_items").set("is_live", to: SQLLiteral.boolean(false)).where("subscription_id", .equal, id).run()
-                var refunded = Money.zero
-                if p.outcome == DepositOutcome.refund.rawValue {
-                    refunded = try await refundEverything(id, projectID: approval.projectID, approval: approval.id, reason: "退订退还定金",
+                try await rejectWaiting(id, reason: "退订", context: context, now: now, on: tx)
+                let refunded = try await refundEverything(id, projectID: approval.projectID, approval: approval.id, reason: "退订退款",
+                                                          except: p.outcome == DepositOutcome.forfeit.rawValue ? [.deposit] : [],
                                                           context: context, now: now, on: tx)
-                }
-                try await event(id, "cancel", "退订 \(code) · 定金\(p.outcome == "refund" ? "退还 \(refunded) 元" : "不予退还")：\(p.reason)",
+                try await event(id, "cancel", "退订 \(code) · 定金\(p.outcome == "refund" ? "退还" : "不予退还") · 退款 \(refunded) 元：\(p.reason)",
                                 context: context, now: now, on: tx)
                 let change = UnitChange(projectID: approval.projectID, unitIDs: [s.unit_id])
                 try await events.announce(change, on: tx)
@@ -188,6 +198,9 @@ extension SaleService {
                         .where("unit_id", .equal, SQLSubquery.select { $0.column("unit_id").from("subscriptions").where("id", .equal, id) })
                         .where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
                 }
+                // A file reviewed for other buyers is reviewed again.
+                try await tx.sql.update("contracts").set("review_status", to: ReviewStatus.pending.rawValue).where("subscription_id", .equal, id)
+                    .where("status", .equal, ContractStatus.draft.rawValue).run()
                 try await event(id, "buyer_change", "更名：\(approval.title)：\(p.reason)", context: context, now: now, on: tx)
                 return ApprovalEffect(entries: [AuditEntry(action: "sale.change_buyers", entity: "subscription", entityID: id.uuidString,
                                                            projectID: approval.projectID, summary: "buyers changed: \(approval.title)",

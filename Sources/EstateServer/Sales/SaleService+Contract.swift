@@ -80,6 +80,7 @@ extension SaleService {
         public var terminatedOn: String?
         public var terminationReason: String
         public var pendingApprovalId: UUID?
+        public var consultantId: UUID?
         public var consultantName: String?
         public var createdAt: Date
         public var buyers: [Buyer] = []
@@ -94,7 +95,7 @@ extension SaleService {
                  reviewedAt, signedOn, onlineSignNo, onlineSignOn, filingNo, filingOn, registeredArea, areaBand, areaRatioPpm,
                  areaBuyerPaysFen, areaDeveloperBearsFen, areaDecision, slotId, appointmentAt, deliveredOn, titleStage, titleDocsOn,
                  titleTaxOn, titleAppliedOn, titleIssuedOn, titleHandedOn, titleCertificateNo, titleDueOn, terminatedOn,
-                 terminationReason, pendingApprovalId, consultantName, createdAt
+                 terminationReason, pendingApprovalId, consultantId, consultantName, createdAt
         }
 
         public var total: Money { Money(fen: totalFen) }
@@ -122,7 +123,7 @@ extension SaleService {
                c.filing_on, c.registered_area, c.area_band, c.area_ratio_ppm, c.area_buyer_pays_fen, c.area_developer_bears_fen,
                c.area_decision, c.slot_id, ds.starts_at AS appointment_at, c.delivered_on, c.title_stage, c.title_docs_on, c.title_tax_on,
                c.title_applied_on, c.title_issued_on, c.title_handed_on, c.title_certificate_no, c.title_due_on, c.terminated_on,
-               c.termination_reason, c.pending_approval_id, cu.display_name AS consultant_name, c.created_at
+               c.termination_reason, c.pending_approval_id, s.consultant_id, cu.display_name AS consultant_name, c.created_at
         FROM contracts c JOIN units u ON u.id = c.unit_id JOIN subscriptions s ON s.id = c.subscription_id
         LEFT JOIN users cu ON cu.id = s.consultant_id LEFT JOIN delivery_slots ds ON ds.id = c.slot_id
         LEFT JOIN users ru ON ru.username = c.reviewed_by
@@ -141,7 +142,7 @@ extension SaleService {
         c.documents = required.map { code in received.first { $0.code == code.rawValue } ?? Document(code: code.rawValue, received: false, note: "") }
             + received.filter { d in !required.contains { $0.rawValue == d.code } }.map { var d = $0; d.required = false; return d }
         // The contract's penalty binds from its signing.
-        c.plan = try await plan(c.subscriptionId, rate: c.state == .signed ? c.penaltyRate : 0)
+        c.plan = try await plan(c.subscriptionId, rate: c.state == .signed ? c.penaltyRate : 0, from: c.signedOn.flatMap(CalendarDay.init))
         c.mortgage = try await store.sql.raw("""
             SELECT m.bank_id, b.name || ' ' || b.branch AS bank_name, m.loan_type, m.commercial_fen, m.provident_fen, m.term_months, m.stage,
                    m.stage_since, m.collecting_on, m.submitted_on, m.approved_on, m.disbursed_on, m.staff_id, su.display_name AS staff_name
@@ -164,9 +165,9 @@ extension SaleService {
         var whereClause: SQLQueryString = "WHERE c.project_id = \(bind: projectID)"
         if let s = filter.status { whereClause = whereClause + " AND c.status = \(bind: s.rawValue)" }
         if let q = filter.q?.trimmed, !q.isEmpty {
-            let like = "%" + q.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            let like = "%" + q.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             whereClause = whereClause + """
-                 AND (c.number LIKE \(bind: like) OR u.code LIKE \(bind: like) OR EXISTS (SELECT 1 FROM sale_buyers b JOIN customers bc
+                 AND (LOWER(c.number) LIKE \(bind: like) OR LOWER(u.code) LIKE \(bind: like) OR EXISTS (SELECT 1 FROM sale_buyers b JOIN customers bc
                  ON bc.id = b.customer_id WHERE b.subscription_id = c.subscription_id AND b.is_current AND bc.name LIKE \(bind: like)))
                 """
         }
@@ -248,7 +249,7 @@ extension SaleService {
         do {
             try await store.audited(context) { tx in
                 let number: String
-                if let given = d.number { number = given } else { number = try await Self.nextNumber("HT", projectID: s.projectId, on: tx) }
+                if let given = d.number { number = given } else { number = try await Self.nextNumber("HT", projectID: s.projectId, avoiding: "contracts", on: tx) }
                 try await tx.sql.insert(into: "contracts").columns(
                     "id", "project_id", "subscription_id", "number", "unit_id", "status", "buyer_kind", "payment_method", "total_fen",
                     "unit_price_fen", "contract_area", "pricing_basis", "penalty_rate", "clauses", "delivery_due_on", "title_days",
@@ -260,9 +261,13 @@ extension SaleService {
                             SQLBind(d.deliveryDue.description), SQLBind(d.titleDays), SQLBind(ReviewStatus.pending.rawValue), SQLBind(""),
                             SQLBind(""), SQLBind(""), SQLBind(TitleStage.none.rawValue), SQLBind(""), SQLBind(""),
                             SQLBind(context.actorID), SQLBind(now), SQLBind(now)).run()
-                // The subscription must still be active with no change waiting, and have no other contract (unique index).
-                try await Self.conditional("subscriptions", s.id, set: ["updated_at": now], where: "status", is: SubscriptionStatus.active.rawValue,
-                                           conflict: "subscription_not_active", on: tx)
+                // The subscription must still be as it was read: active, on the same unit at the same price, no change
+                // waiting (a 换房 or 退订 racing this loses here, or makes this lose); a second contract hits the unique index.
+                let still = try await tx.sql.raw("""
+                    UPDATE subscriptions SET updated_at = \(bind: now) WHERE id = \(bind: s.id) AND status = 'active' AND unit_id = \(bind: s.unitId)
+                      AND final_total_fen = \(bind: s.finalTotalFen) AND pending_approval_id IS NULL RETURNING id
+                    """).all()
+                guard !still.isEmpty else { throw Problem.conflict("subscription_changed") }
                 try await Self.insertItems(Array(lines.dropFirst()), sale: s.id, projectID: s.projectId, from: 2, on: tx)
                 try await Self.event(s.id, "contract", "起草合同 \(number) · 总价 \(s.finalTotal) 元 · \(lines.count) 期付款", context: context, now: now, on: tx)
                 return ((), AuditEntry(action: "sale.contract", entity: "contract", entityID: id.uuidString, projectID: s.projectId,
@@ -293,8 +298,10 @@ extension SaleService {
             try await tx.sql.insert(into: "contract_documents").columns("contract_id", "code", "received", "received_on", "note", "updated_by")
                 .values(SQLBind(id), SQLBind(code.rawValue), SQLLiteral.boolean(received), SQLBind(received ? today.description : nil),
                         SQLBind(note), SQLBind(context.actorName)).run()
-            if c.review == .approved, !received {
-                try await tx.sql.update("contracts").set("review_status", to: ReviewStatus.pending.rawValue).where("id", .equal, id).run()
+            // A passed file that loses a document goes back to review (whatever this request read).
+            if !received {
+                try await tx.sql.update("contracts").set("review_status", to: ReviewStatus.pending.rawValue).where("id", .equal, id)
+                    .where("review_status", .equal, ReviewStatus.approved.rawValue).run()
             }
             try await tx.sql.update("contracts").set("updated_at", to: now).where("id", .equal, id).run()
             return ((), AuditEntry(action: "contract.document", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
@@ -322,6 +329,15 @@ extension SaleService {
             try await Self.conditional("contracts", id, set: ["review_status": status.rawValue, "review_note": note, "reviewed_by": context.actorName,
                                                              "reviewed_at": now, "updated_at": now],
                                        where: "status", is: ContractStatus.draft.rawValue, conflict: "contract_status_conflict", on: tx)
+            // The file as it is now, after our row lock: a document unticked meanwhile refuses the pass.
+            if approve {
+                struct D: Decodable { var code: String }
+                let received = try await tx.sql.select().column("code").from("contract_documents").where("contract_id", .equal, id)
+                    .where(SQLColumn("received"), .equal, SQLLiteral.boolean(true)).all(decoding: D.self)
+                if !DocumentChecklist.missing(method: c.method, buyer: c.kind, received: Set(received.compactMap { DocumentCode(rawValue: $0.code) })).isEmpty {
+                    throw Problem.conflict("documents_missing", ["count": "1"])
+                }
+            }
             try await Self.event(c.subscriptionId, "review.\(status.rawValue)", summary, context: context, now: now, on: tx)
             return ((), AuditEntry(action: "contract.review", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                    summary: "contract \(c.number) review \(status.rawValue)",
@@ -340,8 +356,11 @@ extension SaleService {
         try await store.audited(context, announcing: events) { tx in
             try await Self.conditional("contracts", id, set: ["status": ContractStatus.signed.rawValue, "signed_on": day.description, "updated_at": now],
                                        where: "review_status", is: ReviewStatus.approved.rawValue, conflict: "review_not_passed", on: tx)
-            try await Self.conditional("subscriptions", c.subscriptionId, set: ["status": SubscriptionStatus.contracted.rawValue, "updated_at": now],
-                                       where: "status", is: SubscriptionStatus.active.rawValue, conflict: "subscription_not_active", on: tx)
+            let taken = try await tx.sql.raw("""
+                UPDATE subscriptions SET status = 'contracted', updated_at = \(bind: now)
+                WHERE id = \(bind: c.subscriptionId) AND status = 'active' AND pending_approval_id IS NULL RETURNING id
+                """).all()
+            guard !taken.isEmpty else { throw Problem.conflict("change_pending") }
             _ = try await SalesControlService.transition(.sign, unit: c.unitId, in: c.projectId, reason: "签约 \(c.number)", claimID: nil,
                                                          batchID: nil, context: context, now: now, on: tx)
             try await tx.sql.update("unit_claims").set("kind", to: "contract").where("unit_id", .equal, c.unitId)
@@ -433,7 +452,7 @@ extension SaleService {
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         if let existing = c.mortgage, existing.current != .collecting { throw Problem.conflict("mortgage_submitted", ["stage": existing.stage]) }
         let now = now(), today = today
-        try await store.audited(context) { tx in
+        do { try await store.audited(context) { tx in
             if c.mortgage == nil {
                 try await tx.sql.insert(into: "mortgages").columns("contract_id", "project_id", "bank_id", "loan_type", "commercial_fen", "provident_fen",
                                                                    "term_months", "stage", "stage_since", "collecting_on", "staff_id")
@@ -450,6 +469,9 @@ extension SaleService {
                                  context: context, now: now, on: tx)
             return ((), AuditEntry(action: "mortgage.set", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                    summary: "mortgage of \(c.number) recorded", after: ["loanType": m.loanType.rawValue, "term": "\(m.termMonths)"]))
+        } } catch where error.isConstraintFailure {
+            // Two first recordings at once: the other one is on record.
+            throw Problem.conflict("mortgage_changed")
         }
         return try await contract(id)
     }
@@ -477,8 +499,8 @@ extension SaleService {
             guard !rows.isEmpty else { throw Problem.conflict("mortgage_stage_conflict", ["stage": m.stage, "move": stage.rawValue]) }
             var posted: [String] = []
             if stage == .disbursed {
-                for item in c.plan where item.kind.isLoan && item.isLive && (item.outstanding - item.pending).fen > 0 {
-                    let r = try await Self.insertReceipt(.init(itemID: item.id, amount: item.outstanding - item.pending, method: .loanDisbursement, receivedOn: day,
+                for item in c.plan where item.kind.isLoan && item.isLive && item.receivable.fen > 0 {
+                    let r = try await Self.insertReceipt(.init(itemID: item.id, amount: item.receivable, method: .loanDisbursement, receivedOn: day,
                                                                payer: m.bankName, reference: "放款"),
                                                          kind: .receipt, status: .pending, sale: c.subscriptionId, projectID: c.projectId,
                                                          approval: nil, context: context, now: now, on: tx)
@@ -504,7 +526,7 @@ extension SaleService {
         let c = try await contract(id, in: [.signed])
         if c.deliveredOn != nil { throw Problem.conflict("already_delivered") }
         guard registered.hundredths > 0, registered.hundredths <= 10_000_000 else { throw Problem.invalid("registeredArea", "area_invalid") }
-        if let existing = c.plan.first(where: { $0.kind == .areaDifference && $0.isLive }), existing.collected.fen != 0 || existing.pending.fen != 0 {
+        if let existing = c.plan.first(where: { $0.kind == .areaDifference && $0.isLive }), existing.collected.fen != 0 || existing.pendingIn.fen != 0 || existing.pendingOut.fen != 0 {
             throw Problem.conflict("area_difference_paid")
         }
         let basis = PricingBasis(rawValue: c.pricingBasis) ?? .builtArea
@@ -512,15 +534,26 @@ extension SaleService {
         if s.buyerMayReturn, decision == nil { throw Problem.invalid("decision", "area_decision_required") }
         if !s.buyerMayReturn, decision != nil, decision != "keep" { throw Problem.invalid("decision", "area_return_not_allowed") }
         let now = now(), today = today
-        let ratio = DecimalText.format(Int64(s.ratioPPM), scale: 4, grouping: false)
+        let ratio = DecimalText.format(Rounding.halfUp(Int128(s.ratioPPM), divisor: 100), scale: 2, grouping: false)
         try await store.audited(context) { tx in
             try await Self.conditional("contracts", id, set: ["registered_area": registered.hundredths, "area_band": s.band.rawValue,
                                                              "area_ratio_ppm": s.ratioPPM, "area_buyer_pays_fen": s.buyerPays.fen,
                                                              "area_developer_bears_fen": s.developerBears.fen, "area_decision": decision ?? "keep",
                                                              "updated_at": now],
                                        where: "status", is: ContractStatus.signed.rawValue, conflict: "contract_status_conflict", on: tx)
-            try await tx.sql.update("payment_items").set("is_live", to: SQLLiteral.boolean(false)).where("subscription_id", .equal, c.subscriptionId)
-                .where("kind", .equal, PlanItemKind.areaDifference.rawValue).run()
+            // A settlement recorded before is replaced only while no money moved on it.
+            try await tx.sql.raw("""
+                UPDATE payment_items SET is_live = \(SQLLiteral.boolean(false)) WHERE subscription_id = \(bind: c.subscriptionId)
+                  AND kind = 'area_difference' AND is_live AND confirmed_fen = 0 AND pending_in_fen = 0 AND pending_out_fen = 0
+                """).run()
+            struct N: Decodable { var n: Int }
+            if try await tx.sql.raw("""
+                SELECT COUNT(*) AS n FROM payment_items WHERE subscription_id = \(bind: c.subscriptionId) AND kind = 'area_difference' AND is_live
+                """).first(decoding: N.self)?.n ?? 0 > 0 { throw Problem.conflict("area_difference_paid") }
+            // Returning the unit (beyond +3 %) asks the GM in the same transaction as the settlement it rests on.
+            if decision == "return" {
+                _ = try await Self.fileTermination(c, reason: "面积误差超过3%，买受人选择退房（第20条）", retained: .zero, context: context, now: now, on: tx)
+            }
             if decision != "return", s.buyerPays.fen != 0 {
                 let seq = (c.plan.map(\.seq).max() ?? 0) + 1
                 try await Self.insertItems([.init(kind: .areaDifference, amount: s.buyerPays, due: today.adding(days: 30))], sale: c.subscriptionId,
@@ -532,9 +565,6 @@ extension SaleService {
             return ((), AuditEntry(action: "contract.area", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                    summary: "area difference of \(c.number): \(s.band.rawValue) \(ratio)%",
                                    after: ["registered": registered.description, "buyerPays": s.buyerPays.plain, "decision": decision ?? "keep"]))
-        }
-        if decision == "return" {
-            _ = try await requestTermination(id, reason: "面积误差超过3%，买受人选择退房（第20条）", context: context)
         }
         return try await contract(id)
     }
@@ -583,21 +613,27 @@ extension SaleService {
         if c.pendingApprovalId != nil { throw Problem.conflict("change_pending") }
         let now = now()
         return try await store.audited(context) { tx in
-            let approval = try await ApprovalService.file(.init(kind: .termination, projectID: c.projectId, subjectType: "contract", subjectID: id,
-                                                               title: "退房 \(c.number) \(c.unitCode) · 已收 \(c.collected) 元\(retained.fen > 0 ? " · 扣留 \(retained) 元" : "")",
-                                                               amount: c.collected,
-                                                               permyriad: nil,
-                                                               payload: try JSONEncoder().encode(TerminationPayload(reason: reason, retainedFen: retained.fen)).utf8String,
-                                                               requiredRole: ApprovalPolicy.terminationApprover,
-                                                               reason: reason), context: context, now: now, on: tx)
-            let rows = try await tx.sql.update("contracts").set("pending_approval_id", to: approval).where("id", .equal, id)
-                .where(SQLColumn("pending_approval_id"), .is, SQLLiteral.null).where("status", .equal, ContractStatus.signed.rawValue)
-                .returning("id").all()
-            guard !rows.isEmpty else { throw Problem.conflict("change_pending") }
-            try await Self.event(c.subscriptionId, "termination.request", "申请退房：\(reason)", context: context, now: now, on: tx)
+            let approval = try await Self.fileTermination(c, reason: reason, retained: retained, context: context, now: now, on: tx)
             return (approval, AuditEntry(action: "approval.request", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                          summary: "requested termination of \(c.number)", after: ["kind": "termination"]))
         }
+    }
+
+    /// Files the GM's approval of a 退房 and marks the contract as waiting for it, inside the caller's transaction.
+    static func fileTermination(_ c: Contract, reason: String, retained: Money, context: AuditContext, now: Date,
+                                on tx: any Database) async throws -> UUID {
+        let approval = try await ApprovalService.file(.init(kind: .termination, projectID: c.projectId, subjectType: "contract", subjectID: c.id,
+                                                           title: "退房 \(c.number) \(c.unitCode) · 已收 \(c.collected) 元\(retained.fen > 0 ? " · 扣留 \(retained) 元" : "")",
+                                                           amount: c.collected, permyriad: nil,
+                                                           payload: try JSONEncoder().encode(TerminationPayload(reason: reason, retainedFen: retained.fen)).utf8String,
+                                                           requiredRole: ApprovalPolicy.terminationApprover, reason: reason),
+                                                      context: context, now: now, on: tx)
+        let rows = try await tx.sql.update("contracts").set("pending_approval_id", to: approval).where("id", .equal, c.id)
+            .where(SQLColumn("pending_approval_id"), .is, SQLLiteral.null).where("status", .equal, ContractStatus.signed.rawValue)
+            .returning("id").all()
+        guard !rows.isEmpty else { throw Problem.conflict("change_pending") }
+        try await event(c.subscriptionId, "termination.request", "申请退房：\(reason)", context: context, now: now, on: tx)
+        return approval
     }
 
     // MARK: 产权

@@ -140,8 +140,13 @@ extension SaleService {
             if let old = c.slotId {
                 try await tx.sql.raw("UPDATE delivery_slots SET booked = booked - 1 WHERE id = \(bind: old) AND booked > 0").run()
             }
-            try await Self.conditional("contracts", id, set: ["slot_id": slot, "updated_at": now], where: "status", is: ContractStatus.signed.rawValue,
-                                       conflict: "contract_status_conflict", on: tx)
+            let sameSlot: SQLQueryString = c.slotId.map { "slot_id = \(bind: $0)" } ?? "slot_id IS NULL"
+            let mine = try await tx.sql.raw("""
+                UPDATE contracts SET slot_id = \(bind: slot), updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND status = 'signed' AND delivered_on IS NULL AND \(sameSlot)
+                RETURNING id
+                """).all()
+            guard !mine.isEmpty else { throw Problem.conflict("appointment_changed") }
             let f = DateFormatter()
             f.timeZone = CalendarDay.zone
             f.dateFormat = "yyyy-MM-dd HH:mm"
@@ -225,10 +230,10 @@ extension SaleService {
         case .paymentsOverdue:
             from = """
                 SELECT i.subscription_id, i.id AS item_id, c.id AS contract_id, COALESCE(c.number, s.number) AS number, u.code AS unit_code,
-                       cu.display_name AS consultant_name, i.kind AS stage, i.due_on, i.amount_fen - i.confirmed_fen - i.pending_fen AS amount_fen
+                       cu.display_name AS consultant_name, i.kind AS stage, i.due_on, i.amount_fen - i.confirmed_fen - i.pending_in_fen AS amount_fen
                 FROM payment_items i JOIN subscriptions s ON s.id = i.subscription_id JOIN units u ON u.id = s.unit_id
                 LEFT JOIN contracts c ON c.subscription_id = s.id LEFT JOIN users cu ON cu.id = s.consultant_id
-                WHERE i.project_id = \(bind: projectID) AND i.is_live AND i.due_on < \(bind: today) AND i.confirmed_fen + i.pending_fen < i.amount_fen
+                WHERE i.project_id = \(bind: projectID) AND i.is_live AND i.due_on < \(bind: today) AND i.confirmed_fen + i.pending_in_fen < i.amount_fen
                   AND s.status <> 'cancelled' AND (c.status IS NULL OR c.status <> 'terminated')
                 """
         case .titlesPending:
@@ -251,12 +256,15 @@ extension SaleService {
         var plans: [UUID: [PlanItem]] = [:]
         if list == .paymentsOverdue, !rows.isEmpty {
             // The items' penalties as of today, net of waivers, in bulk.
-            struct R: Decodable { var subscriptionId: UUID; var penaltyRate: Int }
+            struct R: Decodable { var subscriptionId: UUID; var penaltyRate: Int; var signedOn: String? }
             let rates = try await store.sql.raw("""
-                SELECT subscription_id, penalty_rate FROM contracts WHERE status = 'signed' AND subscription_id IN \(SQLBind.group(rows.map(\.subscriptionId)))
+                SELECT subscription_id, penalty_rate, signed_on FROM contracts WHERE status = 'signed'
+                  AND subscription_id IN \(SQLBind.group(rows.map(\.subscriptionId)))
                 """).all(decoding: R.self, with: sqlDecoder)
-            plans = try await Self.plans(Dictionary(rates.map { ($0.subscriptionId, $0.penaltyRate) }, uniquingKeysWith: { a, _ in a }), today: day,
-                                         onlyOutstanding: true, on: store.sql)
+            plans = try await Self.plans(Dictionary(rates.map { ($0.subscriptionId, $0.penaltyRate) }, uniquingKeysWith: { a, _ in a }),
+                                         from: Dictionary(rates.compactMap { r in r.signedOn.flatMap(CalendarDay.init).map { (r.subscriptionId, $0) } },
+                                                          uniquingKeysWith: { a, _ in a }),
+                                         today: day, onlyOutstanding: true, on: store.sql)
         }
         for i in rows.indices {
             rows[i].buyers = (names[rows[i].subscriptionId] ?? []).map { Masking.name($0.name) }.joined(separator: "、")

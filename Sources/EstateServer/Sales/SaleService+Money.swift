@@ -15,8 +15,10 @@ extension SaleService {
         public var due: CalendarDay
         /// Confirmed by finance, refunds taken off.
         public var collected: Money
-        /// Recorded, not yet confirmed.
-        public var pending: Money
+        /// Receipts recorded, not yet confirmed.
+        public var pendingIn: Money
+        /// Approved refunds not yet paid out (≤ 0).
+        public var pendingOut: Money
         public var isLive: Bool
         public var penalty: Money
         public var waived: Money
@@ -24,23 +26,28 @@ extension SaleService {
         /// Negative items (an area refund) are owed to the buyer.
         public var outstanding: Money { isLive ? amount - collected : .zero }
         public var penaltyDue: Money { max(penalty - waived, .zero) }
+        /// Everything waiting for finance, in and out.
+        public var pending: Money { pendingIn + pendingOut }
+        /// What a new receipt may still bring in.
+        public var receivable: Money { amount - collected - pendingIn }
     }
 
     struct ItemRow: Decodable { var id: UUID; var subscriptionId: UUID; var kind: String; var seq: Int; var amountFen: Int64; var dueOn: String
-                                var confirmedFen: Int64; var pendingFen: Int64; var isLive: Bool }
+                                var confirmedFen: Int64; var pendingInFen: Int64; var pendingOutFen: Int64; var isLive: Bool }
 
     /// The plan of a sale with what has been collected and the penalty accrued as of today.
-    func plan(_ sale: UUID, rate: Int) async throws -> [PlanItem] {
-        try await Self.plan(sale, rate: rate, today: today, on: store.sql)
+    func plan(_ sale: UUID, rate: Int, from signed: CalendarDay? = nil) async throws -> [PlanItem] {
+        try await Self.plan(sale, rate: rate, from: signed, today: today, on: store.sql)
     }
 
-    static func plan(_ sale: UUID, rate: Int, today: CalendarDay, on db: any SQLDatabase) async throws -> [PlanItem] {
-        try await plans([sale: rate], today: today, on: db)[sale] ?? []
+    static func plan(_ sale: UUID, rate: Int, from signed: CalendarDay? = nil, today: CalendarDay, on db: any SQLDatabase) async throws -> [PlanItem] {
+        try await plans([sale: rate], from: signed.map { [sale: $0] } ?? [:], today: today, on: db)[sale] ?? []
     }
 
     /// The plans of many sales (sale → its contract's daily penalty rate) in three queries per
-    /// 500 sales, for lists and arrears.
-    static func plans(_ rates: [UUID: Int], today: CalendarDay, onlyOutstanding: Bool = false,
+    /// 500 sales, for lists and arrears. The penalty binds from the contract's signing (`from`):
+    /// money due before it accrues nothing until then.
+    static func plans(_ rates: [UUID: Int], from signed: [UUID: CalendarDay] = [:], today: CalendarDay, onlyOutstanding: Bool = false,
                       on db: any SQLDatabase) async throws -> [UUID: [PlanItem]] {
         let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
         struct Paid: Decodable { var itemId: UUID; var receivedOn: String; var amountFen: Int64 }
@@ -50,7 +57,7 @@ extension SaleService {
             let ids = SQLBind.group(Array(chunk))
             let filter: SQLQueryString = onlyOutstanding ? " AND is_live AND confirmed_fen < amount_fen" : ""
             let rows = try await db.raw("""
-                SELECT id, subscription_id, kind, seq, amount_fen, due_on, confirmed_fen, pending_fen, is_live FROM payment_items
+                SELECT id, subscription_id, kind, seq, amount_fen, due_on, confirmed_fen, pending_in_fen, pending_out_fen, is_live FROM payment_items
                 WHERE subscription_id IN \(ids)\(filter) ORDER BY subscription_id, seq
                 """).all(decoding: ItemRow.self, with: decoder)
             let paid = Dictionary(grouping: try await db.raw("""
@@ -66,11 +73,12 @@ extension SaleService {
                 let kind = PlanItemKind(rawValue: r.kind) ?? .downPayment
                 // A lender's late money is not the buyer's default; nor is what the developer owes.
                 let penalty = r.isLive && !kind.isLoan && amount.fen > 0
-                    ? LatePenalty.accrued(amount: amount, due: due, payments: payments, asOf: today, ratePer100k: rates[r.subscriptionId] ?? 0) : .zero
+                    ? LatePenalty.accrued(amount: amount, due: max(due, signed[r.subscriptionId] ?? due), payments: payments, asOf: today,
+                                          ratePer100k: rates[r.subscriptionId] ?? 0) : .zero
                 let outstanding = amount.fen - r.confirmedFen
                 out[r.subscriptionId, default: []].append(PlanItem(
                     id: r.id, kind: kind, seq: r.seq, amount: amount, due: due, collected: Money(fen: r.confirmedFen),
-                    pending: Money(fen: r.pendingFen), isLive: r.isLive, penalty: penalty,
+                    pendingIn: Money(fen: r.pendingInFen), pendingOut: Money(fen: r.pendingOutFen), isLive: r.isLive, penalty: penalty,
                     waived: Money(fen: (waived[r.id] ?? []).reduce(0) { $0 + $1.amountFen }),
                     overdueDays: r.isLive && outstanding > 0 && due < today ? due.days(until: today) : 0))
             }
@@ -167,7 +175,7 @@ extension SaleService {
     func liveItem(_ itemID: UUID, sale: UUID) async throws -> (ItemRow, projectID: UUID) {
         struct R: Decodable { var projectId: UUID; var status: String; var contractStatus: String? }
         guard let item = try await store.sql.raw("""
-            SELECT id, subscription_id, kind, seq, amount_fen, due_on, confirmed_fen, pending_fen, is_live FROM payment_items
+            SELECT id, subscription_id, kind, seq, amount_fen, due_on, confirmed_fen, pending_in_fen, pending_out_fen, is_live FROM payment_items
             WHERE id = \(bind: itemID) AND subscription_id = \(bind: sale)
             """).first(decoding: ItemRow.self, with: sqlDecoder),
             let s = try await store.sql.raw("""
@@ -193,15 +201,23 @@ extension SaleService {
         }
         var bad: [Problem.FieldError] = []
         if d.amount.fen <= 0 || !d.amount.isWithin(Money.maxTotal) { bad.append(.init(field: "amount", code: "amount_invalid")) }
-        if d.method == .loanDisbursement { bad.append(.init(field: "method", code: "method_is_for_mortgage")) }
         if d.receivedOn > today || d.receivedOn < today.adding(days: -366) { bad.append(.init(field: "receivedOn", code: "date_invalid")) }
         if !Text.isCleanLine(d.payer, maxLength: 40) || d.payer.trimmed.isEmpty { bad.append(.init(field: "payer", code: "text_invalid")) }
         if !d.reference.isEmpty, !Text.isCleanLine(d.reference, maxLength: 60) { bad.append(.init(field: "reference", code: "text_invalid")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let (item, projectID) = try await liveItem(d.itemID, sale: sale)
         guard item.amountFen > 0 else { throw Problem.conflict("item_is_a_refund") }
-        // The lender's money arrives with the mortgage's 已放款, never by hand.
-        if PlanItemKind(rawValue: item.kind)?.isLoan == true { throw Problem.conflict("loan_paid_by_bank") }
+        // The lender's money arrives with the mortgage's 已放款. By hand only after it (a disbursement receipt
+        // finance sent back, posted again), and only as a disbursement.
+        if PlanItemKind(rawValue: item.kind)?.isLoan == true {
+            struct M: Decodable { var stage: String }
+            let stage = try await store.sql.raw("""
+                SELECT m.stage FROM mortgages m JOIN contracts c ON c.id = m.contract_id WHERE c.subscription_id = \(bind: sale)
+                """).first(decoding: M.self)?.stage
+            guard stage == MortgageStage.disbursed.rawValue, d.method == .loanDisbursement else { throw Problem.conflict("loan_paid_by_bank") }
+        } else if d.method == .loanDisbursement {
+            throw Problem.invalid("method", "method_is_for_mortgage")
+        }
         let now = now()
         let result = try await Idempotent.run(key: idempotencyKey, actor: principal.userID, operation: "createReceipt", fingerprint: fingerprint,
                                               store: store, context: context, now: now) { tx in
@@ -226,8 +242,8 @@ extension SaleService {
         // One conditional update keeps the item's sums honest under concurrency: a receipt may not
         // take the item beyond its amount; a refund may not pay back more than was confirmed.
         let guardSQL: SQLQueryString = kind == .refund
-            ? "UPDATE payment_items SET pending_fen = pending_fen + \(bind: signed) WHERE id = \(bind: d.itemID) AND \(Self.refundLimit(signed)) RETURNING id"
-            : "UPDATE payment_items SET pending_fen = pending_fen + \(bind: signed) WHERE id = \(bind: d.itemID) AND confirmed_fen + pending_fen + \(bind: signed) <= amount_fen RETURNING id"
+            ? "UPDATE payment_items SET pending_out_fen = pending_out_fen + \(bind: signed) WHERE id = \(bind: d.itemID) AND \(Self.refundLimit(signed)) RETURNING id"
+            : "UPDATE payment_items SET pending_in_fen = pending_in_fen + \(bind: signed) WHERE id = \(bind: d.itemID) AND is_live AND confirmed_fen + pending_in_fen + \(bind: signed) <= amount_fen RETURNING id"
         if status != .awaitingApproval {
             guard try await tx.sql.raw(guardSQL).first() != nil else {
                 throw Problem.conflict(kind == .refund ? "refund_exceeds_collected" : "receipt_exceeds_outstanding")
@@ -248,7 +264,7 @@ extension SaleService {
     /// A refund (negative `signed`) may pay back only confirmed money not already on its way back,
     /// and on an item the developer owes (a negative area difference) no more than is owed.
     static func refundLimit(_ signed: Int64) -> SQLQueryString {
-        "confirmed_fen + (CASE WHEN pending_fen < 0 THEN pending_fen ELSE 0 END) + \(bind: signed) >= (CASE WHEN amount_fen < 0 THEN amount_fen ELSE 0 END)"
+        "confirmed_fen + pending_out_fen + \(bind: signed) >= (CASE WHEN amount_fen < 0 THEN amount_fen ELSE 0 END)"
     }
 
     /// 房款核实: finance confirms a recorded receipt (or a paid-out refund); only then it counts.
@@ -263,8 +279,14 @@ extension SaleService {
                 .set("confirmed_by_name", to: principal.displayName).set("confirmed_at", to: now)
                 .where("id", .equal, id).where("status", .equal, ReceiptStatus.pending.rawValue).returning("id").all()
             guard !rows.isEmpty else { throw Problem.conflict("receipt_not_pending") }
+            if r.kind == "receipt" {
+                struct L: Decodable { var is_live: Bool }
+                guard try await tx.sql.select().column("is_live").from("payment_items").where("id", .equal, r.itemId).first(decoding: L.self)?.is_live == true
+                else { throw Problem.conflict("sale_not_live") }
+            }
             try await tx.sql.raw("""
-                UPDATE payment_items SET confirmed_fen = confirmed_fen + \(bind: r.amountFen), pending_fen = pending_fen - \(bind: r.amountFen)
+                UPDATE payment_items SET confirmed_fen = confirmed_fen + \(bind: r.amountFen),
+                    \(unsafeRaw: r.kind == "refund" ? "pending_out_fen = pending_out_fen" : "pending_in_fen = pending_in_fen") - \(bind: r.amountFen)
                 WHERE id = \(bind: r.itemId)
                 """).run()
             try await Self.event(r.subscriptionId, "receipt.confirm", "财务核实 \(r.number) · \(r.amount) 元", context: context, now: now, on: tx)
@@ -286,7 +308,8 @@ extension SaleService {
                 .set("confirmed_by_name", to: principal.displayName).set("confirmed_at", to: now)
                 .where("id", .equal, id).where("status", .equal, ReceiptStatus.pending.rawValue).returning("id").all()
             guard !rows.isEmpty else { throw Problem.conflict("receipt_not_pending") }
-            try await tx.sql.raw("UPDATE payment_items SET pending_fen = pending_fen - \(bind: r.amountFen) WHERE id = \(bind: r.itemId)").run()
+            let column = r.kind == "refund" ? "pending_out_fen" : "pending_in_fen"
+            try await tx.sql.raw("UPDATE payment_items SET \(unsafeRaw: column) = \(unsafeRaw: column) - \(bind: r.amountFen) WHERE id = \(bind: r.itemId)").run()
             try await Self.event(r.subscriptionId, "receipt.reject", "财务退回 \(r.number) · \(r.amount) 元：\(reason)", context: context, now: now, on: tx)
             return ((), AuditEntry(action: "receipt.reject", entity: "receipt", entityID: id.uuidString, projectID: r.projectId,
                                    summary: "rejected \(r.number) of \(r.amount.plain)", before: ["status": "pending"],
@@ -310,9 +333,9 @@ extension SaleService {
         if !Text.isCleanLine(d.payer, maxLength: 40) || d.payer.trimmed.isEmpty { bad.append(.init(field: "payee", code: "text_invalid")) }
         if !Text.isCleanLine(reason, maxLength: 200) || reason.trimmed.isEmpty { bad.append(.init(field: "reason", code: "reason_required")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
-        struct I: Decodable { var confirmedFen: Int64; var pendingFen: Int64; var projectId: UUID; var kind: String; var amountFen: Int64 }
+        struct I: Decodable { var confirmedFen: Int64; var projectId: UUID; var kind: String; var amountFen: Int64 }
         guard let item = try await store.sql.raw("""
-            SELECT confirmed_fen, pending_fen, project_id, kind, amount_fen FROM payment_items WHERE id = \(bind: d.itemID) AND subscription_id = \(bind: sale)
+            SELECT confirmed_fen, project_id, kind, amount_fen FROM payment_items WHERE id = \(bind: d.itemID) AND subscription_id = \(bind: sale)
             """).first(decoding: I.self, with: sqlDecoder)
         else { throw Problem.invalid("itemId", "item_unknown") }
         // What is already waiting to be paid back counts against what may be refunded.
@@ -341,26 +364,41 @@ extension SaleService {
     }
 
     /// Everything confirmed on a sale, paid back (退订 with refund, 退房): one approved refund per item.
-    /// `keeping` is what the developer retains (违约金 of a buyer in default), taken off the last items first.
-    static func refundEverything(_ sale: UUID, projectID: UUID, approval: UUID, reason: String, keeping: Money = .zero, context: AuditContext,
-                                 now: Date, on tx: any Database) async throws -> Money {
-        struct I: Decodable { var id: UUID; var confirmed_fen: Int64; var pending_fen: Int64 }
-        let items = try await tx.sql.select().columns("id", "confirmed_fen", "pending_fen").from("payment_items")
+    /// `keeping` is what the developer retains (违约金 of a buyer in default), taken off the last items
+    /// first; items of the kinds in `except` are kept whole. A lender's money goes back to the lender.
+    static func refundEverything(_ sale: UUID, projectID: UUID, approval: UUID, reason: String, keeping: Money = .zero,
+                                 except: Set<PlanItemKind> = [], context: AuditContext, now: Date, on tx: any Database) async throws -> Money {
+        struct I: Decodable { var id: UUID; var kind: String; var confirmed_fen: Int64; var pending_out_fen: Int64 }
+        let items = try await tx.sql.select().columns("id", "kind", "confirmed_fen", "pending_out_fen").from("payment_items")
             .where("subscription_id", .equal, sale).where("confirmed_fen", .greaterThan, 0).orderBy("seq", .descending).all(decoding: I.self)
         var total = Money.zero
         var keep = keeping.fen
-        for i in items {
-            let refundable = i.confirmed_fen + min(i.pending_fen, 0)
+        for i in items where !except.contains(PlanItemKind(rawValue: i.kind) ?? .downPayment) {
+            let refundable = i.confirmed_fen + i.pending_out_fen
             let kept = min(max(keep, 0), max(refundable, 0))
             keep -= kept
             let amount = Money(fen: refundable - kept)
             guard amount.fen > 0 else { continue }
-            _ = try await insertReceipt(.init(itemID: i.id, amount: amount, method: .transfer, receivedOn: CalendarDay(now), payer: "买受人", reference: reason),
+            let payee = PlanItemKind(rawValue: i.kind)?.isLoan == true ? "贷款银行" : "买受人"
+            _ = try await insertReceipt(.init(itemID: i.id, amount: amount, method: .transfer, receivedOn: CalendarDay(now), payer: payee, reference: reason),
                                         kind: .refund, status: .pending, sale: sale, projectID: projectID, approval: approval,
                                         context: context, now: now, on: tx)
             total += amount
         }
         return total
+    }
+
+    /// Receipts of a sale still waiting for finance, when the sale ends: sent back as not received
+    /// (a sale that no longer exists cannot collect), so nothing is confirmed onto a dead plan.
+    static func rejectWaiting(_ sale: UUID, reason: String, context: AuditContext, now: Date, on tx: any Database) async throws {
+        struct R: Decodable { var id: UUID; var item_id: UUID; var amount_fen: Int64 }
+        let waiting = try await tx.sql.update("receipts").set("status", to: ReceiptStatus.rejected.rawValue).set("confirmed_at", to: now)
+            .set("confirmed_by_name", to: "系统（\(reason)）")
+            .where("subscription_id", .equal, sale).where("kind", .equal, "receipt").where("status", .equal, ReceiptStatus.pending.rawValue)
+            .returning("id", "item_id", "amount_fen").all(decoding: R.self)
+        for r in waiting {
+            try await tx.sql.raw("UPDATE payment_items SET pending_in_fen = pending_in_fen - \(bind: r.amount_fen) WHERE id = \(bind: r.item_id)").run()
+        }
     }
 
     // MARK: Plan changes and penalty waivers
@@ -388,14 +426,14 @@ extension SaleService {
             if let id = l.id {
                 guard let old = live.first(where: { $0.id == id }) else { bad.append(.init(field: "items[\(i)].id", code: "item_unknown")); continue }
                 if old.kind.rawValue != l.kind { bad.append(.init(field: "items[\(i)].kind", code: "item_kind_changed")) }
-                if l.amountFen < old.collected.fen + old.pending.fen { bad.append(.init(field: "items[\(i)].amount", code: "amount_below_collected")) }
+                if l.amountFen < old.collected.fen + old.pendingIn.fen { bad.append(.init(field: "items[\(i)].amount", code: "amount_below_collected")) }
                 if (old.kind == .deposit || old.kind == .areaDifference) && (l.amountFen != old.amount.fen) {
                     bad.append(.init(field: "items[\(i)].amount", code: "item_kind_not_editable"))
                 }
             }
         }
         if Set(lines.compactMap(\.id)).count != lines.compactMap(\.id).count { bad.append(.init(field: "items", code: "item_twice")) }
-        for old in live where !lines.contains(where: { $0.id == old.id }) && (old.collected.fen != 0 || old.pending.fen != 0 || old.kind == .deposit) {
+        for old in live where !lines.contains(where: { $0.id == old.id }) && (old.collected.fen != 0 || old.pendingIn.fen != 0 || old.pendingOut.fen != 0 || old.kind == .deposit) {
             bad.append(.init(field: "items", code: "item_with_money_removed"))
         }
         let price = lines.filter { PlanItemKind(rawValue: $0.kind)?.isPrice == true }.reduce(Int64(0)) { $0 + $1.amountFen }
@@ -466,13 +504,23 @@ extension SaleService {
                 let current = try await plan(c.subscription_id, rate: c.penalty_rate, today: CalendarDay(now), on: tx.sql)
                 let bad = checkPlan(p.lines, current: current, total: Money(fen: c.total_fen))
                 guard bad.isEmpty else { throw Problem.conflict("plan_changed_meanwhile") }
+                // Each write only if the item still holds what was checked: a receipt racing this decision wins, and the
+                // decision is refused (plan_changed_meanwhile) rather than leaving an item below its money.
                 for old in current where old.isLive && !p.lines.contains(where: { $0.id == old.id }) {
-                    try await tx.sql.update("payment_items").set("is_live", to: SQLLiteral.boolean(false)).where("id", .equal, old.id).run()
+                    let gone = try await tx.sql.raw("""
+                        UPDATE payment_items SET is_live = \(SQLLiteral.boolean(false)) WHERE id = \(bind: old.id)
+                          AND confirmed_fen = 0 AND pending_in_fen = 0 AND pending_out_fen = 0 RETURNING id
+                        """).all()
+                    guard !gone.isEmpty else { throw Problem.conflict("plan_changed_meanwhile") }
                 }
                 var seq = (current.map(\.seq).max() ?? 0) + 1
                 for l in p.lines {
                     if let itemID = l.id {
-                        try await tx.sql.update("payment_items").set("amount_fen", to: l.amountFen).set("due_on", to: l.dueOn).where("id", .equal, itemID).run()
+                        let kept = try await tx.sql.raw("""
+                            UPDATE payment_items SET amount_fen = \(bind: l.amountFen), due_on = \(bind: l.dueOn)
+                            WHERE id = \(bind: itemID) AND is_live AND confirmed_fen + pending_in_fen <= \(bind: l.amountFen) RETURNING id
+                            """).all()
+                        guard !kept.isEmpty else { throw Problem.conflict("plan_changed_meanwhile") }
                     } else {
                         try await insertItems([.init(kind: PlanItemKind(rawValue: l.kind)!, amount: Money(fen: l.amountFen), due: CalendarDay(l.dueOn)!)],
                                               sale: c.subscription_id, projectID: approval.projectID, from: seq, on: tx)
@@ -491,6 +539,14 @@ extension SaleService {
                 guard approved else { return ApprovalEffect() }
                 struct P: Codable { var itemID: UUID; var amountFen: Int64; var reason: String }
                 let p = try JSONDecoder().decode(P.self, from: Data(approval.payload.utf8))
+                // Decided on the penalty as it stands now: waivers approved since count against it.
+                struct T: Decodable { var penalty_rate: Int; var signed_on: String? }
+                let terms = try await tx.sql.select().columns("penalty_rate", "signed_on").from("contracts").where("id", .equal, id).first(decoding: T.self)
+                let items = try await plan(c.subscription_id, rate: terms?.penalty_rate ?? 0, from: terms?.signed_on.flatMap(CalendarDay.init),
+                                           today: CalendarDay(now), on: tx.sql)
+                guard let item = items.first(where: { $0.id == p.itemID }), p.amountFen <= item.penaltyDue.fen else {
+                    throw Problem.conflict("waiver_exceeds_penalty")
+                }
                 try await tx.sql.insert(into: "penalty_waivers").columns("id", "item_id", "subscription_id", "amount_fen", "approval_id", "reason", "created_at")
                     .values(SQLBind(UUID()), SQLBind(p.itemID), SQLBind(c.subscription_id), SQLBind(p.amountFen), SQLBind(approval.id), SQLBind(p.reason),
                             SQLBind(now)).run()
@@ -511,7 +567,7 @@ extension SaleService {
                 }
                 // Approved: it now waits for finance to pay it out; it may not exceed what was collected.
                 guard try await tx.sql.raw("""
-                    UPDATE payment_items SET pending_fen = pending_fen + \(bind: r.amount_fen)
+                    UPDATE payment_items SET pending_out_fen = pending_out_fen + \(bind: r.amount_fen)
                     WHERE id = \(bind: r.item_id) AND \(refundLimit(r.amount_fen)) RETURNING id
                     """).first() != nil else { throw Problem.conflict("refund_exceeds_collected") }
                 try await tx.sql.update("receipts").set("status", to: ReceiptStatus.pending.rawValue).where("id", .equal, r.id).run()
@@ -537,6 +593,12 @@ extension SaleService {
                 let code = try await freeUnit(c.unit_id, in: approval.projectID, move: .terminate, reason: "退房 \(c.number)：\(p.reason)",
                                               context: context, now: now, on: tx)
                 try await tx.sql.update("payment_items").set("is_live", to: SQLLiteral.boolean(false)).where("subscription_id", .equal, c.subscription_id).run()
+                try await rejectWaiting(c.subscription_id, reason: "退房", context: context, now: now, on: tx)
+                // A handover appointment gives its place back.
+                try await tx.sql.raw("""
+                    UPDATE delivery_slots SET booked = booked - 1 WHERE booked > 0 AND id = (SELECT slot_id FROM contracts WHERE id = \(bind: id))
+                    """).run()
+                try await tx.sql.update("contracts").set("slot_id", to: SQLLiteral.null).where("id", .equal, id).run()
                 let refunded = try await refundEverything(c.subscription_id, projectID: approval.projectID, approval: approval.id, reason: "退房退款",
                                                           keeping: Money(fen: p.retainedFen), context: context, now: now, on: tx)
                 try await event(c.subscription_id, "terminate",
@@ -570,24 +632,30 @@ extension SaleService {
     /// 欠款: per consultant and for the project, over live sales — outstanding (all not yet
     /// collected), overdue (past due) and the penalty accrued net of waivers.
     public func arrears(_ projectID: UUID) async throws -> (rows: [ArrearsRow], total: ArrearsRow) {
-        struct R: Decodable { var subscriptionId: UUID; var consultantId: UUID?; var consultantName: String?; var penaltyRate: Int? }
+        struct R: Decodable { var subscriptionId: UUID; var consultantId: UUID?; var consultantName: String?; var penaltyRate: Int?; var signedOn: String? }
         let sales = try await store.sql.raw("""
             SELECT s.id AS subscription_id, s.consultant_id, cu.display_name AS consultant_name,
-                   CASE WHEN c.status = 'signed' THEN c.penalty_rate ELSE 0 END AS penalty_rate
+                   CASE WHEN c.status = 'signed' THEN c.penalty_rate ELSE 0 END AS penalty_rate, c.signed_on
             FROM subscriptions s LEFT JOIN users cu ON cu.id = s.consultant_id LEFT JOIN contracts c ON c.subscription_id = s.id
             WHERE s.project_id = \(bind: projectID) AND s.status <> 'cancelled' AND (c.status IS NULL OR c.status <> 'terminated')
-              AND EXISTS (SELECT 1 FROM payment_items i WHERE i.subscription_id = s.id AND i.is_live AND i.confirmed_fen < i.amount_fen)
+              AND (EXISTS (SELECT 1 FROM payment_items i WHERE i.subscription_id = s.id AND i.is_live AND i.confirmed_fen < i.amount_fen)
+                   OR c.status = 'signed')
             """).all(decoding: R.self, with: sqlDecoder)
         var byConsultant: [UUID?: ArrearsRow] = [:]
         var total = ArrearsRow(consultantID: nil, consultantName: "合计", contracts: 0, outstanding: .zero, overdue: .zero, penalty: .zero)
         let plans = try await Self.plans(Dictionary(sales.map { ($0.subscriptionId, $0.penaltyRate ?? 0) }, uniquingKeysWith: { a, _ in a }),
-                                         today: today, onlyOutstanding: true, on: store.sql)
+                                         from: Dictionary(sales.compactMap { s in s.signedOn.flatMap(CalendarDay.init).map { (s.subscriptionId, $0) } },
+                                                          uniquingKeysWith: { a, _ in a }),
+                                         today: today, on: store.sql)
         for s in sales {
-            let items = (plans[s.subscriptionId] ?? []).filter { $0.isLive && $0.outstanding.fen > 0 }
+            let live = (plans[s.subscriptionId] ?? []).filter(\.isLive)
+            let items = live.filter { $0.outstanding.fen > 0 }
             let outstanding = items.reduce(Money.zero) { $0 + $1.outstanding }
             let overdue = items.filter { $0.overdueDays > 0 }.reduce(Money.zero) { $0 + $1.outstanding }
-            let overduePending = items.filter { $0.overdueDays > 0 }.reduce(Money.zero) { $0 + max(min($1.pending, $1.outstanding), .zero) }
-            let penalty = items.reduce(Money.zero) { $0 + $1.penaltyDue }
+            let overduePending = items.filter { $0.overdueDays > 0 }.reduce(Money.zero) { $0 + max(min($1.pendingIn, $1.outstanding), .zero) }
+            // A penalty stays owed after the late money came in.
+            let penalty = live.reduce(Money.zero) { $0 + $1.penaltyDue }
+            if outstanding.fen == 0, penalty.fen == 0 { continue }
             var row = byConsultant[s.consultantId] ?? ArrearsRow(consultantID: s.consultantId, consultantName: s.consultantName ?? "—", contracts: 0,
                                                                  outstanding: .zero, overdue: .zero, penalty: .zero)
             row.contracts += 1; row.outstanding += outstanding; row.overdue += overdue; row.overduePending += overduePending; row.penalty += penalty

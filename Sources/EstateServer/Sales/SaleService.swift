@@ -141,13 +141,13 @@ public struct SaleService: Sendable {
         if let s = filter.status { conditions.append("s.status = \(bind: s.rawValue)") }
         if let c = filter.consultantID { conditions.append("s.consultant_id = \(bind: c)") }
         if let q = filter.q?.trimmed, !q.isEmpty {
-            let like = "%" + q.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            let like = "%" + q.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             // Digits (4 to 11): a buyer's mobile or its end, as the customer search does.
             let digits = q.filter(\.isNumber)
             let mobile: SQLQueryString = (4...11).contains(digits.count) && digits.count == q.count
                 ? " OR bc.mobile LIKE \(bind: "%" + digits)" : ""
             conditions.append("""
-                (s.number LIKE \(bind: like) OR u.code LIKE \(bind: like) OR c.number LIKE \(bind: like)
+                (LOWER(s.number) LIKE \(bind: like) OR LOWER(u.code) LIKE \(bind: like) OR LOWER(c.number) LIKE \(bind: like)
                  OR EXISTS (SELECT 1 FROM sale_buyers b JOIN customers bc ON bc.id = b.customer_id
                  WHERE b.subscription_id = s.id AND b.is_current AND (bc.name LIKE \(bind: like)\(mobile))))
                 """)
@@ -165,6 +165,15 @@ public struct SaleService: Sendable {
         let buyers = try await buyers(of: items.map(\.id), on: store.sql)
         for i in items.indices { items[i].buyers = buyers[items[i].id] ?? [] }
         return Paged(items: items, page: page.page, perPage: page.perPage, total: total)
+    }
+
+    // MARK: Who acts on a sale
+
+    /// A consultant acts on their own sales; roles that see every customer of the project (sales
+    /// manager, customer service, finance, the GM) on any. Reading is `salesView` alone.
+    public static func checkActor(_ principal: Principal, projectID: UUID, consultantID: UUID?) throws {
+        if principal.may(.customersViewAll, on: projectID) || consultantID == principal.userID { return }
+        throw Problem(.forbidden, "sale_owned_by_other")
     }
 
     // MARK: 认购
@@ -215,6 +224,7 @@ public struct SaleService: Sendable {
                                          arguments: ["limit": DepositRule.maximum(for: quote.quote.finalTotal).description])])
         }
         let buyers = try await checkBuyers(d.buyers, in: projectID, principal: principal)
+        try await checkReservation(d.unitID, buyers: buyers, principal: principal, projectID: projectID)
         if quote.approver != nil {
             try await checkDiscountApproval(d.discountApprovalID, unitID: d.unitID, ruleIDs: d.ruleIDs, special: quote.specialPermyriad,
                                             finalTotal: quote.quote.finalTotal, projectID: projectID, approver: quote.approver!)
@@ -265,6 +275,16 @@ public struct SaleService: Sendable {
         return Problem.conflict("unit_taken", ["code": current?.code ?? "", "status": current?.status.rawValue ?? ""])
     }
 
+    /// A unit reserved (预留) for a named customer is subscribed by that customer (by mobile), or by
+    /// someone who runs sales control (销控) and may release it.
+    func checkReservation(_ unitID: UUID, buyers: [Buyer], principal: Principal, projectID: UUID) async throws {
+        guard let claim = try await SalesControlService(store: store, now: now, events: events).liveClaim(unitID), claim.kind == "reservation",
+              !principal.may(.salesControl, on: projectID) else { return }
+        if !buyers.contains(where: { $0.mobile == claim.customerMobile }) {
+            throw Problem.conflict("unit_reserved_for_other", ["customer": Masking.name(claim.customerName)])
+        }
+    }
+
     /// The buyers as customers of the project the caller may act for, in the order given.
     func checkBuyers(_ drafts: [BuyerDraft], in projectID: UUID, principal: Principal) async throws -> [Buyer] {
         let access = CustomerAccess(principal, project: projectID)
@@ -300,15 +320,23 @@ public struct SaleService: Sendable {
 
     // MARK: Building blocks inside a transaction
 
-    /// Draws the next number of a series: `RG-000123`.
-    static func nextNumber(_ prefix: String, projectID: UUID, on tx: any Database) async throws -> String {
+    /// Draws the next number of a series: `RG000123`. With `avoiding`, numbers someone typed into
+    /// that table by hand are skipped, so the series never collides with them.
+    static func nextNumber(_ prefix: String, projectID: UUID, avoiding table: String? = nil, on tx: any Database) async throws -> String {
         let series = "\(prefix):\(projectID.uuidString)"
         try await tx.sql.insert(into: "number_series").columns("series", "value").values(SQLBind(series), SQLBind(Int64(0)))
             .ignoringConflicts(with: ["series"]).run()
         struct V: Decodable { var value: Int64 }
-        guard let v = try await tx.sql.raw("UPDATE number_series SET value = value + 1 WHERE series = \(bind: series) RETURNING value")
-            .first(decoding: V.self) else { throw Problem(.internalServerError, "internal_error") }
-        return "\(prefix)\(String(format: "%06lld", v.value))"
+        struct N: Decodable { var n: Int }
+        for _ in 0..<1_000 {
+            guard let v = try await tx.sql.raw("UPDATE number_series SET value = value + 1 WHERE series = \(bind: series) RETURNING value")
+                .first(decoding: V.self) else { throw Problem(.internalServerError, "internal_error") }
+            let number = "\(prefix)\(String(format: "%06lld", v.value))"
+            guard let table else { return number }
+            if try await tx.sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE project_id = \(bind: projectID) AND number = \(bind: number)")
+                .first(decoding: N.self)?.n ?? 0 == 0 { return number }
+        }
+        throw Problem(.internalServerError, "internal_error")
     }
 
     /// Takes a unit for a sale: ends a reservation if there is one, moves it to subscribed and
@@ -352,12 +380,13 @@ public struct SaleService: Sendable {
         guard !lines.isEmpty else { return [] }
         var ids: [UUID] = []
         var insert = tx.sql.insert(into: "payment_items").columns("id", "project_id", "subscription_id", "kind", "seq", "amount_fen", "due_on",
-                                                                   "confirmed_fen", "pending_fen", "is_live")
+                                                                   "confirmed_fen", "pending_in_fen", "pending_out_fen", "is_live")
         for (i, l) in lines.enumerated() {
             let id = UUID()
             ids.append(id)
             insert = insert.values(SQLBind(id), SQLBind(projectID), SQLBind(sale), SQLBind(l.kind.rawValue), SQLBind(seq + i),
-                                   SQLBind(l.amount.fen), SQLBind(l.due.description), SQLBind(Int64(0)), SQLBind(Int64(0)), SQLLiteral.boolean(true))
+                                   SQLBind(l.amount.fen), SQLBind(l.due.description), SQLBind(Int64(0)), SQLBind(Int64(0)), SQLBind(Int64(0)),
+                                   SQLLiteral.boolean(true))
         }
         try await insert.run()
         return ids

@@ -16,6 +16,8 @@ struct SaleAccess: Sendable {
     var handles: Bool { may(.salesCreate) || may(.contractsReview) }
     /// 签约审核.
     var reviews: Bool { may(.contractsReview) }
+    /// Handover, appointments, delivery, title.
+    var handsOver: Bool { may(.contractsReview) || may(.salesApprove) }
     /// Recording receipts (收款单).
     var collects: Bool { may(.salesCreate) || may(.paymentsConfirm) }
     /// 房款核实.
@@ -844,7 +846,7 @@ enum ContractPage {
 
     static func handover(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, c = m.contract
-        let mayAct = m.access.handles && c.deliveredOn == nil && c.pendingApprovalId == nil
+        let mayAct = m.access.handsOver && c.deliveredOn == nil && c.pendingApprovalId == nil
         return .group(
             areaSettlement(t, c),
             SaleShell.failure(m.failure, form: "handover"),
@@ -852,7 +854,7 @@ enum ContractPage {
             .h3(.text(t("sale.appointment"))),
             .p(.text(c.appointmentAt.map { Shell.dateTime($0) } ?? t("sale.no_appointment"))),
             SaleShell.failure(m.failure, form: "book"),
-            .if(mayAct || (m.access.handles && c.deliveredOn == nil), bookForm(ctx, m)),
+            .if(mayAct || (m.access.handsOver && c.deliveredOn == nil), bookForm(ctx, m)),
             .h3(.text(t("sale.delivery"))),
             .p(.text(c.deliveredOn.map { t("sale.delivered_on", ["date": $0]) } ?? t("sale.not_delivered"))),
             SaleShell.failure(m.failure, form: "deliver"),
@@ -920,7 +922,7 @@ enum ContractPage {
                 .if(!c.titleCertificateNo.isEmpty, .group(.dt(.text(t("sale.certificate_no"))), .dd(.class("mono"), .text(c.titleCertificateNo))))),
             SaleShell.failure(m.failure, form: "title"),
             .unwrap(c.title.next) { next in
-                .if(m.access.handles, .form(.class("inline-form"), .method(.post), .action("/contracts/\(c.id)/title"), Shell.csrfField(ctx),
+                .if(m.access.handsOver, .form(.class("inline-form"), .method(.post), .action("/contracts/\(c.id)/title"), Shell.csrfField(ctx),
                     .input(.type(.hidden), .name("stage"), .value(next.rawValue)),
                     .label(.for("t-on"), .text(t("sale.advance_to", ["stage": t(next.catalogKey)]))),
                     .input(.type(.date), .id("t-on"), .name("on"), .value(m.today.description), .required(true)),

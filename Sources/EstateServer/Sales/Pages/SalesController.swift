@@ -90,18 +90,30 @@ enum SalesController {
     }
 
     static let handling: [Action] = [.salesCreate, .contractsReview]
+    /// Handover, appointments, delivery, title: customer service and the sales manager.
+    static let handingOver: [Action] = [.contractsReview, .salesApprove]
 
     static func loadSale(_ req: Request, _ actions: [Action] = [.salesView]) async throws -> SaleService.Subscription {
         let s = try await req.services.sales(req.db).subscription(try IC.id(req, "subscriptionID"))
         try await require(req, [.salesView], on: s.projectId)
-        if actions != [.salesView] { try await require(req, actions, on: s.projectId) }
+        if actions != [.salesView] {
+            let p = try await require(req, actions, on: s.projectId)
+            if !actions.contains(where: { [.contractsReview, .salesApprove].contains($0) && p.may($0, on: s.projectId) }) {
+                try SaleService.checkActor(p, projectID: s.projectId, consultantID: s.consultantId)
+            }
+        }
         return s
     }
 
     static func loadContract(_ req: Request, _ actions: [Action] = [.salesView]) async throws -> SaleService.Contract {
         let c = try await req.services.sales(req.db).contract(try IC.id(req, "contractID"))
         try await require(req, [.salesView], on: c.projectId)
-        if actions != [.salesView] { try await require(req, actions, on: c.projectId) }
+        if actions != [.salesView] {
+            let p = try await require(req, actions, on: c.projectId)
+            if !actions.contains(where: { [.contractsReview, .salesApprove].contains($0) && p.may($0, on: c.projectId) }) {
+                try SaleService.checkActor(p, projectID: c.projectId, consultantID: c.consultantId)
+            }
+        }
         return c
     }
 
@@ -630,7 +642,7 @@ enum SalesController {
     }
 
     @Sendable static func handover(_ req: Request) async throws -> Response {
-        try await contractAction(req, handling, form: "handover", keys: ["registeredArea", "decision"]) { c, v, sales in
+        try await contractAction(req, handingOver, form: "handover", keys: ["registeredArea", "decision"]) { c, v, sales in
             guard let area = Area(text: v["registeredArea"] ?? "") else { throw Problem.invalid("registeredArea", "area_invalid") }
             let decision = (v["decision"] ?? "").isEmpty ? nil : v["decision"]
             _ = try await sales.recordHandover(c.id, registered: area, decision: decision, context: req.auditContext)
@@ -639,7 +651,7 @@ enum SalesController {
     }
 
     @Sendable static func book(_ req: Request) async throws -> Response {
-        try await contractAction(req, handling, form: "book", keys: ["slotId"]) { c, v, sales in
+        try await contractAction(req, handingOver, form: "book", keys: ["slotId"]) { c, v, sales in
             var bad: [Problem.FieldError] = []
             guard let slot = uuid(v["slotId"], "slotId", into: &bad) else { throw Problem.invalid(bad) }
             _ = try await sales.book(c.id, slot: slot, context: req.auditContext)
@@ -648,7 +660,7 @@ enum SalesController {
     }
 
     @Sendable static func deliver(_ req: Request) async throws -> Response {
-        try await contractAction(req, handling, form: "deliver", keys: ["deliveredOn", "note"], notice: "sale.delivered_notice") { c, v, sales in
+        try await contractAction(req, handingOver, form: "deliver", keys: ["deliveredOn", "note"], notice: "sale.delivered_notice") { c, v, sales in
             var bad: [Problem.FieldError] = []
             guard let d = day(v["deliveredOn"], "deliveredOn", into: &bad) else { throw Problem.invalid(bad) }
             _ = try await sales.deliver(c.id, on: d, note: v["note"] ?? "", context: req.auditContext)
@@ -664,7 +676,7 @@ enum SalesController {
     }
 
     @Sendable static func title(_ req: Request) async throws -> Response {
-        try await contractAction(req, handling, form: "title", keys: ["stage", "on", "certificateNo"]) { c, v, sales in
+        try await contractAction(req, handingOver, form: "title", keys: ["stage", "on", "certificateNo"]) { c, v, sales in
             var bad: [Problem.FieldError] = []
             let on = day(v["on"], "on", into: &bad)
             guard let stage = TitleStage(rawValue: v["stage"] ?? "") else { throw Problem.invalid("stage", "field_invalid") }
