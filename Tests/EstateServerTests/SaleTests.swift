@@ -397,6 +397,10 @@ struct SaleTests {
             let cid = try created.content.get(String.self, at: "id")
             var plan = try await Self.plan(d, contract: cid)
             #expect(plan.map(\.kind) == ["deposit", "down_payment", "mortgage"])
+            // The list carries each contract's plan and file as the contract itself does.
+            let listed = try await app.call(.GET, "/api/v1/contracts?projectId=\(d.project)", headers: .bearer(d.consultant))
+            #expect(try listed.content.get([Item].self, at: "items", "0", "plan").map(\.kind) == ["deposit", "down_payment", "mortgage"])
+            #expect(try listed.content.get([String].self, at: "items", "0", "missingDocuments").count == 5)
             let first = total - Money(yuan: 50_000) - loan
             #expect(plan[1].amount == first.plain)
             #expect(plan.compactMap { Money(yuanText: $0.amount) }.reduce(Money.zero, +) == total)
@@ -674,6 +678,10 @@ struct SaleTests {
                                              json: ["depositOutcome": "refund", "reason": "不是我的"] as J)
             #expect(foreign.status == .forbidden)
             #expect(try foreign.content.get(String.self, at: "code") == "sale_owned_by_other")
+            // She may read it, with the buyer's name masked; its own consultant reads it in full.
+            struct B: Decodable { var name: String }
+            #expect(try await app.call(.GET, "/api/v1/subscriptions/\(sale)", headers: .bearer(carol)).content.get([B].self, at: "buyers").map(\.name) == ["退**"])
+            #expect(try await app.call(.GET, "/api/v1/subscriptions/\(sale)", headers: .bearer(d.consultant)).content.get([B].self, at: "buyers").map(\.name) == ["退订甲"])
             let cancel = try await app.call(.POST, "/api/v1/subscriptions/\(sale)/cancellation", headers: .bearer(d.consultant),
                                             json: ["depositOutcome": "forfeit", "reason": "买受人违约不签约"] as J)
             #expect(try await Self.decide(d, try cancel.content.get(String.self, at: "approvalId"), by: d.manager).status == .ok)

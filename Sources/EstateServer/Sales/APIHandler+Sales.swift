@@ -55,10 +55,19 @@ extension APIHandler {
 
     // MARK: Projections
 
+    /// Buyers' names in full for roles that see every customer, the customer's own consultant and the
+    /// sale's consultant; masked (张*) for everyone else, as on the pages.
+    static func namer(_ projectID: UUID, consultant: UUID?) -> @Sendable (SaleService.Buyer) -> S.Buyer {
+        let p = CurrentRequest.value?.principal
+        let all = p.map { $0.may(.customersViewAll, on: projectID) } ?? false
+        let me = p?.userID
+        return { b in buyerSchema(b, full: all || (me != nil && (b.ownerId == me || consultant == me))) }
+    }
+
     static func subscriptionSchema(_ s: SaleService.Subscription) -> S.Subscription {
         S.Subscription(
             id: s.id.uuidString, projectId: s.projectId.uuidString, number: s.number, unitId: s.unitId.uuidString, unitCode: s.unitCode,
-            status: .init(rawValue: s.status) ?? .active, buyers: s.buyers.map(buyerSchema), listTotal: s.listTotal.plain,
+            status: .init(rawValue: s.status) ?? .active, buyers: s.buyers.map(namer(s.projectId, consultant: s.consultantId)), listTotal: s.listTotal.plain,
             finalTotal: s.finalTotal.plain, effectiveRate: DecimalText.format(Int64(s.effectivePermyriad), scale: 4, grouping: false),
             rules: s.ruleNames, specialRate: s.specialPermyriad, discountApprovalId: s.discountApprovalId?.uuidString,
             paymentMethod: .init(rawValue: s.paymentMethod) ?? .full, deposit: s.deposit.plain,
@@ -69,9 +78,10 @@ extension APIHandler {
             createdAt: s.createdAt, events: s.events.map(eventSchema))
     }
 
-    static func buyerSchema(_ b: SaleService.Buyer) -> S.Buyer {
-        // Names are what a sale is read by; mobiles stay masked here (the customer's record reveals them).
-        S.Buyer(customerId: b.customerId.uuidString, name: b.name, mobile: Masking.mobile(b.mobile), share: BuyerShares.text(b.share))
+    static func buyerSchema(_ b: SaleService.Buyer, full: Bool) -> S.Buyer {
+        // Mobiles stay masked here (the customer's record reveals them, with its log line).
+        S.Buyer(customerId: b.customerId.uuidString, name: full ? b.name : Masking.name(b.name), mobile: Masking.mobile(b.mobile),
+                share: BuyerShares.text(b.share))
     }
 
     static func eventSchema(_ e: SaleService.Event) -> S.SaleEvent {
@@ -96,7 +106,7 @@ extension APIHandler {
         }
         return S.Contract(
             id: c.id.uuidString, projectId: c.projectId.uuidString, subscriptionId: c.subscriptionId.uuidString, number: c.number,
-            unitId: c.unitId.uuidString, unitCode: c.unitCode, status: .init(rawValue: c.status) ?? .draft, buyers: c.buyers.map(buyerSchema),
+            unitId: c.unitId.uuidString, unitCode: c.unitCode, status: .init(rawValue: c.status) ?? .draft, buyers: c.buyers.map(namer(c.projectId, consultant: c.consultantId)),
             buyerKind: .init(rawValue: c.buyerKind) ?? .localIndividual, paymentMethod: .init(rawValue: c.paymentMethod) ?? .full,
             total: c.total.plain, totalInWords: ChineseAmount.capitals(c.total), unitPrice: c.unitPrice.plain, contractArea: c.area.description,
             pricingBasis: c.pricingBasis, penaltyRatePer100k: c.penaltyRate, clauses: c.clauses, deliveryDueOn: c.deliveryDueOn,
@@ -202,7 +212,7 @@ extension APIHandler {
         let page = try await req.services.sales(req.db).contracts(
             projectID, filter: .init(status: input.query.status.flatMap { ContractStatus(rawValue: $0.rawValue) }, q: input.query.q),
             page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
-        // The list carries the contract, not its plan, file or timeline (open one for those).
+        // Each item carries its plan and file; the timeline comes with the one contract.
         return .ok(.init(body: .json(.init(items: page.items.map(Self.contractSchema), page: page.page, perPage: page.perPage, total: page.total))))
     }
 

@@ -138,9 +138,7 @@ extension SaleService {
         let received = try await store.sql.raw("""
             SELECT code, received, received_on, note FROM contract_documents WHERE contract_id = \(bind: id)
             """).all(decoding: Document.self, with: sqlDecoder)
-        let required = DocumentChecklist.required(method: c.method, buyer: c.kind)
-        c.documents = required.map { code in received.first { $0.code == code.rawValue } ?? Document(code: code.rawValue, received: false, note: "") }
-            + received.filter { d in !required.contains { $0.rawValue == d.code } }.map { var d = $0; d.required = false; return d }
+        c.documents = Self.checklist(c, received: received)
         // The contract's penalty binds from its signing.
         c.plan = try await plan(c.subscriptionId, rate: c.state == .signed ? c.penaltyRate : 0, from: c.signedOn.flatMap(CalendarDay.init))
         c.mortgage = try await store.sql.raw("""
@@ -153,6 +151,13 @@ extension SaleService {
             FROM sale_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.subscription_id = \(bind: c.subscriptionId) ORDER BY e.seq
             """).all(decoding: Event.self, with: sqlDecoder)
         return c
+    }
+
+    /// The file as the checklist wants it: every required document (received or not), then any other on record.
+    static func checklist(_ c: Contract, received: [Document]) -> [Document] {
+        let required = DocumentChecklist.required(method: c.method, buyer: c.kind)
+        return required.map { code in received.first { $0.code == code.rawValue } ?? Document(code: code.rawValue, received: false, note: "") }
+            + received.filter { d in !required.contains { $0.rawValue == d.code } }.map { var d = $0; d.required = false; return d }
     }
 
     public struct ContractFilter: Sendable {
@@ -178,8 +183,27 @@ extension SaleService {
             \(unsafeRaw: Self.contractSelect) \(whereClause) ORDER BY c.created_at DESC, c.number DESC
             LIMIT \(unsafeRaw: String(page.perPage)) OFFSET \(unsafeRaw: String(page.offset))
             """).all(decoding: Contract.self, with: sqlDecoder)
+        // Buyers, files and plans of the page in bulk, so every item carries what one contract does (but its timeline).
         let buyers = try await buyers(of: items.map(\.subscriptionId), on: store.sql)
-        for i in items.indices { items[i].buyers = buyers[items[i].subscriptionId] ?? [] }
+        var documents: [UUID: [Document]] = [:]
+        if !items.isEmpty {
+            struct R: Decodable { var contractId: UUID; var code: String; var received: Bool; var receivedOn: String?; var note: String }
+            for r in try await store.sql.raw("""
+                SELECT contract_id, code, received, received_on, note FROM contract_documents WHERE contract_id IN \(SQLBind.group(items.map(\.id)))
+                """).all(decoding: R.self, with: sqlDecoder) {
+                documents[r.contractId, default: []].append(Document(code: r.code, received: r.received, receivedOn: r.receivedOn, note: r.note))
+            }
+        }
+        let signed = items.filter { $0.state == .signed }
+        let plans = try await Self.plans(Dictionary(items.map { ($0.subscriptionId, $0.state == .signed ? $0.penaltyRate : 0) }, uniquingKeysWith: { a, _ in a }),
+                                         from: Dictionary(signed.compactMap { c in c.signedOn.flatMap(CalendarDay.init).map { (c.subscriptionId, $0) } },
+                                                          uniquingKeysWith: { a, _ in a }),
+                                         today: today, on: store.sql)
+        for i in items.indices {
+            items[i].buyers = buyers[items[i].subscriptionId] ?? []
+            items[i].documents = Self.checklist(items[i], received: documents[items[i].id] ?? [])
+            items[i].plan = plans[items[i].subscriptionId] ?? []
+        }
         return Paged(items: items, page: page.page, perPage: page.perPage, total: total)
     }
 

@@ -248,7 +248,7 @@ public struct SaleService: Sendable {
                             SQLBind(d.note), SQLBind(context.actorID), SQLBind(now), SQLBind(now)).run()
                 try await Self.insertBuyers(buyers.map { BuyerDraft(customerID: $0.customerId, share: $0.share) }, sale: id, now: now, on: tx)
                 try await Self.insertItems([.init(kind: .deposit, amount: d.deposit, due: today)], sale: id, projectID: projectID, from: 1, on: tx)
-                try await Self.event(id, "subscribe", "认购 \(unit) · \(buyers.map(\.name).joined(separator: "、")) · 成交价 \(quote.quote.finalTotal) 元 · 定金 \(d.deposit) 元",
+                try await Self.event(id, "subscribe", "认购 \(unit) · \(buyers.map { Masking.name($0.name) }.joined(separator: "、")) · 成交价 \(quote.quote.finalTotal) 元 · 定金 \(d.deposit) 元",
                                      context: context, now: now, on: tx)
                 return ((), AuditEntry(action: "sale.subscribe", entity: "subscription", entityID: id.uuidString, projectID: projectID,
                                        summary: "subscription \(number) of unit \(unit) at \(quote.quote.finalTotal.plain)",
