@@ -222,4 +222,38 @@ import VaporTesting
             #expect(try await consultant.post(path, form: ["_csrf": c2, "name": "某银行"]).status == .forbidden)
         }
     }
+
+    @Test func theConsultantAsksToChangeThePlanFromTheContractPage() async throws {
+        try await withTestApp { app, clock in
+            let w = try await Self.world(app, clock)
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("gu.wen")
+            let saleID = UUID(uuidString: String(try await Self.subscribe(&browser, w, method: "full").dropFirst("/sales/".count)))!
+            var draft = SaleService.ContractDraft(subscriptionID: saleID, buyerKind: .localIndividual, firstPaymentDue: w.today.adding(days: 10),
+                                                  deliveryDue: w.today.adding(days: 300))
+            draft.penaltyRatePer100k = 50
+            let sales = app.services.sales(app.db)
+            let c = try await sales.createContract(draft, context: .system("test"))
+            var res = try await browser.get("/contracts/\(c.id)")
+            let html = res.body.string
+            #expect(html.contains("付款计划变更"))
+            let csrf = try #require(Browser.csrf(in: html))
+            let first = try #require(c.plan.first { $0.kind == .downPayment })
+            let deposit = try #require(c.plan.first { $0.kind == .deposit })
+            // Split the first payment: 100,000 later as an instalment. Sums that miss the total come back with the message.
+            let rest = first.amount - Money(yuan: 100_000)
+            var form = ["_csrf": csrf, "amount_\(deposit.id)": deposit.amount.plain, "due_\(deposit.id)": deposit.due.description,
+                        "amount_\(first.id)": rest.plain, "due_\(first.id)": first.due.description,
+                        "newKind": "instalment", "newAmount": "99999", "newDue": w.today.adding(days: 90).description, "reason": "客户资金分两次到位"]
+            res = try await browser.post("/contracts/\(c.id)/plan-change", form: form)
+            #expect(res.status == .unprocessableEntity && res.body.string.contains("合计"))
+            form["newAmount"] = "100000"
+            res = try await browser.post("/contracts/\(c.id)/plan-change", form: form)
+            #expect(res.status == .seeOther, "\(res.body.string.prefix(1500))")
+            let filed = try await sales.contract(c.id)
+            let approval = try #require(filed.pendingApprovalId)
+            #expect(try await app.services.approvals(app.db).find(approval, for: try #require(try await app.services.auth(app.db)
+                .loadPrincipal(userID: w.consultant, on: app.db))).kind == .planChange)
+        }
+    }
 }

@@ -318,7 +318,9 @@ struct SaleTests {
             let meanwhile = try await app.call(.POST, "/api/v1/subscriptions/\(saleID)/cancellation", headers: .bearer(d.consultant),
                                                json: ["depositOutcome": "refund", "reason": "不买了"] as J)
             #expect(meanwhile.status == .conflict)
-            #expect(try await Self.decide(d, try rename.content.get(String.self, at: "approvalId"), by: d.manager).status == .ok)
+            // Renames are the customer-service manager's (DOMAIN §1), not the sales manager's.
+            #expect(try await Self.decide(d, try rename.content.get(String.self, at: "approvalId"), by: d.manager).status == .forbidden)
+            #expect(try await Self.decide(d, try rename.content.get(String.self, at: "approvalId"), by: d.csManager).status == .ok)
             let renamed = try await app.call(.GET, "/api/v1/subscriptions/\(saleID)", headers: .bearer(d.consultant))
             struct B: Decodable { var customerId: String; var share: String }
             #expect(try renamed.content.get([B].self, at: "buyers").map(\.share) == ["60.00", "40.00"])

@@ -341,8 +341,10 @@ public extension LatePenalty {
 
 /// Who must approve the money decisions of a sale (DOMAIN §1: the GM above every threshold).
 public extension ApprovalPolicy {
-    /// 退订, 更名, plan changes: the sales manager.
+    /// 退订 and plan changes: the sales manager.
     static let saleChangeApprover: Role = .salesManager
+    /// 更名: the customer-service manager (DOMAIN §1: approves renames and refunds).
+    static let renameApprover: Role = .csManager
     /// 退房: the GM.
     static let terminationApprover: Role = .gm
     /// Refunds up to ¥50,000 by the customer-service manager, larger ones by the GM.

@@ -37,7 +37,7 @@ extension SaleService {
                                     reason: reason, context: context)
     }
 
-    /// 更名 asks the sales manager; the buyers change when it is approved.
+    /// 更名 asks the customer-service manager; the buyers change when it is approved.
     public func requestBuyerChange(_ id: UUID, buyers: [BuyerDraft], reason: String, principal: Principal, context: AuditContext) async throws -> UUID {
         guard Text.isCleanLine(reason, maxLength: 200), !reason.trimmed.isEmpty else { throw Problem.invalid("reason", "reason_required") }
         if let p = BuyerShares.check(buyers.map { (id: $0.customerID, share: $0.share) }) { throw Problem.invalid("buyers", p.rawValue) }
@@ -47,7 +47,7 @@ extension SaleService {
             throw Problem.conflict("buyers_unchanged")
         }
         let payload = BuyerPayload(buyers: buyers.map { BuyerEntry(customerID: $0.customerID, share: $0.share) }, reason: reason)
-        return try await fileChange(s, kind: .buyerChange, role: ApprovalPolicy.saleChangeApprover,
+        return try await fileChange(s, kind: .buyerChange, role: ApprovalPolicy.renameApprover,
                                     title: "更名 \(s.number) \(s.unitCode) · \(Masking.name(s.buyerNames)) → \(checked.map { Masking.name($0.name) }.joined(separator: "、"))",
                                     amount: nil, payload: try JSONEncoder().encode(payload), reason: reason, context: context)
     }

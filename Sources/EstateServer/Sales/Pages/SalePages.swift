@@ -615,6 +615,7 @@ enum ContractPage {
             .if(c.method.usesLoan && c.state != .draft, .section(.class("card"), .h2(.text(t("sale.mortgage"))), mortgage(ctx, m))),
             .section(.class("card"), .h2(.text(t("sale.plan"))), plan(t, m), collect(ctx, m)),
             .if(c.state != .terminated && m.access.handles, moneyRequests(ctx, m)),
+            .if(c.state != .terminated && m.access.sells && c.pendingApprovalId == nil, planChange(ctx, m)),
             .if(signed, .section(.class("card"), .h2(.text(t("sale.handover"))), handover(ctx, m))),
             .if(signed && c.deliveredOn != nil, .section(.class("card"), .h2(.text(t("sale.title"))), title(ctx, m))),
             .if(open && m.access.sells, .section(.class("card"), .h2(.text(t("sale.terminate"))),
@@ -815,6 +816,33 @@ enum ContractPage {
                 .h3(.text(t("sale.waiver_request"))),
                 SaleShell.failure(m.failure, form: "waiver"),
                 waiverForm(ctx, m, penalised))))
+    }
+
+    /// 付款计划变更: every live line with its amount and due day (the deposit and an area settlement as they
+    /// are), one new line, and a reason; filed for the sales manager's approval. A line set to 0 is dropped.
+    static func planChange(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t, c = m.contract
+        let v = m.failure?.form == "plan" ? m.failure!.values : [:]
+        let lines = c.plan.filter(\.isLive)
+        let fixed: Set<PlanItemKind> = [.deposit, .areaDifference]
+        return .section(.class("card"),
+            .h2(.text(t("sale.plan_change"))),
+            .p(.class("muted"), .text(t("sale.plan_change_hint", ["total": c.total.description]))),
+            SaleShell.failure(m.failure, form: "plan"),
+            .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/plan-change"), Shell.csrfField(ctx),
+                .group(lines.map { i in
+                    let editable = !fixed.contains(i.kind)
+                    return Node<HTML.FormContext>.group(
+                        SaleShell.field(t, "p", "amount_\(i.id)", "\(i.seq). \(t(i.kind.catalogKey))", value: v["amount_\(i.id)"] ?? i.amount.plain,
+                                        required: !editable, hint: editable ? nil : t("sale.plan_fixed")),
+                        SaleShell.field(t, "p", "due_\(i.id)", "sale.due_on", .date, value: v["due_\(i.id)"] ?? i.due.description, required: true))
+                }),
+                SaleShell.select(t, "p", "newKind", "sale.plan_new_line",
+                                 [PlanItemKind.instalment, .downPayment, .maintenanceFund].map { ($0.rawValue, t($0.catalogKey)) }, selected: v["newKind"]),
+                SaleShell.field(t, "p", "newAmount", "sale.amount_yuan", value: v["newAmount"] ?? ""),
+                SaleShell.field(t, "p", "newDue", "sale.due_on", .date, value: v["newDue"] ?? ""),
+                SaleShell.field(t, "p", "reason", "field.reason", value: v["reason"] ?? "", required: true, cls: "field wide"),
+                SaleShell.submit(t, "inv.unit.request_approval")))
     }
 
     static func refundForm(_ ctx: PageContext, _ m: Model, _ items: [SaleService.PlanItem]) -> Node<HTML.BodyContext> {

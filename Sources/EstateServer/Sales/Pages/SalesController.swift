@@ -51,6 +51,7 @@ enum SalesController {
         c.on(.POST, "receipts", guard: .allowed(.salesView), use: postReceipt)
         c.on(.POST, "refunds", guard: .allowed(.salesView), use: refund)
         c.on(.POST, "waivers", guard: .allowed(.salesView), use: waiver)
+        c.on(.POST, "plan-change", guard: .allowed(.salesCreate), use: planChange)
         c.on(.POST, "handover", guard: .allowed(.salesView), use: handover)
         c.on(.POST, "appointment", guard: .allowed(.salesView), use: book)
         c.on(.POST, "deliver", guard: .allowed(.salesView), use: deliver)
@@ -637,6 +638,30 @@ enum SalesController {
             let amount = money(v["amount"], "amount", required: true, into: &bad)
             guard bad.isEmpty, let item, let amount else { throw Problem.invalid(bad) }
             _ = try await sales.requestPenaltyWaiver(c.id, item: item, amount: amount, reason: v["reason"] ?? "", context: req.auditContext)
+            return nil
+        }
+    }
+
+    @Sendable static func planChange(_ req: Request) async throws -> Response {
+        let c0 = try await loadContract(req, [.salesCreate])
+        var keys = ["newKind", "newAmount", "newDue", "reason"]
+        for i in c0.plan where i.isLive { keys += ["amount_\(i.id)", "due_\(i.id)"] }
+        return try await contractAction(req, [.salesCreate], form: "plan", keys: keys, notice: "approvals.filed") { c, v, sales in
+            var bad: [Problem.FieldError] = []
+            var lines: [SaleService.PlanLine] = []
+            for i in c.plan where i.isLive {
+                let amount = money(v["amount_\(i.id)"], "amount_\(i.id)", required: true, into: &bad)
+                let due = day(v["due_\(i.id)"], "due_\(i.id)", into: &bad)
+                if let amount, let due, amount.fen != 0 || i.kind == .areaDifference { lines.append(.init(id: i.id, kind: i.kind, amount: amount, due: due)) }
+            }
+            if let text = v["newAmount"], !text.isEmpty {
+                let amount = money(text, "newAmount", required: true, into: &bad)
+                let due = day(v["newDue"], "newDue", into: &bad)
+                let kind = PlanItemKind(rawValue: v["newKind"] ?? "") ?? .instalment
+                if let amount, let due { lines.append(.init(id: nil, kind: kind, amount: amount, due: due)) }
+            }
+            guard bad.isEmpty else { throw Problem.invalid(bad) }
+            _ = try await sales.requestPlanChange(c.id, lines: lines, reason: v["reason"] ?? "", context: req.auditContext)
             return nil
         }
     }
