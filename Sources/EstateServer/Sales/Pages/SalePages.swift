@@ -623,6 +623,7 @@ enum ContractPage {
                 SaleShell.failure(m.failure, form: "terminate"),
                 .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/terminate"), Shell.csrfField(ctx),
                       SaleShell.field(t, "x", "reason", "field.reason", required: true, cls: "field wide"),
+                      SaleShell.field(t, "x", "retained", "sale.terminate_retained", placeholder: "0"),
                       SaleShell.submit(t, "sale.terminate_submit", confirm: "sale.terminate_confirm", danger: true)))),
             .section(.class("card"), .h2(.text(t("sale.receipts"))), SaleShell.receipts(t, m.receipts)),
             .section(.class("card"), .h2(.text(t("sale.timeline"))), SaleShell.timeline(t, c.events))

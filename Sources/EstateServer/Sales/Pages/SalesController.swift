@@ -694,8 +694,11 @@ enum SalesController {
     }
 
     @Sendable static func terminate(_ req: Request) async throws -> Response {
-        try await contractAction(req, [.salesCreate], form: "terminate", keys: ["reason"], notice: "approvals.filed") { c, v, sales in
-            _ = try await sales.requestTermination(c.id, reason: v["reason"] ?? "", context: req.auditContext)
+        try await contractAction(req, [.salesCreate], form: "terminate", keys: ["reason", "retained"], notice: "approvals.filed") { c, v, sales in
+            var bad: [Problem.FieldError] = []
+            let retained = money(v["retained"], "retained", into: &bad) ?? .zero
+            guard bad.isEmpty else { throw Problem.invalid(bad) }
+            _ = try await sales.requestTermination(c.id, reason: v["reason"] ?? "", retained: retained, context: req.auditContext)
             return nil
         }
     }
