@@ -299,6 +299,15 @@ struct SaleTests {
             #expect(try await Self.decide(d, try second.content.get(String.self, at: "approvalId"), by: d.csManager, approve: false).status == .ok)
             let rejected = try await app.services.sales(app.db).receipt(UUID(uuidString: try second.content.get(String.self, at: "id"))!)
             #expect(rejected.status == "rejected")
+            // Refunds are routed on what was refunded or asked for on the sale (8,000 approved + 40,000 = 48,000: still the CS manager's).
+            let split = try await app.call(.POST, "/api/v1/receipts/refunds", headers: Self.idem(d.consultant, "ref-000003"),
+                                           json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "40000",
+                                                  "method": "transfer", "reason": "再退一笔", "payee": "退款人"] as J)
+            #expect(split.status == .accepted, "\(split.body.string)")
+            struct R: Decodable { var required_role: String }
+            let routed = try await app.db.sql.raw("SELECT required_role FROM approvals WHERE id = \(bind: UUID(uuidString: try split.content.get(String.self, at: "approvalId"))!)")
+                .first(decoding: R.self)
+            #expect(routed?.required_role == "cs_manager")
             let after = try await app.db.sql.raw("SELECT confirmed_fen, pending_in_fen, pending_out_fen FROM payment_items WHERE id = \(bind: itemID)").first(decoding: Sums.self)
             #expect(after?.confirmed_fen == 4_200_000 && after?.pending_in_fen == 0 && after?.pending_out_fen == 0)
         }
@@ -788,6 +797,18 @@ struct SaleTests {
                                        headers: .bearer(manager), json: ["approve": true, "comment": "同意"] as J).status == .ok)
             let after = try await app.call(.GET, "/api/v1/contracts/\(cid)", headers: .bearer(consultant)).content.get([Item].self, at: "plan")
             #expect(after.first { $0.kind == "down_payment" }!.penaltyWaived == "100.00")
+            // Waivers are routed on what was waived or asked for on the contract: 100 + 6,000 is the sales manager's,
+            // a further 5,000 (11,100 in all, above ¥10,000) the GM's, however it is split.
+            var roles: [String] = []
+            for (amount, key) in [("6000", "w1"), ("5000", "w2")] {
+                let w = try await app.call(.POST, "/api/v1/contracts/\(cid)/penalty-waivers", headers: .bearer(consultant),
+                                           json: ["itemId": .s(first.id), "amount": .s(amount), "reason": .s("分次减免 \(key)")] as J)
+                #expect(w.status == .accepted, "\(w.body.string)")
+                struct R: Decodable { var required_role: String }
+                roles.append(try await app.db.sql.raw("SELECT required_role FROM approvals WHERE id = \(bind: UUID(uuidString: try w.content.get(String.self, at: "approvalId"))!)")
+                    .first(decoding: R.self)?.required_role ?? "")
+            }
+            #expect(roles == ["sales_manager", "gm"])
             // The export holds the same rows as the list.
             let xlsx = try await app.call(.GET, "/api/v1/projects/\(d.project)/work-lists/payments_overdue/export", headers: .bearer(consultant))
             #expect(xlsx.status == .ok)

@@ -348,7 +348,9 @@ extension SaleService {
         let now = now()
         let result = try await Idempotent.run(key: idempotencyKey, actor: principal.userID, operation: "createRefund", fingerprint: fingerprint,
                                               store: store, context: context, now: now) { tx in
-            let approver = ApprovalPolicy.refundApprover(d.amount)
+            // Chosen on everything refunded or asked for on this sale, so split refunds still reach the GM.
+            let earlier = try await Self.requested(.refund, subject: sale, on: tx.sql)
+            let approver = ApprovalPolicy.refundApprover(earlier + d.amount)
             let approval = try await ApprovalService.file(.init(kind: .refund, projectID: item.projectId, subjectType: "subscription", subjectID: sale,
                                                                title: "退款 \(d.amount) 元 · \(d.payer)", amount: d.amount, permyriad: nil, payload: reason,
                                                                requiredRole: approver, reason: reason), context: context, now: now, on: tx)
@@ -361,6 +363,15 @@ extension SaleService {
                                   summary: "refund \(number) of \(d.amount.plain) requested", after: ["approver": approver.rawValue]))
         }
         return (result.value, result.replayed)
+    }
+
+    /// The amounts of approvals of `kind` on a subject, pending or approved.
+    static func requested(_ kind: ApprovalKind, subject: UUID, on db: any SQLDatabase) async throws -> Money {
+        struct N: Decodable { var n: Int64? }
+        return Money(fen: try await db.raw("""
+            SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM approvals WHERE kind = \(bind: kind.rawValue) AND subject_id = \(bind: subject)
+              AND status IN ('pending', 'approved')
+            """).first(decoding: N.self)?.n ?? 0)
     }
 
     /// Everything confirmed on a sale, paid back (退订 with refund, 退房): one approved refund per item.
@@ -463,7 +474,10 @@ extension SaleService {
         }
         struct P: Codable { var itemID: UUID; var amountFen: Int64; var reason: String }
         let payload = try JSONEncoder().encode(P(itemID: item, amountFen: amount.fen, reason: reason)).utf8String
-        return try await fileContractApproval(c, kind: .penaltyWaiver, role: ApprovalPolicy.waiverApprover(amount),
+        // The approver is chosen on everything waived or asked for on this contract, so splitting a waiver
+        // into small requests does not keep it from the GM.
+        let earlier = try await Self.requested(.penaltyWaiver, subject: c.id, on: store.sql) + c.plan.reduce(Money.zero) { $0 + $1.waived }
+        return try await fileContractApproval(c, kind: .penaltyWaiver, role: ApprovalPolicy.waiverApprover(earlier + amount),
                                               title: "违约金减免 \(c.number) · \(amount) 元", amount: amount, payload: payload, reason: reason,
                                               context: context, exclusive: false)
     }
