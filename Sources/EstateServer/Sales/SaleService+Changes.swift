@@ -18,9 +18,8 @@ extension SaleService {
     }
 
     /// A subscription that can still change: active, no contract signed, no change waiting.
-    func changeable(_ id: UUID, in sub: Subscription? = nil) async throws -> Subscription {
-        let s: Subscription
-        if let sub { s = sub } else { s = try await subscription(id) }
+    func changeable(_ id: UUID) async throws -> Subscription {
+        let s = try await subscription(id)
         guard s.state == .active else { throw Problem.conflict("subscription_not_active", ["status": s.status]) }
         if s.pendingApprovalId != nil { throw Problem.conflict("change_pending") }
         return s
