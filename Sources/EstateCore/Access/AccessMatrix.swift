@@ -24,7 +24,7 @@ public enum AccessMatrix {
         case .salesManager:
             [.projectView, .inventoryView, .salesControl, .pricesPropose,
              .customersView, .customersViewAll, .customersEdit, .customersReassign, .personalDataReveal,
-             .personalDataExport, .salesView, .salesCreate, .salesApprove, .reportsView]
+             .personalDataExport, .salesView, .salesCreate, .salesApprove, .reportsView, .targetsSet]
         case .consultant:
             // Full customer data only for own customers (customersView without viewAll).
             [.projectView, .inventoryView, .customersView, .customersEdit, .salesView, .salesCreate]

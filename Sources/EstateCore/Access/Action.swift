@@ -53,6 +53,8 @@ public enum Action: String, CaseIterable, Codable, Sendable, Hashable {
 
     // Reports.
     case reportsView = "reports.view"
+    /// 销售目标: set each month's targets for the project and its consultants.
+    case targetsSet = "reports.targets"
 
     public enum Scope: Sendable { case company, project }
 

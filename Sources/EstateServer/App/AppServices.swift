@@ -37,6 +37,7 @@ public struct AppServices: Sendable {
     public func sales(_ db: any Database) -> SaleService {
         SaleService(store: store(db), now: now, events: unitEvents, customers: customers(db))
     }
+    public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets { CustomerSheets(store: store(db), customers: customers(db)) }
     public func unitImports(_ db: any Database) -> UnitImportService { UnitImportService(store: store(db), now: now, events: unitEvents) }
 }

@@ -570,11 +570,12 @@ public struct CustomerService: Sendable {
         try await store.audited(context) { tx in
             try await tx.sql.insert(into: "customer_contacts").columns(
                 "id", "project_id", "customer_id", "kind", "call_direction", "visit_kind", "party_size", "consultant_id", "occurred_at",
-                "interests", "notes", "next_step", "next_follow_up_on", "created_by", "created_at")
+                "interests", "notes", "next_step", "next_follow_up_on", "created_by", "created_at", "occurred_on")
                 .values(SQLBind(id), SQLBind(projectID), SQLBind(customerID), SQLBind(d.kind.rawValue),
                         SQLBind(d.kind == .call ? d.direction?.rawValue : nil), SQLBind(visitKind?.rawValue),
                         SQLBind(d.kind == .visit ? d.partySize : nil), SQLBind(consultant), SQLBind(occurred), SQLBind(d.interests),
-                        SQLBind(d.notes), SQLBind(d.nextStep), SQLBind(followDay?.description), SQLBind(actor), SQLBind(now)).run()
+                        SQLBind(d.notes), SQLBind(d.nextStep), SQLBind(followDay?.description), SQLBind(actor), SQLBind(now),
+                        SQLBind(CalendarDay(occurred).description)).run()
             let counter = d.kind == .call ? "call_count" : "visit_count"
             var u = tx.sql.update("customers")
                 .set(SQLIdentifier(counter), to: SQLBinaryExpression(SQLIdentifier(counter), .add, SQLLiteral.numeric("1")))

@@ -240,12 +240,12 @@ public struct SaleService: Sendable {
                 try await tx.sql.insert(into: "subscriptions").columns(
                     "id", "project_id", "number", "unit_id", "status", "list_total_fen", "final_total_fen", "effective_permyriad", "rules",
                     "special_permyriad", "discount_approval_id", "payment_method", "deposit_fen", "contract_deadline", "consultant_id", "note",
-                    "created_by", "created_at", "updated_at")
+                    "created_by", "created_at", "updated_at", "subscribed_on")
                     .values(SQLBind(id), SQLBind(projectID), SQLBind(number), SQLBind(d.unitID), SQLBind(SubscriptionStatus.active.rawValue),
                             SQLBind(quote.unit.listTotal.fen), SQLBind(quote.quote.finalTotal.fen), SQLBind(quote.quote.effectivePermyriad),
                             SQLBind(quote.quote.steps.map(\.rule.name).joined(separator: "|")), SQLBind(quote.specialPermyriad), SQLBind(approvalID),
                             SQLBind(d.method.rawValue), SQLBind(d.deposit.fen), SQLBind(d.contractDeadline.description), SQLBind(consultant),
-                            SQLBind(d.note), SQLBind(context.actorID), SQLBind(now), SQLBind(now)).run()
+                            SQLBind(d.note), SQLBind(context.actorID), SQLBind(now), SQLBind(now), SQLBind(today.description)).run()
                 try await Self.insertBuyers(buyers.map { BuyerDraft(customerID: $0.customerId, share: $0.share) }, sale: id, now: now, on: tx)
                 try await Self.insertItems([.init(kind: .deposit, amount: d.deposit, due: today)], sale: id, projectID: projectID, from: 1, on: tx)
                 try await Self.event(id, "subscribe", "认购 \(unit) · \(buyers.map { Masking.name($0.name) }.joined(separator: "、")) · 成交价 \(quote.quote.finalTotal) 元 · 定金 \(d.deposit) 元",

@@ -109,6 +109,17 @@ enum APIGuards {
         "getWorkList": .allowed(.salesView),
         "exportWorkList": .allowed(.salesView),
         "getArrears": .allowed(.salesView),
+        // 报表.
+        "getSalesReport": .allowed(.reportsView),
+        "exportSalesReport": .allowed(.reportsView),
+        "getCollectionsReport": .allowed(.reportsView),
+        "exportCollectionsReport": .allowed(.reportsView),
+        "getConsultantRanking": .allowed(.reportsView),
+        "exportConsultantRanking": .allowed(.reportsView),
+        // A consultant's dashboard shows their own figures; the handler decides the scope.
+        "getDashboard": .signedIn,
+        "getTargets": .allowed(.reportsView),
+        "putTargets": .allowed(.targetsSet),
     ]
 }
 

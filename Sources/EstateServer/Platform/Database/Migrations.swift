@@ -15,5 +15,6 @@ enum Migrations {
         CreateLayouts(),
         CreateCustomers(),
         CreateSales(),
+        CreateReports(),
     ]
 }

@@ -1,0 +1,346 @@
+import EstateCore
+import FluentKit
+import Foundation
+import SQLKit
+
+extension ReportService {
+    // MARK: - Collections (回款) and arrears ageing (欠款账龄)
+
+    public struct KindFigures: Sendable, Hashable {
+        public var planned = Money.zero
+        public var collected = Money.zero
+    }
+
+    public struct CollectionsMonth: Sendable {
+        public var bucket: ReportBucket
+        public var planned = Money.zero
+        public var collected = Money.zero
+        public var byKind: [PlanItemKind: KindFigures] = [:]
+        public var rate: String? { Ratio.percent(collected.fen, of: planned.fen) }
+    }
+
+    /// Days overdue: 1–30, 31–90, 91–180, more than 180.
+    public enum AgeBand: Int, CaseIterable, Sendable {
+        case upTo30, upTo90, upTo180, over180
+
+        public init(daysOverdue d: Int) {
+            self = d <= 30 ? .upTo30 : d <= 90 ? .upTo90 : d <= 180 ? .upTo180 : .over180
+        }
+    }
+
+    public struct AgeingRow: Sendable, Hashable {
+        public var kind: PlanItemKind?
+        public var bands = Array(repeating: Money.zero, count: AgeBand.allCases.count)
+        public var items = 0
+        public var total: Money { bands.reduce(.zero, +) }
+
+        public subscript(band: AgeBand) -> Money {
+            get { bands[band.rawValue] }
+            set { bands[band.rawValue] = newValue }
+        }
+    }
+
+    public struct CollectionsReport: Sendable {
+        public var projectID: UUID
+        public var projectName: String
+        public var period: ReportPeriod
+        public var asOf: CalendarDay
+        public var months: [CollectionsMonth]
+        public var planned: Money
+        public var collected: Money
+        public var rate: String? { Ratio.percent(collected.fen, of: planned.fen) }
+        public var ageing: [AgeingRow]
+        public var ageingTotal: AgeingRow
+        public var overdueSales: Int
+    }
+
+    /// Planned (live plan items by due day) against collected (confirmed receipts by the day
+    /// received) per month and item kind, and what was overdue at `asOf` by age.
+    public func collections(_ projectID: UUID, period: ReportPeriod, asOf: CalendarDay) async throws -> CollectionsReport {
+        let name = try await projectName(projectID)
+        let (f, t) = (period.from.description, period.to.description)
+        var months = period.buckets(.month).map { CollectionsMonth(bucket: $0) }
+        let index = Dictionary(months.enumerated().map { ($1.bucket.label, $0) }, uniquingKeysWith: { a, _ in a })
+        struct Row: Decodable { var month: String; var kind: String; var amount: Int64? }
+        let planned = try await store.sql.raw("""
+            SELECT SUBSTR(due_on, 1, 7) AS month, kind, CAST(SUM(amount_fen) AS BIGINT) AS amount FROM payment_items
+            WHERE project_id = \(bind: projectID) AND is_live AND due_on >= \(bind: f) AND due_on <= \(bind: t)
+            GROUP BY SUBSTR(due_on, 1, 7), kind
+            """).all(decoding: Row.self, with: decoder)
+        let collected = try await store.sql.raw("""
+            SELECT SUBSTR(r.received_on, 1, 7) AS month, i.kind, CAST(SUM(r.amount_fen) AS BIGINT) AS amount
+            FROM receipts r JOIN payment_items i ON i.id = r.item_id
+            WHERE r.project_id = \(bind: projectID) AND r.status = 'confirmed' AND r.received_on >= \(bind: f) AND r.received_on <= \(bind: t)
+            GROUP BY SUBSTR(r.received_on, 1, 7), i.kind
+            """).all(decoding: Row.self, with: decoder)
+        for (rows, isPlan) in [(planned, true), (collected, false)] {
+            for r in rows {
+                guard let i = index[r.month], let kind = PlanItemKind(rawValue: r.kind) else { continue }
+                let m = Money(fen: r.amount ?? 0)
+                if isPlan { months[i].planned += m; months[i].byKind[kind, default: KindFigures()].planned += m }
+                else { months[i].collected += m; months[i].byKind[kind, default: KindFigures()].collected += m }
+            }
+        }
+        let (ageing, total, sales) = try await ageing(projectID, asOf: asOf)
+        return CollectionsReport(projectID: projectID, projectName: name, period: period, asOf: asOf, months: months,
+                                 planned: months.reduce(.zero) { $0 + $1.planned }, collected: months.reduce(.zero) { $0 + $1.collected },
+                                 ageing: ageing, ageingTotal: total, overdueSales: sales)
+    }
+
+    /// What was owed at the end of `asOf` on items due before it: the amount less what is
+    /// confirmed now, plus what was confirmed after `asOf` (it was still owed then). Items owed
+    /// now come from a partial index; items paid since come from the receipts after `asOf`.
+    func ageing(_ projectID: UUID, asOf: CalendarDay) async throws -> ([AgeingRow], AgeingRow, Int) {
+        struct Item: Decodable { var id: UUID; var subscriptionId: UUID; var kind: String; var dueOn: String; var owed: Int64 }
+        let day = asOf.description
+        let owedNow = try await store.sql.raw("""
+            SELECT id, subscription_id, kind, due_on, amount_fen - confirmed_fen AS owed FROM payment_items
+            WHERE project_id = \(bind: projectID) AND is_live AND confirmed_fen < amount_fen AND due_on < \(bind: day) AND amount_fen > 0
+            """).all(decoding: Item.self, with: decoder)
+        let paidSince = try await store.sql.raw("""
+            SELECT i.id, i.subscription_id, i.kind, i.due_on, CAST(SUM(r.amount_fen) AS BIGINT) AS owed
+            FROM receipts r JOIN payment_items i ON i.id = r.item_id
+            WHERE r.project_id = \(bind: projectID) AND r.status = 'confirmed' AND r.received_on > \(bind: day)
+              AND i.is_live AND i.due_on < \(bind: day) AND i.amount_fen > 0
+            GROUP BY i.id, i.subscription_id, i.kind, i.due_on
+            """).all(decoding: Item.self, with: decoder)
+        var owed: [UUID: Item] = [:]
+        for i in owedNow + paidSince {
+            if var known = owed[i.id] { known.owed += i.owed; owed[i.id] = known } else { owed[i.id] = i }
+        }
+        var rows: [PlanItemKind: AgeingRow] = [:]
+        var total = AgeingRow()
+        var sales = Set<UUID>()
+        for i in owed.values where i.owed > 0 {
+            guard let kind = PlanItemKind(rawValue: i.kind), let due = CalendarDay(i.dueOn) else { continue }
+            let band = AgeBand(daysOverdue: due.days(until: asOf))
+            rows[kind, default: AgeingRow(kind: kind)][band] += Money(fen: i.owed)
+            rows[kind]!.items += 1
+            total[band] += Money(fen: i.owed); total.items += 1
+            sales.insert(i.subscriptionId)
+        }
+        return (PlanItemKind.allCases.compactMap { rows[$0] }, total, sales.count)
+    }
+
+    // MARK: - Consultant ranking (置业顾问排名)
+
+    public struct ConsultantRow: Sendable {
+        public var rank = 0
+        public var consultantID: UUID?
+        public var name: String
+        public var figures = SalesFigures()
+        public var visits: Int { figures.visitsFirst + figures.visitsReturn }
+        /// 认购 ÷ 首访.
+        public var conversion: String? { Ratio.percent(Int64(figures.subscriptions.count), of: Int64(figures.visitsFirst)) }
+    }
+
+    /// Every consultant of the project (idle ones too) and anyone else with figures in the period,
+    /// ranked by contract amount, then subscriptions, then collections.
+    public func consultants(_ projectID: UUID, period: ReportPeriod) async throws -> [ConsultantRow] {
+        _ = try await projectName(projectID)
+        var rows: [UUID?: ConsultantRow] = [:]
+        for c in try await consultantsOf(projectID) { rows[c.id] = ConsultantRow(consultantID: c.id, name: c.name) }
+        for source in Source.allCases {
+            for fact in try await facts(source, projectID: projectID, from: period.from, to: period.to) {
+                Self.add(fact, source, to: &rows[fact.consultantId, default: ConsultantRow(consultantID: fact.consultantId, name: "")].figures)
+            }
+        }
+        let missing = rows.values.filter { $0.name.isEmpty }.compactMap(\.consultantID)
+        let names = try await userNames(missing)
+        var list = rows.values.map { r in
+            var r = r
+            if r.name.isEmpty { r.name = r.consultantID.flatMap { names[$0] } ?? "—" }
+            return r
+        }
+        list.sort {
+            ($1.figures.contracts.amount, $1.figures.subscriptions.count, $1.figures.collections.amount, $0.name)
+                < ($0.figures.contracts.amount, $0.figures.subscriptions.count, $0.figures.collections.amount, $1.name)
+        }
+        for i in list.indices { list[i].rank = i + 1 }
+        return list
+    }
+
+    struct Person: Decodable, Sendable { var id: UUID; var name: String }
+
+    /// Enabled users holding the consultant role on the project (or on every project).
+    func consultantsOf(_ projectID: UUID) async throws -> [Person] {
+        try await store.sql.raw("""
+            SELECT DISTINCT u.id, u.display_name AS name FROM users u JOIN role_grants g ON g.user_id = u.id
+            WHERE u.is_disabled = \(SQLLiteral.boolean(false)) AND g.role = \(bind: Role.consultant.rawValue)
+              AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL)
+            ORDER BY u.display_name
+            """).all(decoding: Person.self, with: decoder)
+    }
+
+    // MARK: - Targets (销售目标) and the dashboard (工作台)
+
+    public struct Target: Sendable, Hashable {
+        public var subscriptions: Int
+        public var contractAmount: Money
+        public var collections: Money
+
+        public init(subscriptions: Int, contractAmount: Money, collections: Money) {
+            self.subscriptions = subscriptions; self.contractAmount = contractAmount; self.collections = collections
+        }
+
+        public var isZero: Bool { subscriptions == 0 && contractAmount.fen == 0 && collections.fen == 0 }
+    }
+
+    public struct TargetSheet: Sendable {
+        public var projectID: UUID
+        public var month: String
+        public var project: Target?
+        public var consultants: [(id: UUID, name: String, target: Target?)]
+    }
+
+    /// "2026-11": a month as targets are kept.
+    public static func month(_ text: String) -> CalendarDay? {
+        guard text.count == 7 else { return nil }
+        return CalendarDay(text + "-01")
+    }
+
+    struct TargetRecord: Decodable { var consultantId: UUID?; var subscriptions: Int; var contractFen: Int64; var collectionFen: Int64 }
+
+    func targetRecords(_ projectID: UUID, month: String, consultant: UUID? = nil) async throws -> [TargetRecord] {
+        var q = store.sql.select().columns("consultant_id", "subscriptions", "contract_fen", "collection_fen").from("sales_targets")
+            .where("project_id", .equal, projectID).where("month", .equal, month)
+        if let consultant { q = q.where("consultant_id", .equal, consultant) }
+        return try await q.all(decoding: TargetRecord.self, with: decoder)
+    }
+
+    public func targets(_ projectID: UUID, month: String) async throws -> TargetSheet {
+        _ = try await projectName(projectID)
+        guard Self.month(month) != nil else { throw Problem.invalid("month", "month_invalid") }
+        let records = try await targetRecords(projectID, month: month)
+        func target(_ r: TargetRecord) -> Target {
+            Target(subscriptions: r.subscriptions, contractAmount: Money(fen: r.contractFen), collections: Money(fen: r.collectionFen))
+        }
+        let byConsultant = Dictionary(records.compactMap { r in r.consultantId.map { ($0, target(r)) } }, uniquingKeysWith: { a, _ in a })
+        var people = try await consultantsOf(projectID)
+        // A consultant who left keeps the target they were given that month.
+        let gone = byConsultant.keys.filter { id in !people.contains { $0.id == id } }
+        let names = try await userNames(gone)
+        people += gone.map { Person(id: $0, name: names[$0] ?? "—") }
+        return TargetSheet(projectID: projectID, month: month, project: records.first { $0.consultantId == nil }.map(target),
+                           consultants: people.map { ($0.id, $0.name, byConsultant[$0.id]) })
+    }
+
+    /// Sets the month's targets: the project's (nil removes it) and the consultants named
+    /// (all three zero removes one); others keep theirs. One transaction, one audit line.
+    public func setTargets(_ projectID: UUID, month: String, project: Target?, consultants: [(UUID, Target)],
+                           context: AuditContext) async throws -> TargetSheet {
+        _ = try await projectName(projectID)
+        guard Self.month(month) != nil else { throw Problem.invalid("month", "month_invalid") }
+        guard consultants.count <= 500, Set(consultants.map(\.0)).count == consultants.count else {
+            throw Problem.invalid("consultants", "consultant_repeated")
+        }
+        let allowed = Set(try await consultantsOf(projectID).map(\.id))
+        let existing = Set(try await targetRecords(projectID, month: month).compactMap(\.consultantId))
+        var errors: [Problem.FieldError] = []
+        for (i, c) in consultants.enumerated() where !allowed.contains(c.0) && !existing.contains(c.0) {
+            errors.append(.init(field: "consultants[\(i)].consultantId", code: "target_not_consultant"))
+        }
+        for (i, t) in ([project].compactMap { $0 } + consultants.map(\.1)).enumerated()
+        where t.subscriptions < 0 || t.subscriptions > 100_000 || t.contractAmount.fen < 0 || t.collections.fen < 0 {
+            errors.append(.init(field: i == 0 && project != nil ? "project" : "consultants", code: "target_invalid"))
+        }
+        if !errors.isEmpty { throw Problem.invalid(errors) }
+        let now = now()
+        try await store.audited(context) { tx in
+            let sql = tx as! any SQLDatabase
+            try await sql.delete(from: "sales_targets").where("project_id", .equal, projectID).where("month", .equal, month)
+                .where(SQLColumn("consultant_id"), .is, SQLLiteral.null).run()
+            if let project, !project.isZero {
+                try await Self.insertTarget(projectID, month: month, consultant: nil, project, actor: context.actorID, now: now, on: sql)
+            }
+            for (id, t) in consultants {
+                try await sql.delete(from: "sales_targets").where("project_id", .equal, projectID).where("month", .equal, month)
+                    .where("consultant_id", .equal, id).run()
+                if !t.isZero { try await Self.insertTarget(projectID, month: month, consultant: id, t, actor: context.actorID, now: now, on: sql) }
+            }
+            var after = ["consultants": "\(consultants.count)"]
+            if let project {
+                after["subscriptions"] = "\(project.subscriptions)"; after["contractAmount"] = project.contractAmount.plain
+                after["collections"] = project.collections.plain
+            }
+            return ((), AuditEntry(action: "report.targets", entity: "sales_target", entityID: month, projectID: projectID,
+                                   summary: "sales targets for \(month)", after: after))
+        }
+        return try await targets(projectID, month: month)
+    }
+
+    static func insertTarget(_ projectID: UUID, month: String, consultant: UUID?, _ t: Target, actor: UUID?, now: Date,
+                             on sql: any SQLDatabase) async throws {
+        try await sql.insert(into: "sales_targets")
+            .columns("id", "project_id", "month", "consultant_id", "subscriptions", "contract_fen", "collection_fen", "updated_by", "updated_at")
+            .values(SQLBind(UUID()), SQLBind(projectID), SQLBind(month), SQLBind(consultant), SQLBind(t.subscriptions),
+                    SQLBind(t.contractAmount.fen), SQLBind(t.collections.fen), SQLBind(actor), SQLBind(now)).run()
+    }
+
+    public struct DashboardDay: Sendable, Hashable {
+        public var day: CalendarDay
+        public var subscriptions = 0
+        public var contractAmount = Money.zero
+        public var collections = Money.zero
+    }
+
+    public struct Dashboard: Sendable {
+        public var projectID: UUID
+        public var projectName: String
+        public var today: CalendarDay
+        public var month: String
+        /// Nil: the whole project; else one consultant's own figures.
+        public var consultantID: UUID?
+        public var todayFigures: SalesFigures
+        public var monthFigures: SalesFigures
+        public var target: Target?
+        public var days: [DashboardDay]
+
+        public var progress: (subscriptions: String?, contractAmount: String?, collections: String?) {
+            guard let target else { return (nil, nil, nil) }
+            return (Ratio.percent(Int64(monthFigures.subscriptions.count), of: Int64(target.subscriptions)),
+                    Ratio.percent(monthFigures.contracts.amount.fen, of: target.contractAmount.fen),
+                    Ratio.percent(monthFigures.collections.amount.fen, of: target.collections.fen))
+        }
+    }
+
+    /// Today, this month against its target, and the last 30 days, for the project or for one
+    /// consultant's own sales and contacts.
+    public func dashboard(_ projectID: UUID, consultant: UUID?) async throws -> Dashboard {
+        let name = try await projectName(projectID)
+        let today = today
+        let monthStart = CalendarDay(year: today.year, month: today.month, day: 1)!
+        let first = today.adding(days: -29)
+        var days = (0..<30).map { DashboardDay(day: first.adding(days: $0)) }
+        let dayIndex = Dictionary(days.enumerated().map { ($1.day.description, $0) }, uniquingKeysWith: { a, _ in a })
+        var todayFigures = SalesFigures(), monthFigures = SalesFigures()
+        let (t, m) = (today.description, monthStart.description)
+        for source in Source.allCases {
+            for fact in try await facts(source, projectID: projectID, from: min(first, monthStart), to: today)
+            where consultant == nil || fact.consultantId == consultant {
+                if fact.day == t { Self.add(fact, source, to: &todayFigures) }
+                if fact.day >= m { Self.add(fact, source, to: &monthFigures) }
+                if let i = dayIndex[fact.day] {
+                    switch source {
+                    case .subscriptions: days[i].subscriptions += fact.n
+                    case .contracts: days[i].contractAmount += Money(fen: fact.amount ?? 0)
+                    case .collections: days[i].collections += Money(fen: fact.amount ?? 0)
+                    default: break
+                    }
+                }
+            }
+        }
+        let month = String(m.prefix(7))
+        let record: TargetRecord?
+        if let consultant {
+            record = try await targetRecords(projectID, month: month, consultant: consultant).first
+        } else {
+            record = try await targetRecords(projectID, month: month).first { $0.consultantId == nil }
+        }
+        return Dashboard(projectID: projectID, projectName: name, today: today, month: month, consultantID: consultant,
+                         todayFigures: todayFigures, monthFigures: monthFigures,
+                         target: record.map { Target(subscriptions: $0.subscriptions, contractAmount: Money(fen: $0.contractFen),
+                                                     collections: Money(fen: $0.collectionFen)) },
+                         days: days)
+    }
+}
