@@ -11,7 +11,7 @@ import VaporTesting
 /// A JSON body written inline.
 enum J: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
         ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
-    case s(String), i(Int), b(Bool), a([J]), o([String: J])
+    case s(String), i(Int), b(Bool), a([J]), o([String: J]), null
     init(stringLiteral v: String) { self = .s(v) }
     init(integerLiteral v: Int) { self = .i(v) }
     init(booleanLiteral v: Bool) { self = .b(v) }
@@ -25,6 +25,7 @@ enum J: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLit
         case .b(let v): try c.encode(v)
         case .a(let v): try c.encode(v)
         case .o(let v): try c.encode(v)
+        case .null: try c.encodeNil()
         }
     }
 }
