@@ -9,7 +9,7 @@ struct Estate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "estate",
         abstract: "EstateDesk: sales operations and customer service for property developers.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, ReportsCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -86,6 +86,26 @@ struct Demo: AsyncParsableCommand {
         try await withApp { app in
             let seeded = try await DemoSeeder.seed(app.services, db: app.db)
             print(seeded ? "Demo data seeded; every demo user's password is \(DemoSeeder.password)." : "Demo data is already there.")
+        }
+    }
+}
+
+/// Recomputes the reports' daily rows from the records, after a bulk load into the database
+/// (scripts/bench/reports) or to repair them; reports are exact again when it returns.
+struct ReportsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reports", abstract: "Report upkeep.",
+                                                    subcommands: [Rebuild.self])
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute the daily report rows of every project (or --project CODE).")
+        @ArgumentParser.Option(help: "Only this project (its code).") var project: String?
+
+        func run() async throws {
+            try await withApp({ $0.runsJobs = false }) { app in
+                let started = Date()
+                let n = try await ReportMaintenance.rebuild(projectCode: project, app: app)
+                print("Rebuilt \(n) daily report rows in \(String(format: "%.1f", Date().timeIntervalSince(started))) s.")
+            }
         }
     }
 }

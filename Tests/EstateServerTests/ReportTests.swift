@@ -73,7 +73,7 @@ struct ReportTests {
             for c in cons where keep(c.unitId, subByID[c.subscriptionId]!.consultantId) {
                 let area = Area(hundredths: units[c.unitId]!.builtArea)
                 if let d = c.signedOn, inside(d) { f.contracts += Deal(count: 1, area: area, amount: Money(fen: c.totalFen)) }
-                if c.status == "terminated", let d = c.terminatedOn, inside(d) {
+                if c.status == "terminated", c.signedOn != nil, let d = c.terminatedOn, inside(d) {
                     f.terminations += Deal(count: 1, area: area, amount: Money(fen: c.totalFen))
                 }
             }
@@ -176,6 +176,13 @@ struct ReportTests {
                                                json: ["signedOn": .s(today.description)] as J)
                     #expect(s.status == .ok, "\(s.body.string)")
                     signed.append((cid, a.owner))
+                case 4 where !free.isEmpty:
+                    // 换房: the sale and everything reported of it moves to another unit.
+                    let unit = free.remove(at: Int(rng.next() % UInt64(free.count)))
+                    let r = try await app.call(.POST, "/api/v1/subscriptions/\(a.sale)/unit-change", headers: .bearer(tokens[a.owner]!),
+                                               json: ["unitId": .s(unit.uuidString), "ruleIds": [], "reason": "客户换房"] as J)
+                    #expect(r.status == .ok, "\(r.body.string)")
+                    still.append(a)
                 case 3:
                     // 退订, approved by the sales manager.
                     let r = try await app.call(.POST, "/api/v1/subscriptions/\(a.sale)/cancellation", headers: .bearer(tokens[a.owner]!),
@@ -225,6 +232,14 @@ struct ReportTests {
             #expect(rows.subs.count >= 10 && rows.cons.count >= 4 && rows.recs.count >= 5, "too little trade to test: \(rows.subs.count) \(rows.cons.count) \(rows.recs.count)")
             #expect(rows.subs.contains { $0.status == "cancelled" } && rows.cons.contains { $0.status == "terminated" })
             #expect(rows.recs.contains { $0.status == "pending" })
+            struct N: Decodable { var n: Int }
+            let moves = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM sale_events WHERE kind = 'change_unit'").first(decoding: N.self)?.n ?? 0
+            #expect(moves >= 1, "no 换房 in the generated month")
+            // The kept daily rows are exactly what the records give.
+            let kept = try await ReportLedger.kept(w.d.project, on: app.db as! any SQLDatabase)
+            let expected = try await ReportLedger.expected(w.d.project, on: app.db as! any SQLDatabase)
+            #expect(kept == expected, "ledger drifted: \(Set(kept.keys).symmetricDifference(expected.keys).count) rows differ in key")
+            #expect(rows.subs.count > rows.subs.filter { $0.status == "active" }.count)
             let reports = app.services.reports(app.db)
             let ranges = [(w.first, w.last), (w.first.adding(days: 9), w.last.adding(days: -5)), (w.last, w.last)]
             for (a, b) in ranges {

@@ -121,3 +121,8 @@ extension Masking {
 private extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }
+
+extension MobileNumber {
+    /// Exactly a normalised mainland mobile, as stored.
+    public static func isValid(_ s: String) -> Bool { normalized(s) == s }
+}

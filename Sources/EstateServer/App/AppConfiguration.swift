@@ -50,6 +50,12 @@ public struct AppConfiguration: Sendable {
     public var jobInterval: TimeInterval = 30
     /// Largest accepted upload (unit imports), in megabytes (`ESTATE_MAX_UPLOAD_MB`).
     public var maxUploadMegabytes: Int = 20
+    /// SMS/e-mail provider endpoint and key (`ESTATE_SMS_URL`, `ESTATE_SMS_KEY`); nil: messages go to the log.
+    public var smsGatewayURL: String?
+    public var smsGatewayKey: String?
+    /// How often the outbox is sent (`ESTATE_OUTBOX_INTERVAL_SECONDS`), and attempts before a message fails.
+    public var outboxInterval: TimeInterval = 2
+    public var outboxMaxAttempts: Int = 8
 
     public init(storage: Storage, dataDirectory: String = "./data") {
         self.storage = storage
@@ -104,6 +110,18 @@ public struct AppConfiguration: Sendable {
         if let v = try int("ESTATE_LOCKOUT_MINUTES", 1...1440) { config.lockoutDuration = TimeInterval(v * 60) }
         if let v = try int("ESTATE_JOB_INTERVAL_SECONDS", 1...3600) { config.jobInterval = TimeInterval(v) }
         if let v = try int("ESTATE_MAX_UPLOAD_MB", 1...512) { config.maxUploadMegabytes = v }
+        if let v = try int("ESTATE_OUTBOX_INTERVAL_SECONDS", 1...3600) { config.outboxInterval = TimeInterval(v) }
+        if let v = try int("ESTATE_OUTBOX_MAX_ATTEMPTS", 1...50) { config.outboxMaxAttempts = v }
+        if let raw = env["ESTATE_SMS_URL"], !raw.isEmpty {
+            guard let u = URL(string: raw), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
+                throw Invalid(variable: "ESTATE_SMS_URL", reason: "expected http(s)://host/path of the SMS provider")
+            }
+            guard let key = env["ESTATE_SMS_KEY"], !key.isEmpty else {
+                throw Invalid(variable: "ESTATE_SMS_KEY", reason: "required when ESTATE_SMS_URL is set")
+            }
+            config.smsGatewayURL = raw
+            config.smsGatewayKey = key
+        }
         if let raw = env["ESTATE_SECURE_COOKIES"], !raw.isEmpty {
             switch raw.lowercased() {
             case "auto": config.secureCookies = nil

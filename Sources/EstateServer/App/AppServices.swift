@@ -16,6 +16,8 @@ public struct AppServices: Sendable {
     public let unitEvents: UnitEventHub
     /// The clock, injectable for tests of timeouts and lock-outs.
     public let now: @Sendable () -> Date
+    /// Where SMS and e-mail go: the HTTP provider when `smsGatewayURL` is set, else the log.
+    public internal(set) var notificationGateway: any NotificationGateway = LogGateway()
 
     /// A store over `db` (the request's database handle, so its queries log with its request id).
     public func store(_ db: any Database) -> Store { Store(db: db, engine: engine, writeGate: writeGate) }
@@ -37,9 +39,21 @@ public struct AppServices: Sendable {
     public func sales(_ db: any Database) -> SaleService {
         SaleService(store: store(db), now: now, events: unitEvents, customers: customers(db))
     }
+    public func tickets(_ db: any Database) -> TicketService {
+        TicketService(store: store(db), now: now,
+                      attachmentsDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").path)
+    }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets { CustomerSheets(store: store(db), customers: customers(db)) }
     public func unitImports(_ db: any Database) -> UnitImportService { UnitImportService(store: store(db), now: now, events: unitEvents) }
+    public func notifications(_ db: any Database) -> NotificationService { NotificationService(store: store(db)) }
+    /// The outbox sender; tests pass their own gateway.
+    public func outboxWorker(_ db: any Database, gateway: (any NotificationGateway)? = nil) -> OutboxWorker {
+        var logger = Logger(label: "estate.outbox")
+        logger.logLevel = config.logLevel
+        return OutboxWorker(store: store(db), gateway: gateway ?? notificationGateway, now: now, maxAttempts: config.outboxMaxAttempts,
+                            logger: logger)
+    }
 }
 
 extension Application {

@@ -9,11 +9,15 @@ import Vapor
 final class BackgroundJobs: LifecycleHandler, Sendable {
     let runsJobs: Bool
     let interval: TimeInterval
+    let outboxInterval: TimeInterval
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// The outbox sender, on its own loop so a slow SMS provider never delays the jobs above.
+    private let outboxTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    init(runsJobs: Bool, interval: TimeInterval) {
+    init(runsJobs: Bool, interval: TimeInterval, outboxInterval: TimeInterval = 2) {
         self.runsJobs = runsJobs
         self.interval = interval
+        self.outboxInterval = outboxInterval
     }
 
     func didBootAsync(_ app: Application) async throws {
@@ -38,6 +42,18 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
             }
         }
         task.withLockedValue { $0 = t }
+        let outboxInterval = outboxInterval
+        let o = Task {
+            while !Task.isCancelled {
+                do {
+                    try await app.services.outboxWorker(app.db).runOnce()
+                } catch {
+                    app.logger.warning("outbox job failed: \(String(reflecting: error))")
+                }
+                try? await Task.sleep(for: .seconds(outboxInterval))
+            }
+        }
+        outboxTask.withLockedValue { $0 = o }
     }
 
     /// Cancels the jobs and waits for the one running to finish its transaction: the
@@ -47,7 +63,12 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
             t?.cancel()
             return t
         }
+        let sending = outboxTask.withLockedValue { t -> Task<Void, Never>? in
+            t?.cancel()
+            return t
+        }
         await running?.value
+        await sending?.value
         app.services.unitEvents.shutdown()
     }
 }

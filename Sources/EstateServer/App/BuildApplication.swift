@@ -46,13 +46,14 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
     let services = AppServices(
         config: config, engine: engine, catalog: try Catalog.load(), keyring: keyring,
         hasher: try PasswordHasher(pepper: keyring.passwordPepper, cost: config.bcryptCost, threadPool: app.threadPool),
-        contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(), unitEvents: unitEvents, now: now)
+        contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(), unitEvents: unitEvents, now: now,
+        notificationGateway: configuredNotificationGateway(config, app))
     app.services = services
     if case .postgres(let url) = config.storage {
         unitEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
                                   eventLoop: app.eventLoopGroup.any())
     }
-    app.lifecycle.use(BackgroundJobs(runsJobs: config.runsJobs, interval: config.jobInterval))
+    app.lifecycle.use(BackgroundJobs(runsJobs: config.runsJobs, interval: config.jobInterval, outboxInterval: config.outboxInterval))
 
     if config.autoMigrate { try await app.autoMigrate() }
 

@@ -576,6 +576,7 @@ public struct CustomerService: Sendable {
                         SQLBind(d.kind == .visit ? d.partySize : nil), SQLBind(consultant), SQLBind(occurred), SQLBind(d.interests),
                         SQLBind(d.notes), SQLBind(d.nextStep), SQLBind(followDay?.description), SQLBind(actor), SQLBind(now),
                         SQLBind(CalendarDay(occurred).description)).run()
+            try await ReportLedger.contact(id, projectID: projectID, on: tx.sql)
             let counter = d.kind == .call ? "call_count" : "visit_count"
             var u = tx.sql.update("customers")
                 .set(SQLIdentifier(counter), to: SQLBinaryExpression(SQLIdentifier(counter), .add, SQLLiteral.numeric("1")))

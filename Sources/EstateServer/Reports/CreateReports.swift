@@ -14,6 +14,7 @@ struct CreateReports: AsyncMigration {
         try await db.schema("customer_contacts").field("occurred_on", .string).update()
         // Rows written before this migration take the Beijing day of their timestamp.
         struct R: Decodable { var id: UUID; var at: Date }
+        struct P: Decodable { var id: UUID }
         for (table, column, day) in [("subscriptions", "created_at", "subscribed_on"), ("customer_contacts", "occurred_at", "occurred_on")] {
             let rows = try await sql.select().column("id").column(SQLColumn(column), as: "at").from(table).all(decoding: R.self)
             for r in rows {
@@ -32,6 +33,23 @@ struct CreateReports: AsyncMigration {
 
         // Arrears: only items still owed, so ageing never walks the paid-up plan of a big project.
         try await sql.raw("CREATE INDEX payment_items_owed_idx ON payment_items (project_id, due_on) WHERE is_live AND confirmed_fen < amount_fen").run()
+
+        // 日汇总 (ReportLedger): one row per project, day and cut, kept with each fact.
+        var daily = db.schema("report_daily")
+            .field("project_id", .uuid, .required, .references("projects", "id", onDelete: .cascade))
+            .field("day", .string, .required)
+            .field("dim", .string, .required)
+            .field("dim_key", .string, .required)
+        for column in ReportLedger.Delta.columns {
+            daily = daily.field(FieldKey(stringLiteral: column), .int64, .required)
+        }
+        try await daily.unique(on: "project_id", "dim", "dim_key", "day").create()
+        // Inventory by building, layout and status from the index alone.
+        try await sql.create(index: "units_report_idx").on("units")
+            .column("project_id").column("building_id").column("layout").column("status").column("built_area").column("list_total").run()
+        for project in try await sql.select().column("id").from("projects").all(decoding: P.self) {
+            _ = try await ReportLedger.rebuild(project.id, on: sql)
+        }
 
         try await db.schema("sales_targets")
             .id()
@@ -52,6 +70,8 @@ struct CreateReports: AsyncMigration {
     func revert(on db: any Database) async throws {
         let sql = db as! any SQLDatabase
         try await db.schema("sales_targets").delete()
+        try await db.schema("report_daily").delete()
+        try await sql.drop(index: "units_report_idx").run()
         for index in ["subscriptions_day_idx", "subscriptions_cancel_day_idx", "contracts_sign_day_idx", "contracts_end_day_idx",
                       "contacts_day_idx", "receipts_day_idx", "payment_items_owed_idx"] {
             try await sql.drop(index: index).run()

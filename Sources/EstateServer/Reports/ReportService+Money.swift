@@ -138,16 +138,15 @@ extension ReportService {
     /// ranked by contract amount, then subscriptions, then collections.
     public func consultants(_ projectID: UUID, period: ReportPeriod) async throws -> [ConsultantRow] {
         _ = try await projectName(projectID)
-        var rows: [UUID?: ConsultantRow] = [:]
-        for c in try await consultantsOf(projectID) { rows[c.id] = ConsultantRow(consultantID: c.id, name: c.name) }
-        for source in Source.allCases {
-            for fact in try await facts(source, projectID: projectID, from: period.from, to: period.to) {
-                Self.add(fact, source, to: &rows[fact.consultantId, default: ConsultantRow(consultantID: fact.consultantId, name: "")].figures)
-            }
+        var byConsultant: [UUID?: ConsultantRow] = [:]
+        for c in try await consultantsOf(projectID) { byConsultant[c.id] = ConsultantRow(consultantID: c.id, name: c.name) }
+        for row in try await rows(projectID, from: period.from, to: period.to, dims: ["consultant"]) {
+            let id = UUID(uuidString: row.dimKey)
+            byConsultant[id, default: ConsultantRow(consultantID: id, name: "")].figures += row.figures
         }
-        let missing = rows.values.filter { $0.name.isEmpty }.compactMap(\.consultantID)
+        let missing = byConsultant.values.filter { $0.name.isEmpty }.compactMap(\.consultantID)
         let names = try await userNames(missing)
-        var list = rows.values.map { r in
+        var list = byConsultant.values.map { r in
             var r = r
             if r.name.isEmpty { r.name = r.consultantID.flatMap { names[$0] } ?? "—" }
             return r
@@ -315,19 +314,16 @@ extension ReportService {
         let dayIndex = Dictionary(days.enumerated().map { ($1.day.description, $0) }, uniquingKeysWith: { a, _ in a })
         var todayFigures = SalesFigures(), monthFigures = SalesFigures()
         let (t, m) = (today.description, monthStart.description)
-        for source in Source.allCases {
-            for fact in try await facts(source, projectID: projectID, from: min(first, monthStart), to: today)
-            where consultant == nil || fact.consultantId == consultant {
-                if fact.day == t { Self.add(fact, source, to: &todayFigures) }
-                if fact.day >= m { Self.add(fact, source, to: &monthFigures) }
-                if let i = dayIndex[fact.day] {
-                    switch source {
-                    case .subscriptions: days[i].subscriptions += fact.n
-                    case .contracts: days[i].contractAmount += Money(fen: fact.amount ?? 0)
-                    case .collections: days[i].collections += Money(fen: fact.amount ?? 0)
-                    default: break
-                    }
-                }
+        let dims = consultant == nil ? ["all"] : ["consultant"]
+        for row in try await rows(projectID, from: min(first, monthStart), to: today, dims: dims)
+        where consultant == nil || row.dimKey == consultant!.uuidString {
+            let f = row.figures
+            if row.day == t { todayFigures += f }
+            if row.day >= m { monthFigures += f }
+            if let i = dayIndex[row.day] {
+                days[i].subscriptions += f.subscriptions.count
+                days[i].contractAmount += f.contracts.amount
+                days[i].collections += f.collections.amount
             }
         }
         let month = String(m.prefix(7))

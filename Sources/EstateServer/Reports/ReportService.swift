@@ -14,146 +14,44 @@ public struct ReportService: Sendable {
     var today: CalendarDay { CalendarDay(now()) }
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 
-    // MARK: - Facts
+    // MARK: - Ledger rows
 
-    /// One grouped row of facts: a day, where it happened and whose it was, and how much.
-    struct Fact: Decodable, Sendable {
+    /// One kept row of `report_daily` (ReportLedger).
+    struct LedgerRow: Decodable, Sendable {
         var day: String
-        var buildingId: UUID?
-        var layout: String?
-        var consultantId: UUID?
-        var kind: String?
-        var n: Int
-        var area: Int64?
-        var amount: Int64?
-    }
+        var dim: String
+        var dimKey: String
+        var calls: Int; var visitsFirst: Int; var visitsReturn: Int
+        var subN: Int; var subArea: Int64; var subFen: Int64
+        var conN: Int; var conArea: Int64; var conFen: Int64
+        var canN: Int; var canArea: Int64; var canFen: Int64
+        var terN: Int; var terArea: Int64; var terFen: Int64
+        var recN: Int; var recFen: Int64
 
-    enum Source: CaseIterable { case subscriptions, cancellations, contracts, terminations, collections, contacts }
-
-    /// The rows of one source between two days, grouped by day, building, layout and consultant.
-    func facts(_ source: Source, projectID: UUID, from: CalendarDay, to: CalendarDay) async throws -> [Fact] {
-        let (f, t) = (from.description, to.description)
-        let query: SQLQueryString
-        switch source {
-        case .subscriptions:
-            query = """
-                SELECT s.subscribed_on AS day, u.building_id, u.layout, s.consultant_id, COUNT(*) AS n,
-                       CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(s.final_total_fen) AS BIGINT) AS amount
-                FROM subscriptions s JOIN units u ON u.id = s.unit_id
-                WHERE s.project_id = \(bind: projectID) AND s.subscribed_on >= \(bind: f) AND s.subscribed_on <= \(bind: t)
-                GROUP BY s.subscribed_on, u.building_id, u.layout, s.consultant_id
-                """
-        case .cancellations:
-            query = """
-                SELECT s.cancelled_on AS day, u.building_id, u.layout, s.consultant_id, COUNT(*) AS n,
-                       CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(s.final_total_fen) AS BIGINT) AS amount
-                FROM subscriptions s JOIN units u ON u.id = s.unit_id
-                WHERE s.project_id = \(bind: projectID) AND s.cancelled_on >= \(bind: f) AND s.cancelled_on <= \(bind: t)
-                  AND s.status = 'cancelled'
-                GROUP BY s.cancelled_on, u.building_id, u.layout, s.consultant_id
-                """
-        case .contracts:
-            query = """
-                SELECT c.signed_on AS day, u.building_id, u.layout, s.consultant_id, COUNT(*) AS n,
-                       CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(c.total_fen) AS BIGINT) AS amount
-                FROM contracts c JOIN subscriptions s ON s.id = c.subscription_id JOIN units u ON u.id = c.unit_id
-                WHERE c.project_id = \(bind: projectID) AND c.signed_on >= \(bind: f) AND c.signed_on <= \(bind: t)
-                GROUP BY c.signed_on, u.building_id, u.layout, s.consultant_id
-                """
-        case .terminations:
-            query = """
-                SELECT c.terminated_on AS day, u.building_id, u.layout, s.consultant_id, COUNT(*) AS n,
-                       CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(c.total_fen) AS BIGINT) AS amount
-                FROM contracts c JOIN subscriptions s ON s.id = c.subscription_id JOIN units u ON u.id = c.unit_id
-                WHERE c.project_id = \(bind: projectID) AND c.terminated_on >= \(bind: f) AND c.terminated_on <= \(bind: t)
-                  AND c.status = 'terminated'
-                GROUP BY c.terminated_on, u.building_id, u.layout, s.consultant_id
-                """
-        case .collections:
-            query = """
-                SELECT r.received_on AS day, u.building_id, u.layout, s.consultant_id, COUNT(*) AS n,
-                       CAST(SUM(r.amount_fen) AS BIGINT) AS amount
-                FROM receipts r JOIN subscriptions s ON s.id = r.subscription_id JOIN units u ON u.id = s.unit_id
-                WHERE r.project_id = \(bind: projectID) AND r.status = 'confirmed'
-                  AND r.received_on >= \(bind: f) AND r.received_on <= \(bind: t)
-                GROUP BY r.received_on, u.building_id, u.layout, s.consultant_id
-                """
-        case .contacts:
-            query = """
-                SELECT k.occurred_on AS day, k.consultant_id, CASE WHEN k.kind = 'call' THEN 'call' ELSE k.visit_kind END AS kind,
-                       COUNT(*) AS n
-                FROM customer_contacts k
-                WHERE k.project_id = \(bind: projectID) AND k.occurred_on >= \(bind: f) AND k.occurred_on <= \(bind: t)
-                GROUP BY k.occurred_on, k.consultant_id, CASE WHEN k.kind = 'call' THEN 'call' ELSE k.visit_kind END
-                """
+        var figures: SalesFigures {
+            ReportLedger.Delta(calls: calls, visitsFirst: visitsFirst, visitsReturn: visitsReturn, subN: subN, subArea: subArea, subFen: subFen,
+                               conN: conN, conArea: conArea, conFen: conFen, canN: canN, canArea: canArea, canFen: canFen,
+                               terN: terN, terArea: terArea, terFen: terFen, recN: recN, recFen: recFen).figures
         }
-        return try await store.sql.raw(query).all(decoding: Fact.self, with: decoder)
     }
 
-    /// Everything up to a day, ungrouped: the "since launch" column. Each is one range over a
-    /// (project, day) index.
+    static let sums = ReportLedger.Delta.columns.map { "CAST(COALESCE(SUM(\($0)), 0) AS BIGINT) AS \($0)" }.joined(separator: ", ")
+
+    /// The kept rows of the days between `from` and `to`, for the cuts asked for.
+    func rows(_ projectID: UUID, from: CalendarDay, to: CalendarDay, dims: [String]) async throws -> [LedgerRow] {
+        try await store.sql.raw("""
+            SELECT day, dim, dim_key, \(unsafeRaw: ReportLedger.Delta.columns.joined(separator: ", ")) FROM report_daily
+            WHERE project_id = \(bind: projectID) AND dim IN \(SQLBind.group(dims)) AND day >= \(bind: from.description) AND day <= \(bind: to.description)
+            """).all(decoding: LedgerRow.self, with: decoder)
+    }
+
+    /// Everything up to a day: the "since launch" column, from the project's daily rows.
     func cumulative(projectID: UUID, to: CalendarDay) async throws -> SalesFigures {
-        struct Sum: Decodable { var n: Int; var area: Int64?; var amount: Int64? }
-        let t = to.description
-        func deal(_ q: SQLQueryString) async throws -> Deal {
-            let r = try await store.sql.raw(q).first(decoding: Sum.self, with: decoder)
-            return Deal(count: r?.n ?? 0, area: Area(hundredths: Int(r?.area ?? 0)), amount: Money(fen: r?.amount ?? 0))
-        }
-        var out = SalesFigures()
-        out.subscriptions = try await deal("""
-            SELECT COUNT(*) AS n, CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(s.final_total_fen) AS BIGINT) AS amount
-            FROM subscriptions s JOIN units u ON u.id = s.unit_id
-            WHERE s.project_id = \(bind: projectID) AND s.subscribed_on <= \(bind: t)
-            """)
-        out.cancellations = try await deal("""
-            SELECT COUNT(*) AS n, CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(s.final_total_fen) AS BIGINT) AS amount
-            FROM subscriptions s JOIN units u ON u.id = s.unit_id
-            WHERE s.project_id = \(bind: projectID) AND s.cancelled_on <= \(bind: t) AND s.status = 'cancelled'
-            """)
-        out.contracts = try await deal("""
-            SELECT COUNT(*) AS n, CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(c.total_fen) AS BIGINT) AS amount
-            FROM contracts c JOIN units u ON u.id = c.unit_id
-            WHERE c.project_id = \(bind: projectID) AND c.signed_on <= \(bind: t)
-            """)
-        out.terminations = try await deal("""
-            SELECT COUNT(*) AS n, CAST(SUM(u.built_area) AS BIGINT) AS area, CAST(SUM(c.total_fen) AS BIGINT) AS amount
-            FROM contracts c JOIN units u ON u.id = c.unit_id
-            WHERE c.project_id = \(bind: projectID) AND c.terminated_on <= \(bind: t) AND c.status = 'terminated'
-            """)
-        let money = try await deal("""
-            SELECT COUNT(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS amount FROM receipts
-            WHERE project_id = \(bind: projectID) AND status = 'confirmed' AND received_on <= \(bind: t)
-            """)
-        out.collections = Collected(count: money.count, amount: money.amount)
-        struct C: Decodable { var kind: String?; var n: Int }
-        let contacts = try await store.sql.raw("""
-            SELECT CASE WHEN kind = 'call' THEN 'call' ELSE visit_kind END AS kind, COUNT(*) AS n FROM customer_contacts
-            WHERE project_id = \(bind: projectID) AND occurred_on <= \(bind: t)
-            GROUP BY CASE WHEN kind = 'call' THEN 'call' ELSE visit_kind END
-            """).all(decoding: C.self, with: decoder)
-        for c in contacts { Self.addContact(c.kind, c.n, to: &out) }
-        return out
-    }
-
-    static func addContact(_ kind: String?, _ n: Int, to f: inout SalesFigures) {
-        switch kind {
-        case "call": f.calls += n
-        case "first": f.visitsFirst += n
-        case "return": f.visitsReturn += n
-        default: break
-        }
-    }
-
-    static func add(_ fact: Fact, _ source: Source, to f: inout SalesFigures) {
-        let deal = Deal(count: fact.n, area: Area(hundredths: Int(fact.area ?? 0)), amount: Money(fen: fact.amount ?? 0))
-        switch source {
-        case .subscriptions: f.subscriptions += deal
-        case .cancellations: f.cancellations += deal
-        case .contracts: f.contracts += deal
-        case .terminations: f.terminations += deal
-        case .collections: f.collections += Collected(count: fact.n, amount: deal.amount)
-        case .contacts: addContact(fact.kind, fact.n, to: &f)
-        }
+        let r = try await store.sql.raw("""
+            SELECT '' AS day, 'all' AS dim, '' AS dim_key, \(unsafeRaw: Self.sums) FROM report_daily
+            WHERE project_id = \(bind: projectID) AND dim = 'all' AND day <= \(bind: to.description)
+            """).first(decoding: LedgerRow.self, with: decoder)
+        return r?.figures ?? SalesFigures()
     }
 
     // MARK: - Inventory
@@ -244,21 +142,21 @@ public struct ReportService: Sendable {
             while d <= b.to { slot[d.description] = i; d = d.adding(days: 1) }
         }
         let prevFirst = previous.from.description, prevLast = previous.to.description
-        var rows = Array(repeating: SalesFigures(), count: buckets.count)
+        var series = Array(repeating: SalesFigures(), count: buckets.count)
         var total = SalesFigures(), previousTotal = SalesFigures()
         var buildings: [UUID: Breakdown] = [:], layouts: [String: Breakdown] = [:], consultants: [String: Breakdown] = [:]
-        for source in Source.allCases {
-            for fact in try await facts(source, projectID: projectID, from: previous.from, to: period.to) {
-                if let i = slot[fact.day] {
-                    Self.add(fact, source, to: &rows[i])
-                    Self.add(fact, source, to: &total)
-                    if let b = fact.buildingId { Self.add(fact, source, to: &buildings[b, default: Breakdown(key: b.uuidString, name: "")].figures) }
-                    if let l = fact.layout { Self.add(fact, source, to: &layouts[l, default: Breakdown(key: l, name: l)].figures) }
-                    let c = fact.consultantId?.uuidString ?? ""
-                    Self.add(fact, source, to: &consultants[c, default: Breakdown(key: c, name: "")].figures)
-                } else if fact.day >= prevFirst, fact.day <= prevLast {
-                    Self.add(fact, source, to: &previousTotal)
-                }
+        for row in try await rows(projectID, from: previous.from, to: period.to, dims: ["all", "building", "layout", "consultant"]) {
+            let f = row.figures
+            guard let i = slot[row.day] else {
+                if row.dim == "all", row.day >= prevFirst, row.day <= prevLast { previousTotal += f }
+                continue
+            }
+            switch row.dim {
+            case "all": series[i] += f; total += f
+            case "building":
+                if let b = UUID(uuidString: row.dimKey) { buildings[b, default: Breakdown(key: b.uuidString, name: "")].figures += f }
+            case "layout": layouts[row.dimKey, default: Breakdown(key: row.dimKey, name: row.dimKey)].figures += f
+            default: consultants[row.dimKey, default: Breakdown(key: row.dimKey, name: "")].figures += f
             }
         }
         // Inventory as it stands, per building and layout; every building and layout shows, sold or not.
@@ -283,7 +181,7 @@ public struct ReportService: Sendable {
         for (key, var c) in consultants { c.name = UUID(uuidString: key).flatMap { users[$0] } ?? "—"; consultants[key] = c }
         return SalesReport(
             projectID: projectID, projectName: name, period: period, granularity: granularity, today: today, previous: previous,
-            buckets: zip(buckets, rows).map { ($0, $1) }, total: total, previousTotal: previousTotal,
+            buckets: zip(buckets, series).map { ($0, $1) }, total: total, previousTotal: previousTotal,
             cumulative: try await cumulative(projectID: projectID, to: period.to), inventory: inventory,
             byBuilding: buildings.sorted { (order[$0.key]?.0 ?? .max, $0.value.name) < (order[$1.key]?.0 ?? .max, $1.value.name) }.map(\.value),
             byLayout: layouts.values.sorted { $0.name < $1.name },

@@ -94,6 +94,8 @@ extension SaleService {
         try await checkReservation(unitID, buyers: s.buyers, principal: principal, projectID: s.projectId)
         do {
             try await store.audited(context, announcing: events) { tx in
+                // The sale's report facts move with it to the new unit: out here, back in below.
+                try await ReportLedger.sale(s.id, projectID: s.projectId, sign: -1, on: tx.sql)
                 // The row first: a concurrent change of this same sale loses here.
                 let moved = try await tx.sql.raw("""
                     UPDATE subscriptions SET unit_id = \(bind: unitID), list_total_fen = \(bind: quote.unit.listTotal.fen),
@@ -114,6 +116,7 @@ extension SaleService {
                                                   context: context, now: now, on: tx)
                 let new = try await Self.takeUnit(unitID, in: s.projectId, buyer: first, reason: "换房 \(s.number)：\(reason)",
                                                   context: context, now: now, on: tx)
+                try await ReportLedger.sale(s.id, projectID: s.projectId, sign: 1, on: tx.sql)
                 try await Self.event(s.id, "change_unit", "换房 \(old) → \(new) · 成交价 \(s.finalTotal) → \(quote.quote.finalTotal) 元：\(reason)",
                                      context: context, now: now, on: tx)
                 return ((), AuditEntry(action: "sale.change_unit", entity: "subscription", entityID: s.id.uuidString, projectID: s.projectId,
@@ -154,6 +157,7 @@ extension SaleService {
                 try await tx.sql.update("subscriptions").set("status", to: SubscriptionStatus.cancelled.rawValue)
                     .set("cancelled_on", to: CalendarDay(now).description).set("cancel_reason", to: p.reason).set("deposit_outcome", to: p.outcome)
                     .set("updated_at", to: now).where("id", .equal, id).run()
+                try await ReportLedger.cancellation(id, projectID: approval.projectID, on: tx.sql)
                 let code = try await freeUnit(s.unit_id, in: approval.projectID, move: .cancelSubscription, reason: "退订 \(s.number)：\(p.reason)",
                                               context: context, now: now, on: tx)
                 // Nothing more falls due; money recorded but not yet confirmed is sent back to finance as not

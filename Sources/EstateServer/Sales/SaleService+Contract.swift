@@ -385,6 +385,7 @@ extension SaleService {
                 WHERE id = \(bind: c.subscriptionId) AND status = 'active' AND pending_approval_id IS NULL RETURNING id
                 """).all()
             guard !taken.isEmpty else { throw Problem.conflict("change_pending") }
+            try await ReportLedger.signing(id, projectID: c.projectId, on: tx.sql)
             _ = try await SalesControlService.transition(.sign, unit: c.unitId, in: c.projectId, reason: "签约 \(c.number)", claimID: nil,
                                                          batchID: nil, context: context, now: now, on: tx)
             try await tx.sql.update("unit_claims").set("kind", to: "contract").where("unit_id", .equal, c.unitId)

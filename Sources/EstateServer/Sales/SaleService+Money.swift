@@ -279,6 +279,7 @@ extension SaleService {
                 .set("confirmed_by_name", to: principal.displayName).set("confirmed_at", to: now)
                 .where("id", .equal, id).where("status", .equal, ReceiptStatus.pending.rawValue).returning("id").all()
             guard !rows.isEmpty else { throw Problem.conflict("receipt_not_pending") }
+            try await ReportLedger.receipt(id, projectID: r.projectId, on: tx.sql)
             if r.kind == "receipt" {
                 struct L: Decodable { var is_live: Bool }
                 guard try await tx.sql.select().column("is_live").from("payment_items").where("id", .equal, r.itemId).first(decoding: L.self)?.is_live == true
@@ -604,6 +605,7 @@ extension SaleService {
                 guard c.status == ContractStatus.signed.rawValue, c.delivered_on == nil else { throw Problem.conflict("contract_status_conflict", ["status": c.status]) }
                 try await tx.sql.update("contracts").set("status", to: ContractStatus.terminated.rawValue).set("terminated_on", to: CalendarDay(now).description)
                     .set("termination_reason", to: p.reason).set("updated_at", to: now).where("id", .equal, id).run()
+                try await ReportLedger.termination(id, projectID: approval.projectID, on: tx.sql)
                 let code = try await freeUnit(c.unit_id, in: approval.projectID, move: .terminate, reason: "退房 \(c.number)：\(p.reason)",
                                               context: context, now: now, on: tx)
                 try await tx.sql.update("payment_items").set("is_live", to: SQLLiteral.boolean(false)).where("subscription_id", .equal, c.subscription_id).run()

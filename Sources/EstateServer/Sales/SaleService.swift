@@ -246,6 +246,7 @@ public struct SaleService: Sendable {
                             SQLBind(quote.quote.steps.map(\.rule.name).joined(separator: "|")), SQLBind(quote.specialPermyriad), SQLBind(approvalID),
                             SQLBind(d.method.rawValue), SQLBind(d.deposit.fen), SQLBind(d.contractDeadline.description), SQLBind(consultant),
                             SQLBind(d.note), SQLBind(context.actorID), SQLBind(now), SQLBind(now), SQLBind(today.description)).run()
+                try await ReportLedger.subscription(id, projectID: projectID, on: tx.sql)
                 try await Self.insertBuyers(buyers.map { BuyerDraft(customerID: $0.customerId, share: $0.share) }, sale: id, now: now, on: tx)
                 try await Self.insertItems([.init(kind: .deposit, amount: d.deposit, due: today)], sale: id, projectID: projectID, from: 1, on: tx)
                 try await Self.event(id, "subscribe", "认购 \(unit) · \(buyers.map { Masking.name($0.name) }.joined(separator: "、")) · 成交价 \(quote.quote.finalTotal) 元 · 定金 \(d.deposit) 元",

@@ -16,5 +16,7 @@ enum Migrations {
         CreateCustomers(),
         CreateSales(),
         CreateReports(),
+        CreateNotifications(),
+        CreateService(),
     ]
 }

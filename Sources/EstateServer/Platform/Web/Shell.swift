@@ -64,12 +64,12 @@ enum Shell {
         NavItem(key: "nav.approvals", href: "/approvals", action: nil),
         NavItem(key: "nav.customers", href: "/customers", action: .customersView),
         NavItem(key: "nav.sales", href: "/sales", action: .salesView),
-        NavItem(key: "nav.service", href: nil, action: .ticketsView),
+        NavItem(key: "nav.service", href: "/service", action: .ticketsView),
         NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
         NavItem(key: "nav.channels", href: nil, action: .channelLeadsRegister),
         NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
         NavItem(key: "nav.mall", href: nil, action: .mallDesk),
-        NavItem(key: "nav.reports", href: nil, action: .reportsView),
+        NavItem(key: "nav.reports", href: "/reports", action: .reportsView),
     ]
 
     static let admin: [NavItem] = [
@@ -122,8 +122,12 @@ enum Shell {
                 let customerPage = ctx.path.contains("/customers") || ctx.path.hasSuffix("/follow-ups")
                 let salesPage = ctx.path.hasPrefix("/contracts/") || ctx.path.hasSuffix("/subscribe")
                     || ["/sales", "/receipts", "/work-lists", "/delivery"].contains { ctx.path.hasSuffix($0) || ctx.path.contains($0 + "/") }
+                let reportPage = ctx.path.hasPrefix("/projects/") && ctx.path.contains("/reports")
+                let servicePage = ctx.path.hasPrefix("/tickets/") || (ctx.path.hasPrefix("/projects/") && (ctx.path.contains("/tickets") || ctx.path.contains("/service/")))
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
-                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage)
+                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage)
+                    || (href == "/reports" && reportPage)
+                    || (href == "/service" && servicePage)
                     || (href == "/customers" && ctx.path.hasPrefix("/projects/") && customerPage)
                     || (href == "/sales" && salesPage)
                 return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key))))

@@ -31,5 +31,9 @@ enum WebRoutes {
         CustomersController.register(app)
         ApprovalsController.register(app)
         SalesController.register(app)
+        ReportsController.register(app)
+        ServiceController.register(app)
+        // 业主自助: open to the staff guard; the owner pages check their own session.
+        OwnerController.register(app)
     }
 }

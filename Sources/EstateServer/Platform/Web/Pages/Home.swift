@@ -2,12 +2,15 @@ import EstateCore
 import Plot
 import Vapor
 
-/// 工作台: the signed-in user's projects and roles; for auditors, the latest audit lines.
+/// 工作台: today's figures and the month's targets for the first projects, the signed-in user's
+/// projects and roles; for auditors, the latest audit lines.
 enum HomePage {
     struct Model {
         var projects: [ProjectService.ProjectSummary]
         var grants: [UserService.GrantSummary]
         var recentAudit: [AuditQuery.Line]?
+        /// 工作台 figures for the first projects the user has a dashboard on.
+        var dashboards: [DashboardPanel.Item] = []
     }
 
     static func build(_ req: Request) async throws -> Model {
@@ -18,13 +21,22 @@ enum HomePage {
         if p.may(.auditRead) {
             recent = try await req.services.audit(req.db).list(.init(), for: p, page: try PageRequest(page: 1, perPage: 8)).items
         }
-        return Model(projects: projects, grants: me?.grants ?? [], recentAudit: recent)
+        var dashboards: [DashboardPanel.Item] = []
+        let reports = req.services.reports(req.db)
+        for project in projects where dashboards.count < DashboardPanel.limit {
+            let scope = APIHandler.dashboardScope(p, projectID: project.id)
+            guard scope.allowed else { continue }
+            dashboards.append(.init(dashboard: try await reports.dashboard(project.id, consultant: scope.consultant),
+                                    reports: p.may(.reportsView, on: project.id)))
+        }
+        return Model(projects: projects, grants: me?.grants ?? [], recentAudit: recent, dashboards: dashboards)
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
         return Shell.page(ctx, title: t("nav.home"), .group(
             .h1(.text(t("home.greeting", ["name": ctx.principal?.displayName ?? ""]))),
+            DashboardPanel.view(ctx, m.dashboards),
             .section(.class("grid"),
                 .forEach(m.projects) { p in
                     .a(.class("card project"), .href("/admin/projects/\(p.id)"),

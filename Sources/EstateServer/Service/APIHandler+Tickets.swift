@@ -1,0 +1,287 @@
+import EstateCore
+import Foundation
+import OpenAPIRuntime
+import Vapor
+
+/// `/api/v1/tickets`, categories, SLA terms and the service analysis.
+extension APIHandler {
+    /// A ticket the caller may see (404 otherwise), with the right asked for on its project (403).
+    static func loadTicket(_ req: Request, _ raw: String, _ action: Action = .ticketsView) async throws -> TicketService.Ticket {
+        let t = try await req.services.tickets(req.db).ticket(try uuid(raw))
+        let p = try req.requirePrincipal()
+        guard p.canSee(project: t.projectId), p.may(.ticketsView, on: t.projectId) else { throw Problem.notFound }
+        guard p.may(action, on: t.projectId) else { throw Problem.forbidden }
+        return t
+    }
+
+    /// Handling a ticket: customer service, or repair staff on repairs.
+    static func mayWork(_ p: Principal, on t: TicketService.Ticket) -> Bool {
+        p.may(.ticketsHandle, on: t.projectId) || p.may(.ticketsManage, on: t.projectId) || (p.may(.repairsHandle, on: t.projectId) && t.ticketKind.isRepair)
+    }
+
+    static func sla(_ t: TicketService.Ticket, now: Date) -> S.SLAState {
+        S.SLAState(responseDueAt: t.responseDueAt, resolveDueAt: t.resolveDueAt, responseBreached: t.responseBreached(at: now),
+                   resolveBreached: t.resolveBreached(at: now), minutesLeft: t.minutesLeft(at: now))
+    }
+
+    static func summary(_ t: TicketService.Ticket, now: Date) -> S.TicketSummary {
+        S.TicketSummary(id: t.id.uuidString, number: t.number, kind: S.TicketKind(rawValue: t.kind)!, channel: S.TicketChannel(rawValue: t.channel)!,
+                        severity: S.TicketSeverity(rawValue: t.severity)!, status: S.TicketStatus(rawValue: t.status)!, title: t.title,
+                        categoryPath: t.categoryPath, unitCode: t.unitCode, contactName: t.contactName,
+                        department: t.department.flatMap(S.Department.init(rawValue:)), assigneeName: t.assigneeName, sla: sla(t, now: now),
+                        escalated: t.escalatedAt != nil, _repeat: t.repeatOf != nil, createdAt: t.createdAt)
+    }
+
+    static func ticket(_ d: TicketService.Detail, now: Date) -> S.Ticket {
+        let t = d.ticket
+        return S.Ticket(
+            id: t.id.uuidString, projectId: t.projectId.uuidString, number: t.number, kind: S.TicketKind(rawValue: t.kind)!,
+            channel: S.TicketChannel(rawValue: t.channel)!, severity: S.TicketSeverity(rawValue: t.severity)!, status: S.TicketStatus(rawValue: t.status)!,
+            title: t.title, description: t.description, categoryId: t.categoryId?.uuidString, categoryPath: t.categoryPath,
+            customerId: t.customerId?.uuidString, unitId: t.unitId?.uuidString, unitCode: t.unitCode, contactName: t.contactName,
+            contactMobile: t.contactMobile, department: t.department.flatMap(S.Department.init(rawValue:)), assigneeId: t.assigneeId?.uuidString,
+            assigneeName: t.assigneeName, sla: sla(t, now: now), escalated: t.escalatedAt != nil, escalatedAt: t.escalatedAt,
+            escalationReason: t.escalationReason, _repeat: t.repeatOf != nil, repeatOf: t.repeatOf?.uuidString, repeatOfNumber: t.repeatOfNumber,
+            respondedAt: t.respondedAt, resolvedAt: t.resolvedAt, closedAt: t.closedAt, location: t.location,
+            component: t.component.flatMap(S.RepairComponent.init(rawValue:)),
+            warranty: t.warrantyStatus.flatMap(S.WarrantyStatus.init(rawValue:)).map { S.Warranty(status: $0, lastDay: t.warrantyLastDay, chargeable: t.chargeable) },
+            contractor: t.contractor, cost: Money(fen: t.costFen).plain, cause: t.cause.flatMap(S.TicketCause.init(rawValue:)), resolution: t.resolution,
+            reopenCount: t.reopenCount, satisfaction: t.satisfaction, createdAt: t.createdAt, updatedAt: t.updatedAt,
+            events: d.events.map { S.TicketEvent(seq: $0.seq, action: $0.action, fromStatus: $0.fromStatus.flatMap(S.TicketStatus.init(rawValue:)),
+                                                 toStatus: $0.toStatus.flatMap(S.TicketStatus.init(rawValue:)), note: $0.note,
+                                                 visibleToOwner: $0.visibleToOwner, actorName: $0.actorName, at: $0.at) },
+            attachments: d.attachments.map(attachment),
+            callbacks: d.callbacks.map { S.TicketCallback(satisfaction: $0.satisfaction, solved: $0.solved, note: $0.note, byName: $0.byName,
+                                                          byOwner: $0.byOwner, at: $0.at) })
+    }
+
+    static func attachment(_ a: TicketService.Attachment) -> S.TicketAttachment {
+        S.TicketAttachment(id: a.id.uuidString, fileName: a.fileName, contentType: a.contentType, size: Int(a.size), visibleToOwner: a.visibleToOwner,
+                           uploadedBy: a.uploadedByName, at: a.at)
+    }
+
+    static func ticketResponse(_ req: Request, _ id: UUID) async throws -> S.Ticket {
+        ticket(try await req.services.tickets(req.db).detail(id), now: req.services.now())
+    }
+
+    func listTickets(_ input: Operations.ListTickets.Input) async throws -> Operations.ListTickets.Output {
+        let req = try CurrentRequest.get()
+        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
+        var f = TicketService.Filter()
+        f.queue = input.query.queue.flatMap { TicketService.Queue(rawValue: $0.rawValue) } ?? .all
+        f.status = input.query.status.flatMap { TicketStatus(rawValue: $0.rawValue) }
+        f.kind = input.query.kind.flatMap { TicketKind(rawValue: $0.rawValue) }
+        f.severity = input.query.severity.flatMap { TicketSeverity(rawValue: $0.rawValue) }
+        f.query = input.query.q
+        let page = try PageRequest(page: input.query.page ?? 1, perPage: input.query.perPage ?? 50)
+        let list = try await req.services.tickets(req.db).list(project.id, f, for: try req.requirePrincipal(), page: page)
+        let now = req.services.now()
+        return .ok(.init(body: .json(S.TicketPage(items: list.items.map { Self.summary($0, now: now) }, page: list.page, perPage: list.perPage,
+                                                  total: list.total))))
+    }
+
+    func createTicket(_ input: Operations.CreateTicket.Input) async throws -> Operations.CreateTicket.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
+        let project = try await Self.reportProject(req, b.projectId, .ticketsHandle)
+        var d = TicketService.Draft(kind: TicketKind(rawValue: b.kind.rawValue)!, channel: TicketChannel(rawValue: b.channel.rawValue)!,
+                                    severity: TicketSeverity(rawValue: b.severity.rawValue)!, title: b.title)
+        d.categoryID = try b.categoryId.map { try Self.uuid($0, field: "categoryId") }
+        d.description = b.description ?? ""
+        d.customerID = try b.customerId.map { try Self.uuid($0, field: "customerId") }
+        d.unitID = try b.unitId.map { try Self.uuid($0, field: "unitId") }
+        d.contactName = b.contactName ?? ""
+        d.contactMobile = b.contactMobile ?? ""
+        d.location = b.location ?? ""
+        d.component = b.component.flatMap { RepairComponent(rawValue: $0.rawValue) }
+        d.department = b.department.flatMap { TicketService.Department(rawValue: $0.rawValue) }
+        d.assigneeID = try b.assigneeId.map { try Self.uuid($0, field: "assigneeId") }
+        let t = try await req.services.tickets(req.db).create(d, in: project.id, by: .staff(try req.requirePrincipal()), context: req.auditContext)
+        return .created(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+    }
+
+    func getTicket(_ input: Operations.GetTicket.Input) async throws -> Operations.GetTicket.Output {
+        let req = try CurrentRequest.get()
+        let t = try await Self.loadTicket(req, input.path.ticketId)
+        return .ok(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+    }
+
+    func actOnTicket(_ input: Operations.ActOnTicket.Input) async throws -> Operations.ActOnTicket.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
+        let t = try await Self.loadTicket(req, input.path.ticketId)
+        var a = TicketService.ActionInput()
+        a.note = b.note ?? ""
+        a.department = b.department.flatMap { TicketService.Department(rawValue: $0.rawValue) }
+        a.assigneeID = try b.assigneeId.map { try Self.uuid($0, field: "assigneeId") }
+        a.cause = b.cause.flatMap { TicketCause(rawValue: $0.rawValue) }
+        a.contractor = b.contractor
+        if let c = b.cost { a.cost = try Self.money(c, field: "cost") }
+        a.chargeable = b.chargeable
+        _ = try await req.services.tickets(req.db).act(t.id, TicketAction(rawValue: b.action.rawValue)!, a, by: try req.requirePrincipal(),
+                                                       context: req.auditContext)
+        return .ok(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+    }
+
+    func commentOnTicket(_ input: Operations.CommentOnTicket.Input) async throws -> Operations.CommentOnTicket.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
+        let t = try await Self.loadTicket(req, input.path.ticketId)
+        let p = try req.requirePrincipal()
+        guard Self.mayWork(p, on: t) else { throw Problem.forbidden }
+        _ = try await req.services.tickets(req.db).comment(t.id, note: b.note, visibleToOwner: b.visibleToOwner ?? false, by: .staff(p),
+                                                           context: req.auditContext)
+        return .created(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+    }
+
+    func recordCallback(_ input: Operations.RecordCallback.Input) async throws -> Operations.RecordCallback.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
+        let t = try await Self.loadTicket(req, input.path.ticketId, .ticketsHandle)
+        _ = try await req.services.tickets(req.db).recordCallback(t.id, satisfaction: b.satisfaction, solved: b.solved, note: b.note ?? "",
+                                                                  by: .staff(try req.requirePrincipal()), context: req.auditContext)
+        return .ok(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+    }
+
+    func uploadTicketAttachment(_ input: Operations.UploadTicketAttachment.Input) async throws -> Operations.UploadTicketAttachment.Output {
+        let req = try CurrentRequest.get()
+        let t = try await Self.loadTicket(req, input.path.ticketId)
+        let p = try req.requirePrincipal()
+        guard Self.mayWork(p, on: t) else { throw Problem.forbidden }
+        let body: HTTPBody
+        switch input.body {
+        case .jpeg(let b), .png(let b), .imageWebp(let b), .pdf(let b): body = b
+        }
+        let data: Data
+        do {
+            data = try await Data(collecting: body, upTo: TicketService.maxAttachmentBytes + 1)
+        } catch {
+            throw Problem(.payloadTooLarge, "attachment_too_large", arguments: ["mb": "\(TicketService.maxAttachmentBytes / 1024 / 1024)"])
+        }
+        let a = try await req.services.tickets(req.db).attach(t.id, fileName: input.query.fileName, data: data,
+                                                              visibleToOwner: input.query.visibleToOwner ?? false, by: .staff(p), context: req.auditContext)
+        return .created(.init(body: .json(Self.attachment(a))))
+    }
+
+    func getTicketAttachment(_ input: Operations.GetTicketAttachment.Input) async throws -> Operations.GetTicketAttachment.Output {
+        let req = try CurrentRequest.get()
+        let t = try await Self.loadTicket(req, input.path.ticketId)
+        let (a, data) = try await req.services.tickets(req.db).attachment(try Self.uuid(input.path.attachmentId), of: t.id)
+        req.downloadName = a.fileName
+        let body = HTTPBody(data)
+        switch a.contentType {
+        case "image/jpeg": return .ok(.init(body: .jpeg(body)))
+        case "image/png": return .ok(.init(body: .png(body)))
+        case "image/webp": return .ok(.init(body: .imageWebp(body)))
+        default: return .ok(.init(body: .pdf(body)))
+        }
+    }
+
+    static func category(_ c: TicketService.Category, paths: [UUID: String]) -> S.TicketCategory {
+        S.TicketCategory(id: c.id.uuidString, projectId: c.projectId?.uuidString, parentId: c.parentId?.uuidString, name: c.name,
+                         sortOrder: c.sortOrder, active: c.active, path: paths[c.id] ?? c.name)
+    }
+
+    func listTicketCategories(_ input: Operations.ListTicketCategories.Input) async throws -> Operations.ListTicketCategories.Output {
+        let req = try CurrentRequest.get()
+        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
+        let all = try await req.services.tickets(req.db).categories(project.id)
+        let paths = TicketService.paths(all)
+        return .ok(.init(body: .json(all.map { Self.category($0, paths: paths) })))
+    }
+
+    func createTicketCategory(_ input: Operations.CreateTicketCategory.Input) async throws -> Operations.CreateTicketCategory.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
+        let p = try req.requirePrincipal()
+        var projectID: UUID?
+        if let raw = b.projectId {
+            projectID = try await Self.reportProject(req, raw, .ticketsManage).id
+        } else {
+            // The company's tree: managers of every project (the GM).
+            guard p.may(.ticketsManage, on: nil), p.visibleProjectIDs == nil else { throw Problem.forbidden }
+        }
+        let tickets = req.services.tickets(req.db)
+        let c = try await tickets.createCategory(name: b.name, parent: try b.parentId.map { try Self.uuid($0, field: "parentId") },
+                                                 projectID: projectID, context: req.auditContext)
+        let paths = TicketService.paths(try await tickets.categories(projectID ?? UUID()))
+        return .created(.init(body: .json(Self.category(c, paths: paths))))
+    }
+
+    func updateTicketCategory(_ input: Operations.UpdateTicketCategory.Input) async throws -> Operations.UpdateTicketCategory.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
+        let tickets = req.services.tickets(req.db)
+        let c = try await tickets.category(try Self.uuid(input.path.categoryId))
+        let p = try req.requirePrincipal()
+        if let project = c.projectId {
+            _ = try await Self.reportProject(req, project.uuidString, .ticketsManage)
+        } else {
+            guard p.may(.ticketsManage, on: nil), p.visibleProjectIDs == nil else { throw Problem.forbidden }
+        }
+        let updated = try await tickets.updateCategory(c.id, name: b.name, active: b.active, context: req.auditContext)
+        let paths = TicketService.paths(try await tickets.categories(c.projectId ?? UUID()))
+        return .ok(.init(body: .json(Self.category(updated, paths: paths))))
+    }
+
+    static func termsRows(_ t: [String: (terms: SLATerms, standard: Bool)]) -> [S.SLATermsRow] {
+        TicketKind.allCases.flatMap { k in
+            TicketSeverity.allCases.map { s in
+                let row = t["\(k.rawValue)|\(s.rawValue)"]!
+                return S.SLATermsRow(kind: S.TicketKind(rawValue: k.rawValue)!, severity: S.TicketSeverity(rawValue: s.rawValue)!,
+                                     responseMinutes: row.terms.responseMinutes, resolveMinutes: row.terms.resolveMinutes, standard: row.standard)
+            }
+        }
+    }
+
+    func listSLATerms(_ input: Operations.ListSLATerms.Input) async throws -> Operations.ListSLATerms.Output {
+        let req = try CurrentRequest.get()
+        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
+        return .ok(.init(body: .json(Self.termsRows(try await req.services.tickets(req.db).terms(project.id)))))
+    }
+
+    func putSLATerms(_ input: Operations.PutSLATerms.Input) async throws -> Operations.PutSLATerms.Output {
+        let req = try CurrentRequest.get()
+        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
+        let project = try await Self.reportProject(req, b.projectId, .ticketsManage)
+        let tickets = req.services.tickets(req.db)
+        try await tickets.setTerms(project.id, b.terms.map {
+            (TicketKind(rawValue: $0.kind.rawValue)!, TicketSeverity(rawValue: $0.severity.rawValue)!,
+             SLATerms(responseMinutes: $0.responseMinutes, resolveMinutes: $0.resolveMinutes))
+        }, context: req.auditContext)
+        return .ok(.init(body: .json(Self.termsRows(try await tickets.terms(project.id)))))
+    }
+
+    static func analysis(_ a: TicketService.Analysis, projectID: UUID, t: Localizer) -> S.ServiceAnalysis {
+        func rows(_ r: [TicketService.AnalysisRow], empty: String, cause: Bool = false) -> [S.AnalysisRow] {
+            r.map { S.AnalysisRow(key: $0.key, name: $0.key.isEmpty ? t(empty) : cause ? t("ticket.cause.\($0.key)") : $0.name,
+                                  tickets: $0.tickets, complaints: $0.complaints, repairs: $0.repairs) }
+        }
+        return S.ServiceAnalysis(
+            projectId: projectID.uuidString, from: a.period.from.description, to: a.period.to.description, complaints: a.complaints,
+            byCategory: rows(a.byCategory, empty: "ticket.no_category"), byBuilding: rows(a.byBuilding, empty: "ticket.no_unit"),
+            byCause: rows(a.byCause, empty: "ticket.no_cause", cause: true), byMonth: rows(a.byMonth, empty: ""),
+            satisfaction: .init(callbacks: a.callbacks, satisfied: a.satisfied, rate: a.satisfactionRate, average: a.averageSatisfaction),
+            sla: .init(tickets: a.slaTickets, responseMet: a.responseMet, resolveMet: a.resolveMet, responseRate: a.responseRate, resolveRate: a.resolveRate),
+            repeatRepairs: .init(repairs: a.repairs, repeats: a.repeats.count, rate: a.repeatRate,
+                                 rows: a.repeats.map { S.RepeatRepairRow(ticketId: $0.ticketID.uuidString, number: $0.number, unitCode: $0.unitCode,
+                                                                         component: S.RepairComponent(rawValue: $0.component.rawValue)!,
+                                                                         previousNumber: $0.previousNumber, daysBetween: $0.daysBetween) }))
+    }
+
+    func getServiceAnalysis(_ input: Operations.GetServiceAnalysis.Input) async throws -> Operations.GetServiceAnalysis.Output {
+        let req = try CurrentRequest.get()
+        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
+        let a = try await req.services.tickets(req.db).analysis(project.id, period: try Self.period(input.query.from, input.query.to))
+        return .ok(.init(body: .json(Self.analysis(a, projectID: project.id, t: req.localizer))))
+    }
+
+    func exportServiceAnalysis(_ input: Operations.ExportServiceAnalysis.Input) async throws -> Operations.ExportServiceAnalysis.Output {
+        let req = try CurrentRequest.get()
+        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
+        let period = try Self.period(input.query.from, input.query.to)
+        let a = try await req.services.tickets(req.db).analysis(project.id, period: period)
+        req.downloadName = ReportSheets.fileName("service", projectCode: project.code, period: period, t: req.localizer)
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try ServiceSheets.analysis(a, t: req.localizer)))))
+    }
+}
