@@ -45,12 +45,14 @@ struct UserCommand: AsyncParsableCommand {
         @ArgumentParser.Argument var username: String
         @ArgumentParser.Option(help: "Display name (姓名).") var name: String
         @ArgumentParser.Option(help: "Password (otherwise generated and printed once).") var password: String?
+        @ArgumentParser.Option(help: "Mobile (手机号, 11 digits) for SMS about tickets assigned or escalated.") var mobile: String?
 
         func run() async throws {
             try await withApp { app in
                 let pw = password ?? UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).description
                 try await UserCommand.run {
-                    _ = try await app.services.users(app.db).create(username: username, displayName: name, password: pw, context: UserCommand.context)
+                    _ = try await app.services.users(app.db).create(username: username, displayName: name, password: pw, mobile: mobile,
+                                                                    context: UserCommand.context)
                 }
                 print(password == nil ? "Created \(username); password: \(pw)" : "Created \(username).")
             }

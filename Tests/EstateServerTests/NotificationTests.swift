@@ -80,6 +80,8 @@ import Vapor
                 == "【EstateDesk】您的登录验证码是 492031，5 分钟内有效，请勿告诉他人。")
         #expect(try NotificationTemplates.render("ticket.escalated", ["number": "GD-9", "severity": "重大", "reason": "业主投诉"]).body
                 == "【EstateDesk】工单 GD-9（重大）已升级：业主投诉")
+        #expect(try NotificationTemplates.render("ticket.callback", ["link": "https://estate.example.com/s/7Q2"]).body
+                == "【EstateDesk】您的报修/投诉已处理完毕，请花一分钟评价我们的服务：https://estate.example.com/s/7Q2")
         // A value is inserted as written, never expanded again.
         #expect(try NotificationTemplates.render("ticket.progress", ["number": "GD-1", "status": "处理中", "note": "{code}"]).body
                 == "【EstateDesk】您的报修/投诉 GD-1 进度：处理中。{code}")

@@ -432,13 +432,56 @@ import VaporTesting
                 "description": "小区门禁经常失灵"], files: [])
             #expect(res.status == .unprocessableEntity)
             #expect(res.body.string.contains("请填写主题"))
-            res = try await owner.postMultipart("/owner/complaints/new", fields: [
-                "owner_csrf": csrf, "unit": w.ownerUnit.id.uuidString, "category": "", "title": "门禁经常失灵",
-                "description": "小区门禁经常失灵，晚上进不了单元门。"], files: [("photos[]", "door.jpg", "image/jpeg", Self.jpeg)])
+            let fields = ["owner_csrf": csrf, "unit": w.ownerUnit.id.uuidString, "category": "", "title": "门禁经常失灵",
+                          "description": "小区门禁经常失灵，晚上进不了单元门。"]
+            // Seven photos are one too many.
+            res = try await owner.postMultipart("/owner/complaints/new", fields: fields,
+                                                files: (1...7).map { ("photos[]", "door-\($0).jpg", "image/jpeg", Self.jpeg) })
+            #expect(res.status == .unprocessableEntity)
+            #expect(res.body.string.contains("最多上传 6 张照片"))
+            res = try await owner.postMultipart("/owner/complaints/new", fields: fields,
+                                                files: [("photos[]", "door.jpg", "image/jpeg", Self.jpeg), ("photos[]", "", "application/octet-stream", Data()),
+                                                        ("photos[]", "C:\\Users\\me\\gate.jpg", "image/jpeg", Self.jpeg)])
             #expect(res.status == .seeOther, "\(res.body.string.prefix(1500))")
-            let t = try await app.services.tickets(app.db).ticket(try Self.ticketID(res))
+            let id = try Self.ticketID(res)
+            let t = try await app.services.tickets(app.db).ticket(id)
             #expect(t.kind == "complaint" && t.channel == "owner_page" && t.title == "门禁经常失灵" && t.component == nil)
             #expect(t.unitId == w.ownerUnit.id && t.contactMobile == Self.ownerMobile)
+            // Both photos (the empty part is no photo), the path left off the second's name.
+            let names = try await app.services.tickets(app.db).detail(id).attachments.map(\.fileName)
+            #expect(names.sorted() == ["door.jpg", "gate.jpg"])
+        }
+    }
+}
+
+extension OwnerPageTests {
+    /// A staff member trying the owner page in the browser they work in: the app-wide CSRF check
+    /// for their staff session is satisfied by the owner forms too.
+    @Test func aStaffSessionInTheSameBrowserDoesNotGetInTheWay() async throws {
+        try await withTestApp { app, clock in
+            let w = try await Self.world(app, clock)
+            var browser = Browser(app: app)
+            #expect(try await browser.signIn("csstaff").status == .seeOther)
+            var res = try await browser.get("/owner")
+            var html = res.body.string
+            let staff = try #require(Browser.csrf(in: html))
+            res = try await browser.post("/owner/code", form: ["owner_csrf": try #require(Self.token(in: html)), "_csrf": staff,
+                                                               "mobile": Self.ownerMobile])
+            #expect(res.status == .ok, "\(res.body.string.prefix(800))")
+            html = res.body.string
+            res = try await browser.post("/owner/login", form: ["owner_csrf": try #require(Self.token(in: html)), "_csrf": staff,
+                                                                "mobile": Self.ownerMobile, "code": try await Self.code(app, Self.ownerMobile)])
+            #expect(res.status == .seeOther)
+            res = try await browser.get("/owner/repairs/new")
+            html = res.body.string
+            let action = try #require(html.firstMatch(of: /action="(\/owner\/repairs\/new\?_csrf=[^"]+)"/)).1
+            res = try await browser.postMultipart(String(action), fields: [
+                "owner_csrf": try #require(Self.token(in: html)), "unit": w.ownerUnit.id.uuidString, "component": "electrical",
+                "location": "客厅", "description": "插座不通电"], files: [("photos[]", "socket.jpg", "image/jpeg", Self.jpeg)])
+            #expect(res.status == .seeOther, "\(res.body.string.prefix(800))")
+            // The staff session is still theirs.
+            res = try await browser.get("/")
+            #expect(res.status == .ok && res.body.string.contains("CSSTAFF"))
         }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import NIOConcurrencyHelpers
 import Vapor
 
-/// Jobs that run while the server is up: releasing lapsed reservations and returning customers
-/// whose protection ended to the pool. On
+/// Jobs that run while the server is up: releasing lapsed reservations, returning customers
+/// whose protection ended to the pool, escalating tickets past their SLA. On
 /// several servers each runs it; every release is a conditional update, so
 /// two servers never release one reservation twice.
 final class BackgroundJobs: LifecycleHandler, Sendable {
@@ -37,6 +37,13 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
                     if n > 0 { app.logger.info("returned \(n) customers to the pool at the end of their protection period") }
                 } catch {
                     app.logger.warning("customer protection job failed: \(String(reflecting: error))")
+                }
+                if Task.isCancelled { break }
+                do {
+                    let n = try await app.services.tickets(app.db).escalateDue()
+                    if n > 0 { app.logger.info("escalated \(n) tickets past their SLA or of major severity") }
+                } catch {
+                    app.logger.warning("ticket escalation job failed: \(String(reflecting: error))")
                 }
                 try? await Task.sleep(for: .seconds(interval))
             }

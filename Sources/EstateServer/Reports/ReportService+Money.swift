@@ -91,35 +91,41 @@ extension ReportService {
     /// confirmed now, plus what was confirmed after `asOf` (it was still owed then). Items owed
     /// now come from a partial index; items paid since come from the receipts after `asOf`.
     func ageing(_ projectID: UUID, asOf: CalendarDay) async throws -> ([AgeingRow], AgeingRow, Int) {
-        struct Item: Decodable { var id: UUID; var subscriptionId: UUID; var kind: String; var dueOn: String; var owed: Int64 }
         let day = asOf.description
-        let owedNow = try await store.sql.raw("""
-            SELECT id, subscription_id, kind, due_on, amount_fen - confirmed_fen AS owed FROM payment_items
-            WHERE project_id = \(bind: projectID) AND is_live AND confirmed_fen < amount_fen AND due_on < \(bind: day) AND amount_fen > 0
-            """).all(decoding: Item.self, with: decoder)
-        let paidSince = try await store.sql.raw("""
-            SELECT i.id, i.subscription_id, i.kind, i.due_on, CAST(SUM(r.amount_fen) AS BIGINT) AS owed
-            FROM receipts r JOIN payment_items i ON i.id = r.item_id
-            WHERE r.project_id = \(bind: projectID) AND r.status = 'confirmed' AND r.received_on > \(bind: day)
-              AND i.is_live AND i.due_on < \(bind: day) AND i.amount_fen > 0
-            GROUP BY i.id, i.subscription_id, i.kind, i.due_on
-            """).all(decoding: Item.self, with: decoder)
-        var owed: [UUID: Item] = [:]
-        for i in owedNow + paidSince {
-            if var known = owed[i.id] { known.owed += i.owed; owed[i.id] = known } else { owed[i.id] = i }
-        }
+        // Bands by due day: 1–30 days overdue is due on or after asOf − 30, and so on.
+        let (d30, d90, d180) = (asOf.adding(days: -30).description, asOf.adding(days: -90).description, asOf.adding(days: -180).description)
+        // Per item, owed at asOf; then summed by kind and band in the database (nothing per item comes back).
+        let owed: SQLQueryString = """
+            SELECT id, subscription_id, kind, due_on, SUM(owed) AS owed FROM (
+                SELECT id, subscription_id, kind, due_on, amount_fen - confirmed_fen AS owed FROM payment_items
+                WHERE project_id = \(bind: projectID) AND is_live AND confirmed_fen < amount_fen AND due_on < \(bind: day) AND amount_fen > 0
+                UNION ALL
+                SELECT i.id, i.subscription_id, i.kind, i.due_on, r.amount_fen AS owed
+                FROM receipts r JOIN payment_items i ON i.id = r.item_id
+                WHERE r.project_id = \(bind: projectID) AND r.status = 'confirmed' AND r.received_on > \(bind: day)
+                  AND i.is_live AND i.due_on < \(bind: day) AND i.amount_fen > 0
+            ) x GROUP BY id, subscription_id, kind, due_on HAVING SUM(owed) > 0
+            """
+        struct Band: Decodable { var kind: String; var band: Int; var n: Int; var owed: Int64 }
+        // The band is named in a subquery: PostgreSQL takes two copies of a CASE with its own parameters as different expressions.
+        let bands = try await store.sql.raw("""
+            SELECT kind, band, COUNT(*) AS n, CAST(SUM(owed) AS BIGINT) AS owed FROM (
+                SELECT kind, owed, CASE WHEN due_on >= \(bind: d30) THEN 0 WHEN due_on >= \(bind: d90) THEN 1
+                                        WHEN due_on >= \(bind: d180) THEN 2 ELSE 3 END AS band
+                FROM (\(owed)) o
+            ) b GROUP BY kind, band
+            """).all(decoding: Band.self, with: decoder)
+        struct N: Decodable { var n: Int }
+        let sales = try await store.sql.raw("SELECT COUNT(DISTINCT subscription_id) AS n FROM (\(owed)) o").first(decoding: N.self)?.n ?? 0
         var rows: [PlanItemKind: AgeingRow] = [:]
         var total = AgeingRow()
-        var sales = Set<UUID>()
-        for i in owed.values where i.owed > 0 {
-            guard let kind = PlanItemKind(rawValue: i.kind), let due = CalendarDay(i.dueOn) else { continue }
-            let band = AgeBand(daysOverdue: due.days(until: asOf))
-            rows[kind, default: AgeingRow(kind: kind)][band] += Money(fen: i.owed)
-            rows[kind]!.items += 1
-            total[band] += Money(fen: i.owed); total.items += 1
-            sales.insert(i.subscriptionId)
+        for b in bands {
+            guard let kind = PlanItemKind(rawValue: b.kind), let band = AgeBand(rawValue: b.band) else { continue }
+            rows[kind, default: AgeingRow(kind: kind)][band] += Money(fen: b.owed)
+            rows[kind]!.items += b.n
+            total[band] += Money(fen: b.owed); total.items += b.n
         }
-        return (PlanItemKind.allCases.compactMap { rows[$0] }, total, sales.count)
+        return (PlanItemKind.allCases.compactMap { rows[$0] }, total, sales)
     }
 
     // MARK: - Consultant ranking (置业顾问排名)

@@ -199,6 +199,8 @@ struct ContractValidationMiddleware: ServerMiddleware {
                 throw Problem(.payloadTooLarge, "payload_too_large")
             }
             try validator.checkBody(operationID: operationID, bytes: bytes)
+            // Kept for the handlers that tell an explicit null from an absent property (see `jsonBodySets`).
+            CurrentRequest.value?.apiJSONBody = bytes
             return try await next(request, HTTPBody(bytes), metadata)
         } catch let v as ContractValidator.Violations {
             if v.inPath { throw Problem.notFound }

@@ -55,7 +55,7 @@ struct APIHandler: APIProtocol {
         let req = try CurrentRequest.get()
         guard case .json(let body) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
         let user = try await req.services.users(req.db).create(username: body.username, displayName: body.displayName,
-                                                              password: body.password, context: req.auditContext)
+                                                              password: body.password, mobile: body.mobile, context: req.auditContext)
         return .created(.init(body: .json(Self.user(user))))
     }
 
@@ -68,9 +68,11 @@ struct APIHandler: APIProtocol {
     func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
         let req = try CurrentRequest.get()
         guard case .json(let body) = input.body else { throw Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
+        // `mobile`: a number sets it, null removes it, absent leaves it (the decoded body cannot tell the last two apart).
+        let mobile: String?? = if let m = body.mobile { .some(m) } else if req.jsonBodySets("mobile", toNull: true) { .some(nil) } else { nil }
         let user = try await req.services.users(req.db).update(
             try Self.uuid(input.path.userId),
-            .init(displayName: body.displayName, isDisabled: body.disabled, unlock: body.unlock ?? false),
+            .init(displayName: body.displayName, mobile: mobile, isDisabled: body.disabled, unlock: body.unlock ?? false),
             context: req.auditContext)
         return .ok(.init(body: .json(Self.user(user))))
     }
@@ -203,7 +205,7 @@ struct APIHandler: APIProtocol {
 
     static func user(_ u: UserService.UserSummary) -> Schemas.User {
         Schemas.User(id: u.id.uuidString, username: u.username, displayName: u.displayName, disabled: u.isDisabled,
-                     locked: (u.lockedUntil ?? .distantPast) > Date(), lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
+                     locked: (u.lockedUntil ?? .distantPast) > Date(), mobile: u.mobile, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
                      grants: u.grants.map(grant))
     }
 
@@ -215,3 +217,19 @@ struct APIHandler: APIProtocol {
     }
 }
 
+extension Request {
+    private struct JSONBodyKey: StorageKey { typealias Value = [UInt8] }
+
+    /// The API request's JSON body as the contract check read it (`ContractValidationMiddleware`).
+    var apiJSONBody: [UInt8]? {
+        get { storage[JSONBodyKey.self] }
+        set { storage[JSONBodyKey.self] = newValue }
+    }
+
+    /// Whether the JSON body has `key` at its top level, and (with `toNull`) set to null.
+    func jsonBodySets(_ key: String, toNull: Bool = false) -> Bool {
+        guard let bytes = apiJSONBody,
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any], let value = object[key] else { return false }
+        return !toNull || value is NSNull
+    }
+}

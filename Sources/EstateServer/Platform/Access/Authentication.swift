@@ -102,6 +102,11 @@ struct CSRFMiddleware: AsyncMiddleware {
         // A large multipart upload is still streaming when this runs, so its form fields cannot be
         // read here: such a form carries the token in its action's query instead.
         let multipart = request.headers.contentType?.type == "multipart"
+        // An ordinary form may arrive in several chunks: read it whole before looking for its token
+        // (reading a half-arrived body found no token and refused long forms at random).
+        if request.headers.contentType == .urlEncodedForm, request.headers.first(name: "X-CSRF-Token") == nil, request.body.data == nil {
+            _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+        }
         let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
             ?? (multipart ? try? request.query.get(String.self, at: "_csrf") : nil)
         if request.url.path == "/login" {

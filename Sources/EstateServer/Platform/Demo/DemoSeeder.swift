@@ -24,6 +24,9 @@ public enum DemoSeeder {
         role == .gm ? "general-manager" : role.rawValue.replacingOccurrences(of: "_", with: "-")
     }
 
+    /// The demo user of `people[i]`'s mobile, for the SMS of tickets (13900000001, …).
+    static func mobile(_ i: Int) -> String { String(format: "139000000%02d", i + 1) }
+
     /// Returns false when the demo was already there.
     @discardableResult
     public static func seed(_ services: AppServices, db: any Database) async throws -> Bool {
@@ -33,6 +36,18 @@ public enum DemoSeeder {
             let lists = try await services.pricing(db).priceLists(existing.id!)
             if lists.isEmpty, try await services.inventory(db).layouts(existing.id!).isEmpty {
                 try await upgrade(services, db: db, projectID: existing.id!)
+                return true
+            }
+            // One from before 客服 gets its service staff, their mobiles and the tickets once.
+            if try await DemoTickets.count(projectID: existing.id!, db: db) == 0 {
+                let hash = try await services.hasher.hash(password)
+                let now = services.now()
+                try await store.audited(.system("demo")) { tx in
+                    try await ensurePeople(projectID: existing.id!, hash: hash, now: now, on: tx)
+                    return ((), AuditEntry(action: "demo.upgrade", entity: "project", entityID: existing.id!.uuidString, projectID: existing.id!,
+                                           summary: "gave the demo staff their mobiles and the service tickets"))
+                }
+                try await DemoTickets(services, db: db, projectID: existing.id!).tell()
                 return true
             }
             return false
@@ -54,23 +69,7 @@ public enum DemoSeeder {
             try await project.create(on: tx)
             let projectID = project.id!
 
-            for (role, name) in people {
-                let username = username(for: role)
-                let user: UserRecord
-                if let existing = try await UserRecord.query(on: tx).filter(\.$username == username).first() {
-                    user = existing
-                } else {
-                    user = UserRecord(username: username, displayName: name, passwordHash: hash, now: now)
-                    try await user.create(on: tx)
-                }
-                // Administrators and the GM act company-wide; everyone else on the demo project.
-                let scope: UUID? = role == .admin || role == .gm ? nil : projectID
-                var existing = RoleGrantRecord.query(on: tx).filter(\.$userID == user.id!).filter(\.$role == role.rawValue)
-                existing = scope.map { existing.filter(\.$projectID == $0) } ?? existing.filter(\.$projectID == nil)
-                if try await existing.count() == 0 {
-                    try await RoleGrantRecord(userID: user.id!, role: role, projectID: scope, now: now).create(on: tx)
-                }
-            }
+            try await ensurePeople(projectID: projectID, hash: hash, now: now, on: tx)
 
             for (name, description) in [("A户型", "3室2厅2卫 118㎡ 边套"), ("B户型", "2室2厅1卫 89㎡ 中间套")] {
                 try await tx.sql.insert(into: "layouts").columns("id", "project_id", "name", "description", "created_at")
@@ -102,6 +101,29 @@ public enum DemoSeeder {
         }
         try await midSale(services, db: db)
         return true
+    }
+
+    /// One user per role (kept when there), each with a mobile for SMS unless one is on file.
+    static func ensurePeople(projectID: UUID, hash: String, now: Date, on tx: any Database) async throws {
+        for (i, (role, name)) in people.enumerated() {
+            let username = username(for: role)
+            let user: UserRecord
+            if let existing = try await UserRecord.query(on: tx).filter(\.$username == username).first() {
+                user = existing
+            } else {
+                user = UserRecord(username: username, displayName: name, passwordHash: hash, now: now)
+                try await user.create(on: tx)
+            }
+            try await tx.sql.update("users").set("mobile", to: SQLBind(mobile(i))).where("id", .equal, user.id!)
+                .where(SQLColumn("mobile"), .is, SQLLiteral.null).run()
+            // Administrators and the GM act company-wide; everyone else on the demo project.
+            let scope: UUID? = role == .admin || role == .gm ? nil : projectID
+            var existing = RoleGrantRecord.query(on: tx).filter(\.$userID == user.id!).filter(\.$role == role.rawValue)
+            existing = scope.map { existing.filter(\.$projectID == $0) } ?? existing.filter(\.$projectID == nil)
+            if try await existing.count() == 0 {
+                try await RoleGrantRecord(userID: user.id!, role: role, projectID: scope, now: now).create(on: tx)
+            }
+        }
     }
 
     static func unit(project: UUID, building: BuildingRecord, number: Int, entrance: Int, floor: Int, room: Int, now: Date) -> UnitRecord {
@@ -164,6 +186,7 @@ public enum DemoSeeder {
         guard let projectID = try await ProjectRecord.query(on: db).filter(\.$code == projectCode).first()?.id else { return }
         let story = try await DemoStory(services, db: db, projectID: projectID)
         try await story.tell()
+        try await DemoTickets(services, db: db, projectID: projectID).tell()
     }
 
     /// 客户档案 beyond the buyers (who became customers when they bought): everyone holding a

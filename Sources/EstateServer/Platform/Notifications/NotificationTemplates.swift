@@ -24,7 +24,7 @@ public enum NotificationTemplates {
                                     body: signature + "您的报修/投诉 {number} 进度：{status}。{note}"),
         // To the owner after the work: the satisfaction survey (回访).
         "ticket.callback": Template(subject: "回访邀请",
-                                    body: signature + "您的报修/投诉 {number} 已处理完毕，请花一分钟评价我们的服务：{link}"),
+                                    body: signature + "您的报修/投诉已处理完毕，请花一分钟评价我们的服务：{link}"),
         // One-time sign-in code for the owner portal.
         "owner.code": Template(subject: "登录验证码",
                                body: signature + "您的登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。", secret: true),

@@ -13,6 +13,8 @@ public struct UserService: Sendable {
         public var id: UUID
         public var username: String
         public var displayName: String
+        /// 手机号 for SMS (ticket assignments, escalations); nil when none is on file.
+        public var mobile: String?
         public var isDisabled: Bool
         public var lockedUntil: Date?
         public var lastLoginAt: Date?
@@ -27,16 +29,19 @@ public struct UserService: Sendable {
         public var projectName: String?
     }
 
-    func validate(username: String, displayName: String, password: String?) -> [Problem.FieldError] {
+    func validate(username: String, displayName: String, password: String?, mobile: String? = nil) -> [Problem.FieldError] {
         var bad: [Problem.FieldError] = []
         if !Credentials.isValidUsername(username) { bad.append(.init(field: "username", code: "username_invalid")) }
         if !Text.isCleanLine(displayName, maxLength: 40) { bad.append(.init(field: "displayName", code: "display_name_invalid")) }
         if let password, let p = Credentials.check(password: password) { bad.append(.init(field: "password", code: p.rawValue)) }
+        if let mobile, !MobileNumber.isValid(mobile) { bad.append(.init(field: "mobile", code: "mobile_invalid")) }
         return bad
     }
 
-    public func create(username: String, displayName: String, password: String, context: AuditContext) async throws -> UserSummary {
-        let bad = validate(username: username, displayName: displayName, password: password)
+    /// `mobile`: 11 digits as stored ("13812345678"), or nil for none.
+    public func create(username: String, displayName: String, password: String, mobile: String? = nil,
+                       context: AuditContext) async throws -> UserSummary {
+        let bad = validate(username: username, displayName: displayName, password: password, mobile: mobile)
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let hash = try await hasher.hash(password)
         let now = now()
@@ -47,9 +52,13 @@ public struct UserService: Sendable {
                     throw Problem.conflict("username_taken", ["username": username])
                 }
                 try await user.create(on: tx)
+                var after = ["username": username, "displayName": user.displayName]
+                if let mobile {
+                    try await tx.sql.update("users").set("mobile", to: SQLBind(mobile)).where("id", .equal, user.id!).run()
+                    after["mobile"] = Masking.mobile(mobile)
+                }
                 return ((), AuditEntry(action: "user.create", entity: "user", entityID: user.id?.uuidString,
-                                       summary: "created user \(username)",
-                                       after: ["username": username, "displayName": user.displayName]))
+                                       summary: "created user \(username)", after: after))
             }
         } catch where error.isConstraintFailure {
             throw Problem.conflict("username_taken", ["username": username])
@@ -59,11 +68,14 @@ public struct UserService: Sendable {
 
     public struct Changes: Sendable {
         public var displayName: String?
+        /// nil: left as it is; `.some(nil)`: removed; `.some(m)`: set to `m`.
+        public var mobile: String??
         public var isDisabled: Bool?
         /// Clears a sign-in lock-out.
         public var unlock: Bool = false
-        public init(displayName: String? = nil, isDisabled: Bool? = nil, unlock: Bool = false) {
+        public init(displayName: String? = nil, mobile: String?? = nil, isDisabled: Bool? = nil, unlock: Bool = false) {
             self.displayName = displayName
+            self.mobile = mobile
             self.isDisabled = isDisabled
             self.unlock = unlock
         }
@@ -74,6 +86,7 @@ public struct UserService: Sendable {
         if let name = changes.displayName, !Text.isCleanLine(name, maxLength: 40) {
             throw Problem.invalid("displayName", "display_name_invalid")
         }
+        if case .some(.some(let m)) = changes.mobile, !MobileNumber.isValid(m) { throw Problem.invalid("mobile", "mobile_invalid") }
         if changes.isDisabled == true, id == context.actorID { throw Problem.conflict("cannot_disable_self") }
         let now = now()
         try await store.audited(context) { tx in
@@ -82,6 +95,13 @@ public struct UserService: Sendable {
             if let name = changes.displayName, name != user.displayName {
                 before["displayName"] = user.displayName; after["displayName"] = name
                 user.displayName = name
+            }
+            if let mobile = changes.mobile {
+                let current = try await Self.mobiles([id], on: tx)[id] ?? nil
+                if mobile != current {
+                    before["mobile"] = current.map(Masking.mobile) ?? ""; after["mobile"] = mobile.map(Masking.mobile) ?? ""
+                    try await tx.sql.update("users").set("mobile", to: SQLBind(mobile)).where("id", .equal, id).run()
+                }
             }
             if let disabled = changes.isDisabled, disabled != user.isDisabled {
                 before["isDisabled"] = "\(user.isDisabled)"; after["isDisabled"] = "\(disabled)"
@@ -185,16 +205,25 @@ public struct UserService: Sendable {
         return Paged(items: try await summaries(paged.items), page: paged.page, perPage: paged.perPage, total: paged.total)
     }
 
+    /// Staff mobiles by user (the column is not on `UserRecord`).
+    static func mobiles(_ ids: [UUID], on db: any Database) async throws -> [UUID: String?] {
+        struct R: Decodable { var id: UUID; var mobile: String? }
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await db.sql.select().columns("id", "mobile").from("users").where("id", .in, SQLBind.group(ids)).all(decoding: R.self)
+        return Dictionary(rows.map { ($0.id, $0.mobile) }, uniquingKeysWith: { a, _ in a })
+    }
+
     private func summaries(_ users: [UserRecord]) async throws -> [UserSummary] {
         let ids = users.compactMap(\.id)
         guard !ids.isEmpty else { return [] }
+        let mobiles = try await Self.mobiles(ids, on: store.db)
         let grants = try await RoleGrantRecord.query(on: store.db).filter(\.$userID ~~ ids).all()
         let projectIDs = Set(grants.compactMap(\.projectID))
         let projects = projectIDs.isEmpty ? [] : try await ProjectRecord.query(on: store.db).filter(\.$id ~~ projectIDs).all()
         let names = Dictionary(uniqueKeysWithValues: projects.map { ($0.id!, $0.name) })
         let byUser = Dictionary(grouping: grants, by: \.userID)
         return users.map { u in
-            UserSummary(id: u.id!, username: u.username, displayName: u.displayName, isDisabled: u.isDisabled,
+            UserSummary(id: u.id!, username: u.username, displayName: u.displayName, mobile: mobiles[u.id!] ?? nil, isDisabled: u.isDisabled,
                         lockedUntil: u.lockedUntil, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
                         grants: (byUser[u.id!] ?? []).compactMap { g in
                             Role(rawValue: g.role).map {

@@ -245,7 +245,20 @@ enum OwnerPages {
 
     static func fact<C: HTML.BodyContext>(_ label: String, _ value: String?) -> Node<C> {
         guard let value, !value.isEmpty else { return .empty }
-        return .div(.class("o-fact"), .span(.class("o-fact-label"), .text(label)), .span(.class("o-fact-value"), .text(value)))
+        return .div(.class("o-fact"), .span(.class("o-fact-label"), .text(label)), .span(.class("o-fact-value"), keepingDates(value)))
+    }
+
+    /// Text whose dates (2031-11-20) do not break at their hyphens on a narrow screen.
+    static func keepingDates<C: HTML.BodyContext>(_ text: String) -> Node<C> {
+        var nodes: [Node<C>] = []
+        var rest = Substring(text)
+        while let m = rest.firstMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}/) {
+            nodes.append(.text(String(rest[..<m.range.lowerBound])))
+            nodes.append(.span(.class("o-nowrap"), .text(String(m.output))))
+            rest = rest[m.range.upperBound...]
+        }
+        nodes.append(.text(String(rest)))
+        return .group(nodes)
     }
 
     static func ticket(_ ctx: OwnerPageContext, _ m: TicketModel) -> HTML {
@@ -315,7 +328,7 @@ enum OwnerPages {
             .section(.class("o-card"), .id("log"),
                 .h2(.text(t("owner.ticket.log"))),
                 .ol(.class("o-log"), .forEach(m.detail.events.reversed()) { e in
-                    .li(.element(named: "time", text: Shell.dateTime(e.at)), .p(.text(e.note)))
+                    .li(.element(named: "time", text: Shell.dateTime(e.at)), .p(keepingDates(e.note)))
                 })
             ),
             .if(TicketFlow.mayComment(status), .section(.class("o-card"), .id("comment"),

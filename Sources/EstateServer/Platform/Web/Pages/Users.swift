@@ -7,7 +7,7 @@ enum UsersPage {
     struct IndexModel {
         var page: Paged<UserService.UserSummary>
         var search: String
-        var draft: (username: String, displayName: String) = ("", "")
+        var draft: (username: String, displayName: String, mobile: String) = ("", "", "")
         var errors: [Problem.FieldError] = []
         var formError: String?
     }
@@ -40,6 +40,7 @@ enum UsersPage {
                     Shell.csrfField(ctx),
                     field(ctx, "username", t("field.username"), .text, m.draft.username, m.errors, hint: t("users.username_hint")),
                     field(ctx, "displayName", t("field.display_name"), .text, m.draft.displayName, m.errors),
+                    field(ctx, "mobile", t("field.mobile"), .tel, m.draft.mobile, m.errors, required: false),
                     field(ctx, "password", t("field.password"), .password, "", m.errors, hint: t("users.password_hint")),
                     .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("action.create"))))))
         ))
@@ -78,11 +79,13 @@ enum UsersPage {
                 .section(.class("card"),
                     .h2(.text(t("users.profile"))),
                     .dl(.dt(.text(t("field.username"))), .dd(.text(u.username)),
+                        .dt(.text(t("field.mobile"))), .dd(.text(u.mobile ?? "—")),
                         .dt(.text(t("users.created"))), .dd(.text(Shell.dateTime(u.createdAt))),
                         .dt(.text(t("users.last_login"))), .dd(.text(Shell.dateTime(u.lastLoginAt)))),
                     .form(.method(.post), .action(base), .class("grid-form"),
                         Shell.csrfField(ctx),
                         field(ctx, "displayName", t("field.display_name"), .text, u.displayName, []),
+                        field(ctx, "mobile", t("field.mobile"), .tel, u.mobile ?? "", [], required: false),
                         .div(.class("actions"), .button(.type(.submit), .text(t("action.save"))))),
                     .div(.class("actions row"),
                         .form(.method(.post), .action(base + "/status"), .class("inline"),
@@ -127,8 +130,9 @@ enum UsersPage {
 }
 
 enum UsersController {
-    struct CreateForm: Content { var username: String; var displayName: String; var password: String }
-    struct NameForm: Content { var displayName: String }
+    struct CreateForm: Content { var username: String; var displayName: String; var password: String; var mobile: String? }
+    /// The profile: name and mobile (an empty mobile removes it; a form without the field leaves it).
+    struct NameForm: Content { var displayName: String; var mobile: String? }
     struct StatusForm: Content { var disabled: String }
     struct PasswordForm: Content { var password: String }
     struct GrantForm: Content { var role: String; var projectId: String? }
@@ -146,16 +150,24 @@ enum UsersController {
             let user = try await req.services.users(req.db).create(username: form.username.trimmingCharacters(in: .whitespaces),
                                                                   displayName: form.displayName.trimmingCharacters(in: .whitespacesAndNewlines),
                                                                   password: form.password,
+                                                                  mobile: Self.mobile(form.mobile) ?? nil,
                                                                   context: req.auditContext)
             return req.redirect(to: "/admin/users/\(user.id)?notice=users.created_notice")
         } catch let p as Problem where p.status == .unprocessableEntity || p.status == .conflict {
             let result = try await req.services.users(req.db).list(search: nil, page: try PageRequest(page: 1, perPage: 50))
             var model = UsersPage.IndexModel(page: result, search: "")
-            model.draft = (form.username, form.displayName)
+            model.draft = (form.username, form.displayName, form.mobile ?? "")
             model.errors = p.fields
             model.formError = p.fields.isEmpty ? p.code : nil
             return Shell.response(UsersPage.index(PageContext(req), model), status: p.status)
         }
+    }
+
+    /// A form's mobile field: nil when not sent, `.some(nil)` when left empty, else the number (spaces dropped).
+    static func mobile(_ field: String?) -> String?? {
+        guard let field else { return nil }
+        let m = field.filter { !$0.isWhitespace }
+        return .some(m.isEmpty ? nil : m)
     }
 
     static func userID(_ req: Request) throws -> UUID {
@@ -183,7 +195,8 @@ enum UsersController {
     @Sendable static func rename(_ req: Request) async throws -> Response {
         let form = try req.content.decode(NameForm.self)
         return try await act(req, notice: "notice.saved") {
-            _ = try await req.services.users(req.db).update($0, .init(displayName: form.displayName.trimmingCharacters(in: .whitespacesAndNewlines)),
+            _ = try await req.services.users(req.db).update($0, .init(displayName: form.displayName.trimmingCharacters(in: .whitespacesAndNewlines),
+                                                                      mobile: Self.mobile(form.mobile)),
                                                             context: req.auditContext)
         }
     }
