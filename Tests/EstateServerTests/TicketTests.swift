@@ -1,4 +1,5 @@
 import EstateCore
+import EstateSheets
 import Foundation
 import SQLKit
 import Testing
@@ -299,6 +300,64 @@ struct TicketTests {
             #expect(results.filter { $0 == .ok }.count == 1, "\(results)")
             #expect(results.filter { $0 == .conflict }.count == 3, "\(results)")
             #expect(try await Self.events(app, id) == 4)   // create, attachment, assign, start
+        }
+    }
+
+    @Test func theAnalysisCountsWhatHappened() async throws {
+        try await withTestApp { app, clock in
+            let t = try await Self.desk(app, clock)
+            struct C: Decodable { var id: String; var name: String; var path: String }
+            let tree = try await app.call(.GET, "/api/v1/ticket-categories?projectId=\(t.d.project)", headers: .bearer(t.d.cs)).content.decode([C].self)
+            let leak = try #require(tree.first { $0.path == "工程质量 / 渗漏" }), promise = try #require(tree.first { $0.name == "销售承诺" })
+            let f = Fixtures(app: app)
+            try await f.user("caller", roles: [(.csStaff, t.d.project)])
+            let caller = try await f.token("caller")
+            /// Files a complaint, resolves it with `cause`, and records a callback of `score`.
+            func complaint(_ category: String, unit: UUID?, cause: String, score: Int) async throws {
+                var body: [String: J] = ["kind": "complaint", "channel": "hotline", "severity": "normal", "title": "投诉", "categoryId": .s(category)]
+                if let unit { body["unitId"] = .s(unit.uuidString) }
+                let id = try await Self.create(t, body).content.get(String.self, at: "id")
+                _ = try await Self.act(t, id, ["action": "assign", "assigneeId": .s(t.csID.uuidString)], token: t.d.cs)
+                _ = try await Self.act(t, id, ["action": "start"], token: t.d.cs)
+                #expect(try await Self.act(t, id, ["action": "resolve", "note": "处理", "cause": .s(cause)], token: t.d.cs).status == .ok)
+                #expect(try await app.call(.POST, "/api/v1/tickets/\(id)/callback", headers: .bearer(caller),
+                                           json: ["satisfaction": .i(score), "solved": true] as J).status == .ok)
+            }
+            try await complaint(leak.id, unit: t.d.units[0].id, cause: "construction", score: 5)
+            try await complaint(leak.id, unit: t.d.units[1].id, cause: "construction", score: 3)
+            try await complaint(promise.id, unit: nil, cause: "sales_promise", score: 4)
+            for _ in 0..<2 {
+                _ = try await Self.create(t, ["kind": "repair", "channel": "hotline", "severity": "normal", "title": "报修",
+                                              "unitId": .s(t.d.units[0].id.uuidString), "component": "plumbing"])
+            }
+            _ = try await Self.create(t, ["kind": "inquiry", "channel": "hotline", "severity": "normal", "title": "咨询"])
+            let today = CalendarDay(clock.now)
+            let q = "projectId=\(t.d.project)&from=\(today.adding(days: -30))&to=\(today)"
+            let a = try await app.call(.GET, "/api/v1/reports/service?\(q)", headers: .bearer(t.d.csManager))
+            #expect(a.status == .ok, "\(a.body.string)")
+            struct Row: Decodable { var name: String; var tickets: Int; var complaints: Int; var repairs: Int }
+            #expect(try a.content.get(Int.self, at: "complaints") == 3)
+            let byCategory = try a.content.get([Row].self, at: "byCategory")
+            #expect(byCategory.first { $0.name == "工程质量" }.map { [$0.tickets, $0.complaints] } == [2, 2])
+            #expect(byCategory.first { $0.name == "销售承诺" }?.complaints == 1)
+            #expect(byCategory.first { $0.name == "未分类" }.map { [$0.tickets, $0.repairs] } == [3, 2])
+            let byBuilding = try a.content.get([Row].self, at: "byBuilding")
+            #expect(byBuilding.first { $0.name == "1号楼" }.map { [$0.tickets, $0.complaints, $0.repairs] } == [4, 2, 2])
+            #expect(try a.content.get([Row].self, at: "byCause").first.map { "\($0.name) \($0.complaints)" } == "施工 2")
+            #expect(try a.content.get(Int.self, at: "satisfaction", "callbacks") == 3)
+            #expect(try a.content.get(Int.self, at: "satisfaction", "satisfied") == 2)
+            #expect(try a.content.get(String.self, at: "satisfaction", "rate") == "66.67")
+            #expect(try a.content.get(String.self, at: "satisfaction", "average") == "4.00")
+            #expect(try a.content.get(Int.self, at: "repeatRepairs", "repairs") == 2)
+            #expect(try a.content.get(Int.self, at: "repeatRepairs", "repeats") == 1)
+            #expect(try a.content.get(String.self, at: "repeatRepairs", "rate") == "50.00")
+            // The three complaints were answered and resolved within their terms; the rest still run.
+            #expect(try a.content.get(Int.self, at: "sla", "tickets") == 3)
+            #expect(try a.content.get(String.self, at: "sla", "resolveRate") == "100.00")
+            let xlsx = try await app.call(.GET, "/api/v1/reports/service/export?\(q)", headers: .bearer(t.d.csManager))
+            #expect(xlsx.status == .ok)
+            let summary = try XLSXReader.rows(Data(buffer: xlsx.body))
+            #expect(summary.count == 5 && summary[1].cells[1] == "2" && summary[1].cells[2] == "3")
         }
     }
 }

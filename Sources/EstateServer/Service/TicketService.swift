@@ -268,7 +268,10 @@ public struct TicketService: Sendable {
         let title = d.title.trimmingCharacters(in: .whitespaces)
         if title.isEmpty || !Self.cleanLine(title, max: 100) { errors.append(.init(field: "title", code: "ticket_title_invalid")) }
         if d.description.count > 2_000 || d.description.contains("\u{0}") { errors.append(.init(field: "description", code: "ticket_text_invalid")) }
-        if !d.contactMobile.isEmpty, !MobileNumber.isValid(d.contactMobile) { errors.append(.init(field: "contactMobile", code: "mobile_invalid")) }
+        // Stored as the 11 digits, however it was typed ("+86 138-1234-5678"), so owners and SMS find it.
+        let typedMobile = d.contactMobile.trimmingCharacters(in: .whitespaces)
+        let normalizedMobile = typedMobile.isEmpty ? "" : MobileNumber.normalized(typedMobile)
+        if normalizedMobile == nil { errors.append(.init(field: "contactMobile", code: "mobile_invalid")) }
         if d.contactName.count > 40 || d.contactName.contains("\n") { errors.append(.init(field: "contactName", code: "ticket_text_invalid")) }
         if d.location.count > 100 || d.location.contains("\n") { errors.append(.init(field: "location", code: "ticket_text_invalid")) }
         if d.kind.isRepair {
@@ -292,7 +295,7 @@ public struct TicketService: Sendable {
             repeatOf = try await previousRepair(unit: unit, component: component, on: today)
         }
         // The owner's contact: as given, else the customer's own.
-        var contactName = d.contactName, contactMobile = d.contactMobile
+        var contactName = d.contactName, contactMobile = normalizedMobile ?? ""
         if let c = d.customerID, contactMobile.isEmpty || contactName.isEmpty {
             struct C: Decodable { var name: String; var mobile: String }
             if let row = try await store.sql.select().columns("name", "mobile").from("customers").where("id", .equal, c).first(decoding: C.self) {
@@ -323,8 +326,10 @@ public struct TicketService: Sendable {
             if let w = warrantyFinal {
                 note += " · " + (w.status == .beforeDelivery ? "未交付，开发商整改" : w.status == .inWarranty ? "保修期内（至 \(w.lastDay!)）" : "已过保修期（\(w.lastDay!) 止），有偿维修")
             }
-            if repeatFinal != nil { note += " · 90天内重复报修" }
             try await Self.event(id, "create", from: nil, to: status, note: note, visibleToOwner: true, actor: actor, now: now, on: tx)
+            if repeatFinal != nil {
+                try await Self.event(id, "repeat", from: nil, to: nil, note: "90天内同一部位重复报修", visibleToOwner: false, actor: actor, now: now, on: tx)
+            }
             if let a = d.assigneeID {
                 try await Self.event(id, "assign", from: .new, to: .assigned, note: "派单", visibleToOwner: false, actor: actor, now: now, on: tx)
                 if let m = assigneeMobile {
