@@ -24,12 +24,15 @@ public struct TicketService: Sendable {
     public enum Actor: Sendable {
         case staff(Principal)
         case owner(mobile: String)
+        /// The escalation job.
+        case system
 
         var id: UUID? { if case .staff(let p) = self { return p.userID }; return nil }
         var name: String {
             switch self {
             case .staff(let p): p.displayName
             case .owner(let m): "业主 \(Masking.mobile(m))"
+            case .system: "系统"
             }
         }
         var isOwner: Bool { if case .owner = self { return true }; return false }
@@ -332,7 +335,7 @@ public struct TicketService: Sendable {
             }
             if let a = d.assigneeID {
                 try await Self.event(id, "assign", from: .new, to: .assigned, note: "派单", visibleToOwner: false, actor: actor, now: now, on: tx)
-                if let m = assigneeMobile {
+                if let m = assigneeMobile, MobileNumber.isValid(m) {
                     try await Outbox.enqueue(OutboxDraft(channel: .sms, recipient: m, template: "ticket.assigned",
                                                          params: ["number": number, "title": String(title.prefix(30)), "due": Self.clock(now.addingTimeInterval(Double(terms.responseMinutes) * 60))],
                                                          projectID: projectID, reference: "ticket:\(id)"), now: now, on: tx.sql)
@@ -416,7 +419,7 @@ public struct TicketService: Sendable {
         guard !done.isEmpty else { return false }
         let text = ["severity": "\(severity == .crisis ? "危机" : "重大")事件", "response": "首次响应超时", "resolve": "处理超时"][reason] ?? reason
         try await event(id, "escalate", from: nil, to: nil, note: "升级至客服经理：\(text)", visibleToOwner: false,
-                        actor: .staff(Principal(userID: UUID(), username: "system", displayName: "系统", grants: [])), now: now, on: tx)
+                        actor: .system, now: now, on: tx)
         struct M: Decodable { var mobile: String? }
         let managers = try await tx.sql.raw("""
             SELECT DISTINCT u.mobile FROM users u JOIN role_grants g ON g.user_id = u.id
@@ -542,7 +545,10 @@ public struct TicketService: Sendable {
             line = note.isEmpty ? "关闭" : "关闭：\(note)"
         case .reopen:
             guard !note.isEmpty else { throw Problem.invalid("note", "reason_required") }
-            set += [("closed_at", Optional<Date>.none), ("resolved_at", Optional<Date>.none), ("reopen_count", t.reopenCount + 1)]
+            // Worked again: a new resolution deadline from now.
+            let terms = try await terms(t.projectId, t.ticketKind, t.ticketSeverity)
+            set += [("closed_at", Optional<Date>.none), ("resolved_at", Optional<Date>.none), ("reopen_count", t.reopenCount + 1),
+                    ("resolve_due_at", now.addingTimeInterval(Double(terms.resolveMinutes) * 60))]
             line = "重开：\(note)"
             ownerMessage = "已重新处理"
         }
@@ -555,7 +561,7 @@ public struct TicketService: Sendable {
             guard !done.isEmpty else { throw Problem.conflict("ticket_changed") }
             try await Self.event(id, action.rawValue, from: from, to: to, note: lineFinal, visibleToOwner: ownerFinal != nil, actor: .staff(principal),
                                  now: now, on: tx)
-            if let m = assigneeMobileFinal {
+            if let m = assigneeMobileFinal, MobileNumber.isValid(m) {
                 try await Outbox.enqueue(OutboxDraft(channel: .sms, recipient: m, template: "ticket.assigned",
                                                      params: ["number": t.number, "title": String(t.title.prefix(30)),
                                                               "due": Self.clock(t.respondedAt == nil ? t.responseDueAt : t.resolveDueAt)],
@@ -615,11 +621,16 @@ public struct TicketService: Sendable {
         }
         let to = TicketFlow.afterCallback(solved: solved)
         let now = now()
+        let terms = try await terms(t.projectId, t.ticketKind, t.ticketSeverity)
         try await store.audited(context) { tx in
             var u = tx.sql.update("tickets").set("status", to: SQLBind(to.rawValue)).set("satisfaction", to: SQLBind(satisfaction))
                 .set("updated_at", to: SQLBind(now))
             if solved { u = u.set("closed_at", to: SQLBind(now)) }
-            else { u = u.set("resolved_at", to: SQLLiteral.null).set("reopen_count", to: SQLBind(t.reopenCount + 1)) }
+            else {
+                // Back to work: a new resolution deadline from now.
+                u = u.set("resolved_at", to: SQLLiteral.null).set("reopen_count", to: SQLBind(t.reopenCount + 1))
+                    .set("resolve_due_at", to: SQLBind(now.addingTimeInterval(Double(terms.resolveMinutes) * 60)))
+            }
             struct I: Decodable { var id: UUID }
             let done = try await u.where("id", .equal, id).where("status", .equal, from.rawValue).returning("id").all(decoding: I.self)
             guard !done.isEmpty else { throw Problem.conflict("ticket_changed") }

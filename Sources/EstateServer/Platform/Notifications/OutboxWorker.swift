@@ -126,6 +126,11 @@ public struct OutboxWorker: Sendable {
                            lease_until = NULL, last_error = ''
                     WHERE id = \(bind: c.id) AND status <> 'sent'
                     """).run()
+                // A sign-in code is no one's business once delivered: it does not stay readable in the table.
+                try await sql.raw("""
+                    UPDATE outbox_messages SET body = '（验证码已发送，内容不保留）', params = '{}'
+                    WHERE id = \(bind: c.id) AND template = 'owner.code' AND status = 'sent'
+                    """).run()
             case (_, .retry):
                 try await sql.raw("""
                     UPDATE outbox_messages SET status = 'pending', next_attempt_at = \(bind: retryAt), lease_until = NULL,
