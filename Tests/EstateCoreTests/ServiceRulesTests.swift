@@ -39,30 +39,32 @@ struct ServiceRulesTests {
     func day(_ s: String) -> CalendarDay { CalendarDay(s)! }
 
     @Test func warrantyAtItsBoundaries() {
-        // Waterproofing: five years; delivered 2021-11-27, covered through 2026-11-26 (4 years 364 days).
+        // Waterproofing: five years from the day after delivery (民法典 201/202): delivered 2021-11-27,
+        // 2026-11-26 (4 years 364 days) and 2026-11-27 (5 years, the last day) are covered; 2026-11-28 is not.
         let delivered = day("2021-11-27")
         for c in [RepairComponent.roofWaterproofing, .wetRoomWaterproofing, .exteriorWall] {
-            let inside = WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2026-11-26"))
-            #expect(inside.status == .inWarranty && !inside.chargeable && inside.lastDay == day("2026-11-26"))
-            let after = WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2026-11-27"))
+            #expect(WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2026-11-26")).status == .inWarranty)
+            let last = WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2026-11-27"))
+            #expect(last.status == .inWarranty && !last.chargeable && last.lastDay == day("2026-11-27"))
+            let after = WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2026-11-28"))
             #expect(after.status == .expired && after.chargeable)
         }
         // Plumbing, electrical, equipment, decoration: two years.
         for c in [RepairComponent.plumbing, .electrical, .equipment, .decoration, .heatingCooling] {
-            #expect(WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2023-11-26")).status == .inWarranty)
-            #expect(WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2023-11-27")).status == .expired)
+            #expect(WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2023-11-27")).status == .inWarranty)
+            #expect(WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2023-11-28")).status == .expired)
             #expect(WarrantyDecision.decide(c, deliveredOn: delivered, reportedOn: day("2026-11-26")).status == .expired)
         }
         // The structure for its design life.
-        #expect(WarrantyDecision.decide(.structure, deliveredOn: delivered, reportedOn: day("2071-11-26")).status == .inWarranty)
-        #expect(WarrantyDecision.decide(.structure, deliveredOn: delivered, reportedOn: day("2071-11-27")).status == .expired)
+        #expect(WarrantyDecision.decide(.structure, deliveredOn: delivered, reportedOn: day("2071-11-27")).status == .inWarranty)
+        #expect(WarrantyDecision.decide(.structure, deliveredOn: delivered, reportedOn: day("2071-11-28")).status == .expired)
         // The delivery day itself is covered; before delivery it is the developer's to put right.
         #expect(WarrantyDecision.decide(.plumbing, deliveredOn: delivered, reportedOn: delivered).status == .inWarranty)
         let before = WarrantyDecision.decide(.plumbing, deliveredOn: nil, reportedOn: delivered)
         #expect(before.status == .beforeDelivery && !before.chargeable && before.lastDay == nil)
-        // Delivered on 29 February: the anniversary falls on the 28th, so the 27th is the last day.
-        #expect(WarrantyDecision.decide(.exteriorWall, deliveredOn: day("2024-02-29"), reportedOn: day("2029-02-27")).status == .inWarranty)
-        #expect(WarrantyDecision.decide(.exteriorWall, deliveredOn: day("2024-02-29"), reportedOn: day("2029-02-28")).status == .expired)
+        // Delivered on 29 February: 2029 has no 29 February, so the month's last day, the 28th, is the last.
+        #expect(WarrantyDecision.decide(.exteriorWall, deliveredOn: day("2024-02-29"), reportedOn: day("2029-02-28")).status == .inWarranty)
+        #expect(WarrantyDecision.decide(.exteriorWall, deliveredOn: day("2024-02-29"), reportedOn: day("2029-03-01")).status == .expired)
     }
 
     @Test func repeatRepairsWithinNinetyDays() {

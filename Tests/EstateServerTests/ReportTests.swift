@@ -228,7 +228,7 @@ struct ReportTests {
     @Test func everyFigureEqualsThePlainSumOfItsRecords() async throws {
         try await withTestApp { app, clock in
             let w = try await Self.trade(app, clock, seed: 20_261_127)
-            let rows = try await Rows.load(app, w.d.project)
+            var rows = try await Rows.load(app, w.d.project)
             #expect(rows.subs.count >= 10 && rows.cons.count >= 4 && rows.recs.count >= 5, "too little trade to test: \(rows.subs.count) \(rows.cons.count) \(rows.recs.count)")
             #expect(rows.subs.contains { $0.status == "cancelled" } && rows.cons.contains { $0.status == "terminated" })
             #expect(rows.recs.contains { $0.status == "pending" })
@@ -240,6 +240,19 @@ struct ReportTests {
             let expected = try await ReportLedger.expected(w.d.project, on: app.db as! any SQLDatabase)
             #expect(kept == expected, "ledger drifted: \(Set(kept.keys).symmetricDifference(expected.keys).count) rows differ in key")
             #expect(rows.subs.count > rows.subs.filter { $0.status == "active" }.count)
+            // A sold unit's layout corrected afterwards: its sales move to the other layout in the kept rows too.
+            let signedUnit = try #require(rows.units.values.first { $0.status == "signed" })
+            let inv = app.services.inventory(app.db)
+            let u = try await inv.unit(signedUnit.id, in: w.d.project)
+            let building = try await inv.buildings(w.d.project).first { $0.id == u.buildingID }!.name
+            _ = try await inv.updateUnit(u.id, in: w.d.project, UnitDraft(
+                building: building, entrance: "\(u.entrance)", floor: "\(u.floor)", room: u.room, layout: u.layout == "A户型" ? "B户型" : "A户型",
+                orientation: u.orientation, usage: u.usage, builtArea: u.builtArea.description, innerArea: u.innerArea.description,
+                pricingBasis: "按建筑面积", unitPrice: u.listUnitPrice.plain, floorPrice: u.floorPrice.plain), context: .system("test"))
+            let keptAfter = try await ReportLedger.kept(w.d.project, on: app.db as! any SQLDatabase)
+            #expect(keptAfter == (try await ReportLedger.expected(w.d.project, on: app.db as! any SQLDatabase)))
+            #expect(keptAfter != kept)
+            rows = try await Rows.load(app, w.d.project)
             let reports = app.services.reports(app.db)
             let ranges = [(w.first, w.last), (w.first.adding(days: 9), w.last.adding(days: -5)), (w.last, w.last)]
             for (a, b) in ranges {

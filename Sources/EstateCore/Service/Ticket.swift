@@ -224,14 +224,15 @@ public struct WarrantyDecision: Sendable, Hashable, Codable {
     public var lastDay: CalendarDay?
     public var chargeable: Bool { status == .expired }
 
-    /// Covered through the day before the anniversary: delivered 2021-11-27, five years cover
-    /// up to 2026-11-26 (4 years 364 days); on 2026-11-27 the warranty has ended.
+    /// 民法典 第201条: the delivery day is not counted, the period starts the next day; 第202条: it
+    /// ends on the corresponding day of the last year (the month's last day when there is none).
+    /// Delivered 2021-11-27, five years cover 2026-11-27 and end on 2026-11-28; delivered
+    /// 2024-02-29, the last day is 2029-02-28.
     public static func decide(_ component: RepairComponent, deliveredOn: CalendarDay?, reportedOn: CalendarDay) -> WarrantyDecision {
         guard let delivered = deliveredOn else { return WarrantyDecision(status: .beforeDelivery, lastDay: nil) }
         let years = component.warrantyYears
         let y = delivered.year + years
-        let anniversary = CalendarDay(year: y, month: delivered.month, day: min(delivered.day, CalendarDay.days(in: delivered.month, of: y)))!
-        let last = anniversary.adding(days: -1)
+        let last = CalendarDay(year: y, month: delivered.month, day: min(delivered.day, CalendarDay.days(in: delivered.month, of: y)))!
         return WarrantyDecision(status: reportedOn <= last ? .inWarranty : .expired, lastDay: last)
     }
 }

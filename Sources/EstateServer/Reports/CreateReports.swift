@@ -44,6 +44,8 @@ struct CreateReports: AsyncMigration {
             daily = daily.field(FieldKey(stringLiteral: column), .int64, .required)
         }
         try await daily.unique(on: "project_id", "dim", "dim_key", "day").create()
+        // A report reads a range of days for a cut: (project, cut, day), whatever the keys.
+        try await sql.create(index: "report_daily_day_idx").on("report_daily").column("project_id").column("dim").column("day").run()
         // Inventory by building, layout and status from the index alone.
         try await sql.create(index: "units_report_idx").on("units")
             .column("project_id").column("building_id").column("layout").column("status").column("built_area").column("list_total").run()

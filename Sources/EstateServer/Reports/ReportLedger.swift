@@ -177,7 +177,10 @@ enum ReportLedger {
             let d = delta(f, source).scaled(sign)
             for k in keys(f, source) { rows[k, default: Delta()] += d }
         }
-        for (k, d) in rows where !d.isZero { try await upsert(projectID, k, d, on: sql) }
+        // Always in the same order, so two transactions touching the same rows never wait on each other in a cycle.
+        for (k, d) in rows.sorted(by: { ($0.key.day, $0.key.dim, $0.key.key) < ($1.key.day, $1.key.dim, $1.key.key) }) where !d.isZero {
+            try await upsert(projectID, k, d, on: sql)
+        }
     }
 
     static func upsert(_ projectID: UUID, _ k: Key, _ d: Delta, on sql: any SQLDatabase) async throws {
@@ -192,6 +195,11 @@ enum ReportLedger {
     }
 
     // MARK: The write paths
+
+    /// Takes the sale's row lock (a no-op update; SQLite's writes are one at a time anyway).
+    static func lockSale(_ id: UUID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("UPDATE subscriptions SET updated_at = updated_at WHERE id = \(bind: id)").run()
+    }
 
     static func subscription(_ id: UUID, projectID: UUID, on sql: any SQLDatabase) async throws {
         try await post(try await facts(.subscriptions, scope: "s.id = \(bind: id)", on: sql).map { ($0, .subscriptions) }, projectID: projectID, on: sql)
@@ -269,6 +277,8 @@ enum ReportLedger {
 
     /// Recomputes a project's rows from its records (after a bulk load, or to repair).
     static func rebuild(_ projectID: UUID, on sql: any SQLDatabase) async throws -> Int {
+        // No fact may land between reading the records and replacing the rows (SQLite: the write gate).
+        if sql.dialect.name == "postgresql" { try await sql.raw("LOCK TABLE report_daily IN SHARE ROW EXCLUSIVE MODE").run() }
         let rows = try await expected(projectID, on: sql)
         try await sql.delete(from: "report_daily").where("project_id", .equal, projectID).run()
         let cols = ["project_id", "day", "dim", "dim_key"] + Delta.columns

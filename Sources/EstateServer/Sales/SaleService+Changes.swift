@@ -94,7 +94,9 @@ extension SaleService {
         try await checkReservation(unitID, buyers: s.buyers, principal: principal, projectID: s.projectId)
         do {
             try await store.audited(context, announcing: events) { tx in
-                // The sale's report facts move with it to the new unit: out here, back in below.
+                // The sale's report facts move with it to the new unit: out here, back in below. The row is
+                // locked first, so a receipt confirmed meanwhile is counted once, under one unit.
+                try await ReportLedger.lockSale(s.id, on: tx.sql)
                 try await ReportLedger.sale(s.id, projectID: s.projectId, sign: -1, on: tx.sql)
                 // The row first: a concurrent change of this same sale loses here.
                 let moved = try await tx.sql.raw("""

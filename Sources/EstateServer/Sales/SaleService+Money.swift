@@ -279,6 +279,7 @@ extension SaleService {
                 .set("confirmed_by_name", to: principal.displayName).set("confirmed_at", to: now)
                 .where("id", .equal, id).where("status", .equal, ReceiptStatus.pending.rawValue).returning("id").all()
             guard !rows.isEmpty else { throw Problem.conflict("receipt_not_pending") }
+            try await ReportLedger.lockSale(r.subscriptionId, on: tx.sql)
             try await ReportLedger.receipt(id, projectID: r.projectId, on: tx.sql)
             if r.kind == "receipt" {
                 struct L: Decodable { var is_live: Bool }

@@ -32,14 +32,20 @@ extension APIHandler {
                         escalated: t.escalatedAt != nil, _repeat: t.repeatOf != nil, createdAt: t.createdAt)
     }
 
-    static func ticket(_ d: TicketService.Detail, now: Date) -> S.Ticket {
+    /// Whether `p` sees the owner's full mobile on `t`: those who may reveal personal data, and the
+    /// person the ticket is with (they call the owner); others see 138****1234.
+    static func seesContact(_ p: Principal, on t: TicketService.Ticket) -> Bool {
+        p.may(.personalDataReveal, on: t.projectId) || t.assigneeId == p.userID
+    }
+
+    static func ticket(_ d: TicketService.Detail, now: Date, reveal: Bool) -> S.Ticket {
         let t = d.ticket
         return S.Ticket(
             id: t.id.uuidString, projectId: t.projectId.uuidString, number: t.number, kind: S.TicketKind(rawValue: t.kind)!,
             channel: S.TicketChannel(rawValue: t.channel)!, severity: S.TicketSeverity(rawValue: t.severity)!, status: S.TicketStatus(rawValue: t.status)!,
             title: t.title, description: t.description, categoryId: t.categoryId?.uuidString, categoryPath: t.categoryPath,
             customerId: t.customerId?.uuidString, unitId: t.unitId?.uuidString, unitCode: t.unitCode, contactName: t.contactName,
-            contactMobile: t.contactMobile, department: t.department.flatMap(S.Department.init(rawValue:)), assigneeId: t.assigneeId?.uuidString,
+            contactMobile: reveal || t.contactMobile.isEmpty ? t.contactMobile : Masking.mobile(t.contactMobile), department: t.department.flatMap(S.Department.init(rawValue:)), assigneeId: t.assigneeId?.uuidString,
             assigneeName: t.assigneeName, sla: sla(t, now: now), escalated: t.escalatedAt != nil, escalatedAt: t.escalatedAt,
             escalationReason: t.escalationReason, _repeat: t.repeatOf != nil, repeatOf: t.repeatOf?.uuidString, repeatOfNumber: t.repeatOfNumber,
             respondedAt: t.respondedAt, resolvedAt: t.resolvedAt, closedAt: t.closedAt, location: t.location,
@@ -61,7 +67,8 @@ extension APIHandler {
     }
 
     static func ticketResponse(_ req: Request, _ id: UUID) async throws -> S.Ticket {
-        ticket(try await req.services.tickets(req.db).detail(id), now: req.services.now())
+        let d = try await req.services.tickets(req.db).detail(id)
+        return ticket(d, now: req.services.now(), reveal: seesContact(try req.requirePrincipal(), on: d.ticket))
     }
 
     func listTickets(_ input: Operations.ListTickets.Input) async throws -> Operations.ListTickets.Output {

@@ -286,7 +286,7 @@ public struct TicketService: Sendable {
         if let c = d.categoryID, try await !categoryUsable(c, in: projectID) { errors.append(.init(field: "categoryId", code: "category_unknown")) }
         if let u = d.unitID, try await !exists("units", u, in: projectID) { errors.append(.init(field: "unitId", code: "unit_unknown")) }
         if let c = d.customerID, try await !exists("customers", c, in: projectID) { errors.append(.init(field: "customerId", code: "customer_unknown")) }
-        if let a = d.assigneeID, try await !mayHandle(a, in: projectID) { errors.append(.init(field: "assigneeId", code: "assignee_invalid")) }
+        if let a = d.assigneeID, try await !mayHandle(a, in: projectID, kind: d.kind) { errors.append(.init(field: "assigneeId", code: "assignee_invalid")) }
         if !errors.isEmpty { throw Problem.invalid(errors) }
 
         let now = now(), today = CalendarDay(now)
@@ -344,6 +344,9 @@ public struct TicketService: Sendable {
             }
             if d.severity.escalatesAtOnce {
                 try await Self.escalate(id, number: number, projectID: projectID, severity: d.severity, reason: "severity", now: now, on: tx)
+            } else if d.kind == .emergencyRepair, d.assigneeID == nil {
+                // 抢修 with no one on it: the manager hears at once, not when the response deadline passes (DOMAIN §5).
+                try await Self.escalate(id, number: number, projectID: projectID, severity: d.severity, reason: "emergency", now: now, on: tx)
             }
             return ((), AuditEntry(action: "ticket.create", entity: "ticket", entityID: id.uuidString, projectID: projectID,
                                    summary: "ticket \(number) (\(d.kind.rawValue), \(d.severity.rawValue))",
@@ -386,8 +389,16 @@ public struct TicketService: Sendable {
         return rows.map { ($0.id, $0.displayName, $0.mobile) }
     }
 
-    func mayHandle(_ userID: UUID, in projectID: UUID) async throws -> Bool {
-        try await handlers(projectID).contains { $0.id == userID }
+    /// Whether `userID` may be given a ticket of `kind`: repair staff take repairs only.
+    func mayHandle(_ userID: UUID, in projectID: UUID, kind: TicketKind) async throws -> Bool {
+        struct R: Decodable { var role: String }
+        let roles = try await store.sql.raw("""
+            SELECT g.role FROM role_grants g JOIN users u ON u.id = g.user_id
+            WHERE g.user_id = \(bind: userID) AND u.is_disabled = \(SQLLiteral.boolean(false))
+              AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL)
+            """).all(decoding: R.self).compactMap { Role(rawValue: $0.role) }
+        let actions = Set(roles.flatMap { AccessMatrix.actions(of: $0) })
+        return actions.contains(.ticketsHandle) || actions.contains(.ticketsManage) || (kind.isRepair && actions.contains(.repairsHandle))
     }
 
     func userMobile(_ id: UUID) async throws -> String? {
@@ -414,10 +425,20 @@ public struct TicketService: Sendable {
     static func escalate(_ id: UUID, number: String, projectID: UUID, severity: TicketSeverity, reason: String, now: Date,
                          on tx: any Database) async throws -> Bool {
         struct I: Decodable { var id: UUID }
-        let done = try await tx.sql.update("tickets").set("escalated_at", to: SQLBind(now)).set("escalation_reason", to: SQLBind(reason))
-            .where("id", .equal, id).where(SQLColumn("escalated_at"), .is, SQLLiteral.null).returning("id").all(decoding: I.self)
+        // The reason must still hold when it is written (the ticket may have been answered or fixed since it was read).
+        let still: SQLQueryString
+        switch reason {
+        case "response": still = "AND status IN ('new', 'assigned', 'in_progress') AND responded_at IS NULL AND response_due_at < \(bind: now)"
+        case "resolve": still = "AND status IN ('new', 'assigned', 'in_progress') AND resolve_due_at < \(bind: now)"
+        default: still = "AND status <> 'closed'"
+        }
+        let done = try await tx.sql.raw("""
+            UPDATE tickets SET escalated_at = \(bind: now), escalation_reason = \(bind: reason)
+            WHERE id = \(bind: id) AND escalated_at IS NULL \(still) RETURNING id
+            """).all(decoding: I.self)
         guard !done.isEmpty else { return false }
-        let text = ["severity": "\(severity == .crisis ? "危机" : "重大")事件", "response": "首次响应超时", "resolve": "处理超时"][reason] ?? reason
+        let text = ["severity": "\(severity == .crisis ? "危机" : "重大")事件", "response": "首次响应超时", "resolve": "处理超时",
+                    "emergency": "抢修待派单"][reason] ?? reason
         try await event(id, "escalate", from: nil, to: nil, note: "升级至客服经理：\(text)", visibleToOwner: false,
                         actor: .system, now: now, on: tx)
         struct M: Decodable { var mobile: String? }
@@ -515,7 +536,7 @@ public struct TicketService: Sendable {
         switch action {
         case .assign:
             guard let a = input.assigneeID else { throw Problem.invalid("assigneeId", "assignee_required") }
-            guard try await mayHandle(a, in: t.projectId) else { throw Problem.invalid("assigneeId", "assignee_invalid") }
+            guard try await mayHandle(a, in: t.projectId, kind: t.ticketKind) else { throw Problem.invalid("assigneeId", "assignee_invalid") }
             set += [("assignee_id", a), ("department", (input.department ?? Department(rawValue: t.department ?? "") ?? .customerService).rawValue)]
             assigneeMobile = try await userMobile(a)
             let name = try await handlers(t.projectId).first { $0.id == a }?.name ?? ""
@@ -548,7 +569,8 @@ public struct TicketService: Sendable {
             // Worked again: a new resolution deadline from now.
             let terms = try await terms(t.projectId, t.ticketKind, t.ticketSeverity)
             set += [("closed_at", Optional<Date>.none), ("resolved_at", Optional<Date>.none), ("reopen_count", t.reopenCount + 1),
-                    ("resolve_due_at", now.addingTimeInterval(Double(terms.resolveMinutes) * 60))]
+                    ("resolve_due_at", now.addingTimeInterval(Double(terms.resolveMinutes) * 60)),
+                    ("escalated_at", Optional<Date>.none), ("escalation_reason", Optional<String>.none)]
             line = "重开：\(note)"
             ownerMessage = "已重新处理"
         }
@@ -557,7 +579,10 @@ public struct TicketService: Sendable {
             var u = tx.sql.update("tickets")
             for (k, v) in setFinal { u = u.set(SQLIdentifier(k), to: SQLBind(v)) }
             struct I: Decodable { var id: UUID }
-            let done = try await u.where("id", .equal, id).where("status", .equal, from.rawValue).returning("id").all(decoding: I.self)
+            // On the status and the assignee as read: two hand-overs at once, or work by someone just taken off it, lose here.
+            u = u.where("id", .equal, id).where("status", .equal, from.rawValue)
+            u = t.assigneeId.map { u.where("assignee_id", .equal, $0) } ?? u.where(SQLColumn("assignee_id"), .is, SQLLiteral.null)
+            let done = try await u.returning("id").all(decoding: I.self)
             guard !done.isEmpty else { throw Problem.conflict("ticket_changed") }
             try await Self.event(id, action.rawValue, from: from, to: to, note: lineFinal, visibleToOwner: ownerFinal != nil, actor: .staff(principal),
                                  now: now, on: tx)
@@ -630,6 +655,7 @@ public struct TicketService: Sendable {
                 // Back to work: a new resolution deadline from now.
                 u = u.set("resolved_at", to: SQLLiteral.null).set("reopen_count", to: SQLBind(t.reopenCount + 1))
                     .set("resolve_due_at", to: SQLBind(now.addingTimeInterval(Double(terms.resolveMinutes) * 60)))
+                    .set("escalated_at", to: SQLLiteral.null).set("escalation_reason", to: SQLLiteral.null)
             }
             struct I: Decodable { var id: UUID }
             let done = try await u.where("id", .equal, id).where("status", .equal, from.rawValue).returning("id").all(decoding: I.self)
@@ -685,6 +711,7 @@ public struct TicketService: Sendable {
         let toOwner = visibleToOwner || actor.isOwner
         do {
             try await store.audited(context) { tx in
+                try await tx.sql.update("tickets").set("updated_at", to: SQLBind(now)).where("id", .equal, id).run()
                 try await tx.sql.insert(into: "ticket_attachments").columns("id", "ticket_id", "file_name", "content_type", "size", "sha256",
                                                                             "stored_path", "visible_to_owner", "uploaded_by", "uploaded_by_name", "at")
                     .values(SQLBind(attachmentID), SQLBind(id), SQLBind(fileName), SQLBind(type), SQLBind(Int64(data.count)), SQLBind(digest),

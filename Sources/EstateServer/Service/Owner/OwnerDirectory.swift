@@ -5,7 +5,8 @@ import SQLKit
 
 /// What belongs to an owner, found by their mobile: the units of their live purchases
 /// (current buyer; subscription not cancelled; contract not terminated), and the tickets about
-/// those units, about any of their customer records, or left with their mobile as the contact.
+/// those units raised since they bought (not a previous owner's, not the developer's 验房 before
+/// their purchase), about any of their customer records, or left with their mobile as the contact.
 /// Every owner page asks here, so an owner never sees another's home or ticket.
 struct OwnerDirectory: Sendable {
     let store: Store
@@ -58,7 +59,7 @@ struct OwnerDirectory: Sendable {
     /// Tickets that are the owner's (alias t).
     static func ownedTickets(_ mobile: String) -> SQLQueryString {
         """
-        (t.unit_id IN (SELECT s.unit_id FROM \(liveBuyer(mobile)))
+        (EXISTS (SELECT 1 FROM \(liveBuyer(mobile)) AND s.unit_id = t.unit_id AND b.added_at <= t.created_at)
          OR t.customer_id IN (SELECT oc.id FROM customers oc WHERE oc.mobile = \(bind: mobile))
          OR t.contact_mobile = \(bind: mobile)
          OR REPLACE(REPLACE(t.contact_mobile, ' ', ''), '-', '') IN (\(bind: mobile), \(bind: "+86" + mobile)))
