@@ -191,9 +191,9 @@ import Vapor
             // (The HTTP client keeps trying to connect until the request's deadline.)
             let refused = try await HTTPGateway(url: closedURL, key: "k", client: slow.client, timeout: .milliseconds(300)).send(m)
             guard case .retry(let why, nil) = refused, why.hasPrefix("no answer") else { Issue.record("refused: \(refused)"); return }
-            let started = ContinuousClock.now
+            // The slow provider would answer 200 after 5 s: a retry ("no answer") means the gateway gave up at its own timeout.
+            // (No wall-clock assertion: tests never time themselves.)
             let timedOut = try await HTTPGateway(url: slow.url, key: "k", client: slow.client, timeout: .milliseconds(200)).send(m)
-            #expect(ContinuousClock.now - started < .seconds(4), "the gateway gives up at its timeout, not when the provider answers")
             guard case .retry(let why2, nil) = timedOut, why2.hasPrefix("no answer") else { Issue.record("timeout: \(timedOut)"); return }
         }
     }
