@@ -146,7 +146,7 @@ extension ReportService {
         _ = try await projectName(projectID)
         var byConsultant: [UUID?: ConsultantRow] = [:]
         for c in try await consultantsOf(projectID) { byConsultant[c.id] = ConsultantRow(consultantID: c.id, name: c.name) }
-        for row in try await rows(projectID, from: period.from, to: period.to, dims: ["consultant"]) {
+        for row in try await cuts(projectID, from: period.from, to: period.to) where row.dim == "consultant" {
             let id = UUID(uuidString: row.dimKey)
             byConsultant[id, default: ConsultantRow(consultantID: id, name: "")].figures += row.figures
         }
