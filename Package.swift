@@ -17,7 +17,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.8.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.32.0"),
-        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+        // Plot, vendored with attribute and text escaping fixed (Vendor/Plot/README.md).
+        .package(path: "Vendor/Plot"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/swift-openapi-vapor.git", from: "1.0.1"),
@@ -86,6 +87,7 @@ let package = Package(
             name: "EstateServerTests",
             dependencies: [
                 "EstateServer",
+                .product(name: "Plot", package: "Plot"),
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
             ],

@@ -165,7 +165,9 @@ class Metrics:
         self.client = client
 
     def scrape(self):
-        status, _, data, _ = self.client.request("GET", "/metrics")
+        # /metrics on the main port answers only its bearer token (ESTATE_METRICS_TOKEN, set by scripts/bench/board).
+        token = os.environ.get("BENCH_METRICS_TOKEN", "")
+        status, _, data, _ = self.client.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
         out = {}
         if status != 200:
             return out

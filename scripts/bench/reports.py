@@ -269,7 +269,9 @@ class Server:
     def command(self, *arguments):
         """Runs `estate <arguments>` against the same database; returns (seconds, output)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_") and k != "DATABASE_URL"}
-        env.update({"ESTATE_DATA_DIR": self.data_dir, "ESTATE_BCRYPT_COST": "4", "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD})
+        env.update({"ESTATE_DATA_DIR": self.data_dir, "ESTATE_BCRYPT_COST": "4", "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    # Measured searches by full mobile far exceed the per-user hourly limit a person has.
+                    "ESTATE_METRICS_ADDRESS": "off", "ESTATE_EXACT_SEARCHES_PER_HOUR": "1000000"})
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         t0 = time.perf_counter()
@@ -286,7 +288,9 @@ class Server:
         s.close()
         env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATE_") and k != "DATABASE_URL"}
         env.update({"ESTATE_DATA_DIR": self.data_dir, "ESTATE_HOST": "127.0.0.1", "ESTATE_PORT": str(self.port),
-                    "ESTATE_BCRYPT_COST": "4", "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD})
+                    "ESTATE_BCRYPT_COST": "4", "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    # Measured searches by full mobile far exceed the per-user hourly limit a person has.
+                    "ESTATE_METRICS_ADDRESS": "off", "ESTATE_EXACT_SEARCHES_PER_HOUR": "1000000"})
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         if log_level:

@@ -36,7 +36,9 @@ public enum AccessMatrix {
         case .channelStaff:
             [.projectView, .inventoryView, .channelLeadsRegister]
         case .agent:
-            [.projectView, .customersView, .ticketsView, .ticketsHandle, .callsHandle]
+            // An outside broker (issues 13, 17): sees no customer, ticket or call until the channels
+            // capability gives it its own registrations.
+            [.projectView]
         case .shiftLead:
             [.projectView, .customersView, .ticketsView, .ticketsHandle, .callsHandle, .callCenterManage]
         case .ccSupervisor:

@@ -18,7 +18,8 @@ public enum Role: String, CaseIterable, Codable, Sendable, Hashable {
     case channelManager = "channel_manager"
     /// 拓客专员
     case channelStaff = "channel_staff"
-    /// 坐席
+    /// 外部经纪人: an outside broker's user (issue 17). Call-centre agents (坐席) are `csStaff`
+    /// on the call-centre desk (issue 16); DOMAIN.md §1 still lists `agent` as 坐席.
     case agent
     /// 班长
     case shiftLead = "shift_lead"

@@ -45,6 +45,37 @@ public struct CustomerAccess: Sendable {
     /// Reveal a full mobile or identity number (logged): the owner, or a role that needs it.
     public func mayReveal(owner: UUID?) -> Bool { mayOpen(owner: owner) && (owns(owner) || may(.personalDataReveal)) }
 
+    /// Which records an exact search by full mobile or identity number may answer with. A hit
+    /// confirms the full value, which is more than the mask shows, so it may only come from a
+    /// record whose full value the searcher could reveal anyway; any other match answers as
+    /// "no match" (issue 13: a masked ID number was recovered by trying birth dates).
+    public enum ExactSearchScope: Sendable, Equatable {
+        /// Every record of the project.
+        case all
+        /// The searcher's own customers and the pool.
+        case ownAndPool
+        /// The searcher's own customers.
+        case own
+        /// Nothing: the role sees no customer records.
+        case none
+    }
+
+    public var exactSearchScope: ExactSearchScope {
+        guard may(.customersView) || may(.callsHandle) else { return .none }
+        guard may(.personalDataReveal) else { return .own }
+        return viewsAll || may(.callsHandle) ? .all : .ownAndPool
+    }
+
+    /// Whether an exact search may answer with a record of this owner (`exactSearchScope` as a test).
+    public func exactSearchMayMatch(owner: UUID?) -> Bool {
+        switch exactSearchScope {
+        case .all: true
+        case .ownAndPool: owner == nil || owns(owner)
+        case .own: owns(owner)
+        case .none: false
+        }
+    }
+
     /// Claim a pool customer: a consultant who may edit customers.
     public func mayClaim(owner: UUID?) -> Bool { owner == nil && may(.customersEdit) }
 }

@@ -56,6 +56,16 @@ public struct AppConfiguration: Sendable {
     /// How often the outbox is sent (`ESTATE_OUTBOX_INTERVAL_SECONDS`), and attempts before a message fails.
     public var outboxInterval: TimeInterval = 2
     public var outboxMaxAttempts: Int = 8
+    /// Proxies whose `X-Forwarded-For` is believed (`ESTATE_TRUSTED_PROXIES`); none by default.
+    public var trustedProxies: TrustedProxies = .none
+    /// Where `/metrics` is served on its own listener (`ESTATE_METRICS_ADDRESS`, loopback by
+    /// default); nil: no such listener (tests, or `off`).
+    public var metricsAddress: (host: String, port: Int)? = ("127.0.0.1", 9464)
+    /// With a token (`ESTATE_METRICS_TOKEN`), `/metrics` on the main port answers
+    /// `Authorization: Bearer <token>`; without one it is not there.
+    public var metricsToken: String?
+    /// Exact look-ups by full mobile or ID number a user may make per hour (`ExactLookups`).
+    public var exactSearchesPerHour: Int = ExactLookups.defaultPerHour
 
     public init(storage: Storage, dataDirectory: String = "./data") {
         self.storage = storage
@@ -70,6 +80,7 @@ public struct AppConfiguration: Sendable {
         config.bcryptCost = 4
         config.logLevel = .warning
         config.runsJobs = false
+        config.metricsAddress = nil
         return config
     }
 
@@ -112,6 +123,7 @@ public struct AppConfiguration: Sendable {
         if let v = try int("ESTATE_MAX_UPLOAD_MB", 1...512) { config.maxUploadMegabytes = v }
         if let v = try int("ESTATE_OUTBOX_INTERVAL_SECONDS", 1...3600) { config.outboxInterval = TimeInterval(v) }
         if let v = try int("ESTATE_OUTBOX_MAX_ATTEMPTS", 1...50) { config.outboxMaxAttempts = v }
+        if let v = try int("ESTATE_EXACT_SEARCHES_PER_HOUR", 1...1_000_000) { config.exactSearchesPerHour = v }
         if let raw = env["ESTATE_SMS_URL"], !raw.isEmpty {
             guard let u = URL(string: raw), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
                 throw Invalid(variable: "ESTATE_SMS_URL", reason: "expected http(s)://host/path of the SMS provider")
@@ -141,6 +153,26 @@ public struct AppConfiguration: Sendable {
                 throw Invalid(variable: "ESTATE_ADMIN_PASSWORD", reason: problem == .tooShort ? "at least 8 characters" : "at most 256 characters")
             }
             config.initialAdminPassword = pw
+        }
+        if let raw = env["ESTATE_TRUSTED_PROXIES"], !raw.isEmpty {
+            guard let proxies = TrustedProxies(raw) else {
+                throw Invalid(variable: "ESTATE_TRUSTED_PROXIES", reason: "expected addresses or CIDR blocks, comma-separated (10.0.0.1, 172.16.0.0/12)")
+            }
+            config.trustedProxies = proxies
+        }
+        if let raw = env["ESTATE_METRICS_ADDRESS"], !raw.isEmpty {
+            if raw.lowercased() == "off" {
+                config.metricsAddress = nil
+            } else {
+                guard let colon = raw.lastIndex(of: ":"), let port = Int(raw[raw.index(after: colon)...]), (1...65535).contains(port),
+                      case let host = String(raw[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), !host.isEmpty
+                else { throw Invalid(variable: "ESTATE_METRICS_ADDRESS", reason: "expected host:port (127.0.0.1:9464) or off") }
+                config.metricsAddress = (host, port)
+            }
+        }
+        if let raw = env["ESTATE_METRICS_TOKEN"], !raw.isEmpty {
+            guard raw.count >= 16 else { throw Invalid(variable: "ESTATE_METRICS_TOKEN", reason: "at least 16 characters") }
+            config.metricsToken = raw
         }
         if let raw = env["ESTATE_LOG_LEVEL"], !raw.isEmpty {
             guard let level = Logger.Level(rawValue: raw.lowercased()) else {

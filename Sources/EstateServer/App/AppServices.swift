@@ -34,7 +34,7 @@ public struct AppServices: Sendable {
             .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a })
     }
     public func customers(_ db: any Database) -> CustomerService {
-        CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring))
+        CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring), exactSearchesPerHour: config.exactSearchesPerHour)
     }
     public func sales(_ db: any Database) -> SaleService {
         SaleService(store: store(db), now: now, events: unitEvents, customers: customers(db))

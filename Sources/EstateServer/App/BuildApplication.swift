@@ -53,6 +53,7 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
         unitEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
                                   eventLoop: app.eventLoopGroup.any())
     }
+    if let address = config.metricsAddress { app.lifecycle.use(MetricsListener(host: address.host, port: address.port)) }
     app.lifecycle.use(BackgroundJobs(runsJobs: config.runsJobs, interval: config.jobInterval, outboxInterval: config.outboxInterval))
 
     if config.autoMigrate { try await app.autoMigrate() }

@@ -89,7 +89,7 @@ extension APIHandler {
         let page = try PageRequest(page: q.page, perPage: q.perPage)
         let filter = try Self.customerFilter(q: q.q, grade: q.grade?.rawValue, source: q.source, ownerId: q.ownerId, pool: q.pool,
                                              lastContact: q.lastContact?.rawValue, tag: q.tag)
-        let result = try await req.services.customers(req.db).list(projectID, filter, page: page)
+        let result = try await req.services.customers(req.db).list(projectID, filter, by: .init(access, req.auditContext), page: page)
         return .ok(.init(body: .json(.init(items: result.items.map { Self.customerSchema($0, access) }, page: result.page,
                                            perPage: result.perPage, total: result.total))))
     }
@@ -256,8 +256,8 @@ extension APIHandler {
         let projectID = try Self.uuid(input.path.projectId)
         let filter = try Self.customerFilter(q: q.q, grade: q.grade?.rawValue, source: q.source, ownerId: q.ownerId, pool: q.pool,
                                              lastContact: q.lastContact?.rawValue, tag: q.tag)
-        let data = try await req.services.customerSheets(req.db).exportLogged(projectID, filter: filter, language: req.language,
-                                                                               context: req.auditContext)
+        let searcher = CustomerService.Searcher(CustomerAccess(try req.requirePrincipal(), project: projectID), req.auditContext)
+        let data = try await req.services.customerSheets(req.db).exportLogged(projectID, filter: filter, by: searcher, language: req.language)
         req.downloadName = req.language == .zh ? "客户.xlsx" : "customers.xlsx"
         return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
     }

@@ -13,6 +13,8 @@ public struct CustomerService: Sendable {
     let store: Store
     let now: @Sendable () -> Date
     let cipher: PersonalDataCipher
+    var exactSearchesPerHour = ExactLookups.defaultPerHour
+    var exactLookups: ExactLookups { ExactLookups(store: store, now: now, perHour: exactSearchesPerHour) }
 
     public enum Grade: String, CaseIterable, Sendable { case a = "A", b = "B", c = "C", d = "D" }
     public enum Gender: String, CaseIterable, Sendable { case unknown, male, female }
@@ -305,9 +307,9 @@ public struct CustomerService: Sendable {
     /// The live record with this mobile; with `includingMerged`, else a merged-away one (so the
     /// caller can follow it to the record it went into). Two lookups, each on its own partial
     /// index: one `OR` across both would read the whole project.
-    public func find(mobile: String, in projectID: UUID, includingMerged: Bool = false) async throws -> Record? {
+    public func find(mobile: String, in projectID: UUID, includingMerged: Bool = false, on db: (any SQLDatabase)? = nil) async throws -> Record? {
         func lookup(merged: Bool) async throws -> Record? {
-            try await selectRecords(store.sql).where(SQLColumn("project_id", table: "c"), .equal, SQLBind(projectID))
+            try await selectRecords(db ?? store.sql).where(SQLColumn("project_id", table: "c"), .equal, SQLBind(projectID))
                 .where(SQLColumn("mobile", table: "c"), .equal, SQLBind(mobile))
                 .where(SQLColumn("merged_into", table: "c"), merged ? .isNot : .is, SQLLiteral.null)
                 .first(decoding: Record.self)
@@ -317,8 +319,8 @@ public struct CustomerService: Sendable {
     }
 
     /// The live record a mobile belongs to: its own, or the one its merged-away record went into.
-    func liveID(mobile: String, in projectID: UUID) async throws -> UUID? {
-        guard let r = try await find(mobile: mobile, in: projectID, includingMerged: true) else { return nil }
+    func liveID(mobile: String, in projectID: UUID, on db: (any SQLDatabase)? = nil) async throws -> UUID? {
+        guard let r = try await find(mobile: mobile, in: projectID, includingMerged: true, on: db) else { return nil }
         return r.mergedInto ?? r.id
     }
 
@@ -380,8 +382,38 @@ public struct CustomerService: Sendable {
         return cipher.lookupKey(IdentityNumber.normalized(n), purpose: Self.lookupPurpose)
     }
 
-    public func list(_ projectID: UUID, _ f: Filter, page: PageRequest) async throws -> Paged<Record> {
-        let sql = store.sql
+    /// Who is searching: what they may see decides what an exact search may answer, and the
+    /// audit line of an exact search names them.
+    public struct Searcher: Sendable {
+        public var access: CustomerAccess
+        public var context: AuditContext
+        public init(_ access: CustomerAccess, _ context: AuditContext) { self.access = access; self.context = context }
+    }
+
+    /// The exact look-up a filter makes, if any: a full mobile or an identity number.
+    func exactKind(_ f: Filter) -> ExactLookups.Kind? {
+        if f.identityKey != nil { return .idNumber }
+        switch SearchTerm(f.q) {
+        case .mobile?: return .mobile
+        case .identity?: return .idNumber
+        default: return nil
+        }
+    }
+
+    /// A page of the project's live customers. A search by full mobile or identity number answers
+    /// only with records whose full value the searcher could reveal (any other match reads as no
+    /// match), is logged, and counts towards the searcher's hourly limit (`ExactLookups`).
+    public func list(_ projectID: UUID, _ f: Filter, by searcher: Searcher, page: PageRequest) async throws -> Paged<Record> {
+        guard let kind = exactKind(f) else { return try await list(projectID, f, scope: nil, page: page, on: store.sql) }
+        let scope = (searcher.access.exactSearchScope, searcher.access.principal.userID)
+        return try await exactLookups.run(kind, on: projectID, context: searcher.context, where: "customers") { sql in
+            let result = try await list(projectID, f, scope: scope, page: page, on: sql)
+            return (result, result.total)
+        }
+    }
+
+    private func list(_ projectID: UUID, _ f: Filter, scope: (CustomerAccess.ExactSearchScope, UUID)?, page: PageRequest,
+                      on sql: any SQLDatabase) async throws -> Paged<Record> {
         func filtered(_ q: SQLSelectBuilder) async throws -> SQLSelectBuilder {
             var q = q.where(SQLColumn("project_id", table: "c"), .equal, SQLBind(projectID))
                 .where(SQLColumn("merged_into", table: "c"), .is, SQLLiteral.null)
@@ -389,12 +421,12 @@ public struct CustomerService: Sendable {
             case .suffix(let s)?: q = q.where(SQLColumn("mobile_suffix", table: "c"), .equal, SQLBind(s))
             case .mobile(let m)?:
                 // A merged-away record's mobile finds the record it went into (looked up first, on the indexes).
-                q = q.where(SQLColumn("id", table: "c"), .equal, SQLBind(try await liveID(mobile: m, in: projectID) ?? UUID()))
+                q = q.where(SQLColumn("id", table: "c"), .equal, SQLBind(try await liveID(mobile: m, in: projectID, on: sql) ?? UUID()))
             case .identity(let n)?:
                 q = q.where(SQLColumn("id_lookup", table: "c"), .equal,
                             SQLBind(cipher.lookupKey(IdentityNumber.normalized(n), purpose: Self.lookupPurpose)))
             case .text(let t)?:
-                let mobiles = try await mobilesHolding(unitCode: t, in: projectID)
+                let mobiles = try await mobilesHolding(unitCode: t, in: projectID, on: sql)
                 let like = "%" + t.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
                 if mobiles.isEmpty {
                     q = q.where(SQLColumn("name", table: "c"), .like, SQLBind(like))
@@ -406,6 +438,18 @@ public struct CustomerService: Sendable {
             case nil: break
             }
             if let k = f.identityKey { q = q.where(SQLColumn("id_lookup", table: "c"), .equal, SQLBind(k)) }
+            if let limit = scope {
+                let me = limit.1
+                let owner = SQLColumn("owner_id", table: "c")
+                switch limit.0 {
+                case .all: break
+                case .ownAndPool:
+                    q = q.where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(owner, .equal, SQLBind(me)), .or,
+                                                                       SQLBinaryExpression(owner, .is, SQLLiteral.null))))
+                case .own: q = q.where(owner, .equal, SQLBind(me))
+                case .none: q = q.where(SQLLiteral.boolean(false))
+                }
+            }
             if let g = f.grade { q = q.where(SQLColumn("grade", table: "c"), .equal, SQLBind(g)) }
             if let s = f.source { q = q.where(SQLColumn("source", table: "c"), .equal, SQLBind(s)) }
             if let o = f.ownerID { q = q.where(SQLColumn("owner_id", table: "c"), .equal, SQLBind(o)) }
@@ -432,9 +476,9 @@ public struct CustomerService: Sendable {
     }
 
     /// Mobiles of whoever holds the unit with this code (a reservation or, later, a sale).
-    func mobilesHolding(unitCode: String, in projectID: UUID) async throws -> [String] {
+    func mobilesHolding(unitCode: String, in projectID: UUID, on db: (any SQLDatabase)? = nil) async throws -> [String] {
         struct M: Decodable { var customer_mobile: String }
-        return try await store.sql.select().column(SQLColumn("customer_mobile", table: "k"))
+        return try await (db ?? store.sql).select().column(SQLColumn("customer_mobile", table: "k"))
             .from(SQLAlias(SQLIdentifier("unit_claims"), as: SQLIdentifier("k")))
             .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.inner,
                   on: SQLColumn("unit_id", table: "k"), .equal, SQLColumn("id", table: "u"))

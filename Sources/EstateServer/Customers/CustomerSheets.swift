@@ -205,22 +205,24 @@ public struct CustomerSheets: Sendable {
 
     /// The export, with its audit line (who took whose data out, how many rows) written first:
     /// no line, no file.
-    public func exportLogged(_ projectID: UUID, filter: CustomerService.Filter, language: Language, context: AuditContext) async throws -> Data {
-        let (data, count) = try await export(projectID, filter: filter, language: language)
+    public func exportLogged(_ projectID: UUID, filter: CustomerService.Filter, by searcher: CustomerService.Searcher,
+                             language: Language) async throws -> Data {
+        let (data, count) = try await export(projectID, filter: filter, by: searcher, language: language)
         try await AuditLog.recordAlone(AuditEntry(action: "personal_data.export", entity: "customer", projectID: projectID,
                                                   summary: "exported \(count) customers with full mobiles", after: ["count": "\(count)"]),
-                                       context: context, store: store)
+                                       context: searcher.context, store: store)
         return data
     }
 
     /// The filtered list as .xlsx with full mobiles (the caller holds the export permission);
     /// identity numbers stay masked: an export is a copy outside the system's control.
-    public func export(_ projectID: UUID, filter: CustomerService.Filter, language: Language) async throws -> (data: Data, count: Int) {
+    public func export(_ projectID: UUID, filter: CustomerService.Filter, by searcher: CustomerService.Searcher,
+                       language: Language) async throws -> (data: Data, count: Int) {
         let zh = language == .zh
         var rows: [[SheetCell]] = []
         var page = 1
         while true {
-            let chunk = try await customers.list(projectID, filter, page: try PageRequest(page: page, perPage: 200))
+            let chunk = try await customers.list(projectID, filter, by: searcher, page: try PageRequest(page: page, perPage: 200))
             for r in chunk.items {
                 let kind = r.idKind.flatMap(IdentityKind.init(rawValue:)).flatMap { Self.kindNames[$0] }
                 rows.append([.text(r.name), .text(r.mobile), .text(kind.map { zh ? $0.zh : $0.en } ?? ""), .text(r.idMasked ?? ""),

@@ -150,7 +150,8 @@ extension APIHandler {
         let projectID = try Self.uuid(input.query.projectId)
         try await Self.saleProject(req, projectID, .salesView)
         let page = try await req.services.sales(req.db).subscriptions(
-            projectID, filter: .init(status: input.query.status.flatMap { SubscriptionStatus(rawValue: $0.rawValue) }, q: input.query.q),
+            projectID, filter: .init(status: input.query.status.flatMap { SubscriptionStatus(rawValue: $0.rawValue) }, q: input.query.q,
+                                     searcher: .init(CustomerAccess(try req.requirePrincipal(), project: projectID), req.auditContext)),
             page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
         return .ok(.init(body: .json(.init(items: page.items.map(Self.subscriptionSchema), page: page.page, perPage: page.perPage, total: page.total))))
     }

@@ -130,22 +130,38 @@ public struct SaleService: Sendable {
         public var status: SubscriptionStatus?
         public var q: String?
         public var consultantID: UUID?
-        public init(status: SubscriptionStatus? = nil, q: String? = nil, consultantID: UUID? = nil) {
-            self.status = status; self.q = q; self.consultantID = consultantID
+        /// Needed for a search by a buyer's full mobile (an exact look-up, logged and limited).
+        public var searcher: CustomerService.Searcher?
+        public init(status: SubscriptionStatus? = nil, q: String? = nil, consultantID: UUID? = nil, searcher: CustomerService.Searcher? = nil) {
+            self.status = status; self.q = q; self.consultantID = consultantID; self.searcher = searcher
         }
     }
 
-    /// The sales register of a project, newest first; `q` matches the number, the unit code or a buyer's name.
+    /// The sales register of a project, newest first; `q` matches the number, the unit code, a
+    /// buyer's name, the last four digits of a buyer's mobile (what the mask shows), or a buyer's
+    /// full mobile — an exact look-up (`ExactLookups`): logged, limited, and answered only with
+    /// buyers whose mobile the searcher could reveal. Other lengths of digits match no mobile.
     public func subscriptions(_ projectID: UUID, filter: ListFilter, page: PageRequest) async throws -> Paged<Subscription> {
         var conditions: [SQLQueryString] = ["s.project_id = \(bind: projectID)"]
         if let s = filter.status { conditions.append("s.status = \(bind: s.rawValue)") }
         if let c = filter.consultantID { conditions.append("s.consultant_id = \(bind: c)") }
+        var exact: CustomerService.Searcher?
         if let q = filter.q?.trimmed, !q.isEmpty {
             let like = "%" + q.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
-            // Digits (4 to 11): a buyer's mobile or its end, as the customer search does.
-            let digits = q.filter(\.isNumber)
-            let mobile: SQLQueryString = (4...11).contains(digits.count) && digits.count == q.count
-                ? " OR bc.mobile LIKE \(bind: "%" + digits)" : ""
+            let digits = q.filter { $0 != " " && $0 != "-" }
+            var mobile: SQLQueryString = ""
+            if digits.count == 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                mobile = " OR bc.mobile_suffix = \(bind: digits)"
+            } else if let m = MobileNumber.normalized(q), let searcher = filter.searcher {
+                exact = searcher
+                let me = searcher.access.principal.userID
+                switch searcher.access.exactSearchScope {
+                case .all: mobile = " OR bc.mobile = \(bind: m)"
+                case .ownAndPool: mobile = " OR (bc.mobile = \(bind: m) AND (bc.owner_id = \(bind: me) OR bc.owner_id IS NULL))"
+                case .own: mobile = " OR (bc.mobile = \(bind: m) AND bc.owner_id = \(bind: me))"
+                case .none: break
+                }
+            }
             conditions.append("""
                 (LOWER(s.number) LIKE \(bind: like) OR LOWER(u.code) LIKE \(bind: like) OR LOWER(c.number) LIKE \(bind: like)
                  OR EXISTS (SELECT 1 FROM sale_buyers b JOIN customers bc ON bc.id = b.customer_id
@@ -154,17 +170,25 @@ public struct SaleService: Sendable {
         }
         var whereClause: SQLQueryString = "WHERE "
         for (i, c) in conditions.enumerated() { whereClause = whereClause + (i == 0 ? "" : " AND ") + c }
-        struct N: Decodable { var n: Int }
-        let total = try await store.sql.raw("""
-            SELECT COUNT(*) AS n FROM subscriptions s JOIN units u ON u.id = s.unit_id LEFT JOIN contracts c ON c.subscription_id = s.id \(whereClause)
-            """).first(decoding: N.self)?.n ?? 0
-        var items = try await store.sql.raw("""
-            \(unsafeRaw: Self.subscriptionSelect) \(whereClause) ORDER BY s.created_at DESC, s.number DESC
-            LIMIT \(unsafeRaw: String(page.perPage)) OFFSET \(unsafeRaw: String(page.offset))
-            """).all(decoding: Subscription.self, with: sqlDecoder)
-        let buyers = try await buyers(of: items.map(\.id), on: store.sql)
-        for i in items.indices { items[i].buyers = buyers[items[i].id] ?? [] }
-        return Paged(items: items, page: page.page, perPage: page.perPage, total: total)
+        let clause = whereClause
+        @Sendable func run(_ sql: any SQLDatabase) async throws -> Paged<Subscription> {
+            struct N: Decodable { var n: Int }
+            let total = try await sql.raw("""
+                SELECT COUNT(*) AS n FROM subscriptions s JOIN units u ON u.id = s.unit_id LEFT JOIN contracts c ON c.subscription_id = s.id \(clause)
+                """).first(decoding: N.self)?.n ?? 0
+            var items = try await sql.raw("""
+                \(unsafeRaw: Self.subscriptionSelect) \(clause) ORDER BY s.created_at DESC, s.number DESC
+                LIMIT \(unsafeRaw: String(page.perPage)) OFFSET \(unsafeRaw: String(page.offset))
+                """).all(decoding: Subscription.self, with: sqlDecoder)
+            let buyers = try await buyers(of: items.map(\.id), on: sql)
+            for i in items.indices { items[i].buyers = buyers[items[i].id] ?? [] }
+            return Paged(items: items, page: page.page, perPage: page.perPage, total: total)
+        }
+        guard let exact else { return try await run(store.sql) }
+        return try await customers.exactLookups.run(.mobile, on: projectID, context: exact.context, where: "sales register") { sql in
+            let result = try await run(sql)
+            return (result, result.total)
+        }
     }
 
     // MARK: Who acts on a sale

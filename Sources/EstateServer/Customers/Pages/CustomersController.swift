@@ -105,7 +105,8 @@ enum CustomersController {
         let (project, projects) = try await refs(req, projectID)
         let (f, q) = filter(req)
         let pageNumber = (try? req.query.get(Int.self, at: "page")).map { max(1, min($0, 100_000)) }
-        let page = try await req.services.customers(req.db).list(projectID, f, page: try PageRequest(page: pageNumber, perPage: 50))
+        let page = try await req.services.customers(req.db).list(projectID, f, by: .init(try access(req, projectID), req.auditContext),
+                                                                 page: try PageRequest(page: pageNumber, perPage: 50))
         return CustomersPage.Model(project: project, projects: projects, page: page, access: try access(req, projectID),
                                    consultants: try await consultants(req, projectID), filter: f, query: q)
     }
@@ -159,7 +160,8 @@ enum CustomersController {
     @Sendable static func export(_ req: Request) async throws -> Response {
         let projectID = try IC.projectID(req)
         let (f, _) = filter(req)
-        let data = try await req.services.customerSheets(req.db).exportLogged(projectID, filter: f, language: req.language, context: req.auditContext)
+        let data = try await req.services.customerSheets(req.db).exportLogged(projectID, filter: f, by: .init(try access(req, projectID), req.auditContext),
+                                                                               language: req.language)
         return IC.download(data, name: req.language == .zh ? "客户.xlsx" : "customers.xlsx")
     }
 

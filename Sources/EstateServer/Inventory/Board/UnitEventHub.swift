@@ -161,7 +161,8 @@ public final class UnitEventHub: Sendable {
         queue.yield(change)
     }
 
-    private func reloadEveryone() {
+    /// Drops every cached board (changes the cache did not see, and tests that edit rows directly).
+    func reloadEveryone() {
         let subs = state.withLockedValue { s in
             s.boards = [:]
             for key in s.versions.keys { s.versions[key, default: 0] += 1 }

@@ -15,6 +15,10 @@ enum SessionCookie {
     static let name = "estate_session"
     static let preLoginCSRF = "estate_csrf"
 
+    /// Clears the pre-login CSRF cookie: a cookie is only replaced by one with its own path.
+    static let expiredPreLoginCSRF = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/login",
+                                                       isHTTPOnly: true, sameSite: .strict)
+
     static func make(_ value: String, maxAge: Int?, secure: Bool) -> HTTPCookies.Value {
         HTTPCookies.Value(string: value, maxAge: maxAge, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
@@ -36,14 +40,18 @@ extension Request {
         return url.scheme == "https" || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
     }
 
+    /// The client's address: the socket peer, or what trusted proxies say it is (`TrustedProxies`).
+    var clientAddress: String? {
+        services.config.trustedProxies.clientAddress(peer: remoteAddress?.ipAddress, forwardedFor: headers[.xForwardedFor])
+    }
+
     var auditContext: AuditContext {
         AuditContext(actorID: principal?.userID, actorName: principal?.username ?? "anonymous", requestID: id,
-                     ip: remoteAddress?.ipAddress ?? headers.first(name: .xForwardedFor), sessionID: authenticated?.sessionID)
+                     ip: clientAddress, sessionID: authenticated?.sessionID)
     }
 
     var origin: AuthService.Origin {
-        AuthService.Origin(ip: remoteAddress?.ipAddress ?? headers.first(name: .xForwardedFor),
-                           userAgent: headers.first(name: .userAgent), requestID: id)
+        AuthService.Origin(ip: clientAddress, userAgent: headers.first(name: .userAgent), requestID: id)
     }
 
     /// The signed-in principal or 401.
@@ -138,7 +146,8 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
         if response.headers.contentType?.subType == "html" {
             response.headers.replaceOrAdd(name: "Content-Security-Policy",
-                                          value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+                                          value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                              + "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
         }
         return response
     }

@@ -1,6 +1,8 @@
 import EstateCore
 import FluentKit
+import FluentSQL
 import Foundation
+import SQLKit
 
 /// Browsing the audit log, newest first, filtered.
 public struct AuditQuery: Sendable {
@@ -45,7 +47,15 @@ public struct AuditQuery: Sendable {
         }
         if let v = filter.actor, !v.isEmpty { q = q.filter(\.$actorName == v) }
         if let v = filter.action, !v.isEmpty {
-            q = v.hasSuffix("*") ? q.filter(\.$action, .custom("LIKE"), String(v.dropLast()) + "%") : q.filter(\.$action == v)
+            if v.hasSuffix("*") {
+                // A prefix compared as it is (`substr`), not a LIKE pattern: `_` and `%` in the filter mean themselves.
+                let prefix = String(v.dropLast())
+                q = q.filter(.sql(SQLBinaryExpression(
+                    SQLFunction("substr", args: SQLIdentifier("action"), SQLLiteral.numeric("1"), SQLLiteral.numeric("\(prefix.count)")),
+                    .equal, SQLBind(prefix))))
+            } else {
+                q = q.filter(\.$action == v)
+            }
         }
         if let v = filter.entity, !v.isEmpty { q = q.filter(\.$entity == v) }
         if let v = filter.entityID, !v.isEmpty { q = q.filter(\.$entityID == v) }

@@ -26,33 +26,39 @@ public struct AuthService: Sendable {
         public var requestID: String?
     }
 
-    /// Checks the password and opens a session of `kind`. Unknown user, wrong
-    /// password and disabled account all answer the same `invalid_credentials`.
+    /// Checks the password and opens a session of `kind`. Unknown user, wrong password, disabled
+    /// and locked account all answer the same `invalid_credentials` after the same bcrypt work, so
+    /// the answer never tells whether a name exists (a lock that answered differently did).
+    /// Many failures from one address answer 429, but a correct password still gets through
+    /// (one address may be a whole office behind NAT); the per-account lock still applies.
     func signIn(username rawUsername: String, password: String, kind: AuthSessionRecord.Kind, origin: Origin) async throws -> SignedIn {
         let username = rawUsername.trimmingCharacters(in: .whitespaces).lowercased()
         let now = now()
         let printable = String(String.UnicodeScalarView(username.unicodeScalars.filter { $0.value >= 0x20 }.prefix(64)))
         let context = AuditContext(actorID: nil, actorName: printable.isEmpty ? "?" : printable,
                                    requestID: origin.requestID, ip: origin.ip)
-        if let ip = origin.ip, try await recentFailures(from: ip, since: now.addingTimeInterval(-config.lockoutDuration)) >= config.addressThrottleThreshold {
-            try await AuditLog.recordAlone(AuditEntry(action: "auth.throttled", entity: "user", summary: "sign-in throttled for \(ip)", outcome: .denied),
-                                           context: context, store: store)
-            throw Problem(.tooManyRequests, "too_many_attempts", headers: ["Retry-After": "\(Int(config.lockoutDuration))"])
-        }
+        let throttledAddress: String? = if let ip = origin.ip,
+            try await recentFailures(from: ip, since: now.addingTimeInterval(-config.lockoutDuration)) >= config.addressThrottleThreshold { ip } else { nil }
         // A name that cannot exist is not looked up (and NUL never reaches PostgreSQL).
         let user = Credentials.isValidUsername(username)
             ? try await UserRecord.query(on: store.db).filter(\.$username == username).first() : nil
-        if let user, let until = user.lockedUntil, until > now {
-            try await AuditLog.recordAlone(AuditEntry(action: "auth.login_locked", entity: "user", entityID: user.id?.uuidString,
-                                                      summary: "sign-in refused: account locked", outcome: .denied),
-                                           context: context, store: store)
-            let minutes = Int((until.timeIntervalSince(now) / 60).rounded(.up))
-            throw Problem(.tooManyRequests, "account_locked", arguments: ["minutes": "\(minutes)"],
-                          headers: ["Retry-After": "\(Int(until.timeIntervalSince(now).rounded(.up)))"])
-        }
-        let passwordOK = try await hasher.verify(password, against: user?.passwordHash ?? hasher.decoy)
+        let locked = user?.lockedUntil.map { $0 > now } ?? false
+        // The hash is checked in every case, so a locked or unknown name takes as long as any other.
+        let passwordOK = try await hasher.verify(password, against: locked ? hasher.decoy : user?.passwordHash ?? hasher.decoy) && !locked
         guard let user, let userID = user.id, passwordOK, !user.isDisabled else {
-            try await recordFailure(user: user, context: context, now: now)
+            if locked {
+                try await AuditLog.recordAlone(AuditEntry(action: "auth.login_locked", entity: "user", entityID: user?.id?.uuidString,
+                                                          summary: "sign-in refused: account locked", outcome: .denied),
+                                               context: context, store: store)
+            } else {
+                try await recordFailure(user: user, context: context, now: now)
+            }
+            if let ip = throttledAddress {
+                try await AuditLog.recordAlone(AuditEntry(action: "auth.throttled", entity: "user", summary: "sign-in throttled for \(ip)",
+                                                          outcome: .denied),
+                                               context: context, store: store)
+                throw Problem(.tooManyRequests, "too_many_attempts", headers: ["Retry-After": "\(Int(config.lockoutDuration))"])
+            }
             throw Problem(.unauthorized, "invalid_credentials")
         }
         let token = Self.newSecret()

@@ -18,5 +18,6 @@ enum Migrations {
         CreateReports(),
         CreateNotifications(),
         CreateService(),
+        CreateAuditActorIndex(),
     ]
 }

@@ -1009,7 +1009,8 @@ final class DemoTickets {
         csManager = try await DemoStory.actor("cs-manager", services, db)
         engineer = try await DemoStory.actor("engineer", services, db)
         property = try await DemoStory.actor("property", services, db)
-        agent = try await DemoStory.actor("agent", services, db)
+        // The call-centre desk (a 班长 answers; `agent` is an outside broker since issue 13).
+        agent = try await DemoStory.actor("shift-lead", services, db)
     }
 
     // MARK: The timeline

@@ -12,8 +12,12 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var body: String
     /// 1 for the first attempt.
     public var attempt: Int
+    /// The body holds a secret (a sign-in code): never written to the log outside demo mode.
+    public var secret: Bool
 
-    public init(id: UUID, channel: NotificationChannel, recipient: String, subject: String, body: String, attempt: Int) {
+    public init(id: UUID, channel: NotificationChannel, recipient: String, subject: String, body: String, attempt: Int,
+                secret: Bool = false) {
+        self.secret = secret
         self.id = id
         self.channel = channel
         self.recipient = recipient
@@ -37,17 +41,25 @@ public protocol NotificationGateway: Sendable {
     func send(_ m: OutgoingMessage) async throws -> GatewayResult
 }
 
-/// The default when no provider is configured: writes each message to the log, the mobile masked.
+/// The default when no provider is configured: writes each message to the log, the mobile
+/// masked, and a secret body (a sign-in code) hidden unless `showsSecrets` (demo mode, where
+/// the log is the only way to read an owner's code).
 public struct LogGateway: NotificationGateway {
     let logger: Logger
+    let showsSecrets: Bool
+    static let hidden = "（内容含验证码，已隐藏）"
 
-    public init(logger: Logger = Logger(label: "estate.notifications")) { self.logger = logger }
+    public init(logger: Logger = Logger(label: "estate.notifications"), showsSecrets: Bool = false) {
+        self.logger = logger
+        self.showsSecrets = showsSecrets
+    }
 
     public func send(_ m: OutgoingMessage) async throws -> GatewayResult {
         let to = Outbox.masked(m.recipient, channel: m.channel)
+        let body = m.secret && !showsSecrets ? Self.hidden : m.body
         switch m.channel {
-        case .sms: logger.notice("SMS to \(to): \(m.body)", metadata: ["message": "\(m.id)"])
-        case .email: logger.notice("E-mail to \(to): \(m.subject) — \(m.body)", metadata: ["message": "\(m.id)"])
+        case .sms: logger.notice("SMS to \(to): \(body)", metadata: ["message": "\(m.id)"])
+        case .email: logger.notice("E-mail to \(to): \(m.subject) — \(body)", metadata: ["message": "\(m.id)"])
         }
         return .sent(providerRef: nil)
     }
@@ -60,5 +72,5 @@ func configuredNotificationGateway(_ config: AppConfiguration, _ app: Applicatio
     }
     var logger = Logger(label: "estate.notifications")
     logger.logLevel = config.logLevel
-    return LogGateway(logger: logger)
+    return LogGateway(logger: logger, showsSecrets: config.demo)
 }

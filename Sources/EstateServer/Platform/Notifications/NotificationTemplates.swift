@@ -25,6 +25,9 @@ public enum NotificationTemplates {
         // To the owner after the work: the satisfaction survey (回访).
         "ticket.callback": Template(subject: "回访邀请",
                                     body: signature + "您的报修/投诉已处理完毕，请花一分钟评价我们的服务：{link}"),
+        // To the project's managers: a user went past the hourly limit of exact look-ups (issue 13).
+        "security.search_limit": Template(subject: "精确查询超限",
+                                          body: signature + "用户 {user} 一小时内按完整手机号/证件号精确查询超过 {max} 次，已被暂停查询，请核实。"),
         // One-time sign-in code for the owner portal.
         "owner.code": Template(subject: "登录验证码",
                                body: signature + "您的登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。", secret: true),

@@ -35,6 +35,7 @@ public struct OutboxWorker: Sendable {
         var subject: String
         var body: String
         var attempts: Int
+        var template: String
     }
 
     /// Sends up to `limit` due messages one after another; returns how many were attempted
@@ -73,7 +74,7 @@ public struct OutboxWorker: Sendable {
                 UPDATE outbox_messages SET status = 'sending', lease_until = \(bind: now.addingTimeInterval(Self.lease)), attempts = attempts + 1
                 WHERE id = \(bind: id) AND attempts < \(bind: maxAttempts)
                   AND ((status = 'pending' AND next_attempt_at <= \(bind: now)) OR (status = 'sending' AND lease_until < \(bind: now)))
-                RETURNING id, channel, recipient, subject, body, attempts
+                RETURNING id, channel, recipient, subject, body, attempts, template
                 """).first(decoding: Claimed.self) else { return nil }
             try await Self.abandonOpenAttempts(of: [id], now: now, on: sql)
             try await sql.insert(into: "outbox_attempts")
@@ -91,7 +92,7 @@ public struct OutboxWorker: Sendable {
             return
         }
         let message = OutgoingMessage(id: c.id, channel: channel, recipient: c.recipient, subject: c.subject, body: c.body,
-                                      attempt: c.attempts)
+                                      attempt: c.attempts, secret: NotificationTemplates.all[c.template]?.secret ?? false)
         let result: GatewayResult
         do {
             result = try await gateway.send(message)

@@ -21,10 +21,22 @@ enum HealthController {
         }
     }
 
+    /// `/metrics` on the main port: only with `ESTATE_METRICS_TOKEN` set and sent as a bearer
+    /// token (compared in constant time); otherwise it is not there (the metrics listener serves it).
     @Sendable static func metrics(_ req: Request) async throws -> Response {
+        guard let token = req.services.config.metricsToken else { throw Problem.notFound }
+        guard let sent = req.headers.bearerAuthorization?.token, CSRFMiddleware.equal(sent, token) else {
+            // A scraper's answer, not a sign-in page.
+            return Response(status: .unauthorized, headers: ["WWW-Authenticate": "Bearer realm=\"metrics\"", "Content-Type": "text/plain"],
+                            body: .init(string: "metrics: bearer token required\n"))
+        }
+        return metricsResponse(req.services.metrics)
+    }
+
+    static func metricsResponse(_ metrics: AppMetrics) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
-        return Response(status: .ok, headers: headers, body: .init(data: Data(req.services.metrics.registry.emitToBuffer())))
+        return Response(status: .ok, headers: headers, body: .init(data: Data(metrics.registry.emitToBuffer())))
     }
 
     @Sendable static func openAPI(_ req: Request) async throws -> Response {

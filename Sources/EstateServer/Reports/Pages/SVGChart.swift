@@ -8,7 +8,7 @@ import Plot
 /// well as the screen. Sizes are in viewBox units; the element is as wide as its box.
 ///
 /// Fills come from classes in app.css (`ch-*`); the page's CSP forbids `style` attributes, and
-/// attributes here carry only numbers and class names (text goes in escaped text nodes).
+/// Plot (vendored) escapes every attribute and text node.
 enum SVGChart {
     typealias N = Node<HTML.BodyContext>
 
@@ -27,12 +27,6 @@ enum SVGChart {
     static func n(_ v: Double) -> String {
         let r = (v * 10).rounded() / 10
         return r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
-    }
-
-    /// Attribute text is written as given by Plot: escape it here.
-    static func attr(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     static func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ fill: Fill, id: String, tip: String? = nil) -> N {
@@ -63,7 +57,7 @@ enum SVGChart {
     static func svg(_ id: String, width: Double, height: Double, label: String, cls: String = "chart", stretch: Bool = false,
                     _ children: [N]) -> N {
         el("svg", [("viewBox", "0 0 \(n(width)) \(n(height))"), ("width", "100%"), ("class", cls), ("role", "img"),
-                   ("aria-label", attr(label)), ("preserveAspectRatio", stretch ? "none" : "xMidYMid meet"), ("xmlns", "http://www.w3.org/2000/svg")],
+                   ("aria-label", label), ("preserveAspectRatio", stretch ? "none" : "xMidYMid meet"), ("xmlns", "http://www.w3.org/2000/svg")],
             [el("title", [], [.text(label)]), defs(id)] + children)
     }
 

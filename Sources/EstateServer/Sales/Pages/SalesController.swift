@@ -232,7 +232,8 @@ enum SalesController {
         if !q.isEmpty { query["q"] = q }
         let pageNumber = (try? req.query.get(Int.self, at: "page")).map { max(1, min($0, 100_000)) }
         let sales = req.services.sales(req.db)
-        let page = try await sales.subscriptions(projectID, filter: .init(status: status, q: q.isEmpty ? nil : q),
+        let searcher = CustomerService.Searcher(CustomerAccess(try req.requirePrincipal(), project: projectID), req.auditContext)
+        let page = try await sales.subscriptions(projectID, filter: .init(status: status, q: q.isEmpty ? nil : q, searcher: searcher),
                                                  page: try PageRequest(page: pageNumber, perPage: 50))
         let contracts = Dictionary(page.items.compactMap { s in s.contractId.map { ($0, s.contractNumber ?? "") } }, uniquingKeysWith: { a, _ in a })
         return Shell.response(SalesRegisterPage.view(PageContext(req), .init(

@@ -39,9 +39,18 @@ enum SignInController {
         var next: String?
     }
 
-    /// Only same-site paths, so the form cannot bounce a user to another site.
+    /// Only a path on this site, so a link or form cannot bounce a user elsewhere: one leading
+    /// `/` not followed by `/` or `\`, no `\` at all, nothing a browser strips or folds
+    /// (controls, tabs, newlines, other spaces, invisible format characters: `/\t/host` is
+    /// `//host` to a browser), and no scheme or host when parsed as a URL. Anything else is `/`.
     static func safeNext(_ s: String?) -> String {
-        guard let s, s.hasPrefix("/"), !s.hasPrefix("//"), !s.contains("\\") else { return "/" }
+        guard let s, s.count <= 2000, s.hasPrefix("/"), !s.hasPrefix("//"), !s.contains("\\") else { return "/" }
+        let forbidden = s.unicodeScalars.contains {
+            $0.value < 0x21 || $0.value == 0x7F || $0.properties.isWhitespace
+                || $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+        }
+        guard !forbidden, let url = URLComponents(string: s), url.scheme == nil, url.host == nil, url.path.hasPrefix("/"),
+              !url.path.hasPrefix("//") else { return "/" }
         return s
     }
 
@@ -60,7 +69,7 @@ enum SignInController {
             let response = req.redirect(to: next, redirectType: .normal)
             response.cookies[SessionCookie.name] = SessionCookie.make(signedIn.token, maxAge: Int(req.services.config.sessionAbsoluteTimeout),
                                                                      secure: req.secureCookies)
-            response.cookies[SessionCookie.preLoginCSRF] = .expired
+            response.cookies[SessionCookie.preLoginCSRF] = SessionCookie.expiredPreLoginCSRF
             return response
         } catch let problem as Problem {
             return render(req, SignInPage.Model(username: form.username, next: next, error: problem.code, errorArgs: problem.arguments, csrf: ""),
