@@ -210,11 +210,13 @@ struct ApprovalVisibilityTests {
 
             // validate: paging totals are counted in the database on what may be seen (3 pricing approvals).
             var res = try await app.call(.GET, "/api/v1/approvals?box=all&perPage=2", headers: .bearer(admin))
-            #expect(try res.content.decode(Listed.self).total == 3)
-            #expect(try res.content.decode(Listed.self).items.count == 2)
+            let first = try res.content.decode(Listed.self)
             res = try await app.call(.GET, "/api/v1/approvals?box=all&perPage=2&page=2&projectId=\(filed.project)", headers: .bearer(admin))
-            #expect(try res.content.decode(Listed.self).total == 3)
-            #expect(try res.content.decode(Listed.self).items.count == 1)
+            let second = try res.content.decode(Listed.self)
+            #expect(first.total == 3 && second.total == 3)
+            #expect(first.items.count == 2 && second.items.count == 1)
+            // Most were filed in the same instant (the test clock): the pages still hold each one once.
+            #expect(Set((first.items + second.items).map(\.id)) == Set([filed.ids[.priceList]!, filed.ids[.unitPrice]!, filed.ids[.discount]!]))
             // Requesters: their own in `mine`; the deciders' inboxes are as before.
             res = try await app.call(.GET, "/api/v1/approvals?box=mine", headers: .bearer(filed.consultant))
             #expect(try res.content.decode(Listed.self).total == 7)
