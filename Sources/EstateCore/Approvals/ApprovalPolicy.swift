@@ -21,6 +21,18 @@ public enum ApprovalKind: String, CaseIterable, Sendable, Codable {
     case termination
 
     public var catalogKey: String { "approval.kind.\(rawValue)" }
+
+    /// The action that reads what an approval of this kind is about: whoever may open the
+    /// subject may read the approval (its title and amount repeat the subject's prices and
+    /// names). Price lists and units are read with the 楼盘表 (their pages ask
+    /// `inventoryView`); sales and contracts with `salesView`, which reads every sale of the
+    /// project (the sale pages and API check nothing more to read one).
+    public var subjectViewAction: Action {
+        switch self {
+        case .priceList, .unitPrice, .discount: .inventoryView
+        case .subscriptionCancel, .buyerChange, .refund, .planChange, .penaltyWaiver, .termination: .salesView
+        }
+    }
 }
 
 public enum ApprovalStatus: String, CaseIterable, Sendable, Codable {

@@ -87,11 +87,48 @@ public struct ApprovalService: Sendable {
         return id
     }
 
+    /// One approval the user may read (`visible(to:)`); any other answers 404, so its existence is not revealed.
     public func find(_ id: UUID, for principal: Principal) async throws -> ApprovalRow {
         guard let row = try await store.sql.select().columns(ApprovalRow.columns.map { SQLColumn($0) }).from("approvals")
-            .where("id", .equal, id).first(decoding: ApprovalRow.self), principal.canSee(project: row.projectID)
+            .where("id", .equal, id).where(Self.visible(to: principal)).first(decoding: ApprovalRow.self),
+            principal.canSee(project: row.projectID)
         else { throw Problem.notFound }
         return row
+    }
+
+    /// The approvals `principal` may decide by role, as the inbox routes them (`ApprovalPolicy.mayDecide`
+    /// before its four-eyes rule): a company-wide GM every one, a GM on a project every one there,
+    /// any other role those routed to it on its projects (everywhere when granted company-wide).
+    static func decidable(by principal: Principal) -> any SQLExpression {
+        if principal.companyRoles.contains(.gm) { return SQLLiteral.boolean(true) }
+        return anyOf(principal.grants.map { g -> any SQLExpression in
+            let roleMatch: any SQLExpression = g.role == .gm
+                ? SQLLiteral.boolean(true) : SQLBinaryExpression(SQLColumn("required_role"), .equal, SQLBind(g.role.rawValue))
+            guard let project = g.projectID else { return roleMatch }
+            return SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id"), .equal, SQLBind(project)), .and, roleMatch)
+        })
+    }
+
+    /// Who may read an approval (issue 13): its requester, whoever may decide it, and the roles that
+    /// may view its subject on its project (`ApprovalKind.subjectViewAction`). One SQL condition, so
+    /// lists filter and count on it in the database and `find` answers 404 for everything else.
+    static func visible(to principal: Principal) -> any SQLExpression {
+        var any: [any SQLExpression] = [SQLBinaryExpression(SQLColumn("requested_by"), .equal, SQLBind(principal.userID)),
+                                        decidable(by: principal)]
+        let byAction = Dictionary(grouping: ApprovalKind.allCases, by: \.subjectViewAction)
+        for (action, kinds) in byAction.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let kindMatch = SQLBinaryExpression(SQLColumn("kind"), .in, SQLBind.group(kinds.map(\.rawValue)))
+            guard let projects = principal.projects(where: action) else { any.append(kindMatch); continue }
+            guard !projects.isEmpty else { continue }
+            any.append(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id"), .in, SQLBind.group(Array(projects))), .and, kindMatch))
+        }
+        return anyOf(any)
+    }
+
+    /// `a OR b OR …` in parentheses; false when there is nothing to match.
+    static func anyOf(_ conditions: [any SQLExpression]) -> any SQLExpression {
+        guard let first = conditions.first else { return SQLLiteral.boolean(false) }
+        return SQLGroupExpression(conditions.dropFirst().reduce(first) { SQLBinaryExpression($0, .or, $1) })
     }
 
     public enum Box: String, Sendable, CaseIterable {
@@ -99,7 +136,7 @@ public struct ApprovalService: Sendable {
         case inbox
         /// Requests this user filed.
         case mine
-        /// Everything on the projects the user sees.
+        /// Everything the user may read on the projects they see (`visible(to:)`).
         case all
     }
 
@@ -117,16 +154,8 @@ public struct ApprovalService: Sendable {
         case .inbox:
             q = q.where("status", .equal, ApprovalStatus.pending.rawValue)
             // Company-wide GM decides everything; otherwise per project and role.
+            q = q.where(Self.decidable(by: principal))
             if !principal.companyRoles.contains(.gm) {
-                var pairs: [(UUID?, Role)] = []
-                for g in principal.grants { pairs.append((g.projectID, g.role)) }
-                guard !pairs.isEmpty else { return Paged(items: [], page: page.page, perPage: page.perPage, total: 0) }
-                q = q.where(SQLGroupExpression(pairs.map { (project, role) -> any SQLExpression in
-                    let roleMatch: any SQLExpression = role == .gm
-                        ? SQLLiteral.boolean(true) : SQLBinaryExpression(SQLColumn("required_role"), .equal, SQLBind(role.rawValue))
-                    guard let project else { return roleMatch }
-                    return SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id"), .equal, SQLBind(project)), .and, roleMatch)
-                }.reduce(nil as (any SQLExpression)?) { acc, e in acc.map { SQLBinaryExpression($0, .or, e) } ?? e }!))
                 q = q.where("requested_by", .notEqual, principal.userID)
             } else {
                 q = q.where(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("requested_by"), .notEqual, SQLBind(principal.userID)),
@@ -137,6 +166,8 @@ public struct ApprovalService: Sendable {
         case .all:
             break
         }
+        // Every box: only what the user may read, in the query itself so the count and the pages agree.
+        q = q.where(Self.visible(to: principal))
         if let status { q = q.where("status", .equal, status.rawValue) }
         struct N: Decodable { var n: Int }
         let countQuery = q.column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
@@ -144,7 +175,8 @@ public struct ApprovalService: Sendable {
         // A fresh builder for the rows (the count added a column).
         let rowsQuery = store.sql.select().columns(ApprovalRow.columns.map { SQLColumn($0) }).from("approvals")
         rowsQuery.select.predicate = countQuery.select.predicate
-        let rows = try await rowsQuery.orderBy("requested_at", .descending)
+        // The id breaks ties (requests filed in one instant), so pages neither repeat nor skip a row.
+        let rows = try await rowsQuery.orderBy("requested_at", .descending).orderBy("id", .descending)
             .limit(page.perPage).offset((page.page - 1) * page.perPage).all(decoding: ApprovalRow.self)
         return Paged(items: rows, page: page.page, perPage: page.perPage, total: total)
     }
