@@ -55,10 +55,10 @@ import VaporTesting
                 let (status, code) = try await attempt("bad-password")
                 #expect(code == "invalid_credentials", "attempt \(i): \(status)")
             }
-            // Locked: even the right password is refused, with Retry-After.
+            // Locked: even the right password is refused, with the answer a wrong one gets (issue 13).
             let locked = try await attempt("password-123")
-            #expect(locked.0 == .tooManyRequests)
-            #expect(locked.1 == "account_locked")
+            #expect(locked.0 == .unauthorized)
+            #expect(locked.1 == "invalid_credentials")
             #expect(try await f.auditCount(action: "auth.login_locked") == 1)
             clock.advance(16 * 60)
             #expect(try await attempt("password-123").0 == .ok)

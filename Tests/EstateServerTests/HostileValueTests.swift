@@ -64,6 +64,7 @@ struct HostileValueTests {
                     }
                 }
             }
+            print("hostile walk: \(poisoned.count) columns poisoned, \(pages.count) routes, \(rendered) pages rendered, \(showedPayload) showed the payload, \(failures.count) injections")
             #expect(failures.isEmpty, "\(failures.count) injections, first: \(failures.prefix(5))")
             #expect(rendered > 200, "\(rendered) pages rendered")
             // The hostile text did reach the pages (escaped), so the walk proves something.
@@ -71,8 +72,8 @@ struct HostileValueTests {
         }
     }
 
-    /// Owner pages show what staff wrote to the owner: the same check there.
-    @Test func ownerPagesEscapeTooAndTheScannerCatchesRawMarkup() async throws {
+    /// The scanner is only worth its silence if it sees raw markup; and Plot itself escapes.
+    @Test func theScannerCatchesRawMarkupAndPlotEscapesEverything() async throws {
         // The scanner itself: raw markup in an attribute and in text is caught; escaped is not.
         #expect(!HTMLScan.injections(in: #"<p title="x"><pwn-el pwn-attr=1>">t</p>"#).isEmpty)
         #expect(!HTMLScan.injections(in: #"<input value="x" onmouseover="pwn()">"#).isEmpty)

@@ -68,7 +68,8 @@ import Vapor
     }
 
     @Test func everyTemplateRendersWithItsParameters() throws {
-        #expect(Set(NotificationTemplates.all.keys) == ["ticket.assigned", "ticket.escalated", "ticket.progress", "ticket.callback", "owner.code"])
+        #expect(Set(NotificationTemplates.all.keys) == ["ticket.assigned", "ticket.escalated", "ticket.progress", "ticket.callback", "owner.code",
+                                                         "security.search_limit"])
         for (name, t) in NotificationTemplates.all {
             #expect(t.body.hasPrefix("【EstateDesk】"), "\(name)")
             let names = NotificationTemplates.placeholders(t.body) + NotificationTemplates.placeholders(t.subject)

@@ -19,9 +19,9 @@ import VaporTesting
     }
 
     @Test func metricsCountRequestsByRoutePattern() async throws {
-        try await withTestApp { app, _ in
+        try await withTestApp(adjust: { $0.metricsToken = "metrics-token-for-tests" }) { app, _ in
             _ = try await app.call(.GET, "/health")
-            do { let res = try await app.call(.GET, "/metrics")
+            do { let res = try await app.call(.GET, "/metrics", headers: .bearer("metrics-token-for-tests"))
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains(#"http_requests_total{method="GET",route="/health",status="2xx"} 1"#))
                 #expect(res.body.string.contains("http_request_duration_seconds_bucket"))
