@@ -41,7 +41,8 @@ public struct AppServices: Sendable {
     }
     public func tickets(_ db: any Database) -> TicketService {
         TicketService(store: store(db), now: now,
-                      attachmentsDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").path)
+                      attachmentsDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").path,
+                      exactSearchesPerHour: config.exactSearchesPerHour)
     }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets { CustomerSheets(store: store(db), customers: customers(db)) }

@@ -81,7 +81,7 @@ extension APIHandler {
         f.severity = input.query.severity.flatMap { TicketSeverity(rawValue: $0.rawValue) }
         f.query = input.query.q
         let page = try PageRequest(page: input.query.page ?? 1, perPage: input.query.perPage ?? 50)
-        let list = try await req.services.tickets(req.db).list(project.id, f, for: try req.requirePrincipal(), page: page)
+        let list = try await req.services.tickets(req.db).list(project.id, f, for: try req.requirePrincipal(), context: req.auditContext, page: page)
         let now = req.services.now()
         return .ok(.init(body: .json(S.TicketPage(items: list.items.map { Self.summary($0, now: now) }, page: list.page, perPage: list.perPage,
                                                   total: list.total))))

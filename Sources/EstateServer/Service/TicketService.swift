@@ -11,6 +11,7 @@ public struct TicketService: Sendable {
     let now: @Sendable () -> Date
     /// Where attachments are kept: `<data>/attachments/<ticket>/<id>`.
     let attachmentsDirectory: String
+    var exactSearchesPerHour = ExactLookups.defaultPerHour
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 
@@ -751,7 +752,11 @@ public struct TicketService: Sendable {
     }
 
     /// Breached tickets first, then by the deadline that runs; closed ones last, newest first.
-    public func list(_ projectID: UUID, _ f: Filter, for principal: Principal, page: PageRequest) async throws -> Paged<Ticket> {
+    /// A full mobile in `query` is an exact look-up (`ExactLookups`, needs `context`): logged,
+    /// limited, and matched only where the searcher may see the full contact mobile (a role that
+    /// may reveal personal data, or the assignee), as the ticket page shows it.
+    public func list(_ projectID: UUID, _ f: Filter, for principal: Principal, context: AuditContext? = nil,
+                     page: PageRequest) async throws -> Paged<Ticket> {
         let now = now()
         var conditions: [SQLQueryString] = ["t.project_id = \(bind: projectID)"]
         switch f.queue {
@@ -767,17 +772,33 @@ public struct TicketService: Sendable {
         if let s = f.status { conditions.append("t.status = \(bind: s.rawValue)") }
         if let k = f.kind { conditions.append("t.kind = \(bind: k.rawValue)") }
         if let s = f.severity { conditions.append("t.severity = \(bind: s.rawValue)") }
+        var exact: AuditContext?
         if let q = f.query?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
             let like = "%\(q.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: ""))%"
-            conditions.append("(LOWER(t.number) LIKE \(bind: like) OR LOWER(t.title) LIKE \(bind: like) OR LOWER(t.contact_name) LIKE \(bind: like) OR t.contact_mobile = \(bind: q) OR LOWER(u.code) LIKE \(bind: like))")
+            var mobile: SQLQueryString = ""
+            if let m = MobileNumber.normalized(q), let context {
+                exact = context
+                mobile = principal.may(.personalDataReveal, on: projectID) ? " OR t.contact_mobile = \(bind: m)"
+                    : " OR (t.contact_mobile = \(bind: m) AND t.assignee_id = \(bind: principal.userID))"
+            }
+            conditions.append("(LOWER(t.number) LIKE \(bind: like) OR LOWER(t.title) LIKE \(bind: like) OR LOWER(t.contact_name) LIKE \(bind: like)\(mobile) OR LOWER(u.code) LIKE \(bind: like))")
         }
         var clause: SQLQueryString = ""
         for (i, c) in conditions.enumerated() { clause = i == 0 ? c : "\(clause) AND \(c)" }
+        let query = clause
+        guard let exact else { return try await list(query, now: now, page: page, on: store.sql) }
+        return try await ExactLookups(store: store, now: self.now, perHour: exactSearchesPerHour).run(.mobile, on: projectID, context: exact, where: "tickets") { sql in
+            let result = try await list(query, now: now, page: page, on: sql)
+            return (result, result.total)
+        }
+    }
+
+    private func list(_ clause: SQLQueryString, now: Date, page: PageRequest, on sql: any SQLDatabase) async throws -> Paged<Ticket> {
         struct N: Decodable { var n: Int }
-        let total = try await store.sql.raw("""
+        let total = try await sql.raw("""
             SELECT COUNT(*) AS n FROM tickets t LEFT JOIN units u ON u.id = t.unit_id WHERE \(clause)
             """).first(decoding: N.self)?.n ?? 0
-        let items = try await store.sql.raw("""
+        let items = try await sql.raw("""
             \(unsafeRaw: Self.ticketSelect) WHERE \(clause)
             ORDER BY CASE WHEN t.status IN ('new', 'assigned', 'in_progress') AND (t.resolve_due_at < \(bind: now)
                           OR (t.responded_at IS NULL AND t.response_due_at < \(bind: now))) THEN 0

@@ -120,7 +120,7 @@ enum ServiceController {
         if let text = query(req, "q") { f.query = text; q["q"] = text }
         let pageNumber = (try? req.query.get(Int.self, at: "page")).map { max(1, min($0, 100_000)) }
         let tickets = req.services.tickets(req.db)
-        let page = try await tickets.list(projectID, f, for: principal, page: try PageRequest(page: pageNumber, perPage: 50))
+        let page = try await tickets.list(projectID, f, for: principal, context: req.auditContext, page: try PageRequest(page: pageNumber, perPage: 50))
         var counts: [TicketService.Queue: Int] = [:]
         for queue in [TicketService.Queue.mine, .callback, .breached] {
             var c = TicketService.Filter()
