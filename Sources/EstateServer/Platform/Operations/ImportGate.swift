@@ -6,17 +6,24 @@ import Vapor
 /// Reading a file takes a core and memory for its rows, so more at once would starve every other
 /// request on a small server; the rest are told to come back (429 `import_busy`, `Retry-After`)
 /// rather than queued, so a burst of uploads holds no memory while it waits.
-public final class ImportGate: Sendable {
+public final class ImportGate: LifecycleHandler, Sendable {
     public let limit: Int
     /// Seconds a refused client is asked to wait: about what one large import takes.
     static let retryAfterSeconds = 5
     private let running = NIOLockedValueBox(0)
-    /// Where file parsing runs, so it never holds an event loop or a cooperative-pool thread.
+    /// Where files are parsed: one thread per place, of its own. Not an event loop or the cooperative
+    /// pool (every request waits on those), and not `app.threadPool`, where SQLite runs its queries:
+    /// parsing there stalled `/health` for seconds (scripts/bench/import-bomb).
     let threadPool: NIOThreadPool
 
-    init(limit: Int, threadPool: NIOThreadPool) {
+    init(limit: Int) {
         self.limit = max(1, limit)
-        self.threadPool = threadPool
+        threadPool = NIOThreadPool(numberOfThreads: self.limit)
+        threadPool.start()
+    }
+
+    public func shutdownAsync(_ application: Application) async {
+        try? await threadPool.shutdownGracefully()
     }
 
     /// Imports running now.
