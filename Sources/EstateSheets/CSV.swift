@@ -15,13 +15,22 @@ public enum CSVReader {
     /// Also: a record whose fields are all empty (",,,") counts as empty; trailing empty fields are dropped;
     /// a quote inside an unquoted field, or text after a closing quote, is kept literally (as Excel does);
     /// GBK's single-byte euro sign 0x80 (code page 936) is accepted.
-    public static func rows(_ data: Data) throws -> (encoding: Encoding, rows: [SheetRow]) {
-        guard data.count <= maxSize else {
-            throw SpreadsheetError(kind: .tooLarge, detail: "the CSV file is \(data.count) bytes (limit \(maxSize))")
+    ///
+    /// `limits` are checked while parsing: `tooManyRows` at the first non-empty record past `maxRows`,
+    /// `tooLarge` for a non-empty field past `maxColumns` or more than `maxCells` fields in all.
+    public static func rows(_ data: Data, limits: SheetLimits = .standard) throws -> (encoding: Encoding, rows: [SheetRow]) {
+        var stats = ReadStats()
+        return try rows(data, limits: limits, stats: &stats)
+    }
+
+    static func rows(_ data: Data, limits: SheetLimits, stats: inout ReadStats) throws -> (encoding: Encoding, rows: [SheetRow]) {
+        let limit = min(maxSize, limits.maxPartBytes)
+        guard data.count <= limit else {
+            throw SpreadsheetError(kind: .tooLarge, detail: "the CSV file is \(data.count) bytes (limit \(limit))")
         }
         let (encoding, text) = try decode(data)
         var text2 = text
-        let rows = text2.withUTF8 { parse($0) }
+        let rows = try text2.withUTF8 { try parse($0, limits: limits, stats: &stats) }
         return (encoding, rows)
     }
 
@@ -72,13 +81,19 @@ public enum CSVReader {
         return changed ? out : nil
     }
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> [SheetRow] {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: SheetLimits = .standard) throws -> [SheetRow] {
+        var stats = ReadStats()
+        return try parse(bytes, limits: limits, stats: &stats)
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: SheetLimits, stats: inout ReadStats) throws -> [SheetRow] {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
         let n = bytes.count
         var rows: [SheetRow] = []
         var fields: [String] = []
         var field: [UInt8] = []
         var record = 0
+        var cellBudget = limits.maxCells
         var i = 0
         func text(_ range: Range<Int>) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
@@ -120,6 +135,13 @@ public enum CSVReader {
                     while i < n && bytes[i] != comma && bytes[i] != cr && bytes[i] != lf { i += 1 }
                     fields.append(start == i ? "" : text(start..<i))
                 }
+                // Empty fields past the last column are dropped as they come (Excel pads ragged rows
+                // with commas); a filled one there refuses the file before a huge record builds up.
+                if fields.count > limits.maxColumns {
+                    guard fields.removeLast().isEmpty else {
+                        throw SpreadsheetError(kind: .tooLarge, detail: "record \(record): a field past column \(limits.maxColumns)")
+                    }
+                }
                 if i >= n {
                     endOfRecord = true
                 } else if bytes[i] == comma {
@@ -132,7 +154,17 @@ public enum CSVReader {
                 }
             }
             while let last = fields.last, last.isEmpty { fields.removeLast() }
-            if !fields.isEmpty { rows.append(SheetRow(number: record, cells: fields)) }
+            if !fields.isEmpty {
+                if rows.count >= limits.maxRows {
+                    throw SpreadsheetError(kind: .tooManyRows, detail: "more than \(limits.maxRows) rows")
+                }
+                cellBudget -= fields.count
+                if cellBudget < 0 {
+                    throw SpreadsheetError(kind: .tooLarge, detail: "more than \(limits.maxCells) cells")
+                }
+                rows.append(SheetRow(number: record, cells: fields))
+                stats.rows = rows.count
+            }
         }
         return rows
     }

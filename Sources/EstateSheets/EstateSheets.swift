@@ -45,6 +45,8 @@ public struct SpreadsheetError: Error, Sendable, Equatable, CustomStringConverti
         case badEncoding
         /// A part or the sheet is larger than the limits (zip-bomb guard).
         case tooLarge
+        /// More non-empty rows than `SheetLimits.maxRows`; reading stopped at the first one past it.
+        case tooManyRows
     }
 
     public var kind: Kind
@@ -56,6 +58,43 @@ public struct SpreadsheetError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     public var description: String { "\(kind.rawValue): \(detail)" }
+}
+
+/// How much a read may produce and inflate. The readers check these while they go, so an
+/// oversized or zip-bomb file is refused at the first row, cell or byte past a limit.
+public struct SheetLimits: Sendable, Equatable {
+    /// Non-empty rows, a header row included.
+    public var maxRows: Int
+    /// Highest column (A = 1) a non-empty cell may be in.
+    public var maxColumns: Int
+    /// Cells produced in all, the empty ones before a filled cell included.
+    public var maxCells: Int
+    /// Uncompressed bytes of the worksheet or shared-string part (a CSV file's bytes are the upload's).
+    public var maxPartBytes: Int
+    /// Text of all cells together: one long shared string can be referenced from every cell.
+    public var maxTextBytes: Int
+    /// Entries in the shared-string table.
+    public var maxSharedStrings: Int
+
+    /// Hard ceiling on a part, whatever the row limit.
+    public static let ceilingPartBytes = 128 * 1024 * 1024
+    /// Workbook, relationships and other small parts.
+    static let metadataPartBytes = 16 * 1024 * 1024
+
+    /// Limits derived from the rows a caller accepts: per row on average 64 cells and 4 KB of
+    /// XML, generous for the import templates (~20 columns, ~1 KB a row).
+    public init(maxRows: Int, maxColumns: Int = 256) {
+        self.maxRows = maxRows
+        self.maxColumns = maxColumns
+        let rows = min(max(1, maxRows), 1 << 30)
+        maxCells = min(20_000_000, rows * 64)
+        maxPartBytes = min(Self.ceilingPartBytes, rows * 4096 + 1024 * 1024)
+        maxTextBytes = maxPartBytes
+        maxSharedStrings = maxCells
+    }
+
+    /// Excel's own sheet size, within the hard ceilings: for reading files we wrote.
+    public static let standard = SheetLimits(maxRows: 1_048_576, maxColumns: 16_384)
 }
 
 /// One cell to write.

@@ -2,10 +2,6 @@ import Foundation
 
 /// Reads the first worksheet of an .xlsx file into rows of text.
 public enum XLSXReader {
-    /// Largest number of cells (including the "" padding for gaps) a sheet may produce;
-    /// guards against a small file that names far-apart cells on every row.
-    static let maxCells = 20_000_000
-
     /// Rows of the first worksheet (workbook order, resolved via workbook.xml + rels). Shared strings
     /// (including rich-text runs <r><t>), inline strings, numbers, booleans ("TRUE"/"FALSE"), str formula
     /// results; cell refs with gaps (e.g. A1, C1 → cells ["x","","y"]); rows without r attribute. Numbers are
@@ -14,10 +10,18 @@ public enum XLSXReader {
     ///
     /// Also: error cells give their text ("#N/A"), `t="d"` cells their ISO text, and the OOXML escape
     /// `_xHHHH_` in strings is decoded as Excel does. Date-formatted numbers come back as the serial number.
-    public static func rows(_ data: Data) throws -> [SheetRow] {
+    ///
+    /// The shared strings and the sheet are scanned while they inflate, and `limits` are checked as they
+    /// go: `tooManyRows` at the first non-empty row past `maxRows`, `tooLarge` for the other limits.
+    public static func rows(_ data: Data, limits: SheetLimits = .standard) throws -> [SheetRow] {
+        var stats = ReadStats()
+        return try rows(data, limits: limits, stats: &stats)
+    }
+
+    static func rows(_ data: Data, limits: SheetLimits, stats: inout ReadStats) throws -> [SheetRow] {
         let package = try ZipPackage(data)
         let workbookPath = try officeDocumentPath(package)
-        guard let workbook = try package.part(workbookPath) else {
+        guard let workbook = try package.part(workbookPath, limit: UInt64(SheetLimits.metadataPartBytes)) else {
             throw SpreadsheetError(kind: .missingPart, detail: "workbook part \(workbookPath) is missing")
         }
         let relationships = try readRelationships(package, of: workbookPath)
@@ -38,18 +42,25 @@ public enum XLSXReader {
         guard let sheetPath else {
             throw SpreadsheetError(kind: .missingPart, detail: "the workbook lists no worksheet")
         }
-        guard let sheet = try package.part(sheetPath) else {
+        guard package.contains(sheetPath) else {
             throw SpreadsheetError(kind: .missingPart, detail: "worksheet \(sheetPath) is missing")
         }
 
+        // The sheet refers to the shared strings, so they are read first.
         var sharedStrings: [String] = []
-        if let rel = relationships.first(where: { $0.type.hasSuffix("/sharedStrings") }) {
-            let path = PartPath.resolve(rel.target, from: workbookPath)
-            if let part = try package.part(path) { sharedStrings = try readSharedStrings(part, part: path) }
-        } else if let part = try package.part("xl/sharedStrings.xml") {
-            sharedStrings = try readSharedStrings(part, part: "xl/sharedStrings.xml")
+        let stringsPath = relationships.first(where: { $0.type.hasSuffix("/sharedStrings") })
+            .map { PartPath.resolve($0.target, from: workbookPath) } ?? "xl/sharedStrings.xml"
+        var strings = XMLFeed(SharedStringReader(limits: limits), part: stringsPath)
+        if try package.stream(stringsPath, limit: UInt64(limits.maxPartBytes), stats: &stats, { try strings.feed($0) }) {
+            try strings.finish()
+            sharedStrings = strings.reader.strings
         }
-        return try readSheet(sheet, sharedStrings: sharedStrings, part: sheetPath)
+
+        var feed = XMLFeed(SheetReader(sharedStrings: sharedStrings, limits: limits, part: sheetPath), part: sheetPath)
+        defer { stats.rows = feed.reader.rows.count }
+        _ = try package.stream(sheetPath, limit: UInt64(limits.maxPartBytes), stats: &stats, { try feed.feed($0) })
+        try feed.finish()
+        return feed.reader.rows
     }
 
     // MARK: Package structure
@@ -61,7 +72,7 @@ public enum XLSXReader {
     }
 
     static func officeDocumentPath(_ package: ZipPackage) throws -> String {
-        if let rels = try package.part("_rels/.rels") {
+        if let rels = try package.part("_rels/.rels", limit: UInt64(SheetLimits.metadataPartBytes)) {
             let list = try parseRelationships(rels, part: "_rels/.rels")
             if let main = list.first(where: { $0.type.hasSuffix("/officeDocument") }) {
                 return PartPath.resolve(main.target, from: "")
@@ -73,7 +84,7 @@ public enum XLSXReader {
 
     static func readRelationships(_ package: ZipPackage, of part: String) throws -> [Relationship] {
         let path = PartPath.relationships(of: part)
-        guard let data = try package.part(path) else { return [] }
+        guard let data = try package.part(path, limit: UInt64(SheetLimits.metadataPartBytes)) else { return [] }
         return try parseRelationships(data, part: path)
     }
 
@@ -116,23 +127,41 @@ public enum XLSXReader {
 
     // MARK: Shared strings
 
-    static func readSharedStrings(_ data: Data, part: String) throws -> [String] {
-        try withXMLScanner(data, part: part) { scanner in
-            var strings: [String] = []
-            var buffer: [UInt8] = []
+    static func readSharedStrings(_ data: Data, part: String, limits: SheetLimits = .standard) throws -> [String] {
+        var feed = XMLFeed(SharedStringReader(limits: limits), part: part)
+        try feed.feed(data)
+        try feed.finish()
+        return feed.reader.strings
+    }
+
+    struct SharedStringReader: XMLTokenReader {
+        let limits: SheetLimits
+        private(set) var strings: [String] = []
+        private var textBytes = 0
+        private var buffer: [UInt8] = []
+
+        init(limits: SheetLimits) {
+            self.limits = limits
             buffer.reserveCapacity(256)
-            while true {
-                let token = try scanner.next()
-                if token == .eof { break }
-                if token == .start && scanner.nameIs("sst"), let count = scanner.attributeString("uniqueCount").flatMap({ Int($0) }) {
-                    strings.reserveCapacity(min(count, 1_000_000))
-                }
-                guard token == .start, scanner.nameIs("si") else { continue }
+        }
+
+        mutating func read(_ token: XMLScanner.Token, _ scanner: inout XMLScanner) throws -> Bool {
+            guard token == .start else { return true }
+            if scanner.nameIs("sst"), let count = scanner.attributeString("uniqueCount").flatMap({ Int($0) }) {
+                strings.reserveCapacity(max(0, min(count, limits.maxSharedStrings, 1_000_000)))
+            } else if scanner.nameIs("si") {
                 buffer.removeAll(keepingCapacity: true)
                 if !scanner.selfClosing { try readRichText(&scanner, endingAt: "si", into: &buffer) }
+                guard strings.count < limits.maxSharedStrings else {
+                    throw SpreadsheetError(kind: .tooLarge, detail: "more than \(limits.maxSharedStrings) shared strings")
+                }
+                textBytes += buffer.count
+                guard textBytes <= limits.maxTextBytes else {
+                    throw SpreadsheetError(kind: .tooLarge, detail: "shared strings longer than \(limits.maxTextBytes) bytes")
+                }
                 strings.append(OOXMLEscape.decode(buffer))
             }
-            return strings
+            return true
         }
     }
 
@@ -169,148 +198,174 @@ public enum XLSXReader {
 
     // MARK: Worksheet
 
-    private enum CellType { case number, shared, inline, boolean, string, error, date }
+    fileprivate enum CellType { case number, shared, inline, boolean, string, error, date }
 
-    static func readSheet(_ data: Data, sharedStrings: [String], part: String) throws -> [SheetRow] {
-        try withXMLScanner(data, part: part) { scanner in
-            var rows: [SheetRow] = []
-            var cellBudget = maxCells
+    static func readSheet(_ data: Data, sharedStrings: [String], part: String, limits: SheetLimits = .standard) throws -> [SheetRow] {
+        var feed = XMLFeed(SheetReader(sharedStrings: sharedStrings, limits: limits, part: part), part: part)
+        try feed.feed(data)
+        try feed.finish()
+        return feed.reader.rows
+    }
 
-            // Find <sheetData>.
-            while true {
-                let token = try scanner.next()
-                if token == .eof { return rows }
-                if token == .start && scanner.nameIs("sheetData") {
-                    if scanner.selfClosing { return rows }
-                    break
-                }
-            }
+    struct SheetReader: XMLTokenReader {
+        let sharedStrings: [String]
+        let limits: SheetLimits
+        let part: String
+        private(set) var rows: [SheetRow] = []
+        private var cellBudget: Int
+        private var textBudget: Int
+        private var inSheetData = false
 
-            var rowNumber = 0
-            var cells: [String] = []
-            var hasContent = false
-            var inRow = false
-            var column = -1
-            var type = CellType.number
-            var value: [UInt8] = []
+        private var rowNumber = 0
+        private var cells: [String] = []
+        private var hasContent = false
+        private var inRow = false
+        private var column = -1
+        private var type = CellType.number
+        private var value: [UInt8] = []
+        private var inlineText: [UInt8] = []
+        private var haveInline = false
+        private var inValue = false
+        private var inCell = false
+
+        init(sharedStrings: [String], limits: SheetLimits, part: String) {
+            self.sharedStrings = sharedStrings
+            self.limits = limits
+            self.part = part
+            cellBudget = limits.maxCells
+            textBudget = limits.maxTextBytes
             value.reserveCapacity(64)
-            var inlineText: [UInt8] = []
-            var haveInline = false
-            var inValue = false
-            var inCell = false
+        }
 
-            func finishRow() {
-                if hasContent {
-                    while let last = cells.last, last.isEmpty { cells.removeLast() }
-                    rows.append(SheetRow(number: rowNumber, cells: cells))
+        mutating func read(_ token: XMLScanner.Token, _ scanner: inout XMLScanner) throws -> Bool {
+            guard inSheetData else {
+                // Up to <sheetData>.
+                if token == .start && scanner.nameIs("sheetData") {
+                    if scanner.selfClosing { return false }
+                    inSheetData = true
                 }
-                cells = []
-                hasContent = false
-                inRow = false
+                return token != .eof
             }
-
-            func finishCell() throws {
-                inCell = false
-                let text: String
-                switch type {
-                case .string:
-                    text = value.isEmpty ? "" : OOXMLEscape.decode(value)
-                case .number, .error, .date:
-                    // Literal text of <v>; only whitespace from pretty-printed XML is trimmed.
-                    text = value.isEmpty ? "" : trimmedText(value)
-                case .boolean:
-                    let v = String(decoding: value, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                    text = v.isEmpty ? "" : (v == "0" || v.lowercased() == "false" ? "FALSE" : "TRUE")
-                case .shared:
-                    if value.isEmpty { text = ""; break }
-                    guard let index = parseInt(value), index >= 0, index < sharedStrings.count else {
-                        throw SpreadsheetError(kind: .badXML, detail: "\(part): shared string index \(String(decoding: value, as: UTF8.self)) out of range (\(sharedStrings.count) strings)")
-                    }
-                    text = sharedStrings[index]
-                case .inline:
-                    text = haveInline ? OOXMLEscape.decode(inlineText) : (value.isEmpty ? "" : OOXMLEscape.decode(value))
-                }
-                guard !text.isEmpty, column >= 0 else { return }
-                if column < cells.count {
-                    cells[column] = text
-                } else {
-                    let padding = column - cells.count
-                    cellBudget -= padding + 1
-                    if cellBudget < 0 {
-                        throw SpreadsheetError(kind: .tooLarge, detail: "\(part): more than \(maxCells) cells")
-                    }
-                    if padding > 0 { cells.append(contentsOf: repeatElement("", count: padding)) }
-                    cells.append(text)
-                }
-                hasContent = true
-            }
-
-            while true {
-                let token = try scanner.next()
-                switch token {
-                case .start:
-                    if scanner.nameIs("c") {
-                        if !inRow {  // a cell outside <row>: treat as its own row
-                            inRow = true
-                            rowNumber += 1
-                        }
-                        if let ref = scanner.attribute("r"), let col = columnIndex(scanner.bytes, ref) {
-                            column = col
-                        } else {
-                            column += 1
-                        }
-                        type = .number
-                        if let t = scanner.attribute("t") { type = cellType(scanner.bytes, t) }
-                        if scanner.selfClosing { continue }
-                        inCell = true
-                        value.removeAll(keepingCapacity: true)
-                        haveInline = false
-                    } else if scanner.nameIs("v") {
-                        if inCell && !scanner.selfClosing { inValue = true }
-                    } else if scanner.nameIs("is") {
-                        if inCell && !scanner.selfClosing {
-                            inlineText.removeAll(keepingCapacity: true)
-                            try readRichText(&scanner, endingAt: "is", into: &inlineText)
-                            haveInline = true
-                        }
-                    } else if scanner.nameIs("row") {
-                        if inRow { finishRow() }
-                        if let r = scanner.attribute("r"), let n = parseInt(scanner.bytes, r), n > 0 {
-                            rowNumber = n
-                        } else {
-                            rowNumber += 1
-                        }
-                        column = -1
+            switch token {
+            case .start:
+                if scanner.nameIs("c") {
+                    if !inRow {  // a cell outside <row>: treat as its own row
                         inRow = true
-                        inCell = false
-                        inValue = false
-                        if scanner.selfClosing { finishRow() }
-                    } else if inCell {
-                        // <f>, <extLst>, ...: nothing we need inside.
-                        try scanner.skipElement()
+                        rowNumber += 1
                     }
-                case .text, .cdata:
-                    if inValue { scanner.appendText(of: token, to: &value) }
-                case .end:
-                    if scanner.nameIs("v") {
-                        inValue = false
-                    } else if scanner.nameIs("c") {
-                        if inCell { try finishCell() }
-                    } else if scanner.nameIs("row") {
-                        finishRow()
-                    } else if scanner.nameIs("sheetData") {
-                        if inRow { finishRow() }
-                        return rows
+                    if let ref = scanner.attribute("r"), let col = columnIndex(scanner.bytes, ref) {
+                        column = col
+                    } else {
+                        column += 1
                     }
-                case .eof:
+                    type = .number
+                    if let t = scanner.attribute("t") { type = cellType(scanner.bytes, t) }
+                    if scanner.selfClosing { return true }
+                    inCell = true
+                    value.removeAll(keepingCapacity: true)
+                    haveInline = false
+                } else if scanner.nameIs("v") {
+                    if inCell && !scanner.selfClosing { inValue = true }
+                } else if scanner.nameIs("is") {
+                    if inCell && !scanner.selfClosing {
+                        inlineText.removeAll(keepingCapacity: true)
+                        try readRichText(&scanner, endingAt: "is", into: &inlineText)
+                        haveInline = true
+                    }
+                } else if scanner.nameIs("row") {
                     if inRow { finishRow() }
-                    return rows
+                    if let r = scanner.attribute("r"), let n = parseInt(scanner.bytes, r), n > 0 {
+                        rowNumber = n
+                    } else {
+                        rowNumber += 1
+                    }
+                    column = -1
+                    inRow = true
+                    inCell = false
+                    inValue = false
+                    if scanner.selfClosing { finishRow() }
+                } else if inCell {
+                    // <f>, <extLst>, ...: nothing we need inside.
+                    try scanner.skipElement()
                 }
+            case .text, .cdata:
+                if inValue { scanner.appendText(of: token, to: &value) }
+            case .end:
+                if scanner.nameIs("v") {
+                    inValue = false
+                } else if scanner.nameIs("c") {
+                    if inCell { try finishCell() }
+                } else if scanner.nameIs("row") {
+                    finishRow()
+                } else if scanner.nameIs("sheetData") {
+                    if inRow { finishRow() }
+                    return false
+                }
+            case .eof:
+                if inRow { finishRow() }
+                return false
             }
+            return true
+        }
+
+        private mutating func finishRow() {
+            if hasContent {
+                while let last = cells.last, last.isEmpty { cells.removeLast() }
+                rows.append(SheetRow(number: rowNumber, cells: cells))
+            }
+            cells = []
+            hasContent = false
+            inRow = false
+        }
+
+        private mutating func finishCell() throws {
+            inCell = false
+            let text: String
+            switch type {
+            case .string:
+                text = value.isEmpty ? "" : OOXMLEscape.decode(value)
+            case .number, .error, .date:
+                // Literal text of <v>; only whitespace from pretty-printed XML is trimmed.
+                text = value.isEmpty ? "" : trimmedText(value)
+            case .boolean:
+                let v = String(decoding: value, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                text = v.isEmpty ? "" : (v == "0" || v.lowercased() == "false" ? "FALSE" : "TRUE")
+            case .shared:
+                if value.isEmpty { text = ""; break }
+                guard let index = parseInt(value), index >= 0, index < sharedStrings.count else {
+                    throw SpreadsheetError(kind: .badXML, detail: "\(part): shared string index \(String(decoding: value, as: UTF8.self)) out of range (\(sharedStrings.count) strings)")
+                }
+                text = sharedStrings[index]
+            case .inline:
+                text = haveInline ? OOXMLEscape.decode(inlineText) : (value.isEmpty ? "" : OOXMLEscape.decode(value))
+            }
+            guard !text.isEmpty, column >= 0 else { return }
+            if !hasContent && rows.count >= limits.maxRows {
+                throw SpreadsheetError(kind: .tooManyRows, detail: "\(part): more than \(limits.maxRows) rows")
+            }
+            if column >= limits.maxColumns {
+                throw SpreadsheetError(kind: .tooLarge, detail: "\(part): a cell past column \(limits.maxColumns)")
+            }
+            textBudget -= text.utf8.count
+            if textBudget < 0 {
+                throw SpreadsheetError(kind: .tooLarge, detail: "\(part): more than \(limits.maxTextBytes) bytes of text")
+            }
+            if column < cells.count {
+                cells[column] = text
+            } else {
+                let padding = column - cells.count
+                cellBudget -= padding + 1
+                if cellBudget < 0 {
+                    throw SpreadsheetError(kind: .tooLarge, detail: "\(part): more than \(limits.maxCells) cells")
+                }
+                if padding > 0 { cells.append(contentsOf: repeatElement("", count: padding)) }
+                cells.append(text)
+            }
+            hasContent = true
         }
     }
 
-    private static func cellType(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> CellType {
+    fileprivate static func cellType(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> CellType {
         let n = range.count
         let s = range.lowerBound
         if n == 1 {
@@ -346,7 +401,7 @@ public enum XLSXReader {
         return column - 1
     }
 
-    private static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+    fileprivate static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
         var value = 0
         var digits = 0
         for p in range {
@@ -360,12 +415,12 @@ public enum XLSXReader {
         return digits > 0 ? value : nil
     }
 
-    private static func parseInt(_ bytes: [UInt8]) -> Int? {
+    fileprivate static func parseInt(_ bytes: [UInt8]) -> Int? {
         bytes.withUnsafeBufferPointer { parseInt($0, 0..<$0.count) }
     }
 
     @inline(__always)
-    private static func trimmedText(_ bytes: [UInt8]) -> String {
+    fileprivate static func trimmedText(_ bytes: [UInt8]) -> String {
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
         guard isSpace(bytes[0]) || isSpace(bytes[bytes.count - 1]) else { return String(decoding: bytes, as: UTF8.self) }
         var start = 0, end = bytes.count

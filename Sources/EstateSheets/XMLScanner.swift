@@ -32,10 +32,20 @@ struct XMLScanner {
     private(set) var textStart = 0
     private(set) var textEnd = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// False while more of the document is still to come (`XMLFeed`): a token cut off by the end of
+    /// `bytes` then throws `XMLScanIncomplete` instead of being an error or a short text.
+    let isFinal: Bool
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, isFinal: Bool = true, skipBOM: Bool = true) {
         self.bytes = bytes
+        self.isFinal = isFinal
         // Skip a UTF-8 byte order mark.
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+        if skipBOM && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+    }
+
+    /// The error for a construct that runs to the end of the bytes.
+    private func cutOff(_ message: String) -> any Error {
+        isFinal ? XMLScanError(message) : XMLScanIncomplete()
     }
 
     // MARK: Tokens
@@ -43,14 +53,19 @@ struct XMLScanner {
     mutating func next() throws -> Token {
         let count = bytes.count
         while true {
-            guard position < count else { return .eof }
+            guard position < count else {
+                if !isFinal { throw XMLScanIncomplete() }
+                return .eof
+            }
             if bytes[position] != UInt8(ascii: "<") {
+                let end = find(UInt8(ascii: "<"), from: position)
+                if end == nil && !isFinal { throw XMLScanIncomplete() }  // the text may go on
                 textStart = position
-                position = find(UInt8(ascii: "<"), from: position) ?? count
+                position = end ?? count
                 textEnd = position
                 return .text
             }
-            guard position + 1 < count else { throw XMLScanError("unexpected end after '<'") }
+            guard position + 1 < count else { throw cutOff("unexpected end after '<'") }
             let second = bytes[position + 1]
             if second == UInt8(ascii: "/") {
                 var p = position + 2
@@ -64,24 +79,24 @@ struct XMLScanner {
                 }
                 nameStart = colon >= 0 ? colon + 1 : qStart
                 nameEnd = p
-                guard let close = find(UInt8(ascii: ">"), from: p) else { throw XMLScanError("unterminated end tag") }
+                guard let close = find(UInt8(ascii: ">"), from: p) else { throw cutOff("unterminated end tag") }
                 position = close + 1
                 return .end
             }
             if second == UInt8(ascii: "?") {
-                guard let end = find(sequence: "?>", from: position + 2) else { throw XMLScanError("unterminated processing instruction") }
+                guard let end = find(sequence: "?>", from: position + 2) else { throw cutOff("unterminated processing instruction") }
                 position = end + 2
                 continue
             }
             if second == UInt8(ascii: "!") {
                 if matches("<!--", at: position) {
-                    guard let end = find(sequence: "-->", from: position + 4) else { throw XMLScanError("unterminated comment") }
+                    guard let end = find(sequence: "-->", from: position + 4) else { throw cutOff("unterminated comment") }
                     position = end + 3
                     continue
                 }
                 if matches("<![CDATA[", at: position) {
                     let start = position + 9
-                    guard let end = find(sequence: "]]>", from: start) else { throw XMLScanError("unterminated CDATA") }
+                    guard let end = find(sequence: "]]>", from: start) else { throw cutOff("unterminated CDATA") }
                     textStart = start
                     textEnd = end
                     position = end + 3
@@ -106,7 +121,7 @@ struct XMLScanner {
                     }
                     p += 1
                 }
-                guard p < count else { throw XMLScanError("unterminated declaration") }
+                guard p < count else { throw cutOff("unterminated declaration") }
                 position = p + 1
                 continue
             }
@@ -136,7 +151,7 @@ struct XMLScanner {
                 }
                 p += 1
             }
-            guard p < count else { throw XMLScanError("unterminated start tag") }
+            guard p < count else { throw cutOff("unterminated start tag") }
             selfClosing = p > attributesStart && bytes[p - 1] == UInt8(ascii: "/")
             attributesEnd = selfClosing ? p - 1 : p
             position = p + 1
@@ -355,6 +370,9 @@ struct XMLScanError: Error {
     var message: String
     init(_ message: String) { self.message = message }
 }
+
+/// A token runs past the bytes scanned so far; more are coming.
+struct XMLScanIncomplete: Error {}
 
 /// Runs `body` with a scanner over `data`, converting UTF-16 documents to UTF-8 first.
 func withXMLScanner<T>(_ data: Data, part: String, _ body: (inout XMLScanner) throws -> T) throws -> T {

@@ -10,7 +10,7 @@ import ZIPFoundation
 /// its inflate loop keeps asking for input past the end of a truncated stream; the provider
 /// below hands it exactly the entry's bytes and then fails instead.
 struct ZipPackage {
-    /// Largest uncompressed part we extract (zip-bomb guard).
+    /// Largest uncompressed part we extract (zip-bomb guard); imports pass a smaller limit (`SheetLimits`).
     static let maxPartSize: UInt64 = 200 * 1024 * 1024
 
     struct Entry {
@@ -165,7 +165,25 @@ struct ZipPackage {
 
     /// The uncompressed bytes of a part, or nil if there is no such part.
     func part(_ path: String, limit: UInt64 = maxPartSize) throws -> Data? {
-        guard let entry = entry(path) else { return nil }
+        var out = Data()
+        var stats = ReadStats()
+        guard try stream(path, limit: limit, stats: &stats, { out.append($0) }) else { return nil }
+        return out
+    }
+
+    func requiredPart(_ path: String, limit: UInt64 = maxPartSize) throws -> Data {
+        guard let data = try part(path, limit: limit) else {
+            throw SpreadsheetError(kind: .missingPart, detail: "\(path) is missing")
+        }
+        return data
+    }
+
+    private static let chunkSize = 256 * 1024
+
+    /// Hands a part to `consume` chunk by chunk as it inflates, and refuses it as soon as more than
+    /// `limit` bytes come out (the size in the directory can lie); false if there is no such part.
+    func stream(_ path: String, limit: UInt64, stats: inout ReadStats, _ consume: (Data) throws -> Void) throws -> Bool {
+        guard let entry = entry(path) else { return false }
         if entry.uncompressedSize > limit {
             throw SpreadsheetError(kind: .tooLarge, detail: "\(path) is \(entry.uncompressedSize) bytes uncompressed (limit \(limit))")
         }
@@ -174,44 +192,46 @@ struct ZipPackage {
         }
         let start = Int(entry.localHeaderOffset)
         let compressed = data[start..<(start + Int(entry.compressedSize))]
-        let out: Data
+        var produced: UInt64 = 0
+        func take(_ chunk: Data) throws {
+            produced += UInt64(chunk.count)
+            stats.bytesInflated += chunk.count
+            if produced > limit {
+                throw SpreadsheetError(kind: .tooLarge, detail: "\(path) inflates to more than \(limit) bytes")
+            }
+            try consume(chunk)
+        }
         let checksum: UInt32
         switch entry.method {
         case 0:
-            if UInt64(compressed.count) > limit {
-                throw SpreadsheetError(kind: .tooLarge, detail: "\(path) is more than \(limit) bytes")
+            var crc: UInt32 = 0
+            var from = compressed.startIndex
+            while from < compressed.endIndex {
+                let to = min(compressed.endIndex, from + Self.chunkSize)
+                let chunk = Data(compressed[from..<to])
+                try take(chunk)
+                crc = chunk.crc32(checksum: crc)
+                from = to
             }
-            out = Data(compressed)
-            checksum = out.crc32(checksum: 0)
+            checksum = crc
         case 8:
-            (out, checksum) = try inflate(compressed, path: path, limit: limit, sizeHint: entry.uncompressedSize)
+            checksum = try inflate(compressed, path: path, take)
         default:
             throw SpreadsheetError(kind: .notAZip, detail: "\(path) uses unsupported compression method \(entry.method)")
         }
         if checksum != entry.crc32 {
             throw SpreadsheetError(kind: .notAZip, detail: "\(path) is corrupt (CRC mismatch)")
         }
-        return out
-    }
-
-    func requiredPart(_ path: String) throws -> Data {
-        guard let data = try part(path) else {
-            throw SpreadsheetError(kind: .missingPart, detail: "\(path) is missing")
-        }
-        return data
+        return true
     }
 
     private struct TruncatedStream: Error {}
 
-    private func inflate(_ compressed: Data, path: String, limit: UInt64, sizeHint: UInt64) throws -> (Data, UInt32) {
-        let chunkSize = 256 * 1024
-        var out = Data()
-        out.reserveCapacity(Int(min(sizeHint, limit, 64 * 1024 * 1024)))
-        var produced: UInt64 = 0
+    private func inflate(_ compressed: Data, path: String, _ take: (Data) throws -> Void) throws -> UInt32 {
         let base = compressed.startIndex
         do {
-            let checksum = try Data.decompress(size: Int64(compressed.count), bufferSize: chunkSize, skipCRC32: false,
-                                               provider: { position, size in
+            return try Data.decompress(size: Int64(compressed.count), bufferSize: Self.chunkSize, skipCRC32: false,
+                                       provider: { position, size in
                 // ZIPFoundation's zlib loop tells zlib a full `size` bytes are available, so every chunk is
                 // exactly `size` long (zero-padded at the end); once the entry is used up, fail instead of
                 // looping forever on a stream that never ends.
@@ -221,15 +241,7 @@ struct ZipPackage {
                 var chunk = Data(compressed[(base + from)..<(base + to)])
                 if chunk.count < size { chunk.append(Data(count: size - chunk.count)) }
                 return chunk
-            }, consumer: { chunk in
-                produced += UInt64(chunk.count)
-                // The size in the directory can lie; count what inflating really produces.
-                if produced > limit {
-                    throw SpreadsheetError(kind: .tooLarge, detail: "\(path) inflates to more than \(limit) bytes")
-                }
-                out.append(chunk)
-            })
-            return (out, checksum)
+            }, consumer: take)
         } catch let error as SpreadsheetError {
             throw error
         } catch is TruncatedStream {
@@ -238,6 +250,14 @@ struct ZipPackage {
             throw SpreadsheetError(kind: .notAZip, detail: "\(path) is corrupt (\(error))")
         }
     }
+}
+
+/// What a read got through before it finished or was refused (tests check that a bomb stops early).
+struct ReadStats: Sendable {
+    /// Uncompressed bytes of all parts read.
+    var bytesInflated = 0
+    /// Non-empty rows kept.
+    var rows = 0
 }
 
 /// Path helpers for package part names and relationship targets.

@@ -50,6 +50,8 @@ public struct AppConfiguration: Sendable {
     public var jobInterval: TimeInterval = 30
     /// Largest accepted upload (unit imports), in megabytes (`ESTATE_MAX_UPLOAD_MB`).
     public var maxUploadMegabytes: Int = 20
+    /// Imports (units, customers) running at once; more are answered 429 (`ESTATE_MAX_CONCURRENT_IMPORTS`).
+    public var maxConcurrentImports: Int = 2
     /// SMS/e-mail provider endpoint and key (`ESTATE_SMS_URL`, `ESTATE_SMS_KEY`); nil: messages go to the log.
     public var smsGatewayURL: String?
     public var smsGatewayKey: String?
@@ -121,6 +123,7 @@ public struct AppConfiguration: Sendable {
         if let v = try int("ESTATE_LOCKOUT_MINUTES", 1...1440) { config.lockoutDuration = TimeInterval(v * 60) }
         if let v = try int("ESTATE_JOB_INTERVAL_SECONDS", 1...3600) { config.jobInterval = TimeInterval(v) }
         if let v = try int("ESTATE_MAX_UPLOAD_MB", 1...512) { config.maxUploadMegabytes = v }
+        if let v = try int("ESTATE_MAX_CONCURRENT_IMPORTS", 1...64) { config.maxConcurrentImports = v }
         if let v = try int("ESTATE_OUTBOX_INTERVAL_SECONDS", 1...3600) { config.outboxInterval = TimeInterval(v) }
         if let v = try int("ESTATE_OUTBOX_MAX_ATTEMPTS", 1...50) { config.outboxMaxAttempts = v }
         if let v = try int("ESTATE_EXACT_SEARCHES_PER_HOUR", 1...1_000_000) { config.exactSearchesPerHour = v }

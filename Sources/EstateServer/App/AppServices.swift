@@ -12,6 +12,8 @@ public struct AppServices: Sendable {
     public let contract: APIContract
     public let metrics: AppMetrics
     let writeGate: WriteGate
+    /// How many imports may run at once, and where they parse files.
+    public let imports: ImportGate
     /// Live board updates and the board cache (one per process).
     public let unitEvents: UnitEventHub
     /// The clock, injectable for tests of timeouts and lock-outs.
@@ -45,8 +47,12 @@ public struct AppServices: Sendable {
                       exactSearchesPerHour: config.exactSearchesPerHour)
     }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
-    public func customerSheets(_ db: any Database) -> CustomerSheets { CustomerSheets(store: store(db), customers: customers(db)) }
-    public func unitImports(_ db: any Database) -> UnitImportService { UnitImportService(store: store(db), now: now, events: unitEvents) }
+    public func customerSheets(_ db: any Database) -> CustomerSheets {
+        CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)
+    }
+    public func unitImports(_ db: any Database) -> UnitImportService {
+        UnitImportService(store: store(db), now: now, events: unitEvents, parsing: imports.threadPool)
+    }
     public func notifications(_ db: any Database) -> NotificationService { NotificationService(store: store(db)) }
     /// The outbox sender; tests pass their own gateway.
     public func outboxWorker(_ db: any Database, gateway: (any NotificationGateway)? = nil) -> OutboxWorker {

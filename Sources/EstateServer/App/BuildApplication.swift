@@ -46,9 +46,11 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
     let services = AppServices(
         config: config, engine: engine, catalog: try Catalog.load(), keyring: keyring,
         hasher: try PasswordHasher(pepper: keyring.passwordPepper, cost: config.bcryptCost, threadPool: app.threadPool),
-        contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(), unitEvents: unitEvents, now: now,
+        contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(),
+        imports: ImportGate(limit: config.maxConcurrentImports), unitEvents: unitEvents, now: now,
         notificationGateway: configuredNotificationGateway(config, app))
     app.services = services
+    app.lifecycle.use(services.imports)
     if case .postgres(let url) = config.storage {
         unitEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
                                   eventLoop: app.eventLoopGroup.any())

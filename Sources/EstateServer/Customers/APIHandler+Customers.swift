@@ -243,9 +243,11 @@ extension APIHandler {
         }
         let projectID = try Self.uuid(input.path.projectId)
         let access = CustomerAccess(try req.requirePrincipal(), project: projectID)
-        let outcome = try await req.services.customerSheets(req.db).importCustomers(
-            data, into: projectID, fileName: input.query.fileName ?? "upload", importer: access.principal.userID,
-            mayAssignOthers: access.mayReassign, context: req.auditContext)
+        let outcome = try await req.services.imports.run {
+            try await req.services.customerSheets(req.db).importCustomers(
+                data, into: projectID, fileName: input.query.fileName ?? "upload", importer: access.principal.userID,
+                mayAssignOthers: access.mayReassign, context: req.auditContext)
+        }
         return .ok(.init(body: .json(.init(imported: outcome.imported, format: .init(rawValue: outcome.format) ?? .csv,
                                            encoding: outcome.encoding.flatMap { .init(rawValue: $0) }))))
     }

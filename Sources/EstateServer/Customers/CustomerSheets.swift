@@ -2,6 +2,7 @@ import EstateCore
 import EstateSheets
 import FluentKit
 import Foundation
+import NIOPosix
 import SQLKit
 
 /// Customers in and out of spreadsheets: the import template, the all-or-nothing import
@@ -9,6 +10,8 @@ import SQLKit
 public struct CustomerSheets: Sendable {
     let store: Store
     let customers: CustomerService
+    /// Where the file is parsed (`ImportGate.threadPool`).
+    let parsing: NIOThreadPool
 
     struct Column: Sendable {
         var field: String
@@ -84,7 +87,7 @@ public struct CustomerSheets: Sendable {
     public func importCustomers(_ data: Data, into projectID: UUID, fileName: String, importer: UUID?, mayAssignOthers: Bool,
                                 context: AuditContext, progress: @escaping UnitImportService.Progress = { _, _, _ in }) async throws -> Outcome {
         progress(.reading, 0, 1)
-        let (format, encoding, header, body) = try UnitImportService.read(data, maxRows: Self.maxRows)
+        let (format, encoding, header, body) = try await UnitImportService.read(data, maxRows: Self.maxRows, on: parsing)
         progress(.reading, 1, 1)
 
         var problems: [Problem.RowError] = []

@@ -2,6 +2,7 @@ import EstateCore
 import EstateSheets
 import FluentKit
 import Foundation
+import NIOPosix
 import SQLKit
 
 /// Imports a 楼盘表 from .xlsx or .csv (UTF-8 or GBK) in the template's layout.
@@ -12,6 +13,8 @@ public struct UnitImportService: Sendable {
     let store: Store
     let now: @Sendable () -> Date
     let events: UnitEventHub
+    /// Where the file is parsed (`ImportGate.threadPool`).
+    let parsing: NIOThreadPool
 
     /// At most this many problems are reported; the file is refused either way.
     static let maxReported = 1000
@@ -30,7 +33,7 @@ public struct UnitImportService: Sendable {
     public func importUnits(_ data: Data, into projectID: UUID, fileName: String, context: AuditContext,
                             progress: @escaping Progress = { _, _, _ in }) async throws -> Outcome {
         progress(.reading, 0, 1)
-        let (format, encoding, header, body) = try Self.read(data, maxRows: Self.maxRows)
+        let (format, encoding, header, body) = try await Self.read(data, maxRows: Self.maxRows, on: parsing)
         progress(.reading, 1, 1)
 
         // Header → draft fields.
@@ -152,21 +155,40 @@ public struct UnitImportService: Sendable {
 
     /// An uploaded sheet (.xlsx, or CSV in UTF-8 or GBK): its format, the CSV's encoding, the header
     /// row and the rows under it; a clear problem when it is unreadable, empty or too long.
-    static func read(_ data: Data, maxRows: Int) throws -> (format: SpreadsheetFormat, encoding: String?, header: SheetRow, body: [SheetRow]) {
+    typealias Read = (format: SpreadsheetFormat, encoding: String?, header: SheetRow, body: [SheetRow])
+
+    /// Parses on `pool`: a large file takes a core for a while, which must not be an event loop
+    /// or a thread of Swift's cooperative pool (`/health` and every other request wait on those).
+    static func read(_ data: Data, maxRows: Int, on pool: NIOThreadPool) async throws -> Read {
+        try await pool.runIfActive { try read(data, maxRows: maxRows) }
+    }
+
+    /// The header row and at most `maxRows` rows after it. The readers stop at the first row, cell or
+    /// byte past the limits, so a small file that unpacks to a huge sheet is refused early.
+    static func read(_ data: Data, maxRows: Int) throws -> Read {
         let format = SpreadsheetFormat.detect(data)
         let rows: [SheetRow]
         var encoding: String?
+        let limits = SheetLimits(maxRows: maxRows + 1)  // the header too
         do {
             switch format {
-            case .xlsx: rows = try XLSXReader.rows(data)
+            case .xlsx: rows = try XLSXReader.rows(data, limits: limits)
             case .csv:
-                let r = try CSVReader.rows(data)
+                let r = try CSVReader.rows(data, limits: limits)
                 rows = r.rows
                 encoding = r.encoding.rawValue
             }
         } catch let e as SpreadsheetError {
-            throw Problem(.unprocessableEntity, e.kind == .badEncoding ? "import_bad_encoding" : "import_unreadable",
-                          arguments: ["reason": e.detail])
+            switch e.kind {
+            case .tooManyRows:
+                throw Problem(.unprocessableEntity, "import_too_many_rows", arguments: ["max": "\(maxRows)"])
+            case .tooLarge:
+                throw Problem(.unprocessableEntity, "import_too_large", arguments: ["max": "\(maxRows)", "reason": e.detail])
+            case .badEncoding:
+                throw Problem(.unprocessableEntity, "import_bad_encoding", arguments: ["reason": e.detail])
+            case .notAZip, .missingPart, .badXML:
+                throw Problem(.unprocessableEntity, "import_unreadable", arguments: ["reason": e.detail])
+            }
         }
         guard let header = rows.first else { throw Problem(.unprocessableEntity, "import_empty") }
         guard rows.count - 1 <= maxRows else {

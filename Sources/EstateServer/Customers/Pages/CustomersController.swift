@@ -186,14 +186,18 @@ enum CustomersController {
         if req.headers.contentType?.type == "multipart" {
             struct Upload: Content { var file: File }
             let upload = try req.content.decode(Upload.self)
-            _ = try await service.importCustomers(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename,
-                                           importer: importer, mayAssignOthers: others, context: context)
+            _ = try await req.services.imports.run {
+                try await service.importCustomers(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename,
+                                                  importer: importer, mayAssignOthers: others, context: context)
+            }
             return IC.back(req, "/projects/\(projectID)/customers", notice: "cust.imported_notice")
         }
         guard let body = req.body.data else { throw Problem(.unprocessableEntity, "import_empty") }
         let data = Data(buffer: body)
         let fileName = (try? req.query.get(String.self, at: "fileName")) ?? "upload"
+        let permit = try req.services.imports.enter()  // before the 200 of the stream, so a full house is a 429
         return IC.importStream(req) { progress in
+            defer { permit.release() }
             let o = try await service.importCustomers(data, into: projectID, fileName: fileName, importer: importer, mayAssignOthers: others,
                                            context: context, progress: progress)
             return #"{"result":{"imported":\#(o.imported),"buildingsCreated":0}}"#

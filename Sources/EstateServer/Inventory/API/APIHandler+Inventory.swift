@@ -91,8 +91,11 @@ extension APIHandler {
         do { data = try await Data(collecting: body, upTo: limit) } catch {
             throw Problem(.payloadTooLarge, "payload_too_large")
         }
-        let outcome = try await req.services.unitImports(req.db).importUnits(
-            data, into: try Self.uuid(input.path.projectId), fileName: input.query.fileName ?? "upload", context: req.auditContext)
+        let projectID = try Self.uuid(input.path.projectId)
+        let outcome = try await req.services.imports.run {
+            try await req.services.unitImports(req.db).importUnits(
+                data, into: projectID, fileName: input.query.fileName ?? "upload", context: req.auditContext)
+        }
         return .ok(.init(body: .json(.init(imported: outcome.imported, buildingsCreated: outcome.buildingsCreated,
                                            format: .init(rawValue: outcome.format) ?? .csv,
                                            encoding: outcome.encoding.flatMap { .init(rawValue: $0) }))))

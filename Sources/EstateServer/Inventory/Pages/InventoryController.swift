@@ -363,14 +363,18 @@ enum InventoryController {
         if req.headers.contentType?.type == "multipart" {
             struct Upload: Content { var file: File }
             let upload = try req.content.decode(Upload.self)
-            let outcome = try await service.importUnits(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename,
-                                                        context: context)
+            let outcome = try await req.services.imports.run {
+                try await service.importUnits(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename,
+                                              context: context)
+            }
             return back(req, "/projects/\(projectID)/units", notice: outcome.imported > 0 ? "inv.imported" : nil)
         }
         guard let body = req.body.data else { throw Problem(.unprocessableEntity, "import_empty") }
         let data = Data(buffer: body)
         let fileName = (try? req.query.get(String.self, at: "fileName")) ?? "upload"
+        let permit = try req.services.imports.enter()  // before the 200 of the stream, so a full house is a 429
         return importStream(req) { progress in
+            defer { permit.release() }
             let o = try await service.importUnits(data, into: projectID, fileName: fileName, context: context, progress: progress)
             return #"{"result":{"imported":\#(o.imported),"buildingsCreated":\#(o.buildingsCreated.count)}}"#
         }

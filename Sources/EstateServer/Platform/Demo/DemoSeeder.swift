@@ -290,7 +290,7 @@ extension AppServices {
     /// The same services on another clock.
     func running(on clock: DemoClock) -> AppServices {
         AppServices(config: config, engine: engine, catalog: catalog, keyring: keyring, hasher: hasher, contract: contract, metrics: metrics,
-                    writeGate: writeGate, unitEvents: unitEvents, now: { clock.now })
+                    writeGate: writeGate, imports: imports, unitEvents: unitEvents, now: { clock.now })
     }
 }
 

@@ -63,7 +63,10 @@
     xhr.onload = function () {
       consume();
       if (xhr.status >= 400 && !result.hasChildNodes()) {
-        var err = document.createElement('p'); err.className = 'flash error'; err.textContent = xhr.status + ' ' + xhr.statusText; result.appendChild(err);
+        // A problem+json answer (e.g. 429 import_busy) carries the message in the user's language.
+        var text = xhr.status + ' ' + xhr.statusText;
+        try { var p = JSON.parse(xhr.responseText); if (p && p.detail) text = p.detail; } catch (ignored) {}
+        var err = document.createElement('p'); err.className = 'flash error'; err.textContent = text; result.appendChild(err);
       }
     };
     xhr.send(file);
