@@ -111,6 +111,25 @@ struct SecurityProbeTests {
         }
     }
 
+    @Test func aTicketSearchMatchesAFullContactMobileOnlyForWhoMaySeeIt() async throws {
+        try await withTestApp { app, clock in
+            let t = try await TicketTests.desk(app, clock)
+            let created = try await TicketTests.create(t, ["kind": "inquiry", "channel": "hotline", "severity": "normal", "title": "交房时间咨询",
+                                                           "contactName": "王先生", "contactMobile": "13800001111"])
+            #expect(created.status == .created, "\(created.body.string.prefix(300))")
+            func total(_ token: String, _ q: String) async throws -> Int {
+                try await app.call(.GET, "/api/v1/tickets?projectId=\(t.d.project)&q=\(q)", headers: .bearer(token)).content.get(Int.self, at: "total")
+            }
+            // Customer service may reveal personal data: found by the full number, logged.
+            #expect(try await total(t.d.cs, "13800001111") == 1)
+            // The engineer sees the contact masked and is not the assignee: the same answer as no match.
+            #expect(try await total(t.engineer, "13800001111") == 0)
+            #expect(try await total(t.engineer, "13800001112") == 0)
+            #expect(try await total(t.engineer, "%E7%8E%8B") == 1)
+            #expect(try await Fixtures(app: app).auditCount(action: ExactLookups.action) == 3)
+        }
+    }
+
     @Test func anOutsideBrokerSeesNoCustomer() async throws {
         try await withTestApp { app, _ in
             let p = try await CustomerTests.people(app, "AG")
