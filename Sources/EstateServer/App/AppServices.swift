@@ -12,6 +12,8 @@ public struct AppServices: Sendable {
     public let contract: APIContract
     public let metrics: AppMetrics
     let writeGate: WriteGate
+    /// Exact look-ups by full mobile or ID, one per user at a time (`ExactLookups`).
+    let exactLookupGate = KeyedGate()
     /// How many imports may run at once, and where they parse files.
     public let imports: ImportGate
     /// Live board updates and the board cache (one per process).
@@ -36,7 +38,8 @@ public struct AppServices: Sendable {
             .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a })
     }
     public func customers(_ db: any Database) -> CustomerService {
-        CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring), exactSearchesPerHour: config.exactSearchesPerHour)
+        CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring), exactSearchesPerHour: config.exactSearchesPerHour,
+                        exactLookupGate: exactLookupGate)
     }
     public func sales(_ db: any Database) -> SaleService {
         SaleService(store: store(db), now: now, events: unitEvents, customers: customers(db))
@@ -44,7 +47,7 @@ public struct AppServices: Sendable {
     public func tickets(_ db: any Database) -> TicketService {
         TicketService(store: store(db), now: now,
                       attachmentsDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").path,
-                      exactSearchesPerHour: config.exactSearchesPerHour)
+                      exactSearchesPerHour: config.exactSearchesPerHour, exactLookupGate: exactLookupGate)
     }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {

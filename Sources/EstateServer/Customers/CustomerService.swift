@@ -14,7 +14,8 @@ public struct CustomerService: Sendable {
     let now: @Sendable () -> Date
     let cipher: PersonalDataCipher
     var exactSearchesPerHour = ExactLookups.defaultPerHour
-    var exactLookups: ExactLookups { ExactLookups(store: store, now: now, perHour: exactSearchesPerHour) }
+    var exactLookupGate: KeyedGate?
+    var exactLookups: ExactLookups { ExactLookups(store: store, now: now, perHour: exactSearchesPerHour, gate: exactLookupGate) }
 
     public enum Grade: String, CaseIterable, Sendable { case a = "A", b = "B", c = "C", d = "D" }
     public enum Gender: String, CaseIterable, Sendable { case unknown, male, female }

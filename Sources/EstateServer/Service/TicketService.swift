@@ -12,6 +12,7 @@ public struct TicketService: Sendable {
     /// Where attachments are kept: `<data>/attachments/<ticket>/<id>`.
     let attachmentsDirectory: String
     var exactSearchesPerHour = ExactLookups.defaultPerHour
+    var exactLookupGate: KeyedGate?
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 
@@ -787,7 +788,7 @@ public struct TicketService: Sendable {
         for (i, c) in conditions.enumerated() { clause = i == 0 ? c : "\(clause) AND \(c)" }
         let query = clause
         guard let exact else { return try await list(query, now: now, page: page, on: store.sql) }
-        return try await ExactLookups(store: store, now: self.now, perHour: exactSearchesPerHour).run(.mobile, on: projectID, context: exact, where: "tickets") { sql in
+        return try await ExactLookups(store: store, now: self.now, perHour: exactSearchesPerHour, gate: exactLookupGate).run(.mobile, on: projectID, context: exact, where: "tickets") { sql in
             let result = try await list(query, now: now, page: page, on: sql)
             return (result, result.total)
         }

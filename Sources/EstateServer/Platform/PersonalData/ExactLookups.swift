@@ -12,6 +12,9 @@ public struct ExactLookups: Sendable {
     let store: Store
     let now: @Sendable () -> Date
     let perHour: Int
+    /// One look-up per user at a time in this process, queued in memory, so a burst from one user
+    /// waits here instead of holding pool connections behind the database lock.
+    var gate: KeyedGate?
     public static let defaultPerHour = 30
     static let action = "personal_data.exact_search"
     static let limitedAction = "personal_data.exact_search_limited"
@@ -25,6 +28,18 @@ public struct ExactLookups: Sendable {
     public func run<T: Sendable>(_ kind: Kind, on projectID: UUID, context: AuditContext, where what: String,
                                  _ search: @escaping @Sendable (any SQLDatabase) async throws -> (T, hits: Int)) async throws -> T {
         guard let userID = context.actorID else { throw Problem.unauthenticated }
+        if let gate {
+            await gate.acquire(userID)
+            do {
+                let result = try await ExactLookups(store: store, now: now, perHour: perHour).run(kind, on: projectID, context: context,
+                                                                                               where: what, search)
+                await gate.release(userID)
+                return result
+            } catch {
+                await gate.release(userID)
+                throw error
+            }
+        }
         let now = now()
         let engine = store.engine
         let outcome: T? = try await store.write { tx in
@@ -75,6 +90,24 @@ public struct ExactLookups: Sendable {
         return try await sql.raw("""
             SELECT COUNT(*) AS n FROM audit_log WHERE action = \(bind: action) AND actor_id = \(bind: userID) AND at > \(bind: since)
             """).first(decoding: N.self)?.n ?? 0
+    }
+}
+
+/// A mutex per key (a user), in memory: waiters queue in order.
+actor KeyedGate {
+    private var busy: Set<UUID> = []
+    private var waiters: [UUID: [CheckedContinuation<Void, Never>]] = [:]
+
+    func acquire(_ key: UUID) async {
+        guard busy.contains(key) else { busy.insert(key); return }
+        await withCheckedContinuation { waiters[key, default: []].append($0) }
+    }
+
+    func release(_ key: UUID) {
+        guard var queue = waiters[key], !queue.isEmpty else { busy.remove(key); return }
+        let next = queue.removeFirst()
+        waiters[key] = queue.isEmpty ? nil : queue
+        next.resume()
     }
 }
 
