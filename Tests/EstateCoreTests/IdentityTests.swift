@@ -5,7 +5,8 @@ import Testing
 struct IdentityTests {
     let today = 20_261_126
 
-    @Test(arguments: ["11010519491231002X", "32031119900101123X", "11010519491231002x", " 1101 0519 4912 3100 2X "])
+    @Test(arguments: ["11010519491231002X", "32031119900101123X", "11010519491231002x", " 1101 0519 4912 3100 2X ",
+                      "440524188001010014"])   // GB 11643's own example, born 1880 (issue 21)
     func validResidentIDs(_ n: String) throws {
         #expect(try IdentityNumber.check(n, kind: .residentID, today: today).get() == IdentityNumber.normalized(n))
     }
@@ -17,14 +18,14 @@ struct IdentityTests {
     @Test(arguments: [
         ("110105194912310021", IdentityProblem.checkDigit),  // X expected
         ("44052418800101001", .length),
-        ("440524188001010014", .birthDate),                   // GB 11643's own example: valid, but born 1880
         ("4405241880010100144", .length),
         ("44052418800101001A", .characters),
         ("99052418800101001X", .region),
         ("110105194913310027", .birthDate),                   // month 13
         ("110105200102290019", .birthDate),                   // 2001-02-29 does not exist
         ("110105203001010016", .birthDate),                   // born in the future
-        ("110105189912310012", .birthDate),                   // before 1900
+        ("110105179912310016", .birthDate),                   // before 1800
+        ("110105190002290017", .birthDate),                   // 1900-02-29 does not exist (not a leap year)
         ("", .empty),
     ])
     func refusedResidentIDs(_ n: String, _ problem: IdentityProblem) {

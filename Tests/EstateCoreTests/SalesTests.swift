@@ -11,12 +11,26 @@ struct ChineseAmountTests {
         (0, "零元整"),
         (10_000_000_000, "壹亿元整"),
         (10_001_000_000, "壹亿零壹万元整"),
-        (168_032, "壹仟陆佰捌拾元叁角贰分"),
-        (10_700_053, "壹拾万柒仟元伍角叁分"),
+        (168_032, "壹仟陆佰捌拾元零叁角贰分"),     // 支付结算办法's own example
+        (10_700_053, "壹拾万柒仟元零伍角叁分"),     // 元 place 0 before 角 (issue 21)
+        (100_500_000, "壹佰万零伍仟元整"),          // zeros in the 十万 and 万 places before 仟 (issue 21)
+        (10_500_000, "壹拾万伍仟元整"),             // a lone zero in the 万 place, as 107000.53's
+        (32_500_040, "叁拾贰万伍仟元零肆角"),
+        (1_050, "壹拾元零伍角"),
+        (101_000, "壹仟零壹拾元整"),
+        (1_000_010, "壹万元零壹角"),
+        (1_010_000, "壹万零壹佰元整"),
+        (10_000_000_010, "壹亿元零壹角"),
+        (10_500_000_000, "壹亿零伍佰万元整"),
+        (12_000_500_000, "壹亿贰仟万零伍仟元整"),
+        (12_345_600_000, "壹亿贰仟叁佰肆拾伍万陆仟元整"),
+        (1_002_000_000, "壹仟零贰万元整"),
+        (5, "伍分"),
+        (100, "壹元整"),
         (1_615, "壹拾陆元壹角伍分"),
         (100_100, "壹仟零壹元整"),
         (200_000_000_000, "贰拾亿元整"),
-        (3_000_500_000, "叁仟万伍仟元整"),
+        (3_000_500_000, "叁仟万零伍仟元整"),
         (3_000_050_000, "叁仟万零伍佰元整"),
         (100_000_000_100, "壹拾亿零壹元整"),
         (1_000_000_000_000, "壹佰亿元整"),
@@ -59,9 +73,11 @@ struct SettlementTests {
         #expect(Self.settle(10_301).band == .above)
     }
 
-    @Test func belowThreePercentTheRestIsRefundedTwice() {
+    @Test func belowThreePercentTheRestIsRefundedTwiceOrTheBuyerMayReturn() {
         let s = Self.settle(9_500)  // −5 %: 3 m² once (60,000) and 2 m² twice (80,000)
-        #expect(s.band == .below && !s.buyerMayReturn)
+        // 第20条: the absolute error beyond 3 % gives the right to return, in either direction (issue 21).
+        #expect(s.band == .below && s.buyerMayReturn)
+        #expect(!Self.settle(9_700).buyerMayReturn && Self.settle(9_699).buyerMayReturn)
         #expect(s.buyerPays == Money(yuan: -140_000))
         #expect(s.ratioPPM == -50_000)
         #expect(Self.settle(9_699).band == .below)  // −3.01 %

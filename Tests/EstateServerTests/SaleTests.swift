@@ -588,10 +588,16 @@ struct SaleTests {
             let small = d.units[0]
             let (_, c1) = try await Self.signedAndPaid(d, unit: small, buyer: a, tag: "s")
             let registered = Area(hundredths: small.builtArea.hundredths * 95 / 100)
+            // Beyond −3 % the buyer may return too (第20条, issue 21): the decision is asked for; this one keeps it.
+            let undecided = try await app.call(.POST, "/api/v1/contracts/\(c1)/handover", headers: .bearer(d.cs),
+                                               json: ["registeredArea": .s(registered.description)] as J)
+            #expect(undecided.status == .unprocessableEntity)
+            #expect(undecided.body.string.contains("area_decision_required"))
             let r1 = try await app.call(.POST, "/api/v1/contracts/\(c1)/handover", headers: .bearer(d.cs),
-                                        json: ["registeredArea": .s(registered.description)] as J)
+                                        json: ["registeredArea": .s(registered.description), "decision": "keep"] as J)
             #expect(r1.status == .ok, "\(r1.body.string)")
             #expect(try r1.content.get(String.self, at: "area", "band") == "below")
+            #expect(try r1.content.get(Bool.self, at: "area", "buyerMayReturn"))
             let owed = Money(yuanText: try r1.content.get(String.self, at: "area", "buyerPays"))!
             let price = Money(fen: Rounding.halfUp(Int128(small.listTotal.fen) * 100, divisor: Int128(small.builtArea.hundredths)))
             #expect(owed == AreaDifference.settle(contract: small.builtArea, registered: registered, unitPrice: price, basis: .builtArea).buyerPays)
@@ -633,6 +639,19 @@ struct SaleTests {
             #expect(try ended.content.get(String.self, at: "status") == "terminated")
             let refunds = try await app.services.sales(app.db).receipts(d.project, status: .pending, sale: nil, page: .init(page: 1, perPage: 50))
             #expect(refunds.items.filter { $0.kind == "refund" }.reduce(Int64(0)) { $0 + $1.amountFen } == -big.listTotal.fen)
+
+            // −5 %: this buyer returns the unit instead, through the GM as at +4 %; no area item is planned.
+            let c = try await Self.customer(d, "面积少退房", "13900000063")
+            let third = d.units[2]
+            let (_, c3) = try await Self.signedAndPaid(d, unit: third, buyer: c, tag: "r")
+            let less = Area(hundredths: third.builtArea.hundredths * 95 / 100)
+            let r3 = try await app.call(.POST, "/api/v1/contracts/\(c3)/handover", headers: .bearer(d.cs),
+                                        json: ["registeredArea": .s(less.description), "decision": "return"] as J)
+            #expect(r3.status == .ok, "\(r3.body.string)")
+            #expect(try await Self.plan(d, contract: c3).contains { $0.kind == "area_difference" } == false)
+            let back = try #require(try r3.content.get(String?.self, at: "pendingApprovalId"))
+            #expect(try await Self.decide(d, back, by: d.gm).status == .ok)
+            #expect(try await Self.status(d, third) == .available)
         }
     }
 

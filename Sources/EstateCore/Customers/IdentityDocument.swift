@@ -64,7 +64,8 @@ public enum IdentityNumber {
         let digits = c[0..<17].map { Int($0 - 48) }
         guard provinces.contains(digits[0] * 10 + digits[1]) else { return .failure(.region) }
         let year = digits[6...9].reduce(0) { $0 * 10 + $1 }, month = digits[10] * 10 + digits[11], day = digits[12] * 10 + digits[13]
-        guard year >= 1900, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+        // Any real day from 1800 (GB 11643's own example is born 1880) to today.
+        guard year >= 1800, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
               year * 10_000 + month * 100 + day <= today else { return .failure(.birthDate) }
         let sum = zip(digits, weights).reduce(0) { $0 + $1.0 * $1.1 }
         let expected = Array("10X98765432".utf8)[sum % 11]

@@ -3,7 +3,9 @@
 /// - within ±3 %: settled at the contract unit price either way;
 /// - above +3 %: the buyer may return the unit (everything paid refunded with interest); keeping it,
 ///   the buyer pays for the part up to 3 % and the developer bears the rest;
-/// - below −3 %: the developer refunds the part up to 3 % once and the part beyond 3 % twice.
+/// - below −3 %: the buyer may return the unit too (第20条 gives the right when the absolute error
+///   exceeds 3 %, either way); keeping it, the developer refunds the part up to 3 % once and the
+///   part beyond 3 % twice.
 /// All arithmetic is in integers: areas in 1/10,000 m², money in fen, rounded half-up once per amount.
 public struct AreaDifference: Sendable, Equatable {
     public enum Band: String, Sendable { case within, above, below, notApplicable = "not_applicable" }
@@ -17,7 +19,7 @@ public struct AreaDifference: Sendable, Equatable {
     public var buyerPays: Money
     /// Above +3 %: the value of the area beyond 3 % that the developer bears.
     public var developerBears: Money
-    /// Above +3 %: the buyer may instead return the unit.
+    /// Beyond ±3 %: the buyer may instead return the unit.
     public var buyerMayReturn: Bool
 
     /// The settlement for one unit. `unitPrice` is per m² of the pricing basis; a unit priced per
@@ -48,7 +50,7 @@ public struct AreaDifference: Sendable, Equatable {
         // Below −3 %: the first 3 % once, the rest twice, each valued then added (so rounding happens per part).
         let refund = value(cap4) + value((-diff4 - cap4) * 2)
         return AreaDifference(band: .below, difference: d, ratioPPM: ppm, buyerPays: Money(fen: 0) - refund, developerBears: Money(fen: 0),
-                              buyerMayReturn: false)
+                              buyerMayReturn: true)
     }
 }
 

@@ -1,9 +1,15 @@
 /// An amount in Chinese capitals (人民币大写), as agreements, contracts and receipts print it,
-/// following the 支付结算办法 rules: 壹拾 for a leading ten, one 零 for a run of zeros, 整 after
-/// 元 when there are no 角 and 分, nothing after 分, 负 before a negative amount.
+/// following the 支付结算办法 (附件一) rules as its examples write them: 壹拾 for a leading ten; one 零
+/// for a run of zeros before a non-zero digit (壹仟零肆元, 壹佰万零伍仟元); a lone zero in the 万
+/// (or 亿) place is left out (壹拾万柒仟元), one in the 元 place before 角 is written
+/// (壹仟陆佰捌拾元零叁角贰分) — the rules allow either for these two, and we follow the first
+/// form of the examples; 整 after 元 when there are no 角 and 分, nothing after 分, 负 before a
+/// negative amount.
 ///
 ///     1,234,567.89 → 壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分
 ///     1,000,500.00 → 壹佰万零伍佰元整
+///     1,005,000.00 → 壹佰万零伍仟元整
+///     107,000.53   → 壹拾万柒仟元零伍角叁分
 ///     10.05        → 壹拾元零伍分
 public enum ChineseAmount {
     static let digits = Array("零壹贰叁肆伍陆柒捌玖")
@@ -16,8 +22,8 @@ public enum ChineseAmount {
         switch (jiao, fen) {
         case (0, 0): out += yuan > 0 ? "整" : "零元整"
         case (0, _): out += (yuan > 0 ? "零" : "") + String(digits[fen]) + "分"
-        case (_, 0): out += String(digits[jiao]) + "角"
-        default: out += String(digits[jiao]) + "角" + String(digits[fen]) + "分"
+        case (_, 0): out += (yuan % 10 == 0 && yuan > 0 ? "零" : "") + String(digits[jiao]) + "角"
+        default: out += (yuan % 10 == 0 && yuan > 0 ? "零" : "") + String(digits[jiao]) + "角" + String(digits[fen]) + "分"
         }
         return out
     }
@@ -33,16 +39,19 @@ public enum ChineseAmount {
         }
         var out = ""
         var pendingZero = false
-        for (i, g) in groups.enumerated() {
+        var previousEndsInZero = false
+        for g in groups {
             if g.value == 0 {
                 if !out.isEmpty { pendingZero = true }
                 continue
             }
-            // A gap before this group (a zero group, or fewer than four digits after a higher group).
-            if !out.isEmpty && (pendingZero || g.value < 1000) { out += "零" }
+            // A run of zeros before this group: a zero group, fewer than four digits after a higher
+            // group, or the higher group ending in two or more zeros (壹佰万零伍仟; a lone zero in
+            // the 万 place is not written: 壹拾万柒仟).
+            if !out.isEmpty && (pendingZero || g.value < 1000 || previousEndsInZero) { out += "零" }
             pendingZero = false
+            previousEndsInZero = g.value % 100 == 0
             out += section(g.value) + g.unit
-            _ = i
         }
         return out
     }

@@ -94,7 +94,7 @@ extension APIHandler {
                              band: .init(rawValue: c.areaBand ?? "") ?? .within,
                              ratio: DecimalText.format(Rounding.halfUp(Int128(c.areaRatioPpm ?? 0), divisor: 100), scale: 2, grouping: false),
                              buyerPays: Money(fen: c.areaBuyerPaysFen ?? 0).plain, developerBears: Money(fen: c.areaDeveloperBearsFen ?? 0).plain,
-                             buyerMayReturn: c.areaBand == AreaDifference.Band.above.rawValue,
+                             buyerMayReturn: c.areaBand == AreaDifference.Band.above.rawValue || c.areaBand == AreaDifference.Band.below.rawValue,
                              decision: c.areaDecision.flatMap { .init(rawValue: $0) })
         }
         let mortgage = c.mortgage.map { m in

@@ -545,8 +545,8 @@ extension SaleService {
     // MARK: 交付
 
     /// Records the registered (measured) area and settles the difference per 第20条: the result is
-    /// a plan item (positive: the buyer pays; negative: the developer refunds). Beyond +3 % the
-    /// buyer decides: keep (pay up to 3 %) or return the unit (退房, which needs the GM).
+    /// a plan item (positive: the buyer pays; negative: the developer refunds). Beyond ±3 % the
+    /// buyer decides: keep (settled as 第20条 says) or return the unit (退房, which needs the GM).
     public func recordHandover(_ id: UUID, registered: Area, decision: String?, context: AuditContext) async throws -> Contract {
         let c = try await contract(id, in: [.signed])
         if c.deliveredOn != nil { throw Problem.conflict("already_delivered") }
@@ -577,7 +577,7 @@ extension SaleService {
                 """).first(decoding: N.self)?.n ?? 0 > 0 { throw Problem.conflict("area_difference_paid") }
             // Returning the unit (beyond +3 %) asks the GM in the same transaction as the settlement it rests on.
             if decision == "return" {
-                _ = try await Self.fileTermination(c, reason: "面积误差超过3%，买受人选择退房（第20条）", retained: .zero, context: context, now: now, on: tx)
+                _ = try await Self.fileTermination(c, reason: "面积误差绝对值超过3%，买受人选择退房（第20条）", retained: .zero, context: context, now: now, on: tx)
             }
             if decision != "return", s.buyerPays.fen != 0 {
                 let seq = (c.plan.map(\.seq).max() ?? 0) + 1

@@ -694,7 +694,7 @@ final class DemoStory {
             at(p.day, hour + 0.25, s, "area") { [self] in
                 let c = try await self.sales.contract(s.contractID!)
                 let registered = Area(hundredths: c.area.hundredths + c.area.hundredths * p.permille / 1000)
-                _ = try await self.sales.recordHandover(c.id, registered: registered, decision: p.permille > 30 ? "keep" : nil, context: csStaff.context)
+                _ = try await self.sales.recordHandover(c.id, registered: registered, decision: abs(p.permille) > 30 ? "keep" : nil, context: csStaff.context)
             }
             guard let title = p.title else { continue }   // above +3 %: the difference is still to be paid
             if p.permille > 0 {
