@@ -62,7 +62,7 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
 
     // Middleware, outermost first. Vapor's default ErrorMiddleware is replaced by ours.
     app.middleware = Middlewares()
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(RequestLogMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(MetricsMiddleware(metrics: services.metrics))
     app.middleware.use(ProblemMiddleware(catalog: services.catalog))
