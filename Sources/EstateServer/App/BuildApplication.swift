@@ -30,7 +30,7 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
         var pg = try SQLPostgresConfiguration(url: url)
         pg.searchPath = nil
         app.databases.use(.postgres(configuration: pg, maxConnectionsPerEventLoop: config.postgresPoolPerLoop,
-                                    connectionPoolTimeout: .seconds(10), sqlLogLevel: .debug), as: .psql)
+                                    connectionPoolTimeout: .seconds(Int64(config.postgresPoolTimeout)), sqlLogLevel: .debug), as: .psql)
         engine = .postgres
     }
     if engine == .sqlite {
