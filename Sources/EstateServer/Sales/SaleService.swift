@@ -348,29 +348,19 @@ public struct SaleService: Sendable {
     /// Draws the next number of a series: `RG000123`. With `avoiding`, numbers someone typed into
     /// that table by hand are skipped, so the series never collides with them.
     static func nextNumber(_ prefix: String, projectID: UUID, avoiding table: String? = nil, on tx: any Database) async throws -> String {
-        let series = "\(prefix):\(projectID.uuidString)"
-        try await tx.sql.insert(into: "number_series").columns("series", "value").values(SQLBind(series), SQLBind(Int64(0)))
-            .ignoringConflicts(with: ["series"]).run()
-        struct V: Decodable { var value: Int64 }
+        guard let table else { return try await DocumentNumbers.next(prefix, projectID: projectID, on: tx) }
         struct N: Decodable { var n: Int }
-        for _ in 0..<1_000 {
-            guard let v = try await tx.sql.raw("UPDATE number_series SET value = value + 1 WHERE series = \(bind: series) RETURNING value")
-                .first(decoding: V.self) else { throw Problem(.internalServerError, "internal_error") }
-            let number = "\(prefix)\(String(format: "%06lld", v.value))"
-            guard let table else { return number }
-            if try await tx.sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE project_id = \(bind: projectID) AND number = \(bind: number)")
-                .first(decoding: N.self)?.n ?? 0 == 0 { return number }
+        return try await DocumentNumbers.next(prefix, projectID: projectID, on: tx) { number in
+            try await tx.sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE project_id = \(bind: projectID) AND number = \(bind: number)")
+                .first(decoding: N.self)?.n ?? 0 > 0
         }
-        throw Problem(.internalServerError, "internal_error")
     }
 
     /// Takes a unit for a sale: ends a reservation if there is one, moves it to subscribed and
     /// records the sale's live claim (the unique index refuses a second). Returns the unit code.
     static func takeUnit(_ unitID: UUID, in projectID: UUID, buyer: Buyer, reason: String, context: AuditContext, now: Date,
                          on tx: any Database) async throws -> String {
-        struct U: Decodable { var status: String }
-        if try await tx.sql.select().column("status").from("units").where("id", .equal, unitID).where("project_id", .equal, projectID)
-            .first(decoding: U.self)?.status == UnitStatus.reserved.rawValue {
+        if try await SalesControlService.status(of: unitID, in: projectID, on: tx) == .reserved {
             _ = try await SalesControlService.endClaim(unitID: unitID, kind: "reservation", reason: "subscribed", now: now, on: tx)
         }
         let moved = try await SalesControlService.transition(.subscribe, unit: unitID, in: projectID, reason: reason, claimID: nil,
@@ -385,9 +375,7 @@ public struct SaleService: Sendable {
                          on tx: any Database) async throws -> String {
         let moved = try await SalesControlService.transition(move, unit: unitID, in: projectID, reason: reason, claimID: nil,
                                                              batchID: nil, context: context, now: now, on: tx)
-        try await tx.sql.update("unit_claims").set("is_live", to: SQLLiteral.boolean(false)).set("ended_at", to: now)
-            .set("end_reason", to: move.rawValue)
-            .where("unit_id", .equal, unitID).where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
+        try await SalesControlService.endLiveClaim(unitID: unitID, reason: move.rawValue, now: now, on: tx)
         return moved.code
     }
 
