@@ -42,20 +42,17 @@ import Testing
     /// Violations still in the tree: file → table → lines naming it. Shrink it; never grow it:
     /// one more line, another table, or a file not listed fails.
     static let knownViolations: [String: [String: Int]] = [
-        // Lists and details join display names (users.display_name) and unit codes (units.code)
-        // into paged, searched and sorted queries; moving them needs owner-side projections.
-        "Sales/SaleService.swift": ["units": 2, "users": 2, "customers": 2, "approvals": 1],
-        "Sales/SaleService+Money.swift": ["units": 1, "users": 2, "approvals": 1],
+        // Paged, searched and sorted lists join display names (users) and unit codes (units,
+        // buildings); moving them needs owner-side projections. `customers`: searching sales by
+        // buyer name or mobile, which follows Customers' search rules (exact look-ups).
+        "Sales/SaleService.swift": ["units": 2, "users": 2, "customers": 1],
+        "Sales/SaleService+Money.swift": ["units": 1, "users": 2],
         "Sales/SaleService+Contract.swift": ["units": 2, "users": 4, "customers": 1],
-        // Buyers' names and mobiles.
-        "Sales/SaleService+Changes.swift": ["customers": 1],
-        // Contacts' consultant names.
-        "Customers/CustomerService.swift": ["users": 2],
         "Sales/SaleService+Delivery.swift": ["units": 5, "users": 5],
         "Service/TicketService.swift": ["units": 2, "users": 1],
         "Service/TicketService+Analysis.swift": ["units": 1, "buildings": 1],
-        "Service/Owner/OwnerDirectory.swift": ["units": 1],
-        // Platform names projects when granting roles on them (ProjectRecord).
+        "Customers/CustomerService.swift": ["users": 2],
+        // Platform names projects when granting roles on them, and in its pages' pickers (ProjectRecord).
         "Platform/Users/UserService.swift": ["projects": 3],
         "Platform/Web/Pages/Users.swift": ["projects": 1],
         "Platform/Web/Pages/Audit.swift": ["projects": 1],

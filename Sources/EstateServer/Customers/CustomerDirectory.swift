@@ -9,12 +9,18 @@ enum CustomerDirectory {
         "SELECT oc.id FROM customers oc WHERE oc.mobile = \(bind: mobile)"
     }
 
-    struct Contact: Decodable, Sendable { var id: UUID; var name: String; var mobile: String }
+    struct Contact: Decodable, Sendable {
+        var id: UUID
+        var name: String
+        var mobile: String
+        var ownerId: UUID?
+        enum CodingKeys: String, CodingKey { case id, name, mobile, ownerId = "owner_id" }
+    }
 
-    /// Name and mobile of the records.
+    /// Name, mobile and owning consultant of the records.
     static func contacts(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: Contact] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns("id", "name", "mobile").from("customers").where(SQLIdentifier("id"), .in, SQLBind.group(ids)).all(decoding: Contact.self)
+        let rows = try await sql.select().columns("id", "name", "mobile", "owner_id").from("customers").where(SQLIdentifier("id"), .in, SQLBind.group(Array(Set(ids)))).all(decoding: Contact.self)
         return Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 }

@@ -195,9 +195,7 @@ extension SaleService {
                 try await tx.sql.update("sale_buyers").set("is_current", to: SQLLiteral.boolean(false)).set("ended_at", to: now)
                     .where("subscription_id", .equal, id).where(SQLColumn("is_current"), .equal, SQLLiteral.boolean(true)).run()
                 try await insertBuyers(p.buyers.map { BuyerDraft(customerID: $0.customerID, share: $0.share) }, sale: id, now: now, on: tx)
-                struct N: Decodable { var name: String; var mobile: String }
-                let firstBuyer = try await tx.sql.select().columns("name", "mobile").from("customers").where("id", .equal, p.buyers[0].customerID)
-                    .first(decoding: N.self)
+                let firstBuyer = try await CustomerDirectory.contacts([p.buyers[0].customerID], sql: tx.sql)[p.buyers[0].customerID]
                 struct U: Decodable { var unit_id: UUID }
                 if let firstBuyer,
                    let unit = try await tx.sql.select().column("unit_id").from("subscriptions").where("id", .equal, id).first(decoding: U.self) {

@@ -106,21 +106,19 @@ public struct SaleService: Sendable {
 
     func buyers(of ids: [UUID], on db: any SQLDatabase) async throws -> [UUID: [Buyer]] {
         guard !ids.isEmpty else { return [:] }
-        struct Row: Decodable { var subscriptionId: UUID; var customerId: UUID; var name: String; var mobile: String; var share: Int; var ownerId: UUID? }
+        struct Row: Decodable { var subscriptionId: UUID; var customerId: UUID; var share: Int }
         var out: [UUID: [Buyer]] = [:]
         for chunk in ids.chunked(500) {
-            let rows = try await db.select().column(SQLColumn("subscription_id", table: "b")).column(SQLColumn("customer_id", table: "b"))
-                .column(SQLColumn("name", table: "c")).column(SQLColumn("mobile", table: "c")).column(SQLColumn("share", table: "b"))
-                .column(SQLColumn("owner_id", table: "c"))
-                .from(SQLAlias(SQLIdentifier("sale_buyers"), as: SQLIdentifier("b")))
-                .join(SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("c")), method: SQLJoinMethod.inner,
-                      on: SQLColumn("id", table: "c"), .equal, SQLColumn("customer_id", table: "b"))
-                .where(SQLColumn("subscription_id", table: "b"), .in, SQLBind.group(Array(chunk)))
-                .where(SQLColumn("is_current", table: "b"), .equal, SQLLiteral.boolean(true))
-                .orderBy(SQLColumn("position", table: "b"))
+            let rows = try await db.select().column("subscription_id").column("customer_id").column("share").from("sale_buyers")
+                .where(SQLIdentifier("subscription_id"), .in, SQLBind.group(Array(chunk)))
+                .where(SQLColumn("is_current"), .equal, SQLLiteral.boolean(true))
+                .orderBy("position")
                 .all(decoding: Row.self, with: sqlDecoder)
+            // Names and mobiles are Customers' (issue 14).
+            let people = try await CustomerDirectory.contacts(rows.map(\.customerId), sql: db)
             for r in rows {
-                out[r.subscriptionId, default: []].append(Buyer(customerId: r.customerId, name: r.name, mobile: r.mobile, share: r.share, ownerId: r.ownerId))
+                guard let c = people[r.customerId] else { continue }
+                out[r.subscriptionId, default: []].append(Buyer(customerId: r.customerId, name: c.name, mobile: c.mobile, share: r.share, ownerId: c.ownerId))
             }
         }
         return out
@@ -332,9 +330,7 @@ public struct SaleService: Sendable {
     func checkDiscountApproval(_ id: UUID?, unitID: UUID, ruleIDs: [UUID], special: Int, finalTotal: Money, projectID: UUID,
                                approver: Role) async throws {
         guard let id else { throw Problem.conflict("discount_approval_required", ["role": approver.rawValue]) }
-        struct A: Decodable { var kind: String; var status: String; var subject_id: UUID?; var payload: String; var project_id: UUID }
-        guard let a = try await store.sql.select().columns("kind", "status", "subject_id", "payload", "project_id").from("approvals")
-            .where("id", .equal, id).first(decoding: A.self), a.project_id == projectID, a.kind == ApprovalKind.discount.rawValue
+        guard let a = try await ApprovalService.request(id, sql: store.sql), a.project_id == projectID, a.kind == ApprovalKind.discount.rawValue
         else { throw Problem.invalid("discountApprovalId", "approval_unknown") }
         guard a.status == ApprovalStatus.approved.rawValue else { throw Problem.conflict("discount_not_approved", ["status": a.status]) }
         let p = try JSONDecoder().decode(PricingService.DiscountPayload.self, from: Data(a.payload.utf8))

@@ -67,6 +67,7 @@ struct OwnerDirectory: Sendable {
         var kind: String
         var status: String
         var title: String
+        var unitId: UUID?
         var unitCode: String?
         var createdAt: Date
         var updatedAt: Date
@@ -77,12 +78,15 @@ struct OwnerDirectory: Sendable {
 
     /// Newest first.
     func tickets(_ mobile: String, limit: Int = 200) async throws -> [TicketRow] {
-        try await store.sql.raw("""
-            SELECT t.id, t.number, t.kind, t.status, t.title, u.code AS unit_code, t.created_at, t.updated_at
-            FROM tickets t LEFT JOIN units u ON u.id = t.unit_id
+        var rows = try await store.sql.raw("""
+            SELECT t.id, t.number, t.kind, t.status, t.title, t.unit_id, t.created_at, t.updated_at FROM tickets t
             WHERE \(Self.ownedTickets(mobile))
             ORDER BY t.created_at DESC LIMIT \(bind: limit)
             """).all(decoding: TicketRow.self, with: decoder)
+        // Unit codes are Inventory's (issue 14).
+        let labels = try await InventoryService.unitLabels(rows.compactMap(\.unitId), sql: store.sql)
+        for i in rows.indices { rows[i].unitCode = rows[i].unitId.flatMap { labels[$0]?.code } }
+        return rows
     }
 
     func owns(ticket id: UUID, _ mobile: String) async throws -> Bool {
