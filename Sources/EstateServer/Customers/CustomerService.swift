@@ -478,15 +478,7 @@ public struct CustomerService: Sendable {
 
     /// Mobiles of whoever holds the unit with this code (a reservation or, later, a sale).
     func mobilesHolding(unitCode: String, in projectID: UUID, on db: (any SQLDatabase)? = nil) async throws -> [String] {
-        struct M: Decodable { var customer_mobile: String }
-        return try await (db ?? store.sql).select().column(SQLColumn("customer_mobile", table: "k"))
-            .from(SQLAlias(SQLIdentifier("unit_claims"), as: SQLIdentifier("k")))
-            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.inner,
-                  on: SQLColumn("unit_id", table: "k"), .equal, SQLColumn("id", table: "u"))
-            .where(SQLColumn("project_id", table: "u"), .equal, SQLBind(projectID))
-            .where(SQLColumn("code", table: "u"), .equal, SQLBind(unitCode))
-            .where(SQLColumn("is_live", table: "k"), .equal, SQLLiteral.boolean(true))
-            .all(decoding: M.self).map(\.customer_mobile)
+        try await SalesControlService.mobilesHolding(unitCode: unitCode, in: projectID, sql: db ?? store.sql)
     }
 
     /// Live unit holds (reservations now; subscriptions and contracts with the sales issue) for these mobiles.
@@ -505,16 +497,9 @@ public struct CustomerService: Sendable {
 
     public func holdings(mobiles: [String], in projectID: UUID) async throws -> [Holding] {
         guard !mobiles.isEmpty else { return [] }
-        return try await store.sql.select()
-            .column(SQLColumn("unit_id", table: "k")).column(SQLColumn("code", table: "u")).column(SQLColumn("kind", table: "k"))
-            .column(SQLColumn("status", table: "u")).column(SQLColumn("created_at", table: "k")).column(SQLColumn("expires_at", table: "k"))
-            .from(SQLAlias(SQLIdentifier("unit_claims"), as: SQLIdentifier("k")))
-            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.inner,
-                  on: SQLColumn("unit_id", table: "k"), .equal, SQLColumn("id", table: "u"))
-            .where(SQLColumn("project_id", table: "u"), .equal, SQLBind(projectID))
-            .where(SQLColumn("customer_mobile", table: "k"), .in, SQLGroupExpression(mobiles.map { SQLBind($0) }))
-            .where(SQLColumn("is_live", table: "k"), .equal, SQLLiteral.boolean(true))
-            .orderBy(SQLColumn("created_at", table: "k"), SQLDirection.descending).all(decoding: Holding.self)
+        return try await SalesControlService.holdings(mobiles: mobiles, in: projectID, sql: store.sql).map {
+            Holding(unitID: $0.unitID, unitCode: $0.unitCode, kind: $0.kind, status: $0.status, createdAt: $0.createdAt, expiresAt: $0.expiresAt)
+        }
     }
 
     /// Records merged into this one (their history is shown with it).
@@ -708,17 +693,8 @@ public struct CustomerService: Sendable {
     }
 
     public func owners(_ projectID: UUID, only userID: UUID? = nil) async throws -> [Owner] {
-        var q = store.sql.select().column(SQLColumn("id", table: "u")).column(SQLColumn("username", table: "u"))
-            .column(SQLColumn("display_name", table: "u"))
-            .from(SQLAlias(SQLIdentifier("users"), as: SQLIdentifier("u")))
-            .join(SQLAlias(SQLIdentifier("role_grants"), as: SQLIdentifier("g")), method: SQLJoinMethod.inner,
-                  on: SQLColumn("user_id", table: "g"), .equal, SQLColumn("id", table: "u"))
-            .where(SQLColumn("is_disabled", table: "u"), .equal, SQLLiteral.boolean(false))
-            .where(SQLColumn("role", table: "g"), .in, SQLGroupExpression([SQLBind(Role.consultant.rawValue), SQLBind(Role.salesManager.rawValue)]))
-            .where(SQLGroupExpression(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("project_id", table: "g"), .equal, SQLBind(projectID)),
-                                                          .or, SQLBinaryExpression(SQLColumn("project_id", table: "g"), .is, SQLLiteral.null))))
-        if let userID { q = q.where(SQLColumn("id", table: "u"), .equal, SQLBind(userID)) }
-        return try await q.distinct().orderBy(SQLColumn("display_name", table: "u")).all(decoding: Owner.self)
+        try await StaffDirectory.holders(of: [.consultant, .salesManager], on: projectID, only: userID, sql: store.sql)
+            .map { Owner(id: $0.id, username: $0.username, displayName: $0.displayName) }
     }
 
     func mayOwn(_ userID: UUID, in projectID: UUID) async throws -> Bool {
@@ -726,8 +702,7 @@ public struct CustomerService: Sendable {
     }
 
     func userExists(_ id: UUID) async throws -> Bool {
-        struct N: Decodable { var id: UUID }
-        return try await store.sql.select().column("id").from("users").where("id", .equal, id).first(decoding: N.self) != nil
+        try await StaffDirectory.exists(id, sql: store.sql)
     }
 
     /// Gives customers to a consultant (or back to the pool with nil), one audit line each, all in
@@ -784,6 +759,9 @@ public struct CustomerService: Sendable {
         return try await record(id, in: projectID)
     }
 
+    /// A buyer of a live sale stays with the consultant who sold to them.
+    static var notBuying: SQLQueryString { "NOT \(LivePurchase.hasOne(customer: "customers.id"))" }
+
     /// Returns customers whose protection period has run out to the pool (保护期到期转公客).
     /// Each one is a conditional update, so a follow-up logged meanwhile keeps the customer.
     @discardableResult
@@ -794,12 +772,7 @@ public struct CustomerService: Sendable {
             .where("protected_until", .lessThan, SQLBind(now)).where(SQLColumn("owner_id"), .isNot, SQLLiteral.null)
             .where(SQLColumn("merged_into"), .is, SQLLiteral.null)
             // A buyer of a live sale stays with the consultant who sold to them.
-            .where(SQLRaw("""
-                NOT EXISTS (SELECT 1 FROM sale_buyers b JOIN subscriptions s ON s.id = b.subscription_id
-                            LEFT JOIN contracts c ON c.subscription_id = s.id
-                            WHERE b.customer_id = customers.id AND b.is_current AND s.status <> 'cancelled'
-                              AND (c.status IS NULL OR c.status <> 'terminated'))
-                """))
+            .where(Self.notBuying)
             .limit(limit).all(decoding: R.self)
         guard !due.isEmpty else { return 0 }
         let system = AuditContext.system()
@@ -908,12 +881,6 @@ public struct CustomerService: Sendable {
     /// personal data, when), newest first: shown to whoever may open the record.
     public func history(of customerIDs: [UUID], limit: Int = 200) async throws -> [AuditQuery.Line] {
         guard !customerIDs.isEmpty else { return [] }
-        let rows = try await AuditRecord.query(on: store.db).filter(\.$entity == "customer")
-            .filter(\.$entityID ~~ customerIDs.map(\.uuidString)).sort(\.$at, .descending).limit(limit).all()
-        return rows.map { r in
-            AuditQuery.Line(id: r.id!, at: r.at, actorID: r.actorID, actorName: r.actorName, action: r.action, entity: r.entity,
-                            entityID: r.entityID, projectID: r.projectID, summary: r.summary, before: AuditLog.decode(r.before),
-                            after: AuditLog.decode(r.after), outcome: r.outcome, requestID: r.requestID, ip: r.ip)
-        }
+        return try await AuditQuery(store: store).lines(about: "customer", ids: customerIDs.map(\.uuidString), limit: limit)
     }
 }

@@ -248,11 +248,10 @@ public struct InventoryService: Sendable {
                 u.floorPrice = floorPrice; u.updatedAt = now
                 // Reports cut sales by the unit's building, layout and area: a change moves its sales' facts.
                 let reported = before["building"] != nil || before["layout"] != nil || before["builtArea"] != nil
-                struct S: Decodable { var id: UUID }
-                let sales = reported ? try await tx.sql.select().column("id").from("subscriptions").where("unit_id", .equal, id).all(decoding: S.self) : []
-                for s in sales { try await ReportLedger.sale(s.id, projectID: projectID, sign: -1, on: tx.sql) }
+                let sales = reported ? try await SaleService.saleIDs(ofUnit: id, sql: tx.sql) : []
+                for s in sales { try await ReportLedger.sale(s, projectID: projectID, sign: -1, on: tx.sql) }
                 try await u.save(on: tx)
-                for s in sales { try await ReportLedger.sale(s.id, projectID: projectID, sign: 1, on: tx.sql) }
+                for s in sales { try await ReportLedger.sale(s, projectID: projectID, sign: 1, on: tx.sql) }
                 return ((), AuditEntry(action: "unit.update", entity: "unit", entityID: id.uuidString, projectID: projectID,
                                        summary: "updated unit \(u.code)", before: before, after: after),
                         UnitChange(projectID: projectID, unitIDs: [id], structural: before["building"] != nil || before["floor"] != nil))

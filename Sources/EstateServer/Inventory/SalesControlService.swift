@@ -273,6 +273,32 @@ public struct SalesControlService: Sendable {
         return first.id
     }
 
+    /// Ends the unit's live claim, whatever its kind (a sale letting the unit go); none is fine.
+    static func endLiveClaim(unitID: UUID, reason: String, now: Date, on tx: any Database) async throws {
+        try await tx.sql.update("unit_claims").set("is_live", to: SQLLiteral.boolean(false)).set("ended_at", to: now)
+            .set("end_reason", to: reason)
+            .where("unit_id", .equal, unitID).where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
+    }
+
+    /// Names a new holder on the unit's live claim (更名).
+    static func renameLiveClaim(unitID: UUID, customerName: String, mobile: String, on tx: any Database) async throws {
+        try await tx.sql.update("unit_claims").set("customer_name", to: customerName).set("customer_mobile", to: mobile)
+            .where("unit_id", .equal, unitID).where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
+    }
+
+    /// Turns the unit's live claim into one of `kind` (签约: the subscription's hold becomes the contract's).
+    static func convertLiveClaim(unitID: UUID, to kind: String, on tx: any Database) async throws {
+        try await tx.sql.update("unit_claims").set("kind", to: kind).where("unit_id", .equal, unitID)
+            .where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
+    }
+
+    /// The unit's status, if it is in the project.
+    static func status(of unitID: UUID, in projectID: UUID, on tx: any Database) async throws -> UnitStatus? {
+        struct U: Decodable { var status: String }
+        return try await tx.sql.select().column("status").from("units").where("id", .equal, unitID).where("project_id", .equal, projectID)
+            .first(decoding: U.self).flatMap { UnitStatus(rawValue: $0.status) }
+    }
+
 }
 
 extension Array {

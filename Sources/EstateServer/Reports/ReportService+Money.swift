@@ -169,12 +169,7 @@ extension ReportService {
 
     /// Enabled users holding the consultant role on the project (or on every project).
     func consultantsOf(_ projectID: UUID) async throws -> [Person] {
-        try await store.sql.raw("""
-            SELECT DISTINCT u.id, u.display_name AS name FROM users u JOIN role_grants g ON g.user_id = u.id
-            WHERE u.is_disabled = \(SQLLiteral.boolean(false)) AND g.role = \(bind: Role.consultant.rawValue)
-              AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL)
-            ORDER BY u.display_name
-            """).all(decoding: Person.self, with: decoder)
+        try await StaffDirectory.holders(of: [.consultant], on: projectID, sql: store.sql).map { Person(id: $0.id, name: $0.displayName) }
     }
 
     // MARK: - Targets (销售目标) and the dashboard (工作台)

@@ -195,13 +195,11 @@ extension SaleService {
                 try await tx.sql.update("sale_buyers").set("is_current", to: SQLLiteral.boolean(false)).set("ended_at", to: now)
                     .where("subscription_id", .equal, id).where(SQLColumn("is_current"), .equal, SQLLiteral.boolean(true)).run()
                 try await insertBuyers(p.buyers.map { BuyerDraft(customerID: $0.customerID, share: $0.share) }, sale: id, now: now, on: tx)
-                struct N: Decodable { var name: String; var mobile: String }
-                let firstBuyer = try await tx.sql.select().columns("name", "mobile").from("customers").where("id", .equal, p.buyers[0].customerID)
-                    .first(decoding: N.self)
-                if let firstBuyer {
-                    try await tx.sql.update("unit_claims").set("customer_name", to: firstBuyer.name).set("customer_mobile", to: firstBuyer.mobile)
-                        .where("unit_id", .equal, SQLSubquery.select { $0.column("unit_id").from("subscriptions").where("id", .equal, id) })
-                        .where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
+                let firstBuyer = try await CustomerDirectory.contacts([p.buyers[0].customerID], sql: tx.sql)[p.buyers[0].customerID]
+                struct U: Decodable { var unit_id: UUID }
+                if let firstBuyer,
+                   let unit = try await tx.sql.select().column("unit_id").from("subscriptions").where("id", .equal, id).first(decoding: U.self) {
+                    try await SalesControlService.renameLiveClaim(unitID: unit.unit_id, customerName: firstBuyer.name, mobile: firstBuyer.mobile, on: tx)
                 }
                 // A file reviewed for other buyers is reviewed again.
                 try await tx.sql.update("contracts").set("review_status", to: ReviewStatus.pending.rawValue).where("subscription_id", .equal, id)

@@ -388,8 +388,7 @@ extension SaleService {
             try await ReportLedger.signing(id, projectID: c.projectId, on: tx.sql)
             _ = try await SalesControlService.transition(.sign, unit: c.unitId, in: c.projectId, reason: "签约 \(c.number)", claimID: nil,
                                                          batchID: nil, context: context, now: now, on: tx)
-            try await tx.sql.update("unit_claims").set("kind", to: "contract").where("unit_id", .equal, c.unitId)
-                .where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
+            try await SalesControlService.convertLiveClaim(unitID: c.unitId, to: "contract", on: tx)
             try await Self.event(c.subscriptionId, "sign", "签约 \(c.number) · \(day)", context: context, now: now, on: tx)
             return ((), AuditEntry(action: "contract.sign", entity: "contract", entityID: id.uuidString, projectID: c.projectId,
                                    summary: "contract \(c.number) signed for unit \(c.unitCode)", after: ["signedOn": day.description]),
@@ -702,10 +701,6 @@ struct TerminationPayload: Codable { var reason: String; var retainedFen: Int64 
 /// Who may be named as the staff member of a sale's step.
 enum StaffCheck {
     static func isProjectStaff(_ userID: UUID, project: UUID, on db: any SQLDatabase) async throws -> Bool {
-        struct N: Decodable { var n: Int }
-        return try await db.raw("""
-            SELECT COUNT(*) AS n FROM users u WHERE u.id = \(bind: userID) AND NOT u.is_disabled
-              AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id AND (g.project_id = \(bind: project) OR g.project_id IS NULL))
-            """).first(decoding: N.self)?.n ?? 0 > 0
+        try await StaffDirectory.isStaff(userID, on: project, sql: db)
     }
 }

@@ -369,11 +369,7 @@ extension SaleService {
 
     /// The amounts of approvals of `kind` on a subject, pending or approved.
     static func requested(_ kind: ApprovalKind, subject: UUID, on db: any SQLDatabase) async throws -> Money {
-        struct N: Decodable { var n: Int64? }
-        return Money(fen: try await db.raw("""
-            SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM approvals WHERE kind = \(bind: kind.rawValue) AND subject_id = \(bind: subject)
-              AND status IN ('pending', 'approved')
-            """).first(decoding: N.self)?.n ?? 0)
+        Money(fen: try await ApprovalService.requestedFen(kind, subject: subject, sql: db))
     }
 
     /// Everything confirmed on a sale, paid back (退订 with refund, 退房): one approved refund per item.

@@ -106,21 +106,19 @@ public struct SaleService: Sendable {
 
     func buyers(of ids: [UUID], on db: any SQLDatabase) async throws -> [UUID: [Buyer]] {
         guard !ids.isEmpty else { return [:] }
-        struct Row: Decodable { var subscriptionId: UUID; var customerId: UUID; var name: String; var mobile: String; var share: Int; var ownerId: UUID? }
+        struct Row: Decodable { var subscriptionId: UUID; var customerId: UUID; var share: Int }
         var out: [UUID: [Buyer]] = [:]
         for chunk in ids.chunked(500) {
-            let rows = try await db.select().column(SQLColumn("subscription_id", table: "b")).column(SQLColumn("customer_id", table: "b"))
-                .column(SQLColumn("name", table: "c")).column(SQLColumn("mobile", table: "c")).column(SQLColumn("share", table: "b"))
-                .column(SQLColumn("owner_id", table: "c"))
-                .from(SQLAlias(SQLIdentifier("sale_buyers"), as: SQLIdentifier("b")))
-                .join(SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("c")), method: SQLJoinMethod.inner,
-                      on: SQLColumn("id", table: "c"), .equal, SQLColumn("customer_id", table: "b"))
-                .where(SQLColumn("subscription_id", table: "b"), .in, SQLBind.group(Array(chunk)))
-                .where(SQLColumn("is_current", table: "b"), .equal, SQLLiteral.boolean(true))
-                .orderBy(SQLColumn("position", table: "b"))
+            let rows = try await db.select().column("subscription_id").column("customer_id").column("share").from("sale_buyers")
+                .where(SQLIdentifier("subscription_id"), .in, SQLBind.group(Array(chunk)))
+                .where(SQLColumn("is_current"), .equal, SQLLiteral.boolean(true))
+                .orderBy("position")
                 .all(decoding: Row.self, with: sqlDecoder)
+            // Names and mobiles are Customers' (issue 14).
+            let people = try await CustomerDirectory.contacts(rows.map(\.customerId), sql: db)
             for r in rows {
-                out[r.subscriptionId, default: []].append(Buyer(customerId: r.customerId, name: r.name, mobile: r.mobile, share: r.share, ownerId: r.ownerId))
+                guard let c = people[r.customerId] else { continue }
+                out[r.subscriptionId, default: []].append(Buyer(customerId: r.customerId, name: c.name, mobile: c.mobile, share: r.share, ownerId: c.ownerId))
             }
         }
         return out
@@ -332,9 +330,7 @@ public struct SaleService: Sendable {
     func checkDiscountApproval(_ id: UUID?, unitID: UUID, ruleIDs: [UUID], special: Int, finalTotal: Money, projectID: UUID,
                                approver: Role) async throws {
         guard let id else { throw Problem.conflict("discount_approval_required", ["role": approver.rawValue]) }
-        struct A: Decodable { var kind: String; var status: String; var subject_id: UUID?; var payload: String; var project_id: UUID }
-        guard let a = try await store.sql.select().columns("kind", "status", "subject_id", "payload", "project_id").from("approvals")
-            .where("id", .equal, id).first(decoding: A.self), a.project_id == projectID, a.kind == ApprovalKind.discount.rawValue
+        guard let a = try await ApprovalService.request(id, sql: store.sql), a.project_id == projectID, a.kind == ApprovalKind.discount.rawValue
         else { throw Problem.invalid("discountApprovalId", "approval_unknown") }
         guard a.status == ApprovalStatus.approved.rawValue else { throw Problem.conflict("discount_not_approved", ["status": a.status]) }
         let p = try JSONDecoder().decode(PricingService.DiscountPayload.self, from: Data(a.payload.utf8))
@@ -348,29 +344,19 @@ public struct SaleService: Sendable {
     /// Draws the next number of a series: `RG000123`. With `avoiding`, numbers someone typed into
     /// that table by hand are skipped, so the series never collides with them.
     static func nextNumber(_ prefix: String, projectID: UUID, avoiding table: String? = nil, on tx: any Database) async throws -> String {
-        let series = "\(prefix):\(projectID.uuidString)"
-        try await tx.sql.insert(into: "number_series").columns("series", "value").values(SQLBind(series), SQLBind(Int64(0)))
-            .ignoringConflicts(with: ["series"]).run()
-        struct V: Decodable { var value: Int64 }
+        guard let table else { return try await DocumentNumbers.next(prefix, projectID: projectID, on: tx) }
         struct N: Decodable { var n: Int }
-        for _ in 0..<1_000 {
-            guard let v = try await tx.sql.raw("UPDATE number_series SET value = value + 1 WHERE series = \(bind: series) RETURNING value")
-                .first(decoding: V.self) else { throw Problem(.internalServerError, "internal_error") }
-            let number = "\(prefix)\(String(format: "%06lld", v.value))"
-            guard let table else { return number }
-            if try await tx.sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE project_id = \(bind: projectID) AND number = \(bind: number)")
-                .first(decoding: N.self)?.n ?? 0 == 0 { return number }
+        return try await DocumentNumbers.next(prefix, projectID: projectID, on: tx) { number in
+            try await tx.sql.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE project_id = \(bind: projectID) AND number = \(bind: number)")
+                .first(decoding: N.self)?.n ?? 0 > 0
         }
-        throw Problem(.internalServerError, "internal_error")
     }
 
     /// Takes a unit for a sale: ends a reservation if there is one, moves it to subscribed and
     /// records the sale's live claim (the unique index refuses a second). Returns the unit code.
     static func takeUnit(_ unitID: UUID, in projectID: UUID, buyer: Buyer, reason: String, context: AuditContext, now: Date,
                          on tx: any Database) async throws -> String {
-        struct U: Decodable { var status: String }
-        if try await tx.sql.select().column("status").from("units").where("id", .equal, unitID).where("project_id", .equal, projectID)
-            .first(decoding: U.self)?.status == UnitStatus.reserved.rawValue {
+        if try await SalesControlService.status(of: unitID, in: projectID, on: tx) == .reserved {
             _ = try await SalesControlService.endClaim(unitID: unitID, kind: "reservation", reason: "subscribed", now: now, on: tx)
         }
         let moved = try await SalesControlService.transition(.subscribe, unit: unitID, in: projectID, reason: reason, claimID: nil,
@@ -385,9 +371,7 @@ public struct SaleService: Sendable {
                          on tx: any Database) async throws -> String {
         let moved = try await SalesControlService.transition(move, unit: unitID, in: projectID, reason: reason, claimID: nil,
                                                              batchID: nil, context: context, now: now, on: tx)
-        try await tx.sql.update("unit_claims").set("is_live", to: SQLLiteral.boolean(false)).set("ended_at", to: now)
-            .set("end_reason", to: move.rawValue)
-            .where("unit_id", .equal, unitID).where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
+        try await SalesControlService.endLiveClaim(unitID: unitID, reason: move.rawValue, now: now, on: tx)
         return moved.code
     }
 

@@ -248,12 +248,7 @@ public struct TicketService: Sendable {
 
     /// The unit's delivery day, from its live (or delivered) contract.
     func deliveredOn(_ unitID: UUID) async throws -> CalendarDay? {
-        struct R: Decodable { var deliveredOn: String? }
-        let rows = try await store.sql.raw("""
-            SELECT delivered_on FROM contracts WHERE unit_id = \(bind: unitID) AND status <> 'terminated' AND delivered_on IS NOT NULL
-            ORDER BY delivered_on DESC
-            """).all(decoding: R.self, with: decoder)
-        return rows.first?.deliveredOn.flatMap(CalendarDay.init)
+        try await LivePurchase.deliveredOn(unit: unitID, sql: store.sql)
     }
 
     /// The latest repair of the same component of the same unit within 90 days.
@@ -302,8 +297,7 @@ public struct TicketService: Sendable {
         // The owner's contact: as given, else the customer's own.
         var contactName = d.contactName, contactMobile = normalizedMobile ?? ""
         if let c = d.customerID, contactMobile.isEmpty || contactName.isEmpty {
-            struct C: Decodable { var name: String; var mobile: String }
-            if let row = try await store.sql.select().columns("name", "mobile").from("customers").where("id", .equal, c).first(decoding: C.self) {
+            if let row = try await CustomerDirectory.contacts([c], sql: store.sql)[c] {
                 if contactName.isEmpty { contactName = row.name }
                 if contactMobile.isEmpty { contactMobile = row.mobile }
             }
@@ -313,7 +307,7 @@ public struct TicketService: Sendable {
         let (contactNameFinal, contactMobileFinal, warrantyFinal, repeatFinal) = (contactName, contactMobile, warranty, repeatOf)
         let assigneeMobile = try await d.assigneeID.asyncMap { try await userMobile($0) } ?? nil
         try await store.audited(context) { tx in
-            let number = try await SaleService.nextNumber("GD", projectID: projectID, on: tx)
+            let number = try await DocumentNumbers.next("GD", projectID: projectID, on: tx)
             try await tx.sql.insert(into: "tickets").columns(
                 "id", "project_id", "number", "kind", "channel", "category_id", "severity", "status", "title", "description", "customer_id",
                 "unit_id", "contact_name", "contact_mobile", "department", "assignee_id", "response_due_at", "resolve_due_at", "location",
@@ -380,32 +374,19 @@ public struct TicketService: Sendable {
 
     /// Staff who may be given a ticket: enabled, with a service role on the project.
     public func handlers(_ projectID: UUID) async throws -> [(id: UUID, name: String, mobile: String?)] {
-        struct R: Decodable { var id: UUID; var displayName: String; var mobile: String? }
-        let roles = Role.allCases.filter { AccessMatrix.actions(of: $0).contains(.ticketsHandle) || AccessMatrix.actions(of: $0).contains(.repairsHandle) }
-        let rows = try await store.sql.raw("""
-            SELECT DISTINCT u.id, u.display_name, u.mobile FROM users u JOIN role_grants g ON g.user_id = u.id
-            WHERE u.is_disabled = \(SQLLiteral.boolean(false)) AND g.role IN \(SQLBind.group(roles.map(\.rawValue)))
-              AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL)
-            ORDER BY u.display_name
-            """).all(decoding: R.self, with: decoder)
-        return rows.map { ($0.id, $0.displayName, $0.mobile) }
+        let roles = StaffDirectory.roles(allowing: [.ticketsHandle, .repairsHandle])
+        return try await StaffDirectory.holders(of: roles, on: projectID, sql: store.sql).map { ($0.id, $0.displayName, $0.mobile) }
     }
 
     /// Whether `userID` may be given a ticket of `kind`: repair staff take repairs only.
     func mayHandle(_ userID: UUID, in projectID: UUID, kind: TicketKind) async throws -> Bool {
-        struct R: Decodable { var role: String }
-        let roles = try await store.sql.raw("""
-            SELECT g.role FROM role_grants g JOIN users u ON u.id = g.user_id
-            WHERE g.user_id = \(bind: userID) AND u.is_disabled = \(SQLLiteral.boolean(false))
-              AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL)
-            """).all(decoding: R.self).compactMap { Role(rawValue: $0.role) }
+        let roles = try await StaffDirectory.roles(of: userID, on: projectID, sql: store.sql)
         let actions = Set(roles.flatMap { AccessMatrix.actions(of: $0) })
         return actions.contains(.ticketsHandle) || actions.contains(.ticketsManage) || (kind.isRepair && actions.contains(.repairsHandle))
     }
 
     func userMobile(_ id: UUID) async throws -> String? {
-        struct R: Decodable { var mobile: String? }
-        return try await store.sql.select().column("mobile").from("users").where("id", .equal, id).first(decoding: R.self)?.mobile
+        try await StaffDirectory.mobile(of: id, sql: store.sql)
     }
 
     // MARK: - The log
@@ -443,13 +424,8 @@ public struct TicketService: Sendable {
                     "emergency": "抢修待派单"][reason] ?? reason
         try await event(id, "escalate", from: nil, to: nil, note: "升级至客服经理：\(text)", visibleToOwner: false,
                         actor: .system, now: now, on: tx)
-        struct M: Decodable { var mobile: String? }
-        let managers = try await tx.sql.raw("""
-            SELECT DISTINCT u.mobile FROM users u JOIN role_grants g ON g.user_id = u.id
-            WHERE u.is_disabled = \(SQLLiteral.boolean(false)) AND g.role = \(bind: Role.csManager.rawValue)
-              AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL) AND u.mobile IS NOT NULL
-            """).all(decoding: M.self)
-        for m in managers.compactMap(\.mobile) where MobileNumber.isValid(m) {
+        let managers = try await StaffDirectory.mobiles(of: [.csManager], on: projectID, sql: tx.sql)
+        for m in managers where MobileNumber.isValid(m) {
             try await Outbox.enqueue(OutboxDraft(channel: .sms, recipient: m, template: "ticket.escalated",
                                                  params: ["number": number, "severity": severity == .normal ? "一般" : severity == .major ? "重大" : "危机",
                                                           "reason": text],

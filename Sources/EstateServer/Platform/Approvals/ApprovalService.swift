@@ -240,3 +240,23 @@ public struct ApprovalService: Sendable {
         return try await find(id, for: principal)
     }
 }
+
+/// What other capabilities ask of `approvals` (issue 14), in the caller's connection or transaction.
+extension ApprovalService {
+    struct Request: Decodable, Sendable { var kind: String; var status: String; var subject_id: UUID?; var payload: String; var project_id: UUID }
+
+    /// One request's kind, status, subject and payload.
+    static func request(_ id: UUID, sql: any SQLDatabase) async throws -> Request? {
+        try await sql.select().columns("kind", "status", "subject_id", "payload", "project_id").from("approvals")
+            .where("id", .equal, id).first(decoding: Request.self)
+    }
+
+    /// The amounts of requests of `kind` on a subject, pending or approved, in fen.
+    static func requestedFen(_ kind: ApprovalKind, subject: UUID, sql: any SQLDatabase) async throws -> Int64 {
+        struct N: Decodable { var n: Int64? }
+        return try await sql.raw("""
+            SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM approvals WHERE kind = \(bind: kind.rawValue) AND subject_id = \(bind: subject)
+              AND status IN ('pending', 'approved')
+            """).first(decoding: N.self)?.n ?? 0
+    }
+}

@@ -71,4 +71,23 @@ public struct AuditQuery: Sendable {
                  requestID: r.requestID, ip: r.ip)
         }, page: paged.page, perPage: paged.perPage, total: paged.total)
     }
+
+    /// Every line about these records of `entity`, newest first (a record's own history page).
+    func lines(about entity: String, ids: [String], limit: Int) async throws -> [Line] {
+        let rows = try await AuditRecord.query(on: store.db).filter(\.$entity == entity)
+            .filter(\.$entityID ~~ ids).sort(\.$at, .descending).limit(limit).all()
+        return rows.map { r in
+            Line(id: r.id!, at: r.at, actorID: r.actorID, actorName: r.actorName, action: r.action, entity: r.entity,
+                 entityID: r.entityID, projectID: r.projectID, summary: r.summary, before: AuditLog.decode(r.before),
+                 after: AuditLog.decode(r.after), outcome: r.outcome, requestID: r.requestID, ip: r.ip)
+        }
+    }
+
+    /// How many lines of `action` came from `ip` since `since` (per-address limits), in the caller's transaction.
+    static func count(_ action: String, fromIP ip: String, since: Date, on sql: any SQLDatabase) async throws -> Int {
+        struct N: Decodable { var n: Int }
+        return try await sql.raw("""
+            SELECT COUNT(*) AS n FROM audit_log WHERE action = \(bind: action) AND ip = \(bind: ip) AND at > \(bind: since)
+            """).first(decoding: N.self)?.n ?? 0
+    }
 }

@@ -71,13 +71,8 @@ public struct ExactLookups: Sendable {
                                                  outcome: .denied),
                                       context: context, at: now, on: tx)
             guard first else { return }
-            struct M: Decodable { var mobile: String? }
-            let managers = try await sql.raw("""
-                SELECT DISTINCT u.mobile FROM users u JOIN role_grants g ON g.user_id = u.id
-                WHERE u.is_disabled = \(SQLLiteral.boolean(false)) AND g.role IN (\(bind: Role.salesManager.rawValue), \(bind: Role.csManager.rawValue))
-                  AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL) AND u.mobile IS NOT NULL
-                """).all(decoding: M.self)
-            for m in managers.compactMap(\.mobile) where MobileNumber.isValid(m) {
+            let managers = try await StaffDirectory.mobiles(of: [.salesManager, .csManager], on: projectID, sql: sql)
+            for m in managers where MobileNumber.isValid(m) {
                 try await Outbox.enqueue(OutboxDraft(channel: .sms, recipient: m, template: "security.search_limit",
                                                      params: ["user": context.actorName, "max": "\(perHour)"],
                                                      projectID: projectID, reference: "user:\(userID)"), now: now, on: sql)

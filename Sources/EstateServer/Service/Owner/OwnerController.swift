@@ -372,8 +372,7 @@ enum OwnerController {
     }
 
     static func projectName(_ req: Request, _ id: UUID) async throws -> String? {
-        struct P: Decodable { var name: String }
-        return try await req.store.sql.select().column("name").from("projects").where("id", .equal, id).first(decoding: P.self)?.name
+        try await InventoryService.projectName(id, sql: req.store.sql)
     }
 
     static func ticketPage(_ req: Request, _ s: OwnerSignIn.Session, _ id: UUID, error: (String, [String: String])? = nil,

@@ -13,13 +13,9 @@ struct OwnerDirectory: Sendable {
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 
-    /// The buyer rows of live sales for a mobile (aliases b, bc, s).
+    /// The buyer rows of live sales for a mobile (aliases b, s), as Sales and Customers define them.
     static func liveBuyer(_ mobile: String) -> SQLQueryString {
-        """
-        sale_buyers b JOIN customers bc ON bc.id = b.customer_id JOIN subscriptions s ON s.id = b.subscription_id
-        WHERE bc.mobile = \(bind: mobile) AND b.is_current AND s.status <> 'cancelled'
-          AND NOT EXISTS (SELECT 1 FROM contracts tc WHERE tc.subscription_id = s.id AND tc.status = 'terminated')
-        """
+        LivePurchase.buyers(customerIn: CustomerDirectory.ids(withMobile: mobile))
     }
 
     func isOwner(_ mobile: String) async throws -> Bool {
@@ -42,16 +38,15 @@ struct OwnerDirectory: Sendable {
 
     /// The owner's units, with project and the live contract (for delivery).
     func units(_ mobile: String) async throws -> [OwnedUnit] {
-        let rows = try await store.sql.raw("""
-            SELECT s.unit_id, u.code AS unit_code, s.project_id, p.name AS project_name, bc.id AS customer_id, bc.name AS customer_name,
-                   c.delivered_on, c.status AS contract_status
-            FROM sale_buyers b JOIN customers bc ON bc.id = b.customer_id JOIN subscriptions s ON s.id = b.subscription_id
-            JOIN units u ON u.id = s.unit_id JOIN projects p ON p.id = s.project_id
-            LEFT JOIN contracts c ON c.subscription_id = s.id AND c.status <> 'terminated'
-            WHERE bc.mobile = \(bind: mobile) AND b.is_current AND s.status <> 'cancelled'
-              AND NOT EXISTS (SELECT 1 FROM contracts tc WHERE tc.subscription_id = s.id AND tc.status = 'terminated')
-            ORDER BY p.name, u.code
-            """).all(decoding: OwnedUnit.self, with: decoder)
+        let sql = store.sql
+        let purchases = try await LivePurchase.purchases(customerIn: CustomerDirectory.ids(withMobile: mobile), sql: sql)
+        let labels = try await InventoryService.unitLabels(purchases.map(\.unitId), sql: sql)
+        let customers = try await CustomerDirectory.contacts(purchases.map(\.customerId), sql: sql)
+        let rows = purchases.compactMap { p -> OwnedUnit? in
+            guard let l = labels[p.unitId], let c = customers[p.customerId] else { return nil }
+            return OwnedUnit(unitId: p.unitId, unitCode: l.code, projectId: p.projectId, projectName: l.projectName, customerId: c.id,
+                             customerName: c.name, deliveredOn: p.deliveredOn, contractStatus: p.contractStatus)
+        }.sorted { ($0.projectName, $0.unitCode) < ($1.projectName, $1.unitCode) }
         var seen = Set<UUID>()
         return rows.filter { seen.insert($0.unitId).inserted }
     }
@@ -60,7 +55,7 @@ struct OwnerDirectory: Sendable {
     static func ownedTickets(_ mobile: String) -> SQLQueryString {
         """
         (EXISTS (SELECT 1 FROM \(liveBuyer(mobile)) AND s.unit_id = t.unit_id AND b.added_at <= t.created_at)
-         OR t.customer_id IN (SELECT oc.id FROM customers oc WHERE oc.mobile = \(bind: mobile))
+         OR t.customer_id IN (\(CustomerDirectory.ids(withMobile: mobile)))
          OR t.contact_mobile = \(bind: mobile)
          OR REPLACE(REPLACE(t.contact_mobile, ' ', ''), '-', '') IN (\(bind: mobile), \(bind: "+86" + mobile)))
         """
@@ -72,6 +67,7 @@ struct OwnerDirectory: Sendable {
         var kind: String
         var status: String
         var title: String
+        var unitId: UUID?
         var unitCode: String?
         var createdAt: Date
         var updatedAt: Date
@@ -82,12 +78,15 @@ struct OwnerDirectory: Sendable {
 
     /// Newest first.
     func tickets(_ mobile: String, limit: Int = 200) async throws -> [TicketRow] {
-        try await store.sql.raw("""
-            SELECT t.id, t.number, t.kind, t.status, t.title, u.code AS unit_code, t.created_at, t.updated_at
-            FROM tickets t LEFT JOIN units u ON u.id = t.unit_id
+        var rows = try await store.sql.raw("""
+            SELECT t.id, t.number, t.kind, t.status, t.title, t.unit_id, t.created_at, t.updated_at FROM tickets t
             WHERE \(Self.ownedTickets(mobile))
             ORDER BY t.created_at DESC LIMIT \(bind: limit)
             """).all(decoding: TicketRow.self, with: decoder)
+        // Unit codes are Inventory's (issue 14).
+        let labels = try await InventoryService.unitLabels(rows.compactMap(\.unitId), sql: store.sql)
+        for i in rows.indices { rows[i].unitCode = rows[i].unitId.flatMap { labels[$0]?.code } }
+        return rows
     }
 
     func owns(ticket id: UUID, _ mobile: String) async throws -> Bool {

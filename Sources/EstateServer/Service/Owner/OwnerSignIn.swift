@@ -90,10 +90,7 @@ struct OwnerSignIn: Sendable {
             }
             if recent.count >= Self.perHour { return .hourlyLimit }
             if let ip = context.ip {
-                struct N: Decodable { var n: Int }
-                let n = try await sql.raw("""
-                    SELECT COUNT(*) AS n FROM audit_log WHERE action = 'owner.code' AND ip = \(bind: ip) AND at > \(bind: now.addingTimeInterval(-3600))
-                    """).first(decoding: N.self)?.n ?? 0
+                let n = try await AuditQuery.count("owner.code", fromIP: ip, since: now.addingTimeInterval(-3600), on: sql)
                 if n >= Self.perAddressHour { return .addressLimit }
             }
             // Old rows are of no further use (the limits look back an hour).

@@ -1,0 +1,66 @@
+import Foundation
+import SQLKit
+
+/// What other capabilities ask of Inventory's tables (issue 14): names and codes to show.
+extension InventoryService {
+    struct UnitLabel: Decodable, Sendable { var id: UUID; var code: String; var projectId: UUID; var projectName: String }
+
+    /// Unit codes with their project's name.
+    static func unitLabels(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: UnitLabel] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.raw("""
+            SELECT u.id, u.code, u.project_id, p.name AS project_name FROM units u JOIN projects p ON p.id = u.project_id
+            WHERE u.id IN \(SQLBind.group(Array(Set(ids))))
+            """).all(decoding: UnitLabel.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+        return Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The project's name, if there is such a project.
+    static func projectName(_ id: UUID, sql: any SQLDatabase) async throws -> String? {
+        struct P: Decodable { var name: String }
+        return try await sql.select().column("name").from("projects").where("id", .equal, id).first(decoding: P.self)?.name
+    }
+}
+
+/// Who holds units by mobile (Customers shows a customer's claims; 认筹 matches a unit's holder).
+extension SalesControlService {
+    struct HeldUnit: Sendable, Decodable {
+        var unitID: UUID
+        var unitCode: String
+        var kind: String
+        var status: String
+        var createdAt: Date
+        var expiresAt: Date?
+        enum CodingKeys: String, CodingKey {
+            case kind, status
+            case unitID = "unit_id", unitCode = "code", createdAt = "created_at", expiresAt = "expires_at"
+        }
+    }
+
+    /// Mobiles on the live claim of the unit with this code.
+    static func mobilesHolding(unitCode: String, in projectID: UUID, sql: any SQLDatabase) async throws -> [String] {
+        struct M: Decodable { var customer_mobile: String }
+        return try await sql.select().column(SQLColumn("customer_mobile", table: "k"))
+            .from(SQLAlias(SQLIdentifier("unit_claims"), as: SQLIdentifier("k")))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("unit_id", table: "k"), .equal, SQLColumn("id", table: "u"))
+            .where(SQLColumn("project_id", table: "u"), .equal, SQLBind(projectID))
+            .where(SQLColumn("code", table: "u"), .equal, SQLBind(unitCode))
+            .where(SQLColumn("is_live", table: "k"), .equal, SQLLiteral.boolean(true))
+            .all(decoding: M.self).map(\.customer_mobile)
+    }
+
+    /// Units with a live claim under any of these mobiles, newest claim first.
+    static func holdings(mobiles: [String], in projectID: UUID, sql: any SQLDatabase) async throws -> [HeldUnit] {
+        try await sql.select()
+            .column(SQLColumn("unit_id", table: "k")).column(SQLColumn("code", table: "u")).column(SQLColumn("kind", table: "k"))
+            .column(SQLColumn("status", table: "u")).column(SQLColumn("created_at", table: "k")).column(SQLColumn("expires_at", table: "k"))
+            .from(SQLAlias(SQLIdentifier("unit_claims"), as: SQLIdentifier("k")))
+            .join(SQLAlias(SQLIdentifier("units"), as: SQLIdentifier("u")), method: SQLJoinMethod.inner,
+                  on: SQLColumn("unit_id", table: "k"), .equal, SQLColumn("id", table: "u"))
+            .where(SQLColumn("project_id", table: "u"), .equal, SQLBind(projectID))
+            .where(SQLColumn("customer_mobile", table: "k"), .in, SQLGroupExpression(mobiles.map { SQLBind($0) }))
+            .where(SQLColumn("is_live", table: "k"), .equal, SQLLiteral.boolean(true))
+            .orderBy(SQLColumn("created_at", table: "k"), SQLDirection.descending).all(decoding: HeldUnit.self)
+    }
+}
