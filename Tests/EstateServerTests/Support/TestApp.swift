@@ -30,19 +30,23 @@ func withTestApp(_ data: TestData = .migrated, clock: TestClock = TestClock(), a
             throw TemplateMismatch()
         }
     }
-    let database = try await TestDatabase.copy(of: data)
-    config.storage = database.storage
-    let app = try await Application.make(.testing)
-    do {
-        try await buildApplication(app, config, now: { clock.now })
-        try await body(app, clock)
-    } catch {
-        try? await app.asyncShutdown()
-        try? await database.drop()
-        throw error
+    // The template is made (once) before this test takes a slot, so its build runs beside the others.
+    _ = try await TestTemplates.shared.template(data)
+    try await TestSlots.shared.holding {
+        let database = try await TestDatabase.copy(of: data)
+        config.storage = database.storage
+        let app = try await Application.make(.testing)
+        do {
+            try await buildApplication(app, config, now: { clock.now })
+            try await body(app, clock)
+        } catch {
+            try? await app.asyncShutdown()
+            try? await database.drop()
+            throw error
+        }
+        try await app.asyncShutdown()
+        try await database.drop()
     }
-    try await app.asyncShutdown()
-    try await database.drop()
 }
 
 /// A test asked for the demo with a clock or key it was not seeded with.

@@ -145,3 +145,40 @@ actor TestTemplates {
         }
     }
 }
+
+/// How many test apps run at once. Swift Testing starts every test together; hundreds of
+/// apps on two cores only wait on each other (PostgreSQL pool timeouts, ~1,000 backends),
+/// so a few at a time finish sooner. `ESTATE_TEST_APPS` overrides the number.
+actor TestSlots {
+    static let shared = TestSlots(limit: ProcessInfo.processInfo.environment["ESTATE_TEST_APPS"].flatMap(Int.init)
+        ?? max(4, ProcessInfo.processInfo.activeProcessorCount * 3))
+
+    @TaskLocal private static var held = false
+    private let limit: Int
+    private var inUse = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    /// Runs `body` in a slot; a test app started inside another one's body shares its slot.
+    nonisolated func holding(_ body: () async throws -> Void) async throws {
+        if Self.held { return try await body() }
+        await acquire()
+        do {
+            try await Self.$held.withValue(true) { try await body() }
+        } catch {
+            await release()
+            throw error
+        }
+        await release()
+    }
+
+    private func acquire() async {
+        if inUse < limit { inUse += 1; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { inUse -= 1 } else { waiting.removeFirst().resume() }
+    }
+}
