@@ -26,9 +26,8 @@ struct HostileValueTests {
     ]
 
     @Test func noPageLetsAValueWriteMarkup() async throws {
-        try await withTestApp { app, _ in
+        try await withTestApp(.demo) { app, _ in
             // setup: the demo, then hostile text in front of every free-text value.
-            try await DemoSeeder.seed(app.services, db: app.db)
             let sql = app.db as! any SQLDatabase
             var poisoned: [String] = []
             for (table, column) in try await Self.textColumns(sql, engine: app.services.engine) {

@@ -8,9 +8,8 @@ import VaporTesting
 @Suite("楼盘表 pages on the demo project")
 struct InventoryPageTests {
     @Test func theDemoLooksLikeAProjectMidSaleAndEveryPageRenders() async throws {
-        try await withTestApp { app, _ in
+        try await withTestApp(.demo) { app, _ in
             // setup
-            try await DemoSeeder.seed(app.services, db: app.db)
             let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
             let board = try await app.services.unitEvents.board(project)
             // The demo mix: every status a board shows mid-sale is there.
@@ -68,8 +67,7 @@ struct InventoryPageTests {
     }
 
     @Test func theImportPageStreamsProgressAndEveryBadRow() async throws {
-        try await withTestApp { app, _ in
-            try await DemoSeeder.seed(app.services, db: app.db)
+        try await withTestApp(.demo) { app, _ in
             let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
             var browser = Browser(app: app)
             _ = try await browser.signIn("cs-staff", DemoSeeder.password)
@@ -108,8 +106,7 @@ struct InventoryPageTests {
 
 @Suite struct DemoSignInTests {
     @Test func everyDemoUserCanSignIn() async throws {
-        try await withTestApp { app, _ in
-            try await DemoSeeder.seed(app.services, db: app.db)
+        try await withTestApp(.demo) { app, _ in
             for role in Role.allCases {
                 let name = DemoSeeder.username(for: role)
                 #expect(Credentials.isValidUsername(name), "\(name)")

@@ -146,8 +146,7 @@ import VaporTesting
     }
 
     @Test func demoSalesAreRealSalesInEveryStage() async throws {
-        try await withTestApp { app, _ in
-            try await DemoSeeder.seed(app.services, db: app.db)
+        try await withTestApp(.demo) { app, _ in
             let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
             let sales = app.services.sales(app.db)
             let all = try PageRequest(page: 1, perPage: 200)
@@ -212,8 +211,7 @@ import VaporTesting
 
 @Suite struct PageTests {
     @Test func adminPagesRenderForAnAdministrator() async throws {
-        try await withTestApp { app, _ in
-            try await DemoSeeder.seed(app.services, db: app.db)
+        try await withTestApp(.demo) { app, _ in
             var browser = Browser(app: app)
             _ = try await browser.signIn("admin", DemoSeeder.password)
             for (path, text) in [("/", "华熙悦府"), ("/admin/users", "孙丽娜"), ("/admin/projects", "HXY"), ("/admin/audit?action=demo.seed", "demo.seed")] {
@@ -230,8 +228,7 @@ import VaporTesting
     }
 
     @Test func userAdministrationThroughTheForms() async throws {
-        try await withTestApp { app, _ in
-            try await DemoSeeder.seed(app.services, db: app.db)
+        try await withTestApp(.demo) { app, _ in
             var browser = Browser(app: app)
             _ = try await browser.signIn("admin", DemoSeeder.password)
             var csrf = try #require(Browser.csrf(in: try await browser.get("/admin/users").body.string))

@@ -15,36 +15,42 @@ final class TestClock: @unchecked Sendable {
     func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
-/// Runs `body` against a fresh app with its own database: a throw-away SQLite
-/// file, or — when `DATABASE_URL` is set — a new PostgreSQL database created
-/// for this test and dropped after it.
-func withTestApp(clock: TestClock = TestClock(), adjust: (inout AppConfiguration) -> Void = { _ in },
+/// Runs `body` against a fresh app with its own database, a copy of `data`'s template
+/// (`TestDatabase`): a throw-away SQLite file, or — when `DATABASE_URL` is set — a new
+/// PostgreSQL database created for this test and dropped after it.
+func withTestApp(_ data: TestData = .migrated, clock: TestClock = TestClock(), adjust: (inout AppConfiguration) -> Void = { _ in },
                  _ body: (Application, TestClock) async throws -> Void) async throws {
     _ = problemJSONDecoding
-    let base = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    var dbName: String?
-    var url: String?
-    if let base {
-        let name = "estate_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        try await PostgresAdmin.run(base, "CREATE DATABASE \(name)")
-        dbName = name
-        url = PostgresAdmin.replacingDatabase(in: base, with: name)
-    }
-    var config = AppConfiguration.testing(databaseURL: url)
+    var config = AppConfiguration.testing(databaseURL: TestTemplates.postgresURL)
     config.postgresPoolPerLoop = 4
     adjust(&config)
-    let app = try await Application.make(.testing)
-    do {
-        try await buildApplication(app, config, now: { clock.now })
-        try await body(app, clock)
-    } catch {
-        try? await app.asyncShutdown()
-        if let dbName, let base { try? await PostgresAdmin.run(base, "DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
-        throw error
+    if data == .demo {
+        // The demo template was seeded at this time and encrypted with this key.
+        guard clock.now == TestClock().now, config.secretKey == AppConfiguration.testing().secretKey else {
+            throw TemplateMismatch()
+        }
     }
-    try await app.asyncShutdown()
-    if let dbName, let base { try await PostgresAdmin.run(base, "DROP DATABASE IF EXISTS \(dbName) WITH (FORCE)") }
+    // The template is made (once) before this test takes a slot, so its build runs beside the others.
+    _ = try await TestTemplates.shared.template(data)
+    try await TestSlots.shared.holding {
+        let database = try await TestDatabase.copy(of: data)
+        config.storage = database.storage
+        let app = try await Application.make(.testing)
+        do {
+            try await buildApplication(app, config, now: { clock.now })
+            try await body(app, clock)
+        } catch {
+            try? await app.asyncShutdown()
+            try? await database.drop()
+            throw error
+        }
+        try await app.asyncShutdown()
+        try await database.drop()
+    }
 }
+
+/// A test asked for the demo with a clock or key it was not seeded with.
+struct TemplateMismatch: Error {}
 
 /// Lets tests read problem+json bodies with `res.content` (set once, before any test reads one).
 let problemJSONDecoding: Void = {
@@ -65,6 +71,19 @@ enum PostgresAdmin {
                                                               logger: Logger(label: "test-admin"))
         defer { Task { try? await connection.close() } }
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin"))
+    }
+
+    /// The first column of each row, as text.
+    static func names(_ url: String, _ sql: String) async throws -> [String] {
+        let config = try SQLPostgresConfiguration(url: url)
+        let connection = try await PostgresConnection.connect(configuration: config.coreConfiguration, id: 1,
+                                                              logger: Logger(label: "test-admin"))
+        defer { Task { try? await connection.close() } }
+        var names: [String] = []
+        for try await name in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin")).decode(String.self) {
+            names.append(name)
+        }
+        return names
     }
 }
 

@@ -17,7 +17,13 @@ public struct APIContract: Sendable {
     /// The document's parameter and body schemas, enforced before any handler runs.
     public let validator: ContractValidator
 
-    public static func load() throws -> APIContract {
+    /// The bundled document, parsed once per process: it never changes while the process
+    /// runs, and parsing its 200 KB of YAML is the slow part of building an app.
+    public static func load() throws -> APIContract { try parsed.get() }
+
+    private static let parsed = Result { try parse() }
+
+    private static func parse() throws -> APIContract {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources")
             ?? Bundle.module.url(forResource: "openapi", withExtension: "yaml")
         else { throw ContractError.missing }

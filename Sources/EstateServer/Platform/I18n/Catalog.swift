@@ -27,7 +27,12 @@ public enum Language: String, CaseIterable, Sendable, Codable {
 public struct Catalog: Sendable {
     public let strings: [Language: [String: String]]
 
-    public static func load() throws -> Catalog {
+    /// Read once per process (the files are in the bundle and never change).
+    public static func load() throws -> Catalog { try parsed.get() }
+
+    private static let parsed = Result { try parse() }
+
+    private static func parse() throws -> Catalog {
         var strings: [Language: [String: String]] = [:]
         for lang in Language.allCases {
             guard let url = Bundle.module.url(forResource: lang.rawValue, withExtension: "json", subdirectory: "Resources/i18n")
