@@ -62,8 +62,13 @@ public struct ExactLookups: Sendable {
 
     /// Logs the refusal; the first one of the hour also queues an SMS to the project's managers.
     private func refuse(_ kind: Kind, on projectID: UUID, userID: UUID, context: AuditContext, at now: Date) async throws {
+        let engine = store.engine
         try await store.write { tx in
             let sql = tx.sql
+            if engine == .postgres {
+                // The same per-user lock as the look-up: two refusals at once (two servers) alert once.
+                try await sql.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "exact_search:" + userID.uuidString)))").run()
+            }
             let first = try await Self.count(Self.limitedAction, by: userID, since: now.addingTimeInterval(-3600), on: sql) == 0
             try await AuditLog.record(AuditEntry(action: Self.limitedAction, entity: "user", entityID: userID.uuidString, projectID: projectID,
                                                  summary: "exact searches by \(kind.rawValue) refused: more than \(perHour) in an hour"
