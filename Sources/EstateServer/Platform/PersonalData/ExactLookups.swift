@@ -28,18 +28,21 @@ public struct ExactLookups: Sendable {
     public func run<T: Sendable>(_ kind: Kind, on projectID: UUID, context: AuditContext, where what: String,
                                  _ search: @escaping @Sendable (any SQLDatabase) async throws -> (T, hits: Int)) async throws -> T {
         guard let userID = context.actorID else { throw Problem.unauthenticated }
-        if let gate {
-            await gate.acquire(userID)
-            do {
-                let result = try await ExactLookups(store: store, now: now, perHour: perHour).run(kind, on: projectID, context: context,
-                                                                                               where: what, search)
-                await gate.release(userID)
-                return result
-            } catch {
-                await gate.release(userID)
-                throw error
-            }
+        guard let gate else { return try await counted(kind, on: projectID, userID: userID, context: context, where: what, search) }
+        await gate.acquire(userID)
+        do {
+            let result = try await counted(kind, on: projectID, userID: userID, context: context, where: what, search)
+            await gate.release(userID)
+            return result
+        } catch {
+            await gate.release(userID)
+            throw error
         }
+    }
+
+    /// The look-up itself: limit, search and audit line in one transaction under the per-user lock.
+    private func counted<T: Sendable>(_ kind: Kind, on projectID: UUID, userID: UUID, context: AuditContext, where what: String,
+                                      _ search: @escaping @Sendable (any SQLDatabase) async throws -> (T, hits: Int)) async throws -> T {
         let now = now()
         let engine = store.engine
         let outcome: T? = try await store.write { tx in
