@@ -30,30 +30,30 @@ extension APIHandler {
         g.flatMap { ReportGranularity(rawValue: $0.rawValue) } ?? .day
     }
 
-    static func deal(_ d: Deal) -> S.Deal { S.Deal(count: d.count, area: d.area.description, amount: d.amount.plain) }
+    static func deal(_ d: Deal) -> Schemas.Deal { Schemas.Deal(count: d.count, area: d.area.description, amount: d.amount.plain) }
 
-    static func figures(_ f: SalesFigures) -> S.SalesFigures {
-        S.SalesFigures(calls: f.calls, visitsFirst: f.visitsFirst, visitsReturn: f.visitsReturn, subscriptions: deal(f.subscriptions),
+    static func figures(_ f: SalesFigures) -> Schemas.SalesFigures {
+        Schemas.SalesFigures(calls: f.calls, visitsFirst: f.visitsFirst, visitsReturn: f.visitsReturn, subscriptions: deal(f.subscriptions),
                        contracts: deal(f.contracts), cancellations: deal(f.cancellations), terminations: deal(f.terminations),
-                       collections: S.Collected(count: f.collections.count, amount: f.collections.amount.plain))
+                       collections: Schemas.Collected(count: f.collections.count, amount: f.collections.amount.plain))
     }
 
-    static func inventory(_ i: ReportService.InventoryFigures) -> S.InventoryFigures {
-        S.InventoryFigures(units: i.units, unreleased: i.count(.unreleased), available: i.count(.available), withheld: i.count(.withheld),
+    static func inventory(_ i: ReportService.InventoryFigures) -> Schemas.InventoryFigures {
+        Schemas.InventoryFigures(units: i.units, unreleased: i.count(.unreleased), available: i.count(.available), withheld: i.count(.withheld),
                            reserved: i.count(.reserved), subscribed: i.count(.subscribed), signed: i.count(.signed),
                            delivered: i.count(.delivered), remainingArea: i.remainingArea.description,
                            remainingListTotal: i.remainingListTotal.plain, sellThrough: i.sellThrough)
     }
 
-    static func salesReport(_ r: ReportService.SalesReport) -> S.SalesReport {
-        func row(_ b: ReportService.Breakdown) -> S.ReportBreakdownRow {
-            S.ReportBreakdownRow(key: b.key, name: b.name, figures: figures(b.figures), inventory: b.inventory.map(inventory))
+    static func salesReport(_ r: ReportService.SalesReport) -> Schemas.SalesReport {
+        func row(_ b: ReportService.Breakdown) -> Schemas.ReportBreakdownRow {
+            Schemas.ReportBreakdownRow(key: b.key, name: b.name, figures: figures(b.figures), inventory: b.inventory.map(inventory))
         }
-        return S.SalesReport(
+        return Schemas.SalesReport(
             projectId: r.projectID.uuidString, projectName: r.projectName, from: r.period.from.description, to: r.period.to.description,
-            granularity: S.ReportGranularity(rawValue: r.granularity.rawValue)!, today: r.today.description,
-            previous: S.ReportPeriod(from: r.previous.from.description, to: r.previous.to.description),
-            buckets: r.buckets.map { S.SalesBucket(label: $0.bucket.label, from: $0.bucket.from.description, to: $0.bucket.to.description,
+            granularity: Schemas.ReportGranularity(rawValue: r.granularity.rawValue)!, today: r.today.description,
+            previous: Schemas.ReportPeriod(from: r.previous.from.description, to: r.previous.to.description),
+            buckets: r.buckets.map { Schemas.SalesBucket(label: $0.bucket.label, from: $0.bucket.from.description, to: $0.bucket.to.description,
                                                    figures: figures($0.figures)) },
             total: figures(r.total), previousTotal: figures(r.previousTotal), cumulative: figures(r.cumulative),
             inventory: inventory(r.inventory), byBuilding: r.byBuilding.map(row), byLayout: r.byLayout.map(row),
@@ -84,18 +84,18 @@ extension APIHandler {
         return d
     }
 
-    static func collectionsReport(_ r: ReportService.CollectionsReport) -> S.CollectionsReport {
-        func ageing(_ a: ReportService.AgeingRow) -> S.AgeingRow {
-            S.AgeingRow(kind: a.kind.map { S.PlanItemKind(rawValue: $0.rawValue)! }, days0to30: a[.upTo30].plain, days31to90: a[.upTo90].plain,
+    static func collectionsReport(_ r: ReportService.CollectionsReport) -> Schemas.CollectionsReport {
+        func ageing(_ a: ReportService.AgeingRow) -> Schemas.AgeingRow {
+            Schemas.AgeingRow(kind: a.kind.map { Schemas.PlanItemKind(rawValue: $0.rawValue)! }, days0to30: a[.upTo30].plain, days31to90: a[.upTo90].plain,
                         days91to180: a[.upTo180].plain, over180: a[.over180].plain, total: a.total.plain, items: a.items)
         }
-        return S.CollectionsReport(
+        return Schemas.CollectionsReport(
             projectId: r.projectID.uuidString, projectName: r.projectName, from: r.period.from.description, to: r.period.to.description,
             asOf: r.asOf.description,
             months: r.months.map { m in
-                S.CollectionsMonth(month: m.bucket.label, planned: m.planned.plain, collected: m.collected.plain, rate: m.rate,
+                Schemas.CollectionsMonth(month: m.bucket.label, planned: m.planned.plain, collected: m.collected.plain, rate: m.rate,
                                    byKind: PlanItemKind.allCases.compactMap { k in
-                                       m.byKind[k].map { S.CollectionsKindRow(kind: S.PlanItemKind(rawValue: k.rawValue)!, planned: $0.planned.plain,
+                                       m.byKind[k].map { Schemas.CollectionsKindRow(kind: Schemas.PlanItemKind(rawValue: k.rawValue)!, planned: $0.planned.plain,
                                                                               collected: $0.collected.plain) }
                                    })
             },
@@ -122,11 +122,11 @@ extension APIHandler {
         return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try ReportSheets.collections(r, t: req.localizer)))))
     }
 
-    static func ranking(_ rows: [ReportService.ConsultantRow]) -> [S.ConsultantRow] {
+    static func ranking(_ rows: [ReportService.ConsultantRow]) -> [Schemas.ConsultantRow] {
         rows.map { r in
-            S.ConsultantRow(rank: r.rank, consultantId: r.consultantID?.uuidString, name: r.name, calls: r.figures.calls, visits: r.visits,
+            Schemas.ConsultantRow(rank: r.rank, consultantId: r.consultantID?.uuidString, name: r.name, calls: r.figures.calls, visits: r.visits,
                             visitsFirst: r.figures.visitsFirst, subscriptions: deal(r.figures.subscriptions), contracts: deal(r.figures.contracts),
-                            collections: S.Collected(count: r.figures.collections.count, amount: r.figures.collections.amount.plain),
+                            collections: Schemas.Collected(count: r.figures.collections.count, amount: r.figures.collections.amount.plain),
                             conversion: r.conversion)
         }
     }
@@ -136,7 +136,7 @@ extension APIHandler {
         let project = try await Self.reportProject(req, input.query.projectId)
         let period = try Self.period(input.query.from, input.query.to)
         let rows = try await req.services.reports(req.db).consultants(project.id, period: period)
-        return .ok(.init(body: .json(S.ConsultantRanking(projectId: project.id.uuidString, from: period.from.description, to: period.to.description,
+        return .ok(.init(body: .json(Schemas.ConsultantRanking(projectId: project.id.uuidString, from: period.from.description, to: period.to.description,
                                                          rows: Self.ranking(rows)))))
     }
 
@@ -157,8 +157,8 @@ extension APIHandler {
         return (false, nil)
     }
 
-    static func target(_ t: ReportService.Target?) -> S.TargetFigures? {
-        t.map { S.TargetFigures(subscriptions: $0.subscriptions, contractAmount: $0.contractAmount.plain, collections: $0.collections.plain) }
+    static func target(_ t: ReportService.Target?) -> Schemas.TargetFigures? {
+        t.map { Schemas.TargetFigures(subscriptions: $0.subscriptions, contractAmount: $0.contractAmount.plain, collections: $0.collections.plain) }
     }
 
     func getDashboard(_ input: Operations.GetDashboard.Input) async throws -> Operations.GetDashboard.Output {
@@ -169,18 +169,18 @@ extension APIHandler {
         guard scope.allowed else { throw Problem.forbidden }
         let d = try await req.services.reports(req.db).dashboard(project.id, consultant: scope.consultant)
         let progress = d.progress
-        return .ok(.init(body: .json(S.Dashboard(
+        return .ok(.init(body: .json(Schemas.Dashboard(
             projectId: d.projectID.uuidString, projectName: d.projectName, today: d.today.description, month: d.month,
             scope: d.consultantID == nil ? .project : .consultant, consultantId: d.consultantID?.uuidString,
             todayFigures: Self.figures(d.todayFigures), monthFigures: Self.figures(d.monthFigures), target: Self.target(d.target),
-            progress: S.Progress(subscriptions: progress.subscriptions, contractAmount: progress.contractAmount, collections: progress.collections),
-            days: d.days.map { S.DashboardDay(day: $0.day.description, subscriptions: $0.subscriptions, contractAmount: $0.contractAmount.plain,
+            progress: Schemas.Progress(subscriptions: progress.subscriptions, contractAmount: progress.contractAmount, collections: progress.collections),
+            days: d.days.map { Schemas.DashboardDay(day: $0.day.description, subscriptions: $0.subscriptions, contractAmount: $0.contractAmount.plain,
                                               collections: $0.collections.plain) }))))
     }
 
-    static func targetSheet(_ s: ReportService.TargetSheet) -> S.TargetSheet {
-        S.TargetSheet(projectId: s.projectID.uuidString, month: s.month, project: target(s.project),
-                      consultants: s.consultants.map { S.ConsultantTarget(consultantId: $0.id.uuidString, name: $0.name, target: target($0.target)) })
+    static func targetSheet(_ s: ReportService.TargetSheet) -> Schemas.TargetSheet {
+        Schemas.TargetSheet(projectId: s.projectID.uuidString, month: s.month, project: target(s.project),
+                      consultants: s.consultants.map { Schemas.ConsultantTarget(consultantId: $0.id.uuidString, name: $0.name, target: target($0.target)) })
     }
 
     func getTargets(_ input: Operations.GetTargets.Input) async throws -> Operations.GetTargets.Output {

@@ -8,7 +8,6 @@ import Vapor
 /// project, so each handler loads it and checks the caller on its project: a project the caller
 /// cannot see answers 404, an action the caller may not take there 403.
 extension APIHandler {
-    typealias S = Components.Schemas
 
     // MARK: Access
 
@@ -46,7 +45,7 @@ extension APIHandler {
         return m
     }
 
-    static func buyers(_ input: [S.BuyerInput]) throws -> [SaleService.BuyerDraft] {
+    static func buyers(_ input: [Schemas.BuyerInput]) throws -> [SaleService.BuyerDraft] {
         try input.enumerated().map { i, b in
             guard let share = BuyerShares.parse(b.share) else { throw Problem.invalid("buyers[\(i)].share", "share_invalid") }
             return SaleService.BuyerDraft(customerID: try uuid(b.customerId, field: "buyers[\(i)].customerId"), share: share)
@@ -57,15 +56,15 @@ extension APIHandler {
 
     /// Buyers' names in full for roles that see every customer, the customer's own consultant and the
     /// sale's consultant; masked (张*) for everyone else, as on the pages.
-    static func namer(_ projectID: UUID, consultant: UUID?) -> @Sendable (SaleService.Buyer) -> S.Buyer {
+    static func namer(_ projectID: UUID, consultant: UUID?) -> @Sendable (SaleService.Buyer) -> Schemas.Buyer {
         let p = CurrentRequest.value?.principal
         let all = p.map { $0.may(.customersViewAll, on: projectID) } ?? false
         let me = p?.userID
         return { b in buyerSchema(b, full: all || (me != nil && (b.ownerId == me || consultant == me))) }
     }
 
-    static func subscriptionSchema(_ s: SaleService.Subscription) -> S.Subscription {
-        S.Subscription(
+    static func subscriptionSchema(_ s: SaleService.Subscription) -> Schemas.Subscription {
+        Schemas.Subscription(
             id: s.id.uuidString, projectId: s.projectId.uuidString, number: s.number, unitId: s.unitId.uuidString, unitCode: s.unitCode,
             status: .init(rawValue: s.status) ?? .active, buyers: s.buyers.map(namer(s.projectId, consultant: s.consultantId)), listTotal: s.listTotal.plain,
             finalTotal: s.finalTotal.plain, effectiveRate: DecimalText.format(Int64(s.effectivePermyriad), scale: 4, grouping: false),
@@ -78,19 +77,19 @@ extension APIHandler {
             createdAt: s.createdAt, events: s.events.map(eventSchema))
     }
 
-    static func buyerSchema(_ b: SaleService.Buyer, full: Bool) -> S.Buyer {
+    static func buyerSchema(_ b: SaleService.Buyer, full: Bool) -> Schemas.Buyer {
         // Mobiles stay masked here (the customer's record reveals them, with its log line).
-        S.Buyer(customerId: b.customerId.uuidString, name: full ? b.name : Masking.name(b.name), mobile: Masking.mobile(b.mobile),
+        Schemas.Buyer(customerId: b.customerId.uuidString, name: full ? b.name : Masking.name(b.name), mobile: Masking.mobile(b.mobile),
                 share: BuyerShares.text(b.share))
     }
 
-    static func eventSchema(_ e: SaleService.Event) -> S.SaleEvent {
-        S.SaleEvent(kind: e.kind, summary: e.summary, actorName: e.actorName, at: e.at)
+    static func eventSchema(_ e: SaleService.Event) -> Schemas.SaleEvent {
+        Schemas.SaleEvent(kind: e.kind, summary: e.summary, actorName: e.actorName, at: e.at)
     }
 
-    static func contractSchema(_ c: SaleService.Contract) -> S.Contract {
-        let area: S.AreaSettlement? = c.registeredArea.map { reg in
-            S.AreaSettlement(registeredArea: Area(hundredths: Int(reg)).description, contractArea: c.area.description,
+    static func contractSchema(_ c: SaleService.Contract) -> Schemas.Contract {
+        let area: Schemas.AreaSettlement? = c.registeredArea.map { reg in
+            Schemas.AreaSettlement(registeredArea: Area(hundredths: Int(reg)).description, contractArea: c.area.description,
                              band: .init(rawValue: c.areaBand ?? "") ?? .within,
                              ratio: DecimalText.format(Rounding.halfUp(Int128(c.areaRatioPpm ?? 0), divisor: 100), scale: 2, grouping: false),
                              buyerPays: Money(fen: c.areaBuyerPaysFen ?? 0).plain, developerBears: Money(fen: c.areaDeveloperBearsFen ?? 0).plain,
@@ -98,13 +97,13 @@ extension APIHandler {
                              decision: c.areaDecision.flatMap { .init(rawValue: $0) })
         }
         let mortgage = c.mortgage.map { m in
-            S.Mortgage(bankId: m.bankId.uuidString, bankName: m.bankName, loanType: .init(rawValue: m.loanType) ?? .commercial,
+            Schemas.Mortgage(bankId: m.bankId.uuidString, bankName: m.bankName, loanType: .init(rawValue: m.loanType) ?? .commercial,
                        commercialAmount: Money(fen: m.commercialFen).plain, providentAmount: Money(fen: m.providentFen).plain,
                        termMonths: m.termMonths, stage: .init(rawValue: m.stage) ?? .collecting, collectingOn: m.collectingOn,
                        submittedOn: m.submittedOn, approvedOn: m.approvedOn, disbursedOn: m.disbursedOn, staffId: m.staffId?.uuidString,
                        staffName: m.staffName ?? "", stageSince: m.stageSince)
         }
-        return S.Contract(
+        return Schemas.Contract(
             id: c.id.uuidString, projectId: c.projectId.uuidString, subscriptionId: c.subscriptionId.uuidString, number: c.number,
             unitId: c.unitId.uuidString, unitCode: c.unitCode, status: .init(rawValue: c.status) ?? .draft, buyers: c.buyers.map(namer(c.projectId, consultant: c.consultantId)),
             buyerKind: .init(rawValue: c.buyerKind) ?? .localIndividual, paymentMethod: .init(rawValue: c.paymentMethod) ?? .full,
@@ -114,27 +113,27 @@ extension APIHandler {
             missingDocuments: c.missingDocuments.compactMap { .init(rawValue: $0.rawValue) }, reviewedBy: c.reviewedBy, reviewedAt: c.reviewedAt,
             signedOn: c.signedOn, onlineSignNo: c.onlineSignNo, onlineSignOn: c.onlineSignOn, filingNo: c.filingNo, filingOn: c.filingOn,
             documents: c.documents.compactMap { d in
-                S.DocumentCode(rawValue: d.code).map {
-                    S.ContractDocument(code: $0, required: d.required, received: d.received, receivedOn: d.receivedOn, note: d.note)
+                Schemas.DocumentCode(rawValue: d.code).map {
+                    Schemas.ContractDocument(code: $0, required: d.required, received: d.received, receivedOn: d.receivedOn, note: d.note)
                 }
             },
             plan: c.plan.filter(\.isLive).map(planItemSchema), collected: c.collected.plain, outstanding: c.outstanding.plain,
             penalty: c.penalty.plain, mortgage: mortgage, area: area, appointmentAt: c.appointmentAt, deliveredOn: c.deliveredOn,
-            title: S.Title(stage: S.TitleStage(rawValue: c.titleStage) ?? S.TitleStage.none, documentsGatheredOn: c.titleDocsOn,
+            title: Schemas.Title(stage: Schemas.TitleStage(rawValue: c.titleStage) ?? Schemas.TitleStage.none, documentsGatheredOn: c.titleDocsOn,
                            deedTaxPaidOn: c.titleTaxOn, appliedOn: c.titleAppliedOn, issuedOn: c.titleIssuedOn, handedOverOn: c.titleHandedOn,
                            certificateNo: c.titleCertificateNo, dueOn: c.titleDueOn),
             terminatedOn: c.terminatedOn, terminationReason: c.terminationReason, pendingApprovalId: c.pendingApprovalId?.uuidString,
             consultantName: c.consultantName ?? "", createdAt: c.createdAt, events: c.events.map(eventSchema))
     }
 
-    static func planItemSchema(_ i: SaleService.PlanItem) -> S.PlanItem {
-        S.PlanItem(id: i.id.uuidString, kind: .init(rawValue: i.kind.rawValue) ?? .downPayment, seq: i.seq, amount: i.amount.plain,
+    static func planItemSchema(_ i: SaleService.PlanItem) -> Schemas.PlanItem {
+        Schemas.PlanItem(id: i.id.uuidString, kind: .init(rawValue: i.kind.rawValue) ?? .downPayment, seq: i.seq, amount: i.amount.plain,
                    dueOn: i.due.description, collected: i.collected.plain, pending: i.pending.plain, outstanding: i.outstanding.plain,
                    overdueDays: i.overdueDays, penalty: i.penalty.plain, penaltyWaived: i.waived.plain)
     }
 
-    static func receiptSchema(_ r: SaleService.Receipt) -> S.Receipt {
-        S.Receipt(id: r.id.uuidString, projectId: r.projectId.uuidString, number: r.number, kind: .init(rawValue: r.kind) ?? .receipt,
+    static func receiptSchema(_ r: SaleService.Receipt) -> Schemas.Receipt {
+        Schemas.Receipt(id: r.id.uuidString, projectId: r.projectId.uuidString, number: r.number, kind: .init(rawValue: r.kind) ?? .receipt,
                   subscriptionId: r.subscriptionId.uuidString, contractId: r.contractId?.uuidString, itemId: r.itemId.uuidString,
                   itemKind: .init(rawValue: r.itemKind) ?? .downPayment, unitCode: r.unitCode, amount: r.amount.plain,
                   amountInWords: ChineseAmount.capitals(Money(fen: abs(r.amountFen))), method: .init(rawValue: r.method) ?? .transfer,
@@ -479,14 +478,14 @@ extension APIHandler {
     func listBanks(_ input: Operations.ListBanks.Input) async throws -> Operations.ListBanks.Output {
         let req = try CurrentRequest.get()
         let banks = try await req.services.sales(req.db).banks()
-        return .ok(.init(body: .json(banks.map { S.Bank(id: $0.id.uuidString, name: $0.name, branch: $0.branch, active: $0.active) })))
+        return .ok(.init(body: .json(banks.map { Schemas.Bank(id: $0.id.uuidString, name: $0.name, branch: $0.branch, active: $0.active) })))
     }
 
     func createBank(_ input: Operations.CreateBank.Input) async throws -> Operations.CreateBank.Output {
         let req = try CurrentRequest.get()
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let bank = try await req.services.sales(req.db).createBank(name: b.name, branch: b.branch ?? "", context: req.auditContext)
-        return .created(.init(body: .json(S.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
+        return .created(.init(body: .json(Schemas.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
     }
 
     func updateBank(_ input: Operations.UpdateBank.Input) async throws -> Operations.UpdateBank.Output {
@@ -494,12 +493,12 @@ extension APIHandler {
         guard case .json(let b) = input.body else { throw Self.jsonExpected }
         let bank = try await req.services.sales(req.db).updateBank(try Self.uuid(input.path.bankId), name: b.name, branch: b.branch, active: b.active,
                                                                    context: req.auditContext)
-        return .ok(.init(body: .json(S.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
+        return .ok(.init(body: .json(Schemas.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
     }
 
-    static func batchSchema(_ b: SaleService.Batch) -> S.DeliveryBatch {
-        S.DeliveryBatch(id: b.id.uuidString, name: b.name, firstDay: b.firstDay, lastDay: b.lastDay,
-                        slots: b.slots.map { S.DeliverySlot(id: $0.id.uuidString, startsAt: $0.startsAt, capacity: $0.capacity, booked: $0.booked) })
+    static func batchSchema(_ b: SaleService.Batch) -> Schemas.DeliveryBatch {
+        Schemas.DeliveryBatch(id: b.id.uuidString, name: b.name, firstDay: b.firstDay, lastDay: b.lastDay,
+                        slots: b.slots.map { Schemas.DeliverySlot(id: $0.id.uuidString, startsAt: $0.startsAt, capacity: $0.capacity, booked: $0.booked) })
     }
 
     func listDeliveryBatches(_ input: Operations.ListDeliveryBatches.Input) async throws -> Operations.ListDeliveryBatches.Output {
@@ -527,7 +526,7 @@ extension APIHandler {
                                                                  consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") },
                                                                  page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
         return .ok(.init(body: .json(.init(items: page.items.map { r in
-            S.WorkListRow(subscriptionId: r.subscriptionId.uuidString, contractId: r.contractId?.uuidString, number: r.number, unitCode: r.unitCode,
+            Schemas.WorkListRow(subscriptionId: r.subscriptionId.uuidString, contractId: r.contractId?.uuidString, number: r.number, unitCode: r.unitCode,
                           buyers: r.buyers, consultantName: r.consultantName ?? "", stage: r.stage, dueOn: r.dueOn, days: r.days,
                           amount: r.amountFen.map { Money(fen: $0).plain }, penalty: r.penaltyFen.map { Money(fen: $0).plain })
         }, page: page.page, perPage: page.perPage, total: page.total))))
@@ -549,8 +548,8 @@ extension APIHandler {
         let req = try CurrentRequest.get()
         try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesView)
         let (rows, total) = try await req.services.sales(req.db).arrears(try Self.uuid(input.path.projectId))
-        func row(_ r: SaleService.ArrearsRow) -> S.ArrearsRow {
-            S.ArrearsRow(consultantId: r.consultantID?.uuidString, consultantName: r.consultantName, contracts: r.contracts,
+        func row(_ r: SaleService.ArrearsRow) -> Schemas.ArrearsRow {
+            Schemas.ArrearsRow(consultantId: r.consultantID?.uuidString, consultantName: r.consultantName, contracts: r.contracts,
                          outstanding: r.outstanding.plain, overdue: r.overdue.plain, overduePending: r.overduePending.plain, penalty: r.penalty.plain)
         }
         return .ok(.init(body: .json(.init(rows: rows.map(row), total: row(total)))))

@@ -19,16 +19,16 @@ extension APIHandler {
         p.may(.ticketsHandle, on: t.projectId) || p.may(.ticketsManage, on: t.projectId) || (p.may(.repairsHandle, on: t.projectId) && t.ticketKind.isRepair)
     }
 
-    static func sla(_ t: TicketService.Ticket, now: Date) -> S.SLAState {
-        S.SLAState(responseDueAt: t.responseDueAt, resolveDueAt: t.resolveDueAt, responseBreached: t.responseBreached(at: now),
+    static func sla(_ t: TicketService.Ticket, now: Date) -> Schemas.SLAState {
+        Schemas.SLAState(responseDueAt: t.responseDueAt, resolveDueAt: t.resolveDueAt, responseBreached: t.responseBreached(at: now),
                    resolveBreached: t.resolveBreached(at: now), minutesLeft: t.minutesLeft(at: now))
     }
 
-    static func summary(_ t: TicketService.Ticket, now: Date) -> S.TicketSummary {
-        S.TicketSummary(id: t.id.uuidString, number: t.number, kind: S.TicketKind(rawValue: t.kind)!, channel: S.TicketChannel(rawValue: t.channel)!,
-                        severity: S.TicketSeverity(rawValue: t.severity)!, status: S.TicketStatus(rawValue: t.status)!, title: t.title,
+    static func summary(_ t: TicketService.Ticket, now: Date) -> Schemas.TicketSummary {
+        Schemas.TicketSummary(id: t.id.uuidString, number: t.number, kind: Schemas.TicketKind(rawValue: t.kind)!, channel: Schemas.TicketChannel(rawValue: t.channel)!,
+                        severity: Schemas.TicketSeverity(rawValue: t.severity)!, status: Schemas.TicketStatus(rawValue: t.status)!, title: t.title,
                         categoryPath: t.categoryPath, unitCode: t.unitCode, contactName: t.contactName,
-                        department: t.department.flatMap(S.Department.init(rawValue:)), assigneeName: t.assigneeName, sla: sla(t, now: now),
+                        department: t.department.flatMap(Schemas.Department.init(rawValue:)), assigneeName: t.assigneeName, sla: sla(t, now: now),
                         escalated: t.escalatedAt != nil, _repeat: t.repeatOf != nil, createdAt: t.createdAt)
     }
 
@@ -38,35 +38,35 @@ extension APIHandler {
         p.may(.personalDataReveal, on: t.projectId) || t.assigneeId == p.userID
     }
 
-    static func ticket(_ d: TicketService.Detail, now: Date, reveal: Bool) -> S.Ticket {
+    static func ticket(_ d: TicketService.Detail, now: Date, reveal: Bool) -> Schemas.Ticket {
         let t = d.ticket
-        return S.Ticket(
-            id: t.id.uuidString, projectId: t.projectId.uuidString, number: t.number, kind: S.TicketKind(rawValue: t.kind)!,
-            channel: S.TicketChannel(rawValue: t.channel)!, severity: S.TicketSeverity(rawValue: t.severity)!, status: S.TicketStatus(rawValue: t.status)!,
+        return Schemas.Ticket(
+            id: t.id.uuidString, projectId: t.projectId.uuidString, number: t.number, kind: Schemas.TicketKind(rawValue: t.kind)!,
+            channel: Schemas.TicketChannel(rawValue: t.channel)!, severity: Schemas.TicketSeverity(rawValue: t.severity)!, status: Schemas.TicketStatus(rawValue: t.status)!,
             title: t.title, description: t.description, categoryId: t.categoryId?.uuidString, categoryPath: t.categoryPath,
             customerId: t.customerId?.uuidString, unitId: t.unitId?.uuidString, unitCode: t.unitCode, contactName: t.contactName,
-            contactMobile: reveal || t.contactMobile.isEmpty ? t.contactMobile : Masking.mobile(t.contactMobile), department: t.department.flatMap(S.Department.init(rawValue:)), assigneeId: t.assigneeId?.uuidString,
+            contactMobile: reveal || t.contactMobile.isEmpty ? t.contactMobile : Masking.mobile(t.contactMobile), department: t.department.flatMap(Schemas.Department.init(rawValue:)), assigneeId: t.assigneeId?.uuidString,
             assigneeName: t.assigneeName, sla: sla(t, now: now), escalated: t.escalatedAt != nil, escalatedAt: t.escalatedAt,
             escalationReason: t.escalationReason, _repeat: t.repeatOf != nil, repeatOf: t.repeatOf?.uuidString, repeatOfNumber: t.repeatOfNumber,
             respondedAt: t.respondedAt, resolvedAt: t.resolvedAt, closedAt: t.closedAt, location: t.location,
-            component: t.component.flatMap(S.RepairComponent.init(rawValue:)),
-            warranty: t.warrantyStatus.flatMap(S.WarrantyStatus.init(rawValue:)).map { S.Warranty(status: $0, lastDay: t.warrantyLastDay, chargeable: t.chargeable) },
-            contractor: t.contractor, cost: Money(fen: t.costFen).plain, cause: t.cause.flatMap(S.TicketCause.init(rawValue:)), resolution: t.resolution,
+            component: t.component.flatMap(Schemas.RepairComponent.init(rawValue:)),
+            warranty: t.warrantyStatus.flatMap(Schemas.WarrantyStatus.init(rawValue:)).map { Schemas.Warranty(status: $0, lastDay: t.warrantyLastDay, chargeable: t.chargeable) },
+            contractor: t.contractor, cost: Money(fen: t.costFen).plain, cause: t.cause.flatMap(Schemas.TicketCause.init(rawValue:)), resolution: t.resolution,
             reopenCount: t.reopenCount, satisfaction: t.satisfaction, createdAt: t.createdAt, updatedAt: t.updatedAt,
-            events: d.events.map { S.TicketEvent(seq: $0.seq, action: $0.action, fromStatus: $0.fromStatus.flatMap(S.TicketStatus.init(rawValue:)),
-                                                 toStatus: $0.toStatus.flatMap(S.TicketStatus.init(rawValue:)), note: $0.note,
+            events: d.events.map { Schemas.TicketEvent(seq: $0.seq, action: $0.action, fromStatus: $0.fromStatus.flatMap(Schemas.TicketStatus.init(rawValue:)),
+                                                 toStatus: $0.toStatus.flatMap(Schemas.TicketStatus.init(rawValue:)), note: $0.note,
                                                  visibleToOwner: $0.visibleToOwner, actorName: $0.actorName, at: $0.at) },
             attachments: d.attachments.map(attachment),
-            callbacks: d.callbacks.map { S.TicketCallback(satisfaction: $0.satisfaction, solved: $0.solved, note: $0.note, byName: $0.byName,
+            callbacks: d.callbacks.map { Schemas.TicketCallback(satisfaction: $0.satisfaction, solved: $0.solved, note: $0.note, byName: $0.byName,
                                                           byOwner: $0.byOwner, at: $0.at) })
     }
 
-    static func attachment(_ a: TicketService.Attachment) -> S.TicketAttachment {
-        S.TicketAttachment(id: a.id.uuidString, fileName: a.fileName, contentType: a.contentType, size: Int(a.size), visibleToOwner: a.visibleToOwner,
+    static func attachment(_ a: TicketService.Attachment) -> Schemas.TicketAttachment {
+        Schemas.TicketAttachment(id: a.id.uuidString, fileName: a.fileName, contentType: a.contentType, size: Int(a.size), visibleToOwner: a.visibleToOwner,
                            uploadedBy: a.uploadedByName, at: a.at)
     }
 
-    static func ticketResponse(_ req: Request, _ id: UUID) async throws -> S.Ticket {
+    static func ticketResponse(_ req: Request, _ id: UUID) async throws -> Schemas.Ticket {
         let d = try await req.services.tickets(req.db).detail(id)
         return ticket(d, now: req.services.now(), reveal: seesContact(try req.requirePrincipal(), on: d.ticket))
     }
@@ -83,7 +83,7 @@ extension APIHandler {
         let page = try PageRequest(page: input.query.page ?? 1, perPage: input.query.perPage ?? 50)
         let list = try await req.services.tickets(req.db).list(project.id, f, for: try req.requirePrincipal(), context: req.auditContext, page: page)
         let now = req.services.now()
-        return .ok(.init(body: .json(S.TicketPage(items: list.items.map { Self.summary($0, now: now) }, page: list.page, perPage: list.perPage,
+        return .ok(.init(body: .json(Schemas.TicketPage(items: list.items.map { Self.summary($0, now: now) }, page: list.page, perPage: list.perPage,
                                                   total: list.total))))
     }
 
@@ -184,8 +184,8 @@ extension APIHandler {
         }
     }
 
-    static func category(_ c: TicketService.Category, paths: [UUID: String]) -> S.TicketCategory {
-        S.TicketCategory(id: c.id.uuidString, projectId: c.projectId?.uuidString, parentId: c.parentId?.uuidString, name: c.name,
+    static func category(_ c: TicketService.Category, paths: [UUID: String]) -> Schemas.TicketCategory {
+        Schemas.TicketCategory(id: c.id.uuidString, projectId: c.projectId?.uuidString, parentId: c.parentId?.uuidString, name: c.name,
                          sortOrder: c.sortOrder, active: c.active, path: paths[c.id] ?? c.name)
     }
 
@@ -231,11 +231,11 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.category(updated, paths: paths))))
     }
 
-    static func termsRows(_ t: [String: (terms: SLATerms, standard: Bool)]) -> [S.SLATermsRow] {
+    static func termsRows(_ t: [String: (terms: SLATerms, standard: Bool)]) -> [Schemas.SLATermsRow] {
         TicketKind.allCases.flatMap { k in
             TicketSeverity.allCases.map { s in
                 let row = t["\(k.rawValue)|\(s.rawValue)"]!
-                return S.SLATermsRow(kind: S.TicketKind(rawValue: k.rawValue)!, severity: S.TicketSeverity(rawValue: s.rawValue)!,
+                return Schemas.SLATermsRow(kind: Schemas.TicketKind(rawValue: k.rawValue)!, severity: Schemas.TicketSeverity(rawValue: s.rawValue)!,
                                      responseMinutes: row.terms.responseMinutes, resolveMinutes: row.terms.resolveMinutes, standard: row.standard)
             }
         }
@@ -259,20 +259,20 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.termsRows(try await tickets.terms(project.id)))))
     }
 
-    static func analysis(_ a: TicketService.Analysis, projectID: UUID, t: Localizer) -> S.ServiceAnalysis {
-        func rows(_ r: [TicketService.AnalysisRow], empty: String, cause: Bool = false) -> [S.AnalysisRow] {
-            r.map { S.AnalysisRow(key: $0.key, name: $0.key.isEmpty ? t(empty) : cause ? t("ticket.cause.\($0.key)") : $0.name,
+    static func analysis(_ a: TicketService.Analysis, projectID: UUID, t: Localizer) -> Schemas.ServiceAnalysis {
+        func rows(_ r: [TicketService.AnalysisRow], empty: String, cause: Bool = false) -> [Schemas.AnalysisRow] {
+            r.map { Schemas.AnalysisRow(key: $0.key, name: $0.key.isEmpty ? t(empty) : cause ? t("ticket.cause.\($0.key)") : $0.name,
                                   tickets: $0.tickets, complaints: $0.complaints, repairs: $0.repairs) }
         }
-        return S.ServiceAnalysis(
+        return Schemas.ServiceAnalysis(
             projectId: projectID.uuidString, from: a.period.from.description, to: a.period.to.description, complaints: a.complaints,
             byCategory: rows(a.byCategory, empty: "ticket.no_category"), byBuilding: rows(a.byBuilding, empty: "ticket.no_unit"),
             byCause: rows(a.byCause, empty: "ticket.no_cause", cause: true), byMonth: rows(a.byMonth, empty: ""),
             satisfaction: .init(callbacks: a.callbacks, satisfied: a.satisfied, rate: a.satisfactionRate, average: a.averageSatisfaction),
             sla: .init(tickets: a.slaTickets, responseMet: a.responseMet, resolveMet: a.resolveMet, responseRate: a.responseRate, resolveRate: a.resolveRate),
             repeatRepairs: .init(repairs: a.repairs, repeats: a.repeats.count, rate: a.repeatRate,
-                                 rows: a.repeats.map { S.RepeatRepairRow(ticketId: $0.ticketID.uuidString, number: $0.number, unitCode: $0.unitCode,
-                                                                         component: S.RepairComponent(rawValue: $0.component.rawValue)!,
+                                 rows: a.repeats.map { Schemas.RepeatRepairRow(ticketId: $0.ticketID.uuidString, number: $0.number, unitCode: $0.unitCode,
+                                                                         component: Schemas.RepairComponent(rawValue: $0.component.rawValue)!,
                                                                          previousNumber: $0.previousNumber, daysBetween: $0.daysBetween) }))
     }
 

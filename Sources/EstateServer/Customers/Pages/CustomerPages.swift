@@ -13,11 +13,7 @@ enum CustomerShell {
         return Shell.page(ctx, title: "\(title) · \(project.name)", .group(
             .div(.class("inv-head"),
                 .h1(.text(project.name), .span(.class("muted code"), .text(" " + project.code))),
-                .if(projects.count > 1, .form(.class("inline"), .method(.get), .action("/customers"),
-                    .select(.named("project", id: "project-switch"), .attribute(named: "aria-label", value: t("inv.switch_project")),
-                            .attribute(named: "data-autosubmit", value: "1"),
-                        .forEach(projects) { p in .choice(p.id.uuidString, "\(p.code) \(p.name)", selected: p.id == project.id) }),
-                    .noscript(.button(.type(.submit), .text(t("action.go"))))))),
+                ProjectSwitcher.view(t, current: project, projects: projects, home: "/customers")),
             .nav(.class("tabs"), .attribute(named: "aria-label", value: t("nav.customers")),
                 .forEach(tabs) { tb in
                     .a(.href("/projects/\(project.id)/\(tb.rawValue)"), .class(tb == tab ? "current" : ""), .text(t("cust.tab.\(tb == .importing ? "import" : tb.rawValue)")))

@@ -29,19 +29,12 @@ enum CustomersController {
         p.on(.POST, "customers", ":customerID", "merge", guard: .allowed(.customersReassign), use: merge)
     }
 
-    typealias IC = InventoryController
-
     static func projects(_ req: Request) async throws -> [InventoryShell.ProjectRef] {
-        let p = try req.requirePrincipal()
-        return try await req.services.projects(req.db).all()
-            .filter { p.may(.customersView, on: $0.id!) || p.may(.callsHandle, on: $0.id!) }
-            .map { InventoryShell.ProjectRef(id: $0.id!, code: $0.code, name: $0.name) }
+        try await ProjectSwitcher.projects(req, any: [.customersView, .callsHandle])
     }
 
     static func refs(_ req: Request, _ projectID: UUID) async throws -> (InventoryShell.ProjectRef, [InventoryShell.ProjectRef]) {
-        let all = try await projects(req)
-        guard let me = all.first(where: { $0.id == projectID }) else { throw Problem.notFound }
-        return (me, all)
+        try await ProjectSwitcher.refs(req, projectID, any: [.customersView, .callsHandle])
     }
 
     static func access(_ req: Request, _ projectID: UUID) throws -> CustomerAccess {
@@ -88,13 +81,13 @@ enum CustomersController {
     /// The filter form posts here and is redirected to the list: an ID number typed into the search
     /// box travels in the body and comes back as its keyed hash, never in a URL (个人信息保护法).
     @Sendable static func search(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         var items: [(String, String)] = []
         for key in ["grade", "source", "owner", "lastContact"] {
-            let v = IC.form(req, key)
+            let v = req.formField(key)
             if !v.isEmpty, v.count <= 40 { items.append((key, v)) }
         }
-        let q = IC.form(req, "q")
+        let q = req.formField("q")
         if let key = req.services.customers(req.db).identityKey(q) { items.append(("idKey", key)) }
         else if !q.isEmpty { items.append(("q", String(q.prefix(40)))) }
         let query = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
@@ -112,7 +105,7 @@ enum CustomersController {
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         return Shell.response(CustomersPage.view(PageContext(req), try await listModel(req, projectID)))
     }
 
@@ -121,20 +114,20 @@ enum CustomersController {
     }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let a = try access(req, projectID)
         guard a.mayCreate else { throw Problem.forbidden }
-        let f = { (k: String) in IC.form(req, k) }
+        let f = { (k: String) in req.formField(k) }
         let form = Dictionary(uniqueKeysWithValues: ["name", "mobile", "idKind", "idNumber", "gender", "grade", "source", "address", "tags", "notes", "ownerId"].map { ($0, f($0)) })
-        do {
+        return try await FormAction.run(req) {
             let owner = try APIHandler.newOwner(a, ownerID: form["ownerId"].flatMap { $0.isEmpty || $0 == "pool" ? nil : $0 }, pool: form["ownerId"] == "pool")
             let draft = CustomerService.Draft(
                 name: form["name"]!, mobile: form["mobile"]!, idKind: IdentityKind(rawValue: form["idKind"]!), idNumber: form["idNumber"]!,
                 gender: form["gender"]!.isEmpty ? "unknown" : form["gender"]!, address: form["address"]!, source: form["source"]!,
                 grade: form["grade"]!.isEmpty ? "C" : form["grade"]!, tags: tags(form["tags"]!), notes: form["notes"]!)
             let r = try await req.services.customers(req.db).create(draft, in: projectID, owner: owner, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.created_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/projects/\(projectID)/customers/\(r.id)", notice: "cust.created_notice")
+        } failed: { p in
             var m = try await listModel(req, projectID)
             m.form = form
             m.errors = p.fields
@@ -144,41 +137,41 @@ enum CustomersController {
     }
 
     @Sendable static func assign(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let ids = ((try? req.content.get([String].self, at: "customerIds")) ?? [(try? req.content.get(String.self, at: "customerIds"))].compactMap { $0 })
             .compactMap(UUID.init(uuidString:))
-        let ownerText = IC.form(req, "ownerId")
-        do {
+        let ownerText = req.formField("ownerId")
+        return try await FormAction.run(req) {
             let owner = ownerText == "pool" ? nil : try UUID(uuidString: ownerText) ?? { throw Problem.invalid("ownerId", "user_unknown") }()
             _ = try await req.services.customers(req.db).reassign(ids, in: projectID, to: owner, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/customers", notice: "cust.assigned_notice")
-        } catch let p as Problem where IC.isFormError(p) {
-            return IC.back(req, "/projects/\(projectID)/customers", error: p.fields.first.map { Problem.invalid($0.field, $0.code) }.map { Problem($0.status, $0.fields[0].code) } ?? p)
+            return .to("/projects/\(projectID)/customers", notice: "cust.assigned_notice")
+        } failed: { p in
+            return FormAction.redirect(req, to: "/projects/\(projectID)/customers", error: p.fields.first.map { Problem.invalid($0.field, $0.code) }.map { Problem($0.status, $0.fields[0].code) } ?? p)
         }
     }
 
     @Sendable static func export(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (f, _) = filter(req)
         let data = try await req.services.customerSheets(req.db).exportLogged(projectID, filter: f, by: .init(try access(req, projectID), req.auditContext),
                                                                                language: req.language)
-        return IC.download(data, name: req.language == .zh ? "客户.xlsx" : "customers.xlsx")
+        return Response.workbook(data, name: req.language == .zh ? "客户.xlsx" : "customers.xlsx")
     }
 
     @Sendable static func template(_ req: Request) async throws -> Response {
-        _ = try IC.projectID(req)
-        return IC.download(try CustomerSheets.template(language: req.language),
+        _ = try req.projectID()
+        return Response.workbook(try CustomerSheets.template(language: req.language),
                            name: req.language == .zh ? "客户导入模板.xlsx" : "customer-import-template.xlsx")
     }
 
     @Sendable static func importPage(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         return Shell.response(CustomerImportPage.view(PageContext(req), project: project, projects: projects))
     }
 
     @Sendable static func importUpload(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let service = req.services.customerSheets(req.db)
         let context = req.auditContext
         let a = try access(req, projectID)
@@ -190,13 +183,13 @@ enum CustomersController {
                 try await service.importCustomers(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename,
                                                   importer: importer, mayAssignOthers: others, context: context)
             }
-            return IC.back(req, "/projects/\(projectID)/customers", notice: "cust.imported_notice")
+            return FormAction.redirect(req, to: "/projects/\(projectID)/customers", notice: "cust.imported_notice")
         }
         guard let body = req.body.data else { throw Problem(.unprocessableEntity, "import_empty") }
         let data = Data(buffer: body)
         let fileName = (try? req.query.get(String.self, at: "fileName")) ?? "upload"
         let permit = try req.services.imports.enter()  // before the 200 of the stream, so a full house is a 429
-        return IC.importStream(req) { progress in
+        return InventoryController.importStream(req) { progress in
             defer { permit.release() }
             let o = try await service.importCustomers(data, into: projectID, fileName: fileName, importer: importer, mayAssignOthers: others,
                                            context: context, progress: progress)
@@ -205,7 +198,7 @@ enum CustomersController {
     }
 
     @Sendable static func followUps(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         let principal = try req.requirePrincipal()
         let due = try await req.services.customers(req.db).followUps(owner: principal.userID, in: projectID)
@@ -216,8 +209,8 @@ enum CustomersController {
     // MARK: One customer
 
     static func record(_ req: Request) async throws -> (UUID, CustomerService.Record, CustomerAccess) {
-        let projectID = try IC.projectID(req)
-        let r = try await req.services.customers(req.db).record(try IC.id(req, "customerID"), in: projectID)
+        let projectID = try req.projectID()
+        let r = try await req.services.customers(req.db).record(try req.pathID("customerID"), in: projectID)
         let a = try access(req, projectID)
         // A merged-away record is opened as the record it went into (its owner decides).
         var owner = r.ownerID
@@ -246,7 +239,7 @@ enum CustomersController {
         let (projectID, r, a) = try await record(req)
         guard a.mayEdit(owner: r.ownerID) else { throw Problem.forbidden }
         let keys = ["name", "mobile", "idKind", "idNumber", "gender", "grade", "source", "address", "tags", "notes"]
-        let form = Dictionary(uniqueKeysWithValues: keys.map { ($0, IC.form(req, $0)) })
+        let form = Dictionary(uniqueKeysWithValues: keys.map { ($0, req.formField($0)) })
         var p = CustomerService.Patch()
         p.name = form["name"]
         if let m = form["mobile"], !m.isEmpty { p.mobile = m }
@@ -257,8 +250,8 @@ enum CustomersController {
         p.tags = tags(form["tags"] ?? "")
         do {
             _ = try await req.services.customers(req.db).update(r.id, in: projectID, p, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.saved_notice")
-        } catch let e as Problem where IC.isFormError(e) {
+            return FormAction.redirect(req, to: "/projects/\(projectID)/customers/\(r.id)", notice: "cust.saved_notice")
+        } catch let e as Problem where FormAction.isCorrectable(e) {
             var m = try await model(req, projectID, r, a)
             m.form = form
             m.errors = e.fields.isEmpty ? [.init(field: "mobile", code: e.code, arguments: ProblemMiddleware.localized(e.arguments, req.services.catalog, req.language))] : e.fields
@@ -270,7 +263,7 @@ enum CustomersController {
         let (projectID, r, a) = try await record(req)
         guard a.mayLogContact(owner: r.ownerID) else { throw Problem.forbidden }
         let keys = ["kind", "partySize", "interests", "nextStep", "nextFollowUpOn", "grade", "notes"]
-        let form = Dictionary(uniqueKeysWithValues: keys.map { ($0, IC.form(req, $0)) })
+        let form = Dictionary(uniqueKeysWithValues: keys.map { ($0, req.formField($0)) })
         let kind = form["kind"] ?? "visit_first"
         let party = form["partySize"].flatMap { $0.isEmpty ? nil : $0 }
         do {
@@ -288,8 +281,8 @@ enum CustomersController {
                 d.partySize = n
             }
             _ = try await req.services.customers(req.db).logContact(r.id, in: projectID, d, by: a.principal.userID, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.logged_notice")
-        } catch let e as Problem where IC.isFormError(e) {
+            return FormAction.redirect(req, to: "/projects/\(projectID)/customers/\(r.id)", notice: "cust.logged_notice")
+        } catch let e as Problem where FormAction.isCorrectable(e) {
             var m = try await model(req, projectID, r, a)
             m.contactForm = form
             m.contactErrors = e.fields
@@ -301,7 +294,7 @@ enum CustomersController {
     @Sendable static func reveal(_ req: Request) async throws -> Response {
         let (projectID, r, a) = try await record(req)
         guard a.mayReveal(owner: r.ownerID) else { throw Problem.forbidden }
-        guard let field = CustomerService.RevealField(rawValue: IC.form(req, "field")) else { throw Problem.invalid("field", "field_invalid") }
+        guard let field = CustomerService.RevealField(rawValue: req.formField("field")) else { throw Problem.invalid("field", "field_invalid") }
         let value = try await req.services.customers(req.db).reveal(field, of: r.id, in: projectID, context: req.auditContext)
         var m = try await model(req, projectID, r, a)
         m.revealed[field] = value
@@ -312,32 +305,32 @@ enum CustomersController {
 
     @Sendable static func claim(_ req: Request) async throws -> Response {
         let (projectID, r, a) = try await record(req)
-        do {
+        return try await FormAction.run(req) {
             _ = try await req.services.customers(req.db).claim(r.id, in: projectID, by: a.principal.userID, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.claimed_notice")
-        } catch let p as Problem where IC.isFormError(p) {
-            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", error: p)
+            return .to("/projects/\(projectID)/customers/\(r.id)", notice: "cust.claimed_notice")
+        } failed: { p in
+            return FormAction.redirect(req, to: "/projects/\(projectID)/customers/\(r.id)", error: p)
         }
     }
 
     @Sendable static func assignOne(_ req: Request) async throws -> Response {
         let (projectID, r, _) = try await record(req)
-        let text = IC.form(req, "ownerId")
+        let text = req.formField("ownerId")
         let owner = text == "pool" ? nil : try UUID(uuidString: text) ?? { throw Problem.invalid("ownerId", "user_unknown") }()
         _ = try await req.services.customers(req.db).reassign([r.id], in: projectID, to: owner, context: req.auditContext)
-        return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.assigned_notice")
+        return FormAction.redirect(req, to: "/projects/\(projectID)/customers/\(r.id)", notice: "cust.assigned_notice")
     }
 
     @Sendable static func merge(_ req: Request) async throws -> Response {
         let (projectID, r, _) = try await record(req)
         let service = req.services.customers(req.db)
-        do {
-            guard let mobile = MobileNumber.normalized(IC.form(req, "duplicateMobile")),
+        return try await FormAction.run(req) {
+            guard let mobile = MobileNumber.normalized(req.formField("duplicateMobile")),
                   let dup = try await service.find(mobile: mobile, in: projectID) else { throw Problem.invalid("duplicateId", "customer_unknown") }
             _ = try await service.merge(dup.id, into: r.id, in: projectID, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", notice: "cust.merged_notice")
-        } catch let p as Problem where IC.isFormError(p) {
-            return IC.back(req, "/projects/\(projectID)/customers/\(r.id)", error: p.fields.first.map { Problem(p.status, $0.code) } ?? p)
+            return .to("/projects/\(projectID)/customers/\(r.id)", notice: "cust.merged_notice")
+        } failed: { p in
+            return FormAction.redirect(req, to: "/projects/\(projectID)/customers/\(r.id)", error: p.fields.first.map { Problem(p.status, $0.code) } ?? p)
         }
     }
 }

@@ -40,39 +40,14 @@ enum InventoryController {
 
     // MARK: Helpers
 
-    static func projectID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("projectID").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
-        return id
-    }
-
-    static func id(_ req: Request, _ name: String) throws -> UUID {
-        guard let id = req.parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
-        return id
-    }
-
     static func refs(_ req: Request, _ projectID: UUID) async throws -> (InventoryShell.ProjectRef, [InventoryShell.ProjectRef]) {
-        let all = try await InventoryShell.projects(req)
-        guard let me = all.first(where: { $0.id == projectID }) else { throw Problem.notFound }
-        return (me, all)
+        try await ProjectSwitcher.refs(req, projectID, any: [.inventoryView])
     }
-
-    /// A form field, trimmed (people paste spaces; the services take values as the API sends them).
-    static func form(_ req: Request, _ key: String) -> String { ((try? req.content.get(String.self, at: key)) ?? "").trimmed }
-
-    /// Back to a page with a one-line message (`?notice=` / `?error=`).
-    static func back(_ req: Request, _ path: String, notice: String? = nil, error: Problem? = nil) -> Response {
-        let sep = path.contains("?") ? "&" : "?"
-        if let error { return req.redirect(to: path + sep + "error=" + error.code + PageContext.query(for: error)) }
-        if let notice { return req.redirect(to: path + sep + "notice=" + notice) }
-        return req.redirect(to: path)
-    }
-
-    static func isFormError(_ p: Problem) -> Bool { [.unprocessableEntity, .conflict, .forbidden].contains(p.status) }
 
     // MARK: Board
 
     @Sendable static func board(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         var filter = try BoardQuery.filter(req)
         let board = try await req.services.unitEvents.board(projectID)
@@ -86,7 +61,7 @@ enum InventoryController {
 
     /// The totals block alone, for the live page.
     @Sendable static func boardTotals(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         var filter = try BoardQuery.filter(req)
         let board = try await req.services.unitEvents.board(projectID)
         let buildingID = filter.buildingID ?? board.buildings.first?.building.id
@@ -128,23 +103,23 @@ enum InventoryController {
     }
 
     @Sendable static func units(_ req: Request) async throws -> Response {
-        Shell.response(UnitsPage.view(PageContext(req), try await unitsModel(req, try projectID(req))))
+        Shell.response(UnitsPage.view(PageContext(req), try await unitsModel(req, try req.projectID())))
     }
 
     static func draft(_ req: Request) -> UnitDraft {
-        UnitDraft(building: form(req, "building"), entrance: form(req, "entrance"), floor: form(req, "floor"), room: form(req, "room"),
-                  code: form(req, "code"), layout: form(req, "layout"), orientation: form(req, "orientation"), usage: form(req, "usage"),
-                  builtArea: form(req, "builtArea"), innerArea: form(req, "innerArea"), pricingBasis: form(req, "pricingBasis"),
-                  unitPrice: form(req, "unitPrice"), listTotal: form(req, "listTotal"), floorPrice: form(req, "floorPrice"))
+        UnitDraft(building: req.formField("building"), entrance: req.formField("entrance"), floor: req.formField("floor"), room: req.formField("room"),
+                  code: req.formField("code"), layout: req.formField("layout"), orientation: req.formField("orientation"), usage: req.formField("usage"),
+                  builtArea: req.formField("builtArea"), innerArea: req.formField("innerArea"), pricingBasis: req.formField("pricingBasis"),
+                  unitPrice: req.formField("unitPrice"), listTotal: req.formField("listTotal"), floorPrice: req.formField("floorPrice"))
     }
 
     @Sendable static func createUnit(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         let d = draft(req)
-        do {
+        return try await FormAction.run(req) {
             let u = try await req.services.inventory(req.db).createUnit(projectID, d, context: req.auditContext)
-            return back(req, "/projects/\(projectID)/units/\(u.id)", notice: "notice.saved")
-        } catch let p as Problem where isFormError(p) {
+            return .to("/projects/\(projectID)/units/\(u.id)", notice: "notice.saved")
+        } failed: { p in
             var m = try await unitsModel(req, projectID)
             m.draft = d; m.errors = p.fields; m.formError = p.fields.isEmpty ? p.code : nil
             return Shell.response(UnitsPage.view(PageContext(req), m), status: p.status)
@@ -152,37 +127,30 @@ enum InventoryController {
     }
 
     @Sendable static func release(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         let ids = ((try? req.content.get([String].self, at: "unitIds")) ?? (try? req.content.get(String.self, at: "unitIds")).map { [$0] } ?? [])
             .compactMap(UUID.init(uuidString:))
-        do {
-            _ = try await req.services.salesControl(req.db).release(ids, in: projectID, batchName: form(req, "name"), context: req.auditContext)
-            return back(req, "/projects/\(projectID)/units", notice: "inv.released")
-        } catch let p as Problem where isFormError(p) {
-            return back(req, "/projects/\(projectID)/units", error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p)
+        return try await FormAction.run(req) {
+            _ = try await req.services.salesControl(req.db).release(ids, in: projectID, batchName: req.formField("name"), context: req.auditContext)
+            return .to("/projects/\(projectID)/units", notice: "inv.released")
+        } failed: { p in
+            return FormAction.redirect(req, to: "/projects/\(projectID)/units", error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p)
         }
     }
 
     @Sendable static func export(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         let (filter, _) = try unitFilter(req)
         let inv = req.services.inventory(req.db)
         let data = try UnitSheets.export(try await inv.allUnits(projectID, filter: filter), buildings: try await inv.buildings(projectID),
                                          localizer: req.localizer)
-        return download(data, name: req.language == .zh ? "楼盘表.xlsx" : "units.xlsx")
+        return Response.workbook(data, name: req.language == .zh ? "楼盘表.xlsx" : "units.xlsx")
     }
 
     @Sendable static func template(_ req: Request) async throws -> Response {
-        let layouts = try await req.services.inventory(req.db).layoutNames(try projectID(req))
-        return download(try UnitSheets.template(layouts: layouts, language: req.language),
+        let layouts = try await req.services.inventory(req.db).layoutNames(try req.projectID())
+        return Response.workbook(try UnitSheets.template(layouts: layouts, language: req.language),
                         name: req.language == .zh ? "楼盘表导入模板.xlsx" : "unit-import-template.xlsx")
-    }
-
-    static func download(_ data: Data, name: String) -> Response {
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: APIHandler.xlsxType)
-        headers.replaceOrAdd(name: "Content-Disposition", value: APIHandler.attachment(name))
-        return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 
     static func unitModel(_ req: Request, _ projectID: UUID, _ unitID: UUID) async throws -> UnitPage.Model {
@@ -210,29 +178,29 @@ enum InventoryController {
                 do {
                     m.quote = try await pricing.quote(unit: unitID, in: projectID, ruleIDs: chosen, special: permyriad,
                                                       requesterRoles: principal.roles(on: projectID))
-                } catch let p as Problem where isFormError(p) { m.formError = p.fields.first?.code ?? p.code }
+                } catch let p as Problem where FormAction.isCorrectable(p) { m.formError = p.fields.first?.code ?? p.code }
             }
         }
         return m
     }
 
     @Sendable static func unit(_ req: Request) async throws -> Response {
-        Shell.response(UnitPage.view(PageContext(req), try await unitModel(req, try projectID(req), try id(req, "unitID"))))
+        Shell.response(UnitPage.view(PageContext(req), try await unitModel(req, try req.projectID(), try req.pathID("unitID"))))
     }
 
     @Sendable static func panel(_ req: Request) async throws -> Response {
-        let m = try await unitModel(req, try projectID(req), try id(req, "unitID"))
+        let m = try await unitModel(req, try req.projectID(), try req.pathID("unitID"))
         var headers = HTTPHeaders()
         headers.contentType = .html
         return Response(status: .ok, headers: headers, body: .init(string: UnitPage.panel(PageContext(req), m).render()))
     }
 
     @Sendable static func updateUnit(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req), unitID = try id(req, "unitID")
-        do {
+        let projectID = try req.projectID(), unitID = try req.pathID("unitID")
+        return try await FormAction.run(req) {
             _ = try await req.services.inventory(req.db).updateUnit(unitID, in: projectID, draft(req), context: req.auditContext)
-            return back(req, "/projects/\(projectID)/units/\(unitID)", notice: "notice.saved")
-        } catch let p as Problem where isFormError(p) {
+            return .to("/projects/\(projectID)/units/\(unitID)", notice: "notice.saved")
+        } failed: { p in
             var m = try await unitModel(req, projectID, unitID)
             m.errors = p.fields; m.formError = p.fields.isEmpty ? p.code : "validation_failed"
             return Shell.response(UnitPage.view(PageContext(req), m), status: p.status)
@@ -240,35 +208,35 @@ enum InventoryController {
     }
 
     @Sendable static func move(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req), unitID = try id(req, "unitID")
-        let building = UUID(uuidString: form(req, "building")).map { "?building=\($0)" } ?? ""
-        let target = form(req, "back") == "board" ? "/projects/\(projectID)/board\(building)" : "/projects/\(projectID)/units/\(unitID)"
-        guard let move = UnitMove(rawValue: form(req, "move")) else { throw Problem.invalid("move", "move_not_sales_control") }
+        let projectID = try req.projectID(), unitID = try req.pathID("unitID")
+        let building = UUID(uuidString: req.formField("building")).map { "?building=\($0)" } ?? ""
+        let target = req.formField("back") == "board" ? "/projects/\(projectID)/board\(building)" : "/projects/\(projectID)/units/\(unitID)"
+        guard let move = UnitMove(rawValue: req.formField("move")) else { throw Problem.invalid("move", "move_not_sales_control") }
         var reservation: SalesControlService.Reservation?
         if move == .reserve {
-            guard let expires = Format.parseLocalInput(form(req, "expiresAt")) else {
-                return back(req, target, error: Problem(.unprocessableEntity, "reservation_expiry_invalid"))
+            guard let expires = Format.parseLocalInput(req.formField("expiresAt")) else {
+                return FormAction.redirect(req, to: target, error: Problem(.unprocessableEntity, "reservation_expiry_invalid"))
             }
-            reservation = .init(customerName: form(req, "customerName"), customerMobile: form(req, "customerMobile"),
-                                expiresAt: expires, note: form(req, "note"))
+            reservation = .init(customerName: req.formField("customerName"), customerMobile: req.formField("customerMobile"),
+                                expiresAt: expires, note: req.formField("note"))
         }
-        do {
-            _ = try await req.services.salesControl(req.db).apply(move, unit: unitID, in: projectID, reason: form(req, "reason"),
+        return try await FormAction.run(req) {
+            _ = try await req.services.salesControl(req.db).apply(move, unit: unitID, in: projectID, reason: req.formField("reason"),
                                                                   reservation: reservation, context: req.auditContext)
-            return back(req, target, notice: "notice.saved")
-        } catch let p as Problem where isFormError(p) {
-            return back(req, target, error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p)
+            return .to(target, notice: "notice.saved")
+        } failed: { p in
+            return FormAction.redirect(req, to: target, error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p)
         }
     }
 
     @Sendable static func priceChange(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req), unitID = try id(req, "unitID")
-        do {
+        let projectID = try req.projectID(), unitID = try req.pathID("unitID")
+        return try await FormAction.run(req) {
             let approval = try await req.services.pricing(req.db).requestUnitPrice(
-                unit: unitID, in: projectID, unitPrice: form(req, "unitPrice"), total: form(req, "total"),
-                floorPrice: form(req, "floorPrice"), reason: form(req, "reason"), context: req.auditContext)
-            return back(req, "/approvals/\(approval)", notice: "approvals.filed")
-        } catch let p as Problem where isFormError(p) {
+                unit: unitID, in: projectID, unitPrice: req.formField("unitPrice"), total: req.formField("total"),
+                floorPrice: req.formField("floorPrice"), reason: req.formField("reason"), context: req.auditContext)
+            return .to("/approvals/\(approval)", notice: "approvals.filed")
+        } failed: { p in
             var m = try await unitModel(req, projectID, unitID)
             m.errors = p.fields; m.formError = p.fields.isEmpty ? p.code : "validation_failed"
             return Shell.response(UnitPage.view(PageContext(req), m), status: p.status)
@@ -276,17 +244,17 @@ enum InventoryController {
     }
 
     @Sendable static func discountRequest(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req), unitID = try id(req, "unitID")
+        let projectID = try req.projectID(), unitID = try req.pathID("unitID")
         let rules = ((try? req.content.get([String].self, at: "rule")) ?? (try? req.content.get(String.self, at: "rule")).map { [$0] } ?? [])
             .compactMap(UUID.init(uuidString:))
-        let special = form(req, "special")
-        do {
+        let special = req.formField("special")
+        return try await FormAction.run(req) {
             let approval = try await req.services.pricing(req.db).requestDiscount(
                 unit: unitID, in: projectID, ruleIDs: rules, special: special.isEmpty ? nil : DecimalText.fixed(special, scale: 2).map(Int.init),
-                customer: form(req, "customer"), reason: form(req, "reason"), principal: try req.requirePrincipal(), context: req.auditContext)
-            return back(req, "/approvals/\(approval)", notice: "approvals.filed")
-        } catch let p as Problem where isFormError(p) {
-            return back(req, "/projects/\(projectID)/units/\(unitID)", error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p)
+                customer: req.formField("customer"), reason: req.formField("reason"), principal: try req.requirePrincipal(), context: req.auditContext)
+            return .to("/approvals/\(approval)", notice: "approvals.filed")
+        } failed: { p in
+            return FormAction.redirect(req, to: "/projects/\(projectID)/units/\(unitID)", error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p)
         }
     }
 
@@ -302,7 +270,7 @@ enum InventoryController {
     }
 
     @Sendable static func structure(_ req: Request) async throws -> Response {
-        Shell.response(StructurePage.view(PageContext(req), try await structureModel(req, try projectID(req))))
+        Shell.response(StructurePage.view(PageContext(req), try await structureModel(req, try req.projectID())))
     }
 
     static func structureError(_ req: Request, _ projectID: UUID, _ p: Problem) async throws -> Response {
@@ -312,32 +280,36 @@ enum InventoryController {
     }
 
     @Sendable static func createBuilding(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
-        do {
+        let projectID = try req.projectID()
+        return try await FormAction.run(req) {
             _ = try await req.services.inventory(req.db).createBuilding(
-                projectID, name: form(req, "name"), floors: Int(form(req, "floors")) ?? 0, entrances: Int(form(req, "entrances")) ?? 1,
+                projectID, name: req.formField("name"), floors: Int(req.formField("floors")) ?? 0, entrances: Int(req.formField("entrances")) ?? 1,
                 sortOrder: nil, context: req.auditContext)
-            return back(req, "/projects/\(projectID)/structure", notice: "notice.saved")
-        } catch let p as Problem where isFormError(p) { return try await structureError(req, projectID, p) }
+            return .to("/projects/\(projectID)/structure", notice: "notice.saved")
+        } failed: { p in
+            return try await structureError(req, projectID, p)
+        }
     }
 
     @Sendable static func updateBuilding(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
-        do {
+        let projectID = try req.projectID()
+        return try await FormAction.run(req) {
             _ = try await req.services.inventory(req.db).updateBuilding(
-                try id(req, "buildingID"), in: projectID, name: form(req, "name"), floors: Int(form(req, "floors")) ?? 0,
-                entrances: Int(form(req, "entrances")) ?? 0, sortOrder: Int(form(req, "sortOrder")), context: req.auditContext)
-            return back(req, "/projects/\(projectID)/structure", notice: "notice.saved")
-        } catch let p as Problem where isFormError(p) { return try await structureError(req, projectID, p) }
+                try req.pathID("buildingID"), in: projectID, name: req.formField("name"), floors: Int(req.formField("floors")) ?? 0,
+                entrances: Int(req.formField("entrances")) ?? 0, sortOrder: Int(req.formField("sortOrder")), context: req.auditContext)
+            return .to("/projects/\(projectID)/structure", notice: "notice.saved")
+        } failed: { p in
+            return try await structureError(req, projectID, p)
+        }
     }
 
     @Sendable static func createLayout(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
-        do {
-            try await req.services.inventory(req.db).createLayout(projectID, name: form(req, "layoutName"), description: form(req, "description"),
+        let projectID = try req.projectID()
+        return try await FormAction.run(req) {
+            try await req.services.inventory(req.db).createLayout(projectID, name: req.formField("layoutName"), description: req.formField("description"),
                                                                   context: req.auditContext)
-            return back(req, "/projects/\(projectID)/structure", notice: "notice.saved")
-        } catch let p as Problem where isFormError(p) {
+            return .to("/projects/\(projectID)/structure", notice: "notice.saved")
+        } failed: { p in
             let renamed = Problem(p.status, p.code, arguments: p.arguments,
                                   fields: p.fields.map { .init(field: $0.field == "name" ? "layoutName" : $0.field, code: $0.code) })
             return try await structureError(req, projectID, renamed)
@@ -347,7 +319,7 @@ enum InventoryController {
     // MARK: Import
 
     @Sendable static func importPage(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         let layouts = try await req.services.inventory(req.db).layoutNames(projectID)
         return Shell.response(ImportPage.view(PageContext(req), .init(project: project, projects: projects, layouts: layouts)))
@@ -357,7 +329,7 @@ enum InventoryController {
     /// then the result or the problem with every bad row. A plain multipart form post
     /// (no script) gets a redirect or the error page.
     @Sendable static func importUpload(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         let service = req.services.unitImports(req.db)
         let context = req.auditContext
         if req.headers.contentType?.type == "multipart" {
@@ -367,7 +339,7 @@ enum InventoryController {
                 try await service.importUnits(Data(buffer: upload.file.data), into: projectID, fileName: upload.file.filename,
                                               context: context)
             }
-            return back(req, "/projects/\(projectID)/units", notice: outcome.imported > 0 ? "inv.imported" : nil)
+            return FormAction.redirect(req, to: "/projects/\(projectID)/units", notice: outcome.imported > 0 ? "inv.imported" : nil)
         }
         guard let body = req.body.data else { throw Problem(.unprocessableEntity, "import_empty") }
         let data = Data(buffer: body)
@@ -431,7 +403,7 @@ enum InventoryController {
     }
 
     @Sendable static func prices(_ req: Request) async throws -> Response {
-        Shell.response(PricesPage.view(PageContext(req), try await pricesModel(req, try projectID(req))))
+        Shell.response(PricesPage.view(PageContext(req), try await pricesModel(req, try req.projectID())))
     }
 
     static func pricesError(_ req: Request, _ projectID: UUID, _ p: Problem) async throws -> Response {
@@ -441,7 +413,7 @@ enum InventoryController {
     }
 
     @Sendable static func priceList(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req), listID = try id(req, "listID")
+        let projectID = try req.projectID(), listID = try req.pathID("listID")
         let (project, projects) = try await refs(req, projectID)
         let pricing = req.services.pricing(req.db)
         guard let list = try await pricing.priceLists(projectID).first(where: { $0.id == listID }) else { throw Problem.notFound }
@@ -450,31 +422,33 @@ enum InventoryController {
     }
 
     @Sendable static func adjust(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
+        let projectID = try req.projectID()
         var a = PricingService.Adjustment()
         var bad: [Problem.FieldError] = []
-        a.buildingID = UUID(uuidString: form(req, "buildingId"))
-        a.floorFrom = Int(form(req, "floorFrom"))
-        a.floorTo = Int(form(req, "floorTo"))
-        let pct = form(req, "changePercent").trimmed, perM2 = form(req, "changePerSquareMetre").trimmed, ratio = form(req, "floorRatio").trimmed
+        a.buildingID = UUID(uuidString: req.formField("buildingId"))
+        a.floorFrom = Int(req.formField("floorFrom"))
+        a.floorTo = Int(req.formField("floorTo"))
+        let pct = req.formField("changePercent").trimmed, perM2 = req.formField("changePerSquareMetre").trimmed, ratio = req.formField("floorRatio").trimmed
         if !pct.isEmpty { if let v = DecimalText.fixed(pct, scale: 2) { a.changePermyriad = Int(v) } else { bad.append(.init(field: "changePercent", code: "rate_invalid")) } }
         if !perM2.isEmpty { if let v = Money(yuanText: perM2) { a.changePerSquareMetre = v } else { bad.append(.init(field: "changePerSquareMetre", code: "money_not_number")) } }
         if !ratio.isEmpty { if let v = DecimalText.fixed(ratio, scale: 2) { a.floorPermyriad = Int(v) } else { bad.append(.init(field: "floorRatio", code: "rate_invalid")) } }
-        do {
+        return try await FormAction.run(req) {
             if !bad.isEmpty { throw Problem.invalid(bad) }
-            let list = try await req.services.pricing(req.db).proposeAdjustment(projectID, name: form(req, "name"), note: form(req, "note"),
+            let list = try await req.services.pricing(req.db).proposeAdjustment(projectID, name: req.formField("name"), note: req.formField("note"),
                                                                                 adjustment: a, context: req.auditContext)
-            return back(req, "/projects/\(projectID)/prices/\(list.id)", notice: "approvals.filed")
-        } catch let p as Problem where isFormError(p) { return try await pricesError(req, projectID, p) }
+            return .to("/projects/\(projectID)/prices/\(list.id)", notice: "approvals.filed")
+        } failed: { p in
+            return try await pricesError(req, projectID, p)
+        }
     }
 
     @Sendable static func createRule(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
-        do {
-            _ = try await req.services.pricing(req.db).createRule(projectID, name: form(req, "ruleName"), rate: form(req, "rate"),
-                                                                  reduction: form(req, "reduction"), context: req.auditContext)
-            return back(req, "/projects/\(projectID)/prices", notice: "notice.saved")
-        } catch let p as Problem where isFormError(p) {
+        let projectID = try req.projectID()
+        return try await FormAction.run(req) {
+            _ = try await req.services.pricing(req.db).createRule(projectID, name: req.formField("ruleName"), rate: req.formField("rate"),
+                                                                  reduction: req.formField("reduction"), context: req.auditContext)
+            return .to("/projects/\(projectID)/prices", notice: "notice.saved")
+        } failed: { p in
             let renamed = Problem(p.status, p.code, arguments: p.arguments,
                                   fields: p.fields.map { .init(field: $0.field == "name" ? "ruleName" : $0.field, code: $0.code) })
             return try await pricesError(req, projectID, renamed)
@@ -482,9 +456,9 @@ enum InventoryController {
     }
 
     @Sendable static func toggleRule(_ req: Request) async throws -> Response {
-        let projectID = try projectID(req)
-        try await req.services.pricing(req.db).setRuleActive(try id(req, "ruleID"), in: projectID, active: form(req, "active") == "true",
+        let projectID = try req.projectID()
+        try await req.services.pricing(req.db).setRuleActive(try req.pathID("ruleID"), in: projectID, active: req.formField("active") == "true",
                                                              context: req.auditContext)
-        return back(req, "/projects/\(projectID)/prices", notice: "notice.saved")
+        return FormAction.redirect(req, to: "/projects/\(projectID)/prices", notice: "notice.saved")
     }
 }

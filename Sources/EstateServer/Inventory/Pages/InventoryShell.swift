@@ -26,11 +26,7 @@ enum InventoryShell {
         return Shell.page(ctx, title: "\(title) · \(project.name)", .group(
             .div(.class("inv-head"),
                 .h1(.text(project.name), .span(.class("muted code"), .text(" " + project.code))),
-                .if(projects.count > 1, .form(.class("inline"), .method(.get), .action("/inventory"),
-                    .select(.named("project", id: "project-switch"), .attribute(named: "aria-label", value: t("inv.switch_project")),
-                            .attribute(named: "data-autosubmit", value: "1"),
-                        .forEach(projects) { p in .choice(p.id.uuidString, "\(p.code) \(p.name)", selected: p.id == project.id) }),
-                    .noscript(.button(.type(.submit), .text(t("action.go"))))))),
+                ProjectSwitcher.view(t, current: project, projects: projects, home: "/inventory")),
             .nav(.class("tabs"), .attribute(named: "aria-label", value: t("nav.inventory")),
                 .forEach(tabs) { tb in
                     .a(.href(tb.href(project.id)), .class(tb == tab ? "current" : ""), .text(t(tb.key)))
@@ -40,10 +36,7 @@ enum InventoryShell {
     }
 
     static func projects(_ req: Request) async throws -> [ProjectRef] {
-        let p = try req.requirePrincipal()
-        return try await req.services.projects(req.db).all()
-            .filter { p.may(.inventoryView, on: $0.id!) }
-            .map { ProjectRef(id: $0.id!, code: $0.code, name: $0.name) }
+        try await ProjectSwitcher.projects(req, any: [.inventoryView])
     }
 
     static func statusBadge(_ t: Localizer, _ s: UnitStatus) -> Node<HTML.BodyContext> {

@@ -47,22 +47,22 @@ enum ApprovalsController {
         let id = try id(req)
         let approve = (try? req.content.get(String.self, at: "approve")) == "true"
         let comment = (try? req.content.get(String.self, at: "comment")) ?? ""
-        do {
+        return try await FormAction.run(req) {
             _ = try await req.services.approvals(req.db).decide(id, approve: approve, comment: comment, by: try req.requirePrincipal(),
                                                                 context: req.auditContext)
-            return req.redirect(to: "/approvals/\(id)?notice=" + (approve ? "approvals.approved" : "approvals.rejected"))
-        } catch let p as Problem where p.status == .unprocessableEntity || p.status == .conflict || p.status == .forbidden {
-            return req.redirect(to: "/approvals/\(id)?error=" + (p.fields.first?.code ?? p.code) + PageContext.query(for: p))
+            return .to("/approvals/\(id)", notice: approve ? "approvals.approved" : "approvals.rejected")
+        } failed: { p in
+            FormAction.back(req, to: "/approvals/\(id)", p)
         }
     }
 
     @Sendable static func withdraw(_ req: Request) async throws -> Response {
         let id = try id(req)
-        do {
+        return try await FormAction.run(req) {
             _ = try await req.services.approvals(req.db).withdraw(id, by: try req.requirePrincipal(), context: req.auditContext)
-            return req.redirect(to: "/approvals/\(id)?notice=approvals.withdrawn")
-        } catch let p as Problem where p.status == .conflict || p.status == .forbidden {
-            return req.redirect(to: "/approvals/\(id)?error=" + p.code)
+            return .to("/approvals/\(id)", notice: "approvals.withdrawn")
+        } failed: { p in
+            FormAction.back(req, to: "/approvals/\(id)", p)
         }
     }
 }

@@ -13,7 +13,7 @@ enum CollectionsReportPage {
         var query: ReportQuery
         var today: CalendarDay
         var report: ReportService.CollectionsReport?
-        var failure: ReportFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -21,7 +21,7 @@ enum CollectionsReportPage {
         let base = "/projects/\(m.project.id)/reports/collections"
         return ReportShell.page(ctx, project: m.project, projects: m.projects, tab: .collections, .group(
             ReportShell.periodForm(ctx, action: base, query: m.query, failure: m.failure, asOf: true),
-            ReportShell.failure(m.failure),
+            FormFailure.view(m.failure),
             .unwrap(m.report) { r in
                 .group(
                     .div(.class("toolbar report-toolbar"),

@@ -14,7 +14,7 @@ enum ConsultantsReportPage {
         var today: CalendarDay
         var period: ReportPeriod?
         var rows: [ReportService.ConsultantRow]
-        var failure: ReportFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -23,7 +23,7 @@ enum ConsultantsReportPage {
         return ReportShell.page(ctx, project: m.project, projects: m.projects, tab: .consultants, .group(
             ReportShell.quickLinks(ctx, base: base, today: m.today, query: m.query, granularity: false),
             ReportShell.periodForm(ctx, action: base, query: m.query, failure: m.failure),
-            ReportShell.failure(m.failure),
+            FormFailure.view(m.failure),
             .unwrap(m.period) { period in
                 .group(
                     .div(.class("toolbar report-toolbar"),

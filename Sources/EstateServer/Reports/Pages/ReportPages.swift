@@ -18,15 +18,6 @@ struct ReportQuery: Sendable {
     }
 }
 
-/// A refused report request (a bad date, a reversed or too long period, a bad month, a target
-/// out of range): the message and the per-field reasons, in the reader's language.
-struct ReportFailure: Sendable {
-    var message: String
-    var fields: [(field: String, message: String)]
-
-    func has(_ field: String) -> Bool { fields.contains { $0.field == field } }
-}
-
 /// The frame of the report pages: project, switcher, tabs (销售报表, 回款, 顾问排名, 销售目标).
 enum ReportShell {
     enum Tab: String, CaseIterable {
@@ -42,12 +33,7 @@ enum ReportShell {
             .div(.class("inv-head"),
                 .h1(.text(project.name), .span(.class("muted code"), .text(" " + project.code)),
                     .span(.class("report-title"), .text(" · " + t(tab.key)))),
-                .if(projects.count > 1, .form(.class("inline"), .method(.get), .action("/reports"),
-                    .input(.type(.hidden), .name("tab"), .value(tab.rawValue)),
-                    .select(.named("project", id: "project-switch"), .attribute(named: "aria-label", value: t("inv.switch_project")),
-                            .attribute(named: "data-autosubmit", value: "1"),
-                            .group(projects.map { p in Node<HTML.SelectContext>.choice(p.id.uuidString, "\(p.code) \(p.name)", selected: p.id == project.id) })),
-                    .noscript(.button(.type(.submit), .text(t("action.go"))))))),
+                ProjectSwitcher.view(t, current: project, projects: projects, home: "/reports", keep: [("tab", tab.rawValue)])),
             .nav(.class("tabs"), .attribute(named: "aria-label", value: t("nav.reports")),
                 .group(Tab.allCases.map { tb in
                     Node<HTML.BodyContext>.a(.href(tb.href(project.id)), .class(tb == tab ? "current" : ""), .text(t(tb.key)))
@@ -86,7 +72,7 @@ enum ReportShell {
     // MARK: The period form
 
     /// The GET form of a report: from, to, and the extra fields a report takes.
-    static func periodForm(_ ctx: PageContext, action: String, query q: ReportQuery, failure: ReportFailure?, granularity: Bool = false,
+    static func periodForm(_ ctx: PageContext, action: String, query q: ReportQuery, failure: FormFailure?, granularity: Bool = false,
                            asOf: Bool = false) -> Node<HTML.BodyContext> {
         let t = ctx.t
         func date(_ name: String, _ label: String, _ value: String) -> Node<HTML.FormContext> {
@@ -131,14 +117,6 @@ enum ReportShell {
             }))
     }
 
-    /// The message and per-field reasons of a refused request.
-    static func failure(_ f: ReportFailure?) -> Node<HTML.BodyContext> {
-        guard let f else { return .empty }
-        return .div(.class("flash error"), .attribute(named: "role", value: "alert"),
-            .text(f.message),
-            .if(!f.fields.isEmpty, .ul(.group(f.fields.map { Node<HTML.ListContext>.li(.text($0.message)) }))))
-    }
-
     /// "期间 2026-11-01 – 2026-11-30", what the printout says in place of the form.
     static func periodLine(_ t: Localizer, _ period: ReportPeriod, extra: String? = nil) -> Node<HTML.BodyContext> {
         .p(.class("report-period muted"),
@@ -161,7 +139,7 @@ enum SalesReportPage {
         var query: ReportQuery
         var today: CalendarDay
         var report: ReportService.SalesReport?
-        var failure: ReportFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -170,7 +148,7 @@ enum SalesReportPage {
         return ReportShell.page(ctx, project: m.project, projects: m.projects, tab: .sales, .group(
             ReportShell.quickLinks(ctx, base: base, today: m.today, query: m.query, granularity: true),
             ReportShell.periodForm(ctx, action: base, query: m.query, failure: m.failure, granularity: true),
-            ReportShell.failure(m.failure),
+            FormFailure.view(m.failure),
             .unwrap(m.report) { r in
                 .group(
                     .div(.class("toolbar report-toolbar"),

@@ -22,16 +22,11 @@ enum ReportsController {
         p.on(.POST, "targets", guard: .allowed(.targetsSet), use: saveTargets)
     }
 
-    typealias IC = InventoryController
-
     // MARK: Helpers
 
     /// Projects whose reports the user may read, for the switcher.
     static func projects(_ req: Request) async throws -> [InventoryShell.ProjectRef] {
-        let p = try req.requirePrincipal()
-        return try await req.services.projects(req.db).all()
-            .filter { p.may(.reportsView, on: $0.id!) }
-            .map { InventoryShell.ProjectRef(id: $0.id!, code: $0.code, name: $0.name) }
+        try await ProjectSwitcher.projects(req, any: [.reportsView])
     }
 
     static func refs(_ req: Request, _ action: Action = .reportsView) async throws -> (ProjectService.ProjectSummary, InventoryShell.ProjectRef,
@@ -62,13 +57,8 @@ enum ReportsController {
                               "granularity": "report.granularity"]
 
     /// A refused request in the reader's language: "开始日期：日期无效…".
-    static func failure(_ t: Localizer, _ p: Problem, label: ((String) -> String?)? = nil) -> ReportFailure {
-        let fields = p.fields.map { f -> (field: String, message: String) in
-            let message = t("error.\(f.code)", ProblemMiddleware.localized(f.arguments, t.catalog, t.language))
-            let name = label?(f.field) ?? fieldLabels[f.field].map { t($0) }
-            return (f.field, name.map { "\($0)：\(message)" } ?? message)
-        }
-        return ReportFailure(message: t("error.\(p.code)", ProblemMiddleware.localized(p.arguments, t.catalog, t.language)), fields: fields)
+    static func failure(_ t: Localizer, _ p: Problem, label: ((String) -> String?)? = nil) -> FormFailure {
+        FormFailure(t, p, label: { label?($0) ?? fieldLabels[$0].map { t($0) } })
     }
 
     /// A request the page can show its message for: a bad field (422) or a bad request (400).
@@ -117,7 +107,7 @@ enum ReportsController {
         let q = periodQuery(req, default: thisMonth(reports.today))
         let g = try granularity(query(req, "granularity") ?? ReportGranularity.day.rawValue)
         let r = try await reports.sales(project.id, period: try APIHandler.period(q.from, q.to, g), granularity: g)
-        return IC.download(try ReportSheets.sales(r, t: req.localizer),
+        return Response.workbook(try ReportSheets.sales(r, t: req.localizer),
                            name: ReportSheets.salesFileName(r, projectCode: project.code, t: req.localizer))
     }
 
@@ -154,7 +144,7 @@ enum ReportsController {
         let period = try APIHandler.period(q.from, q.to)
         let r = try await reports.collections(project.id, period: period,
                                               asOf: try APIHandler.asOf(q.asOf.isEmpty ? nil : q.asOf, today: reports.today))
-        return IC.download(try ReportSheets.collections(r, t: req.localizer),
+        return Response.workbook(try ReportSheets.collections(r, t: req.localizer),
                            name: ReportSheets.fileName("collections", projectCode: project.code, period: period, t: req.localizer))
     }
 
@@ -183,7 +173,7 @@ enum ReportsController {
         let q = periodQuery(req, default: thisMonth(reports.today))
         let period = try APIHandler.period(q.from, q.to)
         let rows = try await reports.consultants(project.id, period: period)
-        return IC.download(try ReportSheets.consultants(rows, t: req.localizer),
+        return Response.workbook(try ReportSheets.consultants(rows, t: req.localizer),
                            name: ReportSheets.fileName("consultants", projectCode: project.code, period: period, t: req.localizer))
     }
 
@@ -209,8 +199,8 @@ enum ReportsController {
         var v: [String: String] = [:]
         for c in TargetsPage.columns {
             let name = TargetsPage.input(row, c)
-            v[c] = IC.form(req, name).replacingOccurrences(of: ",", with: "")
-            values[name] = IC.form(req, name)
+            v[c] = req.formField(name).replacingOccurrences(of: ",", with: "")
+            values[name] = req.formField(name)
         }
         var subscriptions: Int? = 0
         if let s = v["subscriptions"], !s.isEmpty {
@@ -243,10 +233,11 @@ enum ReportsController {
     @Sendable static func saveTargets(_ req: Request) async throws -> Response {
         let (project, ref, projects) = try await refs(req, .targetsSet)
         let reports = req.services.reports(req.db)
-        let month = IC.form(req, "month").isEmpty ? (query(req, "month") ?? "") : IC.form(req, "month")
+        let month = req.formField("month").isEmpty ? (query(req, "month") ?? "") : req.formField("month")
         var values: [String: String] = [:]
         var names: [String: String] = [:]
-        do {
+        // A 400 (a month that is no month) is shown on the form as well.
+        return try await FormAction.run(req, alsoCorrectable: [.badRequest]) {
             // The consultants the month's sheet lists are the rows of the form.
             let sheet = try await reports.targets(project.id, month: month)
             names = Dictionary(uniqueKeysWithValues: sheet.consultants.map { ($0.id.uuidString, $0.name) })
@@ -258,8 +249,8 @@ enum ReportsController {
             }
             guard bad.isEmpty else { throw Problem.invalid(bad) }
             _ = try await reports.setTargets(project.id, month: month, project: own, consultants: rows, context: req.auditContext)
-            return IC.back(req, "/projects/\(project.id)/reports/targets?month=\(month)", notice: "notice.saved")
-        } catch let p as Problem where isQueryError(p) || p.status == .conflict {
+            return .to("/projects/\(project.id)/reports/targets?month=\(month)", notice: "notice.saved")
+        } failed: { p in
             let t = req.localizer
             var m = TargetsPage.Model(project: ref, projects: projects, month: month, sheet: nil, editable: true, values: values)
             m.sheet = try? await reports.targets(project.id, month: month)

@@ -10,7 +10,6 @@ import Plot
 /// Fills come from classes in app.css (`ch-*`); the page's CSP forbids `style` attributes, and
 /// Plot (vendored) escapes every attribute and text node.
 enum SVGChart {
-    typealias N = Node<HTML.BodyContext>
 
     /// How a series is painted; each stays distinct in greyscale.
     enum Fill: String {
@@ -20,8 +19,8 @@ enum SVGChart {
 
     // MARK: Primitives
 
-    static func el(_ name: String, _ attrs: [(String, String)], _ children: [N] = []) -> N {
-        .element(named: name, nodes: attrs.map { N.attribute(named: $0.0, value: $0.1, ignoreIfValueIsEmpty: false) } + children)
+    static func el(_ name: String, _ attrs: [(String, String)], _ children: [Node<HTML.BodyContext>] = []) -> Node<HTML.BodyContext> {
+        .element(named: name, nodes: attrs.map { Node<HTML.BodyContext>.attribute(named: $0.0, value: $0.1, ignoreIfValueIsEmpty: false) } + children)
     }
 
     static func n(_ v: Double) -> String {
@@ -29,22 +28,22 @@ enum SVGChart {
         return r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
     }
 
-    static func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ fill: Fill, id: String, tip: String? = nil) -> N {
+    static func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ fill: Fill, id: String, tip: String? = nil) -> Node<HTML.BodyContext> {
         var a = [("x", n(x)), ("y", n(y)), ("width", n(max(0, w))), ("height", n(max(0, h))), ("class", fill.cls)]
         if fill == .hatch { a.append(("fill", "url(#\(id)-hatch)")) }
         return el("rect", a, tip.map { [el("title", [], [.text($0)])] } ?? [])
     }
 
-    static func text(_ x: Double, _ y: Double, _ s: String, anchor: String = "middle", cls: String = "ch-label") -> N {
+    static func text(_ x: Double, _ y: Double, _ s: String, anchor: String = "middle", cls: String = "ch-label") -> Node<HTML.BodyContext> {
         el("text", [("x", n(x)), ("y", n(y)), ("text-anchor", anchor), ("class", cls)], [.text(s)])
     }
 
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, cls: String) -> N {
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, cls: String) -> Node<HTML.BodyContext> {
         el("line", [("x1", n(x1)), ("y1", n(y1)), ("x2", n(x2)), ("y2", n(y2)), ("class", cls)])
     }
 
     /// The hatch pattern a `.hatch` fill points at, one per chart (ids stay unique on a page).
-    static func defs(_ id: String) -> N {
+    static func defs(_ id: String) -> Node<HTML.BodyContext> {
         el("defs", [], [
             el("pattern", [("id", "\(id)-hatch"), ("patternUnits", "userSpaceOnUse"), ("width", "6"), ("height", "6"),
                            ("patternTransform", "rotate(45)")], [
@@ -55,15 +54,15 @@ enum SVGChart {
     }
 
     static func svg(_ id: String, width: Double, height: Double, label: String, cls: String = "chart", stretch: Bool = false,
-                    _ children: [N]) -> N {
+                    _ children: [Node<HTML.BodyContext>]) -> Node<HTML.BodyContext> {
         el("svg", [("viewBox", "0 0 \(n(width)) \(n(height))"), ("width", "100%"), ("class", cls), ("role", "img"),
                    ("aria-label", label), ("preserveAspectRatio", stretch ? "none" : "xMidYMid meet"), ("xmlns", "http://www.w3.org/2000/svg")],
             [el("title", [], [.text(label)]), defs(id)] + children)
     }
 
     /// A legend row at the top: swatches (or a line sample) and names.
-    static func legend(_ items: [(Fill?, String)], x: Double, y: Double, id: String) -> [N] {
-        var out: [N] = []
+    static func legend(_ items: [(Fill?, String)], x: Double, y: Double, id: String) -> [Node<HTML.BodyContext>] {
+        var out: [Node<HTML.BodyContext>] = []
         var cx = x
         for (fill, name) in items {
             if let fill {
@@ -122,7 +121,7 @@ enum SVGChart {
     /// a right axis of its own. `labels` name the buckets; long series show every k-th label.
     static func columns(id: String, title: String, labels: [String], bars: [Series], leftTitle: String,
                         trend: Series? = nil, rightTitle: String? = nil, barValues: Bool = true,
-                        notes: [String]? = nil) -> N {
+                        notes: [String]? = nil) -> Node<HTML.BodyContext> {
         let w = 960.0, h = 320.0, l = 70.0, r = trend == nil ? 20.0 : 60.0, top = 48.0, bottom = 46.0
         let pw = w - l - r, ph = h - top - bottom
         let count = max(labels.count, 1)
@@ -130,7 +129,7 @@ enum SVGChart {
         let left = axis(leftMax)
         let right = axis(trend?.values.max() ?? 0, integral: true)
         func y(_ v: Double, _ top: Double) -> Double { (h - bottom) - (top > 0 ? v / top * ph : 0) }
-        var out: [N] = []
+        var out: [Node<HTML.BodyContext>] = []
         // Grid and axes.
         for i in 0...4 {
             let v = left.step * Double(i), yy = y(v, left.top)
@@ -197,12 +196,12 @@ enum SVGChart {
     /// One horizontal bar per row, parts stacked left to right with `fills`; the longest row
     /// spans the plot. Parts wide enough carry their own number.
     static func bars(id: String, title: String, rows: [Row], fills: [Fill], legend names: [String] = [],
-                     partLabel: ((Double) -> String)? = nil, labelWidth: Double = 140) -> N {
+                     partLabel: ((Double) -> String)? = nil, labelWidth: Double = 140) -> Node<HTML.BodyContext> {
         let w = 960.0, rowHeight = 26.0, top = names.isEmpty ? 10.0 : 34.0, valueWidth = 150.0
         let h = top + rowHeight * Double(max(rows.count, 1)) + 10
         let l = labelWidth, pw = w - l - valueWidth - 10
         let maxTotal = rows.map { $0.parts.reduce(0, +) }.max() ?? 0
-        var out: [N] = []
+        var out: [Node<HTML.BodyContext>] = []
         out.append(line(l, top - 4, l, top + rowHeight * Double(rows.count), cls: "ch-axis"))
         for (i, row) in rows.enumerated() {
             let y0 = top + rowHeight * Double(i)
@@ -228,11 +227,11 @@ enum SVGChart {
     // MARK: Small pieces for the 工作台
 
     /// Thirty tiny bars, with the first and last day under them.
-    static func spark(id: String, title: String, days: [(label: String, value: Double, tip: String)]) -> N {
+    static func spark(id: String, title: String, days: [(label: String, value: Double, tip: String)]) -> Node<HTML.BodyContext> {
         let w = 300.0, h = 70.0, top = 4.0, bottom = 16.0, ph = h - top - bottom
         let maxV = days.map(\.value).max() ?? 0
         let slot = w / Double(max(days.count, 1))
-        var out: [N] = [line(0, h - bottom, w, h - bottom, cls: "ch-axis")]
+        var out: [Node<HTML.BodyContext>] = [line(0, h - bottom, w, h - bottom, cls: "ch-axis")]
         for (i, d) in days.enumerated() {
             let bh = maxV > 0 ? d.value / maxV * ph : 0
             out.append(rect(slot * Double(i) + 1, h - bottom - bh, slot - 2, bh, .dark, id: id, tip: d.tip))
@@ -246,7 +245,7 @@ enum SVGChart {
     }
 
     /// A progress bar: `percent` of the track filled, capped at 100.
-    static func meter(id: String, percent: Double, label: String) -> N {
+    static func meter(id: String, percent: Double, label: String) -> Node<HTML.BodyContext> {
         let p = min(100, max(0, percent))
         return svg(id, width: 100, height: 6, label: label, cls: "meter", stretch: true, [
             el("rect", [("x", "0"), ("y", "0"), ("width", "100"), ("height", "6"), ("rx", "3"), ("class", "ch-track")]),

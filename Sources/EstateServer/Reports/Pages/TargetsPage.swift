@@ -16,7 +16,7 @@ enum TargetsPage {
         var editable: Bool
         /// What was typed, by input name, when a save was refused.
         var values: [String: String] = [:]
-        var failure: ReportFailure?
+        var failure: FormFailure?
     }
 
     /// Input names: `project-subscriptions`, `<consultant id>-contractAmount`, …
@@ -55,7 +55,7 @@ enum TargetsPage {
                     .button(.type(.submit), .text(t("action.go")))),
                 .unwrap(month) { d in .a(.class("button"), .href("\(base)?month=\(label(ReportPeriod.monthStart(d, plus: 1)))"),
                                          .text(t("report.next_month") + " ›")) }),
-            ReportShell.failure(m.failure),
+            FormFailure.view(m.failure),
             .unwrap(m.sheet) { sheet in
                 m.editable ? form(ctx, m, sheet, action: "\(base)?month=\(sheet.month)") : readOnly(t, sheet)
             }))

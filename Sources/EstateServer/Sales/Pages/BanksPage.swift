@@ -11,7 +11,7 @@ enum BanksPage {
         var projects: [InventoryShell.ProjectRef]
         var banks: [SaleService.Bank]
         var manages: Bool
-        var failure: SaleFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -30,7 +30,7 @@ enum BanksPage {
                 }))),
             .if(m.manages, .section(.class("card"),
                 .h2(.text(t("sale.new_bank"))),
-                SaleShell.failure(m.failure, form: "bank"),
+                FormFailure.view(m.failure, form: "bank"),
                 .form(.class("grid-form"), .method(.post), .action(base), Shell.csrfField(ctx),
                     SaleShell.field(t, "bk", "name", "sale.bank_name", value: m.failure?.values["name"] ?? "", required: true,
                                     placeholder: t("sale.bank_name_hint")),
@@ -47,37 +47,37 @@ enum BanksPage {
 }
 
 extension SalesController {
-    static func banksModel(_ req: Request, _ projectID: UUID, failure: SaleFailure? = nil) async throws -> BanksPage.Model {
+    static func banksModel(_ req: Request, _ projectID: UUID, failure: FormFailure? = nil) async throws -> BanksPage.Model {
         let (project, projects) = try await refs(req, projectID)
         return BanksPage.Model(project: project, projects: projects, banks: try await req.services.sales(req.db).banks(),
                                manages: try access(req, projectID).may(.salesApprove), failure: failure)
     }
 
     @Sendable static func banks(_ req: Request) async throws -> Response {
-        Shell.response(BanksPage.view(PageContext(req), try await banksModel(req, try IC.projectID(req))))
+        Shell.response(BanksPage.view(PageContext(req), try await banksModel(req, try req.projectID())))
     }
 
     @Sendable static func createBank(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
-        let v = values(req, ["name", "branch"])
-        do {
+        let projectID = try req.projectID()
+        let v = req.formFields(["name", "branch"])
+        return try await FormAction.run(req) {
             _ = try await req.services.sales(req.db).createBank(name: v["name"] ?? "", branch: v["branch"] ?? "", context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/banks", notice: "sale.bank_created_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/projects/\(projectID)/banks", notice: "sale.bank_created_notice")
+        } failed: { p in
             let m = try await banksModel(req, projectID, failure: failure(req, p, form: "bank", values: v))
             return Shell.response(BanksPage.view(PageContext(req), m), status: p.status)
         }
     }
 
     @Sendable static func updateBank(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let path = "/projects/\(projectID)/banks"
-        do {
-            _ = try await req.services.sales(req.db).updateBank(try IC.id(req, "bankID"), name: nil, branch: nil,
-                                                                active: IC.form(req, "active") == "true", context: req.auditContext)
-            return IC.back(req, path, notice: "sale.bank_updated_notice")
-        } catch let p as Problem where IC.isFormError(p) {
-            return IC.back(req, path, error: p)
+        return try await FormAction.run(req) {
+            _ = try await req.services.sales(req.db).updateBank(try req.pathID("bankID"), name: nil, branch: nil,
+                                                                active: req.formField("active") == "true", context: req.auditContext)
+            return .to(path, notice: "sale.bank_updated_notice")
+        } failed: { p in
+            return FormAction.redirect(req, to: path, error: p)
         }
     }
 }

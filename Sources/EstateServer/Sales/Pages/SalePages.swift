@@ -40,17 +40,6 @@ struct SaleAccess: Sendable {
     }
 }
 
-/// A refused form: which form, the message and the per-field reasons, in the user's language,
-/// and what was typed (so the form shows it again).
-struct SaleFailure: Sendable {
-    var form: String
-    var message: String
-    var fields: [(field: String, message: String)]
-    var values: [String: String]
-
-    func value(_ key: String) -> String? { values[key] }
-}
-
 /// The frame of the sales pages: project, switcher and tabs (销售登记, 收款核实, 工作清单, 交付).
 enum SaleShell {
     enum Tab: String, CaseIterable {
@@ -64,11 +53,7 @@ enum SaleShell {
         return Shell.page(ctx, title: "\(title) · \(project.name)", .group(
             .div(.class("inv-head"),
                 .h1(.text(project.name), .span(.class("muted code"), .text(" " + project.code))),
-                .if(projects.count > 1, .form(.class("inline"), .method(.get), .action("/sales"),
-                    .select(.named("project", id: "project-switch"), .attribute(named: "aria-label", value: t("inv.switch_project")),
-                            .attribute(named: "data-autosubmit", value: "1"),
-                            .group(projects.map { p in Node<HTML.SelectContext>.choice(p.id.uuidString, "\(p.code) \(p.name)", selected: p.id == project.id) })),
-                    .noscript(.button(.type(.submit), .text(t("action.go"))))))),
+                ProjectSwitcher.view(t, current: project, projects: projects, home: "/sales")),
             .nav(.class("tabs"), .attribute(named: "aria-label", value: t("nav.sales")),
                 .group(Tab.allCases.map { tb in
                     Node<HTML.BodyContext>.a(.href("/projects/\(project.id)/\(tb.rawValue)"), .class(tb == tab ? "current" : ""), .text(t(tb.key)))
@@ -124,14 +109,6 @@ enum SaleShell {
     /// An idempotency key for a form, made when the page is drawn: a double submit sends it twice.
     static func idempotencyField() -> Node<HTML.FormContext> {
         .input(.type(.hidden), .name("idempotencyKey"), .value(UUID().uuidString))
-    }
-
-    /// The message and per-field reasons of a refused form, where that form is.
-    static func failure(_ f: SaleFailure?, form: String) -> Node<HTML.BodyContext> {
-        guard let f, f.form == form else { return .empty }
-        return .div(.class("flash error"), .attribute(named: "role", value: "alert"),
-            .text(f.message),
-            .if(!f.fields.isEmpty, .ul(.group(f.fields.map { Node<HTML.ListContext>.li(.text($0.message)) }))))
     }
 
     /// A labelled input of a form; ids carry the form's prefix, since a page holds many forms.
@@ -212,18 +189,18 @@ enum SaleShell {
     /// One receipt form per item that still expects money, each with its own idempotency key (a
     /// double submit records once). A lender's money comes in when the mortgage reaches 已放款.
     static func collect(_ ctx: PageContext, action: String, plan: [SaleService.PlanItem], payer: String, today: CalendarDay,
-                        failure: SaleFailure?) -> Node<HTML.BodyContext> {
+                        failure: FormFailure?) -> Node<HTML.BodyContext> {
         let t = ctx.t
         let open = plan.filter { $0.isLive && !$0.kind.isLoan && $0.amount.fen > 0 && ($0.amount - $0.collected - $0.pending).fen > 0 }
         if open.isEmpty { return .p(.class("muted top-gap"), .text(t("sale.nothing_to_collect"))) }
         return .div(.class("top-gap"),
             .h3(.text(t("sale.record_receipt"))),
-            SaleShell.failure(failure, form: "receipt"),
+            FormFailure.view(failure, form: "receipt"),
             .group(open.map { i in receiptForm(ctx, action: action, item: i, payer: payer, today: today, failure: failure) }))
     }
 
     static func receiptForm(_ ctx: PageContext, action: String, item i: SaleService.PlanItem, payer: String, today: CalendarDay,
-                            failure: SaleFailure?) -> Node<HTML.BodyContext> {
+                            failure: FormFailure?) -> Node<HTML.BodyContext> {
         let t = ctx.t
         let v = failure?.form == "receipt" && failure?.value("itemId") == i.id.uuidString ? failure!.values : [:]
         let rest = i.amount - i.collected - i.pending
@@ -335,7 +312,7 @@ enum SubscribePage {
         var values: [String: String]
         var chosenRules: Set<String>
         var quote: PricingService.Quote?
-        var failure: SaleFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -349,7 +326,7 @@ enum SubscribePage {
                 .section(.class("card"), .h2(.text(t("inv.unit.quote"))), quote(t, m))),
             .section(.class("card"),
                 .h2(.text(t("sale.subscription_form"))),
-                SaleShell.failure(m.failure, form: "subscribe"),
+                FormFailure.view(m.failure, form: "subscribe"),
                 form(ctx, m, action: action))
         ))
     }
@@ -412,7 +389,7 @@ enum SalePage {
         var rules: [PricingService.Rule]
         var access: SaleAccess
         var today: CalendarDay
-        var failure: SaleFailure?
+        var failure: FormFailure?
         /// The buyers' mobiles for the 更名 form, when the user may see them.
         var buyerMobiles: [String: String]
         /// The plan before a contract exists (the deposit), for recording its receipt.
@@ -440,16 +417,16 @@ enum SalePage {
                 .section(.class("card"), .h2(.text(t("sale.buyers"))), buyers(t, m))),
             .unwrap(m.contract) { c in contractSummary(t, m, c) },
             .if(changeable && s.contractId == nil, .section(.class("card"), .h2(.text(t("sale.draft_contract"))),
-                SaleShell.failure(m.failure, form: "contract"), contractForm(ctx, m))),
+                FormFailure.view(m.failure, form: "contract"), contractForm(ctx, m))),
             .if(changeable, .section(.class("card"), .h2(.text(t("sale.cancel"))),
                 .p(.class("muted small"), .text(t("sale.cancel_hint"))),
-                SaleShell.failure(m.failure, form: "cancel"), cancelForm(ctx, m))),
+                FormFailure.view(m.failure, form: "cancel"), cancelForm(ctx, m))),
             .if(changeable && s.contractId == nil, .section(.class("card"), .h2(.text(t("sale.change_unit"))),
                 .p(.class("muted small"), .text(t("sale.change_unit_hint"))),
-                SaleShell.failure(m.failure, form: "unit"), changeUnitForm(ctx, m))),
+                FormFailure.view(m.failure, form: "unit"), changeUnitForm(ctx, m))),
             .if(changeable, .section(.class("card"), .h2(.text(t("sale.change_buyers"))),
                 .p(.class("muted small"), .text(t("sale.change_buyers_hint"))),
-                SaleShell.failure(m.failure, form: "buyers"), changeBuyersForm(ctx, m))),
+                FormFailure.view(m.failure, form: "buyers"), changeBuyersForm(ctx, m))),
             .section(.class("card"), .h2(.text(t("sale.receipts"))), SaleShell.receipts(t, m.receipts),
                      .if(s.state == .active && s.contractId == nil && m.access.collects,
                          SaleShell.collect(ctx, action: "/sales/\(s.id)/receipts", plan: m.plan,
@@ -588,7 +565,7 @@ enum ContractPage {
         var access: SaleAccess
         var today: CalendarDay
         var now: Date
-        var failure: SaleFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -606,7 +583,7 @@ enum ContractPage {
                 .p(.class("flash ok"), .text(t("sale.pending_approval")), .text(" "), .a(.href("/approvals/\(a)"), .text(t("approvals.open_subject"))))
             },
             .if(c.state == .terminated, .p(.class("flash error"), .text(t("sale.terminated_on", ["date": c.terminatedOn ?? "", "reason": c.terminationReason])))),
-            SaleShell.failure(m.failure, form: "top"),
+            FormFailure.view(m.failure, form: "top"),
             .div(.class("columns"),
                 .section(.class("card"), .h2(.text(t("sale.contract_summary"))), summary(t, m)),
                 .section(.class("card"), .h2(.text(t("sale.documents"))), documents(ctx, m))),
@@ -620,7 +597,7 @@ enum ContractPage {
             .if(signed && c.deliveredOn != nil, .section(.class("card"), .h2(.text(t("sale.title"))), title(ctx, m))),
             .if(open && m.access.sells, .section(.class("card"), .h2(.text(t("sale.terminate"))),
                 .p(.class("muted small"), .text(t("sale.terminate_hint"))),
-                SaleShell.failure(m.failure, form: "terminate"),
+                FormFailure.view(m.failure, form: "terminate"),
                 .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/terminate"), Shell.csrfField(ctx),
                       SaleShell.field(t, "x", "reason", "field.reason", required: true, cls: "field wide"),
                       SaleShell.field(t, "x", "retained", "sale.terminate_retained", placeholder: "0"),
@@ -653,7 +630,7 @@ enum ContractPage {
         let t = ctx.t, c = m.contract
         let editable = c.state == .draft && m.access.handles
         return .group(
-            SaleShell.failure(m.failure, form: "documents"),
+            FormFailure.view(m.failure, form: "documents"),
             .table(.class("data"),
                 .thead(.tr(.th(.text(t("sale.document"))), .th(.text(t("sale.received"))), .th(.text(t("sale.received_on"))), .th(.text("")))),
                 .tbody(.group(c.documents.map { d in documentRow(ctx, m, d, editable: editable) }))),
@@ -683,13 +660,13 @@ enum ContractPage {
             .if(c.review == .refused && !c.missingDocuments.isEmpty, .div(.class("flash error"),
                 .text(t("sale.review_refused_missing")),
                 .ul(.group(c.missingDocuments.map { Node<HTML.ListContext>.li(.text(t($0.catalogKey))) })))),
-            SaleShell.failure(m.failure, form: "review"),
+            FormFailure.view(m.failure, form: "review"),
             .if(m.access.reviews, .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/review"), Shell.csrfField(ctx),
                 SaleShell.field(t, "r", "note", "sale.review_note", value: m.failure?.form == "review" ? m.failure?.value("note") ?? "" : "", cls: "field wide"),
                 .div(.class("field actions"),
                      .button(.type(.submit), .name("decision"), .value("approve"), .class("primary"), .text(t("sale.review_approve"))), .text(" "),
                      .button(.type(.submit), .name("decision"), .value("refuse"), .class("danger"), .text(t("sale.review_refuse")))))),
-            SaleShell.failure(m.failure, form: "sign"),
+            FormFailure.view(m.failure, form: "sign"),
             .if(m.access.sells && c.review == .approved && c.pendingApprovalId == nil,
                 .form(.class("grid-form top-gap"), .method(.post), .action("/contracts/\(c.id)/sign"), Shell.csrfField(ctx),
                       SaleShell.field(t, "g", "signedOn", "sale.signed_on", .date, value: m.today.description, required: true),
@@ -706,7 +683,7 @@ enum ContractPage {
             .dl(.class("wide"),
                 .dt(.text(t("sale.online_sign_no"))), .dd(.text(c.onlineSignNo.isEmpty ? "—" : "\(c.onlineSignNo) · \(c.onlineSignOn ?? "")")),
                 .dt(.text(t("sale.filing_no"))), .dd(.text(c.filingNo.isEmpty ? "—" : "\(c.filingNo) · \(c.filingOn ?? "")"))),
-            SaleShell.failure(m.failure, form: "registration"),
+            FormFailure.view(m.failure, form: "registration"),
             .if(m.access.handles && (c.onlineSignNo.isEmpty || c.filingNo.isEmpty),
                 .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/registration"), Shell.csrfField(ctx),
                     .if(c.onlineSignNo.isEmpty, .group(
@@ -731,9 +708,9 @@ enum ContractPage {
                     .dt(.text(t("sale.term_months"))), .dd(.text("\(mg.termMonths)")),
                     .dt(.text(t("sale.mortgage_stage"))), .dd(.strong(.text(t(mg.current.catalogKey))), .text(" · " + t("sale.since", ["date": mg.stageSince]))))
             }, else: .p(.class("muted"), .text(t("sale.no_mortgage")))),
-            SaleShell.failure(m.failure, form: "mortgage"),
+            FormFailure.view(m.failure, form: "mortgage"),
             .if(m.access.handles && c.state == .signed && (c.mortgage == nil || c.mortgage?.current == .collecting), mortgageForm(ctx, m)),
-            SaleShell.failure(m.failure, form: "advance"),
+            FormFailure.view(m.failure, form: "advance"),
             .unwrap(c.mortgage.flatMap { mg in mg.current.next.map { (mg, $0) } }) { pair in
                 .if(m.access.handles && c.state == .signed,
                     .form(.class("inline-form"), .method(.post), .action("/contracts/\(c.id)/mortgage/advance"), Shell.csrfField(ctx),
@@ -811,11 +788,11 @@ enum ContractPage {
             .h2(.text(t("sale.refund_and_waiver"))),
             .if(!refundable.isEmpty, .group(
                 .h3(.text(t("sale.refund_request"))),
-                SaleShell.failure(m.failure, form: "refund"),
+                FormFailure.view(m.failure, form: "refund"),
                 refundForm(ctx, m, refundable))),
             .if(!penalised.isEmpty && c.state == .signed, .group(
                 .h3(.text(t("sale.waiver_request"))),
-                SaleShell.failure(m.failure, form: "waiver"),
+                FormFailure.view(m.failure, form: "waiver"),
                 waiverForm(ctx, m, penalised))))
     }
 
@@ -829,7 +806,7 @@ enum ContractPage {
         return .section(.class("card"),
             .h2(.text(t("sale.plan_change"))),
             .p(.class("muted"), .text(t("sale.plan_change_hint", ["total": c.total.description]))),
-            SaleShell.failure(m.failure, form: "plan"),
+            FormFailure.view(m.failure, form: "plan"),
             .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/plan-change"), Shell.csrfField(ctx),
                 .group(lines.map { i in
                     let editable = !fixed.contains(i.kind)
@@ -878,15 +855,15 @@ enum ContractPage {
         let mayAct = m.access.handsOver && c.deliveredOn == nil && c.pendingApprovalId == nil
         return .group(
             areaSettlement(t, c),
-            SaleShell.failure(m.failure, form: "handover"),
+            FormFailure.view(m.failure, form: "handover"),
             .if(mayAct, handoverForm(ctx, m)),
             .h3(.text(t("sale.appointment"))),
             .p(.text(c.appointmentAt.map { Shell.dateTime($0) } ?? t("sale.no_appointment"))),
-            SaleShell.failure(m.failure, form: "book"),
+            FormFailure.view(m.failure, form: "book"),
             .if(mayAct || (m.access.handsOver && c.deliveredOn == nil), bookForm(ctx, m)),
             .h3(.text(t("sale.delivery"))),
             .p(.text(c.deliveredOn.map { t("sale.delivered_on", ["date": $0]) } ?? t("sale.not_delivered"))),
-            SaleShell.failure(m.failure, form: "deliver"),
+            FormFailure.view(m.failure, form: "deliver"),
             .if(mayAct && c.registeredArea != nil,
                 .form(.class("inline-form"), .method(.post), .action("/contracts/\(c.id)/deliver"), Shell.csrfField(ctx),
                     .label(.for("d-on"), .text(t("sale.delivered_on_label"))),
@@ -949,7 +926,7 @@ enum ContractPage {
                 .dt(.text(t("sale.title_due"))), .dd(SaleShell.due(c.titleDueOn, today: m.today, late: c.title != .handedOver)),
                 .group(steps.map { s in Node<HTML.DescriptionListContext>.group(.dt(.text(t(s.0.catalogKey))), .dd(.text(s.1 ?? "—"))) }),
                 .if(!c.titleCertificateNo.isEmpty, .group(.dt(.text(t("sale.certificate_no"))), .dd(.class("mono"), .text(c.titleCertificateNo))))),
-            SaleShell.failure(m.failure, form: "title"),
+            FormFailure.view(m.failure, form: "title"),
             .unwrap(c.title.next) { next in
                 .if(m.access.handsOver, .form(.class("inline-form"), .method(.post), .action("/contracts/\(c.id)/title"), Shell.csrfField(ctx),
                     .input(.type(.hidden), .name("stage"), .value(next.rawValue)),
@@ -1119,7 +1096,7 @@ enum DeliveryPage {
         var batches: [SaleService.Batch]
         var access: SaleAccess
         var today: CalendarDay
-        var failure: SaleFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -1128,7 +1105,7 @@ enum DeliveryPage {
             m.batches.isEmpty ? .p(.class("muted"), .text(t("sale.no_batches"))) : .group(m.batches.map { batch(t, $0) }),
             .if(m.access.managesDelivery, .section(.class("card"),
                 .h2(.text(t("sale.new_batch"))),
-                SaleShell.failure(m.failure, form: "batch"),
+                FormFailure.view(m.failure, form: "batch"),
                 form(ctx, m)))
         ))
     }

@@ -59,21 +59,14 @@ enum SalesController {
         c.on(.POST, "title", guard: .allowed(.salesView), use: title)
     }
 
-    typealias IC = InventoryController
-
     // MARK: Helpers
 
     static func projects(_ req: Request) async throws -> [InventoryShell.ProjectRef] {
-        let p = try req.requirePrincipal()
-        return try await req.services.projects(req.db).all()
-            .filter { p.may(.salesView, on: $0.id!) }
-            .map { InventoryShell.ProjectRef(id: $0.id!, code: $0.code, name: $0.name) }
+        try await ProjectSwitcher.projects(req, any: [.salesView])
     }
 
     static func refs(_ req: Request, _ projectID: UUID) async throws -> (InventoryShell.ProjectRef, [InventoryShell.ProjectRef]) {
-        let all = try await projects(req)
-        guard let me = all.first(where: { $0.id == projectID }) else { throw Problem.notFound }
-        return (me, all)
+        try await ProjectSwitcher.refs(req, projectID, any: [.salesView])
     }
 
     static func today(_ req: Request) -> CalendarDay { CalendarDay(req.services.now()) }
@@ -95,7 +88,7 @@ enum SalesController {
     static let handingOver: [Action] = [.contractsReview, .salesApprove]
 
     static func loadSale(_ req: Request, _ actions: [Action] = [.salesView]) async throws -> SaleService.Subscription {
-        let s = try await req.services.sales(req.db).subscription(try IC.id(req, "subscriptionID"))
+        let s = try await req.services.sales(req.db).subscription(try req.pathID("subscriptionID"))
         try await require(req, [.salesView], on: s.projectId)
         if actions != [.salesView] {
             let p = try await require(req, actions, on: s.projectId)
@@ -107,7 +100,7 @@ enum SalesController {
     }
 
     static func loadContract(_ req: Request, _ actions: [Action] = [.salesView]) async throws -> SaleService.Contract {
-        let c = try await req.services.sales(req.db).contract(try IC.id(req, "contractID"))
+        let c = try await req.services.sales(req.db).contract(try req.pathID("contractID"))
         try await require(req, [.salesView], on: c.projectId)
         if actions != [.salesView] {
             let p = try await require(req, actions, on: c.projectId)
@@ -116,15 +109,6 @@ enum SalesController {
             }
         }
         return c
-    }
-
-    static func values(_ req: Request, _ keys: [String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: keys.map { ($0, IC.form(req, $0)) })
-    }
-
-    static func list(_ req: Request, _ key: String) -> [String] {
-        ((try? req.content.get([String].self, at: key)) ?? (try? req.content.get(String.self, at: key)).map { [$0] } ?? [])
-            .map(\.trimmed).filter { !$0.isEmpty }
     }
 
     static func day(_ text: String?, _ field: String, into bad: inout [Problem.FieldError]) -> CalendarDay? {
@@ -196,13 +180,9 @@ enum SalesController {
         return t.catalog.has("sale.field.\(field)") ? t("sale.field.\(field)") : nil
     }
 
-    static func failure(_ req: Request, _ p: Problem, form: String, values: [String: String]) -> SaleFailure {
+    static func failure(_ req: Request, _ p: Problem, form: String, values: [String: String]) -> FormFailure {
         let t = req.localizer
-        let fields = p.fields.map { f -> (field: String, message: String) in
-            let message = t("error.\(f.code)", arguments(t, f.code, f.arguments))
-            return (f.field, fieldLabel(t, f.field).map { "\($0)：\(message)" } ?? message)
-        }
-        return SaleFailure(form: form, message: t("error.\(p.code)", arguments(t, p.code, p.arguments)), fields: fields, values: values)
+        return FormFailure(t, p, form: form, values: values, label: { fieldLabel(t, $0) }, arguments: { arguments(t, $0, $1) })
     }
 
     // MARK: Home and register
@@ -223,7 +203,7 @@ enum SalesController {
     }
 
     @Sendable static func register(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         var query: [String: String] = [:]
         let status = (try? req.query.get(String.self, at: "status")).flatMap(SubscriptionStatus.init(rawValue:))
@@ -265,7 +245,7 @@ enum SalesController {
     }
 
     @Sendable static func subscribeForm(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req), unitID = try IC.id(req, "unitID")
+        let projectID = try req.projectID(), unitID = try req.pathID("unitID")
         let values = ["share1": "100", "method": PaymentMethod.commercialLoan.rawValue,
                       "contractDeadline": today(req).adding(days: 7).description]
         var m = try await subscribeModel(req, projectID, unitID, values: values, chosen: [])
@@ -296,19 +276,19 @@ enum SalesController {
     }
 
     @Sendable static func subscribe(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req), unitID = try IC.id(req, "unitID")
-        var v = values(req, subscribeKeys)
-        let rules = list(req, "rule")
+        let projectID = try req.projectID(), unitID = try req.pathID("unitID")
+        var v = req.formFields(subscribeKeys)
+        let rules = req.formList("rule")
         v["rules"] = rules.joined(separator: ",")
         var bad: [Problem.FieldError] = []
         let special = special(v["special"], into: &bad)
-        if IC.form(req, "preview") == "1" {
+        if req.formField("preview") == "1" {
             var m = try await subscribeModel(req, projectID, unitID, values: v, chosen: rules)
             m.quote = await quote(req, projectID, unitID, rules: rules, special: special)
             if !bad.isEmpty { m.failure = failure(req, Problem.invalid(bad), form: "subscribe", values: v) }
             return Shell.response(SubscribePage.view(PageContext(req), m))
         }
-        do {
+        return try await FormAction.run(req) {
             let approval = uuid(v["approvalId"], "approvalId", required: false, into: &bad)
             let method = PaymentMethod(rawValue: v["method"] ?? "")
             if method == nil { bad.append(.init(field: "method", code: "field_invalid")) }
@@ -322,8 +302,8 @@ enum SalesController {
                                                       contractDeadline: deadline, note: v["note"] ?? "")
             let s = try await req.services.sales(req.db).subscribe(draft, in: projectID, principal: try req.requirePrincipal(),
                                                                    context: req.auditContext)
-            return IC.back(req, "/sales/\(s.id)", notice: "sale.subscribed_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/sales/\(s.id)", notice: "sale.subscribed_notice")
+        } failed: { p in
             var m = try await subscribeModel(req, projectID, unitID, values: v, chosen: rules)
             m.quote = await quote(req, projectID, unitID, rules: rules, special: special)
             m.failure = failure(req, p, form: "subscribe", values: v)
@@ -367,22 +347,22 @@ enum SalesController {
 
     @Sendable static func cancel(_ req: Request) async throws -> Response {
         let s = try await loadSale(req, [.salesCreate])
-        let v = values(req, ["outcome", "reason"])
-        do {
+        let v = req.formFields(["outcome", "reason"])
+        return try await FormAction.run(req) {
             guard let outcome = SaleService.DepositOutcome(rawValue: v["outcome"] ?? "") else { throw Problem.invalid("outcome", "field_invalid") }
             _ = try await req.services.sales(req.db).requestCancellation(s.id, outcome: outcome, reason: v["reason"] ?? "", context: req.auditContext)
-            return IC.back(req, "/sales/\(s.id)", notice: "sale.cancel_requested_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/sales/\(s.id)", notice: "sale.cancel_requested_notice")
+        } failed: { p in
             return try await saleFailed(req, s, p, form: "cancel", values: v)
         }
     }
 
     @Sendable static func changeUnit(_ req: Request) async throws -> Response {
         let s = try await loadSale(req, [.salesCreate])
-        var v = values(req, ["unitCode", "special", "approvalId", "reason"])
-        let rules = list(req, "rule")
+        var v = req.formFields(["unitCode", "special", "approvalId", "reason"])
+        let rules = req.formList("rule")
         v["rules"] = rules.joined(separator: ",")
-        do {
+        return try await FormAction.run(req) {
             var bad: [Problem.FieldError] = []
             let special = special(v["special"], into: &bad)
             let approval = uuid(v["approvalId"], "approvalId", required: false, into: &bad)
@@ -398,21 +378,21 @@ enum SalesController {
             _ = try await req.services.sales(req.db).changeUnit(s.id, to: target, ruleIDs: rules.compactMap(UUID.init(uuidString:)), special: special,
                                                                 discountApprovalID: approval, reason: v["reason"] ?? "",
                                                                 principal: try req.requirePrincipal(), context: req.auditContext)
-            return IC.back(req, "/sales/\(s.id)", notice: "sale.unit_changed_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/sales/\(s.id)", notice: "sale.unit_changed_notice")
+        } failed: { p in
             return try await saleFailed(req, s, p, form: "unit", values: v)
         }
     }
 
     @Sendable static func changeBuyers(_ req: Request) async throws -> Response {
         let s = try await loadSale(req, [.salesCreate])
-        let v = values(req, (1...5).flatMap { ["mobile\($0)", "share\($0)"] } + ["reason"])
-        do {
+        let v = req.formFields((1...5).flatMap { ["mobile\($0)", "share\($0)"] } + ["reason"])
+        return try await FormAction.run(req) {
             let buyers = try await buyerDrafts(req, s.projectId, v)
             _ = try await req.services.sales(req.db).requestBuyerChange(s.id, buyers: buyers, reason: v["reason"] ?? "",
                                                                         principal: try req.requirePrincipal(), context: req.auditContext)
-            return IC.back(req, "/sales/\(s.id)", notice: "sale.buyers_change_requested_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/sales/\(s.id)", notice: "sale.buyers_change_requested_notice")
+        } failed: { p in
             return try await saleFailed(req, s, p, form: "buyers", values: v)
         }
     }
@@ -423,9 +403,9 @@ enum SalesController {
 
     @Sendable static func draftContract(_ req: Request) async throws -> Response {
         let s = try await loadSale(req, [.salesCreate])
-        var v = values(req, contractKeys)
+        var v = req.formFields(contractKeys)
         v["clauses"] = (try? req.content.get(String.self, at: "clauses")) ?? ""
-        do {
+        return try await FormAction.run(req) {
             var bad: [Problem.FieldError] = []
             let kind = BuyerKind(rawValue: v["buyerKind"] ?? "")
             if kind == nil { bad.append(.init(field: "buyerKind", code: "field_invalid")) }
@@ -461,8 +441,8 @@ enum SalesController {
             d.titleDays = titleDays
             d.clauses = v["clauses"] ?? ""
             let c = try await req.services.sales(req.db).createContract(d, context: req.auditContext)
-            return IC.back(req, "/contracts/\(c.id)", notice: "sale.contract_drafted_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/contracts/\(c.id)", notice: "sale.contract_drafted_notice")
+        } failed: { p in
             return try await saleFailed(req, s, p, form: "contract", values: v)
         }
     }
@@ -495,11 +475,11 @@ enum SalesController {
     static func contractAction(_ req: Request, _ actions: [Action], form: String, keys: [String], notice: String = "notice.saved",
                                _ run: (SaleService.Contract, [String: String], SaleService) async throws -> String?) async throws -> Response {
         let c = try await loadContract(req, actions)
-        let v = values(req, keys)
-        do {
+        let v = req.formFields(keys)
+        return try await FormAction.run(req) {
             let target = try await run(c, v, req.services.sales(req.db))
-            return IC.back(req, target ?? "/contracts/\(c.id)", notice: notice)
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to(target ?? "/contracts/\(c.id)", notice: notice)
+        } failed: { p in
             return try await contractFailed(req, c, p, form: form, values: v)
         }
     }
@@ -513,7 +493,7 @@ enum SalesController {
     }
 
     @Sendable static func review(_ req: Request) async throws -> Response {
-        let approve = IC.form(req, "decision") == "approve"
+        let approve = req.formField("decision") == "approve"
         return try await contractAction(req, [.contractsReview], form: "review", keys: ["decision", "note"],
                                         notice: approve ? "sale.review_approved_notice" : "sale.review_refused_notice") { c, v, sales in
             _ = try await sales.review(c.id, approve: approve, note: v["note"] ?? "", context: req.auditContext)
@@ -578,22 +558,22 @@ enum SalesController {
     /// A receipt against the sale's plan before a contract exists (the deposit).
     @Sendable static func postSaleReceipt(_ req: Request) async throws -> Response {
         let s = try await loadSale(req, [.salesCreate, .paymentsConfirm])
-        let v = values(req, receiptKeys)
-        do {
+        let v = req.formFields(receiptKeys)
+        return try await FormAction.run(req) {
             let replayed = try await receipt(req, sale: s.id, v)
-            return IC.back(req, "/sales/\(s.id)", notice: replayed ? "sale.receipt_replayed_notice" : "sale.receipt_recorded_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/sales/\(s.id)", notice: replayed ? "sale.receipt_replayed_notice" : "sale.receipt_recorded_notice")
+        } failed: { p in
             return try await saleFailed(req, s, p, form: "receipt", values: v)
         }
     }
 
     @Sendable static func postReceipt(_ req: Request) async throws -> Response {
         let c = try await loadContract(req, [.salesCreate, .paymentsConfirm])
-        let v = values(req, receiptKeys)
-        do {
+        let v = req.formFields(receiptKeys)
+        return try await FormAction.run(req) {
             let replayed = try await receipt(req, sale: c.subscriptionId, v)
-            return IC.back(req, "/contracts/\(c.id)", notice: replayed ? "sale.receipt_replayed_notice" : "sale.receipt_recorded_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/contracts/\(c.id)", notice: replayed ? "sale.receipt_replayed_notice" : "sale.receipt_recorded_notice")
+        } failed: { p in
             return try await contractFailed(req, c, p, form: "receipt", values: v)
         }
     }
@@ -758,7 +738,7 @@ enum SalesController {
     // MARK: 收款核实
 
     @Sendable static func receiptsDesk(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         let raw = (try? req.query.get(String.self, at: "status")) ?? "pending"
         let status = raw == "all" ? nil : SaleService.ReceiptStatus(rawValue: raw) ?? .pending
@@ -770,24 +750,24 @@ enum SalesController {
     }
 
     @Sendable static func confirmReceipt(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
-        let back = SaleService.ReceiptStatus(rawValue: IC.form(req, "back"))?.rawValue ?? "all"
+        let projectID = try req.projectID()
+        let back = SaleService.ReceiptStatus(rawValue: req.formField("back"))?.rawValue ?? "all"
         let path = "/projects/\(projectID)/receipts?status=\(back)"
         let sales = req.services.sales(req.db)
-        let r = try await sales.receipt(try IC.id(req, "receiptID"))
+        let r = try await sales.receipt(try req.pathID("receiptID"))
         guard r.projectId == projectID else { throw Problem.notFound }
-        do {
+        return try await FormAction.run(req) {
             _ = try await sales.confirm(r.id, principal: try req.requirePrincipal(), context: req.auditContext)
-            return IC.back(req, path, notice: "sale.confirmed_notice")
-        } catch let p as Problem where IC.isFormError(p) {
-            return IC.back(req, path, error: p)
+            return .to(path, notice: "sale.confirmed_notice")
+        } failed: { p in
+            return FormAction.redirect(req, to: path, error: p)
         }
     }
 
     // MARK: 工作清单
 
     @Sendable static func workListHome(_ req: Request) async throws -> Response {
-        req.redirect(to: "/projects/\(try IC.projectID(req))/work-lists/\(SaleService.WorkList.subscriptionsOverdue.rawValue)")
+        req.redirect(to: "/projects/\(try req.projectID())/work-lists/\(SaleService.WorkList.subscriptionsOverdue.rawValue)")
     }
 
     static func workListParameter(_ req: Request) throws -> SaleService.WorkList {
@@ -796,7 +776,7 @@ enum SalesController {
     }
 
     @Sendable static func workList(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let list = try workListParameter(req)
         let (project, projects) = try await refs(req, projectID)
         let sales = req.services.sales(req.db)
@@ -808,13 +788,13 @@ enum SalesController {
     }
 
     @Sendable static func exportWorkList(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let list = try workListParameter(req)
         let (project, _) = try await refs(req, projectID)
         let consultant = (try? req.query.get(String.self, at: "consultantId")).flatMap(UUID.init(uuidString:))
         let data = try await SaleSheets.workList(list, projectID: projectID, consultantID: consultant, sales: req.services.sales(req.db),
                                                  t: req.localizer)
-        return IC.download(data, name: SaleSheets.fileName(list, projectCode: project.code, day: today(req), t: req.localizer))
+        return Response.workbook(data, name: SaleSheets.fileName(list, projectCode: project.code, day: today(req), t: req.localizer))
     }
 
     // MARK: 交付批次
@@ -826,14 +806,14 @@ enum SalesController {
     }
 
     @Sendable static func delivery(_ req: Request) async throws -> Response {
-        Shell.response(DeliveryPage.view(PageContext(req), try await deliveryModel(req, try IC.projectID(req))))
+        Shell.response(DeliveryPage.view(PageContext(req), try await deliveryModel(req, try req.projectID())))
     }
 
     @Sendable static func createBatch(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         try await require(req, [.salesApprove, .contractsReview], on: projectID)
-        let v = values(req, ["name", "firstDay", "lastDay", "times", "capacity"])
-        do {
+        let v = req.formFields(["name", "firstDay", "lastDay", "times", "capacity"])
+        return try await FormAction.run(req) {
             var bad: [Problem.FieldError] = []
             let first = day(v["firstDay"], "firstDay", into: &bad), last = day(v["lastDay"], "lastDay", into: &bad)
             let times = (v["times"] ?? "").split(whereSeparator: { ",，、; ".contains($0) }).map(String.init)
@@ -842,8 +822,8 @@ enum SalesController {
             guard bad.isEmpty, let first, let last, let capacity else { throw Problem.invalid(bad) }
             _ = try await req.services.sales(req.db).createBatch(projectID, name: v["name"] ?? "", first: first, last: last, times: times,
                                                                  capacity: capacity, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/delivery", notice: "sale.batch_created_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/projects/\(projectID)/delivery", notice: "sale.batch_created_notice")
+        } failed: { p in
             var m = try await deliveryModel(req, projectID)
             m.failure = failure(req, p, form: "batch", values: v)
             return Shell.response(DeliveryPage.view(PageContext(req), m), status: p.status)

@@ -12,10 +12,8 @@ enum ServiceAnalysisPage {
         var query: ReportQuery
         var today: CalendarDay
         var analysis: TicketService.Analysis?
-        var failure: ReportFailure?
+        var failure: FormFailure?
     }
-
-    typealias N = Node<HTML.BodyContext>
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
@@ -24,7 +22,7 @@ enum ServiceAnalysisPage {
                                  .group(
             quickLinks(ctx, base: base, today: m.today, query: m.query),
             ReportShell.periodForm(ctx, action: base, query: m.query, failure: m.failure),
-            ReportShell.failure(m.failure),
+            FormFailure.view(m.failure),
             .unwrap(m.analysis) { a in
                 .group(
                     .div(.class("toolbar report-toolbar"),
@@ -41,7 +39,7 @@ enum ServiceAnalysisPage {
     }
 
     /// 本月, 上月, 本年, 上年.
-    static func quickLinks(_ ctx: PageContext, base: String, today: CalendarDay, query q: ReportQuery) -> N {
+    static func quickLinks(_ ctx: PageContext, base: String, today: CalendarDay, query q: ReportQuery) -> Node<HTML.BodyContext> {
         let t = ctx.t
         let month = ReportPeriod.monthStart(today, plus: 0), next = ReportPeriod.monthStart(today, plus: 1), last = ReportPeriod.monthStart(today, plus: -1)
         let year = CalendarDay(year: today.year, month: 1, day: 1)!
@@ -54,7 +52,7 @@ enum ServiceAnalysisPage {
         return .nav(.class("building-tabs quick-ranges"), .attribute(named: "aria-label", value: t("report.quick")),
             .group(ranges.map { key, from, to in
                 let r = ReportQuery(from: from.description, to: to.description)
-                return N.a(.href("\(base)?\(r.encoded)"), .class(q.from == r.from && q.to == r.to ? "current" : ""), .text(t(key)))
+                return Node<HTML.BodyContext>.a(.href("\(base)?\(r.encoded)"), .class(q.from == r.from && q.to == r.to ? "current" : ""), .text(t(key)))
             }))
     }
 
@@ -64,12 +62,12 @@ enum ServiceAnalysisPage {
 
     // MARK: Summary
 
-    static func summary(_ t: Localizer, _ a: TicketService.Analysis) -> N {
-        func kpi(_ label: String, _ value: String, _ subs: [String]) -> N {
+    static func summary(_ t: Localizer, _ a: TicketService.Analysis) -> Node<HTML.BodyContext> {
+        func kpi(_ label: String, _ value: String, _ subs: [String]) -> Node<HTML.BodyContext> {
             .div(.class("kpi"),
                 .div(.class("kpi-label"), .text(t(label))),
                 .div(.class("kpi-value"), .text(value)),
-                .group(subs.map { N.div(.class("kpi-sub"), .text($0)) }))
+                .group(subs.map { Node<HTML.BodyContext>.div(.class("kpi-sub"), .text($0)) }))
         }
         let tickets = a.byMonth.reduce(0) { $0 + $1.tickets }
         return .section(.class("kpis"), .attribute(named: "aria-label", value: t("service.sheet.summary")),
@@ -100,7 +98,7 @@ enum ServiceAnalysisPage {
 
     // MARK: By month
 
-    static func months(_ t: Localizer, _ a: TicketService.Analysis) -> N {
+    static func months(_ t: Localizer, _ a: TicketService.Analysis) -> Node<HTML.BodyContext> {
         let rows = a.byMonth
         let chart = SVGChart.columns(
             id: "svc-months", title: t("service.chart.months"), labels: rows.map { monthLabel(t, $0.key, span: rows.count) },
@@ -126,7 +124,7 @@ enum ServiceAnalysisPage {
 
     // MARK: Breakdowns
 
-    static func breakdown(_ t: Localizer, _ key: String, _ rows: [TicketService.AnalysisRow], empty: String, cause: Bool = false) -> N {
+    static func breakdown(_ t: Localizer, _ key: String, _ rows: [TicketService.AnalysisRow], empty: String, cause: Bool = false) -> Node<HTML.BodyContext> {
         let shown = Array(rows.prefix(15))
         let longest = shown.map { SVGChart.width(name(t, $0, empty: empty, cause: cause)) }.max() ?? 8
         let chart = SVGChart.bars(
@@ -150,7 +148,7 @@ enum ServiceAnalysisPage {
 
     // MARK: Repeat repairs
 
-    static func repeats(_ t: Localizer, _ a: TicketService.Analysis) -> N {
+    static func repeats(_ t: Localizer, _ a: TicketService.Analysis) -> Node<HTML.BodyContext> {
         .section(.class("card report-section"),
             .h2(.text(t("service.sheet.repeats")), .span(.class("count"), .text(" \(a.repeats.count)"))),
             .p(.class("muted small"), .text(t("service.repeats_hint", ["days": "\(RepeatRepair.windowDays)"]))),

@@ -37,8 +37,6 @@ enum ServiceController {
         t.on(.GET, "attachments", ":attachmentID", guard: .allowed(.ticketsView), use: download)
     }
 
-    typealias IC = InventoryController
-
     /// `start_callback` → `start-callback`.
     static func slug(_ a: TicketAction) -> String { a.rawValue.replacingOccurrences(of: "_", with: "-") }
 
@@ -46,25 +44,11 @@ enum ServiceController {
 
     /// Projects whose tickets the user may see, for the switcher.
     static func projects(_ req: Request) async throws -> [InventoryShell.ProjectRef] {
-        let p = try req.requirePrincipal()
-        return try await req.services.projects(req.db).all()
-            .filter { p.may(.ticketsView, on: $0.id!) }
-            .map { InventoryShell.ProjectRef(id: $0.id!, code: $0.code, name: $0.name) }
+        try await ProjectSwitcher.projects(req, any: [.ticketsView])
     }
 
     static func refs(_ req: Request, _ projectID: UUID) async throws -> (InventoryShell.ProjectRef, [InventoryShell.ProjectRef]) {
-        let all = try await projects(req)
-        guard let me = all.first(where: { $0.id == projectID }) else { throw Problem.notFound }
-        return (me, all)
-    }
-
-    static func query(_ req: Request, _ key: String, max: Int = 40) -> String? {
-        (try? req.query.get(String.self, at: key)).map(\.trimmed)
-            .flatMap { $0.isEmpty || $0.contains("\u{0}") ? nil : String($0.prefix(max)) }
-    }
-
-    static func values(_ req: Request, _ keys: [String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: keys.map { ($0, IC.form(req, $0)) })
+        try await ProjectSwitcher.refs(req, projectID, any: [.ticketsView])
     }
 
     /// A problem's arguments in the reader's language: statuses, actions and kinds of tickets.
@@ -77,13 +61,10 @@ enum ServiceController {
     }
 
     static func failure(_ t: Localizer, _ p: Problem, form: String, values: [String: String],
-                        label: (String) -> String? = { _ in nil }) -> ServiceFailure {
-        let fields = p.fields.map { f -> (field: String, message: String) in
-            let message = t("error.\(f.code)", arguments(t, f.arguments))
-            let name = label(f.field) ?? (t.catalog.has("ticket.field.\(f.field)") ? t("ticket.field.\(f.field)") : nil)
-            return (f.field, name.map { "\($0)：\(message)" } ?? message)
-        }
-        return ServiceFailure(form: form, message: t("error.\(p.code)", arguments(t, p.arguments)), fields: fields, values: values)
+                        label: (String) -> String? = { _ in nil }) -> FormFailure {
+        FormFailure(t, p, form: form, values: values,
+                    label: { label($0) ?? (t.catalog.has("ticket.field.\($0)") ? t("ticket.field.\($0)") : nil) },
+                    arguments: { arguments(t, $1) })
     }
 
     // MARK: /service
@@ -91,8 +72,8 @@ enum ServiceController {
     /// The first project whose tickets the user may see (or the one picked in the switcher).
     @Sendable static func home(_ req: Request) async throws -> Response {
         let projects = try await projects(req)
-        let tab = query(req, "tab").flatMap(ServiceShell.Tab.init(rawValue:)) ?? .tickets
-        if let chosen = query(req, "project").flatMap(UUID.init(uuidString:)), projects.contains(where: { $0.id == chosen }) {
+        let tab = req.queryText("tab").flatMap(ServiceShell.Tab.init(rawValue:)) ?? .tickets
+        if let chosen = req.queryText("project").flatMap(UUID.init(uuidString:)), projects.contains(where: { $0.id == chosen }) {
             return req.redirect(to: tab.href(chosen))
         }
         if let first = projects.first { return req.redirect(to: tab.href(first.id)) }
@@ -105,19 +86,19 @@ enum ServiceController {
     // MARK: 工单列表
 
     static func listResponse(_ req: Request, queue forced: TicketService.Queue?) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         let principal = try req.requirePrincipal()
         var f = TicketService.Filter()
         var q: [String: String] = [:]
-        if let forced { f.queue = forced } else if let v = query(req, "queue").flatMap(TicketService.Queue.init(rawValue:)) {
+        if let forced { f.queue = forced } else if let v = req.queryText("queue").flatMap(TicketService.Queue.init(rawValue:)) {
             f.queue = v
             if v != .all { q["queue"] = v.rawValue }
         }
-        if let s = query(req, "status").flatMap(TicketStatus.init(rawValue:)) { f.status = s; q["status"] = s.rawValue }
-        if let k = query(req, "kind").flatMap(TicketKind.init(rawValue:)) { f.kind = k; q["kind"] = k.rawValue }
-        if let s = query(req, "severity").flatMap(TicketSeverity.init(rawValue:)) { f.severity = s; q["severity"] = s.rawValue }
-        if let text = query(req, "q") { f.query = text; q["q"] = text }
+        if let s = req.queryText("status").flatMap(TicketStatus.init(rawValue:)) { f.status = s; q["status"] = s.rawValue }
+        if let k = req.queryText("kind").flatMap(TicketKind.init(rawValue:)) { f.kind = k; q["kind"] = k.rawValue }
+        if let s = req.queryText("severity").flatMap(TicketSeverity.init(rawValue:)) { f.severity = s; q["severity"] = s.rawValue }
+        if let text = req.queryText("q") { f.query = text; q["q"] = text }
         let pageNumber = (try? req.query.get(Int.self, at: "page")).map { max(1, min($0, 100_000)) }
         let tickets = req.services.tickets(req.db)
         let page = try await tickets.list(projectID, f, for: principal, context: req.auditContext, page: try PageRequest(page: pageNumber, perPage: 50))
@@ -151,21 +132,21 @@ enum ServiceController {
     }
 
     @Sendable static func newForm(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         var v: [String: String] = ["kind": TicketKind.inquiry.rawValue, "channel": TicketChannel.hotline.rawValue,
                                    "severity": TicketSeverity.normal.rawValue]
         // From a unit or customer page: the unit code and the customer's mobile filled in.
-        if let unit = query(req, "unit") { v["unitCode"] = unit }
-        if let mobile = query(req, "mobile") { v["customerMobile"] = mobile }
-        if let kind = query(req, "kind").flatMap(TicketKind.init(rawValue:)) { v["kind"] = kind.rawValue }
+        if let unit = req.queryText("unit") { v["unitCode"] = unit }
+        if let mobile = req.queryText("mobile") { v["customerMobile"] = mobile }
+        if let kind = req.queryText("kind").flatMap(TicketKind.init(rawValue:)) { v["kind"] = kind.rawValue }
         return Shell.response(TicketFormPage.view(PageContext(req), try await formModel(req, projectID, values: v)))
     }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
-        let v = values(req, draftKeys).merging(["description": ((try? req.content.get(String.self, at: "description")) ?? "")
+        let projectID = try req.projectID()
+        let v = req.formFields(draftKeys).merging(["description": ((try? req.content.get(String.self, at: "description")) ?? "")
             .trimmingCharacters(in: .whitespacesAndNewlines)]) { _, b in b }
-        do {
+        return try await FormAction.run(req) {
             var bad: [Problem.FieldError] = []
             let kind = TicketKind(rawValue: v["kind"] ?? "")
             if kind == nil { bad.append(.init(field: "kind", code: "field_invalid")) }
@@ -232,8 +213,8 @@ enum ServiceController {
             d.assigneeID = assignee
             let ticket = try await req.services.tickets(req.db).create(d, in: projectID, by: .staff(try req.requirePrincipal()),
                                                                        context: req.auditContext)
-            return IC.back(req, "/tickets/\(ticket.id)", notice: "ticket.created_notice")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/tickets/\(ticket.id)", notice: "ticket.created_notice")
+        } failed: { p in
             var m = try await formModel(req, projectID, values: v)
             m.failure = failure(req.localizer, p, form: "new", values: v)
             return Shell.response(TicketFormPage.view(PageContext(req), m), status: p.status)
@@ -271,9 +252,9 @@ enum ServiceController {
 
     static func act(_ req: Request, _ action: TicketAction) async throws -> Response {
         let t = try await ticket(req)
-        var v = values(req, actionKeys)
+        var v = req.formFields(actionKeys)
         v["note"] = ((try? req.content.get(String.self, at: "note")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        do {
+        return try await FormAction.run(req) {
             var bad: [Problem.FieldError] = []
             var input = TicketService.ActionInput()
             input.note = v["note"] ?? ""
@@ -303,8 +284,8 @@ enum ServiceController {
             }
             guard bad.isEmpty else { throw Problem.invalid(bad) }
             _ = try await req.services.tickets(req.db).act(t.id, action, input, by: try req.requirePrincipal(), context: req.auditContext)
-            return IC.back(req, "/tickets/\(t.id)", notice: "ticket.notice.\(action.rawValue)")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/tickets/\(t.id)", notice: "ticket.notice.\(action.rawValue)")
+        } failed: { p in
             // The note is the resolution when resolving and the reason when reopening.
             let noteLabel = action == .resolve ? "ticket.field.resolution" : action == .reopen ? "ticket.field.reason" : "ticket.field.note"
             return try await ticketFailed(req, t.id, p, form: action.rawValue, values: v,
@@ -314,9 +295,9 @@ enum ServiceController {
 
     @Sendable static func callback(_ req: Request) async throws -> Response {
         let t = try await ticket(req, .ticketsHandle)
-        var v = values(req, ["satisfaction", "solved"])
+        var v = req.formFields(["satisfaction", "solved"])
         v["note"] = ((try? req.content.get(String.self, at: "note")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        do {
+        return try await FormAction.run(req) {
             var bad: [Problem.FieldError] = []
             let satisfaction = Int(v["satisfaction"] ?? "")
             if satisfaction == nil { bad.append(.init(field: "satisfaction", code: "satisfaction_invalid")) }
@@ -325,8 +306,8 @@ enum ServiceController {
             guard bad.isEmpty, let satisfaction, let solved else { throw Problem.invalid(bad) }
             let after = try await req.services.tickets(req.db).recordCallback(t.id, satisfaction: satisfaction, solved: solved, note: v["note"] ?? "",
                                                                               by: .staff(try req.requirePrincipal()), context: req.auditContext)
-            return IC.back(req, "/tickets/\(t.id)", notice: after.ticketStatus == .closed ? "ticket.notice.callback_closed" : "ticket.notice.callback_reopened")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/tickets/\(t.id)", notice: after.ticketStatus == .closed ? "ticket.notice.callback_closed" : "ticket.notice.callback_reopened")
+        } failed: { p in
             return try await ticketFailed(req, t.id, p, form: "callback", values: v)
         }
     }
@@ -334,14 +315,14 @@ enum ServiceController {
     @Sendable static func comment(_ req: Request) async throws -> Response {
         let t = try await ticket(req)
         let note = ((try? req.content.get(String.self, at: "note")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let owner = IC.form(req, "visibleToOwner") == "true"
+        let owner = req.formField("visibleToOwner") == "true"
         let v = ["note": note, "visibleToOwner": owner ? "true" : ""]
-        do {
+        return try await FormAction.run(req) {
             let p = try req.requirePrincipal()
             guard APIHandler.mayWork(p, on: t) else { throw Problem.forbidden }
             _ = try await req.services.tickets(req.db).comment(t.id, note: note, visibleToOwner: owner, by: .staff(p), context: req.auditContext)
-            return IC.back(req, "/tickets/\(t.id)", notice: "ticket.notice.comment")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/tickets/\(t.id)", notice: "ticket.notice.comment")
+        } failed: { p in
             return try await ticketFailed(req, t.id, p, form: "comment", values: v)
         }
     }
@@ -350,7 +331,7 @@ enum ServiceController {
         let t = try await ticket(req)
         struct Upload: Content { var file: File?; var visibleToOwner: String? }
         var v: [String: String] = [:]
-        do {
+        return try await FormAction.run(req, alsoCorrectable: [.payloadTooLarge, .unsupportedMediaType]) {
             let p = try req.requirePrincipal()
             guard APIHandler.mayWork(p, on: t) else { throw Problem.forbidden }
             guard req.headers.contentType?.type == "multipart", let upload = try? req.content.decode(Upload.self) else {
@@ -366,9 +347,9 @@ enum ServiceController {
             _ = try await req.services.tickets(req.db).attach(t.id, fileName: file.filename, data: Data(buffer: file.data),
                                                               visibleToOwner: upload.visibleToOwner == "true", by: .staff(p),
                                                               context: req.auditContext)
-            return IC.back(req, "/tickets/\(t.id)", notice: "ticket.notice.attachment")
-        } catch let p as Problem where IC.isFormError(p) || p.status == .payloadTooLarge || p.status == .unsupportedMediaType {
-            return try await ticketFailed(req, t.id, p, form: "attachment", values: v)
+            return .to("/tickets/\(t.id)", notice: "ticket.notice.attachment")
+        } failed: { p in
+            try await ticketFailed(req, t.id, p, form: "attachment", values: v)
         }
     }
 
@@ -376,7 +357,7 @@ enum ServiceController {
     /// the bytes were found to be when uploaded, never the client's claim.
     @Sendable static func download(_ req: Request) async throws -> Response {
         let t = try await ticket(req)
-        let (a, data) = try await req.services.tickets(req.db).attachment(try IC.id(req, "attachmentID"), of: t.id)
+        let (a, data) = try await req.services.tickets(req.db).attachment(try req.pathID("attachmentID"), of: t.id)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: a.contentType)
         let disposition = APIHandler.attachment(a.fileName)
@@ -401,24 +382,24 @@ enum ServiceController {
     }
 
     @Sendable static func settings(_ req: Request) async throws -> Response {
-        Shell.response(ServiceSettingsPage.view(PageContext(req), try await settingsModel(req, try IC.projectID(req))))
+        Shell.response(ServiceSettingsPage.view(PageContext(req), try await settingsModel(req, try req.projectID())))
     }
 
-    static func settingsFailed(_ req: Request, _ projectID: UUID, _ failure: ServiceFailure, status: HTTPResponseStatus) async throws -> Response {
+    static func settingsFailed(_ req: Request, _ projectID: UUID, _ failure: FormFailure, status: HTTPResponseStatus) async throws -> Response {
         var m = try await settingsModel(req, projectID)
         m.failure = failure
         return Shell.response(ServiceSettingsPage.view(PageContext(req), m), status: status)
     }
 
     @Sendable static func saveTerms(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let tickets = req.services.tickets(req.db)
         let current = try await tickets.terms(projectID)
         var v: [String: String] = [:]
         var bad: [Problem.FieldError] = []
         var rows: [(TicketKind, TicketSeverity, SLATerms)] = []
         func minutes(_ key: String, _ field: String) -> Int? {
-            let h = IC.form(req, key + "h"), m = IC.form(req, key + "m")
+            let h = req.formField(key + "h"), m = req.formField(key + "m")
             v[key + "h"] = h; v[key + "m"] = m
             let hours = h.isEmpty ? 0 : Int(h), mins = m.isEmpty ? 0 : Int(m)
             guard let hours, let mins, hours >= 0, mins >= 0, hours <= SLATerms.maxMinutes / 60, mins < 60 * 24 else {
@@ -450,12 +431,12 @@ enum ServiceController {
             guard pieces.count == 2 else { return nil }
             return "\(t("ticket.kind.\(pieces[0])")) · \(t("ticket.severity.\(pieces[1])")) · \(t("ticket.sla.\(part)_terms"))"
         }
-        do {
+        return try await FormAction.run(req) {
             guard bad.isEmpty else { throw Problem.invalid(bad) }
-            guard !rows.isEmpty else { return IC.back(req, "/projects/\(projectID)/service/settings", notice: "ticket.sla.unchanged") }
+            guard !rows.isEmpty else { return .to("/projects/\(projectID)/service/settings", notice: "ticket.sla.unchanged") }
             try await tickets.setTerms(projectID, rows, context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/service/settings", notice: "ticket.sla.saved")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/projects/\(projectID)/service/settings", notice: "ticket.sla.saved")
+        } failed: { p in
             var f = failure(t, p, form: "terms", values: v, label: label)
             // Mark the inputs by their row: "complaint|major.response".
             f.fields = f.fields.map { field in
@@ -468,9 +449,9 @@ enum ServiceController {
     }
 
     @Sendable static func createCategory(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
-        let v = values(req, ["name", "parentId", "scope"])
-        do {
+        let projectID = try req.projectID()
+        let v = req.formFields(["name", "parentId", "scope"])
+        return try await FormAction.run(req) {
             let p = try req.requirePrincipal()
             var bad: [Problem.FieldError] = []
             let parent = SalesController.uuid(v["parentId"], "parentId", required: false, into: &bad)
@@ -485,29 +466,29 @@ enum ServiceController {
             }
             _ = try await req.services.tickets(req.db).createCategory(name: v["name"] ?? "", parent: parent, projectID: company ? nil : projectID,
                                                                       context: req.auditContext)
-            return IC.back(req, "/projects/\(projectID)/service/settings", notice: "ticket.category.created")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/projects/\(projectID)/service/settings", notice: "ticket.category.created")
+        } failed: { p in
             return try await settingsFailed(req, projectID, failure(req.localizer, p, form: "category", values: v), status: p.status)
         }
     }
 
     @Sendable static func updateCategory(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let tickets = req.services.tickets(req.db)
-        guard let c = try? await tickets.category(try IC.id(req, "categoryID")), c.projectId == nil || c.projectId == projectID else {
+        guard let c = try? await tickets.category(try req.pathID("categoryID")), c.projectId == nil || c.projectId == projectID else {
             throw Problem.notFound
         }
-        let v = values(req, ["name", "op"])
+        let v = req.formFields(["name", "op"])
         let form = "category-\(c.id)"
-        do {
+        return try await FormAction.run(req) {
             if c.projectId == nil, !managesCompanyTree(try req.requirePrincipal()) { throw Problem.forbidden }
             switch v["op"] ?? "" {
             case "retire": _ = try await tickets.updateCategory(c.id, name: nil, active: false, context: req.auditContext)
             case "restore": _ = try await tickets.updateCategory(c.id, name: nil, active: true, context: req.auditContext)
             default: _ = try await tickets.updateCategory(c.id, name: v["name"] ?? "", active: nil, context: req.auditContext)
             }
-            return IC.back(req, "/projects/\(projectID)/service/settings", notice: "notice.saved")
-        } catch let p as Problem where IC.isFormError(p) {
+            return .to("/projects/\(projectID)/service/settings", notice: "notice.saved")
+        } failed: { p in
             return try await settingsFailed(req, projectID, failure(req.localizer, p, form: form, values: v), status: p.status)
         }
     }
@@ -519,7 +500,7 @@ enum ServiceController {
     }
 
     @Sendable static func analysis(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
         let today = CalendarDay(req.services.now())
         let q = ReportsController.periodQuery(req, default: thisYear(today))
@@ -534,12 +515,12 @@ enum ServiceController {
     }
 
     @Sendable static func exportAnalysis(_ req: Request) async throws -> Response {
-        let projectID = try IC.projectID(req)
+        let projectID = try req.projectID()
         let (project, _) = try await refs(req, projectID)
         let q = ReportsController.periodQuery(req, default: thisYear(CalendarDay(req.services.now())))
         let period = try APIHandler.period(q.from, q.to)
         let a = try await req.services.tickets(req.db).analysis(projectID, period: period)
-        return IC.download(try ServiceSheets.analysis(a, t: req.localizer),
+        return Response.workbook(try ServiceSheets.analysis(a, t: req.localizer),
                            name: ReportSheets.fileName("service", projectCode: project.code, period: period, t: req.localizer))
     }
 }

@@ -13,19 +13,16 @@ enum ServiceSettingsPage {
         var categories: [TicketService.Category]
         var manages: Bool
         var managesCompany: Bool
-        var failure: ServiceFailure?
+        var failure: FormFailure?
     }
-
-    typealias S = ServiceShell
-    typealias N = Node<HTML.BodyContext>
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
-        return S.page(ctx, project: m.project, projects: m.projects, tab: .settings, title: t("service.tab.settings"), .group(
+        return ServiceShell.page(ctx, project: m.project, projects: m.projects, tab: .settings, title: t("service.tab.settings"), .group(
             .section(.class("card"), .attribute(named: "id", value: "terms"),
                 .h2(.text(t("ticket.sla.title"))),
                 .p(.class("muted small"), .text(t(m.manages ? "ticket.sla.hint" : "ticket.sla.read_only"))),
-                S.failure(m.failure, form: "terms"),
+                FormFailure.view(m.failure, form: "terms"),
                 terms(ctx, m)),
             .section(.class("card"), .attribute(named: "id", value: "categories"),
                 .h2(.text(t("ticket.category.title"))),
@@ -42,7 +39,7 @@ enum ServiceSettingsPage {
         "s\(TicketKind.allCases.firstIndex(of: k)! * TicketSeverity.allCases.count + TicketSeverity.allCases.firstIndex(of: s)!)"
     }
 
-    static func terms(_ ctx: PageContext, _ m: Model) -> N {
+    static func terms(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, f = m.failure
         let v = f?.form == "terms" ? f!.values : [:]
         func inputs(_ name: String, _ minutes: Int, invalid: Bool, label: String) -> Node<HTML.TableRowContext> {
@@ -64,18 +61,18 @@ enum ServiceSettingsPage {
                 return Node<HTML.TableContext>.tr(.class(i == 0 ? "group-start" : ""),
                     i == 0 ? .th(.attribute(named: "rowspan", value: "\(TicketSeverity.allCases.count)"), .attribute(named: "scope", value: "rowgroup"),
                                  .text(t(k.catalogKey))) : .empty,
-                    .td(S.severityBadge(t, s)),
+                    .td(ServiceShell.severityBadge(t, s)),
                     m.manages ? inputs(name + "r", row.terms.responseMinutes, invalid: f?.form == "terms" && f!.has(key + ".response"),
                                        label: label + " " + t("ticket.sla.response_terms"))
-                              : .td(.class("num"), .text(S.duration(t, minutes: row.terms.responseMinutes))),
+                              : .td(.class("num"), .text(ServiceShell.duration(t, minutes: row.terms.responseMinutes))),
                     m.manages ? inputs(name + "x", row.terms.resolveMinutes, invalid: f?.form == "terms" && f!.has(key + ".resolve"),
                                        label: label + " " + t("ticket.sla.resolve_terms"))
-                              : .td(.class("num"), .text(S.duration(t, minutes: row.terms.resolveMinutes))),
+                              : .td(.class("num"), .text(ServiceShell.duration(t, minutes: row.terms.resolveMinutes))),
                     .td(row.standard ? .span(.class("badge off"), .text(t("ticket.sla.standard")))
                                      : .span(.class("badge warn"), .text(t("ticket.sla.own")))),
                     .td(.class("muted small nowrap"),
-                        .text(row.standard ? "" : t("ticket.sla.standard_values", ["response": S.duration(t, minutes: std.responseMinutes),
-                                                                                  "resolve": S.duration(t, minutes: std.resolveMinutes)]))))
+                        .text(row.standard ? "" : t("ticket.sla.standard_values", ["response": ServiceShell.duration(t, minutes: std.responseMinutes),
+                                                                                  "resolve": ServiceShell.duration(t, minutes: std.resolveMinutes)]))))
             }
         }
         func table<C: HTML.BodyContext>() -> Node<C> { .div(.class("table-wrap"), .table(.class("data sla-terms"),
@@ -94,7 +91,7 @@ enum ServiceSettingsPage {
         c.projectId == nil ? m.managesCompany : m.manages
     }
 
-    static func categories(_ ctx: PageContext, _ m: Model) -> N {
+    static func categories(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t
         let tops = m.categories.filter { $0.parentId == nil }
         var ordered: [(TicketService.Category, Bool)] = []
@@ -111,7 +108,7 @@ enum ServiceSettingsPage {
                 let parentRetired = child && !(m.categories.first { $0.id == c.parentId }?.active ?? true)
                 return Node<HTML.TableContext>.tr(.class([child ? "child" : "top", c.active ? "" : "retired"].joined(separator: " ")),
                     .td(.class(child ? "cat-name child" : "cat-name"), .if(child, .span(.class("muted"), .text("└ "))), .text(c.name),
-                        .if(m.failure?.form == form, .div(S.failure(m.failure, form: form)))),
+                        .if(m.failure?.form == form, .div(FormFailure.view(m.failure, form: form)))),
                     .td(.span(.class(c.projectId == nil ? "badge off" : "badge on"), .text(t(c.projectId == nil ? "ticket.category.company" : "ticket.category.project")))),
                     .td(c.active ? (parentRetired ? .span(.class("muted"), .text(t("ticket.category.parent_retired"))) : .text(t("ticket.category.active")))
                                  : .span(.class("badge warn"), .text(t("ticket.category.retired")))),
@@ -119,7 +116,7 @@ enum ServiceSettingsPage {
             }))))
     }
 
-    static func editForms(_ ctx: PageContext, _ m: Model, _ c: TicketService.Category) -> N {
+    static func editForms(_ ctx: PageContext, _ m: Model, _ c: TicketService.Category) -> Node<HTML.BodyContext> {
         let t = ctx.t
         let action = "/projects/\(m.project.id)/service/settings/categories/\(c.id)"
         let v = m.failure?.form == "category-\(c.id)" ? m.failure!.values : [:]
@@ -136,21 +133,21 @@ enum ServiceSettingsPage {
                         .text(t(c.active ? "ticket.category.retire" : "ticket.category.restore")))))
     }
 
-    static func addCategory(_ ctx: PageContext, _ m: Model) -> N {
+    static func addCategory(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, f = m.failure
         let v = f?.form == "category" ? f!.values : [:]
         let parents = m.categories.filter { $0.parentId == nil && $0.active }
         return .div(.class("action-form"),
             .h3(.text(t("ticket.category.add"))),
-            S.failure(f, form: "category"),
+            FormFailure.view(f, form: "category"),
             .form(.class("grid-form"), .method(.post), .action("/projects/\(m.project.id)/service/settings/categories"), Shell.csrfField(ctx),
-                S.input(t, form: "category", "name", "ticket.category.name", value: v["name"] ?? "", failure: f, required: true, maxLength: 30),
-                S.select(t, form: "category", "parentId", "ticket.category.parent",
+                ServiceShell.input(t, form: "category", "name", "ticket.category.name", value: v["name"] ?? "", failure: f, required: true, maxLength: 30),
+                ServiceShell.select(t, form: "category", "parentId", "ticket.category.parent",
                          parents.map { ($0.id.uuidString, $0.name + ($0.projectId == nil ? "" : " · " + t("ticket.category.project"))) },
                          selected: v["parentId"], failure: f, empty: t("ticket.category.top_level")),
-                .if(m.managesCompany, S.select(t, form: "category", "scope", "ticket.category.scope",
+                .if(m.managesCompany, ServiceShell.select(t, form: "category", "scope", "ticket.category.scope",
                                                [("project", t("ticket.category.project")), ("company", t("ticket.category.company"))],
                                                selected: v["scope"] ?? "project", failure: f)),
-                S.submit(t, "ticket.category.add")))
+                ServiceShell.submit(t, "ticket.category.add")))
     }
 }

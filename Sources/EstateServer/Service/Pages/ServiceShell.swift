@@ -2,17 +2,6 @@ import EstateCore
 import Foundation
 import Plot
 
-/// A refused form on the service pages: which form, the message and the per-field reasons in
-/// the reader's language, and what was typed (so the form shows it again).
-struct ServiceFailure: Sendable {
-    var form: String
-    var message: String
-    var fields: [(field: String, message: String)]
-    var values: [String: String]
-
-    func has(_ field: String) -> Bool { fields.contains { $0.field == field } }
-}
-
 /// The frame of the service pages (客服): project, switcher and the tabs 工单 / 回访工作台 /
 /// 客服分析 / 设置; and the small pieces every service page shares.
 enum ServiceShell {
@@ -36,12 +25,7 @@ enum ServiceShell {
             .div(.class("inv-head"),
                 .h1(.text(project.name), .span(.class("muted code"), .text(" " + project.code)),
                     .span(.class("report-title"), .text(" · " + t("nav.service")))),
-                .if(projects.count > 1, .form(.class("inline"), .method(.get), .action("/service"),
-                    .input(.type(.hidden), .name("tab"), .value((tab ?? .tickets).rawValue)),
-                    .select(.named("project", id: "project-switch"), .attribute(named: "aria-label", value: t("inv.switch_project")),
-                            .attribute(named: "data-autosubmit", value: "1"),
-                            .group(projects.map { p in Node<HTML.SelectContext>.choice(p.id.uuidString, "\(p.code) \(p.name)", selected: p.id == project.id) })),
-                    .noscript(.button(.type(.submit), .text(t("action.go"))))))),
+                ProjectSwitcher.view(t, current: project, projects: projects, home: "/service", keep: [("tab", (tab ?? .tickets).rawValue)])),
             .nav(.class("tabs"), .attribute(named: "aria-label", value: t("nav.service")),
                 .group(Tab.allCases.map { tb in
                     Node<HTML.BodyContext>.a(.href(tb.href(project.id)), .class(tb == tab ? "current" : ""), .text(t(tb.key)))
@@ -107,21 +91,13 @@ enum ServiceShell {
 
     // MARK: Forms
 
-    /// The message and per-field reasons of a refused form, where that form is.
-    static func failure(_ f: ServiceFailure?, form: String) -> Node<HTML.BodyContext> {
-        guard let f, f.form == form else { return .empty }
-        return .div(.class("flash error"), .attribute(named: "role", value: "alert"),
-            .text(f.message),
-            .if(!f.fields.isEmpty, .ul(.group(f.fields.map { Node<HTML.ListContext>.li(.text($0.message)) }))))
-    }
-
-    static func fieldClass(_ f: ServiceFailure?, form: String, _ names: [String], base: String = "field") -> String {
+    static func fieldClass(_ f: FormFailure?, form: String, _ names: [String], base: String = "field") -> String {
         guard let f, f.form == form, names.contains(where: f.has) else { return base }
         return base + " invalid"
     }
 
     static func input(_ t: Localizer, form: String, _ name: String, _ label: String, _ type: HTMLInputType = .text, value: String,
-                      failure: ServiceFailure?, errorFields: [String]? = nil, required: Bool = false, hint: String? = nil,
+                      failure: FormFailure?, errorFields: [String]? = nil, required: Bool = false, hint: String? = nil,
                       placeholder: String? = nil, wide: Bool = false, maxLength: Int? = nil, cls: String = "") -> Node<HTML.FormContext> {
         let id = "\(form)-\(name)"
         return .div(.class(fieldClass(failure, form: form, errorFields ?? [name], base: "field" + (wide ? " wide" : "") + (cls.isEmpty ? "" : " " + cls))),
@@ -132,7 +108,7 @@ enum ServiceShell {
     }
 
     static func select(_ t: Localizer, form: String, _ name: String, _ label: String, _ items: [(String, String)], selected: String?,
-                       failure: ServiceFailure?, errorFields: [String]? = nil, empty: String? = nil, required: Bool = false,
+                       failure: FormFailure?, errorFields: [String]? = nil, empty: String? = nil, required: Bool = false,
                        hint: String? = nil, cls: String = "") -> Node<HTML.FormContext> {
         let id = "\(form)-\(name)"
         return .div(.class(fieldClass(failure, form: form, errorFields ?? [name], base: "field" + (cls.isEmpty ? "" : " " + cls))),
@@ -143,7 +119,7 @@ enum ServiceShell {
             .unwrap(hint) { .div(.class("hint"), .text($0)) })
     }
 
-    static func textarea(_ t: Localizer, form: String, _ name: String, _ label: String, value: String, failure: ServiceFailure?,
+    static func textarea(_ t: Localizer, form: String, _ name: String, _ label: String, value: String, failure: FormFailure?,
                          errorFields: [String]? = nil, required: Bool = false, rows: Int = 3, maxLength: Int = 2000,
                          placeholder: String? = nil) -> Node<HTML.FormContext> {
         let id = "\(form)-\(name)"

@@ -11,7 +11,7 @@ enum TicketFormPage {
         var categories: [TicketService.Category]
         var handlers: [(id: UUID, name: String, mobile: String?)]
         var values: [String: String]
-        var failure: ServiceFailure?
+        var failure: FormFailure?
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -21,7 +21,7 @@ enum TicketFormPage {
             .div(.class("crumbs"), .a(.href(base), .text(t("service.tab.tickets"))), .text(" / " + t("ticket.new"))),
             .section(.class("card"),
                 .h2(.text(t("ticket.new"))),
-                ServiceShell.failure(m.failure, form: "new"),
+                FormFailure.view(m.failure, form: "new"),
                 form(ctx, m, action: "\(base)/new"))))
     }
 
@@ -41,38 +41,37 @@ enum TicketFormPage {
 
     static func form(_ ctx: PageContext, _ m: Model, action: String) -> Node<HTML.BodyContext> {
         let t = ctx.t, v = m.values, f = m.failure
-        typealias S = ServiceShell
         return .form(.class("grid-form ticket-form"), .method(.post), .action(action), Shell.csrfField(ctx),
-            S.select(t, form: "new", "kind", "ticket.field.kind", S.kinds(t), selected: v["kind"], failure: f, required: true),
-            S.select(t, form: "new", "channel", "ticket.field.channel",
+            ServiceShell.select(t, form: "new", "kind", "ticket.field.kind", ServiceShell.kinds(t), selected: v["kind"], failure: f, required: true),
+            ServiceShell.select(t, form: "new", "channel", "ticket.field.channel",
                      TicketChannel.allCases.filter { $0 != .ownerPage }.map { ($0.rawValue, t($0.catalogKey)) },
                      selected: v["channel"], failure: f, required: true),
-            S.select(t, form: "new", "severity", "ticket.field.severity", S.severities(t), selected: v["severity"], failure: f, required: true,
+            ServiceShell.select(t, form: "new", "severity", "ticket.field.severity", ServiceShell.severities(t), selected: v["severity"], failure: f, required: true,
                      hint: t("ticket.severity_hint")),
-            .div(.class(S.fieldClass(f, form: "new", ["categoryId"])),
+            .div(.class(ServiceShell.fieldClass(f, form: "new", ["categoryId"])),
                 .label(.for("new-categoryId"), .text(t("ticket.field.category"))),
                 .select(.named("categoryId", id: "new-categoryId"),
                         Node<HTML.SelectContext>.choice("", t("ticket.no_category")),
                         categoryOptions(t, m.categories, selected: v["categoryId"]))),
-            S.input(t, form: "new", "title", "ticket.field.title", value: v["title"] ?? "", failure: f, required: true,
+            ServiceShell.input(t, form: "new", "title", "ticket.field.title", value: v["title"] ?? "", failure: f, required: true,
                     placeholder: t("ticket.title_placeholder"), wide: true, maxLength: 100),
-            S.textarea(t, form: "new", "description", "ticket.field.description", value: v["description"] ?? "", failure: f, rows: 4),
+            ServiceShell.textarea(t, form: "new", "description", "ticket.field.description", value: v["description"] ?? "", failure: f, rows: 4),
             .div(.class("form-section"), .text(t("ticket.section.where"))),
-            S.input(t, form: "new", "unitCode", "ticket.field.unit", value: v["unitCode"] ?? "", failure: f, errorFields: ["unitId", "unitCode"],
+            ServiceShell.input(t, form: "new", "unitCode", "ticket.field.unit", value: v["unitCode"] ?? "", failure: f, errorFields: ["unitId", "unitCode"],
                     hint: t("ticket.unit_hint"), placeholder: "1-1-0101", maxLength: 30),
-            S.select(t, form: "new", "component", "ticket.field.component", S.components(t), selected: v["component"], failure: f,
+            ServiceShell.select(t, form: "new", "component", "ticket.field.component", ServiceShell.components(t), selected: v["component"], failure: f,
                      empty: t("ticket.choose"), hint: t("ticket.component_hint"), cls: "repair-only"),
-            S.input(t, form: "new", "location", "ticket.field.location", value: v["location"] ?? "", failure: f,
+            ServiceShell.input(t, form: "new", "location", "ticket.field.location", value: v["location"] ?? "", failure: f,
                     placeholder: t("ticket.location_placeholder"), maxLength: 100),
             .div(.class("form-section"), .text(t("ticket.section.who"))),
-            S.input(t, form: "new", "customerMobile", "ticket.field.customer_mobile", .tel, value: v["customerMobile"] ?? "", failure: f,
+            ServiceShell.input(t, form: "new", "customerMobile", "ticket.field.customer_mobile", .tel, value: v["customerMobile"] ?? "", failure: f,
                     errorFields: ["customerId", "customerMobile"], hint: t("ticket.customer_hint"), maxLength: 20),
-            S.input(t, form: "new", "contactName", "ticket.field.contactName", value: v["contactName"] ?? "", failure: f, maxLength: 40),
-            S.input(t, form: "new", "contactMobile", "ticket.field.contactMobile", .tel, value: v["contactMobile"] ?? "", failure: f, maxLength: 20),
+            ServiceShell.input(t, form: "new", "contactName", "ticket.field.contactName", value: v["contactName"] ?? "", failure: f, maxLength: 40),
+            ServiceShell.input(t, form: "new", "contactMobile", "ticket.field.contactMobile", .tel, value: v["contactMobile"] ?? "", failure: f, maxLength: 20),
             .div(.class("form-section"), .text(t("ticket.section.assign"))),
-            S.select(t, form: "new", "department", "ticket.field.department", S.departments(t), selected: v["department"], failure: f,
+            ServiceShell.select(t, form: "new", "department", "ticket.field.department", ServiceShell.departments(t), selected: v["department"], failure: f,
                      empty: t("ticket.choose")),
-            S.select(t, form: "new", "assigneeId", "ticket.field.assignee", S.handlers(m.handlers), selected: v["assigneeId"], failure: f,
+            ServiceShell.select(t, form: "new", "assigneeId", "ticket.field.assignee", ServiceShell.handlers(m.handlers), selected: v["assigneeId"], failure: f,
                      empty: t("ticket.not_assigned"), hint: t("ticket.assignee_hint")),
             .div(.class("field actions"),
                  .button(.type(.submit), .class("primary"), .text(t("ticket.create_submit"))), .text(" "),

@@ -13,7 +13,7 @@ enum TicketPage {
         var handlers: [(id: UUID, name: String, mobile: String?)]
         var principal: Principal
         var now: Date
-        var failure: ServiceFailure?
+        var failure: FormFailure?
 
         var ticket: TicketService.Ticket { detail.ticket }
 
@@ -34,9 +34,6 @@ enum TicketPage {
         func values(_ form: String) -> [String: String] { failure?.form == form ? failure!.values : [:] }
     }
 
-    typealias S = ServiceShell
-    typealias N = Node<HTML.BodyContext>
-
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t, k = m.ticket
         let actions = TicketAction.allCases.filter(m.may)
@@ -46,9 +43,9 @@ enum TicketPage {
         if m.mayCallback && !m.callbackByAssignee { shown.insert("callback") }
         if m.works { shown.insert("attachment") }
         if m.works && TicketFlow.mayComment(k.ticketStatus) { shown.insert("comment") }
-        return S.page(ctx, project: m.project, projects: m.projects, tab: .tickets, title: k.number, .group(
+        return ServiceShell.page(ctx, project: m.project, projects: m.projects, tab: .tickets, title: k.number, .group(
             .div(.class("crumbs"), .a(.href("/projects/\(k.projectId)/tickets"), .text(t("service.tab.tickets"))), .text(" / \(k.number)")),
-            .unwrap(m.failure) { f in shown.contains(f.form) ? .empty : S.failure(f, form: f.form) },
+            .unwrap(m.failure) { f in shown.contains(f.form) ? .empty : FormFailure.view(f, form: f.form) },
             header(t, m),
             sla(t, m),
             .div(.class("columns"),
@@ -65,41 +62,41 @@ enum TicketPage {
 
     // MARK: Header
 
-    static func header(_ t: Localizer, _ m: Model) -> N {
+    static func header(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
         let k = m.ticket
         return .group(
             .h1(.class("ticket-title"), .span(.class("mono"), .text(k.number)), .text(" " + k.title)),
             .div(.class("ticket-badges"),
-                 S.kindBadge(t, k.ticketKind), S.severityBadge(t, k.ticketSeverity), S.statusBadge(t, k.ticketStatus),
-                 S.markers(t, k),
+                 ServiceShell.kindBadge(t, k.ticketKind), ServiceShell.severityBadge(t, k.ticketSeverity), ServiceShell.statusBadge(t, k.ticketStatus),
+                 ServiceShell.markers(t, k),
                  .span(.class("muted small"), .text(t("ticket.channel_line", ["channel": t("ticket.channel.\(k.channel)"),
                                                                              "time": Shell.dateTime(k.createdAt)])))),
             .unwrap(k.escalatedAt) { at in
                 .div(.class("flash escalation"), .attribute(named: "role", value: "note"),
                      .text(t("ticket.escalated_line", ["reason": t("ticket.escalation.\(k.escalationReason ?? "severity")"),
-                                                        "time": S.clock(at)])))
+                                                        "time": ServiceShell.clock(at)])))
             })
     }
 
     /// 首次响应 and 解决: each deadline, and whether it was met, is running or has passed.
-    static func sla(_ t: Localizer, _ m: Model) -> N {
+    static func sla(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
         let k = m.ticket
-        func line(_ label: String, due: Date, done: Date?, doneLabel: String, running: Bool) -> N {
-            let state: N
+        func line(_ label: String, due: Date, done: Date?, doneLabel: String, running: Bool) -> Node<HTML.BodyContext> {
+            let state: Node<HTML.BodyContext>
             if let done {
-                state = .group(.text(t(doneLabel, ["time": S.clock(done)]) + " "),
+                state = .group(.text(t(doneLabel, ["time": ServiceShell.clock(done)]) + " "),
                                done <= due ? .span(.class("badge on"), .text(t("ticket.sla.met")))
-                                           : .span(.class("badge bad"), .text(t("ticket.sla.late", ["time": S.duration(t, minutes: Int(done.timeIntervalSince(due) / 60))]))))
+                                           : .span(.class("badge bad"), .text(t("ticket.sla.late", ["time": ServiceShell.duration(t, minutes: Int(done.timeIntervalSince(due) / 60))]))))
             } else if running {
                 let left = Int((due.timeIntervalSince(m.now) / 60).rounded(.down))
-                state = left < 0 ? .span(.class("sla-over"), .text(t("ticket.sla.over", ["time": S.duration(t, minutes: left)])))
-                                 : .span(.class(left < 60 ? "sla-soon" : "sla-left"), .text(t("ticket.sla.left", ["time": S.duration(t, minutes: left)])))
+                state = left < 0 ? .span(.class("sla-over"), .text(t("ticket.sla.over", ["time": ServiceShell.duration(t, minutes: left)])))
+                                 : .span(.class(left < 60 ? "sla-soon" : "sla-left"), .text(t("ticket.sla.left", ["time": ServiceShell.duration(t, minutes: left)])))
             } else {
                 state = .span(.class("muted"), .text("—"))
             }
             return .div(.class("sla-item"),
                 .div(.class("sla-label"), .text(t(label))),
-                .div(.class("sla-due"), .text(t("ticket.sla.due", ["time": S.clock(due)]))),
+                .div(.class("sla-due"), .text(t("ticket.sla.due", ["time": ServiceShell.clock(due)]))),
                 .div(.class("sla-state"), state))
         }
         let active = k.ticketStatus.isActive
@@ -108,12 +105,12 @@ enum TicketPage {
             line("ticket.sla.resolve_terms", due: k.resolveDueAt, done: k.resolvedAt, doneLabel: "ticket.sla.resolved_at", running: active),
             .div(.class("sla-item"),
                 .div(.class("sla-label"), .text(t("ticket.sla.now"))),
-                .div(.class("sla-state big"), S.timeLeft(t, k, now: m.now))))
+                .div(.class("sla-state big"), ServiceShell.timeLeft(t, k, now: m.now))))
     }
 
     // MARK: Facts
 
-    static func warranty(_ t: Localizer, _ k: TicketService.Ticket) -> N {
+    static func warranty(_ t: Localizer, _ k: TicketService.Ticket) -> Node<HTML.BodyContext> {
         guard let raw = k.warrantyStatus, let status = WarrantyDecision.Status(rawValue: raw) else { return .text("—") }
         let text: String
         switch status {
@@ -128,9 +125,9 @@ enum TicketPage {
                       .if(overruled, .span(.class("muted small"), .text(" " + t("ticket.overruled")))))
     }
 
-    static func facts(_ t: Localizer, _ m: Model) -> N {
+    static func facts(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
         let k = m.ticket, p = m.principal
-        func row(_ label: String, _ value: N) -> Node<HTML.DescriptionListContext> { .group(.dt(.text(t(label))), .dd(value)) }
+        func row(_ label: String, _ value: Node<HTML.BodyContext>) -> Node<HTML.DescriptionListContext> { .group(.dt(.text(t(label))), .dd(value)) }
         let mobile = k.contactMobile.isEmpty ? "—" : (m.works ? k.contactMobile : Masking.mobile(k.contactMobile))
         return .dl(.class("wide ticket-facts"),
             row("ticket.field.category", .text(k.categoryPath ?? t("ticket.no_category"))),
@@ -160,7 +157,7 @@ enum TicketPage {
     }
 
     /// 处理结果: what was done, the cause, contractor and cost; the owner's score.
-    static func outcome(_ t: Localizer, _ m: Model) -> N {
+    static func outcome(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
         let k = m.ticket
         guard !k.resolution.isEmpty || k.cause != nil || k.satisfaction != nil else { return .empty }
         func row(_ label: String, _ value: String) -> Node<HTML.DescriptionListContext> { .group(.dt(.text(t(label))), .dd(.text(value))) }
@@ -176,56 +173,56 @@ enum TicketPage {
 
     // MARK: Action forms
 
-    static func actionForm(_ ctx: PageContext, _ m: Model, _ a: TicketAction) -> N {
+    static func actionForm(_ ctx: PageContext, _ m: Model, _ a: TicketAction) -> Node<HTML.BodyContext> {
         let t = ctx.t, k = m.ticket, v = m.values(a.rawValue), f = m.failure
         let form = a.rawValue
         let action = "/tickets/\(k.id)/\(ServiceController.slug(a))"
         func note(_ label: String, required: Bool = false, placeholder: String? = nil) -> Node<HTML.FormContext> {
-            S.textarea(t, form: form, "note", label, value: v["note"] ?? "", failure: f, required: required, rows: 2, placeholder: placeholder)
+            ServiceShell.textarea(t, form: form, "note", label, value: v["note"] ?? "", failure: f, required: required, rows: 2, placeholder: placeholder)
         }
         let body: Node<HTML.FormContext>
         switch a {
         case .assign:
             body = .group(
-                S.select(t, form: form, "department", "ticket.field.department", S.departments(t),
+                ServiceShell.select(t, form: form, "department", "ticket.field.department", ServiceShell.departments(t),
                          selected: v["department"] ?? k.department ?? TicketService.Department.customerService.rawValue, failure: f),
-                S.select(t, form: form, "assigneeId", "ticket.field.assignee", S.handlers(m.handlers),
+                ServiceShell.select(t, form: form, "assigneeId", "ticket.field.assignee", ServiceShell.handlers(m.handlers),
                          selected: v["assigneeId"] ?? k.assigneeId?.uuidString, failure: f, empty: t("ticket.choose"), required: true),
                 note("ticket.field.note"),
-                S.submit(t, k.assigneeId == nil ? "ticket.action.assign" : "ticket.action.reassign"))
+                ServiceShell.submit(t, k.assigneeId == nil ? "ticket.action.assign" : "ticket.action.reassign"))
         case .start:
-            body = .group(note("ticket.field.note", placeholder: t("ticket.start_placeholder")), S.submit(t, "ticket.action.start"))
+            body = .group(note("ticket.field.note", placeholder: t("ticket.start_placeholder")), ServiceShell.submit(t, "ticket.action.start"))
         case .resolve:
             body = .group(
                 note("ticket.field.resolution", required: true, placeholder: t("ticket.resolution_placeholder")),
-                .if(k.ticketKind.needsCallback, S.select(t, form: form, "cause", "ticket.field.cause", S.causes(t), selected: v["cause"] ?? k.cause,
+                .if(k.ticketKind.needsCallback, ServiceShell.select(t, form: form, "cause", "ticket.field.cause", ServiceShell.causes(t), selected: v["cause"] ?? k.cause,
                                                          failure: f, empty: t("ticket.choose"), required: true)),
                 .if(k.ticketKind.isRepair, .group(
-                    S.input(t, form: form, "contractor", "ticket.field.contractor", value: v["contractor"] ?? k.contractor, failure: f, maxLength: 60),
-                    S.input(t, form: form, "cost", "ticket.field.cost_yuan", value: v["cost"] ?? (k.costFen == 0 ? "" : Money(fen: k.costFen).plain),
+                    ServiceShell.input(t, form: form, "contractor", "ticket.field.contractor", value: v["contractor"] ?? k.contractor, failure: f, maxLength: 60),
+                    ServiceShell.input(t, form: form, "cost", "ticket.field.cost_yuan", value: v["cost"] ?? (k.costFen == 0 ? "" : Money(fen: k.costFen).plain),
                             failure: f, placeholder: "0.00", maxLength: 14),
-                    S.select(t, form: form, "chargeable", "ticket.field.chargeable",
+                    ServiceShell.select(t, form: form, "chargeable", "ticket.field.chargeable",
                              [("yes", t("ticket.chargeable")), ("no", t("ticket.free"))], selected: v["chargeable"], failure: f,
                              empty: t(k.chargeable ? "ticket.chargeable_auto_yes" : "ticket.chargeable_auto_no"),
                              hint: t("ticket.chargeable_hint")))),
-                S.submit(t, "ticket.action.resolve"))
+                ServiceShell.submit(t, "ticket.action.resolve"))
         case .startCallback:
-            body = .group(note("ticket.field.note"), S.submit(t, "ticket.action.start_callback"))
+            body = .group(note("ticket.field.note"), ServiceShell.submit(t, "ticket.action.start_callback"))
         case .close:
-            body = .group(note("ticket.field.note"), S.submit(t, "ticket.action.close", confirm: "ticket.close_confirm"))
+            body = .group(note("ticket.field.note"), ServiceShell.submit(t, "ticket.action.close", confirm: "ticket.close_confirm"))
         case .reopen:
-            body = .group(note("ticket.field.reason", required: true), S.submit(t, "ticket.action.reopen", confirm: "ticket.reopen_confirm", danger: true))
+            body = .group(note("ticket.field.reason", required: true), ServiceShell.submit(t, "ticket.action.reopen", confirm: "ticket.reopen_confirm", danger: true))
         }
         return .div(.class("action-form action-\(a.rawValue)"), .attribute(named: "id", value: "act-\(a.rawValue)"),
             .h3(.text(t("ticket.action.\(a == .assign && k.assigneeId != nil ? "reassign" : a.rawValue)"))),
             .p(.class("hint"), .text(t("ticket.action_hint.\(a.rawValue)"))),
-            S.failure(f, form: form),
+            FormFailure.view(f, form: form),
             .form(.class("grid-form"), .method(.post), .action(action), Shell.csrfField(ctx), body))
     }
 
     // MARK: Callbacks
 
-    static func callbacks(_ ctx: PageContext, _ m: Model) -> N {
+    static func callbacks(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, k = m.ticket, list = m.detail.callbacks
         let showForm = m.mayCallback
         guard k.ticketKind.needsCallback || !list.isEmpty || showForm else { return .empty }
@@ -238,7 +235,7 @@ enum TicketPage {
                                .th(.text(t("field.note"))), .th(.text(t("field.actor"))))),
                     .tbody(.group(list.map { c in
                         Node<HTML.TableContext>.tr(
-                            .td(.class("nowrap"), .text(S.clock(c.at))),
+                            .td(.class("nowrap"), .text(ServiceShell.clock(c.at))),
                             .td(.class("nowrap"), .span(.class("stars"), .attribute(named: "aria-label", value: "\(c.satisfaction)/5"),
                                                         .text(String(repeating: "★", count: c.satisfaction) + String(repeating: "☆", count: 5 - c.satisfaction))),
                                 .text(" \(c.satisfaction)/5")),
@@ -249,24 +246,24 @@ enum TicketPage {
             .if(showForm && m.callbackByAssignee, .p(.class("muted small"), .text(t("error.callback_by_assignee")))),
             .if(showForm && !m.callbackByAssignee, .div(.class("action-form"),
                 .h3(.text(t("ticket.record_callback"))),
-                S.failure(f, form: "callback"),
+                FormFailure.view(f, form: "callback"),
                 .form(.class("grid-form callback-form"), .method(.post), .action("/tickets/\(k.id)/callback"), Shell.csrfField(ctx),
-                    .fieldset(.class(S.fieldClass(f, form: "callback", ["satisfaction"], base: "field radios")),
+                    .fieldset(.class(ServiceShell.fieldClass(f, form: "callback", ["satisfaction"], base: "field radios")),
                         .element(named: "legend", nodes: [.text(t("ticket.field.satisfaction")), .span(.class("req"), .text(" *"))]),
                         .group((1...5).map { n in
                             Node<HTML.FormContext>.label(.class("radio"),
                                 .input(.type(.radio), .name("satisfaction"), .value("\(n)"), .checked(v["satisfaction"] == "\(n)"), .required(true)),
                                 .text(" \(n) " + t("ticket.satisfaction.\(n)")))
                         })),
-                    .fieldset(.class(S.fieldClass(f, form: "callback", ["solved"], base: "field radios")),
+                    .fieldset(.class(ServiceShell.fieldClass(f, form: "callback", ["solved"], base: "field radios")),
                         .element(named: "legend", nodes: [.text(t("ticket.field.solved")), .span(.class("req"), .text(" *"))]),
                         .label(.class("radio"), .input(.type(.radio), .name("solved"), .value("yes"), .checked(v["solved"] == "yes"), .required(true)),
                                .text(" " + t("ticket.solved_yes"))),
                         .label(.class("radio"), .input(.type(.radio), .name("solved"), .value("no"), .checked(v["solved"] == "no")),
                                .text(" " + t("ticket.solved_no")))),
-                    S.textarea(t, form: "callback", "note", "field.note", value: v["note"] ?? "", failure: f, rows: 2, maxLength: 500),
+                    ServiceShell.textarea(t, form: "callback", "note", "field.note", value: v["note"] ?? "", failure: f, rows: 2, maxLength: 500),
                     .p(.class("hint full"), .text(t("ticket.callback_hint"))),
-                    S.submit(t, "ticket.record_callback")))))
+                    ServiceShell.submit(t, "ticket.record_callback")))))
     }
 
     // MARK: Attachments
@@ -275,21 +272,21 @@ enum TicketPage {
         bytes >= 1024 * 1024 ? String(format: "%.1f MB", Double(bytes) / 1024 / 1024) : "\(max(1, (bytes + 1023) / 1024)) KB"
     }
 
-    static func attachments(_ ctx: PageContext, _ m: Model) -> N {
+    static func attachments(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, k = m.ticket
         let images = m.detail.attachments.filter { $0.contentType.hasPrefix("image/") }
         let files = m.detail.attachments.filter { !$0.contentType.hasPrefix("image/") }
         let v = m.values("attachment")
         func href(_ a: TicketService.Attachment) -> String { "/tickets/\(k.id)/attachments/\(a.id)" }
-        func caption(_ a: TicketService.Attachment) -> N {
-            .group(.text("\(size(a.size)) · \(a.uploadedByName) · \(S.clock(a.at))"),
+        func caption(_ a: TicketService.Attachment) -> Node<HTML.BodyContext> {
+            .group(.text("\(size(a.size)) · \(a.uploadedByName) · \(ServiceShell.clock(a.at))"),
                    .if(a.visibleToOwner, .span(.class("owner-mark"), .text(t("ticket.owner_sees")))))
         }
         return .section(.class("card"), .attribute(named: "id", value: "attachments"),
             .h2(.text(t("ticket.attachments")), .span(.class("count"), .text(" \(m.detail.attachments.count)"))),
             .if(m.detail.attachments.isEmpty, .p(.class("muted"), .text(t("ticket.no_attachments")))),
             .if(!images.isEmpty, .div(.class("thumbs"), .group(images.map { a in
-                N.element(named: "figure", nodes: [
+                Node<HTML.BodyContext>.element(named: "figure", nodes: [
                     .a(.href(href(a)), .attribute(named: "target", value: "_blank"),
                        .img(.src(href(a)), .alt(a.fileName), .class("thumb"), .attribute(named: "loading", value: "lazy"))),
                     .element(named: "figcaption", nodes: [.div(.class("file-name"), .text(a.fileName)), .div(.class("muted small"), caption(a))]),
@@ -300,7 +297,7 @@ enum TicketPage {
                     .a(.href(href(a)), .text(a.fileName)), .span(.class("muted small"), .text(" · "), caption(a)))
             }))),
             .if(m.works, .group(
-                S.failure(m.failure, form: "attachment"),
+                FormFailure.view(m.failure, form: "attachment"),
                 .form(.class("inline-form upload"), .method(.post), .action("/tickets/\(k.id)/attachments?_csrf=\(ctx.csrf ?? "")"),
                       .enctype(.multipartData),
                     .label(.for("att-file"), .text(t("ticket.upload_label"))),
@@ -314,7 +311,7 @@ enum TicketPage {
 
     // MARK: The log
 
-    static func log(_ ctx: PageContext, _ m: Model) -> N {
+    static func log(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, k = m.ticket
         let v = m.values("comment"), f = m.failure
         return .section(.class("card"), .attribute(named: "id", value: "log"),
@@ -325,7 +322,7 @@ enum TicketPage {
                 .tbody(.group(m.detail.events.map { e in
                     let from = e.fromStatus.flatMap(TicketStatus.init(rawValue:)), to = e.toStatus.flatMap(TicketStatus.init(rawValue:))
                     return Node<HTML.TableContext>.tr(.class(e.visibleToOwner ? "owner-visible" : ""),
-                        .td(.class("nowrap mono"), .text(S.clock(e.at))),
+                        .td(.class("nowrap mono"), .text(ServiceShell.clock(e.at))),
                         .td(.class("nowrap"), .text(t.catalog.has("ticket.event.\(e.action)") ? t("ticket.event.\(e.action)") : e.action)),
                         .td(.class("nowrap"), .unwrap(to, { to in
                             .group(.unwrap(from) { .text(t($0.catalogKey) + " → ") }, .text(t(to.catalogKey)))
@@ -337,9 +334,9 @@ enum TicketPage {
                 })))),
             .if(m.works && TicketFlow.mayComment(k.ticketStatus), .div(.class("action-form"),
                 .h3(.text(t("ticket.add_comment"))),
-                S.failure(f, form: "comment"),
+                FormFailure.view(f, form: "comment"),
                 .form(.class("grid-form"), .method(.post), .action("/tickets/\(k.id)/comments"), Shell.csrfField(ctx),
-                    S.textarea(t, form: "comment", "note", "ticket.comment", value: v["note"] ?? "", failure: f, required: true, rows: 2),
+                    ServiceShell.textarea(t, form: "comment", "note", "ticket.comment", value: v["note"] ?? "", failure: f, required: true, rows: 2),
                     .div(.class("field actions"),
                         .label(.class("chip"), .input(.type(.checkbox), .name("visibleToOwner"), .value("true"), .checked(v["visibleToOwner"] == "true")),
                                .text(t("ticket.visible_to_owner"))), .text(" "),

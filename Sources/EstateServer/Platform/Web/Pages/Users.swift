@@ -146,14 +146,14 @@ enum UsersController {
 
     @Sendable static func create(_ req: Request) async throws -> Response {
         let form = try req.content.decode(CreateForm.self)
-        do {
+        return try await FormAction.run(req) {
             let user = try await req.services.users(req.db).create(username: form.username.trimmingCharacters(in: .whitespaces),
                                                                   displayName: form.displayName.trimmingCharacters(in: .whitespacesAndNewlines),
                                                                   password: form.password,
                                                                   mobile: Self.mobile(form.mobile) ?? nil,
                                                                   context: req.auditContext)
-            return req.redirect(to: "/admin/users/\(user.id)?notice=users.created_notice")
-        } catch let p as Problem where p.status == .unprocessableEntity || p.status == .conflict {
+            return .to("/admin/users/\(user.id)", notice: "users.created_notice")
+        } failed: { p in
             let result = try await req.services.users(req.db).list(search: nil, page: try PageRequest(page: 1, perPage: 50))
             var model = UsersPage.IndexModel(page: result, search: "")
             model.draft = (form.username, form.displayName, form.mobile ?? "")
@@ -170,10 +170,7 @@ enum UsersController {
         return .some(m.isEmpty ? nil : m)
     }
 
-    static func userID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("userID").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
-        return id
-    }
+    static func userID(_ req: Request) throws -> UUID { try req.pathID("userID") }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         guard let user = try await req.services.users(req.db).find(try userID(req)) else { throw Problem.notFound }
@@ -184,11 +181,12 @@ enum UsersController {
     /// Runs a change and comes back to the user's page with a notice, or with the error's code.
     static func act(_ req: Request, notice: String, _ body: (UUID) async throws -> Void) async throws -> Response {
         let id = try userID(req)
-        do {
+        // A bad request (a malformed role) is shown as one line too.
+        return try await FormAction.run(req, alsoCorrectable: [.badRequest]) {
             try await body(id)
-            return req.redirect(to: "/admin/users/\(id)?notice=\(notice)")
-        } catch let p as Problem where p.status != .notFound {
-            return req.redirect(to: "/admin/users/\(id)?error=\(p.fields.first?.code ?? p.code)")
+            return .to("/admin/users/\(id)", notice: notice)
+        } failed: { p in
+            FormAction.back(req, to: "/admin/users/\(id)", p)
         }
     }
 
