@@ -2,37 +2,10 @@ import EstateCore
 import Plot
 import Vapor
 
-/// What one user may do with the sales of one project (the route guard has checked the
-/// action the route names; these decide which forms a page shows).
-struct SaleAccess: Sendable {
-    let principal: Principal
-    let projectID: UUID
-
-    func may(_ a: Action) -> Bool { principal.may(a, on: projectID) }
-
-    /// 认购, 退订, 换房, 更名, drafting and signing a contract, 退房, penalty waivers.
-    var sells: Bool { may(.salesCreate) }
-    /// The contract's file: documents, 网签/备案, mortgage, handover, appointments, delivery, title.
-    var handles: Bool { may(.salesCreate) || may(.contractsReview) }
-    /// 签约审核.
-    var reviews: Bool { may(.contractsReview) }
-    /// Handover, appointments, delivery, title.
-    var handsOver: Bool { may(.contractsReview) || may(.salesApprove) }
-    /// Recording receipts (收款单).
-    var collects: Bool { may(.salesCreate) || may(.paymentsConfirm) }
-    /// 房款核实.
-    var confirms: Bool { may(.paymentsConfirm) }
-    /// Delivery batches.
-    var managesDelivery: Bool { may(.salesApprove) || may(.contractsReview) }
-
-    /// A buyer's full name: for roles that see every customer, the customer's own consultant and
-    /// the consultant of the sale; masked for everyone else.
-    func seesName(owner: UUID?, consultant: UUID?) -> Bool {
-        may(.customersViewAll) || (owner != nil && owner == principal.userID) || (consultant != nil && consultant == principal.userID)
-    }
-
+/// Buyer names as the sales pages show them (the rule is `SaleAccess.seesName`).
+extension SaleAccess {
     func name(_ b: SaleService.Buyer, consultant: UUID?) -> String {
-        seesName(owner: b.ownerId, consultant: consultant) ? b.name : Masking.name(b.name)
+        name(b.name, owner: b.ownerId, consultant: consultant)
     }
 
     func names(_ buyers: [SaleService.Buyer], consultant: UUID?) -> String {
