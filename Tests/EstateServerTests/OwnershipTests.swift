@@ -54,8 +54,8 @@ import Testing
         "Customers/CustomerService.swift": ["users": 2],
         // Platform names projects when granting roles on them, and in its pages' pickers (ProjectRecord).
         "Platform/Users/UserService.swift": ["projects": 3],
-        "Platform/Web/Pages/Users.swift": ["projects": 1],
-        "Platform/Web/Pages/Audit.swift": ["projects": 1],
+        "Platform/Web/Pages/UsersPage+Model.swift": ["projects": 1],
+        "Platform/Web/Pages/AuditPage+Model.swift": ["projects": 1],
     ]
 
     struct Source { var path: String; var text: String }

@@ -1,0 +1,69 @@
+import EstateCore
+import Foundation
+import Plot
+
+extension TicketFormPage {
+    static func view(_ ctx: PageContext, _ m: Model) -> HTML {
+        let t = ctx.t
+        let base = "/projects/\(m.project.id)/tickets"
+        return ServiceShell.page(ctx, project: m.project, projects: m.projects, tab: .tickets, title: t("ticket.new"), .group(
+            .div(.class("crumbs"), .a(.href(base), .text(t("service.tab.tickets"))), .text(" / " + t("ticket.new"))),
+            .section(.class("card"),
+                .h2(.text(t("ticket.new"))),
+                FormFailure.view(m.failure, form: "new"),
+                form(ctx, m, action: "\(base)/new"))))
+    }
+
+    /// The active categories, grouped under their top level: a top level is itself a choice
+    /// (产权办理 has no branches), then its branches.
+    static func categoryOptions(_ t: Localizer, _ all: [TicketService.Category], selected: String?) -> Node<HTML.SelectContext> {
+        let active = all.filter(\.active)
+        let tops = active.filter { $0.parentId == nil }
+        return .group(tops.map { top in
+            let children = active.filter { $0.parentId == top.id }
+            let own = Node<HTML.SelectContext>.choice(top.id.uuidString, children.isEmpty ? top.name : t("ticket.category.general", ["name": top.name]),
+                                                      selected: top.id.uuidString == selected)
+            return .element(named: "optgroup", nodes: [.attribute(named: "label", value: top.name), own]
+                            + children.map { .choice($0.id.uuidString, $0.name, selected: $0.id.uuidString == selected) })
+        })
+    }
+
+    static func form(_ ctx: PageContext, _ m: Model, action: String) -> Node<HTML.BodyContext> {
+        let t = ctx.t, v = m.values, f = m.failure
+        return .form(.class("grid-form ticket-form"), .method(.post), .action(action), Shell.csrfField(ctx),
+            ServiceShell.select(t, form: "new", "kind", "ticket.field.kind", ServiceShell.kinds(t), selected: v["kind"], failure: f, required: true),
+            ServiceShell.select(t, form: "new", "channel", "ticket.field.channel",
+                     TicketChannel.allCases.filter { $0 != .ownerPage }.map { ($0.rawValue, t($0.catalogKey)) },
+                     selected: v["channel"], failure: f, required: true),
+            ServiceShell.select(t, form: "new", "severity", "ticket.field.severity", ServiceShell.severities(t), selected: v["severity"], failure: f, required: true,
+                     hint: t("ticket.severity_hint")),
+            .div(.class(ServiceShell.fieldClass(f, form: "new", ["categoryId"])),
+                .label(.for("new-categoryId"), .text(t("ticket.field.category"))),
+                .select(.named("categoryId", id: "new-categoryId"),
+                        Node<HTML.SelectContext>.choice("", t("ticket.no_category")),
+                        categoryOptions(t, m.categories, selected: v["categoryId"]))),
+            ServiceShell.input(t, form: "new", "title", "ticket.field.title", value: v["title"] ?? "", failure: f, required: true,
+                    placeholder: t("ticket.title_placeholder"), wide: true, maxLength: 100),
+            ServiceShell.textarea(t, form: "new", "description", "ticket.field.description", value: v["description"] ?? "", failure: f, rows: 4),
+            .div(.class("form-section"), .text(t("ticket.section.where"))),
+            ServiceShell.input(t, form: "new", "unitCode", "ticket.field.unit", value: v["unitCode"] ?? "", failure: f, errorFields: ["unitId", "unitCode"],
+                    hint: t("ticket.unit_hint"), placeholder: "1-1-0101", maxLength: 30),
+            ServiceShell.select(t, form: "new", "component", "ticket.field.component", ServiceShell.components(t), selected: v["component"], failure: f,
+                     empty: t("ticket.choose"), hint: t("ticket.component_hint"), cls: "repair-only"),
+            ServiceShell.input(t, form: "new", "location", "ticket.field.location", value: v["location"] ?? "", failure: f,
+                    placeholder: t("ticket.location_placeholder"), maxLength: 100),
+            .div(.class("form-section"), .text(t("ticket.section.who"))),
+            ServiceShell.input(t, form: "new", "customerMobile", "ticket.field.customer_mobile", .tel, value: v["customerMobile"] ?? "", failure: f,
+                    errorFields: ["customerId", "customerMobile"], hint: t("ticket.customer_hint"), maxLength: 20),
+            ServiceShell.input(t, form: "new", "contactName", "ticket.field.contactName", value: v["contactName"] ?? "", failure: f, maxLength: 40),
+            ServiceShell.input(t, form: "new", "contactMobile", "ticket.field.contactMobile", .tel, value: v["contactMobile"] ?? "", failure: f, maxLength: 20),
+            .div(.class("form-section"), .text(t("ticket.section.assign"))),
+            ServiceShell.select(t, form: "new", "department", "ticket.field.department", ServiceShell.departments(t), selected: v["department"], failure: f,
+                     empty: t("ticket.choose")),
+            ServiceShell.select(t, form: "new", "assigneeId", "ticket.field.assignee", ServiceShell.handlers(m.handlers), selected: v["assigneeId"], failure: f,
+                     empty: t("ticket.not_assigned"), hint: t("ticket.assignee_hint")),
+            .div(.class("field actions"),
+                 .button(.type(.submit), .class("primary"), .text(t("ticket.create_submit"))), .text(" "),
+                 .a(.href("/projects/\(m.project.id)/tickets"), .text(t("ticket.cancel")))))
+    }
+}
