@@ -455,6 +455,44 @@ import VaporTesting
 }
 
 extension OwnerPageTests {
+    /// Issue 15 point 4: a ticket staff file on one owner's unit with another owner's mobile as the
+    /// contact (a neighbour calling about the flat above) is the first owner's, not the caller's:
+    /// an owner sees tickets about their own homes, and those they filed from the owner page.
+    @Test func anOwnerSeesOnlyTicketsAboutTheirHomesOrFiledFromTheirPage() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let w = try await Self.world(app, clock)
+            func file(_ body: [String: J]) async throws -> String {
+                var b = body
+                b["projectId"] = .s(w.desk.project.uuidString)
+                let res = try await app.call(.POST, "/api/v1/tickets", headers: .bearer(w.desk.cs), json: J.o(b))
+                #expect(res.status == .created, "\(res.body.string)")
+                return try res.content.get(String.self, at: "id")
+            }
+            let onOwnersHome = try await file(["kind": "repair", "channel": "hotline", "severity": "normal", "title": "楼上渗水到我家",
+                                               "unitId": .s(w.ownerUnit.id.uuidString), "component": "wet_room_waterproofing", "contactName": "李业主",
+                                               "contactMobile": .s(Self.otherMobile)])
+            let unitless = try await file(["kind": "inquiry", "channel": "hotline", "severity": "normal", "title": "车位租赁咨询",
+                                           "contactName": "李业主", "contactMobile": .s(Self.otherMobile)])
+            // MUT
+            var other = try await Self.signIn(app, Self.otherMobile)
+            let otherHome = try await other.get("/owner")
+            let otherOpens = try await other.get("/owner/tickets/\(onOwnersHome)")
+            var owner = try await Self.signIn(app, Self.ownerMobile)
+            let ownerHome = try await owner.get("/owner")
+            let ownerOpens = try await owner.get("/owner/tickets/\(onOwnersHome)")
+            // validate: the caller sees neither the other home's ticket nor a call that names no home of theirs.
+            #expect(otherHome.status == .ok)
+            #expect(!otherHome.body.string.contains("楼上渗水到我家"))
+            #expect(!otherHome.body.string.contains("车位租赁咨询"))
+            #expect(otherOpens.status == .notFound)
+            #expect(try await other.get("/owner/tickets/\(unitless)").status == .notFound)
+            // The owner of the home sees it.
+            #expect(ownerHome.body.string.contains("楼上渗水到我家"))
+            #expect(ownerOpens.status == .ok)
+        }
+    }
+
     /// A staff member trying the owner page in the browser they work in: the app-wide CSRF check
     /// for their staff session is satisfied by the owner forms too.
     @Test func aStaffSessionInTheSameBrowserDoesNotGetInTheWay() async throws {

@@ -6,7 +6,7 @@ import SQLKit
 /// What belongs to an owner, found by their mobile: the units of their live purchases
 /// (current buyer; subscription not cancelled; contract not terminated), and the tickets about
 /// those units raised since they bought (not a previous owner's, not the developer's 验房 before
-/// their purchase), about any of their customer records, or left with their mobile as the contact.
+/// their purchase), the ones they filed here, and unit-less ones on their customer records.
 /// Every owner page asks here, so an owner never sees another's home or ticket.
 struct OwnerDirectory: Sendable {
     let store: Store
@@ -51,13 +51,15 @@ struct OwnerDirectory: Sendable {
         return rows.filter { seen.insert($0.unitId).inserted }
     }
 
-    /// Tickets that are the owner's (alias t).
+    /// Tickets that are the owner's (alias t): about one of their homes since they bought it, filed
+    /// by them from the owner page, or about no home at all but on one of their customer records.
+    /// A contact mobile alone makes nothing theirs — staff type in whoever called, and a neighbour
+    /// calling about the flat above must not open the upstairs owner's ticket (issue 15).
     static func ownedTickets(_ mobile: String) -> SQLQueryString {
         """
         (EXISTS (SELECT 1 FROM \(liveBuyer(mobile)) AND s.unit_id = t.unit_id AND b.added_at <= t.created_at)
-         OR t.customer_id IN (\(CustomerDirectory.ids(withMobile: mobile)))
-         OR t.contact_mobile = \(bind: mobile)
-         OR REPLACE(REPLACE(t.contact_mobile, ' ', ''), '-', '') IN (\(bind: mobile), \(bind: "+86" + mobile)))
+         OR (t.channel = \(bind: TicketChannel.ownerPage.rawValue) AND t.contact_mobile = \(bind: mobile))
+         OR (t.unit_id IS NULL AND t.customer_id IN (\(CustomerDirectory.ids(withMobile: mobile)))))
         """
     }
 
