@@ -50,7 +50,7 @@ struct CustomerTests {
             let again = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.bob),
                                            json: New(projectId: p.project.uuidString, name: "王小芳", mobile: "+86 13812345678"))
             #expect(again.status == .conflict)
-            #expect(try again.content.get(String.self, at: "code") == "customer_exists")
+            #expect(try again.problem().code == "customer_exists")
             #expect(again.body.string.contains("王*") && !again.body.string.contains("王芳"))
             // Twelve callers at once with one new mobile: one record.
             let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
@@ -89,7 +89,7 @@ struct CustomerTests {
             #expect(!list.body.string.contains("13712345678"))
             let bobOpens = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.bob))
             #expect(bobOpens.status == .forbidden)
-            #expect(try bobOpens.content.get(String.self, at: "code") == "customer_owned_by_other")
+            #expect(try bobOpens.problem().code == "customer_owned_by_other")
             let bobReveals = try await app.call(.POST, "/api/v1/customers/\(id)/reveal", headers: .bearer(p.bob), json: ["field": "idNumber"])
             #expect(bobReveals.status == .forbidden)
             // Revealing is explicit and logged: who saw whose data, when.
@@ -122,7 +122,7 @@ struct CustomerTests {
             res = try await app.call(.POST, "/api/v1/customers/\(id)/calls", headers: .bearer(p.alice),
                                      json: ["direction": "outbound", "nextFollowUpOn": today.adding(days: -1).description])
             #expect(res.status == .unprocessableEntity)
-            #expect(try res.content.get(String.self, at: "errors", "0", "field") == "nextFollowUpOn")
+            #expect(try res.problem().errors?.first?.field == "nextFollowUpOn")
             var due = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.alice))
             #expect(try due.content.get(String.self, at: "today", "0", "id") == id)
             // Two days on, it is overdue; Bob has none.
@@ -217,7 +217,7 @@ struct CustomerTests {
             let again = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.manager),
                                            json: New(projectId: p.project.uuidString, name: "赵敏", mobile: "13300000002"))
             #expect(again.status == .conflict)
-            #expect(try again.content.get(String.self, at: "code") == "customer_exists")
+            #expect(try again.problem().code == "customer_exists")
             // The duplicate stays, pointing to the kept record.
             let old = try await app.call(.GET, "/api/v1/customers/\(dup)", headers: .bearer(p.manager))
             #expect(try old.content.get(String.self, at: "mergedInto") == keep)
@@ -357,7 +357,7 @@ extension CustomerTests {
             let res = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.manager),
                                          json: Assign(projectId: p.project.uuidString, customerIds: [k1], ownerId: outsider.uuidString))
             #expect(res.status == .unprocessableEntity)
-            #expect(try res.content.get(String.self, at: "errors", "0", "code") == "owner_not_consultant")
+            #expect(try res.problem().errors?.first?.code == "owner_not_consultant")
             struct NewOwned: Encodable { var projectId: String; var name = "新客"; var mobile = "13300000014"; var ownerId: String }
             let created = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.manager),
                                              json: NewOwned(projectId: p.project.uuidString, ownerId: UUID().uuidString))
@@ -365,7 +365,7 @@ extension CustomerTests {
             // A consultant's import may name only themselves.
             let sheet = try await app.call(.POST, "/api/v1/projects/\(p.project)/customers/import", headers: [
                 "Authorization": "Bearer \(p.alice)", "Content-Type": "text/csv"], body: ByteBuffer(string: "姓名,手机号,置业顾问\n甲,13300000015,bob\n"))
-            #expect(try sheet.content.get(String.self, at: "rows", "0", "code") == "customer_owner_not_yours")
+            #expect(try sheet.problem().rows?.first?.code == "customer_owner_not_yours")
             // The audit log names customers masked: an administrator reads it without customer rights.
             let lines = try await AuditRecord.query(on: app.db).filter(\.$entity == "customer").all()
             #expect(!lines.isEmpty && lines.allSatisfy { !$0.summary.contains("重复客户") })

@@ -365,9 +365,9 @@ struct ReportTests {
             #expect(try await app.call(.GET, "/api/v1/reports/sales?projectId=\(UUID())&from=2026-01-01&to=2026-01-31",
                                        headers: .bearer(d.gm)).status == .notFound)
             func code(_ r: TestingHTTPResponse) throws -> [String] {
-                struct FE: Decodable { var field: String; var code: String }
-                if let errors = try? r.content.get([FE].self, at: "errors") { return errors.map(\.code) }
-                return [try r.content.get(String.self, at: "code")]
+                let problem = try r.problem()
+                if let errors = problem.errors { return errors.map(\.code) }
+                return [problem.code]
             }
             let reversed = try await app.call(.GET, "/api/v1/reports/sales?projectId=\(d.project)&from=2026-02-01&to=2026-01-31", headers: .bearer(d.manager))
             #expect(try reversed.status == .unprocessableEntity && code(reversed).contains("period_reversed"))

@@ -113,7 +113,7 @@ struct SaleTests {
                 for b in buyers {
                     group.addTask {
                         let r = try await Self.subscribe(d, unit: unit, buyers: [(b, "100")])
-                        return (r.status, (try? r.content.get(String.self, at: "code")) ?? "")
+                        return (r.status, (try? r.problem().code) ?? "")
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -136,8 +136,8 @@ struct SaleTests {
         try await withTestApp { app, clock in
             let d = try await Self.desk(app, clock)
             let a = try await Self.customer(d, "甲", "13900000001"), b = try await Self.customer(d, "乙", "13900000002")
-            let s1 = try await Self.subscribe(d, unit: d.units[0], buyers: [(a, "100")]).content.get(String.self, at: "id")
-            let s2 = try await Self.subscribe(d, unit: d.units[1], buyers: [(b, "100")]).content.get(String.self, at: "id")
+            let s1 = try await Self.subscribe(d, unit: d.units[0], buyers: [(a, "100")]).decode(Schemas.Subscription.self).id
+            let s2 = try await Self.subscribe(d, unit: d.units[1], buyers: [(b, "100")]).decode(Schemas.Subscription.self).id
             let target = d.units[2]
             let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for s in [s1, s2] {
@@ -231,7 +231,7 @@ struct SaleTests {
                                           json: ["subscriptionId": .s(saleID), "itemId": .s(itemID.uuidString), "amount": "0.01",
                                                  "method": "cash", "receivedOn": .s(d.today.description), "payer": "付款人"] as J)
             #expect(over.status == .conflict)
-            #expect(try over.content.get(String.self, at: "code") == "receipt_exceeds_outstanding")
+            #expect(try over.problem().code == "receipt_exceeds_outstanding")
             // Only confirmed money counts; the recorder may not confirm; finance confirms once.
             let rid = try first.content.get(String.self, at: "id")
             let own = try await app.call(.POST, "/api/v1/receipts/\(rid)/confirmation", headers: .bearer(d.consultant))
@@ -262,7 +262,7 @@ struct SaleTests {
         try await withTestApp { app, clock in
             let d = try await Self.desk(app, clock)
             let c = try await Self.customer(d, "退款人", "13900000010")
-            let saleID = try await Self.subscribe(d, unit: d.units[0], buyers: [(c, "100")]).content.get(String.self, at: "id")
+            let saleID = try await Self.subscribe(d, unit: d.units[0], buyers: [(c, "100")]).decode(Schemas.Subscription.self).id
             struct I: Decodable { var id: UUID }
             let itemID = try await app.db.sql.raw("SELECT id FROM payment_items WHERE subscription_id = \(bind: UUID(uuidString: saleID)!)")
                 .first(decoding: I.self)!.id
@@ -319,7 +319,7 @@ struct SaleTests {
             let d = try await Self.desk(app, clock)
             let a = try await Self.customer(d, "原买家", "13900000021"), b = try await Self.customer(d, "新买家", "13900000022")
             let unit = d.units[3]
-            let saleID = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")]).content.get(String.self, at: "id")
+            let saleID = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")]).decode(Schemas.Subscription.self).id
             // 更名: two buyers 60/40, approved; the old buyer stays on record.
             let rename = try await app.call(.POST, "/api/v1/subscriptions/\(saleID)/buyer-change", headers: .bearer(d.consultant),
                                             json: ["buyers": [["customerId": .s(a), "share": "60"], ["customerId": .s(b), "share": "40"]], "reason": "加配偶"] as J)
@@ -373,7 +373,7 @@ struct SaleTests {
                 "ruleIds": [], "specialRate": 9_800, "paymentMethod": "full", "deposit": "10000",
                 "contractDeadline": .s(d.today.adding(days: 7).description)] as J)
             #expect(special.status == .conflict)
-            #expect(try special.content.get(String.self, at: "code") == "discount_approval_required")
+            #expect(try special.problem().code == "discount_approval_required")
             #expect(try await Self.status(d, unit) == .available)
             // A deadline further than 30 days is refused.
             let late = try await app.call(.POST, "/api/v1/subscriptions", headers: .bearer(d.consultant), json: [
@@ -421,7 +421,7 @@ struct SaleTests {
             func post(_ path: String, _ body: J, _ token: String? = nil) async throws -> TestingHTTPResponse {
                 try await app.call(.POST, "/api/v1/contracts/\(cid)/\(path)", headers: .bearer(token ?? d.consultant), json: body)
             }
-            func code(_ r: TestingHTTPResponse) -> String { (try? r.content.get(String.self, at: "code")) ?? "\(r.status.code)" }
+            func code(_ r: TestingHTTPResponse) -> String { (try? r.problem().code) ?? "\(r.status.code)" }
             #expect(code(try await post("signing", ["signedOn": .s(d.today.description)])) == "review_not_passed")
             #expect(code(try await post("registration", ["onlineSignNo": "WQ2026001", "onlineSignOn": .s(d.today.description)])) == "contract_status_conflict")
             #expect(code(try await post("handover", ["registeredArea": "120.00"], d.cs)) == "contract_status_conflict")
@@ -429,8 +429,7 @@ struct SaleTests {
             #expect(try await post("handover", ["registeredArea": "120.00"]).status == .forbidden)
             let refused = try await post("review", ["approve": true], d.cs)
             #expect(code(refused) == "documents_missing")
-            struct FE: Decodable { var field: String; var code: String }
-            let missing = try refused.content.get([FE].self, at: "errors").map(\.field)
+            let missing = try #require(try refused.problem().errors).map(\.field)
             #expect(missing == ["documents.id_document", "documents.household_register", "documents.marital_status",
                                 "documents.income_proof", "documents.bank_statement"])
             // A consultant may not review.
@@ -561,7 +560,7 @@ struct SaleTests {
     /// A signed, fully paid and confirmed contract (一次性付款) on `unit`.
     static func signedAndPaid(_ d: Desk, unit: UnitRow, buyer: String, tag: String) async throws -> (sale: String, contract: String) {
         let app = d.app
-        let sale = try await Self.subscribe(d, unit: unit, buyers: [(buyer, "100")]).content.get(String.self, at: "id")
+        let sale = try await Self.subscribe(d, unit: unit, buyers: [(buyer, "100")]).decode(Schemas.Subscription.self).id
         let cid = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
             "subscriptionId": .s(sale), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.adding(days: 5).description),
             "instalments": [], "penaltyRatePer100k": 50, "deliveryDueOn": .s(d.today.adding(days: 200).description), "titleDays": 365] as J)
@@ -688,7 +687,7 @@ struct SaleTests {
         try await withTestApp { app, clock in
             let d = try await Self.desk(app, clock)
             let a = try await Self.customer(d, "退订甲", "13900000091")
-            let sale = try await Self.subscribe(d, unit: d.units[5], buyers: [(a, "100")]).content.get(String.self, at: "id")
+            let sale = try await Self.subscribe(d, unit: d.units[5], buyers: [(a, "100")]).decode(Schemas.Subscription.self).id
             let cid = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
                 "subscriptionId": .s(sale), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.adding(days: 5).description),
                 "instalments": [], "penaltyRatePer100k": 50, "deliveryDueOn": .s(d.today.adding(days: 200).description), "titleDays": 365] as J)
@@ -708,7 +707,7 @@ struct SaleTests {
             let foreign = try await app.call(.POST, "/api/v1/subscriptions/\(sale)/cancellation", headers: .bearer(carol),
                                              json: ["depositOutcome": "refund", "reason": "不是我的"] as J)
             #expect(foreign.status == .forbidden)
-            #expect(try foreign.content.get(String.self, at: "code") == "sale_owned_by_other")
+            #expect(try foreign.problem().code == "sale_owned_by_other")
             // She may read it, with the buyer's name masked; its own consultant reads it in full.
             struct B: Decodable { var name: String }
             #expect(try await app.call(.GET, "/api/v1/subscriptions/\(sale)", headers: .bearer(carol)).content.get([B].self, at: "buyers").map(\.name) == ["退**"])
@@ -733,7 +732,7 @@ struct SaleTests {
         try await withTestApp { app, clock in
             let d = try await Self.desk(app, clock)
             let a = try await Self.customer(d, "核实", "13900000095"), b = try await Self.customer(d, "预留客", "13900000096")
-            let sale = try await Self.subscribe(d, unit: d.units[6], buyers: [(a, "100")]).content.get(String.self, at: "id")
+            let sale = try await Self.subscribe(d, unit: d.units[6], buyers: [(a, "100")]).decode(Schemas.Subscription.self).id
             struct I: Decodable { var id: UUID }
             let item = try await app.db.sql.raw("SELECT id FROM payment_items WHERE subscription_id = \(bind: UUID(uuidString: sale)!)").first(decoding: I.self)!.id
             let r = try await app.call(.POST, "/api/v1/receipts", headers: Self.idem(d.consultant, "race-conf-01"), json: [
@@ -759,7 +758,7 @@ struct SaleTests {
                                                                                      expiresAt: clock.now + 86_400), context: .system("test"))
             let other = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")])
             #expect(other.status == .conflict)
-            #expect(try other.content.get(String.self, at: "code") == "unit_reserved_for_other")
+            #expect(try other.problem().code == "unit_reserved_for_other")
             #expect(try await Self.subscribe(d, unit: unit, buyers: [(b, "100")]).status == .created)
         }
     }
@@ -768,7 +767,7 @@ struct SaleTests {
         try await withTestApp { app, clock in
             let d = try await Self.desk(app, clock)
             let a = try await Self.customer(d, "逾期", "13900000051"), b = try await Self.customer(d, "未签", "13900000052")
-            let s1 = try await Self.subscribe(d, unit: d.units[0], buyers: [(a, "100")]).content.get(String.self, at: "id")
+            let s1 = try await Self.subscribe(d, unit: d.units[0], buyers: [(a, "100")]).decode(Schemas.Subscription.self).id
             _ = try await Self.subscribe(d, unit: d.units[1], buyers: [(b, "100")])
             let contract = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
                 "subscriptionId": .s(s1), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.adding(days: 3).description),
@@ -857,7 +856,7 @@ struct SaleTests {
             let d = try await Self.desk(app, clock)
             let a = try await Self.customer(d, "分期", "13900000081")
             let unit = d.units[4]
-            let sale = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")], method: "instalment").content.get(String.self, at: "id")
+            let sale = try await Self.subscribe(d, unit: unit, buyers: [(a, "100")], method: "instalment").decode(Schemas.Subscription.self).id
             let cid = try await app.call(.POST, "/api/v1/contracts", headers: .bearer(d.consultant), json: [
                 "subscriptionId": .s(sale), "buyerKind": "local_individual", "downPaymentDueOn": .s(d.today.description),
                 "instalments": [["amount": "500000", "dueOn": .s(d.today.adding(days: 180).description)]], "penaltyRatePer100k": 50,

@@ -82,7 +82,7 @@ struct SecurityProbeTests {
             #expect(statuses.filter { $0 == .tooManyRequests }.count == 36 - ExactLookups.defaultPerHour, "\(statuses)")
             let refused = try await Self.search(app, p, p.alice, "13800009999")
             #expect(refused.status == .tooManyRequests)
-            #expect(try refused.content.get(String.self, at: "code") == "search_rate_limited")
+            #expect(try refused.problem().code == "search_rate_limited")
             #expect(refused.headers.first(name: .retryAfter) == "3600")
             // The refusal is logged each time; the managers get one SMS, not one per refusal.
             #expect(try await Fixtures(app: app).auditCount(action: ExactLookups.limitedAction) == 36 - ExactLookups.defaultPerHour + 1)
@@ -202,7 +202,7 @@ struct SecurityProbeTests {
             try await Fixtures(app: app).user("zhao.lei")
             func attempt(_ user: String, _ password: String) async throws -> (HTTPStatus, String, String, Bool) {
                 let res = try await app.call(.POST, "/api/v1/auth/login", json: ["username": user, "password": password])
-                return (res.status, (try? res.content.get(String.self, at: "code")) ?? "", (try? res.content.get(String.self, at: "detail")) ?? "",
+                return (res.status, (try? res.problem().code) ?? "", (try? res.problem().detail) ?? "",
                         res.headers.contains(name: .retryAfter))
             }
             for _ in 0..<5 {

@@ -44,9 +44,8 @@ struct TicketTests {
     }
 
     static func code(_ r: TestingHTTPResponse) -> String {
-        struct FE: Decodable { var code: String }
-        if let e = try? r.content.get([FE].self, at: "errors"), let first = e.first { return first.code }
-        return (try? r.content.get(String.self, at: "code")) ?? "\(r.status.code)"
+        if let first = (try? r.problem())?.errors?.first { return first.code }
+        return (try? r.problem().code) ?? "\(r.status.code)"
     }
 
     static func events(_ app: Application, _ id: String) async throws -> Int {
