@@ -317,9 +317,6 @@ struct CustomerTests {
     }
 }
 
-/// Decodes anything (to count array items).
-struct AnyDecodable: Decodable { init(from decoder: any Decoder) throws {} }
-
 extension CustomerTests {
     @Test func theProtectionPeriodIsAProjectSetting() async throws {
         let clock = TestClock()
