@@ -89,17 +89,17 @@ import VaporTesting
             do { let res = try await app.call(.GET, "/api/v1/projects/\(mine)", headers: .bearer(token)); #expect(res.status == .ok) }
             do { let res = try await app.call(.GET, "/api/v1/projects/\(theirs)", headers: .bearer(token))
                 #expect(res.status == .notFound)
-                #expect(try res.content.get(String.self, at: "code") == "not_found")
+                #expect(try res.problem().code == "not_found")
             }
             do { let res = try await app.call(.PATCH, "/api/v1/projects/\(theirs)", headers: .bearer(token), json: ["name": "改名"]); #expect(res.status == .notFound) }
             do { let res = try await app.call(.GET, "/api/v1/projects", headers: .bearer(token))
-                #expect(try res.content.get(Int.self, at: "total") == 1)
-                #expect(try res.content.get(String.self, at: "items", "0", "code") == "MINE")
+                let page = try res.decode(Schemas.ProjectPage.self)
+                #expect(page.total == 1)
+                #expect(page.items.first?.code == "MINE")
             }
             // The audit log of a project manager shows only their project's lines.
             do { let res = try await app.call(.GET, "/api/v1/audit?perPage=200", headers: .bearer(token))
-                struct Page: Decodable { struct Line: Decodable { var projectId: String? }; var items: [Line] }
-                let page = try res.content.decode(Page.self)
+                let page = try res.decode(Schemas.AuditPage.self)
                 #expect(!page.items.isEmpty)
                 #expect(page.items.allSatisfy { $0.projectId == mine.uuidString })
             }

@@ -16,7 +16,7 @@ import VaporTesting
             // validate
             do { let res = try await app.call(.GET, "/api/v1/me", headers: .bearer(token))
                 #expect(res.status == .ok)
-                #expect(try res.content.get(String.self, at: "username") == "li.jing")
+                #expect(try res.decode(Schemas.Me.self).username == "li.jing")
                 #expect(res.headers.first(name: .cacheControl) == "no-store")
                 #expect(res.headers.first(name: "X-Request-ID") != nil)
             }
@@ -25,8 +25,8 @@ import VaporTesting
                                              json: ["username": "li.jing", "password": "wrong-password"])
                 #expect(res.status == .unauthorized)
                 #expect(res.headers.contentType?.description.hasPrefix("application/problem+json") == true)
-                #expect(try res.content.get(String.self, at: "code") == "invalid_credentials")
-                #expect(try res.content.get(String.self, at: "detail") == "Wrong user name or password.")
+                #expect(try res.problem().code == "invalid_credentials")
+                #expect(try res.problem().detail == "Wrong user name or password.")
             }
             #expect(try await f.auditCount(action: "auth.login") == 1)
             #expect(try await f.auditCount(action: "auth.login_failed") == 1)
@@ -37,8 +37,8 @@ import VaporTesting
         try await withTestApp { app, _ in
             do { let res = try await app.call(.POST, "/api/v1/auth/login", json: ["username": "nobody", "password": "whatever-1"])
                 #expect(res.status == .unauthorized)
-                #expect(try res.content.get(String.self, at: "code") == "invalid_credentials")
-                #expect(try res.content.get(String.self, at: "detail") == "用户名或密码错误。")
+                #expect(try res.problem().code == "invalid_credentials")
+                #expect(try res.problem().detail == "用户名或密码错误。")
             }
         }
     }
@@ -49,7 +49,7 @@ import VaporTesting
             try await f.user("zhao.lei")
             func attempt(_ password: String) async throws -> (HTTPStatus, String) {
                 let res = try await app.call(.POST, "/api/v1/auth/login", json: ["username": "zhao.lei", "password": password])
-                return (res.status, (try? res.content.get(String.self, at: "code")) ?? "")
+                return (res.status, (try? res.problem().code) ?? "")
             }
             for i in 0..<5 {
                 let (status, code) = try await attempt("bad-password")
@@ -75,11 +75,11 @@ import VaporTesting
             do { let res = try await app.call(.GET, "/api/v1/me", headers: .bearer(token)); #expect(res.status == .ok) }
             do { let res = try await app.call(.PATCH, "/api/v1/users/\(victim)", headers: .bearer(adminToken), json: ["disabled": true])
                 #expect(res.status == .ok)
-                #expect(try res.content.get(Bool.self, at: "disabled") == true)
+                #expect(try res.decode(Schemas.User.self).disabled == true)
             }
             do { let res = try await app.call(.GET, "/api/v1/me", headers: .bearer(token))
                 #expect(res.status == .unauthorized)
-                #expect(try res.content.get(String.self, at: "code") == "unauthenticated")
+                #expect(try res.problem().code == "unauthenticated")
             }
             do { let res = try await app.call(.POST, "/api/v1/auth/login", json: ["username": "sun.lina", "password": "password-123"]); #expect(res.status == .unauthorized) }
         }
@@ -134,7 +134,7 @@ import VaporTesting
             #expect(try await UserRecord.query(on: app.db).count() == 1)
             let token = try await Fixtures(app: app).token("admin", password: "first-admin-pw")
             do { let res = try await app.call(.GET, "/api/v1/me", headers: .bearer(token))
-                #expect(try res.content.get([String].self, at: "companyActions").contains("users.manage"))
+                #expect(try res.decode(Schemas.Me.self).companyActions.contains("users.manage"))
             }
         }
     }

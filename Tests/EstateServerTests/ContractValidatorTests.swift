@@ -111,8 +111,8 @@ struct ContractValidatorTests {
             for path in ["units/export", "units"] {
                 let res = try await app.call(.GET, "/api/v1/projects/\(project)/\(path)?\(statuses)", headers: .bearer(token))
                 #expect(res.status == .unprocessableEntity)
-                #expect(try res.content.get(String.self, at: "errors", "0", "code") == "schema_maxItems")
-                #expect(try res.content.get(String.self, at: "errors", "0", "message") == "最多 7 项")
+                #expect(try res.problem().errors?.first?.code == "schema_maxItems")
+                #expect(try res.problem().errors?.first?.message == "最多 7 项")
             }
             let ok = try await app.call(.GET, "/api/v1/projects/\(project)/units?status=available&status=reserved", headers: .bearer(token))
             #expect(ok.status == .ok)

@@ -39,7 +39,7 @@ struct CustomerTests {
                                      json: New(projectId: p.project.uuidString, name: name, mobile: mobile,
                                                idKind: id == nil ? nil : "resident_id", idNumber: id))
         #expect(res.status == .created, "\(res.body.string)")
-        return try res.content.get(String.self, at: "id")
+        return try res.decode(Schemas.Customer.self).id
     }
 
     @Test func theSameMobileIsTheSameCustomerEvenWhenRequestsRace() async throws {
@@ -50,7 +50,7 @@ struct CustomerTests {
             let again = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.bob),
                                            json: New(projectId: p.project.uuidString, name: "王小芳", mobile: "+86 13812345678"))
             #expect(again.status == .conflict)
-            #expect(try again.content.get(String.self, at: "code") == "customer_exists")
+            #expect(try again.problem().code == "customer_exists")
             #expect(again.body.string.contains("王*") && !again.body.string.contains("王芳"))
             // Twelve callers at once with one new mobile: one record.
             let results = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
@@ -76,28 +76,31 @@ struct CustomerTests {
             let id = try await Self.create(app, p, p.alice, name: "李雷", mobile: "13712345678", id: "11010519491231002X")
             // The owner sees her customer's full mobile; the ID number is masked even for her.
             let mine = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.alice))
-            #expect(try mine.content.get(String.self, at: "mobile") == "13712345678")
-            #expect(try mine.content.get(String.self, at: "idNumber") == "110105********002X")
+            let owned = try mine.decode(Schemas.Customer.self)
+            #expect(owned.mobile == "13712345678")
+            #expect(owned.idNumber == "110105********002X")
             // Customer service opens every record, masked.
             let cs = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.cs))
-            #expect(try cs.content.get(String.self, at: "mobile") == "137****5678")
-            #expect(try cs.content.get(Bool.self, at: "mobileMasked"))
+            let masked = try cs.decode(Schemas.Customer.self)
+            #expect(masked.mobile == "137****5678")
+            #expect(masked.mobileMasked)
             // Another consultant finds it only as taken: masked name and mobile, and cannot open it.
             let list = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&q=5678", headers: .bearer(p.bob))
-            #expect(try list.content.get(Bool.self, at: "items", "0", "restricted"))
-            #expect(try list.content.get(String.self, at: "items", "0", "name") == "李*")
+            let taken = try #require(try list.decode(Schemas.CustomerPage.self).items.first)
+            #expect(taken.restricted)
+            #expect(taken.name == "李*")
             #expect(!list.body.string.contains("13712345678"))
             let bobOpens = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.bob))
             #expect(bobOpens.status == .forbidden)
-            #expect(try bobOpens.content.get(String.self, at: "code") == "customer_owned_by_other")
+            #expect(try bobOpens.problem().code == "customer_owned_by_other")
             let bobReveals = try await app.call(.POST, "/api/v1/customers/\(id)/reveal", headers: .bearer(p.bob), json: ["field": "idNumber"])
             #expect(bobReveals.status == .forbidden)
             // Revealing is explicit and logged: who saw whose data, when.
             let before = try await Fixtures(app: app).auditCount(action: "personal_data.reveal")
             let revealed = try await app.call(.POST, "/api/v1/customers/\(id)/reveal", headers: .bearer(p.cs), json: ["field": "idNumber"])
-            #expect(try revealed.content.get(String.self, at: "value") == "11010519491231002X")
+            #expect(try revealed.decode(Schemas.RevealedValue.self).value == "11010519491231002X")
             let mobile = try await app.call(.POST, "/api/v1/customers/\(id)/reveal", headers: .bearer(p.cs), json: ["field": "mobile"])
-            #expect(try mobile.content.get(String.self, at: "value") == "13712345678")
+            #expect(try mobile.decode(Schemas.RevealedValue.self).value == "13712345678")
             #expect(try await Fixtures(app: app).auditCount(action: "personal_data.reveal") == before + 2)
             let line = try await AuditRecord.query(on: app.db).filter(\.$action == "personal_data.reveal").filter(\.$entityID == id).first()
             #expect(line?.actorName == "csstaff")
@@ -117,37 +120,39 @@ struct CustomerTests {
             var res = try await app.call(.POST, "/api/v1/customers/\(id)/visits", headers: .bearer(p.alice),
                                          json: Visit(nextFollowUpOn: today.description))
             #expect(res.status == .created, "\(res.body.string)")
-            #expect(try res.content.get(String.self, at: "visitKind") == "first")
+            #expect(try res.decode(Schemas.CustomerContact.self).visitKind?.rawValue == "first")
             // A follow-up before the contact itself is refused, naming the field.
             res = try await app.call(.POST, "/api/v1/customers/\(id)/calls", headers: .bearer(p.alice),
                                      json: ["direction": "outbound", "nextFollowUpOn": today.adding(days: -1).description])
             #expect(res.status == .unprocessableEntity)
-            #expect(try res.content.get(String.self, at: "errors", "0", "field") == "nextFollowUpOn")
+            #expect(try res.problem().errors?.first?.field == "nextFollowUpOn")
             var due = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.alice))
-            #expect(try due.content.get(String.self, at: "today", "0", "id") == id)
+            #expect(try due.decode(Schemas.FollowUps.self).today.first?.id == id)
             // Two days on, it is overdue; Bob has none.
             clock.advance(2 * 86_400)
             let f = Fixtures(app: app)
             p.alice = try await f.token("alice")
             p.bob = try await f.token("bob")
             due = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.alice))
-            #expect(try due.content.get(String.self, at: "overdue", "0", "id") == id)
+            #expect(try due.decode(Schemas.FollowUps.self).overdue.first?.id == id)
             let bobs = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.bob))
-            #expect(try bobs.content.get([AnyDecodable].self, at: "overdue").isEmpty)
+            #expect(try bobs.decode(Schemas.FollowUps.self).overdue.isEmpty)
             // A call without a next date clears the reminder; the second visit is a return visit.
             res = try await app.call(.POST, "/api/v1/customers/\(id)/calls", headers: .bearer(p.alice), json: ["direction": "outbound"])
             #expect(res.status == .created)
             res = try await app.call(.POST, "/api/v1/customers/\(id)/visits", headers: .bearer(p.alice), json: ["interests": "四居"])
-            #expect(try res.content.get(String.self, at: "visitKind") == "return")
+            #expect(try res.decode(Schemas.CustomerContact.self).visitKind?.rawValue == "return")
             due = try await app.call(.GET, "/api/v1/customers/follow-ups?projectId=\(p.project)", headers: .bearer(p.alice))
-            #expect(try due.content.get([AnyDecodable].self, at: "overdue").isEmpty)
-            #expect(try due.content.get([AnyDecodable].self, at: "today").isEmpty)
+            let none = try due.decode(Schemas.FollowUps.self)
+            #expect(none.overdue.isEmpty)
+            #expect(none.today.isEmpty)
             let c = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.alice))
-            #expect(try c.content.get(Int.self, at: "visitCount") == 2)
-            #expect(try c.content.get(Int.self, at: "callCount") == 1)
-            #expect(try c.content.get(String.self, at: "grade") == "A")
+            let customer = try c.decode(Schemas.Customer.self)
+            #expect(customer.visitCount == 2)
+            #expect(customer.callCount == 1)
+            #expect(customer.grade.rawValue == "A")
             let contacts = try await app.call(.GET, "/api/v1/customers/\(id)/contacts", headers: .bearer(p.alice))
-            #expect(try contacts.content.decode([AnyDecodable].self).count == 3)
+            #expect(try contacts.decode([Schemas.CustomerContact].self).count == 3)
         }
     }
 
@@ -165,7 +170,7 @@ struct CustomerTests {
             (p.alice, p.bob, p.manager) = (try await f.token("alice"), try await f.token("bob"), try await f.token("boss"))
             #expect(try await Fixtures(app: app).auditCount(action: "customer.lapse") == 1)
             let pooled = try await app.call(.GET, "/api/v1/customers/\(id)", headers: .bearer(p.bob))
-            #expect(try pooled.content.get(Bool.self, at: "inPool"))
+            #expect(try pooled.decode(Schemas.Customer.self).inPool)
             // Both consultants claim it at once: one wins.
             async let a = app.call(.POST, "/api/v1/customers/\(id)/claim", headers: .bearer(p.alice))
             async let b = app.call(.POST, "/api/v1/customers/\(id)/claim", headers: .bearer(p.bob))
@@ -182,15 +187,15 @@ struct CustomerTests {
             #expect(denied.status == .forbidden)
             let done = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.manager),
                                           json: Assign(projectId: p.project.uuidString, customerIds: [id, other], ownerId: p.bobID.uuidString))
-            #expect(try done.content.get(Int.self, at: "changed") >= 1)
+            #expect(try done.decode(Schemas.AssignmentResult.self).changed >= 1)
             let list = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&ownerId=\(p.bobID)", headers: .bearer(p.manager))
-            #expect(try list.content.get(Int.self, at: "total") == 2)
+            #expect(try list.decode(Schemas.CustomerPage.self).total == 2)
             // An unknown id refuses the whole request and changes nothing.
             let bad = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.manager),
                                          json: Assign(projectId: p.project.uuidString, customerIds: [id, UUID().uuidString], ownerId: nil))
             #expect(bad.status == .unprocessableEntity)
             let still = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&pool=true", headers: .bearer(p.manager))
-            #expect(try still.content.get(Int.self, at: "total") == 0)
+            #expect(try still.decode(Schemas.CustomerPage.self).total == 0)
         }
     }
 
@@ -205,22 +210,24 @@ struct CustomerTests {
             #expect(denied.status == .forbidden)
             let merged = try await app.call(.POST, "/api/v1/customers/\(keep)/merge", headers: .bearer(p.manager), json: ["duplicateId": dup])
             #expect(merged.status == .ok, "\(merged.body.string)")
-            #expect(try merged.content.get(Int.self, at: "visitCount") == 1)
-            #expect(try merged.content.get(Int.self, at: "callCount") == 1)
-            #expect(try merged.content.get(String.self, at: "idNumber") == "110105********002X")
+            let kept = try merged.decode(Schemas.Customer.self)
+            #expect(kept.visitCount == 1)
+            #expect(kept.callCount == 1)
+            #expect(kept.idNumber == "110105********002X")
             // Both histories on the kept record; the duplicate's mobile finds it; it cannot be created again.
             let contacts = try await app.call(.GET, "/api/v1/customers/\(keep)/contacts", headers: .bearer(p.manager))
-            #expect(try contacts.content.decode([AnyDecodable].self).count == 2)
+            #expect(try contacts.decode([Schemas.CustomerContact].self).count == 2)
             let found = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&q=13300000002", headers: .bearer(p.manager))
-            #expect(try found.content.get(String.self, at: "items", "0", "id") == keep)
-            #expect(try found.content.get(Int.self, at: "total") == 1)
+            let foundPage = try found.decode(Schemas.CustomerPage.self)
+            #expect(foundPage.items.first?.id == keep)
+            #expect(foundPage.total == 1)
             let again = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.manager),
                                            json: New(projectId: p.project.uuidString, name: "赵敏", mobile: "13300000002"))
             #expect(again.status == .conflict)
-            #expect(try again.content.get(String.self, at: "code") == "customer_exists")
+            #expect(try again.problem().code == "customer_exists")
             // The duplicate stays, pointing to the kept record.
             let old = try await app.call(.GET, "/api/v1/customers/\(dup)", headers: .bearer(p.manager))
-            #expect(try old.content.get(String.self, at: "mergedInto") == keep)
+            #expect(try old.decode(Schemas.Customer.self).mergedInto == keep)
         }
     }
 
@@ -232,7 +239,7 @@ struct CustomerTests {
             func ids(_ q: String) async throws -> [String] {
                 let res = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)&q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
                                              headers: .bearer(p.manager))
-                return try res.content.get([AnyDecodable].self, at: "items").indices.map { i in try res.content.get(String.self, at: "items", "\(i)", "id") }
+                return try res.decode(Schemas.CustomerPage.self).items.map(\.id)
             }
             #expect(try await ids("9876") == [a])
             #expect(try await ids("欧阳") == [a])
@@ -264,18 +271,18 @@ struct CustomerTests {
             let bad = try await app.call(.POST, "/api/v1/projects/\(p.project)/customers/import", headers: [
                 "Authorization": "Bearer \(p.manager)", "Content-Type": "text/csv"], body: ByteBuffer(string: csv))
             #expect(bad.status == .unprocessableEntity)
-            let codes = Set(try bad.content.get([ProblemBody.RowErrorBody].self, at: "rows").map { "\($0.row):\($0.code)" })
+            let codes = Set(try #require(try bad.problem().rows).map { "\($0.row):\($0.code)" })
             #expect(codes.isSuperset(of: ["3:import_customer_exists", "4:mobile_invalid", "4:import_unknown_user", "5:id_check_digit",
                                           "5:grade_invalid", "6:import_duplicate_mobile"]), "\(codes)")
             let count = try await app.call(.GET, "/api/v1/customers?projectId=\(p.project)", headers: .bearer(p.manager))
-            #expect(try count.content.get(Int.self, at: "total") == 1)
+            #expect(try count.decode(Schemas.CustomerPage.self).total == 1)
             let good = try await app.call(.POST, "/api/v1/projects/\(p.project)/customers/import", headers: [
                 "Authorization": "Bearer \(p.manager)", "Content-Type": "text/csv"], body: ByteBuffer(string: """
                 姓名,手机号,证件类型,证件号码,性别,等级,置业顾问,标签
                 甲,13700000001,身份证,11010519491231002X,男,A,alice,改善、学区
                 乙,13700000002,,,女,B,,
                 """))
-            #expect(try good.content.get(Int.self, at: "imported") == 2, "\(good.body.string)")
+            #expect(try good.decode(Schemas.CustomerImportResult.self).imported == 2, "\(good.body.string)")
             let jia = try await app.services.customers(app.db).find(mobile: "13700000001", in: p.project)
             #expect(jia?.ownerID == p.aliceID && jia?.tags == ["改善", "学区"] && jia?.idMasked == "110105********002X")
             // Export: a consultant may not; a sales manager may, and it is logged.
@@ -310,9 +317,6 @@ struct CustomerTests {
     }
 }
 
-/// Decodes anything (to count array items).
-struct AnyDecodable: Decodable { init(from decoder: any Decoder) throws {} }
-
 extension CustomerTests {
     @Test func theProtectionPeriodIsAProjectSetting() async throws {
         let clock = TestClock()
@@ -324,7 +328,7 @@ extension CustomerTests {
             let bad = try await app.call(.PATCH, "/api/v1/projects/\(p.project)", headers: .bearer(admin), json: ["customerProtectionDays": 0])
             #expect(bad.status == .unprocessableEntity)
             let ok = try await app.call(.PATCH, "/api/v1/projects/\(p.project)", headers: .bearer(admin), json: ["customerProtectionDays": 7])
-            #expect(try ok.content.get(Int.self, at: "customerProtectionDays") == 7)
+            #expect(try ok.decode(Schemas.Project.self).customerProtectionDays == 7)
             let id = try await Self.create(app, p, p.alice, name: "保护期", mobile: "13412345678")
             // Six days on, a visit by the owner restarts the seven days; eight days after that it lapses.
             clock.advance(6 * 86_400)
@@ -357,7 +361,7 @@ extension CustomerTests {
             let res = try await app.call(.POST, "/api/v1/customers/assignments", headers: .bearer(p.manager),
                                          json: Assign(projectId: p.project.uuidString, customerIds: [k1], ownerId: outsider.uuidString))
             #expect(res.status == .unprocessableEntity)
-            #expect(try res.content.get(String.self, at: "errors", "0", "code") == "owner_not_consultant")
+            #expect(try res.problem().errors?.first?.code == "owner_not_consultant")
             struct NewOwned: Encodable { var projectId: String; var name = "新客"; var mobile = "13300000014"; var ownerId: String }
             let created = try await app.call(.POST, "/api/v1/customers", headers: .bearer(p.manager),
                                              json: NewOwned(projectId: p.project.uuidString, ownerId: UUID().uuidString))
@@ -365,7 +369,7 @@ extension CustomerTests {
             // A consultant's import may name only themselves.
             let sheet = try await app.call(.POST, "/api/v1/projects/\(p.project)/customers/import", headers: [
                 "Authorization": "Bearer \(p.alice)", "Content-Type": "text/csv"], body: ByteBuffer(string: "姓名,手机号,置业顾问\n甲,13300000015,bob\n"))
-            #expect(try sheet.content.get(String.self, at: "rows", "0", "code") == "customer_owner_not_yours")
+            #expect(try sheet.problem().rows?.first?.code == "customer_owner_not_yours")
             // The audit log names customers masked: an administrator reads it without customer rights.
             let lines = try await AuditRecord.query(on: app.db).filter(\.$entity == "customer").all()
             #expect(!lines.isEmpty && lines.allSatisfy { !$0.summary.contains("重复客户") })

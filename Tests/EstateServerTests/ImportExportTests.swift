@@ -27,7 +27,12 @@ struct ImportExportTests {
                                   body: ByteBuffer(data: data))
     }
 
-    struct RowError: Decodable, Equatable { var row: Int; var column: String?; var code: String }
+    struct RowError: Equatable { var row: Int; var column: String?; var code: String }
+
+    /// The problem's row errors, each as row, column and code.
+    static func rowErrors(_ res: TestingHTTPResponse) throws -> [RowError] {
+        try #require(try res.problem().rows).map { RowError(row: $0.row, column: $0.column, code: $0.code) }
+    }
 
     @Test func goodCSVImportsEveryRowAndCreatesBuildings() async throws {
         try await withTestApp { app, _ in
@@ -41,8 +46,8 @@ struct ImportExportTests {
                 """
             let res = try await upload(app, project, token, Data(csv.utf8), type: "text/csv", name: "units.csv")
             #expect(res.status == .ok, "\(res.body.string)")
-            #expect(try res.content.get(Int.self, at: "imported") == 4)
-            #expect(try res.content.get([String].self, at: "buildingsCreated") == ["1号楼", "2号楼", "车库"])
+            #expect(try res.decode(Schemas.ImportResult.self).imported == 4)
+            #expect(try res.decode(Schemas.ImportResult.self).buildingsCreated == ["1号楼", "2号楼", "车库"])
             let units = try await app.services.inventory(app.db).allUnits(project)
             let byCode = Dictionary(uniqueKeysWithValues: units.map { ($0.code, $0) })
             // 118.56 m² × 18,450.00 = 2,187,432.00
@@ -70,8 +75,8 @@ struct ImportExportTests {
                 """
             let res = try await upload(app, project, token, Data(csv.utf8), type: "text/csv")
             #expect(res.status == .unprocessableEntity)
-            #expect(try res.content.get(String.self, at: "code") == "import_failed")
-            let rows = try res.content.get([RowError].self, at: "rows")
+            #expect(try res.problem().code == "import_failed")
+            let rows = try Self.rowErrors(res)
             let found = Set(rows.map { "\($0.row):\($0.column ?? "-"):\($0.code)" })
             #expect(found.isSuperset(of: [
                 "3:E:import_duplicate_unit",
@@ -94,13 +99,13 @@ struct ImportExportTests {
             #expect(try await upload(app, project, token, Data(one.utf8), type: "text/csv").status == .ok)
             let again = try await upload(app, project, token, Data(one.utf8), type: "text/csv")
             #expect(again.status == .unprocessableEntity)
-            #expect(try again.content.get([RowError].self, at: "rows").map(\.code) == ["unit_code_taken"])
+            #expect(try Self.rowErrors(again).map(\.code) == ["unit_code_taken"])
             let odd = "楼栋,楼层,房号,建筑面积,表价单价,颜色\n1号楼,2,01,100,10000,红\n"
             let res = try await upload(app, project, token, Data(odd.utf8), type: "text/csv")
-            #expect(try res.content.get([RowError].self, at: "rows") == [RowError(row: 1, column: "F", code: "import_unknown_column")])
+            #expect(try Self.rowErrors(res) == [RowError(row: 1, column: "F", code: "import_unknown_column")])
             let missing = "楼栋,楼层,房号\n1号楼,2,01\n"
             let res2 = try await upload(app, project, token, Data(missing.utf8), type: "text/csv")
-            #expect(Set(try res2.content.get([RowError].self, at: "rows").map(\.code)) == ["import_missing_column"])
+            #expect(Set(try Self.rowErrors(res2).map(\.code)) == ["import_missing_column"])
             #expect(try await app.services.inventory(app.db).allUnits(project).count == 1)
         }
     }
@@ -113,7 +118,7 @@ struct ImportExportTests {
             #expect(String(data: gbk, encoding: .utf8) == nil, "really not UTF-8")
             let res = try await upload(app, project, token, gbk, type: "text/csv")
             #expect(res.status == .ok, "\(res.body.string)")
-            #expect(try res.content.get(String.self, at: "encoding") == "gb18030")
+            #expect(try res.decode(Schemas.ImportResult.self).encoding?.rawValue == "gb18030")
             let unit = try #require(try await app.services.inventory(app.db).allUnits(project).first)
             #expect(unit.layout == "A户型" && unit.code == "3-1-501" && unit.listTotal == Money(yuan: 2_000_000))
         }
@@ -129,7 +134,7 @@ struct ImportExportTests {
             ])])
             let res = try await upload(app, project, token, data, type: APIHandler.xlsxType)
             #expect(res.status == .ok, "\(res.body.string)")
-            #expect(try res.content.get(String.self, at: "format") == "xlsx")
+            #expect(try res.decode(Schemas.ImportResult.self).format.rawValue == "xlsx")
             let unit = try #require(try await app.services.inventory(app.db).allUnits(project).first)
             #expect(unit.builtArea == Area(hundredths: 8932) && unit.listUnitPrice == Money(yuan: 17_950))
         }
@@ -201,7 +206,7 @@ final class PhaseLog: @unchecked Sendable {
             headers.replaceOrAdd(name: .accept, value: "application/json")
             let res = try await app.call(.GET, "/api/v1/projects/\(project)/units/export", headers: headers)
             #expect(res.status == .notAcceptable)
-            #expect(try res.content.get(String.self, at: "code") == "not_acceptable")
+            #expect(try res.problem().code == "not_acceptable")
         }
     }
 }

@@ -46,12 +46,12 @@ struct ImportLimitTests {
                 let res = try await post(app, path, s.token, bomb, type: "application/octet-stream")
                 #expect(res.status == .unprocessableEntity, "\(path): \(res.body.string)")
                 #expect(res.headers.contentType?.subType == "problem+json")
-                #expect(try res.content.get(String.self, at: "code") == "import_too_large", "\(res.body.string)")
-                #expect(try res.content.get(String.self, at: "detail").contains("50000"))
+                #expect(try res.problem().code == "import_too_large", "\(res.body.string)")
+                #expect(try res.problem().detail.contains("50000"))
             }
             let en = try await post(app, "/api/v1/projects/\(s.project)/units/import", s.token, bomb, type: "application/octet-stream",
                                     language: "en")
-            #expect(try en.content.get(String.self, at: "detail").contains("too large once unpacked"), "\(en.body.string)")
+            #expect(try en.problem().detail.contains("too large once unpacked"), "\(en.body.string)")
             #expect(try await app.services.inventory(app.db).allUnits(s.project).isEmpty)
         }
     }
@@ -66,8 +66,8 @@ struct ImportLimitTests {
                 for path in ["/api/v1/projects/\(s.project)/units/import", "/api/v1/projects/\(s.project)/customers/import"] {
                     let res = try await post(app, path, s.token, data, type: type)
                     #expect(res.status == .unprocessableEntity, "\(path) \(type): \(res.body.string)")
-                    #expect(try res.content.get(String.self, at: "code") == "import_too_many_rows")
-                    #expect(try res.content.get(String.self, at: "detail") == "一次最多导入 50000 行。")
+                    #expect(try res.problem().code == "import_too_many_rows")
+                    #expect(try res.problem().detail == "一次最多导入 50000 行。")
                 }
             }
         }
@@ -87,8 +87,8 @@ struct ImportLimitTests {
                 let res = try await post(app, path, s.token, data, type: "text/csv")
                 #expect(res.status == .tooManyRequests, "\(path): \(res.body.string)")
                 #expect(res.headers.first(name: "Retry-After") == "5")
-                #expect(try res.content.get(String.self, at: "code") == "import_busy")
-                #expect(try res.content.get(String.self, at: "detail") == "其他导入正在进行，请 5 秒后再试。")
+                #expect(try res.problem().code == "import_busy")
+                #expect(try res.problem().detail == "其他导入正在进行，请 5 秒后再试。")
             }
             // The pages' script uploads (NDJSON streams) are refused before the stream starts.
             let page = try await s.browser.get("/projects/\(s.project)/import")

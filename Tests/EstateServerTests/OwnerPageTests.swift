@@ -288,7 +288,7 @@ import VaporTesting
             h.contentType = HTTPMediaType(type: "image", subType: "jpeg")
             r = try await app.call(.POST, "/api/v1/tickets/\(id)/attachments?fileName=internal.jpg", headers: h, body: ByteBuffer(data: Self.jpeg))
             #expect(r.status == .created, "\(r.body.string)")
-            let hidden = try r.content.get(String.self, at: "id")
+            let hidden = try r.decode(Schemas.TicketAttachment.self).id
 
             res = try await owner.get("/owner/tickets/\(id)?notice=owner.notice.repair_filed")
             #expect(res.status == .ok)

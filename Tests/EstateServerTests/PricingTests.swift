@@ -33,15 +33,16 @@ struct PricingTests {
                                          json: ["name": "二期调价", "changePercent": "2", "floorFrom": "2", "floorRatio": "95"].mapValues { $0 as String })
             // floorFrom is an integer in the contract: a string is refused, by field.
             #expect(res.status == .unprocessableEntity)
-            #expect(try res.content.get(String.self, at: "errors", "0", "field") == "floorFrom")
-            #expect(try res.content.get(String.self, at: "errors", "0", "code") == "schema_type")
+            #expect(try res.problem().errors?.first?.field == "floorFrom")
+            #expect(try res.problem().errors?.first?.code == "schema_type")
             struct Adjust: Encodable { var name: String; var changePercent: String; var floorFrom: Int; var floorRatio: String }
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/price-lists/adjustments", headers: .bearer(p.manager),
                                      json: Adjust(name: "二期调价", changePercent: "2", floorFrom: 2, floorRatio: "95"))
             #expect(res.status == .accepted, "\(res.body.string)")
-            let approvalID = try res.content.get(String.self, at: "approvalId")
-            #expect(try res.content.get(Int.self, at: "version") == 1)
-            #expect(try res.content.get(Int.self, at: "unitCount") == 2)
+            let proposed = try res.decode(Schemas.PriceList.self)
+            let approvalID = try #require(proposed.approvalId)
+            #expect(proposed.version == 1)
+            #expect(proposed.unitCount == 2)
             // Nothing has changed yet.
             #expect(try await app.services.inventory(app.db).allUnits(p.project).map(\.listTotal) == units.map(\.listTotal))
             // A second proposal waits for the first.
@@ -52,13 +53,13 @@ struct PricingTests {
             res = try await app.call(.POST, "/api/v1/approvals/\(approvalID)/decision", headers: .bearer(p.otherManager), json: ["approve": true])
             #expect(res.status == .forbidden)
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(p.gm))
-            #expect(try res.content.get(Int.self, at: "total") == 1)
+            #expect(try res.decode(Schemas.ApprovalPage.self).total == 1)
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(p.otherManager))
-            #expect(try res.content.get(Int.self, at: "total") == 0)
+            #expect(try res.decode(Schemas.ApprovalPage.self).total == 0)
             res = try await app.call(.POST, "/api/v1/approvals/\(approvalID)/decision", headers: .bearer(p.gm),
                                      json: ["approve": true, "comment": "同意"] as [String: AnyCodable])
             #expect(res.status == .ok, "\(res.body.string)")
-            #expect(try res.content.get(String.self, at: "status") == "approved")
+            #expect(try res.decode(Schemas.Approval.self).status.rawValue == "approved")
             // Floor 2 units: unit price × 1.02, total recomputed exactly, floor 95 %.
             let after = try await app.services.inventory(app.db).allUnits(p.project)
             for u in after {
@@ -93,7 +94,7 @@ struct PricingTests {
             let small = units[0].listUnitPrice.scaled(by: 10_100, over: 10_000)
             var res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(units[0].id)/price-changes", headers: .bearer(p.manager),
                                          json: ["unitPrice": small.plain, "reason": "单独调价"])
-            let single = try res.content.get(String.self, at: "approvalId")
+            let single = try res.decode(Schemas.ApprovalRef.self).approvalId
             res = try await app.call(.POST, "/api/v1/approvals/\(single)/decision", headers: .bearer(p.otherManager), json: ["approve": true] as [String: AnyCodable])
             #expect(res.status == .ok)
             res = try await app.call(.POST, "/api/v1/approvals/\(list.approvalID!)/decision", headers: .bearer(p.gm), json: ["approve": true] as [String: AnyCodable])
@@ -112,10 +113,10 @@ struct PricingTests {
             var res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(unit.id)/price-changes", headers: .bearer(p.manager),
                                          json: ["unitPrice": small.plain, "reason": "景观好"])
             #expect(res.status == .accepted, "\(res.body.string)")
-            let id = try res.content.get(String.self, at: "approvalId")
+            let id = try res.decode(Schemas.ApprovalRef.self).approvalId
             res = try await app.call(.GET, "/api/v1/approvals/\(id)", headers: .bearer(p.manager))
-            #expect(try res.content.get(String.self, at: "requiredRole") == "sales_manager")
-            #expect(try res.content.get(Bool.self, at: "mayDecide") == false)
+            #expect(try res.decode(Schemas.Approval.self).requiredRole.rawValue == "sales_manager")
+            #expect(try res.decode(Schemas.Approval.self).mayDecide == false)
             res = try await app.call(.POST, "/api/v1/approvals/\(id)/decision", headers: .bearer(p.manager), json: ["approve": true] as [String: AnyCodable])
             #expect(res.status == .forbidden)
             #expect(res.body.string.contains("approval_own_request"))
@@ -130,12 +131,12 @@ struct PricingTests {
             let big = unit.listUnitPrice.scaled(by: 11_000, over: 10_000)
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(unit.id)/price-changes", headers: .bearer(p.manager),
                                      json: ["unitPrice": big.plain, "reason": "市场上涨"])
-            let bigID = try res.content.get(String.self, at: "approvalId")
+            let bigID = try res.decode(Schemas.ApprovalRef.self).approvalId
             res = try await app.call(.GET, "/api/v1/approvals/\(bigID)", headers: .bearer(p.gm))
-            #expect(try res.content.get(String.self, at: "requiredRole") == "gm")
+            #expect(try res.decode(Schemas.Approval.self).requiredRole.rawValue == "gm")
             // The requester withdraws it.
             res = try await app.call(.POST, "/api/v1/approvals/\(bigID)/withdrawal", headers: .bearer(p.manager))
-            #expect(try res.content.get(String.self, at: "status") == "withdrawn")
+            #expect(try res.decode(Schemas.Approval.self).status.rawValue == "withdrawn")
         }
     }
 
@@ -146,11 +147,12 @@ struct PricingTests {
             var res = try await app.call(.POST, "/api/v1/projects/\(p.project)/discount-rules", headers: .bearer(p.manager),
                                          json: ["name": "一次性付款", "rate": "98折"])
             #expect(res.status == .created)
-            let r1 = try res.content.get(String.self, at: "id")
-            #expect(try res.content.get(String.self, at: "rate") == "0.9800")
+            let rule = try res.decode(Schemas.DiscountRule.self)
+            let r1 = rule.id
+            #expect(rule.rate == "0.9800")
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/discount-rules", headers: .bearer(p.manager),
                                      json: ["name": "老带新", "reduction": "10000"])
-            let r2 = try res.content.get(String.self, at: "id")
+            let r2 = try res.decode(Schemas.DiscountRule.self).id
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/discount-rules", headers: .bearer(p.manager),
                                      json: ["name": "坏的", "rate": "98折", "reduction": "1"])
             #expect(res.status == .unprocessableEntity)
@@ -161,27 +163,27 @@ struct PricingTests {
             let expected = PriceQuote.make(listTotal: unit.listTotal, rules: [
                 .init(name: "一次性付款", effect: .rate(permyriad: 9800)), .init(name: "老带新", effect: .reduction(Money(yuan: 10_000)))],
                 rounding: .fen)
-            #expect(try res.content.get(String.self, at: "finalTotal") == expected.finalTotal.plain)
-            #expect((try? res.content.get(String.self, at: "approver")) == nil)
+            #expect(try res.decode(Schemas.Quote.self).finalTotal == expected.finalTotal.plain)
+            #expect(try res.decode(Schemas.Quote.self).approver == nil)
             // A consultant's special 99.5 % goes to the sales manager; the manager's own needs nobody.
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(unit.id)/quote", headers: .bearer(p.consultant),
                                      json: Q(ruleIds: [r1], special: 9950))
-            #expect(try res.content.get(String.self, at: "approver") == "sales_manager")
+            #expect(try res.decode(Schemas.Quote.self).approver?.rawValue == "sales_manager")
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(unit.id)/quote", headers: .bearer(p.manager),
                                      json: Q(ruleIds: [r1], special: 9950))
-            #expect((try? res.content.get(String.self, at: "approver")) == nil)
+            #expect(try res.decode(Schemas.Quote.self).approver == nil)
             // Below the floor price (90 % of list in the seed) it is the GM's, whoever asks.
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(unit.id)/quote", headers: .bearer(p.manager),
                                      json: Q(ruleIds: [], special: 8900))
-            #expect(try res.content.get(Bool.self, at: "belowFloor"))
-            #expect(try res.content.get(String.self, at: "approver") == "gm")
+            #expect(try res.decode(Schemas.Quote.self).belowFloor)
+            #expect(try res.decode(Schemas.Quote.self).approver?.rawValue == "gm")
             // Filing it: the consultant asks, it lands in the sales manager's inbox.
             struct D: Encodable { var ruleIds: [String]; var special: Int; var customer: String; var reason: String }
             res = try await app.call(.POST, "/api/v1/projects/\(p.project)/units/\(unit.id)/discount-requests", headers: .bearer(p.consultant),
                                      json: D(ruleIds: [r1], special: 9950, customer: "张三", reason: "老客户"))
             #expect(res.status == .accepted, "\(res.body.string)")
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(p.manager))
-            #expect(try res.content.get(Int.self, at: "total") == 1)
+            #expect(try res.decode(Schemas.ApprovalPage.self).total == 1)
             // A disabled rule no longer quotes.
             res = try await app.call(.PATCH, "/api/v1/projects/\(p.project)/discount-rules/\(r1)", headers: .bearer(p.manager), json: ["active": false])
             #expect(res.status == .noContent)

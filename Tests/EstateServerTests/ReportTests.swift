@@ -117,8 +117,8 @@ struct ReportTests {
         var d = try await SaleTests.desk(app, clock, code: "BB")
         let f = Fixtures(app: app)
         let bob = try await f.user("bob", roles: [(.consultant, d.project)])
-        struct Me: Decodable { var id: UUID }
-        let alice = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.consultant)).content.decode(Me.self).id
+        let me = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.consultant)).decode(Schemas.Me.self)
+        let alice = try #require(UUID(uuidString: me.id))
         d.units = try await Inventory(app: app).seed(d.project, building: "2号楼", floors: 4, rooms: 2)
         var tokens = ["alice": d.consultant, "bob": try await f.token("bob")]
         var customers: [(id: String, owner: String)] = []
@@ -127,7 +127,7 @@ struct ReportTests {
             let res = try await app.call(.POST, "/api/v1/customers", headers: .bearer(tokens[owner]!),
                                          json: ["projectId": .s(d.project.uuidString), "name": .s("客户\(i)"), "mobile": .s("1390000\(String(format: "%04d", i))")] as J)
             #expect(res.status == .created, "\(res.body.string)")
-            customers.append((try res.content.get(String.self, at: "id"), owner))
+            customers.append((try res.decode(Schemas.Customer.self).id, owner))
         }
         let first = CalendarDay(clock.now)
         var active: [(sale: String, owner: String)] = [], signed: [(contract: String, owner: String)] = []
@@ -155,7 +155,7 @@ struct ReportTests {
                 let c = customers[Int(rng.next() % UInt64(customers.count))]
                 let unit = free.remove(at: Int(rng.next() % UInt64(free.count)))
                 let res = try await SaleTests.subscribe(d, unit: d.units.first { $0.id == unit }!, buyers: [(c.id, "100")], token: tokens[c.owner]!)
-                if res.status == .created { active.append((try res.content.get(String.self, at: "id"), c.owner)) }
+                if res.status == .created { active.append((try res.decode(Schemas.Subscription.self).id, c.owner)) }
             }
             // 签约 of some active subscriptions.
             var still: [(sale: String, owner: String)] = []
@@ -167,7 +167,7 @@ struct ReportTests {
                         "subscriptionId": .s(a.sale), "buyerKind": "local_individual", "downPaymentDueOn": .s(today.adding(days: 3).description),
                         "instalments": [], "penaltyRatePer100k": 50, "deliveryDueOn": .s(today.adding(days: 300).description), "titleDays": 365] as J)
                     #expect(created.status == .created, "\(created.body.string)")
-                    let cid = try created.content.get(String.self, at: "id")
+                    let cid = try created.decode(Schemas.Contract.self).id
                     for doc in ["id_document", "household_register", "marital_status"] {
                         _ = try await app.call(.PUT, "/api/v1/contracts/\(cid)/documents/\(doc)", headers: .bearer(token), json: ["received": true] as J)
                     }
@@ -188,7 +188,7 @@ struct ReportTests {
                     let r = try await app.call(.POST, "/api/v1/subscriptions/\(a.sale)/cancellation", headers: .bearer(tokens[a.owner]!),
                                                json: ["depositOutcome": "forfeit", "reason": "客户放弃"] as J)
                     #expect(r.status == .accepted, "\(r.body.string)")
-                    #expect(try await SaleTests.decide(d, try r.content.get(String.self, at: "approvalId"), by: d.manager).status == .ok)
+                    #expect(try await SaleTests.decide(d, try r.decode(Schemas.ApprovalRef.self).approvalId, by: d.manager).status == .ok)
                 default:
                     still.append(a)
                 }
@@ -207,7 +207,7 @@ struct ReportTests {
                     "receivedOn": .s(today.adding(days: -Int(rng.next() % 4)).description), "payer": "买受人"] as J)
                 #expect(r.status == .created, "\(r.body.string)")
                 if rng.next() % 5 != 0 {
-                    let c = try await app.call(.POST, "/api/v1/receipts/\(try r.content.get(String.self, at: "id"))/confirmation", headers: .bearer(d.finance))
+                    let c = try await app.call(.POST, "/api/v1/receipts/\(try r.decode(Schemas.Receipt.self).id)/confirmation", headers: .bearer(d.finance))
                     #expect(c.status == .ok, "\(c.body.string)")
                 }
             }
@@ -216,7 +216,7 @@ struct ReportTests {
                 let t = try await app.call(.POST, "/api/v1/contracts/\(s.contract)/termination", headers: .bearer(tokens[s.owner]!),
                                            json: ["reason": "买受人违约，解除合同"] as J)
                 #expect(t.status == .accepted, "\(t.body.string)")
-                #expect(try await SaleTests.decide(d, try t.content.get(String.self, at: "approvalId"), by: d.gm).status == .ok)
+                #expect(try await SaleTests.decide(d, try t.decode(Schemas.ApprovalRef.self).approvalId, by: d.gm).status == .ok)
                 signed.removeFirst()
             }
         }
@@ -337,8 +337,9 @@ struct ReportTests {
             let json = try await app.call(.GET, "/api/v1/reports/sales?\(q)", headers: .bearer(w.d.manager))
             #expect(json.status == .ok)
             let weekly = try await reports.sales(w.d.project, period: try ReportPeriod(from: w.first, to: w.last, granularity: .week), granularity: .week)
-            #expect(try json.content.get(String.self, at: "total", "contracts", "amount") == weekly.total.contracts.amount.plain)
-            #expect(try json.content.get(Int.self, at: "total", "visitsFirst") == weekly.total.visitsFirst)
+            let sales = try json.decode(Schemas.SalesReport.self)
+            #expect(sales.total.contracts.amount == weekly.total.contracts.amount.plain)
+            #expect(sales.total.visitsFirst == weekly.total.visitsFirst)
             let xlsx = try await app.call(.GET, "/api/v1/reports/sales/export?\(q)", headers: .bearer(w.d.manager))
             #expect(xlsx.status == .ok)
             #expect(xlsx.headers.first(name: "Content-Disposition")?.contains("xlsx") == true)
@@ -365,9 +366,9 @@ struct ReportTests {
             #expect(try await app.call(.GET, "/api/v1/reports/sales?projectId=\(UUID())&from=2026-01-01&to=2026-01-31",
                                        headers: .bearer(d.gm)).status == .notFound)
             func code(_ r: TestingHTTPResponse) throws -> [String] {
-                struct FE: Decodable { var field: String; var code: String }
-                if let errors = try? r.content.get([FE].self, at: "errors") { return errors.map(\.code) }
-                return [try r.content.get(String.self, at: "code")]
+                let problem = try r.problem()
+                if let errors = problem.errors { return errors.map(\.code) }
+                return [problem.code]
             }
             let reversed = try await app.call(.GET, "/api/v1/reports/sales?projectId=\(d.project)&from=2026-02-01&to=2026-01-31", headers: .bearer(d.manager))
             #expect(try reversed.status == .unprocessableEntity && code(reversed).contains("period_reversed"))
@@ -382,17 +383,17 @@ struct ReportTests {
 
             // Targets: the sales manager sets them (one audit line); finance reads but may not set.
             let month = String(d.today.description.prefix(7))
-            struct Me: Decodable { var id: UUID }
-            let alice = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.consultant)).content.decode(Me.self).id
+            let me = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.consultant)).decode(Schemas.Me.self)
+            let alice = try #require(UUID(uuidString: me.id))
             let body: J = ["projectId": .s(d.project.uuidString), "month": .s(month),
                            "project": ["subscriptions": 20, "contractAmount": "40000000", "collections": "30000000.50"],
                            "consultants": [["consultantId": .s(alice.uuidString), "target": ["subscriptions": 4, "contractAmount": "8000000", "collections": "0"]]]]
             #expect(try await app.call(.PUT, "/api/v1/reports/targets", headers: .bearer(d.finance), json: body).status == .forbidden)
             let put = try await app.call(.PUT, "/api/v1/reports/targets", headers: .bearer(d.manager), json: body)
             #expect(put.status == .ok, "\(put.body.string)")
-            #expect(try put.content.get(String.self, at: "project", "collections") == "30000000.50")
+            #expect(try put.decode(Schemas.TargetSheet.self).project?.collections == "30000000.50")
             let got = try await app.call(.GET, "/api/v1/reports/targets?projectId=\(d.project)&month=\(month)", headers: .bearer(d.finance))
-            #expect(try got.content.get(Int.self, at: "consultants", 0, "target", "subscriptions") == 4)
+            #expect(try got.decode(Schemas.TargetSheet.self).consultants.first?.target?.subscriptions == 4)
             struct N: Decodable { var n: Int }
             let audit = try await app.db.sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'report.targets'").first(decoding: N.self)
             #expect(audit?.n == 1)
@@ -402,23 +403,24 @@ struct ReportTests {
                 "consultants": [["consultantId": .s(UUID().uuidString), "target": ["subscriptions": 1, "contractAmount": "1", "collections": "1"]]]] as J)
             #expect(try bad.status == .unprocessableEntity && code(bad).contains("target_not_consultant"))
             #expect(try await app.call(.GET, "/api/v1/reports/targets?projectId=\(d.project)&month=\(month)", headers: .bearer(d.manager))
-                .content.get(String.self, at: "project", "contractAmount") == "40000000.00")
+                .decode(Schemas.TargetSheet.self).project?.contractAmount == "40000000.00")
 
             // Dashboard: the manager sees the project against its target; the consultant only their own.
             let customer = try await SaleTests.customer(d, "看板客户", "13900000991")
             #expect(try await SaleTests.subscribe(d, unit: d.units[0], buyers: [(customer, "100")]).status == .created)
             let boss = try await app.call(.GET, "/api/v1/reports/dashboard?projectId=\(d.project)", headers: .bearer(d.manager))
-            #expect(try boss.content.get(String.self, at: "scope") == "project")
-            #expect(try boss.content.get(Int.self, at: "todayFigures", "subscriptions", "count") == 1)
-            #expect(try boss.content.get(String.self, at: "progress", "subscriptions") == "5.00")
-            struct Day: Decodable { var day: String }
-            #expect(try boss.content.get([Day].self, at: "days").count == 30)
+            let project = try boss.decode(Schemas.Dashboard.self)
+            #expect(project.scope.rawValue == "project")
+            #expect(project.todayFigures.subscriptions.count == 1)
+            #expect(project.progress.subscriptions == "5.00")
+            #expect(project.days.count == 30)
             let mine = try await app.call(.GET, "/api/v1/reports/dashboard?projectId=\(d.project)", headers: .bearer(d.consultant))
-            #expect(try mine.content.get(String.self, at: "scope") == "consultant")
-            #expect(try mine.content.get(String.self, at: "progress", "subscriptions") == "25.00")
+            let own = try mine.decode(Schemas.Dashboard.self)
+            #expect(own.scope.rawValue == "consultant")
+            #expect(own.progress.subscriptions == "25.00")
             try await f.user("carol", roles: [(.consultant, d.project)])
             let carol = try await app.call(.GET, "/api/v1/reports/dashboard?projectId=\(d.project)", headers: .bearer(try await f.token("carol")))
-            #expect(try carol.content.get(Int.self, at: "monthFigures", "subscriptions", "count") == 0)
+            #expect(try carol.decode(Schemas.Dashboard.self).monthFigures.subscriptions.count == 0)
             #expect(try await app.call(.GET, "/api/v1/reports/dashboard?projectId=\(d.project)", headers: .bearer(d.cs)).status == .ok)
             _ = clock
         }

@@ -113,7 +113,7 @@ struct SalesControlTests {
             #expect(res.body.string.contains("unit_status_conflict"))
             res = try await app.call(.POST, path, headers: .bearer(token), json: ["move": "withhold", "reason": "样板间"])
             #expect(res.status == .ok)
-            #expect(try res.content.get(String.self, at: "status") == "withheld")
+            #expect(try res.decode(Schemas.Unit.self).status.rawValue == "withheld")
             res = try await app.call(.POST, path, headers: .bearer(token), json: ["move": "reserve", "customerName": "张三",
                                                                                   "customerMobile": "13812345678",
                                                                                   "expiresAt": (clock.now + 86_400).rfc3339])
@@ -127,8 +127,7 @@ struct SalesControlTests {
             // History, newest first, with the reasons.
             res = try await app.call(.GET, "/api/v1/projects/\(project)/units/\(units[0].id)/history", headers: .bearer(gw))
             #expect(res.status == .ok)
-            struct Line: Decodable { var move: String; var reason: String; var actor: String }
-            let lines = try res.content.decode([Line].self)
+            let lines = try res.decode([Schemas.UnitHistoryLine].self)
             #expect(lines.map(\.move) == ["unwithhold", "withhold", "release"])
             #expect(lines[1].reason == "样板间" && lines[1].actor == "manager")
             #expect(try await f.auditCount(action: "unit.withhold") == 1)

@@ -15,7 +15,7 @@ struct SecurityProbeTests {
     typealias People = CustomerTests.People
 
     static func items(_ res: TestingHTTPResponse) throws -> [String] {
-        try res.content.get([AnyDecodable].self, at: "items").indices.map { i in try res.content.get(String.self, at: "items", "\(i)", "id") }
+        try res.decode(Schemas.CustomerPage.self).items.map(\.id)
     }
 
     static func search(_ app: Application, _ p: People, _ token: String, _ q: String) async throws -> TestingHTTPResponse {
@@ -38,7 +38,7 @@ struct SecurityProbeTests {
                 let res = try await Self.search(app, p, p.alice, q)
                 #expect(res.status == .ok)
                 #expect(try Self.items(res).isEmpty, "\(q)")
-                #expect(try res.content.get(Int.self, at: "total") == 0)
+                #expect(try res.decode(Schemas.CustomerPage.self).total == 0)
             }
             // Her own customer by full mobile and ID: found; the sales manager (may reveal) finds both.
             #expect(try Self.items(try await Self.search(app, p, p.alice, "13600005678")) == [alices])
@@ -82,7 +82,7 @@ struct SecurityProbeTests {
             #expect(statuses.filter { $0 == .tooManyRequests }.count == 36 - ExactLookups.defaultPerHour, "\(statuses)")
             let refused = try await Self.search(app, p, p.alice, "13800009999")
             #expect(refused.status == .tooManyRequests)
-            #expect(try refused.content.get(String.self, at: "code") == "search_rate_limited")
+            #expect(try refused.problem().code == "search_rate_limited")
             #expect(refused.headers.first(name: .retryAfter) == "3600")
             // The refusal is logged each time; the managers get one SMS, not one per refusal.
             #expect(try await Fixtures(app: app).auditCount(action: ExactLookups.limitedAction) == 36 - ExactLookups.defaultPerHour + 1)
@@ -107,7 +107,7 @@ struct SecurityProbeTests {
             let sub = try await SaleTests.subscribe(d, unit: d.units[0], buyers: [(alices, "100")])
             #expect(sub.status == .created, "\(sub.body.string.prefix(400))")
             func register(_ token: String, _ q: String) async throws -> Int {
-                try await app.call(.GET, "/api/v1/subscriptions?projectId=\(d.project)&q=\(q)", headers: .bearer(token)).content.get(Int.self, at: "total")
+                try await app.call(.GET, "/api/v1/subscriptions?projectId=\(d.project)&q=\(q)", headers: .bearer(token)).decode(Schemas.SubscriptionPage.self).total
             }
             #expect(try await register(d.consultant, "13700004321") == 1)
             #expect(try await register(d.manager, "13700004321") == 1)
@@ -126,7 +126,7 @@ struct SecurityProbeTests {
                                                            "contactName": "王先生", "contactMobile": "13800001111"])
             #expect(created.status == .created, "\(created.body.string.prefix(300))")
             func total(_ token: String, _ q: String) async throws -> Int {
-                try await app.call(.GET, "/api/v1/tickets?projectId=\(t.d.project)&q=\(q)", headers: .bearer(token)).content.get(Int.self, at: "total")
+                try await app.call(.GET, "/api/v1/tickets?projectId=\(t.d.project)&q=\(q)", headers: .bearer(token)).decode(Schemas.TicketPage.self).total
             }
             // Customer service may reveal personal data: found by the full number, logged.
             #expect(try await total(t.d.cs, "13800001111") == 1)
@@ -202,7 +202,7 @@ struct SecurityProbeTests {
             try await Fixtures(app: app).user("zhao.lei")
             func attempt(_ user: String, _ password: String) async throws -> (HTTPStatus, String, String, Bool) {
                 let res = try await app.call(.POST, "/api/v1/auth/login", json: ["username": user, "password": password])
-                return (res.status, (try? res.content.get(String.self, at: "code")) ?? "", (try? res.content.get(String.self, at: "detail")) ?? "",
+                return (res.status, (try? res.problem().code) ?? "", (try? res.problem().detail) ?? "",
                         res.headers.contains(name: .retryAfter))
             }
             for _ in 0..<5 {
@@ -317,13 +317,13 @@ struct SecurityProbeTests {
             _ = try await app.call(.POST, "/api/v1/auth/login", json: ["username": "auditor", "password": "wrong-password"])
             func count(_ action: String) async throws -> Int {
                 try await app.call(.GET, "/api/v1/audit?action=\(action.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
-                                   headers: .bearer(token)).content.get(Int.self, at: "total")
+                                   headers: .bearer(token)).decode(Schemas.AuditPage.self).total
             }
             #expect(try await count("auth.login*") == 2)       // auth.login and auth.login_failed
             #expect(try await count("auth.login_*") == 1)      // auth.login_failed only
             #expect(try await count("%*") == 0)                // not "everything"
             #expect(try await count("auth_login*") == 0)       // `_` is not a wildcard
-            #expect(try await count("*") == (try await app.call(.GET, "/api/v1/audit", headers: .bearer(token)).content.get(Int.self, at: "total")))
+            #expect(try await count("*") == (try await app.call(.GET, "/api/v1/audit", headers: .bearer(token)).decode(Schemas.AuditPage.self).total))
         }
     }
 

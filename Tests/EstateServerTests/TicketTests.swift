@@ -24,9 +24,9 @@ struct TicketTests {
         let d = try await SaleTests.desk(app, clock, code: "KF")
         let f = Fixtures(app: app)
         let engineerID = try await f.user("fixer", roles: [(.engineer, d.project)])
-        struct Me: Decodable { var id: UUID }
-        let cs = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.cs)).content.decode(Me.self).id
-        let manager = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.csManager)).content.decode(Me.self).id
+        let csMe = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.cs)).decode(Schemas.Me.self)
+        let managerMe = try await app.call(.GET, "/api/v1/me", headers: .bearer(d.csManager)).decode(Schemas.Me.self)
+        let cs = try #require(UUID(uuidString: csMe.id)), manager = try #require(UUID(uuidString: managerMe.id))
         // Managers get escalations by SMS; staff their assignments.
         try await app.db.sql.raw("UPDATE users SET mobile = '13900009001' WHERE id = \(bind: manager)").run()
         try await app.db.sql.raw("UPDATE users SET mobile = '13900009002' WHERE id = \(bind: engineerID)").run()
@@ -44,9 +44,8 @@ struct TicketTests {
     }
 
     static func code(_ r: TestingHTTPResponse) -> String {
-        struct FE: Decodable { var code: String }
-        if let e = try? r.content.get([FE].self, at: "errors"), let first = e.first { return first.code }
-        return (try? r.content.get(String.self, at: "code")) ?? "\(r.status.code)"
+        if let first = (try? r.problem())?.errors?.first { return first.code }
+        return (try? r.problem().code) ?? "\(r.status.code)"
     }
 
     static func events(_ app: Application, _ id: String) async throws -> Int {
@@ -61,7 +60,7 @@ struct TicketTests {
             let created = try await Self.create(t, ["kind": "complaint", "channel": "hotline", "severity": "normal", "title": "楼道漏水无人处理",
                                                     "contactName": "王先生", "contactMobile": "13800001111"])
             #expect(created.status == .created, "\(created.body.string)")
-            let id = try created.content.get(String.self, at: "id")
+            let id = try created.decode(Schemas.Ticket.self).id
             let all = ["assign", "start", "resolve", "start_callback", "close", "reopen"]
             /// Every action but `allowed` is refused with 409 and changes nothing.
             func refuseAllBut(_ allowed: Set<String>, status: String) async throws {
@@ -72,7 +71,7 @@ struct TicketTests {
                     #expect(r.status == .conflict, "\(status) \(action): \(r.body.string)")
                     #expect(try await Self.events(app, id) == before)
                     let now = try await app.call(.GET, "/api/v1/tickets/\(id)", headers: .bearer(t.d.cs))
-                    #expect(try now.content.get(String.self, at: "status") == status)
+                    #expect(try now.decode(Schemas.Ticket.self).status.rawValue == status)
                 }
             }
             try await refuseAllBut(["assign"], status: "new")
@@ -86,19 +85,19 @@ struct TicketTests {
             r = try await Self.act(t, id, ["action": "assign", "assigneeId": .s(t.csID.uuidString)], token: t.d.cs)
             #expect(r.status == .ok)
             r = try await Self.act(t, id, ["action": "start"], token: t.d.cs)
-            #expect(try r.content.get(String.self, at: "status") == "in_progress")
-            #expect((try? r.content.get(String.self, at: "respondedAt")) != nil)
+            #expect(try r.decode(Schemas.Ticket.self).status.rawValue == "in_progress")
+            #expect(try r.decode(Schemas.Ticket.self).respondedAt != nil)
             try await refuseAllBut(["assign", "resolve"], status: "in_progress")
             // A complaint is resolved with what was done and its cause.
             #expect(Self.code(try await Self.act(t, id, ["action": "resolve", "note": "已修复"], token: t.d.cs)) == "cause_required")
             #expect(Self.code(try await Self.act(t, id, ["action": "resolve", "cause": "construction"], token: t.d.cs)) == "resolution_required")
             r = try await Self.act(t, id, ["action": "resolve", "note": "已修复楼道排水", "cause": "construction"], token: t.d.cs)
-            #expect(try r.content.get(String.self, at: "status") == "resolved")
+            #expect(try r.decode(Schemas.Ticket.self).status.rawValue == "resolved")
             // Closing a complaint needs the callback.
             #expect(Self.code(try await Self.act(t, id, ["action": "close"], token: t.d.csManager)) == "ticket_needs_callback")
             try await refuseAllBut(["start_callback", "close"], status: "resolved")
             r = try await Self.act(t, id, ["action": "start_callback"], token: t.d.cs)
-            #expect(try r.content.get(String.self, at: "status") == "callback")
+            #expect(try r.decode(Schemas.Ticket.self).status.rawValue == "callback")
             try await refuseAllBut([], status: "callback")
             // The one who did the work does not check it.
             let own = try await app.call(.POST, "/api/v1/tickets/\(id)/callback", headers: .bearer(t.d.cs),
@@ -113,16 +112,16 @@ struct TicketTests {
             r = try await app.call(.POST, "/api/v1/tickets/\(id)/callback", headers: .bearer(caller),
                                    json: ["satisfaction": 2, "solved": false, "note": "还在漏"] as J)
             #expect(r.status == .ok, "\(r.body.string)")
-            #expect(try r.content.get(String.self, at: "status") == "in_progress")
-            #expect(try r.content.get(Int.self, at: "reopenCount") == 1)
-            #expect((try? r.content.get(String.self, at: "resolvedAt")) == nil)
+            #expect(try r.decode(Schemas.Ticket.self).status.rawValue == "in_progress")
+            #expect(try r.decode(Schemas.Ticket.self).reopenCount == 1)
+            #expect(try r.decode(Schemas.Ticket.self).resolvedAt == nil)
             // A second callback on a ticket in progress is refused.
             #expect(Self.code(try await app.call(.POST, "/api/v1/tickets/\(id)/callback", headers: .bearer(caller),
                                                  json: ["satisfaction": 5, "solved": true] as J)) == "ticket_not_awaiting_callback")
             _ = try await Self.act(t, id, ["action": "resolve", "note": "更换排水管", "cause": "material"], token: t.d.cs)
             r = try await app.call(.POST, "/api/v1/tickets/\(id)/callback", headers: .bearer(caller), json: ["satisfaction": 5, "solved": true] as J)
-            #expect(try r.content.get(String.self, at: "status") == "closed")
-            #expect(try r.content.get(Int.self, at: "satisfaction") == 5)
+            #expect(try r.decode(Schemas.Ticket.self).status.rawValue == "closed")
+            #expect(try r.decode(Schemas.Ticket.self).satisfaction == 5)
             try await refuseAllBut(["reopen"], status: "closed")
             #expect(Self.code(try await app.call(.POST, "/api/v1/tickets/\(id)/comments", headers: .bearer(t.d.cs),
                                                  json: ["note": "补充"] as J)) == "ticket_closed")
@@ -130,10 +129,9 @@ struct TicketTests {
             #expect(try await Self.act(t, id, ["action": "reopen", "note": "业主再次来电"], token: t.d.cs).status == .forbidden)
             #expect(Self.code(try await Self.act(t, id, ["action": "reopen"], token: t.d.csManager)) == "reason_required")
             r = try await Self.act(t, id, ["action": "reopen", "note": "业主再次来电"], token: t.d.csManager)
-            #expect(try r.content.get(String.self, at: "status") == "in_progress" && (try r.content.get(Int.self, at: "reopenCount")) == 2)
+            #expect(try r.decode(Schemas.Ticket.self).status.rawValue == "in_progress" && (try r.decode(Schemas.Ticket.self).reopenCount) == 2)
             // The log holds every step; the owner sees the progress lines only.
-            struct E: Decodable { var action: String; var visibleToOwner: Bool }
-            let log = try r.content.get([E].self, at: "events")
+            let log = try r.decode(Schemas.Ticket.self).events
             #expect(log.map(\.action) == ["create", "assign", "assign", "start", "resolve", "start_callback", "callback", "resolve", "callback", "reopen"])
             let owner = try await app.services.tickets(app.db).detail(UUID(uuidString: id)!, forOwner: true)
             #expect(owner.events.map(\.action) == ["create", "start", "resolve", "callback", "resolve", "callback", "reopen"])
@@ -164,11 +162,12 @@ struct TicketTests {
                                                    "unitId": .s(t.d.units[0].id.uuidString), "component": "wet_room_waterproofing",
                                                    "assigneeId": .s(t.engineerID.uuidString)])
             #expect(repair.status == .created, "\(repair.body.string)")
-            let id = try repair.content.get(String.self, at: "id")
-            let responseDue = try repair.content.get(Date.self, at: "sla", "responseDueAt")
-            let resolveDue = try repair.content.get(Date.self, at: "sla", "resolveDueAt")
+            let id = try repair.decode(Schemas.Ticket.self).id
+            let sla = try repair.decode(Schemas.Ticket.self).sla
+            let responseDue = sla.responseDueAt
+            let resolveDue = sla.resolveDueAt
             #expect(abs(responseDue.timeIntervalSince(start) - 3_600) < 2 && abs(resolveDue.timeIntervalSince(start) - 14_400) < 2)
-            #expect(try repair.content.get(Int.self, at: "sla", "minutesLeft") == 59 || (try repair.content.get(Int.self, at: "sla", "minutesLeft")) == 60)
+            #expect(sla.minutesLeft == 59 || sla.minutesLeft == 60)
             // The engineer was told by SMS.
             struct N: Decodable { var n: Int }
             func count(_ sql: SQLQueryString) async throws -> Int { try await app.db.sql.raw(sql).first(decoding: N.self)?.n ?? -1 }
@@ -180,28 +179,27 @@ struct TicketTests {
             #expect(try await tickets.escalateDue() == 1)
             #expect(try await tickets.escalateDue() == 0)
             let late = try await app.call(.GET, "/api/v1/tickets/\(id)", headers: .bearer(t.d.cs))
-            #expect(try late.content.get(Bool.self, at: "sla", "responseBreached"))
-            #expect(try late.content.get(String.self, at: "escalationReason") == "response")
+            #expect(try late.decode(Schemas.Ticket.self).sla.responseBreached)
+            #expect(try late.decode(Schemas.Ticket.self).escalationReason == "response")
             #expect(try await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE recipient = '13900009001' AND template = 'ticket.escalated'") == 1)
             // Breached tickets lead the list; a fresh one follows.
             let fresh = try await Self.create(t, ["kind": "inquiry", "channel": "hotline", "severity": "normal", "title": "交房时间咨询"])
             let list = try await app.call(.GET, "/api/v1/tickets?projectId=\(t.d.project)", headers: .bearer(t.d.cs))
-            struct S: Decodable { var id: String }
-            #expect(try list.content.get([S].self, at: "items").map(\.id) == [id, try fresh.content.get(String.self, at: "id")])
+            #expect(try list.decode(Schemas.TicketPage.self).items.map(\.id) == [id, try fresh.decode(Schemas.Ticket.self).id])
             let breached = try await app.call(.GET, "/api/v1/tickets?projectId=\(t.d.project)&queue=breached", headers: .bearer(t.d.cs))
-            #expect(try breached.content.get([S].self, at: "items").map(\.id) == [id])
+            #expect(try breached.decode(Schemas.TicketPage.self).items.map(\.id) == [id])
             // A major complaint goes to the manager the moment it is filed.
             let major = try await Self.create(t, ["kind": "complaint", "channel": "online", "severity": "major", "title": "业主群集体投诉景观缩水"])
-            #expect(try major.content.get(Bool.self, at: "escalated"))
-            #expect(try major.content.get(String.self, at: "escalationReason") == "severity")
+            #expect(try major.decode(Schemas.Ticket.self).escalated)
+            #expect(try major.decode(Schemas.Ticket.self).escalationReason == "severity")
             #expect(try await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE recipient = '13900009001' AND template = 'ticket.escalated'") == 2)
             #expect(try await tickets.escalateDue() == 0)
             // Four hours on: the inquiry missed its two-hour answer and goes up; the repair, past its
             // resolution deadline too, was escalated already and is not sent again.
             clock.advance(4 * 3_600)
             #expect(try await tickets.escalateDue() == 1)
-            let inquiry = try await app.call(.GET, "/api/v1/tickets/\(try fresh.content.get(String.self, at: "id"))", headers: .bearer(t.d.cs))
-            #expect(try inquiry.content.get(String.self, at: "escalationReason") == "response")
+            let inquiry = try await app.call(.GET, "/api/v1/tickets/\(try fresh.decode(Schemas.Ticket.self).id)", headers: .bearer(t.d.cs))
+            #expect(try inquiry.decode(Schemas.Ticket.self).escalationReason == "response")
             #expect(try await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE recipient = '13900009001' AND template = 'ticket.escalated'") == 3)
         }
     }
@@ -222,31 +220,31 @@ struct TicketTests {
             }
             // Not yet delivered: the developer's to put right.
             var r = try await repair("plumbing")
-            #expect(try r.content.get(String.self, at: "warranty", "status") == "before_delivery")
-            #expect(try r.content.get(String.self, at: "contactMobile") == "13900001201")
+            #expect(try r.decode(Schemas.Ticket.self).warranty?.status.rawValue == "before_delivery")
+            #expect(try r.decode(Schemas.Ticket.self).contactMobile == "13900001201")
             // Five years to the day is the last day of the waterproofing warranty; a day more and it has ended.
             if today.day <= 28 {
                 try await deliver(yearsAgo: 5, plusDays: -1)
                 r = try await repair("wet_room_waterproofing")
-                #expect(try r.content.get(String.self, at: "warranty", "status") == "expired")
-                #expect(try r.content.get(Bool.self, at: "warranty", "chargeable"))
+                #expect(try r.decode(Schemas.Ticket.self).warranty?.status.rawValue == "expired")
+                #expect(try r.decode(Schemas.Ticket.self).warranty?.chargeable == true)
                 try await deliver(yearsAgo: 5, plusDays: 0)
                 r = try await repair("roof_waterproofing")
-                #expect(try r.content.get(String.self, at: "warranty", "status") == "in_warranty")
-                #expect(try r.content.get(Bool.self, at: "warranty", "chargeable") == false)
+                #expect(try r.decode(Schemas.Ticket.self).warranty?.status.rawValue == "in_warranty")
+                #expect(try r.decode(Schemas.Ticket.self).warranty?.chargeable == false)
                 // Two years for plumbing and the like.
                 try await deliver(yearsAgo: 2, plusDays: 0)
                 r = try await repair("electrical")
-                #expect(try r.content.get(String.self, at: "warranty", "status") == "in_warranty")
+                #expect(try r.decode(Schemas.Ticket.self).warranty?.status.rawValue == "in_warranty")
                 try await deliver(yearsAgo: 2, plusDays: -1)
                 r = try await repair("equipment")
-                #expect(try r.content.get(String.self, at: "warranty", "status") == "expired")
+                #expect(try r.decode(Schemas.Ticket.self).warranty?.status.rawValue == "expired")
             }
             // The same component of the same unit again: a repeat, pointing at the one before.
             let first = try await repair("decoration")
             let again = try await repair("decoration")
-            #expect(try again.content.get(Bool.self, at: "repeat"))
-            #expect(try again.content.get(String.self, at: "repeatOf") == (try first.content.get(String.self, at: "id")))
+            #expect(try again.decode(Schemas.Ticket.self)._repeat)
+            #expect(try again.decode(Schemas.Ticket.self).repeatOf == (try first.decode(Schemas.Ticket.self).id))
             // 91 days later it is not.
             clock.advance(91 * 86_400)
             let f = Fixtures(app: app)
@@ -254,7 +252,7 @@ struct TicketTests {
             t2.d.cs = try await f.token("csstaff")
             let later = try await Self.create(t2, ["kind": "repair", "channel": "hotline", "severity": "normal", "title": "报修",
                                                    "unitId": .s(t.d.units[2].id.uuidString), "component": "decoration"])
-            #expect(try later.content.get(Bool.self, at: "repeat") == false)
+            #expect(try later.decode(Schemas.Ticket.self)._repeat == false)
             // Repairs need their unit and component; other kinds have no component.
             #expect(Self.code(try await Self.create(t2, ["kind": "repair", "channel": "hotline", "severity": "normal", "title": "报修"])) == "repair_needs_unit")
             #expect(Self.code(try await Self.create(t2, ["kind": "inquiry", "channel": "hotline", "severity": "normal", "title": "咨询",
@@ -267,7 +265,7 @@ struct TicketTests {
             let t = try await Self.desk(app, clock)
             let r = try await Self.create(t, ["kind": "repair", "channel": "hotline", "severity": "normal", "title": "墙面开裂",
                                               "unitId": .s(t.d.units[1].id.uuidString), "component": "decoration"])
-            let id = try r.content.get(String.self, at: "id")
+            let id = try r.decode(Schemas.Ticket.self).id
             let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 4])
             func upload(_ data: Data, type: String, name: String) async throws -> TestingHTTPResponse {
                 var h = HTTPHeaders.bearer(t.d.cs)
@@ -277,7 +275,7 @@ struct TicketTests {
             }
             let ok = try await upload(png, type: "image/png", name: "crack.png")
             #expect(ok.status == .created, "\(ok.body.string)")
-            let aid = try ok.content.get(String.self, at: "id")
+            let aid = try ok.decode(Schemas.TicketAttachment.self).id
             let back = try await app.call(.GET, "/api/v1/tickets/\(id)/attachments/\(aid)", headers: .bearer(t.d.cs))
             #expect(back.status == .ok && Data(buffer: back.body) == png)
             // Text called a JPEG is refused, and nothing is stored.
@@ -308,8 +306,7 @@ struct TicketTests {
     @Test func theAnalysisCountsWhatHappened() async throws {
         try await withTestApp { app, clock in
             let t = try await Self.desk(app, clock)
-            struct C: Decodable { var id: String; var name: String; var path: String }
-            let tree = try await app.call(.GET, "/api/v1/ticket-categories?projectId=\(t.d.project)", headers: .bearer(t.d.cs)).content.decode([C].self)
+            let tree = try await app.call(.GET, "/api/v1/ticket-categories?projectId=\(t.d.project)", headers: .bearer(t.d.cs)).decode([Schemas.TicketCategory].self)
             let leak = try #require(tree.first { $0.path == "工程质量 / 渗漏" }), promise = try #require(tree.first { $0.name == "销售承诺" })
             let f = Fixtures(app: app)
             try await f.user("caller", roles: [(.csStaff, t.d.project)])
@@ -318,7 +315,7 @@ struct TicketTests {
             func complaint(_ category: String, unit: UUID?, cause: String, score: Int) async throws {
                 var body: [String: J] = ["kind": "complaint", "channel": "hotline", "severity": "normal", "title": "投诉", "categoryId": .s(category)]
                 if let unit { body["unitId"] = .s(unit.uuidString) }
-                let id = try await Self.create(t, body).content.get(String.self, at: "id")
+                let id = try await Self.create(t, body).decode(Schemas.Ticket.self).id
                 _ = try await Self.act(t, id, ["action": "assign", "assigneeId": .s(t.csID.uuidString)], token: t.d.cs)
                 _ = try await Self.act(t, id, ["action": "start"], token: t.d.cs)
                 #expect(try await Self.act(t, id, ["action": "resolve", "note": "处理", "cause": .s(cause)], token: t.d.cs).status == .ok)
@@ -337,25 +334,25 @@ struct TicketTests {
             let q = "projectId=\(t.d.project)&from=\(today.adding(days: -30))&to=\(today)"
             let a = try await app.call(.GET, "/api/v1/reports/service?\(q)", headers: .bearer(t.d.csManager))
             #expect(a.status == .ok, "\(a.body.string)")
-            struct Row: Decodable { var name: String; var tickets: Int; var complaints: Int; var repairs: Int }
-            #expect(try a.content.get(Int.self, at: "complaints") == 3)
-            let byCategory = try a.content.get([Row].self, at: "byCategory")
+            let analysis = try a.decode(Schemas.ServiceAnalysis.self)
+            #expect(analysis.complaints == 3)
+            let byCategory = analysis.byCategory
             #expect(byCategory.first { $0.name == "工程质量" }.map { [$0.tickets, $0.complaints] } == [2, 2])
             #expect(byCategory.first { $0.name == "销售承诺" }?.complaints == 1)
             #expect(byCategory.first { $0.name == "未分类" }.map { [$0.tickets, $0.repairs] } == [3, 2])
-            let byBuilding = try a.content.get([Row].self, at: "byBuilding")
+            let byBuilding = analysis.byBuilding
             #expect(byBuilding.first { $0.name == "1号楼" }.map { [$0.tickets, $0.complaints, $0.repairs] } == [4, 2, 2])
-            #expect(try a.content.get([Row].self, at: "byCause").first.map { "\($0.name) \($0.complaints)" } == "施工 2")
-            #expect(try a.content.get(Int.self, at: "satisfaction", "callbacks") == 3)
-            #expect(try a.content.get(Int.self, at: "satisfaction", "satisfied") == 2)
-            #expect(try a.content.get(String.self, at: "satisfaction", "rate") == "66.67")
-            #expect(try a.content.get(String.self, at: "satisfaction", "average") == "4.00")
-            #expect(try a.content.get(Int.self, at: "repeatRepairs", "repairs") == 2)
-            #expect(try a.content.get(Int.self, at: "repeatRepairs", "repeats") == 1)
-            #expect(try a.content.get(String.self, at: "repeatRepairs", "rate") == "50.00")
+            #expect(analysis.byCause.first.map { "\($0.name) \($0.complaints)" } == "施工 2")
+            #expect(analysis.satisfaction.callbacks == 3)
+            #expect(analysis.satisfaction.satisfied == 2)
+            #expect(analysis.satisfaction.rate == "66.67")
+            #expect(analysis.satisfaction.average == "4.00")
+            #expect(analysis.repeatRepairs.repairs == 2)
+            #expect(analysis.repeatRepairs.repeats == 1)
+            #expect(analysis.repeatRepairs.rate == "50.00")
             // The three complaints were answered and resolved within their terms; the rest still run.
-            #expect(try a.content.get(Int.self, at: "sla", "tickets") == 3)
-            #expect(try a.content.get(String.self, at: "sla", "resolveRate") == "100.00")
+            #expect(analysis.sla.tickets == 3)
+            #expect(analysis.sla.resolveRate == "100.00")
             let xlsx = try await app.call(.GET, "/api/v1/reports/service/export?\(q)", headers: .bearer(t.d.csManager))
             #expect(xlsx.status == .ok)
             let summary = try XLSXReader.rows(Data(buffer: xlsx.body))

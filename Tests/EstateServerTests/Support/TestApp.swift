@@ -113,7 +113,7 @@ struct Fixtures {
             try req.content.encode(["username": username, "password": password], as: .json)
         }, afterResponse: { res async throws in
             #expect(res.status == .ok, "sign-in of \(username): \(res.body.string)")
-            token = try res.content.get(String.self, at: "token")
+            token = try res.decode(Schemas.Token.self).token
         })
         return token
     }
