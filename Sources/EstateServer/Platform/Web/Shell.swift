@@ -15,6 +15,18 @@ struct PageContext: Sendable {
     /// counts and catalogue names, so a crafted link still cannot put sentences on the page.
     let errorArguments: [String: String]
 
+    /// A page drawn without a request: what tests render a `Model` with.
+    init(t: Localizer, principal: Principal?, path: String, csrf: String? = nil, notice: String? = nil, error: String? = nil,
+         errorArguments: [String: String] = [:]) {
+        self.t = t
+        self.principal = principal
+        self.csrf = csrf
+        self.path = path
+        self.notice = notice
+        self.error = error
+        self.errorArguments = errorArguments
+    }
+
     init(_ req: Request) {
         t = req.localizer
         principal = req.principal
