@@ -22,12 +22,14 @@ public struct AppServices: Sendable {
     public let now: @Sendable () -> Date
     /// Where SMS and e-mail go: the HTTP provider when `smsGatewayURL` is set, else the log.
     public internal(set) var notificationGateway: any NotificationGateway = LogGateway()
+    /// Projects for Platform (role grants, pickers), answered by Inventory, which owns them.
+    let projectDirectory: any ProjectDirectory = InventoryProjectDirectory()
 
     /// A store over `db` (the request's database handle, so its queries log with its request id).
     public func store(_ db: any Database) -> Store { Store(db: db, engine: engine, writeGate: writeGate) }
 
     public func auth(_ db: any Database) -> AuthService { AuthService(store: store(db), hasher: hasher, config: config, now: now) }
-    public func users(_ db: any Database) -> UserService { UserService(store: store(db), hasher: hasher, now: now) }
+    public func users(_ db: any Database) -> UserService { UserService(store: store(db), hasher: hasher, now: now, projects: projectDirectory) }
     public func projects(_ db: any Database) -> ProjectService { ProjectService(store: store(db), now: now) }
     public func audit(_ db: any Database) -> AuditQuery { AuditQuery(store: store(db)) }
     public func inventory(_ db: any Database) -> InventoryService { InventoryService(store: store(db), now: now, events: unitEvents) }

@@ -1,3 +1,4 @@
+import EstateCore
 import Foundation
 import SQLKit
 
@@ -7,6 +8,44 @@ enum CustomerDirectory {
     /// A subquery of the ids of customer records with this mobile (in any project).
     static func ids(withMobile mobile: String) -> SQLQueryString {
         "SELECT oc.id FROM customers oc WHERE oc.mobile = \(bind: mobile)"
+    }
+
+    /// A subquery of the ids of customer records whose name is LIKE `pattern` (a buyer search).
+    static func ids(nameLike pattern: String) -> SQLQueryString {
+        "SELECT oc.id FROM customers oc WHERE oc.name LIKE \(bind: pattern)"
+    }
+
+    /// A search for sales by a buyer, read the way Customers reads it: a subquery of the ids of
+    /// records whose name is LIKE `pattern`, or whose mobile ends in `q` when `q` is four digits
+    /// (what the mask shows), or whose mobile is `q` when it is a full mobile and a searcher is
+    /// given — then only records whose full mobile the searcher could reveal, and the search is an
+    /// exact look-up the caller must run through `ExactLookups` (`exact` is that searcher).
+    /// Other lengths of digits match no mobile.
+    static func ids(buyerSearch q: String, like pattern: String, searcher: CustomerService.Searcher?)
+        -> (ids: SQLQueryString, exact: CustomerService.Searcher?) {
+        let digits = q.filter { $0 != " " && $0 != "-" }
+        var mobile: SQLQueryString = ""
+        var exact: CustomerService.Searcher?
+        if digits.count == 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            mobile = " OR oc.mobile_suffix = \(bind: digits)"
+        } else if let m = MobileNumber.normalized(q), let searcher {
+            exact = searcher
+            let me = searcher.access.principal.userID
+            switch searcher.access.exactSearchScope {
+            case .all: mobile = " OR oc.mobile = \(bind: m)"
+            case .ownAndPool: mobile = " OR (oc.mobile = \(bind: m) AND (oc.owner_id = \(bind: me) OR oc.owner_id IS NULL))"
+            case .own: mobile = " OR (oc.mobile = \(bind: m) AND oc.owner_id = \(bind: me))"
+            case .none: break
+            }
+        }
+        return ("SELECT oc.id FROM customers oc WHERE oc.name LIKE \(bind: pattern)\(mobile)", exact)
+    }
+
+    /// Whether the record is in the project.
+    static func exists(_ id: UUID, in projectID: UUID, sql: any SQLDatabase) async throws -> Bool {
+        struct N: Decodable { var id: UUID }
+        return try await sql.select().column("id").from("customers").where("id", .equal, id).where("project_id", .equal, projectID)
+            .first(decoding: N.self) != nil
     }
 
     struct Contact: Decodable, Sendable {

@@ -15,6 +15,47 @@ extension InventoryService {
         return Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// Unit codes, for a page of another capability's rows (one query per page).
+    static func unitCodes(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: String] {
+        struct R: Decodable { var id: UUID; var code: String }
+        var out: [UUID: String] = [:]
+        for chunk in Array(Set(ids)).chunked(500) {
+            for r in try await sql.select().columns("id", "code").from("units").where("id", .in, SQLBind.group(Array(chunk))).all(decoding: R.self) {
+                out[r.id] = r.code
+            }
+        }
+        return out
+    }
+
+    /// A unit's code with its building, for analyses that group by building.
+    struct UnitPlace: Decodable, Sendable { var id: UUID; var code: String; var buildingId: UUID; var buildingName: String }
+
+    static func unitPlaces(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: UnitPlace] {
+        var out: [UUID: UnitPlace] = [:]
+        for chunk in Array(Set(ids)).chunked(500) {
+            for r in try await sql.raw("""
+                SELECT u.id, u.code, u.building_id, b.name AS building_name FROM units u JOIN buildings b ON b.id = u.building_id
+                WHERE u.id IN \(SQLBind.group(Array(chunk)))
+                """).all(decoding: UnitPlace.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)) {
+                out[r.id] = r
+            }
+        }
+        return out
+    }
+
+    /// A subquery of the ids of the project's units whose code, lower-cased, is LIKE `pattern`, so a
+    /// caller's search by unit code stays one statement (`x.unit_id IN (…)`).
+    static func unitIDs(codeLike pattern: String, in projectID: UUID) -> SQLQueryString {
+        "SELECT iu.id FROM units iu WHERE iu.project_id = \(bind: projectID) AND LOWER(iu.code) LIKE \(bind: pattern)"
+    }
+
+    /// Whether the unit is in the project.
+    static func unitExists(_ id: UUID, in projectID: UUID, sql: any SQLDatabase) async throws -> Bool {
+        struct N: Decodable { var id: UUID }
+        return try await sql.select().column("id").from("units").where("id", .equal, id).where("project_id", .equal, projectID)
+            .first(decoding: N.self) != nil
+    }
+
     /// The project's name, if there is such a project.
     static func projectName(_ id: UUID, sql: any SQLDatabase) async throws -> String? {
         struct P: Decodable { var name: String }

@@ -178,8 +178,11 @@ extension SaleService {
         public var subscriptionId: UUID
         public var contractId: UUID?
         public var number: String
-        public var unitCode: String
-        public var consultantName: String?
+        /// Inventory's and Platform's, filled after the page is read (issue 14).
+        public var unitCode: String = ""
+        public var consultantName: String? = nil
+        var unitId: UUID
+        var consultantId: UUID?
         public var stage: String
         public var dueOn: String?
         public var days: Int = 0
@@ -188,7 +191,7 @@ extension SaleService {
         public var buyers: String = ""
         /// The plan item of a payments_overdue row.
         public var itemId: UUID?
-        enum CodingKeys: String, CodingKey { case subscriptionId, contractId, number, unitCode, consultantName, stage, dueOn, amountFen, itemId }
+        enum CodingKeys: String, CodingKey { case subscriptionId, contractId, number, unitId, consultantId, stage, dueOn, amountFen, itemId }
     }
 
     /// One work list, the longest-waiting first. Days are counted in Beijing business days.
@@ -198,18 +201,17 @@ extension SaleService {
         switch list {
         case .subscriptionsOverdue:
             from = """
-                SELECT s.id AS subscription_id, c.id AS contract_id, s.number, u.code AS unit_code, cu.display_name AS consultant_name,
+                SELECT s.id AS subscription_id, c.id AS contract_id, s.number, s.unit_id, s.consultant_id,
                        COALESCE(c.review_status, 'no_contract') AS stage, s.contract_deadline AS due_on, s.final_total_fen AS amount_fen
-                FROM subscriptions s JOIN units u ON u.id = s.unit_id LEFT JOIN users cu ON cu.id = s.consultant_id
+                FROM subscriptions s
                 LEFT JOIN contracts c ON c.subscription_id = s.id
                 WHERE s.project_id = \(bind: projectID) AND s.status = 'active' AND s.contract_deadline < \(bind: today)
                 """
         case .contractsUnregistered:
             from = """
-                SELECT c.subscription_id, c.id AS contract_id, c.number, u.code AS unit_code, cu.display_name AS consultant_name,
+                SELECT c.subscription_id, c.id AS contract_id, c.number, c.unit_id, s.consultant_id,
                        CASE WHEN c.online_sign_no = '' THEN 'online_signing' ELSE 'filing' END AS stage, c.signed_on AS due_on, c.total_fen AS amount_fen
-                FROM contracts c JOIN units u ON u.id = c.unit_id JOIN subscriptions s ON s.id = c.subscription_id
-                LEFT JOIN users cu ON cu.id = s.consultant_id
+                FROM contracts c JOIN subscriptions s ON s.id = c.subscription_id
                 WHERE c.project_id = \(bind: projectID) AND c.status = 'signed' AND (c.online_sign_no = '' OR c.filing_no = '')
                 """
         case .mortgagesStuck:
@@ -221,27 +223,26 @@ extension SaleService {
             }
             cond = cond + ")"
             from = """
-                SELECT c.subscription_id, c.id AS contract_id, c.number, u.code AS unit_code, cu.display_name AS consultant_name,
+                SELECT c.subscription_id, c.id AS contract_id, c.number, c.unit_id, s.consultant_id,
                        m.stage, m.stage_since AS due_on, m.commercial_fen + m.provident_fen AS amount_fen
-                FROM mortgages m JOIN contracts c ON c.id = m.contract_id JOIN units u ON u.id = c.unit_id
-                JOIN subscriptions s ON s.id = c.subscription_id LEFT JOIN users cu ON cu.id = s.consultant_id
+                FROM mortgages m JOIN contracts c ON c.id = m.contract_id
+                JOIN subscriptions s ON s.id = c.subscription_id
                 WHERE m.project_id = \(bind: projectID) AND c.status = 'signed' AND \(cond)
                 """
         case .paymentsOverdue:
             from = """
-                SELECT i.subscription_id, i.id AS item_id, c.id AS contract_id, COALESCE(c.number, s.number) AS number, u.code AS unit_code,
-                       cu.display_name AS consultant_name, i.kind AS stage, i.due_on, i.amount_fen - i.confirmed_fen - i.pending_in_fen AS amount_fen
-                FROM payment_items i JOIN subscriptions s ON s.id = i.subscription_id JOIN units u ON u.id = s.unit_id
-                LEFT JOIN contracts c ON c.subscription_id = s.id LEFT JOIN users cu ON cu.id = s.consultant_id
+                SELECT i.subscription_id, i.id AS item_id, c.id AS contract_id, COALESCE(c.number, s.number) AS number, s.unit_id,
+                       s.consultant_id, i.kind AS stage, i.due_on, i.amount_fen - i.confirmed_fen - i.pending_in_fen AS amount_fen
+                FROM payment_items i JOIN subscriptions s ON s.id = i.subscription_id
+                LEFT JOIN contracts c ON c.subscription_id = s.id
                 WHERE i.project_id = \(bind: projectID) AND i.is_live AND i.due_on < \(bind: today) AND i.confirmed_fen + i.pending_in_fen < i.amount_fen
                   AND s.status <> 'cancelled' AND (c.status IS NULL OR c.status <> 'terminated')
                 """
         case .titlesPending:
             from = """
-                SELECT c.subscription_id, c.id AS contract_id, c.number, u.code AS unit_code, cu.display_name AS consultant_name,
+                SELECT c.subscription_id, c.id AS contract_id, c.number, c.unit_id, s.consultant_id,
                        c.title_stage AS stage, c.title_due_on AS due_on, c.total_fen AS amount_fen
-                FROM contracts c JOIN units u ON u.id = c.unit_id JOIN subscriptions s ON s.id = c.subscription_id
-                LEFT JOIN users cu ON cu.id = s.consultant_id
+                FROM contracts c JOIN subscriptions s ON s.id = c.subscription_id
                 WHERE c.project_id = \(bind: projectID) AND c.status = 'signed' AND c.delivered_on IS NOT NULL AND c.title_stage <> 'handed_over'
                 """
         }
@@ -252,6 +253,8 @@ extension SaleService {
             SELECT * FROM (\(from)) w ORDER BY w.due_on, w.number LIMIT \(unsafeRaw: String(page.perPage)) OFFSET \(unsafeRaw: String(page.offset))
             """).all(decoding: WorkRow.self, with: sqlDecoder)
         let names = try await buyers(of: rows.map(\.subscriptionId), on: store.sql)
+        let codes = try await InventoryService.unitCodes(rows.map(\.unitId), sql: store.sql)
+        let consultants = try await StaffDirectory.displayNames(rows.compactMap(\.consultantId), sql: store.sql)
         let day = self.today
         var plans: [UUID: [PlanItem]] = [:]
         if list == .paymentsOverdue, !rows.isEmpty {
@@ -267,6 +270,8 @@ extension SaleService {
                                          today: day, onlyOutstanding: true, on: store.sql)
         }
         for i in rows.indices {
+            rows[i].unitCode = codes[rows[i].unitId] ?? ""
+            rows[i].consultantName = rows[i].consultantId.flatMap { consultants[$0] }
             rows[i].buyers = (names[rows[i].subscriptionId] ?? []).map { Masking.name($0.name) }.joined(separator: "、")
             let due = rows[i].dueOn.flatMap(CalendarDay.init)
             rows[i].days = due.map { $0.days(until: day) } ?? 0

@@ -39,7 +39,8 @@ public struct SaleService: Sendable {
         public var projectId: UUID
         public var number: String
         public var unitId: UUID
-        public var unitCode: String
+        /// Inventory's, filled after the read (issue 14).
+        public var unitCode: String = ""
         public var status: String
         public var listTotalFen: Int64
         public var finalTotalFen: Int64
@@ -51,7 +52,8 @@ public struct SaleService: Sendable {
         public var depositFen: Int64
         public var contractDeadline: String
         public var consultantId: UUID?
-        public var consultantName: String?
+        /// Platform's, filled after the read.
+        public var consultantName: String? = nil
         public var note: String
         public var pendingApprovalId: UUID?
         public var cancelledOn: String?
@@ -65,8 +67,8 @@ public struct SaleService: Sendable {
         public var events: [Event] = []
 
         enum CodingKeys: String, CodingKey {
-            case id, projectId, number, unitId, unitCode, status, listTotalFen, finalTotalFen, effectivePermyriad, rules,
-                 specialPermyriad, discountApprovalId, paymentMethod, depositFen, contractDeadline, consultantId, consultantName,
+            case id, projectId, number, unitId, status, listTotalFen, finalTotalFen, effectivePermyriad, rules,
+                 specialPermyriad, discountApprovalId, paymentMethod, depositFen, contractDeadline, consultantId,
                  note, pendingApprovalId, cancelledOn, cancelReason, depositOutcome, contractId, contractNumber, contractStatus, createdAt
         }
 
@@ -80,13 +82,12 @@ public struct SaleService: Sendable {
     }
 
     static let subscriptionSelect = """
-        SELECT s.id, s.project_id, s.number, s.unit_id, u.code AS unit_code, s.status, s.list_total_fen, s.final_total_fen,
+        SELECT s.id, s.project_id, s.number, s.unit_id, s.status, s.list_total_fen, s.final_total_fen,
                s.effective_permyriad, s.rules, s.special_permyriad, s.discount_approval_id, s.payment_method, s.deposit_fen,
-               s.contract_deadline, s.consultant_id, cu.display_name AS consultant_name, s.note, s.pending_approval_id,
+               s.contract_deadline, s.consultant_id, s.note, s.pending_approval_id,
                s.cancelled_on, s.cancel_reason, s.deposit_outcome, c.id AS contract_id, c.number AS contract_number,
                c.status AS contract_status, s.created_at
-        FROM subscriptions s JOIN units u ON u.id = s.unit_id
-        LEFT JOIN users cu ON cu.id = s.consultant_id
+        FROM subscriptions s
         LEFT JOIN contracts c ON c.subscription_id = s.id
         """
 
@@ -96,12 +97,34 @@ public struct SaleService: Sendable {
         guard var s = try await db.raw("\(unsafeRaw: Self.subscriptionSelect) WHERE s.id = \(bind: id)")
             .first(decoding: Subscription.self, with: sqlDecoder)
         else { throw Problem.notFound }
+        s = try await labelled([s], on: db)[0]
         s.buyers = try await buyers(of: [id], on: db)[id] ?? []
-        s.events = try await db.raw("""
-            SELECT e.kind, e.summary, COALESCE(u.display_name, e.actor_name) AS actor_name, e.at
-            FROM sale_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.subscription_id = \(bind: id) ORDER BY e.seq
-            """).all(decoding: Event.self, with: sqlDecoder)
+        s.events = try await timeline(of: id, on: db)
         return s
+    }
+
+    /// Unit codes (Inventory's) and consultants' names (Platform's) of a page, one query each (issue 14).
+    func labelled(_ items: [Subscription], on db: any SQLDatabase) async throws -> [Subscription] {
+        guard !items.isEmpty else { return items }
+        let codes = try await InventoryService.unitCodes(items.map(\.unitId), sql: db)
+        let names = try await StaffDirectory.displayNames(items.compactMap(\.consultantId), sql: db)
+        return items.map { s in
+            var s = s
+            s.unitCode = codes[s.unitId] ?? ""
+            s.consultantName = s.consultantId.flatMap { names[$0] }
+            return s
+        }
+    }
+
+    /// A sale's timeline; who acted by their current name, else the name kept on the line.
+    func timeline(of subscriptionID: UUID, on db: any SQLDatabase) async throws -> [Event] {
+        struct Row: Decodable { var kind: String; var summary: String; var actorId: UUID?; var actorName: String; var at: Date }
+        let rows = try await db.raw("""
+            SELECT e.kind, e.summary, e.actor_id, e.actor_name, e.at
+            FROM sale_events e WHERE e.subscription_id = \(bind: subscriptionID) ORDER BY e.seq
+            """).all(decoding: Row.self, with: sqlDecoder)
+        let names = try await StaffDirectory.displayNames(rows.compactMap(\.actorId), sql: db)
+        return rows.map { Event(kind: $0.kind, summary: $0.summary, actorName: $0.actorId.flatMap { names[$0] } ?? $0.actorName, at: $0.at) }
     }
 
     func buyers(of ids: [UUID], on db: any SQLDatabase) async throws -> [UUID: [Buyer]] {
@@ -146,24 +169,13 @@ public struct SaleService: Sendable {
         var exact: CustomerService.Searcher?
         if let q = filter.q?.trimmed, !q.isEmpty {
             let like = "%" + q.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
-            let digits = q.filter { $0 != " " && $0 != "-" }
-            var mobile: SQLQueryString = ""
-            if digits.count == 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
-                mobile = " OR bc.mobile_suffix = \(bind: digits)"
-            } else if let m = MobileNumber.normalized(q), let searcher = filter.searcher {
-                exact = searcher
-                let me = searcher.access.principal.userID
-                switch searcher.access.exactSearchScope {
-                case .all: mobile = " OR bc.mobile = \(bind: m)"
-                case .ownAndPool: mobile = " OR (bc.mobile = \(bind: m) AND (bc.owner_id = \(bind: me) OR bc.owner_id IS NULL))"
-                case .own: mobile = " OR (bc.mobile = \(bind: m) AND bc.owner_id = \(bind: me))"
-                case .none: break
-                }
-            }
+            // Units and buyers are matched by their owners (issue 14), inside this one statement.
+            let buyers = CustomerDirectory.ids(buyerSearch: q, like: like, searcher: filter.searcher)
+            exact = buyers.exact
             conditions.append("""
-                (LOWER(s.number) LIKE \(bind: like) OR LOWER(u.code) LIKE \(bind: like) OR LOWER(c.number) LIKE \(bind: like)
-                 OR EXISTS (SELECT 1 FROM sale_buyers b JOIN customers bc ON bc.id = b.customer_id
-                 WHERE b.subscription_id = s.id AND b.is_current AND (bc.name LIKE \(bind: like)\(mobile))))
+                (LOWER(s.number) LIKE \(bind: like) OR s.unit_id IN (\(InventoryService.unitIDs(codeLike: like, in: projectID)))
+                 OR LOWER(c.number) LIKE \(bind: like)
+                 OR EXISTS (SELECT 1 FROM sale_buyers b WHERE b.subscription_id = s.id AND b.is_current AND b.customer_id IN (\(buyers.ids))))
                 """)
         }
         var whereClause: SQLQueryString = "WHERE "
@@ -172,12 +184,13 @@ public struct SaleService: Sendable {
         @Sendable func run(_ sql: any SQLDatabase) async throws -> Paged<Subscription> {
             struct N: Decodable { var n: Int }
             let total = try await sql.raw("""
-                SELECT COUNT(*) AS n FROM subscriptions s JOIN units u ON u.id = s.unit_id LEFT JOIN contracts c ON c.subscription_id = s.id \(clause)
+                SELECT COUNT(*) AS n FROM subscriptions s LEFT JOIN contracts c ON c.subscription_id = s.id \(clause)
                 """).first(decoding: N.self)?.n ?? 0
             var items = try await sql.raw("""
                 \(unsafeRaw: Self.subscriptionSelect) \(clause) ORDER BY s.created_at DESC, s.number DESC
                 LIMIT \(unsafeRaw: String(page.perPage)) OFFSET \(unsafeRaw: String(page.offset))
                 """).all(decoding: Subscription.self, with: sqlDecoder)
+            items = try await labelled(items, on: sql)
             let buyers = try await buyers(of: items.map(\.id), on: sql)
             for i in items.indices { items[i].buyers = buyers[items[i].id] ?? [] }
             return Paged(items: items, page: page.page, perPage: page.perPage, total: total)

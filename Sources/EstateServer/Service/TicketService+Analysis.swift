@@ -55,20 +55,22 @@ extension TicketService {
             var id: UUID; var number: String; var kind: String; var status: String; var createdOn: String; var cause: String?
             var component: String?; var respondedAt: Date?; var responseDueAt: Date; var resolvedAt: Date?; var resolveDueAt: Date
             var categoryId: UUID?; var categoryName: String?; var parentId: UUID?; var parentName: String?
-            var buildingId: UUID?; var buildingName: String?; var unitCode: String?
+            var unitId: UUID?
             var repeatOf: UUID?; var previousNumber: String?; var previousOn: String?
         }
         let (f, t) = (period.from.description, period.to.description)
         let rows = try await store.sql.raw("""
             SELECT t.id, t.number, t.kind, t.status, t.created_on, t.cause, t.component, t.responded_at, t.response_due_at, t.resolved_at,
                    t.resolve_due_at, c.id AS category_id, c.name AS category_name, pc.id AS parent_id, pc.name AS parent_name,
-                   b.id AS building_id, b.name AS building_name, u.code AS unit_code, t.repeat_of, p.number AS previous_number,
+                   t.unit_id, t.repeat_of, p.number AS previous_number,
                    p.created_on AS previous_on
             FROM tickets t LEFT JOIN ticket_categories c ON c.id = t.category_id LEFT JOIN ticket_categories pc ON pc.id = c.parent_id
-            LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN buildings b ON b.id = u.building_id LEFT JOIN tickets p ON p.id = t.repeat_of
+            LEFT JOIN tickets p ON p.id = t.repeat_of
             WHERE t.project_id = \(bind: projectID) AND t.created_on >= \(bind: f) AND t.created_on <= \(bind: t)
             ORDER BY t.created_on, t.number
             """).all(decoding: R.self, with: decoder)
+        // Buildings and unit codes are Inventory's (issue 14): one ask for the period's units.
+        let places = try await InventoryService.unitPlaces(rows.compactMap(\.unitId), sql: store.sql)
         let now = now()
         var a = Analysis(period: period)
         var categories: [String: AnalysisRow] = [:], buildings: [String: AnalysisRow] = [:], causes: [String: AnalysisRow] = [:]
@@ -84,7 +86,8 @@ extension TicketService {
             // The top of the tree: 工程质量 for 工程质量 / 渗漏.
             let top = r.parentId.map { ($0.uuidString, r.parentName ?? "") } ?? r.categoryId.map { ($0.uuidString, r.categoryName ?? "") } ?? ("", "")
             count(&categories[top.0, default: AnalysisRow(key: top.0, name: top.1)], kind)
-            let building = r.buildingId.map { ($0.uuidString, r.buildingName ?? "") } ?? ("", "")
+            let place = r.unitId.flatMap { places[$0] }
+            let building = place.map { ($0.buildingId.uuidString, $0.buildingName) } ?? ("", "")
             count(&buildings[building.0, default: AnalysisRow(key: building.0, name: building.1)], kind)
             if let cause = r.cause { count(&causes[cause, default: AnalysisRow(key: cause, name: cause)], kind) }
             let month = String(r.createdOn.prefix(7))
@@ -101,7 +104,7 @@ extension TicketService {
                 a.repairs += 1
                 if let prev = r.previousNumber, let component = r.component.flatMap(RepairComponent.init(rawValue:)),
                    let before = r.previousOn.flatMap(CalendarDay.init), let on = CalendarDay(r.createdOn) {
-                    a.repeats.append(RepeatRow(ticketID: r.id, number: r.number, unitCode: r.unitCode ?? "", component: component,
+                    a.repeats.append(RepeatRow(ticketID: r.id, number: r.number, unitCode: place?.code ?? "", component: component,
                                                previousNumber: prev, daysBetween: before.days(until: on)))
                 }
             }

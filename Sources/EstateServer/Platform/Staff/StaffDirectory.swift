@@ -74,3 +74,33 @@ enum StaffDirectory {
         return try await sql.select().column("id").from("users").where("id", .equal, userID).first(decoding: N.self) != nil
     }
 }
+
+/// Names to show (issue 14): a capability pages, sorts and filters its own rows, then asks here
+/// for the names of the users on the page, one query per page (never one per row).
+extension StaffDirectory {
+    /// Display names of users, enabled or not; ids with no user are absent.
+    static func displayNames(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: String] {
+        struct R: Decodable { var id: UUID; var display_name: String }
+        var out: [UUID: String] = [:]
+        for chunk in Array(Set(ids)).chunked(500) {
+            for r in try await sql.select().columns("id", "display_name").from("users")
+                .where("id", .in, SQLBind.group(Array(chunk))).all(decoding: R.self) {
+                out[r.id] = r.display_name
+            }
+        }
+        return out
+    }
+
+    /// Display names by username (records that keep who acted by username); unknown names are absent.
+    static func displayNames(usernames: [String], sql: any SQLDatabase) async throws -> [String: String] {
+        struct R: Decodable { var username: String; var display_name: String }
+        var out: [String: String] = [:]
+        for chunk in Array(Set(usernames)).chunked(500) {
+            for r in try await sql.select().columns("username", "display_name").from("users")
+                .where("username", .in, SQLBind.group(Array(chunk))).all(decoding: R.self) {
+                out[r.username] = r.display_name
+            }
+        }
+        return out
+    }
+}

@@ -8,6 +8,8 @@ public struct UserService: Sendable {
     let store: Store
     let hasher: PasswordHasher
     let now: @Sendable () -> Date
+    /// Inventory's projects, for grants (issue 14).
+    let projects: any ProjectDirectory
 
     public struct UserSummary: Sendable {
         public var id: UUID
@@ -147,7 +149,7 @@ public struct UserService: Sendable {
         do {
             try await store.audited(context) { tx in
                 guard let user = try await UserRecord.find(userID, on: tx) else { throw Problem.notFound }
-                if let projectID, try await ProjectRecord.find(projectID, on: tx) == nil {
+                if let projectID, try await projects.names([projectID], sql: tx.sql)[projectID] == nil {
                     throw Problem(.notFound, "project_unknown")
                 }
                 var existing = RoleGrantRecord.query(on: tx).filter(\.$userID == userID).filter(\.$role == role.rawValue)
@@ -161,7 +163,7 @@ public struct UserService: Sendable {
         } catch where error.isConstraintFailure {
             throw Problem.conflict("grant_exists")
         }
-        let name: String? = if let projectID { try await ProjectRecord.find(projectID, on: store.db)?.name } else { nil }
+        let name: String? = if let projectID { try await projects.names([projectID], sql: store.sql)[projectID]?.name } else { nil }
         return GrantSummary(id: record.id!, role: role, projectID: projectID, projectName: name)
     }
 
@@ -219,8 +221,7 @@ public struct UserService: Sendable {
         let mobiles = try await Self.mobiles(ids, on: store.db)
         let grants = try await RoleGrantRecord.query(on: store.db).filter(\.$userID ~~ ids).all()
         let projectIDs = Set(grants.compactMap(\.projectID))
-        let projects = projectIDs.isEmpty ? [] : try await ProjectRecord.query(on: store.db).filter(\.$id ~~ projectIDs).all()
-        let names = Dictionary(uniqueKeysWithValues: projects.map { ($0.id!, $0.name) })
+        let names = try await projects.names(Array(projectIDs), sql: store.sql).mapValues(\.name)
         let byUser = Dictionary(grouping: grants, by: \.userID)
         return users.map { u in
             UserSummary(id: u.id!, username: u.username, displayName: u.displayName, mobile: mobiles[u.id!] ?? nil, isDisabled: u.isDisabled,

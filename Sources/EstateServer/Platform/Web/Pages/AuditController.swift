@@ -25,7 +25,7 @@ enum AuditController {
         filter.to = parse(query["to"]).flatMap { cal.date(byAdding: .day, value: 1, to: $0) }
         let page = try PageRequest(page: try? req.query.get(Int.self, at: "page"), perPage: 50)
         let result = try await req.services.audit(req.db).list(filter, for: p, page: page)
-        let projects = try await req.services.projects(req.db).all().filter { p.canSee(project: $0.id!) }
+        let projects = try await req.services.projectDirectory.all(sql: req.store.sql).filter { p.canSee(project: $0.id) }
         return Shell.response(AuditPage.view(PageContext(req), .init(page: result, query: query, projects: projects)))
     }
 }

@@ -7,6 +7,6 @@ enum AuditPage {
     struct Model {
         var page: Paged<AuditQuery.Line>
         var query: [String: String]
-        var projects: [ProjectRecord]
+        var projects: [ProjectName]
     }
 }

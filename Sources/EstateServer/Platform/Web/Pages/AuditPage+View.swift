@@ -20,7 +20,7 @@ extension AuditPage {
                     .label(.for("projectId"), .text(t("field.project"))),
                     .select(.field("projectId"),
                         .choice("", t("list.all")),
-                        .forEach(m.projects) { p in .choice(p.id!.uuidString, p.code, selected: value("projectId") == p.id!.uuidString) })),
+                        .forEach(m.projects) { p in .choice(p.id.uuidString, p.code, selected: value("projectId") == p.id.uuidString) })),
                 .div(.class("field"), .label(.for("from"), .text(t("audit.from"))),
                      .input(.type(.date), .id("from"), .name("from"), .value(value("from")))),
                 .div(.class("field"), .label(.for("to"), .text(t("audit.to"))),

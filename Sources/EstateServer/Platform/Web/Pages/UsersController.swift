@@ -47,7 +47,7 @@ enum UsersController {
 
     @Sendable static func show(_ req: Request) async throws -> Response {
         guard let user = try await req.services.users(req.db).find(try userID(req)) else { throw Problem.notFound }
-        let projects = try await req.services.projects(req.db).all()
+        let projects = try await req.services.projectDirectory.all(sql: req.store.sql)
         return Shell.response(UsersPage.show(PageContext(req), .init(user: user, projects: projects)))
     }
 

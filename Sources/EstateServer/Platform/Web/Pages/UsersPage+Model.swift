@@ -14,6 +14,6 @@ enum UsersPage {
 
     struct ShowModel {
         var user: UserService.UserSummary
-        var projects: [ProjectRecord]
+        var projects: [ProjectName]
     }
 }

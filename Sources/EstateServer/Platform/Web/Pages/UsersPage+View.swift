@@ -109,7 +109,7 @@ extension UsersPage {
                     .label(.for("projectId"), .text(t("field.project"))),
                     .select(.field("projectId"),
                         .choice("", t("project.all")),
-                        .forEach(m.projects) { p in .choice(p.id!.uuidString, "\(p.code) \(p.name)") }),
+                        .forEach(m.projects) { p in .choice(p.id.uuidString, "\(p.code) \(p.name)") }),
                     .button(.type(.submit), .class("primary"), .text(t("action.grant")))))
         ))
     }

@@ -1,0 +1,83 @@
+import Crypto
+import EstateCore
+import FluentKit
+import Foundation
+import SQLKit
+
+extension TicketService {
+    // MARK: - Lists
+
+    public enum Queue: String, Sendable, CaseIterable { case all, mine, callback, breached }
+
+    public struct Filter: Sendable {
+        public var queue: Queue = .all
+        public var status: TicketStatus?
+        public var kind: TicketKind?
+        public var severity: TicketSeverity?
+        public var query: String?
+        public init() {}
+    }
+
+    /// Breached tickets first, then by the deadline that runs; closed ones last, newest first.
+    /// A full mobile in `query` is an exact look-up (`ExactLookups`, needs `context`): logged,
+    /// limited, and matched only where the searcher may see the full contact mobile (a role that
+    /// may reveal personal data, or the assignee), as the ticket page shows it.
+    public func list(_ projectID: UUID, _ f: Filter, for principal: Principal, context: AuditContext? = nil,
+                     page: PageRequest) async throws -> Paged<Ticket> {
+        let now = now()
+        var conditions: [SQLQueryString] = ["t.project_id = \(bind: projectID)"]
+        switch f.queue {
+        case .all: break
+        case .mine: conditions.append("t.assignee_id = \(bind: principal.userID)")
+        case .callback:
+            conditions.append("t.status IN ('resolved', 'callback') AND t.kind IN ('complaint', 'repair', 'emergency_repair')")
+        case .breached:
+            conditions.append("""
+                t.status IN ('new', 'assigned', 'in_progress') AND (t.resolve_due_at < \(bind: now) OR (t.responded_at IS NULL AND t.response_due_at < \(bind: now)))
+                """)
+        }
+        if let s = f.status { conditions.append("t.status = \(bind: s.rawValue)") }
+        if let k = f.kind { conditions.append("t.kind = \(bind: k.rawValue)") }
+        if let s = f.severity { conditions.append("t.severity = \(bind: s.rawValue)") }
+        var exact: AuditContext?
+        if let q = f.query?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
+            let like = "%\(q.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: ""))%"
+            var mobile: SQLQueryString = ""
+            if let m = MobileNumber.normalized(q), let context {
+                exact = context
+                mobile = principal.may(.personalDataReveal, on: projectID) ? " OR t.contact_mobile = \(bind: m)"
+                    : " OR (t.contact_mobile = \(bind: m) AND t.assignee_id = \(bind: principal.userID))"
+            }
+            let units = InventoryService.unitIDs(codeLike: like, in: projectID)
+            conditions.append("""
+                (LOWER(t.number) LIKE \(bind: like) OR LOWER(t.title) LIKE \(bind: like) OR LOWER(t.contact_name) LIKE \(bind: like)\(mobile) \
+                OR t.unit_id IN (\(units)))
+                """)
+        }
+        var clause: SQLQueryString = ""
+        for (i, c) in conditions.enumerated() { clause = i == 0 ? c : "\(clause) AND \(c)" }
+        let query = clause
+        guard let exact else { return try await list(query, now: now, page: page, on: store.sql) }
+        return try await ExactLookups(store: store, now: self.now, perHour: exactSearchesPerHour, gate: exactLookupGate).run(.mobile, on: projectID, context: exact, where: "tickets") { sql in
+            let result = try await list(query, now: now, page: page, on: sql)
+            return (result, result.total)
+        }
+    }
+
+    private func list(_ clause: SQLQueryString, now: Date, page: PageRequest, on sql: any SQLDatabase) async throws -> Paged<Ticket> {
+        struct N: Decodable { var n: Int }
+        let total = try await sql.raw("""
+            SELECT COUNT(*) AS n FROM tickets t WHERE \(clause)
+            """).first(decoding: N.self)?.n ?? 0
+        let items = try await sql.raw("""
+            \(unsafeRaw: Self.ticketSelect) WHERE \(clause)
+            ORDER BY CASE WHEN t.status IN ('new', 'assigned', 'in_progress') AND (t.resolve_due_at < \(bind: now)
+                          OR (t.responded_at IS NULL AND t.response_due_at < \(bind: now))) THEN 0
+                          WHEN t.status = 'closed' THEN 3
+                          WHEN t.status IN ('resolved', 'callback') THEN 2 ELSE 1 END,
+                     CASE WHEN t.status = 'closed' THEN NULL ELSE t.resolve_due_at END, t.created_at DESC
+            LIMIT \(bind: page.perPage) OFFSET \(bind: page.offset)
+            """).all(decoding: Ticket.self, with: decoder)
+        return Paged(items: try await labelled(items, on: sql), page: page.page, perPage: page.perPage, total: total)
+    }
+}
