@@ -11,7 +11,7 @@ enum ApprovalsController {
     }
 
     static func names(_ req: Request) async throws -> [UUID: String] {
-        Dictionary(try await req.services.projects(req.db).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(try await req.services.projectDirectory.all(sql: req.store.sql).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
     }
 
     @Sendable static func index(_ req: Request) async throws -> Response {
