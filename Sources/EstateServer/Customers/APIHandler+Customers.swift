@@ -12,7 +12,7 @@ extension APIHandler {
     /// The record, its project's access for the caller, or 404/403.
     func customer(_ rawID: String) async throws -> (CustomerService.Record, CustomerAccess) {
         let principal = try call.requirePrincipal()
-        let record = try await services.customers(database).record(try uuid(rawID))
+        let record = try await services.customers(database).record(try Self.uuid(rawID))
         guard principal.canSee(project: record.projectID) else { throw Problem.notFound }
         let access = CustomerAccess(principal, project: record.projectID)
         // A merged-away record is opened as the record it went into (its owner decides).
@@ -28,7 +28,7 @@ extension APIHandler {
     }
 
     func projectAccess(_ rawProject: String, _ action: Action? = .customersView) async throws -> (UUID, CustomerAccess) {
-        let projectID = try uuid(rawProject)
+        let projectID = try Self.uuid(rawProject)
         let principal = try call.requirePrincipal()
         guard principal.canSee(project: projectID) else { throw Problem.notFound }
         let access = CustomerAccess(principal, project: projectID)
@@ -175,8 +175,8 @@ extension APIHandler {
     func logContact(_ rawID: String, _ d: CustomerService.ContactDraft) async throws -> Components.Schemas.CustomerContact {
         let (record, access) = try await customer(rawID)
         guard access.mayLogContact(owner: record.ownerID) else { throw Problem.forbidden }
-        return contactSchema(try await services.customers(database).logContact(record.id, in: record.projectID, d,
-                                                                                  by: access.principal.userID, context: call.auditContext))
+        return Self.contactSchema(try await services.customers(database).logContact(record.id, in: record.projectID, d,
+                                                                                         by: access.principal.userID, context: call.auditContext))
     }
 
     func revealCustomerData(_ input: Operations.RevealCustomerData.Input) async throws -> Operations.RevealCustomerData.Output {
@@ -242,7 +242,7 @@ extension APIHandler {
         let projectID = try Self.uuid(input.path.projectId)
         let filter = try Self.customerFilter(q: q.q, grade: q.grade?.rawValue, source: q.source, ownerId: q.ownerId, pool: q.pool,
                                              lastContact: q.lastContact?.rawValue, tag: q.tag)
-        let searcher = CustomerService.Searcher(CustomerAccess(try call.requirePrincipal(), project: projectID), call.auditContext)
+        let searcher = try CustomerService.Searcher(CustomerAccess(call.requirePrincipal(), project: projectID), call.auditContext)
         let data = try await services.customerSheets(database).exportLogged(projectID, filter: filter, by: searcher, language: call.language)
         return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
             try download(data, as: call.language == .zh ? "客户.xlsx" : "customers.xlsx"))))

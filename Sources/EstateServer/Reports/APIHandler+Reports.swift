@@ -18,10 +18,19 @@ extension APIHandler {
 
     /// The project of a report: 404 when unseen or missing, 403 without the right on it.
     func reportProject(_ raw: String, _ action: Action = .reportsView) async throws -> ProjectService.ProjectSummary {
+        try await Self.reportProject(raw, action, for: call.requirePrincipal(), in: services.projects(database))
+    }
+
+    /// The same for the report pages.
+    static func reportProject(_ req: Request, _ raw: String, _ action: Action = .reportsView) async throws -> ProjectService.ProjectSummary {
+        try await reportProject(raw, action, for: req.requirePrincipal(), in: req.services.projects(req.db))
+    }
+
+    private static func reportProject(_ raw: String, _ action: Action, for p: Principal, in projects: ProjectService) async throws
+        -> ProjectService.ProjectSummary {
         let id = try uuid(raw, field: "projectId")
-        let p = try call.requirePrincipal()
         guard p.canSee(project: id) else { throw Problem.notFound }
-        let project = try await services.projects(database).find(id, for: p)
+        let project = try await projects.find(id, for: p)
         guard p.may(action, on: id) else { throw Problem.forbidden }
         return project
     }

@@ -21,14 +21,14 @@ extension APIHandler {
     }
 
     func loadSubscription(_ raw: String, _ action: Action = .salesView) async throws -> SaleService.Subscription {
-        let s = try await services.sales(database).subscription(try uuid(raw))
+        let s = try await services.sales(database).subscription(try Self.uuid(raw))
         try await saleProject(s.projectId, action)
         if action != .salesView { try SaleService.checkActor(try call.requirePrincipal(), projectID: s.projectId, consultantID: s.consultantId) }
         return s
     }
 
     func loadContract(_ raw: String, _ action: Action = .salesView) async throws -> SaleService.Contract {
-        let c = try await services.sales(database).contract(try uuid(raw))
+        let c = try await services.sales(database).contract(try Self.uuid(raw))
         try await saleProject(c.projectId, action)
         if action != .salesView { try SaleService.checkActor(try call.requirePrincipal(), projectID: c.projectId, consultantID: c.consultantId) }
         return c

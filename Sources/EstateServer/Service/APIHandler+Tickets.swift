@@ -6,9 +6,21 @@ import Vapor
 /// `/api/v1/tickets`, categories, SLA terms and the service analysis.
 extension APIHandler {
     /// A ticket the caller may see (404 otherwise), with the right asked for on its project (403).
+    @discardableResult
     func loadTicket(_ raw: String, _ action: Action = .ticketsView) async throws -> TicketService.Ticket {
-        let t = try await services.tickets(database).ticket(try uuid(raw))
-        let p = try call.requirePrincipal()
+        try await Self.loadTicket(raw, action, for: { try call.requirePrincipal() }, in: services.tickets(database))
+    }
+
+    /// The same for the service pages.
+    @discardableResult
+    static func loadTicket(_ req: Request, _ raw: String, _ action: Action = .ticketsView) async throws -> TicketService.Ticket {
+        try await loadTicket(raw, action, for: req.requirePrincipal, in: req.services.tickets(req.db))
+    }
+
+    private static func loadTicket(_ raw: String, _ action: Action, for principal: () throws -> Principal, in tickets: TicketService) async throws
+        -> TicketService.Ticket {
+        let t = try await tickets.ticket(try uuid(raw))
+        let p = try principal()
         guard p.canSee(project: t.projectId), p.may(.ticketsView, on: t.projectId) else { throw Problem.notFound }
         guard p.may(action, on: t.projectId) else { throw Problem.forbidden }
         return t
@@ -68,7 +80,7 @@ extension APIHandler {
 
     func ticketResponse(_ id: UUID) async throws -> Schemas.Ticket {
         let d = try await services.tickets(database).detail(id)
-        return ticket(d, now: services.now(), reveal: seesContact(try call.requirePrincipal(), on: d.ticket))
+        return Self.ticket(d, now: services.now(), reveal: Self.seesContact(try call.requirePrincipal(), on: d.ticket))
     }
 
     func listTickets(_ input: Operations.ListTickets.Input) async throws -> Operations.ListTickets.Output {
