@@ -1,3 +1,4 @@
+import Fluent
 import OpenAPIVapor
 import Vapor
 
@@ -9,11 +10,11 @@ func registerRoutes(_ app: Application) throws {
     app.on(.GET, "assets", ":file", guard: .open, use: AssetController.serve)
 
     // The JSON API, generated from the contract.
-    let api = app.grouped(CurrentRequestMiddleware())
-    let transport = VaporTransport(routesBuilder: api)
-    try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!,
-                                      configuration: .init(dateTranscoder: FlexibleISO8601()),
-                                      middlewares: [OperationGuardMiddleware(), ContractValidationMiddleware()])
+    let transport = VaporTransport(routesBuilder: app.grouped(APICallMiddleware()))
+    let api = APIHandler(services: app.services, databases: app.databases)
+    try api.registerHandlers(on: transport, serverURL: URL(string: "/")!, configuration: .init(dateTranscoder: FlexibleISO8601()),
+                             middlewares: [OperationGuardMiddleware(api: api),
+                                           ContractValidationMiddleware(validator: app.services.contract.validator)])
     // The board's JSON and event stream: cached bytes and a long-lived stream, by hand.
     app.on(.GET, "api", "v1", "projects", ":projectId", "board", guard: APIGuards.table["getBoard"]!, use: BoardController.json)
     app.on(.GET, "api", "v1", "projects", ":projectId", "board", "events", guard: APIGuards.table["getBoardEvents"]!,

@@ -10,14 +10,14 @@ extension APIHandler {
     typealias CustomerSchema = Components.Schemas.Customer
 
     /// The record, its project's access for the caller, or 404/403.
-    static func customer(_ req: Request, _ rawID: String) async throws -> (CustomerService.Record, CustomerAccess) {
-        let principal = try req.requirePrincipal()
-        let record = try await req.services.customers(req.db).record(try uuid(rawID))
+    func customer(_ rawID: String) async throws -> (CustomerService.Record, CustomerAccess) {
+        let principal = try call.requirePrincipal()
+        let record = try await services.customers(database).record(try Self.uuid(rawID))
         guard principal.canSee(project: record.projectID) else { throw Problem.notFound }
         let access = CustomerAccess(principal, project: record.projectID)
         // A merged-away record is opened as the record it went into (its owner decides).
         var owner = record.ownerID
-        if let kept = record.mergedInto { owner = try await req.services.customers(req.db).record(kept).ownerID }
+        if let kept = record.mergedInto { owner = try await services.customers(database).record(kept).ownerID }
         guard access.mayOpen(owner: owner) && (record.mergedInto == nil || owner != nil || access.viewsAll) else {
             if principal.may(.customersView, on: record.projectID) {
                 throw Problem(.forbidden, "customer_owned_by_other", arguments: ["owner": record.ownerName ?? "—"])
@@ -27,9 +27,9 @@ extension APIHandler {
         return (record, access)
     }
 
-    static func projectAccess(_ req: Request, _ rawProject: String, _ action: Action? = .customersView) async throws -> (UUID, CustomerAccess) {
-        let projectID = try uuid(rawProject)
-        let principal = try req.requirePrincipal()
+    func projectAccess(_ rawProject: String, _ action: Action? = .customersView) async throws -> (UUID, CustomerAccess) {
+        let projectID = try Self.uuid(rawProject)
+        let principal = try call.requirePrincipal()
         guard principal.canSee(project: projectID) else { throw Problem.notFound }
         let access = CustomerAccess(principal, project: projectID)
         if let action, !(principal.may(action, on: projectID) || (action == .customersView && principal.may(.callsHandle, on: projectID))) {
@@ -83,28 +83,26 @@ extension APIHandler {
     }
 
     func listCustomers(_ input: Operations.ListCustomers.Input) async throws -> Operations.ListCustomers.Output {
-        let req = try CurrentRequest.get()
         let q = input.query
-        let (projectID, access) = try await Self.projectAccess(req, q.projectId)
+        let (projectID, access) = try await projectAccess(q.projectId)
         let page = try PageRequest(page: q.page, perPage: q.perPage)
         let filter = try Self.customerFilter(q: q.q, grade: q.grade?.rawValue, source: q.source, ownerId: q.ownerId, pool: q.pool,
                                              lastContact: q.lastContact?.rawValue, tag: q.tag)
-        let result = try await req.services.customers(req.db).list(projectID, filter, by: .init(access, req.auditContext), page: page)
+        let result = try await services.customers(database).list(projectID, filter, by: .init(access, call.auditContext), page: page)
         return .ok(.init(body: .json(.init(items: result.items.map { Self.customerSchema($0, access) }, page: result.page,
                                            perPage: result.perPage, total: result.total))))
     }
 
     func createCustomer(_ input: Operations.CreateCustomer.Input) async throws -> Operations.CreateCustomer.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let (projectID, access) = try await Self.projectAccess(req, b.projectId, nil)
+        let b = switch input.body { case .json(let json): json }
+        let (projectID, access) = try await projectAccess(b.projectId, nil)
         guard access.mayCreate else { throw Problem.forbidden }
         let owner = try Self.newOwner(access, ownerID: b.ownerId, pool: b.pool ?? false)
         let draft = CustomerService.Draft(
             name: b.name, mobile: b.mobile, idKind: b.idKind.flatMap { IdentityKind(rawValue: $0.rawValue) }, idNumber: b.idNumber ?? "",
             gender: b.gender?.rawValue ?? "unknown", address: b.address ?? "", source: b.source ?? "", grade: b.grade?.rawValue ?? "C",
             tags: b.tags ?? [], notes: b.notes ?? "")
-        let record = try await req.services.customers(req.db).create(draft, in: projectID, owner: owner, context: req.auditContext)
+        let record = try await services.customers(database).create(draft, in: projectID, owner: owner, context: call.auditContext)
         return .created(.init(body: .json(Self.customerSchema(record, access))))
     }
 
@@ -121,15 +119,13 @@ extension APIHandler {
     }
 
     func getCustomer(_ input: Operations.GetCustomer.Input) async throws -> Operations.GetCustomer.Output {
-        let req = try CurrentRequest.get()
-        let (record, access) = try await Self.customer(req, input.path.customerId)
+        let (record, access) = try await customer(input.path.customerId)
         return .ok(.init(body: .json(Self.customerSchema(record, access))))
     }
 
     func updateCustomer(_ input: Operations.UpdateCustomer.Input) async throws -> Operations.UpdateCustomer.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let (record, access) = try await Self.customer(req, input.path.customerId)
+        let b = switch input.body { case .json(let json): json }
+        let (record, access) = try await customer(input.path.customerId)
         guard access.mayEdit(owner: record.ownerID) else { throw Problem.forbidden }
         // The generator gives a nullable enum a case for "": null means "leave it".
         var p = CustomerService.Patch()
@@ -146,21 +142,20 @@ extension APIHandler {
         p.grade = b.grade.flatMap { $0.rawValue.isEmpty ? nil : $0.rawValue }
         p.tags = b.tags
         p.notes = b.notes
-        let updated = try await req.services.customers(req.db).update(record.id, in: record.projectID, p, context: req.auditContext)
+        let updated = try await services.customers(database).update(record.id, in: record.projectID, p, context: call.auditContext)
         return .ok(.init(body: .json(Self.customerSchema(updated, access))))
     }
 
     func listCustomerContacts(_ input: Operations.ListCustomerContacts.Input) async throws -> Operations.ListCustomerContacts.Output {
-        let req = try CurrentRequest.get()
-        let (record, _) = try await Self.customer(req, input.path.customerId)
-        let service = req.services.customers(req.db)
+        let (record, _) = try await customer(input.path.customerId)
+        let service = services.customers(database)
         let ids = [record.id] + (try await service.merged(into: record.id)).map(\.id)
         return .ok(.init(body: .json(try await service.contacts(of: ids).map(Self.contactSchema))))
     }
 
     func logVisit(_ input: Operations.LogVisit.Input) async throws -> Operations.LogVisit.Output {
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        return .created(.init(body: .json(try await Self.logContact(input.path.customerId, .init(
+        let b = switch input.body { case .json(let json): json }
+        return .created(.init(body: .json(try await logContact(input.path.customerId, .init(
             kind: .visit, visitKind: b.visitKind.flatMap { .init(rawValue: $0.rawValue) }, partySize: b.partySize,
             consultantID: try b.consultantId.map { try Self.uuid($0, field: "consultantId") }, occurredAt: b.occurredAt,
             interests: b.interests ?? "", notes: b.notes ?? "", nextStep: b.nextStep ?? "", nextFollowUpOn: b.nextFollowUpOn,
@@ -168,8 +163,8 @@ extension APIHandler {
     }
 
     func logCall(_ input: Operations.LogCall.Input) async throws -> Operations.LogCall.Output {
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        return .created(.init(body: .json(try await Self.logContact(input.path.customerId, .init(
+        let b = switch input.body { case .json(let json): json }
+        return .created(.init(body: .json(try await logContact(input.path.customerId, .init(
             kind: .call, direction: .init(rawValue: b.direction.rawValue),
             consultantID: try b.consultantId.map { try Self.uuid($0, field: "consultantId") }, occurredAt: b.occurredAt,
             interests: b.interests ?? "", notes: b.notes ?? "", nextStep: b.nextStep ?? "", nextFollowUpOn: b.nextFollowUpOn,
@@ -177,98 +172,86 @@ extension APIHandler {
     }
 
     /// A call or a visit on a customer the caller may log contacts for.
-    static func logContact(_ rawID: String, _ d: CustomerService.ContactDraft) async throws -> Components.Schemas.CustomerContact {
-        let req = try CurrentRequest.get()
-        let (record, access) = try await customer(req, rawID)
+    func logContact(_ rawID: String, _ d: CustomerService.ContactDraft) async throws -> Components.Schemas.CustomerContact {
+        let (record, access) = try await customer(rawID)
         guard access.mayLogContact(owner: record.ownerID) else { throw Problem.forbidden }
-        return contactSchema(try await req.services.customers(req.db).logContact(record.id, in: record.projectID, d,
-                                                                                  by: access.principal.userID, context: req.auditContext))
+        return Self.contactSchema(try await services.customers(database).logContact(record.id, in: record.projectID, d,
+                                                                                         by: access.principal.userID, context: call.auditContext))
     }
 
     func revealCustomerData(_ input: Operations.RevealCustomerData.Input) async throws -> Operations.RevealCustomerData.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let (record, access) = try await Self.customer(req, input.path.customerId)
+        let b = switch input.body { case .json(let json): json }
+        let (record, access) = try await customer(input.path.customerId)
         guard access.mayReveal(owner: record.ownerID) else { throw Problem.forbidden }
         let field: CustomerService.RevealField = b.field == .mobile ? .mobile : .idNumber
-        let value = try await req.services.customers(req.db).reveal(field, of: record.id, in: record.projectID, context: req.auditContext)
+        let value = try await services.customers(database).reveal(field, of: record.id, in: record.projectID, context: call.auditContext)
         return .ok(.init(body: .json(.init(field: b.field == .mobile ? .mobile : .idNumber, value: value))))
     }
 
     func claimCustomer(_ input: Operations.ClaimCustomer.Input) async throws -> Operations.ClaimCustomer.Output {
-        let req = try CurrentRequest.get()
-        let (record, access) = try await Self.customer(req, input.path.customerId)
+        let (record, access) = try await customer(input.path.customerId)
         guard access.principal.may(.customersEdit, on: record.projectID) else { throw Problem.forbidden }
-        let claimed = try await req.services.customers(req.db).claim(record.id, in: record.projectID, by: access.principal.userID,
-                                                                    context: req.auditContext)
+        let claimed = try await services.customers(database).claim(record.id, in: record.projectID, by: access.principal.userID,
+                                                                    context: call.auditContext)
         return .ok(.init(body: .json(Self.customerSchema(claimed, access))))
     }
 
     func mergeCustomer(_ input: Operations.MergeCustomer.Input) async throws -> Operations.MergeCustomer.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let (record, access) = try await Self.customer(req, input.path.customerId)
+        let b = switch input.body { case .json(let json): json }
+        let (record, access) = try await customer(input.path.customerId)
         guard access.mayMerge else { throw Problem.forbidden }
-        let kept = try await req.services.customers(req.db).merge(try Self.uuid(b.duplicateId, field: "duplicateId"), into: record.id,
-                                                                  in: record.projectID, context: req.auditContext)
+        let kept = try await services.customers(database).merge(try Self.uuid(b.duplicateId, field: "duplicateId"), into: record.id,
+                                                                in: record.projectID, context: call.auditContext)
         return .ok(.init(body: .json(Self.customerSchema(kept, access))))
     }
 
     func reassignCustomers(_ input: Operations.ReassignCustomers.Input) async throws -> Operations.ReassignCustomers.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let (projectID, _) = try await Self.projectAccess(req, b.projectId, .customersReassign)
+        let b = switch input.body { case .json(let json): json }
+        let (projectID, _) = try await projectAccess(b.projectId, .customersReassign)
         let ids = try b.customerIds.map { try Self.uuid($0, field: "customerIds") }
         let owner = try b.ownerId.map { try Self.uuid($0, field: "ownerId") }
-        let n = try await req.services.customers(req.db).reassign(ids, in: projectID, to: owner, context: req.auditContext)
+        let n = try await services.customers(database).reassign(ids, in: projectID, to: owner, context: call.auditContext)
         return .ok(.init(body: .json(.init(changed: n))))
     }
 
     func listFollowUps(_ input: Operations.ListFollowUps.Input) async throws -> Operations.ListFollowUps.Output {
-        let req = try CurrentRequest.get()
-        let (projectID, access) = try await Self.projectAccess(req, input.query.projectId)
-        let due = try await req.services.customers(req.db).followUps(owner: access.principal.userID, in: projectID)
+        let (projectID, access) = try await projectAccess(input.query.projectId)
+        let due = try await services.customers(database).followUps(owner: access.principal.userID, in: projectID)
         return .ok(.init(body: .json(.init(today: due.today.map { Self.customerSchema($0, access) },
                                            overdue: due.overdue.map { Self.customerSchema($0, access) }))))
     }
 
     func importCustomers(_ input: Operations.ImportCustomers.Input) async throws -> Operations.ImportCustomers.Output {
-        let req = try CurrentRequest.get()
         let body: HTTPBody = switch input.body {
         case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let b), .csv(let b), .binary(let b): b
         }
-        let data: Data
-        do { data = try await Data(collecting: body, upTo: req.services.config.maxUploadMegabytes * 1024 * 1024) } catch {
-            throw Problem(.payloadTooLarge, "payload_too_large")
-        }
+        let data = try await upload(body)
         let projectID = try Self.uuid(input.path.projectId)
-        let access = CustomerAccess(try req.requirePrincipal(), project: projectID)
-        let outcome = try await req.services.imports.run {
-            try await req.services.customerSheets(req.db).importCustomers(
+        let access = CustomerAccess(try call.requirePrincipal(), project: projectID)
+        let outcome = try await services.imports.run {
+            try await services.customerSheets(database).importCustomers(
                 data, into: projectID, fileName: input.query.fileName ?? "upload", importer: access.principal.userID,
-                mayAssignOthers: access.mayReassign, context: req.auditContext)
+                mayAssignOthers: access.mayReassign, context: call.auditContext)
         }
         return .ok(.init(body: .json(.init(imported: outcome.imported, format: .init(rawValue: outcome.format) ?? .csv,
                                            encoding: outcome.encoding.flatMap { .init(rawValue: $0) }))))
     }
 
     func exportCustomers(_ input: Operations.ExportCustomers.Input) async throws -> Operations.ExportCustomers.Output {
-        let req = try CurrentRequest.get()
         let q = input.query
         let projectID = try Self.uuid(input.path.projectId)
         let filter = try Self.customerFilter(q: q.q, grade: q.grade?.rawValue, source: q.source, ownerId: q.ownerId, pool: q.pool,
                                              lastContact: q.lastContact?.rawValue, tag: q.tag)
-        let searcher = CustomerService.Searcher(CustomerAccess(try req.requirePrincipal(), project: projectID), req.auditContext)
-        let data = try await req.services.customerSheets(req.db).exportLogged(projectID, filter: filter, by: searcher, language: req.language)
-        req.downloadName = req.language == .zh ? "客户.xlsx" : "customers.xlsx"
-        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
+        let searcher = try CustomerService.Searcher(CustomerAccess(call.requirePrincipal(), project: projectID), call.auditContext)
+        let data = try await services.customerSheets(database).exportLogged(projectID, filter: filter, by: searcher, language: call.language)
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            try download(data, as: call.language == .zh ? "客户.xlsx" : "customers.xlsx"))))
     }
 
     func customerTemplate(_ input: Operations.CustomerTemplate.Input) async throws -> Operations.CustomerTemplate.Output {
-        let req = try CurrentRequest.get()
         _ = try Self.uuid(input.path.projectId)
-        req.downloadName = req.language == .zh ? "客户导入模板.xlsx" : "customer-import-template.xlsx"
+        let language = try call.language
         return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
-            HTTPBody(try CustomerSheets.template(language: req.language)))))
+            try download(CustomerSheets.template(language: language), as: language == .zh ? "客户导入模板.xlsx" : "customer-import-template.xlsx"))))
     }
 }

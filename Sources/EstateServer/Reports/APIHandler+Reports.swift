@@ -17,11 +17,20 @@ extension APIHandler {
     }
 
     /// The project of a report: 404 when unseen or missing, 403 without the right on it.
+    func reportProject(_ raw: String, _ action: Action = .reportsView) async throws -> ProjectService.ProjectSummary {
+        try await Self.reportProject(raw, action, for: call.requirePrincipal(), in: services.projects(database))
+    }
+
+    /// The same for the report pages.
     static func reportProject(_ req: Request, _ raw: String, _ action: Action = .reportsView) async throws -> ProjectService.ProjectSummary {
+        try await reportProject(raw, action, for: req.requirePrincipal(), in: req.services.projects(req.db))
+    }
+
+    private static func reportProject(_ raw: String, _ action: Action, for p: Principal, in projects: ProjectService) async throws
+        -> ProjectService.ProjectSummary {
         let id = try uuid(raw, field: "projectId")
-        let p = try req.requirePrincipal()
         guard p.canSee(project: id) else { throw Problem.notFound }
-        let project = try await req.services.projects(req.db).find(id, for: p)
+        let project = try await projects.find(id, for: p)
         guard p.may(action, on: id) else { throw Problem.forbidden }
         return project
     }
@@ -61,20 +70,19 @@ extension APIHandler {
     }
 
     func getSalesReport(_ input: Operations.GetSalesReport.Input) async throws -> Operations.GetSalesReport.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId)
+        let project = try await reportProject(input.query.projectId)
         let g = Self.granularity(input.query.granularity)
-        let r = try await req.services.reports(req.db).sales(project.id, period: try Self.period(input.query.from, input.query.to, g), granularity: g)
+        let r = try await services.reports(database).sales(project.id, period: try Self.period(input.query.from, input.query.to, g), granularity: g)
         return .ok(.init(body: .json(Self.salesReport(r))))
     }
 
     func exportSalesReport(_ input: Operations.ExportSalesReport.Input) async throws -> Operations.ExportSalesReport.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId)
+        let project = try await reportProject(input.query.projectId)
         let g = Self.granularity(input.query.granularity)
-        let r = try await req.services.reports(req.db).sales(project.id, period: try Self.period(input.query.from, input.query.to, g), granularity: g)
-        req.downloadName = ReportSheets.salesFileName(r, projectCode: project.code, t: req.localizer)
-        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try ReportSheets.sales(r, t: req.localizer)))))
+        let r = try await services.reports(database).sales(project.id, period: try Self.period(input.query.from, input.query.to, g), granularity: g)
+        let t = try localizer
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            try download(ReportSheets.sales(r, t: t), as: ReportSheets.salesFileName(r, projectCode: project.code, t: t)))))
     }
 
     static func asOf(_ raw: String?, today: CalendarDay) throws -> CalendarDay {
@@ -104,22 +112,21 @@ extension APIHandler {
     }
 
     func getCollectionsReport(_ input: Operations.GetCollectionsReport.Input) async throws -> Operations.GetCollectionsReport.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId)
-        let reports = req.services.reports(req.db)
+        let project = try await reportProject(input.query.projectId)
+        let reports = services.reports(database)
         let r = try await reports.collections(project.id, period: try Self.period(input.query.from, input.query.to),
                                               asOf: try Self.asOf(input.query.asOf, today: reports.today))
         return .ok(.init(body: .json(Self.collectionsReport(r))))
     }
 
     func exportCollectionsReport(_ input: Operations.ExportCollectionsReport.Input) async throws -> Operations.ExportCollectionsReport.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId)
-        let reports = req.services.reports(req.db)
+        let project = try await reportProject(input.query.projectId)
+        let reports = services.reports(database)
         let period = try Self.period(input.query.from, input.query.to)
         let r = try await reports.collections(project.id, period: period, asOf: try Self.asOf(input.query.asOf, today: reports.today))
-        req.downloadName = ReportSheets.fileName("collections", projectCode: project.code, period: period, t: req.localizer)
-        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try ReportSheets.collections(r, t: req.localizer)))))
+        let t = try localizer
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            try download(ReportSheets.collections(r, t: t), as: ReportSheets.fileName("collections", projectCode: project.code, period: period, t: t)))))
     }
 
     static func ranking(_ rows: [ReportService.ConsultantRow]) -> [Schemas.ConsultantRow] {
@@ -132,21 +139,20 @@ extension APIHandler {
     }
 
     func getConsultantRanking(_ input: Operations.GetConsultantRanking.Input) async throws -> Operations.GetConsultantRanking.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId)
+        let project = try await reportProject(input.query.projectId)
         let period = try Self.period(input.query.from, input.query.to)
-        let rows = try await req.services.reports(req.db).consultants(project.id, period: period)
+        let rows = try await services.reports(database).consultants(project.id, period: period)
         return .ok(.init(body: .json(Schemas.ConsultantRanking(projectId: project.id.uuidString, from: period.from.description, to: period.to.description,
                                                          rows: Self.ranking(rows)))))
     }
 
     func exportConsultantRanking(_ input: Operations.ExportConsultantRanking.Input) async throws -> Operations.ExportConsultantRanking.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId)
+        let project = try await reportProject(input.query.projectId)
         let period = try Self.period(input.query.from, input.query.to)
-        let rows = try await req.services.reports(req.db).consultants(project.id, period: period)
-        req.downloadName = ReportSheets.fileName("consultants", projectCode: project.code, period: period, t: req.localizer)
-        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try ReportSheets.consultants(rows, t: req.localizer)))))
+        let rows = try await services.reports(database).consultants(project.id, period: period)
+        let t = try localizer
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            try download(ReportSheets.consultants(rows, t: t), as: ReportSheets.fileName("consultants", projectCode: project.code, period: period, t: t)))))
     }
 
     /// Whose figures a dashboard shows: the project's for anyone with reports on it, a
@@ -162,12 +168,11 @@ extension APIHandler {
     }
 
     func getDashboard(_ input: Operations.GetDashboard.Input) async throws -> Operations.GetDashboard.Output {
-        let req = try CurrentRequest.get()
-        let p = try req.requirePrincipal()
-        let project = try await Self.reportProject(req, input.query.projectId, .projectView)
+        let p = try call.requirePrincipal()
+        let project = try await reportProject(input.query.projectId, .projectView)
         let scope = Self.dashboardScope(p, projectID: project.id)
         guard scope.allowed else { throw Problem.forbidden }
-        let d = try await req.services.reports(req.db).dashboard(project.id, consultant: scope.consultant)
+        let d = try await services.reports(database).dashboard(project.id, consultant: scope.consultant)
         let progress = d.progress
         return .ok(.init(body: .json(Schemas.Dashboard(
             projectId: d.projectID.uuidString, projectName: d.projectName, today: d.today.description, month: d.month,
@@ -184,9 +189,8 @@ extension APIHandler {
     }
 
     func getTargets(_ input: Operations.GetTargets.Input) async throws -> Operations.GetTargets.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId)
-        return .ok(.init(body: .json(Self.targetSheet(try await req.services.reports(req.db).targets(project.id, month: input.query.month)))))
+        let project = try await reportProject(input.query.projectId)
+        return .ok(.init(body: .json(Self.targetSheet(try await services.reports(database).targets(project.id, month: input.query.month)))))
     }
 
     static func targetInput(subscriptions: Int, contractAmount: String, collections: String, field: String) throws -> ReportService.Target {
@@ -197,9 +201,8 @@ extension APIHandler {
     }
 
     func putTargets(_ input: Operations.PutTargets.Input) async throws -> Operations.PutTargets.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let body) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let project = try await Self.reportProject(req, body.projectId, .targetsSet)
+        let body = switch input.body { case .json(let json): json }
+        let project = try await reportProject(body.projectId, .targetsSet)
         let own = try body.project.map { try Self.targetInput(subscriptions: $0.subscriptions, contractAmount: $0.contractAmount,
                                                               collections: $0.collections, field: "project") }
         let consultants = try body.consultants.enumerated().map { i, c in
@@ -207,8 +210,8 @@ extension APIHandler {
              try Self.targetInput(subscriptions: c.target.subscriptions, contractAmount: c.target.contractAmount,
                                   collections: c.target.collections, field: "consultants[\(i)].target"))
         }
-        let sheet = try await req.services.reports(req.db).setTargets(project.id, month: body.month, project: own, consultants: consultants,
-                                                                      context: req.auditContext)
+        let sheet = try await services.reports(database).setTargets(project.id, month: body.month, project: own, consultants: consultants,
+                                                                    context: call.auditContext)
         return .ok(.init(body: .json(Self.targetSheet(sheet))))
     }
 }

@@ -12,25 +12,25 @@ extension APIHandler {
     // MARK: Access
 
     /// The project exists, the caller sees it (else 404) and may take `action` there (else 403).
-    static func saleProject(_ req: Request, _ projectID: UUID, _ action: Action) async throws {
-        let p = try req.requirePrincipal()
+    func saleProject(_ projectID: UUID, _ action: Action) async throws {
+        let p = try call.requirePrincipal()
         guard p.canSee(project: projectID) else { throw Problem.notFound }
         // A company-wide role "sees" any id; a project that does not exist is still 404.
-        _ = try await req.services.projects(req.db).find(projectID, for: p)
+        _ = try await services.projects(database).find(projectID, for: p)
         guard p.may(action, on: projectID) else { throw Problem.forbidden }
     }
 
-    static func loadSubscription(_ req: Request, _ raw: String, _ action: Action = .salesView) async throws -> SaleService.Subscription {
-        let s = try await req.services.sales(req.db).subscription(try uuid(raw))
-        try await saleProject(req, s.projectId, action)
-        if action != .salesView { try SaleService.checkActor(try req.requirePrincipal(), projectID: s.projectId, consultantID: s.consultantId) }
+    func loadSubscription(_ raw: String, _ action: Action = .salesView) async throws -> SaleService.Subscription {
+        let s = try await services.sales(database).subscription(try Self.uuid(raw))
+        try await saleProject(s.projectId, action)
+        if action != .salesView { try SaleService.checkActor(try call.requirePrincipal(), projectID: s.projectId, consultantID: s.consultantId) }
         return s
     }
 
-    static func loadContract(_ req: Request, _ raw: String, _ action: Action = .salesView) async throws -> SaleService.Contract {
-        let c = try await req.services.sales(req.db).contract(try uuid(raw))
-        try await saleProject(req, c.projectId, action)
-        if action != .salesView { try SaleService.checkActor(try req.requirePrincipal(), projectID: c.projectId, consultantID: c.consultantId) }
+    func loadContract(_ raw: String, _ action: Action = .salesView) async throws -> SaleService.Contract {
+        let c = try await services.sales(database).contract(try Self.uuid(raw))
+        try await saleProject(c.projectId, action)
+        if action != .salesView { try SaleService.checkActor(try call.requirePrincipal(), projectID: c.projectId, consultantID: c.consultantId) }
         return c
     }
 
@@ -57,7 +57,7 @@ extension APIHandler {
     /// Buyers' names in full for roles that see every customer, the customer's own consultant and the
     /// sale's consultant; masked (张*) for everyone else, as on the pages.
     static func namer(_ projectID: UUID, consultant: UUID?) -> @Sendable (SaleService.Buyer) -> Schemas.Buyer {
-        let p = CurrentRequest.value?.principal
+        let p = APICall.current?.principal
         let all = p.map { $0.may(.customersViewAll, on: projectID) } ?? false
         let me = p?.userID
         return { b in buyerSchema(b, full: all || (me != nil && (b.ownerId == me || consultant == me))) }
@@ -145,71 +145,64 @@ extension APIHandler {
     // MARK: 认购
 
     func listSubscriptions(_ input: Operations.ListSubscriptions.Input) async throws -> Operations.ListSubscriptions.Output {
-        let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.query.projectId)
-        try await Self.saleProject(req, projectID, .salesView)
-        let page = try await req.services.sales(req.db).subscriptions(
+        try await saleProject(projectID, .salesView)
+        let page = try await services.sales(database).subscriptions(
             projectID, filter: .init(status: input.query.status.flatMap { SubscriptionStatus(rawValue: $0.rawValue) }, q: input.query.q,
-                                     searcher: .init(CustomerAccess(try req.requirePrincipal(), project: projectID), req.auditContext)),
+                                     searcher: .init(CustomerAccess(try call.requirePrincipal(), project: projectID), call.auditContext)),
             page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
         return .ok(.init(body: .json(.init(items: page.items.map(Self.subscriptionSchema), page: page.page, perPage: page.perPage, total: page.total))))
     }
 
     func createSubscription(_ input: Operations.CreateSubscription.Input) async throws -> Operations.CreateSubscription.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         let projectID = try Self.uuid(b.projectId, field: "projectId")
-        try await Self.saleProject(req, projectID, .salesCreate)
+        try await saleProject(projectID, .salesCreate)
         let draft = SaleService.SubscriptionDraft(
             unitID: try Self.uuid(b.unitId, field: "unitId"), buyers: try Self.buyers(b.buyers), ruleIDs: try Self.ids(b.ruleIds, field: "ruleIds"),
             special: b.specialRate, discountApprovalID: try b.discountApprovalId.map { try Self.uuid($0, field: "discountApprovalId") },
             method: PaymentMethod(rawValue: b.paymentMethod.rawValue) ?? .full, deposit: try Self.money(b.deposit, field: "deposit"),
             contractDeadline: try Self.day(b.contractDeadline, field: "contractDeadline"), note: b.note ?? "")
-        let s = try await req.services.sales(req.db).subscribe(draft, in: projectID, principal: try req.requirePrincipal(), context: req.auditContext)
+        let s = try await services.sales(database).subscribe(draft, in: projectID, principal: try call.requirePrincipal(), context: call.auditContext)
         return .created(.init(body: .json(Self.subscriptionSchema(s))))
     }
 
     func getSubscription(_ input: Operations.GetSubscription.Input) async throws -> Operations.GetSubscription.Output {
-        let req = try CurrentRequest.get()
-        return .ok(.init(body: .json(Self.subscriptionSchema(try await Self.loadSubscription(req, input.path.subscriptionId)))))
+        return .ok(.init(body: .json(Self.subscriptionSchema(try await loadSubscription(input.path.subscriptionId)))))
     }
 
     func cancelSubscription(_ input: Operations.CancelSubscription.Input) async throws -> Operations.CancelSubscription.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let s = try await Self.loadSubscription(req, input.path.subscriptionId, .salesCreate)
-        let id = try await req.services.sales(req.db).requestCancellation(s.id, outcome: .init(rawValue: b.depositOutcome.rawValue) ?? .refund,
-                                                                            reason: b.reason, context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let s = try await loadSubscription(input.path.subscriptionId, .salesCreate)
+        let id = try await services.sales(database).requestCancellation(s.id, outcome: .init(rawValue: b.depositOutcome.rawValue) ?? .refund,
+                                                                            reason: b.reason, context: call.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 
     func changeSubscriptionUnit(_ input: Operations.ChangeSubscriptionUnit.Input) async throws -> Operations.ChangeSubscriptionUnit.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let s = try await Self.loadSubscription(req, input.path.subscriptionId, .salesCreate)
-        let changed = try await req.services.sales(req.db).changeUnit(
+        let b = switch input.body { case .json(let json): json }
+        let s = try await loadSubscription(input.path.subscriptionId, .salesCreate)
+        let changed = try await services.sales(database).changeUnit(
             s.id, to: try Self.uuid(b.unitId, field: "unitId"), ruleIDs: try Self.ids(b.ruleIds, field: "ruleIds"), special: b.specialRate,
             discountApprovalID: try b.discountApprovalId.map { try Self.uuid($0, field: "discountApprovalId") }, reason: b.reason,
-            principal: try req.requirePrincipal(), context: req.auditContext)
+            principal: try call.requirePrincipal(), context: call.auditContext)
         return .ok(.init(body: .json(Self.subscriptionSchema(changed))))
     }
 
     func changeSubscriptionBuyers(_ input: Operations.ChangeSubscriptionBuyers.Input) async throws -> Operations.ChangeSubscriptionBuyers.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let s = try await Self.loadSubscription(req, input.path.subscriptionId, .salesCreate)
-        let id = try await req.services.sales(req.db).requestBuyerChange(s.id, buyers: try Self.buyers(b.buyers), reason: b.reason,
-                                                                           principal: try req.requirePrincipal(), context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let s = try await loadSubscription(input.path.subscriptionId, .salesCreate)
+        let id = try await services.sales(database).requestBuyerChange(s.id, buyers: try Self.buyers(b.buyers), reason: b.reason,
+                                                                           principal: try call.requirePrincipal(), context: call.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 
     // MARK: 签约
 
     func listContracts(_ input: Operations.ListContracts.Input) async throws -> Operations.ListContracts.Output {
-        let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.query.projectId)
-        try await Self.saleProject(req, projectID, .salesView)
-        let page = try await req.services.sales(req.db).contracts(
+        try await saleProject(projectID, .salesView)
+        let page = try await services.sales(database).contracts(
             projectID, filter: .init(status: input.query.status.flatMap { ContractStatus(rawValue: $0.rawValue) }, q: input.query.q),
             page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
         // Each item carries its plan and file; the timeline comes with the one contract.
@@ -217,9 +210,8 @@ extension APIHandler {
     }
 
     func createContract(_ input: Operations.CreateContract.Input) async throws -> Operations.CreateContract.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let s = try await Self.loadSubscription(req, b.subscriptionId, .salesCreate)
+        let b = switch input.body { case .json(let json): json }
+        let s = try await loadSubscription(b.subscriptionId, .salesCreate)
         var d = SaleService.ContractDraft(subscriptionID: s.id, buyerKind: BuyerKind(rawValue: b.buyerKind.rawValue) ?? .localIndividual,
                                           firstPaymentDue: try Self.day(b.downPaymentDueOn, field: "downPaymentDueOn"),
                                           deliveryDue: try Self.day(b.deliveryDueOn, field: "deliveryDueOn"))
@@ -236,263 +228,241 @@ extension APIHandler {
         d.penaltyRatePer100k = b.penaltyRatePer100k
         d.titleDays = b.titleDays
         d.clauses = b.clauses ?? ""
-        let c = try await req.services.sales(req.db).createContract(d, context: req.auditContext)
+        let c = try await services.sales(database).createContract(d, context: call.auditContext)
         return .created(.init(body: .json(Self.contractSchema(c))))
     }
 
     func getContract(_ input: Operations.GetContract.Input) async throws -> Operations.GetContract.Output {
-        let req = try CurrentRequest.get()
-        return .ok(.init(body: .json(Self.contractSchema(try await Self.loadContract(req, input.path.contractId)))))
+        return .ok(.init(body: .json(Self.contractSchema(try await loadContract(input.path.contractId)))))
     }
 
     func updateContractDocument(_ input: Operations.UpdateContractDocument.Input) async throws -> Operations.UpdateContractDocument.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandleLoan(c)
         guard let code = DocumentCode(rawValue: input.path.documentCode.rawValue) else { throw Problem.notFound }
-        let updated = try await req.services.sales(req.db).setDocument(c.id, code: code, received: b.received, note: b.note ?? "",
-                                                                       context: req.auditContext)
+        let updated = try await services.sales(database).setDocument(c.id, code: code, received: b.received, note: b.note ?? "",
+                                                                     context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     func reviewContract(_ input: Operations.ReviewContract.Input) async throws -> Operations.ReviewContract.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId, .contractsReview)
-        let updated = try await req.services.sales(req.db).review(c.id, approve: b.approve, note: b.note ?? "", context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId, .contractsReview)
+        let updated = try await services.sales(database).review(c.id, approve: b.approve, note: b.note ?? "", context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     func signContract(_ input: Operations.SignContract.Input) async throws -> Operations.SignContract.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId, .salesCreate)
-        let updated = try await req.services.sales(req.db).sign(c.id, on: try Self.day(b.signedOn, field: "signedOn"), context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId, .salesCreate)
+        let updated = try await services.sales(database).sign(c.id, on: try Self.day(b.signedOn, field: "signedOn"), context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     func recordContractRegistration(_ input: Operations.RecordContractRegistration.Input) async throws -> Operations.RecordContractRegistration.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
-        let updated = try await req.services.sales(req.db).recordRegistration(
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandleLoan(c)
+        let updated = try await services.sales(database).recordRegistration(
             c.id, onlineSignNo: b.onlineSignNo, onlineSignOn: try b.onlineSignOn.map { try Self.day($0, field: "onlineSignOn") },
-            filingNo: b.filingNo, filingOn: try b.filingOn.map { try Self.day($0, field: "filingOn") }, context: req.auditContext)
+            filingNo: b.filingNo, filingOn: try b.filingOn.map { try Self.day($0, field: "filingOn") }, context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     // MARK: 按揭
 
     /// The contract's paperwork (documents, 网签/备案, the mortgage, waivers): its consultant, customer service, the managers.
-    static func mayHandleLoan(_ req: Request, _ c: SaleService.Contract) throws {
-        let p = try req.requirePrincipal()
+    func mayHandleLoan(_ c: SaleService.Contract) throws {
+        let p = try call.requirePrincipal()
         guard p.may(.salesCreate, on: c.projectId) || p.may(.contractsReview, on: c.projectId) else { throw Problem.forbidden }
         try SaleService.checkActor(p, projectID: c.projectId, consultantID: c.consultantId)
     }
 
     /// Handover, appointments, delivery and title: customer service and the sales manager (DOMAIN §3.8–3.9).
-    static func mayHandOver(_ req: Request, _ c: SaleService.Contract) throws {
-        let p = try req.requirePrincipal()
+    func mayHandOver(_ c: SaleService.Contract) throws {
+        let p = try call.requirePrincipal()
         guard p.may(.contractsReview, on: c.projectId) || p.may(.salesApprove, on: c.projectId) else { throw Problem.forbidden }
     }
 
     func setMortgage(_ input: Operations.SetMortgage.Input) async throws -> Operations.SetMortgage.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
-        let updated = try await req.services.sales(req.db).setMortgage(c.id, .init(
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandleLoan(c)
+        let updated = try await services.sales(database).setMortgage(c.id, .init(
             bankID: try Self.uuid(b.bankId, field: "bankId"), loanType: LoanType(rawValue: b.loanType.rawValue) ?? .commercial,
             commercial: try Self.money(b.commercialAmount, field: "commercialAmount"),
             provident: try Self.money(b.providentAmount, field: "providentAmount"), termMonths: b.termMonths,
-            staffID: try b.staffId.map { try Self.uuid($0, field: "staffId") }), context: req.auditContext)
+            staffID: try b.staffId.map { try Self.uuid($0, field: "staffId") }), context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     func advanceMortgage(_ input: Operations.AdvanceMortgage.Input) async throws -> Operations.AdvanceMortgage.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
-        let updated = try await req.services.sales(req.db).advanceMortgage(
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandleLoan(c)
+        let updated = try await services.sales(database).advanceMortgage(
             c.id, to: MortgageStage(rawValue: b.stage.rawValue) ?? .submitted, on: try Self.day(b.on, field: "on"),
-            idempotencyKey: input.headers.idempotencyKey, principal: try req.requirePrincipal(), context: req.auditContext)
+            idempotencyKey: input.headers.idempotencyKey, principal: try call.requirePrincipal(), context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     // MARK: Plan, penalties, handover, delivery, 退房, title
 
     func requestPlanChange(_ input: Operations.RequestPlanChange.Input) async throws -> Operations.RequestPlanChange.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId, .salesCreate)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId, .salesCreate)
         let lines = try b.items.enumerated().map { i, l in
             SaleService.PlanLine(id: try l.id.map { try Self.uuid($0, field: "items[\(i)].id") }, kind: PlanItemKind(rawValue: l.kind.rawValue) ?? .instalment,
                                  amount: try Self.money(l.amount, field: "items[\(i)].amount"), due: try Self.day(l.dueOn, field: "items[\(i)].dueOn"))
         }
-        let id = try await req.services.sales(req.db).requestPlanChange(c.id, lines: lines, reason: b.reason, context: req.auditContext)
+        let id = try await services.sales(database).requestPlanChange(c.id, lines: lines, reason: b.reason, context: call.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 
     func requestPenaltyWaiver(_ input: Operations.RequestPenaltyWaiver.Input) async throws -> Operations.RequestPenaltyWaiver.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandleLoan(req, c)
-        let id = try await req.services.sales(req.db).requestPenaltyWaiver(c.id, item: try Self.uuid(b.itemId, field: "itemId"),
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandleLoan(c)
+        let id = try await services.sales(database).requestPenaltyWaiver(c.id, item: try Self.uuid(b.itemId, field: "itemId"),
                                                                             amount: try Self.money(b.amount, field: "amount"), reason: b.reason,
-                                                                            context: req.auditContext)
+                                                                            context: call.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 
     func recordHandover(_ input: Operations.RecordHandover.Input) async throws -> Operations.RecordHandover.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandOver(req, c)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandOver(c)
         guard let area = Area(text: b.registeredArea) else { throw Problem.invalid("registeredArea", "area_invalid") }
-        let updated = try await req.services.sales(req.db).recordHandover(c.id, registered: area, decision: b.decision?.rawValue, context: req.auditContext)
+        let updated = try await services.sales(database).recordHandover(c.id, registered: area, decision: b.decision?.rawValue, context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     func bookAppointment(_ input: Operations.BookAppointment.Input) async throws -> Operations.BookAppointment.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandOver(req, c)
-        let updated = try await req.services.sales(req.db).book(c.id, slot: try Self.uuid(b.slotId, field: "slotId"), context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandOver(c)
+        let updated = try await services.sales(database).book(c.id, slot: try Self.uuid(b.slotId, field: "slotId"), context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     func deliverContract(_ input: Operations.DeliverContract.Input) async throws -> Operations.DeliverContract.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandOver(req, c)
-        let updated = try await req.services.sales(req.db).deliver(c.id, on: try Self.day(b.deliveredOn, field: "deliveredOn"), note: b.note ?? "",
-                                                                   context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandOver(c)
+        let updated = try await services.sales(database).deliver(c.id, on: try Self.day(b.deliveredOn, field: "deliveredOn"), note: b.note ?? "",
+                                                                 context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     func terminateContract(_ input: Operations.TerminateContract.Input) async throws -> Operations.TerminateContract.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId, .salesCreate)
-        let id = try await req.services.sales(req.db).requestTermination(c.id, reason: b.reason, retained: try Self.money(b.retained, field: "retained"),
-                                                                         context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId, .salesCreate)
+        let id = try await services.sales(database).requestTermination(c.id, reason: b.reason, retained: try Self.money(b.retained, field: "retained"),
+                                                                       context: call.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 
     func advanceTitle(_ input: Operations.AdvanceTitle.Input) async throws -> Operations.AdvanceTitle.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let c = try await Self.loadContract(req, input.path.contractId)
-        try Self.mayHandOver(req, c)
-        let updated = try await req.services.sales(req.db).advanceTitle(c.id, to: TitleStage(rawValue: b.stage.rawValue) ?? .documentsGathered,
-                                                                        on: try Self.day(b.on, field: "on"), certificateNo: b.certificateNo,
-                                                                        context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let c = try await loadContract(input.path.contractId)
+        try mayHandOver(c)
+        let updated = try await services.sales(database).advanceTitle(c.id, to: TitleStage(rawValue: b.stage.rawValue) ?? .documentsGathered,
+                                                                      on: try Self.day(b.on, field: "on"), certificateNo: b.certificateNo,
+                                                                      context: call.auditContext)
         return .ok(.init(body: .json(Self.contractSchema(updated))))
     }
 
     // MARK: 回款
 
     /// The sale a receipt request names: by contract or by subscription (before a contract exists).
-    static func receiptSale(_ req: Request, contractId: String?, subscriptionId: String?) async throws -> SaleService.Subscription {
+    func receiptSale(contractId: String?, subscriptionId: String?) async throws -> SaleService.Subscription {
         if let c = contractId {
-            let contract = try await loadContract(req, c, .salesView)
-            return try await loadSubscription(req, contract.subscriptionId.uuidString, .salesView)
+            let contract = try await loadContract(c, .salesView)
+            return try await loadSubscription(contract.subscriptionId.uuidString, .salesView)
         }
         guard let s = subscriptionId else { throw Problem.invalid("subscriptionId", "required") }
-        return try await loadSubscription(req, s, .salesView)
+        return try await loadSubscription(s, .salesView)
     }
 
     func listReceipts(_ input: Operations.ListReceipts.Input) async throws -> Operations.ListReceipts.Output {
-        let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.query.projectId)
-        try await Self.saleProject(req, projectID, .salesView)
+        try await saleProject(projectID, .salesView)
         var sale: UUID?
         if let c = input.query.contractId {
             // A contract of another project (or none) has no receipts in this one.
-            guard let contract = try? await req.services.sales(req.db).contract(try Self.uuid(c, field: "contractId")), contract.projectId == projectID
+            guard let contract = try? await services.sales(database).contract(try Self.uuid(c, field: "contractId")), contract.projectId == projectID
             else { return .ok(.init(body: .json(.init(items: [], page: input.query.page ?? 1, perPage: input.query.perPage ?? 50, total: 0)))) }
             sale = contract.subscriptionId
         }
-        let page = try await req.services.sales(req.db).receipts(projectID, status: input.query.status.flatMap { SaleService.ReceiptStatus(rawValue: $0.rawValue) },
-                                                                 sale: sale, page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
+        let page = try await services.sales(database).receipts(projectID, status: input.query.status.flatMap { SaleService.ReceiptStatus(rawValue: $0.rawValue) },
+                                                               sale: sale, page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
         return .ok(.init(body: .json(.init(items: page.items.map(Self.receiptSchema), page: page.page, perPage: page.perPage, total: page.total))))
     }
 
     func createReceipt(_ input: Operations.CreateReceipt.Input) async throws -> Operations.CreateReceipt.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let s = try await Self.receiptSale(req, contractId: b.contractId, subscriptionId: b.subscriptionId)
-        let p = try req.requirePrincipal()
+        let b = switch input.body { case .json(let json): json }
+        let s = try await receiptSale(contractId: b.contractId, subscriptionId: b.subscriptionId)
+        let p = try call.requirePrincipal()
         guard p.may(.salesCreate, on: s.projectId) || p.may(.paymentsConfirm, on: s.projectId) else { throw Problem.forbidden }
         try SaleService.checkActor(p, projectID: s.projectId, consultantID: s.consultantId)
         let draft = SaleService.ReceiptDraft(itemID: try Self.uuid(b.itemId, field: "itemId"), amount: try Self.money(b.amount, field: "amount"),
                                              method: .init(rawValue: b.method.rawValue) ?? .transfer,
                                              receivedOn: try Self.day(b.receivedOn, field: "receivedOn"), payer: b.payer, reference: b.reference ?? "")
-        let (r, replayed) = try await req.services.sales(req.db).postReceipt(draft, sale: s.id, idempotencyKey: input.headers.idempotencyKey,
-                                                                            principal: p, context: req.auditContext)
+        let (r, replayed) = try await services.sales(database).postReceipt(draft, sale: s.id, idempotencyKey: input.headers.idempotencyKey,
+                                                                            principal: p, context: call.auditContext)
         return .created(.init(headers: .init(idempotentReplayed: replayed ? true : nil), body: .json(Self.receiptSchema(r))))
     }
 
     func createRefund(_ input: Operations.CreateRefund.Input) async throws -> Operations.CreateRefund.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let s = try await Self.receiptSale(req, contractId: b.contractId, subscriptionId: b.subscriptionId)
-        let p = try req.requirePrincipal()
+        let b = switch input.body { case .json(let json): json }
+        let s = try await receiptSale(contractId: b.contractId, subscriptionId: b.subscriptionId)
+        let p = try call.requirePrincipal()
         guard p.may(.salesCreate, on: s.projectId) || p.may(.paymentsConfirm, on: s.projectId) else { throw Problem.forbidden }
         try SaleService.checkActor(p, projectID: s.projectId, consultantID: s.consultantId)
         let draft = SaleService.ReceiptDraft(itemID: try Self.uuid(b.itemId, field: "itemId"), amount: try Self.money(b.amount, field: "amount"),
-                                             method: .init(rawValue: b.method.rawValue) ?? .transfer, receivedOn: CalendarDay(req.services.now()),
+                                             method: .init(rawValue: b.method.rawValue) ?? .transfer, receivedOn: CalendarDay(services.now()),
                                              payer: b.payee, reference: "")
-        let (r, _) = try await req.services.sales(req.db).requestRefund(draft, sale: s.id, reason: b.reason, idempotencyKey: input.headers.idempotencyKey,
-                                                                       principal: p, context: req.auditContext)
+        let (r, _) = try await services.sales(database).requestRefund(draft, sale: s.id, reason: b.reason, idempotencyKey: input.headers.idempotencyKey,
+                                                                       principal: p, context: call.auditContext)
         return .accepted(.init(body: .json(Self.receiptSchema(r))))
     }
 
     func confirmReceipt(_ input: Operations.ConfirmReceipt.Input) async throws -> Operations.ConfirmReceipt.Output {
-        let req = try CurrentRequest.get()
-        let sales = req.services.sales(req.db)
+        let sales = services.sales(database)
         let r = try await sales.receipt(try Self.uuid(input.path.receiptId))
-        try await Self.saleProject(req, r.projectId, .paymentsConfirm)
-        let confirmed = try await sales.confirm(r.id, principal: try req.requirePrincipal(), context: req.auditContext)
+        try await saleProject(r.projectId, .paymentsConfirm)
+        let confirmed = try await sales.confirm(r.id, principal: try call.requirePrincipal(), context: call.auditContext)
         return .ok(.init(body: .json(Self.receiptSchema(confirmed))))
     }
 
     func rejectReceipt(_ input: Operations.RejectReceipt.Input) async throws -> Operations.RejectReceipt.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let sales = req.services.sales(req.db)
+        let b = switch input.body { case .json(let json): json }
+        let sales = services.sales(database)
         let r = try await sales.receipt(try Self.uuid(input.path.receiptId))
-        try await Self.saleProject(req, r.projectId, .paymentsConfirm)
-        let rejected = try await sales.reject(r.id, reason: b.reason, principal: try req.requirePrincipal(), context: req.auditContext)
+        try await saleProject(r.projectId, .paymentsConfirm)
+        let rejected = try await sales.reject(r.id, reason: b.reason, principal: try call.requirePrincipal(), context: call.auditContext)
         return .ok(.init(body: .json(Self.receiptSchema(rejected))))
     }
 
     // MARK: Banks, delivery batches, work lists, arrears
 
     func listBanks(_ input: Operations.ListBanks.Input) async throws -> Operations.ListBanks.Output {
-        let req = try CurrentRequest.get()
-        let banks = try await req.services.sales(req.db).banks()
+        let banks = try await services.sales(database).banks()
         return .ok(.init(body: .json(banks.map { Schemas.Bank(id: $0.id.uuidString, name: $0.name, branch: $0.branch, active: $0.active) })))
     }
 
     func createBank(_ input: Operations.CreateBank.Input) async throws -> Operations.CreateBank.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let bank = try await req.services.sales(req.db).createBank(name: b.name, branch: b.branch ?? "", context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let bank = try await services.sales(database).createBank(name: b.name, branch: b.branch ?? "", context: call.auditContext)
         return .created(.init(body: .json(Schemas.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
     }
 
     func updateBank(_ input: Operations.UpdateBank.Input) async throws -> Operations.UpdateBank.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let bank = try await req.services.sales(req.db).updateBank(try Self.uuid(input.path.bankId), name: b.name, branch: b.branch, active: b.active,
-                                                                   context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let bank = try await services.sales(database).updateBank(try Self.uuid(input.path.bankId), name: b.name, branch: b.branch, active: b.active,
+                                                                 context: call.auditContext)
         return .ok(.init(body: .json(Schemas.Bank(id: bank.id.uuidString, name: bank.name, branch: bank.branch, active: bank.active))))
     }
 
@@ -502,29 +472,26 @@ extension APIHandler {
     }
 
     func listDeliveryBatches(_ input: Operations.ListDeliveryBatches.Input) async throws -> Operations.ListDeliveryBatches.Output {
-        let req = try CurrentRequest.get()
-        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesView)
-        let batches = try await req.services.sales(req.db).batches(try Self.uuid(input.path.projectId))
+        try await saleProject(try Self.uuid(input.path.projectId), .salesView)
+        let batches = try await services.sales(database).batches(try Self.uuid(input.path.projectId))
         return .ok(.init(body: .json(batches.map(Self.batchSchema))))
     }
 
     func createDeliveryBatch(_ input: Operations.CreateDeliveryBatch.Input) async throws -> Operations.CreateDeliveryBatch.Output {
-        let req = try CurrentRequest.get()
-        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesApprove)
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let batch = try await req.services.sales(req.db).createBatch(
+        try await saleProject(try Self.uuid(input.path.projectId), .salesApprove)
+        let b = switch input.body { case .json(let json): json }
+        let batch = try await services.sales(database).createBatch(
             try Self.uuid(input.path.projectId), name: b.name, first: try Self.day(b.firstDay, field: "firstDay"),
-            last: try Self.day(b.lastDay, field: "lastDay"), times: b.times, capacity: b.capacity, context: req.auditContext)
+            last: try Self.day(b.lastDay, field: "lastDay"), times: b.times, capacity: b.capacity, context: call.auditContext)
         return .created(.init(body: .json(Self.batchSchema(batch))))
     }
 
     func getWorkList(_ input: Operations.GetWorkList.Input) async throws -> Operations.GetWorkList.Output {
-        let req = try CurrentRequest.get()
-        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesView)
+        try await saleProject(try Self.uuid(input.path.projectId), .salesView)
         guard let list = SaleService.WorkList(rawValue: input.path.workList.rawValue) else { throw Problem.notFound }
-        let page = try await req.services.sales(req.db).workList(list, projectID: try Self.uuid(input.path.projectId),
-                                                                 consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") },
-                                                                 page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
+        let page = try await services.sales(database).workList(list, projectID: try Self.uuid(input.path.projectId),
+                                                               consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") },
+                                                               page: try PageRequest(page: input.query.page, perPage: input.query.perPage))
         return .ok(.init(body: .json(.init(items: page.items.map { r in
             Schemas.WorkListRow(subscriptionId: r.subscriptionId.uuidString, contractId: r.contractId?.uuidString, number: r.number, unitCode: r.unitCode,
                           buyers: r.buyers, consultantName: r.consultantName ?? "", stage: r.stage, dueOn: r.dueOn, days: r.days,
@@ -533,21 +500,19 @@ extension APIHandler {
     }
 
     func exportWorkList(_ input: Operations.ExportWorkList.Input) async throws -> Operations.ExportWorkList.Output {
-        let req = try CurrentRequest.get()
         guard let list = SaleService.WorkList(rawValue: input.path.workList.rawValue) else { throw Problem.notFound }
         let projectID = try Self.uuid(input.path.projectId)
-        let project = try await req.services.projects(req.db).find(projectID, for: try req.requirePrincipal())
+        let project = try await services.projects(database).find(projectID, for: try call.requirePrincipal())
         let data = try await SaleSheets.workList(list, projectID: projectID,
                                                  consultantID: try input.query.consultantId.map { try Self.uuid($0, field: "consultantId") },
-                                                 sales: req.services.sales(req.db), t: req.localizer)
-        req.downloadName = SaleSheets.fileName(list, projectCode: project.code, day: CalendarDay(req.services.now()), t: req.localizer)
-        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
+                                                 sales: services.sales(database), t: localizer)
+        let name = SaleSheets.fileName(list, projectCode: project.code, day: CalendarDay(services.now()), t: try localizer)
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(try download(data, as: name))))
     }
 
     func getArrears(_ input: Operations.GetArrears.Input) async throws -> Operations.GetArrears.Output {
-        let req = try CurrentRequest.get()
-        try await Self.saleProject(req, try Self.uuid(input.path.projectId), .salesView)
-        let (rows, total) = try await req.services.sales(req.db).arrears(try Self.uuid(input.path.projectId))
+        try await saleProject(try Self.uuid(input.path.projectId), .salesView)
+        let (rows, total) = try await services.sales(database).arrears(try Self.uuid(input.path.projectId))
         func row(_ r: SaleService.ArrearsRow) -> Schemas.ArrearsRow {
             Schemas.ArrearsRow(consultantId: r.consultantID?.uuidString, consultantName: r.consultantName, contracts: r.contracts,
                          outstanding: r.outstanding.plain, overdue: r.overdue.plain, overduePending: r.overduePending.plain, penalty: r.penalty.plain)

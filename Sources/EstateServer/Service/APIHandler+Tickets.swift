@@ -6,9 +6,21 @@ import Vapor
 /// `/api/v1/tickets`, categories, SLA terms and the service analysis.
 extension APIHandler {
     /// A ticket the caller may see (404 otherwise), with the right asked for on its project (403).
+    @discardableResult
+    func loadTicket(_ raw: String, _ action: Action = .ticketsView) async throws -> TicketService.Ticket {
+        try await Self.loadTicket(raw, action, for: { try call.requirePrincipal() }, in: services.tickets(database))
+    }
+
+    /// The same for the service pages.
+    @discardableResult
     static func loadTicket(_ req: Request, _ raw: String, _ action: Action = .ticketsView) async throws -> TicketService.Ticket {
-        let t = try await req.services.tickets(req.db).ticket(try uuid(raw))
-        let p = try req.requirePrincipal()
+        try await loadTicket(raw, action, for: req.requirePrincipal, in: req.services.tickets(req.db))
+    }
+
+    private static func loadTicket(_ raw: String, _ action: Action, for principal: () throws -> Principal, in tickets: TicketService) async throws
+        -> TicketService.Ticket {
+        let t = try await tickets.ticket(try uuid(raw))
+        let p = try principal()
         guard p.canSee(project: t.projectId), p.may(.ticketsView, on: t.projectId) else { throw Problem.notFound }
         guard p.may(action, on: t.projectId) else { throw Problem.forbidden }
         return t
@@ -66,14 +78,13 @@ extension APIHandler {
                            uploadedBy: a.uploadedByName, at: a.at)
     }
 
-    static func ticketResponse(_ req: Request, _ id: UUID) async throws -> Schemas.Ticket {
-        let d = try await req.services.tickets(req.db).detail(id)
-        return ticket(d, now: req.services.now(), reveal: seesContact(try req.requirePrincipal(), on: d.ticket))
+    func ticketResponse(_ id: UUID) async throws -> Schemas.Ticket {
+        let d = try await services.tickets(database).detail(id)
+        return Self.ticket(d, now: services.now(), reveal: Self.seesContact(try call.requirePrincipal(), on: d.ticket))
     }
 
     func listTickets(_ input: Operations.ListTickets.Input) async throws -> Operations.ListTickets.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
+        let project = try await reportProject(input.query.projectId, .ticketsView)
         var f = TicketService.Filter()
         f.queue = input.query.queue.flatMap { TicketService.Queue(rawValue: $0.rawValue) } ?? .all
         f.status = input.query.status.flatMap { TicketStatus(rawValue: $0.rawValue) }
@@ -81,16 +92,15 @@ extension APIHandler {
         f.severity = input.query.severity.flatMap { TicketSeverity(rawValue: $0.rawValue) }
         f.query = input.query.q
         let page = try PageRequest(page: input.query.page ?? 1, perPage: input.query.perPage ?? 50)
-        let list = try await req.services.tickets(req.db).list(project.id, f, for: try req.requirePrincipal(), context: req.auditContext, page: page)
-        let now = req.services.now()
+        let list = try await services.tickets(database).list(project.id, f, for: try call.requirePrincipal(), context: call.auditContext, page: page)
+        let now = services.now()
         return .ok(.init(body: .json(Schemas.TicketPage(items: list.items.map { Self.summary($0, now: now) }, page: list.page, perPage: list.perPage,
                                                   total: list.total))))
     }
 
     func createTicket(_ input: Operations.CreateTicket.Input) async throws -> Operations.CreateTicket.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let project = try await Self.reportProject(req, b.projectId, .ticketsHandle)
+        let b = switch input.body { case .json(let json): json }
+        let project = try await reportProject(b.projectId, .ticketsHandle)
         var d = TicketService.Draft(kind: TicketKind(rawValue: b.kind.rawValue)!, channel: TicketChannel(rawValue: b.channel.rawValue)!,
                                     severity: TicketSeverity(rawValue: b.severity.rawValue)!, title: b.title)
         d.categoryID = try b.categoryId.map { try Self.uuid($0, field: "categoryId") }
@@ -103,20 +113,18 @@ extension APIHandler {
         d.component = b.component.flatMap { RepairComponent(rawValue: $0.rawValue) }
         d.department = b.department.flatMap { TicketService.Department(rawValue: $0.rawValue) }
         d.assigneeID = try b.assigneeId.map { try Self.uuid($0, field: "assigneeId") }
-        let t = try await req.services.tickets(req.db).create(d, in: project.id, by: .staff(try req.requirePrincipal()), context: req.auditContext)
-        return .created(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+        let t = try await services.tickets(database).create(d, in: project.id, by: .staff(try call.requirePrincipal()), context: call.auditContext)
+        return .created(.init(body: .json(try await ticketResponse(t.id))))
     }
 
     func getTicket(_ input: Operations.GetTicket.Input) async throws -> Operations.GetTicket.Output {
-        let req = try CurrentRequest.get()
-        let t = try await Self.loadTicket(req, input.path.ticketId)
-        return .ok(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+        let t = try await loadTicket(input.path.ticketId)
+        return .ok(.init(body: .json(try await ticketResponse(t.id))))
     }
 
     func actOnTicket(_ input: Operations.ActOnTicket.Input) async throws -> Operations.ActOnTicket.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let t = try await Self.loadTicket(req, input.path.ticketId)
+        let b = switch input.body { case .json(let json): json }
+        let t = try await loadTicket(input.path.ticketId)
         var a = TicketService.ActionInput()
         a.note = b.note ?? ""
         a.department = b.department.flatMap { TicketService.Department(rawValue: $0.rawValue) }
@@ -125,57 +133,45 @@ extension APIHandler {
         a.contractor = b.contractor
         if let c = b.cost { a.cost = try Self.money(c, field: "cost") }
         a.chargeable = b.chargeable
-        _ = try await req.services.tickets(req.db).act(t.id, TicketAction(rawValue: b.action.rawValue)!, a, by: try req.requirePrincipal(),
-                                                       context: req.auditContext)
-        return .ok(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+        _ = try await services.tickets(database).act(t.id, TicketAction(rawValue: b.action.rawValue)!, a, by: try call.requirePrincipal(),
+                                                     context: call.auditContext)
+        return .ok(.init(body: .json(try await ticketResponse(t.id))))
     }
 
     func commentOnTicket(_ input: Operations.CommentOnTicket.Input) async throws -> Operations.CommentOnTicket.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let t = try await Self.loadTicket(req, input.path.ticketId)
-        let p = try req.requirePrincipal()
+        let b = switch input.body { case .json(let json): json }
+        let t = try await loadTicket(input.path.ticketId)
+        let p = try call.requirePrincipal()
         guard Self.mayWork(p, on: t) else { throw Problem.forbidden }
-        _ = try await req.services.tickets(req.db).comment(t.id, note: b.note, visibleToOwner: b.visibleToOwner ?? false, by: .staff(p),
-                                                           context: req.auditContext)
-        return .created(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+        _ = try await services.tickets(database).comment(t.id, note: b.note, visibleToOwner: b.visibleToOwner ?? false, by: .staff(p),
+                                                         context: call.auditContext)
+        return .created(.init(body: .json(try await ticketResponse(t.id))))
     }
 
     func recordCallback(_ input: Operations.RecordCallback.Input) async throws -> Operations.RecordCallback.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let t = try await Self.loadTicket(req, input.path.ticketId, .ticketsHandle)
-        _ = try await req.services.tickets(req.db).recordCallback(t.id, satisfaction: b.satisfaction, solved: b.solved, note: b.note ?? "",
-                                                                  by: .staff(try req.requirePrincipal()), context: req.auditContext)
-        return .ok(.init(body: .json(try await Self.ticketResponse(req, t.id))))
+        let b = switch input.body { case .json(let json): json }
+        let t = try await loadTicket(input.path.ticketId, .ticketsHandle)
+        _ = try await services.tickets(database).recordCallback(t.id, satisfaction: b.satisfaction, solved: b.solved, note: b.note ?? "",
+                                                                by: .staff(try call.requirePrincipal()), context: call.auditContext)
+        return .ok(.init(body: .json(try await ticketResponse(t.id))))
     }
 
     func uploadTicketAttachment(_ input: Operations.UploadTicketAttachment.Input) async throws -> Operations.UploadTicketAttachment.Output {
-        let req = try CurrentRequest.get()
-        let t = try await Self.loadTicket(req, input.path.ticketId)
-        let p = try req.requirePrincipal()
+        let t = try await loadTicket(input.path.ticketId)
+        let p = try call.requirePrincipal()
         guard Self.mayWork(p, on: t) else { throw Problem.forbidden }
-        let body: HTTPBody
-        switch input.body {
-        case .jpeg(let b), .png(let b), .imageWebp(let b), .pdf(let b): body = b
-        }
-        let data: Data
-        do {
-            data = try await Data(collecting: body, upTo: TicketService.maxAttachmentBytes + 1)
-        } catch {
-            throw Problem(.payloadTooLarge, "attachment_too_large", arguments: ["mb": "\(TicketService.maxAttachmentBytes / 1024 / 1024)"])
-        }
-        let a = try await req.services.tickets(req.db).attach(t.id, fileName: input.query.fileName, data: data,
-                                                              visibleToOwner: input.query.visibleToOwner ?? false, by: .staff(p), context: req.auditContext)
+        let body: HTTPBody = switch input.body { case .jpeg(let b), .png(let b), .imageWebp(let b), .pdf(let b): b }
+        let data = try await Self.collect(body, upTo: TicketService.maxAttachmentBytes + 1, orThrow: Problem(
+            .payloadTooLarge, "attachment_too_large", arguments: ["mb": "\(TicketService.maxAttachmentBytes / 1024 / 1024)"]))
+        let a = try await services.tickets(database).attach(t.id, fileName: input.query.fileName, data: data,
+                                                            visibleToOwner: input.query.visibleToOwner ?? false, by: .staff(p), context: call.auditContext)
         return .created(.init(body: .json(Self.attachment(a))))
     }
 
     func getTicketAttachment(_ input: Operations.GetTicketAttachment.Input) async throws -> Operations.GetTicketAttachment.Output {
-        let req = try CurrentRequest.get()
-        let t = try await Self.loadTicket(req, input.path.ticketId)
-        let (a, data) = try await req.services.tickets(req.db).attachment(try Self.uuid(input.path.attachmentId), of: t.id)
-        req.downloadName = a.fileName
-        let body = HTTPBody(data)
+        let t = try await loadTicket(input.path.ticketId)
+        let (a, data) = try await services.tickets(database).attachment(try Self.uuid(input.path.attachmentId), of: t.id)
+        let body = try download(data, as: a.fileName)
         switch a.contentType {
         case "image/jpeg": return .ok(.init(body: .jpeg(body)))
         case "image/png": return .ok(.init(body: .png(body)))
@@ -190,43 +186,40 @@ extension APIHandler {
     }
 
     func listTicketCategories(_ input: Operations.ListTicketCategories.Input) async throws -> Operations.ListTicketCategories.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
-        let all = try await req.services.tickets(req.db).categories(project.id)
+        let project = try await reportProject(input.query.projectId, .ticketsView)
+        let all = try await services.tickets(database).categories(project.id)
         let paths = TicketService.paths(all)
         return .ok(.init(body: .json(all.map { Self.category($0, paths: paths) })))
     }
 
     func createTicketCategory(_ input: Operations.CreateTicketCategory.Input) async throws -> Operations.CreateTicketCategory.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let p = try req.requirePrincipal()
+        let b = switch input.body { case .json(let json): json }
+        let p = try call.requirePrincipal()
         var projectID: UUID?
         if let raw = b.projectId {
-            projectID = try await Self.reportProject(req, raw, .ticketsManage).id
+            projectID = try await reportProject(raw, .ticketsManage).id
         } else {
             // The company's tree: managers of every project (the GM).
             guard p.may(.ticketsManage, on: nil), p.visibleProjectIDs == nil else { throw Problem.forbidden }
         }
-        let tickets = req.services.tickets(req.db)
+        let tickets = services.tickets(database)
         let c = try await tickets.createCategory(name: b.name, parent: try b.parentId.map { try Self.uuid($0, field: "parentId") },
-                                                 projectID: projectID, context: req.auditContext)
+                                                 projectID: projectID, context: call.auditContext)
         let paths = TicketService.paths(try await tickets.categories(projectID ?? UUID()))
         return .created(.init(body: .json(Self.category(c, paths: paths))))
     }
 
     func updateTicketCategory(_ input: Operations.UpdateTicketCategory.Input) async throws -> Operations.UpdateTicketCategory.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let tickets = req.services.tickets(req.db)
+        let b = switch input.body { case .json(let json): json }
+        let tickets = services.tickets(database)
         let c = try await tickets.category(try Self.uuid(input.path.categoryId))
-        let p = try req.requirePrincipal()
+        let p = try call.requirePrincipal()
         if let project = c.projectId {
-            _ = try await Self.reportProject(req, project.uuidString, .ticketsManage)
+            _ = try await reportProject(project.uuidString, .ticketsManage)
         } else {
             guard p.may(.ticketsManage, on: nil), p.visibleProjectIDs == nil else { throw Problem.forbidden }
         }
-        let updated = try await tickets.updateCategory(c.id, name: b.name, active: b.active, context: req.auditContext)
+        let updated = try await tickets.updateCategory(c.id, name: b.name, active: b.active, context: call.auditContext)
         let paths = TicketService.paths(try await tickets.categories(c.projectId ?? UUID()))
         return .ok(.init(body: .json(Self.category(updated, paths: paths))))
     }
@@ -242,20 +235,18 @@ extension APIHandler {
     }
 
     func listSLATerms(_ input: Operations.ListSLATerms.Input) async throws -> Operations.ListSLATerms.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
-        return .ok(.init(body: .json(Self.termsRows(try await req.services.tickets(req.db).terms(project.id)))))
+        let project = try await reportProject(input.query.projectId, .ticketsView)
+        return .ok(.init(body: .json(Self.termsRows(try await services.tickets(database).terms(project.id)))))
     }
 
     func putSLATerms(_ input: Operations.PutSLATerms.Input) async throws -> Operations.PutSLATerms.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Problem.invalid("body", "body_invalid") }
-        let project = try await Self.reportProject(req, b.projectId, .ticketsManage)
-        let tickets = req.services.tickets(req.db)
+        let b = switch input.body { case .json(let json): json }
+        let project = try await reportProject(b.projectId, .ticketsManage)
+        let tickets = services.tickets(database)
         try await tickets.setTerms(project.id, b.terms.map {
             (TicketKind(rawValue: $0.kind.rawValue)!, TicketSeverity(rawValue: $0.severity.rawValue)!,
              SLATerms(responseMinutes: $0.responseMinutes, resolveMinutes: $0.resolveMinutes))
-        }, context: req.auditContext)
+        }, context: call.auditContext)
         return .ok(.init(body: .json(Self.termsRows(try await tickets.terms(project.id)))))
     }
 
@@ -277,18 +268,17 @@ extension APIHandler {
     }
 
     func getServiceAnalysis(_ input: Operations.GetServiceAnalysis.Input) async throws -> Operations.GetServiceAnalysis.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
-        let a = try await req.services.tickets(req.db).analysis(project.id, period: try Self.period(input.query.from, input.query.to))
-        return .ok(.init(body: .json(Self.analysis(a, projectID: project.id, t: req.localizer))))
+        let project = try await reportProject(input.query.projectId, .ticketsView)
+        let a = try await services.tickets(database).analysis(project.id, period: try Self.period(input.query.from, input.query.to))
+        return .ok(.init(body: .json(Self.analysis(a, projectID: project.id, t: try localizer))))
     }
 
     func exportServiceAnalysis(_ input: Operations.ExportServiceAnalysis.Input) async throws -> Operations.ExportServiceAnalysis.Output {
-        let req = try CurrentRequest.get()
-        let project = try await Self.reportProject(req, input.query.projectId, .ticketsView)
+        let project = try await reportProject(input.query.projectId, .ticketsView)
         let period = try Self.period(input.query.from, input.query.to)
-        let a = try await req.services.tickets(req.db).analysis(project.id, period: period)
-        req.downloadName = ReportSheets.fileName("service", projectCode: project.code, period: period, t: req.localizer)
-        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(try ServiceSheets.analysis(a, t: req.localizer)))))
+        let a = try await services.tickets(database).analysis(project.id, period: period)
+        let t = try localizer
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            try download(ServiceSheets.analysis(a, t: t), as: ReportSheets.fileName("service", projectCode: project.code, period: period, t: t)))))
     }
 }

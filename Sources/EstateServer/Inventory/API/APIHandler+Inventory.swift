@@ -10,61 +10,54 @@ extension APIHandler {
     static let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     func listBuildings(_ input: Operations.ListBuildings.Input) async throws -> Operations.ListBuildings.Output {
-        let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.path.projectId)
-        return .ok(.init(body: .json(try await req.services.inventory(req.db).buildings(projectID).map(Self.building))))
+        return .ok(.init(body: .json(try await services.inventory(database).buildings(projectID).map(Self.building))))
     }
 
     func createBuilding(_ input: Operations.CreateBuilding.Input) async throws -> Operations.CreateBuilding.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let b2 = try await req.services.inventory(req.db).createBuilding(
+        let b = switch input.body { case .json(let json): json }
+        let b2 = try await services.inventory(database).createBuilding(
             try Self.uuid(input.path.projectId), name: b.name, floors: b.floors, entrances: b.entrances ?? 1, sortOrder: b.sortOrder,
-            context: req.auditContext)
+            context: call.auditContext)
         return .created(.init(body: .json(Self.building(b2))))
     }
 
     func updateBuilding(_ input: Operations.UpdateBuilding.Input) async throws -> Operations.UpdateBuilding.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let row = try await req.services.inventory(req.db).updateBuilding(
+        let b = switch input.body { case .json(let json): json }
+        let row = try await services.inventory(database).updateBuilding(
             try Self.uuid(input.path.buildingId), in: try Self.uuid(input.path.projectId), name: b.name, floors: b.floors,
-            entrances: b.entrances, sortOrder: b.sortOrder, context: req.auditContext)
+            entrances: b.entrances, sortOrder: b.sortOrder, context: call.auditContext)
         return .ok(.init(body: .json(Self.building(row))))
     }
 
     func listLayouts(_ input: Operations.ListLayouts.Input) async throws -> Operations.ListLayouts.Output {
-        let req = try CurrentRequest.get()
-        let layouts = try await req.services.inventory(req.db).layouts(try Self.uuid(input.path.projectId))
+        let layouts = try await services.inventory(database).layouts(try Self.uuid(input.path.projectId))
         return .ok(.init(body: .json(layouts.map { .init(id: $0.id.uuidString, name: $0.name, description: $0.description, unitCount: $0.unitCount) })))
     }
 
     func createLayout(_ input: Operations.CreateLayout.Input) async throws -> Operations.CreateLayout.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         let projectID = try Self.uuid(input.path.projectId)
-        let inventory = req.services.inventory(req.db)
-        try await inventory.createLayout(projectID, name: b.name, description: b.description ?? "", context: req.auditContext)
+        let inventory = services.inventory(database)
+        try await inventory.createLayout(projectID, name: b.name, description: b.description ?? "", context: call.auditContext)
         guard let l = try await inventory.layouts(projectID).first(where: { $0.name == b.name.trimmed }) else { throw Problem.notFound }
         return .created(.init(body: .json(.init(id: l.id.uuidString, name: l.name, description: l.description, unitCount: l.unitCount))))
     }
 
     func listUnits(_ input: Operations.ListUnits.Input) async throws -> Operations.ListUnits.Output {
-        let req = try CurrentRequest.get()
         let q = input.query
         let page = try PageRequest(page: q.page, perPage: q.perPage)
         try Self.limit(["layout": (q.layout, 30), "code": (q.code, 32)])
         var filter = try Self.filter(buildingID: q.buildingId, statuses: q.status, layout: q.layout, floorFrom: q.floorFrom,
                                      floorTo: q.floorTo, priceFrom: q.priceFrom, priceTo: q.priceTo)
         filter.code = q.code
-        let result = try await req.services.inventory(req.db).units(try Self.uuid(input.path.projectId), filter: filter, page: page)
+        let result = try await services.inventory(database).units(try Self.uuid(input.path.projectId), filter: filter, page: page)
         return .ok(.init(body: .json(.init(items: result.items.map { Self.unit($0, claim: nil) }, page: result.page,
                                            perPage: result.perPage, total: result.total))))
     }
 
     func createUnit(_ input: Operations.CreateUnit.Input) async throws -> Operations.CreateUnit.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         try Self.patterned([("innerArea", b.innerArea), ("unitPrice", b.unitPrice), ("listTotal", b.listTotal), ("floorPrice", b.floorPrice)])
         try Self.patterned([("code", b.code)], code: "unit_code_invalid")
         // The generator turns the `null` of a nullable enum into a case for "": not a value here.
@@ -76,25 +69,20 @@ extension APIHandler {
             usage: b.usage?.rawValue ?? UnitUsage.residential.rawValue, builtArea: b.builtArea, innerArea: b.innerArea ?? "",
             pricingBasis: b.pricingBasis?.rawValue ?? PricingBasis.builtArea.rawValue, unitPrice: b.unitPrice ?? "",
             listTotal: b.listTotal ?? "", floorPrice: b.floorPrice ?? "")
-        let unit = try await req.services.inventory(req.db).createUnit(try Self.uuid(input.path.projectId), draft, context: req.auditContext)
+        let unit = try await services.inventory(database).createUnit(try Self.uuid(input.path.projectId), draft, context: call.auditContext)
         return .created(.init(body: .json(Self.unit(unit, claim: nil))))
     }
 
     func importUnits(_ input: Operations.ImportUnits.Input) async throws -> Operations.ImportUnits.Output {
-        let req = try CurrentRequest.get()
         try Self.limit(["fileName": (input.query.fileName, 120)])
         let body: HTTPBody = switch input.body {
         case .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(let b), .csv(let b), .binary(let b): b
         }
-        let limit = req.services.config.maxUploadMegabytes * 1024 * 1024
-        let data: Data
-        do { data = try await Data(collecting: body, upTo: limit) } catch {
-            throw Problem(.payloadTooLarge, "payload_too_large")
-        }
+        let data = try await upload(body)
         let projectID = try Self.uuid(input.path.projectId)
-        let outcome = try await req.services.imports.run {
-            try await req.services.unitImports(req.db).importUnits(
-                data, into: projectID, fileName: input.query.fileName ?? "upload", context: req.auditContext)
+        let outcome = try await services.imports.run {
+            try await services.unitImports(database).importUnits(
+                data, into: projectID, fileName: input.query.fileName ?? "upload", context: call.auditContext)
         }
         return .ok(.init(body: .json(.init(imported: outcome.imported, buildingsCreated: outcome.buildingsCreated,
                                            format: .init(rawValue: outcome.format) ?? .csv,
@@ -102,46 +90,41 @@ extension APIHandler {
     }
 
     func exportUnits(_ input: Operations.ExportUnits.Input) async throws -> Operations.ExportUnits.Output {
-        let req = try CurrentRequest.get()
         let q = input.query
         try Self.limit(["layout": (q.layout, 30)])
         let filter = try Self.filter(buildingID: q.buildingId, statuses: q.status, layout: q.layout, floorFrom: q.floorFrom,
                                      floorTo: q.floorTo, priceFrom: q.priceFrom, priceTo: q.priceTo)
         let projectID = try Self.uuid(input.path.projectId)
-        let inventory = req.services.inventory(req.db)
+        let inventory = services.inventory(database)
         let data = try UnitSheets.export(try await inventory.allUnits(projectID, filter: filter),
-                                         buildings: try await inventory.buildings(projectID), localizer: req.localizer)
-        req.downloadName = req.language == .zh ? "楼盘表.xlsx" : "units.xlsx"
-        return .ok(.init(
-                         body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
+                                         buildings: try await inventory.buildings(projectID), localizer: localizer)
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            try download(data, as: call.language == .zh ? "楼盘表.xlsx" : "units.xlsx"))))
     }
 
     func unitTemplate(_ input: Operations.UnitTemplate.Input) async throws -> Operations.UnitTemplate.Output {
-        let req = try CurrentRequest.get()
-        let layouts = try await req.services.inventory(req.db).layoutNames(try Self.uuid(input.path.projectId))
-        let data = try UnitSheets.template(layouts: layouts, language: req.language)
-        req.downloadName = req.language == .zh ? "楼盘表导入模板.xlsx" : "unit-import-template.xlsx"
-        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(HTTPBody(data))))
+        let layouts = try await services.inventory(database).layoutNames(try Self.uuid(input.path.projectId))
+        let language = try call.language
+        return .ok(.init(body: .applicationVnd_openxmlformatsOfficedocument_spreadsheetml_sheet(
+            try download(UnitSheets.template(layouts: layouts, language: language), as: language == .zh ? "楼盘表导入模板.xlsx" : "unit-import-template.xlsx"))))
     }
 
     func getUnit(_ input: Operations.GetUnit.Input) async throws -> Operations.GetUnit.Output {
-        let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.path.projectId), unitID = try Self.uuid(input.path.unitId)
-        let unit = try await req.services.inventory(req.db).unit(unitID, in: projectID)
-        let claim = try await req.services.salesControl(req.db).liveClaim(unitID)
+        let unit = try await services.inventory(database).unit(unitID, in: projectID)
+        let claim = try await services.salesControl(database).liveClaim(unitID)
         return .ok(.init(body: .json(Self.unit(unit, claim: claim))))
     }
 
     func updateUnit(_ input: Operations.UpdateUnit.Input) async throws -> Operations.UpdateUnit.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         let projectID = try Self.uuid(input.path.projectId), unitID = try Self.uuid(input.path.unitId)
         try Self.patterned([("builtArea", b.builtArea), ("innerArea", b.innerArea)], code: "area_not_number")
         try Self.patterned([("code", b.code)], code: "unit_code_invalid")
         try Self.patterned([("room", b.room)], code: "room_invalid")
         if b.usage == ._empty_ { throw Problem.invalid("usage", "usage_invalid") }
         if b.pricingBasis == ._empty_ { throw Problem.invalid("pricingBasis", "pricing_basis_invalid") }
-        let inventory = req.services.inventory(req.db)
+        let inventory = services.inventory(database)
         let current = try await inventory.unit(unitID, in: projectID)
         let buildings = try await inventory.buildings(projectID)
         let draft = UnitDraft(
@@ -150,14 +133,13 @@ extension APIHandler {
             code: b.code ?? current.code, layout: b.layout ?? current.layout, orientation: b.orientation ?? current.orientation,
             usage: b.usage?.rawValue ?? current.usage, builtArea: b.builtArea ?? current.builtArea.description,
             innerArea: b.innerArea ?? current.innerArea.description, pricingBasis: b.pricingBasis?.rawValue ?? current.pricingBasis)
-        let unit = try await inventory.updateUnit(unitID, in: projectID, draft, context: req.auditContext)
+        let unit = try await inventory.updateUnit(unitID, in: projectID, draft, context: call.auditContext)
         return .ok(.init(body: .json(Self.unit(unit, claim: nil))))
     }
 
     func getUnitHistory(_ input: Operations.GetUnitHistory.Input) async throws -> Operations.GetUnitHistory.Output {
-        let req = try CurrentRequest.get()
         let projectID = try Self.uuid(input.path.projectId), unitID = try Self.uuid(input.path.unitId)
-        let inventory = req.services.inventory(req.db)
+        let inventory = services.inventory(database)
         _ = try await inventory.unit(unitID, in: projectID)
         return .ok(.init(body: .json(try await inventory.history(unitID, in: projectID).map {
             .init(move: $0.move, fromStatus: .init(rawValue: $0.fromStatus) ?? .unreleased, toStatus: .init(rawValue: $0.toStatus) ?? .unreleased,
@@ -166,8 +148,7 @@ extension APIHandler {
     }
 
     func moveUnit(_ input: Operations.MoveUnit.Input) async throws -> Operations.MoveUnit.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         let projectID = try Self.uuid(input.path.projectId), unitID = try Self.uuid(input.path.unitId)
         guard let move = UnitMove(rawValue: b.move.rawValue) else { throw Problem.invalid("move", "move_not_sales_control") }
         // Fields the move does not use are still checked as the contract states them.
@@ -183,31 +164,29 @@ extension APIHandler {
             }
             reservation = .init(customerName: name, customerMobile: mobile, expiresAt: expires, note: b.note ?? "")
         }
-        let control = req.services.salesControl(req.db)
+        let control = services.salesControl(database)
         let unit = try await control.apply(move, unit: unitID, in: projectID, reason: b.reason ?? "", reservation: reservation,
-                                           context: req.auditContext)
+                                           context: call.auditContext)
         let claim = try await control.liveClaim(unitID)
         return .ok(.init(body: .json(Self.unit(unit, claim: claim))))
     }
 
     func releaseUnits(_ input: Operations.ReleaseUnits.Input) async throws -> Operations.ReleaseUnits.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         let ids = try b.unitIds.map { try UUID(uuidString: $0) ?? { throw Problem.invalid("unitIds", "unit_unknown") }() }
-        let n = try await req.services.salesControl(req.db).release(ids, in: try Self.uuid(input.path.projectId), batchName: b.name,
-                                                                    context: req.auditContext)
+        let n = try await services.salesControl(database).release(ids, in: try Self.uuid(input.path.projectId), batchName: b.name,
+                                                                  context: call.auditContext)
         return .ok(.init(body: .json(.init(released: n))))
     }
 
     // MARK: Prices
 
     func quoteUnit(_ input: Operations.QuoteUnit.Input) async throws -> Operations.QuoteUnit.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         let projectID = try Self.uuid(input.path.projectId)
-        let q = try await req.services.pricing(req.db).quote(
+        let q = try await services.pricing(database).quote(
             unit: try Self.uuid(input.path.unitId), in: projectID, ruleIDs: try Self.ids(b.ruleIds ?? [], field: "ruleIds"),
-            special: b.special, requesterRoles: try req.requirePrincipal().roles(on: projectID))
+            special: b.special, requesterRoles: try call.requirePrincipal().roles(on: projectID))
         return .ok(.init(body: .json(.init(
             unitId: q.unit.id.uuidString, code: q.unit.code, listTotal: q.quote.listTotal.plain, floorPrice: q.unit.floorPrice.plain,
             finalTotal: q.quote.finalTotal.plain, effectiveRate: Self.rate(q.quote.effectivePermyriad), belowFloor: q.belowFloor,
@@ -215,58 +194,51 @@ extension APIHandler {
     }
 
     func requestDiscount(_ input: Operations.RequestDiscount.Input) async throws -> Operations.RequestDiscount.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let id = try await req.services.pricing(req.db).requestDiscount(
+        let b = switch input.body { case .json(let json): json }
+        let id = try await services.pricing(database).requestDiscount(
             unit: try Self.uuid(input.path.unitId), in: try Self.uuid(input.path.projectId),
             ruleIDs: try Self.ids(b.ruleIds ?? [], field: "ruleIds"), special: b.special, customer: b.customer ?? "",
-            reason: b.reason, principal: try req.requirePrincipal(), context: req.auditContext)
+            reason: b.reason, principal: try call.requirePrincipal(), context: call.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 
     func requestUnitPriceChange(_ input: Operations.RequestUnitPriceChange.Input) async throws -> Operations.RequestUnitPriceChange.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         try Self.patterned([("unitPrice", b.unitPrice), ("total", b.total), ("floorPrice", b.floorPrice)])
         try Self.amounts([("unitPrice", b.unitPrice), ("total", b.total), ("floorPrice", b.floorPrice)])
-        let id = try await req.services.pricing(req.db).requestUnitPrice(
+        let id = try await services.pricing(database).requestUnitPrice(
             unit: try Self.uuid(input.path.unitId), in: try Self.uuid(input.path.projectId), unitPrice: b.unitPrice ?? "",
-            total: b.total ?? "", floorPrice: b.floorPrice ?? "", reason: b.reason, context: req.auditContext)
+            total: b.total ?? "", floorPrice: b.floorPrice ?? "", reason: b.reason, context: call.auditContext)
         return .accepted(.init(body: .json(.init(approvalId: id.uuidString))))
     }
 
     func listDiscountRules(_ input: Operations.ListDiscountRules.Input) async throws -> Operations.ListDiscountRules.Output {
-        let req = try CurrentRequest.get()
-        let rules = try await req.services.pricing(req.db).rules(try Self.uuid(input.path.projectId))
+        let rules = try await services.pricing(database).rules(try Self.uuid(input.path.projectId))
         return .ok(.init(body: .json(rules.map(Self.rule))))
     }
 
     func createDiscountRule(_ input: Operations.CreateDiscountRule.Input) async throws -> Operations.CreateDiscountRule.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         try Self.patterned([("reduction", b.reduction)])
         try Self.patterned([("rate", b.rate)], code: "rate_invalid")
-        let rule = try await req.services.pricing(req.db).createRule(try Self.uuid(input.path.projectId), name: b.name,
-                                                                     rate: b.rate ?? "", reduction: b.reduction ?? "", context: req.auditContext)
+        let rule = try await services.pricing(database).createRule(try Self.uuid(input.path.projectId), name: b.name,
+                                                                   rate: b.rate ?? "", reduction: b.reduction ?? "", context: call.auditContext)
         return .created(.init(body: .json(Self.rule(rule))))
     }
 
     func updateDiscountRule(_ input: Operations.UpdateDiscountRule.Input) async throws -> Operations.UpdateDiscountRule.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        try await req.services.pricing(req.db).setRuleActive(try Self.uuid(input.path.ruleId), in: try Self.uuid(input.path.projectId),
-                                                             active: b.active, context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        try await services.pricing(database).setRuleActive(try Self.uuid(input.path.ruleId), in: try Self.uuid(input.path.projectId),
+                                                           active: b.active, context: call.auditContext)
         return .noContent(.init())
     }
 
     func listPriceLists(_ input: Operations.ListPriceLists.Input) async throws -> Operations.ListPriceLists.Output {
-        let req = try CurrentRequest.get()
-        return .ok(.init(body: .json(try await req.services.pricing(req.db).priceLists(try Self.uuid(input.path.projectId)).map(Self.priceList))))
+        return .ok(.init(body: .json(try await services.pricing(database).priceLists(try Self.uuid(input.path.projectId)).map(Self.priceList))))
     }
 
     func createPriceList(_ input: Operations.CreatePriceList.Input) async throws -> Operations.CreatePriceList.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         if b.items.count > 20_000 { throw Problem.invalid("items", "too_many_units") }
         for (n, i) in b.items.enumerated() {
             try Self.patterned([("items[\(n)].unitPrice", i.unitPrice), ("items[\(n)].total", i.total), ("items[\(n)].floorPrice", i.floorPrice)])
@@ -276,14 +248,13 @@ extension APIHandler {
             PricingService.ItemDraft(code: i.code, unitPrice: i.unitPrice.flatMap { Money(yuanText: $0) },
                                      total: i.total.flatMap { Money(yuanText: $0) }, floorPrice: i.floorPrice.flatMap { Money(yuanText: $0) })
         }
-        let list = try await req.services.pricing(req.db).propose(try Self.uuid(input.path.projectId), name: b.name, note: b.note ?? "",
-                                                                  items: items, context: req.auditContext)
+        let list = try await services.pricing(database).propose(try Self.uuid(input.path.projectId), name: b.name, note: b.note ?? "",
+                                                                items: items, context: call.auditContext)
         return .accepted(.init(body: .json(Self.priceList(list))))
     }
 
     func adjustPrices(_ input: Operations.AdjustPrices.Input) async throws -> Operations.AdjustPrices.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
+        let b = switch input.body { case .json(let json): json }
         try Self.patterned([("changePerSquareMetre", b.changePerSquareMetre)])
         try Self.patterned([("changePercent", b.changePercent), ("floorRatio", b.floorRatio)], code: "rate_invalid")
         var a = PricingService.Adjustment()
@@ -296,16 +267,15 @@ extension APIHandler {
         a.changePermyriad = try b.changePercent.map { try DecimalText.fixed($0, scale: 2).map(Int.init) ?? { throw Problem.invalid("changePercent", "rate_invalid") }() }
         a.changePerSquareMetre = try b.changePerSquareMetre.map { try Money(yuanText: $0) ?? { throw Problem.invalid("changePerSquareMetre", "money_not_number") }() }
         a.floorPermyriad = try b.floorRatio.map { try DecimalText.fixed($0, scale: 2).map(Int.init) ?? { throw Problem.invalid("floorRatio", "rate_invalid") }() }
-        let list = try await req.services.pricing(req.db).proposeAdjustment(try Self.uuid(input.path.projectId), name: b.name,
-                                                                            note: b.note ?? "", adjustment: a, context: req.auditContext)
+        let list = try await services.pricing(database).proposeAdjustment(try Self.uuid(input.path.projectId), name: b.name,
+                                                                          note: b.note ?? "", adjustment: a, context: call.auditContext)
         return .accepted(.init(body: .json(Self.priceList(list))))
     }
 
     func listPriceListItems(_ input: Operations.ListPriceListItems.Input) async throws -> Operations.ListPriceListItems.Output {
-        let req = try CurrentRequest.get()
         let page = try PageRequest(page: input.query.page, perPage: input.query.perPage)
-        let result = try await req.services.pricing(req.db).items(of: try Self.uuid(input.path.priceListId),
-                                                                  in: try Self.uuid(input.path.projectId), page: page)
+        let result = try await services.pricing(database).items(of: try Self.uuid(input.path.priceListId),
+                                                                in: try Self.uuid(input.path.projectId), page: page)
         return .ok(.init(body: .json(.init(items: result.items.map {
             .init(unitId: $0.unitID.uuidString, code: $0.code, status: .init(rawValue: $0.status) ?? .unreleased,
                   currentTotal: Money(fen: $0.currentTotal).plain, unitPrice: Money(fen: $0.unitPrice).plain,
@@ -329,7 +299,6 @@ extension APIHandler {
         if !bad.isEmpty { throw Problem.invalid(bad) }
     }
 
-    static var jsonExpected: Problem { Problem(.badRequest, "invalid_request", arguments: ["reason": "JSON body expected"]) }
 
     static func ids(_ strings: [String], field: String) throws -> [UUID] {
         try strings.map { try UUID(uuidString: $0) ?? { throw Problem.invalid(field, "rule_unknown") }() }

@@ -139,40 +139,22 @@ enum APIGuards {
     ]
 }
 
-/// The Vapor request behind the OpenAPI handler now running. The generated
-/// handlers see only HTTP types; this gives them the session, database and
-/// language of their request.
-enum CurrentRequest {
-    @TaskLocal static var value: Request?
-
-    static func get() throws -> Request {
-        guard let value else { throw Problem(.internalServerError, "internal_error") }
-        return value
-    }
-}
-
-/// Sets `CurrentRequest` for the API routes.
-struct CurrentRequestMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response = try await CurrentRequest.$value.withValue(request) { try await next.respond(to: request) }
-        // The generator writes header values URI-encoded; a download's name is set here instead.
-        if let name = request.downloadName { response.headers.replaceOrAdd(name: "Content-Disposition", value: APIHandler.attachment(name)) }
-        return response
-    }
-}
-
 /// Enforces `APIGuards` before the operation's handler runs.
 struct OperationGuardMiddleware: ServerMiddleware {
+    /// The handler the operations run on: its services and database check a guard (and audit a denial).
+    let api: APIHandler
+
     func intercept(
         _ request: HTTPTypes.HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPTypes.HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?) {
-        let vaporRequest = try CurrentRequest.get()
+        let call = try APICall.get()
         guard let routeGuard = APIGuards.table[operationID] else {
-            vaporRequest.logger.critical("API operation without a guard refused", metadata: ["operation": "\(operationID)"])
+            call.logger.critical("API operation without a guard refused", metadata: ["operation": "\(operationID)"])
             throw Problem.forbidden
         }
-        try await routeGuard.check(vaporRequest, project: metadata.pathParameters["projectId"].map(String.init))
+        try await routeGuard.check(project: metadata.pathParameters["projectId"].map(String.init), principal: call.requirePrincipal,
+                                   require: { try await api.require($0, on: $1) })
         return try await next(request, body, metadata)
     }
 }
@@ -183,11 +165,12 @@ struct ContractValidationMiddleware: ServerMiddleware {
     /// JSON bodies are read whole to be checked; none the contract allows comes near this.
     static let maxJSONBody = 4 << 20
 
+    let validator: ContractValidator
+
     func intercept(
         _ request: HTTPTypes.HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPTypes.HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPTypes.HTTPResponse, HTTPBody?) {
-        let validator = try CurrentRequest.get().services.contract.validator
         let query = request.path.flatMap { p in p.firstIndex(of: "?").map { String(p[p.index(after: $0)...]) } }
         do {
             try validator.checkParameters(operationID: operationID, path: metadata.pathParameters, query: query)
@@ -200,8 +183,9 @@ struct ContractValidationMiddleware: ServerMiddleware {
             }
             try validator.checkBody(operationID: operationID, bytes: bytes)
             // Kept for the handlers that tell an explicit null from an absent property (see `jsonBodySets`).
-            CurrentRequest.value?.apiJSONBody = bytes
-            return try await next(request, HTTPBody(bytes), metadata)
+            var call = try APICall.get()
+            call.jsonBody = bytes
+            return try await APICall.$current.withValue(call) { try await next(request, HTTPBody(bytes), metadata) }
         } catch let v as ContractValidator.Violations {
             if v.inPath { throw Problem.notFound }
             // The same shape as every other field check: validation_failed, one line per field.
@@ -209,15 +193,5 @@ struct ContractValidationMiddleware: ServerMiddleware {
             problem.status = .init(statusCode: validator.violationStatus(operationID))
             throw problem
         }
-    }
-}
-
-extension Request {
-    private struct DownloadNameKey: StorageKey { typealias Value = String }
-
-    /// The file name of a download this request answers with (Content-Disposition).
-    var downloadName: String? {
-        get { storage[DownloadNameKey.self] }
-        set { storage[DownloadNameKey.self] = newValue }
     }
 }

@@ -65,13 +65,25 @@ extension Request {
     /// an audit line) when they see it but lack the action.
     @discardableResult
     func require(_ action: Action, on projectID: UUID? = nil) async throws -> Principal {
-        let principal = try requirePrincipal()
+        try await AccessGate.require(action, on: projectID, principal: principal, route: "\(method.rawValue) \(url.path)",
+                                     context: auditContext, store: store)
+    }
+}
+
+/// "May this user do this action (on this project)", for pages (`Request.require`) and the API
+/// (`APICall.require`) alike.
+enum AccessGate {
+    /// 401 without `principal`, 404 when the project is not theirs to see, 403 (and an audit line
+    /// naming `route`, written to `store`) when they see it but lack the action.
+    static func require(_ action: Action, on projectID: UUID?, principal: Principal?, route: String, context: @autoclosure () -> AuditContext,
+                        store: @autoclosure () -> Store) async throws -> Principal {
+        guard let principal else { throw Problem.unauthenticated }
         if let projectID, !principal.canSee(project: projectID) { throw Problem.notFound }
         guard principal.may(action, on: projectID) else {
             try? await AuditLog.recordAlone(
-                AuditEntry(action: "access.denied", entity: "route", entityID: "\(method.rawValue) \(url.path)", projectID: projectID,
+                AuditEntry(action: "access.denied", entity: "route", entityID: route, projectID: projectID,
                            summary: "denied \(action.rawValue)", outcome: .denied),
-                context: auditContext, store: store)
+                context: context(), store: store())
             throw Problem.forbidden
         }
         return principal

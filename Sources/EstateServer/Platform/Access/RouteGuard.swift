@@ -25,16 +25,22 @@ public enum RouteGuard: Sendable, Hashable, CustomStringConvertible {
     /// `project` is the raw project id in the path, if the route has one: a
     /// project the user cannot see answers 404 before any 403.
     func check(_ request: Request, project: String? = nil) async throws {
+        try await check(project: project, principal: request.requirePrincipal, require: { try await request.require($0, on: $1) })
+    }
+
+    /// The check itself, for pages (above) and API operations (`OperationGuardMiddleware`).
+    func check(project: String?, principal: () throws -> Principal,
+               require: (Action, UUID?) async throws -> Principal) async throws {
         switch self {
         case .open: return
-        case .signedIn: _ = try request.requirePrincipal()
+        case .signedIn: _ = try principal()
         case .allowed(let action):
             if let project {
-                _ = try request.requirePrincipal()
+                _ = try principal()
                 guard let id = UUID(uuidString: project) else { throw Problem.notFound }
-                try await request.require(action, on: id)
+                _ = try await require(action, id)
             } else {
-                try await request.require(action)
+                _ = try await require(action, nil)
             }
         }
     }

@@ -5,12 +5,11 @@ import Vapor
 
 extension APIHandler {
     func listApprovals(_ input: Operations.ListApprovals.Input) async throws -> Operations.ListApprovals.Output {
-        let req = try CurrentRequest.get()
         let q = input.query
         let page = try PageRequest(page: q.page, perPage: q.perPage)
-        let principal = try req.requirePrincipal()
+        let principal = try call.requirePrincipal()
         let projectID = try q.projectId.map { try UUID(uuidString: $0) ?? { throw Problem.notFound }() }
-        let result = try await req.services.approvals(req.db).list(
+        let result = try await services.approvals(database).list(
             ApprovalService.Box(rawValue: q.box?.rawValue ?? "inbox") ?? .inbox, projectID: projectID,
             status: q.status.flatMap { ApprovalStatus(rawValue: $0.rawValue) }, for: principal, page: page)
         return .ok(.init(body: .json(.init(items: result.items.map { Self.approval($0, for: principal) }, page: result.page,
@@ -18,26 +17,23 @@ extension APIHandler {
     }
 
     func getApproval(_ input: Operations.GetApproval.Input) async throws -> Operations.GetApproval.Output {
-        let req = try CurrentRequest.get()
-        let principal = try req.requirePrincipal()
-        let row = try await req.services.approvals(req.db).find(try Self.uuid(input.path.approvalId), for: principal)
+        let principal = try call.requirePrincipal()
+        let row = try await services.approvals(database).find(try Self.uuid(input.path.approvalId), for: principal)
         return .ok(.init(body: .json(Self.approval(row, for: principal))))
     }
 
     func decideApproval(_ input: Operations.DecideApproval.Input) async throws -> Operations.DecideApproval.Output {
-        let req = try CurrentRequest.get()
-        guard case .json(let b) = input.body else { throw Self.jsonExpected }
-        let principal = try req.requirePrincipal()
-        let row = try await req.services.approvals(req.db).decide(try Self.uuid(input.path.approvalId), approve: b.approve,
-                                                                  comment: b.comment ?? "", by: principal, context: req.auditContext)
+        let b = switch input.body { case .json(let json): json }
+        let principal = try call.requirePrincipal()
+        let row = try await services.approvals(database).decide(try Self.uuid(input.path.approvalId), approve: b.approve,
+                                                                comment: b.comment ?? "", by: principal, context: call.auditContext)
         return .ok(.init(body: .json(Self.approval(row, for: principal))))
     }
 
     func withdrawApproval(_ input: Operations.WithdrawApproval.Input) async throws -> Operations.WithdrawApproval.Output {
-        let req = try CurrentRequest.get()
-        let principal = try req.requirePrincipal()
-        let row = try await req.services.approvals(req.db).withdraw(try Self.uuid(input.path.approvalId), by: principal,
-                                                                    context: req.auditContext)
+        let principal = try call.requirePrincipal()
+        let row = try await services.approvals(database).withdraw(try Self.uuid(input.path.approvalId), by: principal,
+                                                                  context: call.auditContext)
         return .ok(.init(body: .json(Self.approval(row, for: principal))))
     }
 
