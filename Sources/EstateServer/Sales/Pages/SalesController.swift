@@ -89,26 +89,25 @@ enum SalesController {
 
     static func loadSale(_ req: Request, _ actions: [Action] = [.salesView]) async throws -> SaleService.Subscription {
         let s = try await req.services.sales(req.db).subscription(try req.pathID("subscriptionID"))
-        try await require(req, [.salesView], on: s.projectId)
-        if actions != [.salesView] {
-            let p = try await require(req, actions, on: s.projectId)
-            if !actions.contains(where: { [.contractsReview, .salesApprove].contains($0) && p.may($0, on: s.projectId) }) {
-                try SaleService.checkActor(p, projectID: s.projectId, consultantID: s.consultantId)
-            }
-        }
+        try await check(req, actions, on: s.projectId, consultant: s.consultantId)
         return s
     }
 
     static func loadContract(_ req: Request, _ actions: [Action] = [.salesView]) async throws -> SaleService.Contract {
         let c = try await req.services.sales(req.db).contract(try req.pathID("contractID"))
-        try await require(req, [.salesView], on: c.projectId)
-        if actions != [.salesView] {
-            let p = try await require(req, actions, on: c.projectId)
-            if !actions.contains(where: { [.contractsReview, .salesApprove].contains($0) && p.may($0, on: c.projectId) }) {
-                try SaleService.checkActor(p, projectID: c.projectId, consultantID: c.consultantId)
-            }
-        }
+        try await check(req, actions, on: c.projectId, consultant: c.consultantId)
         return c
+    }
+
+    /// A sale's or contract's page is the project's (404 elsewhere); acting on it needs one of
+    /// `actions`, and a consultant acts only on their own sales unless a reviewer or approver.
+    static func check(_ req: Request, _ actions: [Action], on projectID: UUID, consultant: UUID?) async throws {
+        try await require(req, [.salesView], on: projectID)
+        guard actions != [.salesView] else { return }
+        let p = try await require(req, actions, on: projectID)
+        if !actions.contains(where: { [.contractsReview, .salesApprove].contains($0) && p.may($0, on: projectID) }) {
+            try SaleService.checkActor(p, projectID: projectID, consultantID: consultant)
+        }
     }
 
     static func day(_ text: String?, _ field: String, into bad: inout [Problem.FieldError]) -> CalendarDay? {
