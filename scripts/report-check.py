@@ -131,14 +131,17 @@ _, wb = workbook(f"/api/v1/reports/collections/export?{q}")
 months, by_kind, ageing = wb.worksheets
 for i, m in enumerate(rep["months"]):
     check(months.cell(row=i + 2, column=1).value == m["month"], f"month {i} label")
-    compare_row(months, i + 2, 2, [(m["planned"], "money"), (m["collected"], "money"), (m.get("rate"), "percent")], f"collections {m['month']}")
+    compare_row(months, i + 2, 2, [(m["planned"], "money"), (m["collectedOnPlan"], "money"), (m.get("rate"), "percent"),
+                                   (m["collected"], "money")], f"collections {m['month']}")
+    check(m.get("rate") is None or float(m["rate"]) <= 100, f"collection rate of {m['month']} above 100 %")
 for i, a in enumerate(rep["ageing"] + [rep["ageingTotal"]]):
     compare_row(ageing, i + 2, 2, [(a["items"], "integer"), (a["days0to30"], "money"), (a["days31to90"], "money"),
                                    (a["days91to180"], "money"), (a["over180"], "money"), (a["total"], "money")], f"ageing row {i}")
 kinds = [(m["month"], k) for m in rep["months"] for k in m["byKind"]]
 check(by_kind.max_row == len(kinds) + 1, "by-kind rows")
 for i, (month, k) in enumerate(kinds):
-    compare_row(by_kind, i + 2, 3, [(k["planned"], "money"), (k["collected"], "money")], f"by kind {month} {k['kind']}")
+    compare_row(by_kind, i + 2, 3, [(k["planned"], "money"), (k["collectedOnPlan"], "money"), (k.get("rate"), "percent"),
+                                    (k["collected"], "money")], f"by kind {month} {k['kind']}")
 checked += 1
 
 # Consultant ranking.

@@ -96,6 +96,16 @@ struct ReportTests {
         }
     }
 
+    /// A percent ("87.50") of at most 100; no rate (nothing planned) is fine.
+    static func atMostWhole(_ rate: String?) -> Bool { rate.map { (Double($0) ?? 1_000) <= 100 } ?? true }
+
+    /// 按期回款 of one item: its net confirmed money by `end`, at most its amount.
+    static func onPlan(_ i: Rows.Item, _ recs: [Rows.Rec], by end: CalendarDay) -> Int64 {
+        let paid = recs.filter { $0.itemId == i.id && $0.status == "confirmed" && $0.receivedOn <= end.description }
+            .reduce(Int64(0)) { $0 + $1.amountFen }
+        return min(max(paid, 0), i.amountFen)
+    }
+
     static func within(_ a: CalendarDay, _ b: CalendarDay) -> (String) -> Bool {
         let (x, y) = (a.description, b.description)
         return { $0 >= x && $0 <= y }
@@ -297,13 +307,27 @@ struct ReportTests {
             // Collections: planned by due day, collected by day received, per month and kind.
             let period = try ReportPeriod(from: w.first, to: w.last)
             let c = try await reports.collections(w.d.project, period: period, asOf: w.last)
+            // 按期回款: each item due in the month, its net confirmed money by the period's end, at most its amount.
             for m in c.months {
                 let inside = Self.within(m.bucket.from, m.bucket.to)
-                let planned = rows.items.filter { $0.isLive && inside($0.dueOn) }.reduce(Int64(0)) { $0 + $1.amountFen }
+                let due = rows.items.filter { $0.isLive && $0.amountFen > 0 && inside($0.dueOn) }
+                let planned = due.reduce(Int64(0)) { $0 + $1.amountFen }
                 let collected = rows.recs.filter { $0.status == "confirmed" && inside($0.receivedOn) }.reduce(Int64(0)) { $0 + $1.amountFen }
                 #expect(m.planned.fen == planned && m.collected.fen == collected, "\(m.bucket.label)")
+                let onPlan = due.reduce(Int64(0)) { $0 + Self.onPlan($1, rows.recs, by: w.last) }
+                #expect(m.collectedOnPlan.fen == onPlan, "\(m.bucket.label)")
                 #expect(m.byKind.values.reduce(Int64(0)) { $0 + $1.planned.fen } == planned)
+                #expect(m.byKind.values.reduce(Int64(0)) { $0 + $1.collectedOnPlan.fen } == m.collectedOnPlan.fen)
+                // The rate is bounded, for the month and every kind in it.
+                let rates = [m.rate] + m.byKind.values.map(\.rate)
+                #expect(rates.allSatisfy { Self.atMostWhole($0) }, "\(m.bucket.label) \(rates)")
             }
+            #expect(Self.atMostWhole(c.rate))
+            // Money received in the period for items due outside it is shown apart.
+            let inPeriod = rows.recs.filter { $0.status == "confirmed" && Self.within(w.first, w.last)($0.receivedOn) }
+            let dueOn = Dictionary(uniqueKeysWithValues: rows.items.map { ($0.id, $0.dueOn) })
+            #expect(c.collectedAhead.fen == inPeriod.filter { dueOn[$0.itemId]! > w.last.description }.reduce(Int64(0)) { $0 + $1.amountFen })
+            #expect(c.collectedOverdue.fen == inPeriod.filter { dueOn[$0.itemId]! < w.first.description }.reduce(Int64(0)) { $0 + $1.amountFen })
             // Ageing at three days, from the receipts alone (not from the items' running sums).
             for asOf in [w.last, w.last.adding(days: -6), w.first.adding(days: 12)] {
                 let aged = try await reports.collections(w.d.project, period: period, asOf: asOf)
@@ -423,6 +447,40 @@ struct ReportTests {
             #expect(try carol.decode(Schemas.Dashboard.self).monthFigures.subscriptions.count == 0)
             #expect(try await app.call(.GET, "/api/v1/reports/dashboard?projectId=\(d.project)", headers: .bearer(d.cs)).status == .ok)
             _ = clock
+        }
+    }
+}
+
+/// Issue 15 point 7: on the demo, money arrives early (deposits, down payments before their due
+/// day, loans paid out in one go), so the cash received in a month passes what fell due in it —
+/// the old "collected ÷ planned" showed 108–178 %. The rate now cannot pass 100 %, and the page
+/// says how it is computed.
+@Suite struct CollectionsRateOnTheDemoTests {
+    @Test func theRateStaysWithinAHundredPercentWhereCashRanAhead() async throws {
+        try await withTestApp(.demo) { app, _ in
+            // setup
+            let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            let today = CalendarDay(app.services.now())
+            let period = try ReportPeriod(from: today.adding(days: -330), to: today)
+            // MUT
+            let r = try await app.services.reports(app.db).collections(project, period: period, asOf: today)
+            // validate: the demo has months where cash ran ahead of what fell due (the old rate's defect) …
+            #expect(r.months.contains { $0.collected > $0.planned && $0.planned > .zero }, "the demo should have early money")
+            // … and no rate passes 100 %, for a month, a kind, or the period.
+            for m in r.months {
+                #expect(m.collectedOnPlan <= m.planned, "\(m.bucket.label)")
+                #expect(ReportTests.atMostWhole(m.rate), "\(m.bucket.label) \(m.rate ?? "")")
+                for (k, f) in m.byKind { #expect(ReportTests.atMostWhole(f.rate), "\(m.bucket.label) \(k) \(f.rate ?? "")") }
+            }
+            #expect(ReportTests.atMostWhole(r.rate))
+            #expect(r.collectedAhead > .zero || r.collectedOverdue > .zero || r.collected <= r.collectedOnPlan)
+            // The page writes the definition next to the figures.
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("finance", DemoSeeder.password)
+            let page = try await browser.get("/projects/\(project)/reports/collections?from=\(period.from)&to=\(period.to)")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("回款率不会超过 100%"))
+            #expect(page.body.string.contains("按期回款"))
         }
     }
 }

@@ -101,13 +101,16 @@ extension APIHandler {
             projectId: r.projectID.uuidString, projectName: r.projectName, from: r.period.from.description, to: r.period.to.description,
             asOf: r.asOf.description,
             months: r.months.map { m in
-                Schemas.CollectionsMonth(month: m.bucket.label, planned: m.planned.plain, collected: m.collected.plain, rate: m.rate,
-                                   byKind: PlanItemKind.allCases.compactMap { k in
-                                       m.byKind[k].map { Schemas.CollectionsKindRow(kind: Schemas.PlanItemKind(rawValue: k.rawValue)!, planned: $0.planned.plain,
-                                                                              collected: $0.collected.plain) }
-                                   })
+                Schemas.CollectionsMonth(month: m.bucket.label, planned: m.planned.plain, collected: m.collected.plain,
+                                         collectedOnPlan: m.collectedOnPlan.plain, rate: m.rate,
+                                         byKind: PlanItemKind.allCases.compactMap { k in
+                                             m.byKind[k].map { Schemas.CollectionsKindRow(kind: Schemas.PlanItemKind(rawValue: k.rawValue)!, planned: $0.planned.plain,
+                                                                                          collected: $0.collected.plain, collectedOnPlan: $0.collectedOnPlan.plain,
+                                                                                          rate: $0.rate) }
+                                         })
             },
-            planned: r.planned.plain, collected: r.collected.plain, rate: r.rate, ageing: r.ageing.map(ageing),
+            planned: r.planned.plain, collected: r.collected.plain, collectedOnPlan: r.collectedOnPlan.plain,
+            collectedAhead: r.collectedAhead.plain, collectedOverdue: r.collectedOverdue.plain, rate: r.rate, ageing: r.ageing.map(ageing),
             ageingTotal: ageing(r.ageingTotal), overdueSales: r.overdueSales)
     }
 

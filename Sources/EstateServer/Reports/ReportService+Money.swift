@@ -7,16 +7,23 @@ extension ReportService {
     // MARK: - Collections (回款) and arrears ageing (欠款账龄)
 
     public struct KindFigures: Sendable, Hashable {
+        /// 应收: what buyers owe on items due in the bucket (a refund the developer owes is no receivable).
         public var planned = Money.zero
+        /// 到账: confirmed money received in the bucket, whatever it paid (cash view).
         public var collected = Money.zero
+        /// 按期回款: of `planned`, what was confirmed by the end of the report's period, each item at most its amount.
+        public var collectedOnPlan = Money.zero
+        public var rate: String? { Ratio.percent(collectedOnPlan.fen, of: planned.fen) }
     }
 
     public struct CollectionsMonth: Sendable {
         public var bucket: ReportBucket
         public var planned = Money.zero
         public var collected = Money.zero
+        public var collectedOnPlan = Money.zero
         public var byKind: [PlanItemKind: KindFigures] = [:]
-        public var rate: String? { Ratio.percent(collected.fen, of: planned.fen) }
+        /// 回款率 = collectedOnPlan ÷ planned: never above 100 %.
+        public var rate: String? { Ratio.percent(collectedOnPlan.fen, of: planned.fen) }
     }
 
     /// Days overdue: 1–30, 31–90, 91–180, more than 180.
@@ -48,14 +55,23 @@ extension ReportService {
         public var months: [CollectionsMonth]
         public var planned: Money
         public var collected: Money
-        public var rate: String? { Ratio.percent(collected.fen, of: planned.fen) }
+        public var collectedOnPlan: Money
+        /// Received in the period for items due after it (提前回款).
+        public var collectedAhead: Money
+        /// Received in the period for items due before it (收回欠款).
+        public var collectedOverdue: Money
+        /// 回款率 = collectedOnPlan ÷ planned: never above 100 %.
+        public var rate: String? { Ratio.percent(collectedOnPlan.fen, of: planned.fen) }
         public var ageing: [AgeingRow]
         public var ageingTotal: AgeingRow
         public var overdueSales: Int
     }
 
-    /// Planned (live plan items by due day) against collected (confirmed receipts by the day
-    /// received) per month and item kind, and what was overdue at `asOf` by age.
+    /// Per month and item kind: 应收 (live items owed by buyers, by due day), 到账 (confirmed
+    /// receipts by the day received) and 按期回款 (of the items due, what was confirmed by the
+    /// period's end, each item at most its amount — so 回款率 cannot pass 100 %); for the period,
+    /// money received early for later items and late for earlier ones apart; and what was overdue
+    /// at `asOf` by age.
     public func collections(_ projectID: UUID, period: ReportPeriod, asOf: CalendarDay) async throws -> CollectionsReport {
         let name = try await projectName(projectID)
         let (f, t) = (period.from.description, period.to.description)
@@ -64,26 +80,51 @@ extension ReportService {
         struct Row: Decodable { var month: String; var kind: String; var amount: Int64? }
         let planned = try await store.sql.raw("""
             SELECT SUBSTR(due_on, 1, 7) AS month, kind, CAST(SUM(amount_fen) AS BIGINT) AS amount FROM payment_items
-            WHERE project_id = \(bind: projectID) AND is_live AND due_on >= \(bind: f) AND due_on <= \(bind: t)
+            WHERE project_id = \(bind: projectID) AND is_live AND amount_fen > 0 AND due_on >= \(bind: f) AND due_on <= \(bind: t)
             GROUP BY SUBSTR(due_on, 1, 7), kind
             """).all(decoding: Row.self, with: decoder)
+        // Net confirmed money per item by the period's end (refunds take it back), each item at most its amount.
+        let onPlan = try await store.sql.raw("""
+            SELECT SUBSTR(i.due_on, 1, 7) AS month, i.kind,
+                   CAST(SUM(CASE WHEN p.paid > i.amount_fen THEN i.amount_fen WHEN p.paid < 0 THEN 0 ELSE p.paid END) AS BIGINT) AS amount
+            FROM payment_items i JOIN (
+                SELECT item_id, SUM(amount_fen) AS paid FROM receipts
+                WHERE project_id = \(bind: projectID) AND status = 'confirmed' AND received_on <= \(bind: t) GROUP BY item_id
+            ) p ON p.item_id = i.id
+            WHERE i.project_id = \(bind: projectID) AND i.is_live AND i.amount_fen > 0 AND i.due_on >= \(bind: f) AND i.due_on <= \(bind: t)
+            GROUP BY SUBSTR(i.due_on, 1, 7), i.kind
+            """).all(decoding: Row.self, with: decoder)
+        struct Outside: Decodable { var ahead: Int64?; var overdue: Int64? }
+        let outside = try await store.sql.raw("""
+            SELECT CAST(SUM(CASE WHEN i.due_on > \(bind: t) THEN r.amount_fen ELSE 0 END) AS BIGINT) AS ahead,
+                   CAST(SUM(CASE WHEN i.due_on < \(bind: f) THEN r.amount_fen ELSE 0 END) AS BIGINT) AS overdue
+            FROM receipts r JOIN payment_items i ON i.id = r.item_id
+            WHERE r.project_id = \(bind: projectID) AND r.status = 'confirmed' AND r.received_on >= \(bind: f) AND r.received_on <= \(bind: t)
+            """).first(decoding: Outside.self, with: decoder)
         let collected = try await store.sql.raw("""
             SELECT SUBSTR(r.received_on, 1, 7) AS month, i.kind, CAST(SUM(r.amount_fen) AS BIGINT) AS amount
             FROM receipts r JOIN payment_items i ON i.id = r.item_id
             WHERE r.project_id = \(bind: projectID) AND r.status = 'confirmed' AND r.received_on >= \(bind: f) AND r.received_on <= \(bind: t)
             GROUP BY SUBSTR(r.received_on, 1, 7), i.kind
             """).all(decoding: Row.self, with: decoder)
-        for (rows, isPlan) in [(planned, true), (collected, false)] {
+        let figures: [([Row], WritableKeyPath<KindFigures, Money>)] = [(planned, \.planned), (collected, \.collected), (onPlan, \.collectedOnPlan)]
+        for (rows, figure) in figures {
             for r in rows {
                 guard let i = index[r.month], let kind = PlanItemKind(rawValue: r.kind) else { continue }
-                let m = Money(fen: r.amount ?? 0)
-                if isPlan { months[i].planned += m; months[i].byKind[kind, default: KindFigures()].planned += m }
-                else { months[i].collected += m; months[i].byKind[kind, default: KindFigures()].collected += m }
+                months[i].byKind[kind, default: KindFigures()][keyPath: figure] += Money(fen: r.amount ?? 0)
             }
+        }
+        for i in months.indices {
+            let kinds = months[i].byKind.values
+            months[i].planned = kinds.reduce(.zero) { $0 + $1.planned }
+            months[i].collected = kinds.reduce(.zero) { $0 + $1.collected }
+            months[i].collectedOnPlan = kinds.reduce(.zero) { $0 + $1.collectedOnPlan }
         }
         let (ageing, total, sales) = try await ageing(projectID, asOf: asOf)
         return CollectionsReport(projectID: projectID, projectName: name, period: period, asOf: asOf, months: months,
                                  planned: months.reduce(.zero) { $0 + $1.planned }, collected: months.reduce(.zero) { $0 + $1.collected },
+                                 collectedOnPlan: months.reduce(.zero) { $0 + $1.collectedOnPlan },
+                                 collectedAhead: Money(fen: outside?.ahead ?? 0), collectedOverdue: Money(fen: outside?.overdue ?? 0),
                                  ageing: ageing, ageingTotal: total, overdueSales: sales)
     }
 

@@ -99,16 +99,19 @@ enum ReportSheets {
         let months = Sheet(
             name: t("report.sheet.collections"),
             columns: [SheetColumn(t("report.month"), format: .text), SheetColumn(t("report.planned"), format: .money),
-                      SheetColumn(t("report.collected"), format: .money), SheetColumn(t("report.rate"), format: .percent)],
-            rows: r.months.map { [.text($0.bucket.label), money($0.planned), money($0.collected), percent($0.rate)] }
-                + [[.text(t("report.total")), money(r.planned), money(r.collected), percent(r.rate)]])
+                      SheetColumn(t("report.collected_on_plan"), format: .money), SheetColumn(t("report.rate"), format: .percent),
+                      SheetColumn(t("report.collected"), format: .money)],
+            rows: r.months.map { [.text($0.bucket.label), money($0.planned), money($0.collectedOnPlan), percent($0.rate), money($0.collected)] }
+                + [[.text(t("report.total")), money(r.planned), money(r.collectedOnPlan), percent(r.rate), money(r.collected)]])
         let byKind = Sheet(
             name: t("report.sheet.by_kind"),
             columns: [SheetColumn(t("report.month"), format: .text), SheetColumn(t("report.kind"), format: .text),
-                      SheetColumn(t("report.planned"), format: .money), SheetColumn(t("report.collected"), format: .money)],
+                      SheetColumn(t("report.planned"), format: .money), SheetColumn(t("report.collected_on_plan"), format: .money),
+                      SheetColumn(t("report.rate"), format: .percent), SheetColumn(t("report.collected"), format: .money)],
             rows: r.months.flatMap { m in
                 PlanItemKind.allCases.compactMap { k in
-                    m.byKind[k].map { [.text(m.bucket.label), .text(t("sale.item.\(k.rawValue)")), money($0.planned), money($0.collected)] }
+                    m.byKind[k].map { [.text(m.bucket.label), .text(t("sale.item.\(k.rawValue)")), money($0.planned), money($0.collectedOnPlan),
+                                       percent($0.rate), money($0.collected)] }
                 }
             })
         let bands = ReportService.AgeBand.allCases
