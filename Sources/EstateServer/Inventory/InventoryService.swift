@@ -54,15 +54,26 @@ public struct InventoryService: Sendable {
         let total = try await filter.apply(to: store.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from("units").where("project_id", .equal, projectID)).first(decoding: N.self)?.n ?? 0
         let rows = try await base.columns(UnitRow.columns.map { SQLColumn($0) })
-            .orderBy("code").limit(page.perPage).offset((page.page - 1) * page.perPage).all(decoding: UnitRow.self)
+            .orderBy(Self.peopleOrder("units")).limit(page.perPage).offset((page.page - 1) * page.perPage).all(decoding: UnitRow.self)
         return Paged(items: rows, page: page.page, perPage: page.perPage, total: total)
     }
 
-    /// Every unit matching `filter`, ordered for export: building, entrance, floor, room.
+    /// Every unit matching `filter`, in the order people count them (`peopleOrder`).
     public func allUnits(_ projectID: UUID, filter: UnitFilter = .init()) async throws -> [UnitRow] {
         try await filter.apply(to: UnitRow.select(store.sql)
             .from("units").where("project_id", .equal, projectID))
-            .orderBy("building_id").orderBy("entrance").orderBy("floor").orderBy("room").all(decoding: UnitRow.self)
+            .orderBy(Self.peopleOrder("units")).all(decoding: UnitRow.self)
+    }
+
+    /// Units as people count them, not as text sorts their codes (1-1-101 before 1-1-1001): the
+    /// building in its set order (then name), entrance, floor, then the room number — shorter
+    /// first, so 2 before 10 and 0101 before 1001 — and the code last. `alias` names the units table.
+    static func peopleOrder(_ alias: String) -> SQLRaw {
+        SQLRaw("""
+            (SELECT b.sort_order FROM buildings b WHERE b.id = \(alias).building_id), \
+            (SELECT b.name FROM buildings b WHERE b.id = \(alias).building_id), \
+            \(alias).entrance, \(alias).floor, LENGTH(\(alias).room), \(alias).room, \(alias).code
+            """)
     }
 
     public func unit(_ id: UUID, in projectID: UUID) async throws -> UnitRow {

@@ -250,7 +250,7 @@ public struct PricingService: Sendable {
             SELECT i.unit_id, u.code, u.status, u.list_total AS current_total, i.unit_price, i.list_total, i.floor_price
             FROM price_list_items i JOIN price_lists l ON l.id = i.price_list_id JOIN units u ON u.id = i.unit_id
             WHERE l.id = \(bind: listID) AND l.project_id = \(bind: projectID)
-            ORDER BY u.code LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
+            ORDER BY \(InventoryService.peopleOrder("u")) LIMIT \(bind: page.perPage) OFFSET \(bind: (page.page - 1) * page.perPage)
             """).all(decoding: PriceListItem.self)
         return Paged(items: rows, page: page.page, perPage: page.perPage, total: total)
     }
