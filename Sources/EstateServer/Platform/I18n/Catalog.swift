@@ -63,6 +63,7 @@ public struct Catalog: Sendable {
     private static let unfilled = try! NSRegularExpression(pattern: "\\{[a-zA-Z]+\\}")
 
     public func has(_ key: String) -> Bool { strings[.zh]?[key] != nil }
+    public func has(_ key: String, in language: Language) -> Bool { strings[language]?[key] != nil }
 }
 
 /// The catalogue bound to one request's language, as pages use it.

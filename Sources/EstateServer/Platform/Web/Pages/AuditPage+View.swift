@@ -46,12 +46,17 @@ extension AuditPage {
                 .tr(.class("outcome-\(l.outcome)"),
                     .td(.class("num nowrap"), .text(Shell.dateTime(l.at))),
                     .td(.text(l.actorName)),
-                    .td(.code(.text(l.action))),
+                    .td(.text(actionName(t, l.action)), .br(), .code(.class("muted small"), .text(l.action))),
                     .td(.text(l.summary)),
                     .td(.class("changes"), .text(changes(l))),
                     .td(.span(.class("badge \(l.outcome == "ok" ? "on" : "warn")"), .text(t("outcome.\(l.outcome)")))),
                     .td(.class("muted small"), .text([l.ip, l.requestID.map { String($0.prefix(8)) }].compactMap { $0 }.joined(separator: " · "))))
             }))
+    }
+
+    /// The action in the reader's language ("签约"); the code itself when the catalogue has no name for it.
+    static func actionName(_ t: Localizer, _ code: String) -> String {
+        t.catalog.has("audit.action.\(code)") ? t("audit.action.\(code)") : code
     }
 
     /// "name: 旧 → 新" for each changed field.
