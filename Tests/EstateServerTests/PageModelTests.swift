@@ -69,6 +69,18 @@ import Testing
         #expect(two.contains("JY 锦园"))
     }
 
+    @Test func everyPageNamesItsFaviconAndTheServerServesIt() async throws {
+        let html = BanksPage.view(Self.context(), Self.banks(manages: false)).render()
+        #expect(html.contains(#"<link rel="shortcut icon" href="/assets/favicon.svg" type="image/svg+xml"/>"#)
+                || html.contains(#"href="/assets/favicon.svg""#))
+        try await withTestApp { app, _ in
+            let res = try await app.call(.GET, "/assets/favicon.svg")
+            #expect(res.status == .ok)
+            #expect(res.headers.contentType == .svg)
+            #expect(res.body.string.hasPrefix("<svg"))
+        }
+    }
+
     @Test func theSamePageInEnglish() {
         let html = BanksPage.view(Self.context(.en), Self.banks(manages: true, projects: [Self.projects[0]])).render()
         #expect(html.contains(#"<html lang="en""#))

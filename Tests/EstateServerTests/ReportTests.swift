@@ -353,8 +353,11 @@ struct ReportTests {
             for r in ranking {
                 #expect(r.figures == rows.figures(Self.within(w.first, w.last), consultant: .some(r.consultantID)))
             }
-            #expect(ranking.map(\.rank) == Array(1...ranking.count))
-            #expect(zip(ranking, ranking.dropFirst()).allSatisfy { $0.figures.contracts.amount >= $1.figures.contracts.amount })
+            // Consultants are ranked 1…n; sales with no consultant come last, unranked (issue 15).
+            let ranked = ranking.filter { $0.consultantID != nil }
+            #expect(ranked.map(\.rank) == Array(1...ranked.count))
+            #expect(ranking.drop { $0.consultantID != nil }.allSatisfy { $0.consultantID == nil && $0.rank == 0 })
+            #expect(zip(ranked, ranked.dropFirst()).allSatisfy { $0.figures.contracts.amount >= $1.figures.contracts.amount })
 
             // The API and the workbook carry the same figures as the service.
             let q = "projectId=\(w.d.project)&from=\(w.first)&to=\(w.last)&granularity=week"
@@ -481,6 +484,51 @@ struct ReportTests {
             #expect(page.status == .ok)
             #expect(page.body.string.contains("回款率不会超过 100%"))
             #expect(page.body.string.contains("按期回款"))
+        }
+    }
+}
+
+/// Issue 15: a sales report's file is named by the period it covers (日报, 周报, 月报, else 销售报表),
+/// not by how its rows are cut — a year cut by month is no 月报.
+@Suite struct SalesReportFileNameTests {
+    @Test func theNameSaysWhatThePeriodIs() throws {
+        func kind(_ from: String, _ to: String) throws -> String {
+            ReportSheets.salesFileKind(try ReportPeriod(from: CalendarDay(from)!, to: CalendarDay(to)!))
+        }
+        #expect(try kind("2026-11-27", "2026-11-27") == "day")
+        #expect(try kind("2026-11-23", "2026-11-29") == "week")      // Monday to Sunday
+        #expect(try kind("2026-11-24", "2026-11-30") == "sales")     // seven days, not a week
+        #expect(try kind("2026-11-01", "2026-11-30") == "month")
+        #expect(try kind("2024-02-01", "2024-02-29") == "month")     // a leap February
+        #expect(try kind("2026-11-01", "2026-11-29") == "sales")     // not the whole month
+        #expect(try kind("2026-01-01", "2026-12-06") == "sales")     // a year to date cut by month
+        let t = Localizer(catalog: try Catalog.load(), language: .zh)
+        #expect(t("report.file.sales") == "销售报表" && t("report.file.month") == "销售月报")
+    }
+}
+
+/// Issue 15 point 7: sales with no consultant were ranked among the consultants as "未指定顾问"
+/// (#2 on the demo's figures then); they now come after the ranking, unranked, in the service, the API and the page.
+@Suite struct ConsultantRankingOnTheDemoTests {
+    @Test func salesWithNoConsultantAreShownApartFromTheRanking() async throws {
+        try await withTestApp(.demo) { app, _ in
+            // setup
+            let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            let today = CalendarDay(app.services.now())
+            let period = try ReportPeriod(from: today.adding(days: -330), to: today)
+            // MUT
+            let rows = try await app.services.reports(app.db).consultants(project, period: period)
+            // validate: the demo has sales with no consultant …
+            let unattributed = try #require(rows.last { $0.consultantID == nil }, "the demo should have sales with no consultant")
+            let ranked = rows.filter { $0.consultantID != nil }
+            // … and they are last, unranked; the consultants are ranked 1…n.
+            #expect(rows.last?.consultantID == nil && unattributed.rank == 0)
+            #expect(ranked.map(\.rank) == Array(1...ranked.count))
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("sales-manager", DemoSeeder.password)
+            let page = try await browser.get("/projects/\(project)/reports/consultants?from=\(period.from)&to=\(period.to)")
+            #expect(page.body.string.contains("未指定顾问（不参与排名）"))
+            #expect(!page.body.string.contains("2. 未指定顾问"))
         }
     }
 }

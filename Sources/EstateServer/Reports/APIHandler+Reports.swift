@@ -134,7 +134,7 @@ extension APIHandler {
 
     static func ranking(_ rows: [ReportService.ConsultantRow]) -> [Schemas.ConsultantRow] {
         rows.map { r in
-            Schemas.ConsultantRow(rank: r.rank, consultantId: r.consultantID?.uuidString, name: r.name, calls: r.figures.calls, visits: r.visits,
+            Schemas.ConsultantRow(rank: r.rank > 0 ? r.rank : nil, consultantId: r.consultantID?.uuidString, name: r.name, calls: r.figures.calls, visits: r.visits,
                             visitsFirst: r.figures.visitsFirst, subscriptions: deal(r.figures.subscriptions), contracts: deal(r.figures.contracts),
                             collections: Schemas.Collected(count: r.figures.collections.count, amount: r.figures.collections.amount.plain),
                             conversion: r.conversion)

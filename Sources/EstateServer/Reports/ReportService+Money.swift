@@ -172,6 +172,7 @@ extension ReportService {
     // MARK: - Consultant ranking (置业顾问排名)
 
     public struct ConsultantRow: Sendable {
+        /// 1… in the ranking; 0 for the row of sales with no consultant, which is not ranked.
         public var rank = 0
         public var consultantID: UUID?
         public var name: String
@@ -182,7 +183,8 @@ extension ReportService {
     }
 
     /// Every consultant of the project (idle ones too) and anyone else with figures in the period,
-    /// ranked by contract amount, then subscriptions, then collections.
+    /// ranked by contract amount, then subscriptions, then collections; sales with no consultant
+    /// last and unranked (`rank` 0), so "未指定顾问" is never #2.
     public func consultants(_ projectID: UUID, period: ReportPeriod) async throws -> [ConsultantRow] {
         _ = try await projectName(projectID)
         var byConsultant: [UUID?: ConsultantRow] = [:]
@@ -202,7 +204,10 @@ extension ReportService {
             ($1.figures.contracts.amount, $1.figures.subscriptions.count, $1.figures.collections.amount, $0.name)
                 < ($0.figures.contracts.amount, $0.figures.subscriptions.count, $0.figures.collections.amount, $1.name)
         }
-        for i in list.indices { list[i].rank = i + 1 }
+        // Sales with no consultant are shown apart, after the ranking, with no rank (0).
+        list = list.filter { $0.consultantID != nil } + list.filter { $0.consultantID == nil }
+        var rank = 0
+        for i in list.indices where list[i].consultantID != nil { rank += 1; list[i].rank = rank }
         return list
     }
 

@@ -85,12 +85,20 @@ enum ReportSheets {
                                     breakdown("layout", r.byLayout, inventory: true), consultants])
     }
 
-    /// `销售日报-HXY-2026-11-27.xlsx` for one day, `销售月报-HXY-2026-11-01至2026-11-30.xlsx` for a range.
+    /// Named by the period it covers, not by how its rows are cut: `销售日报-HXY-2026-11-27.xlsx` for one day,
+    /// 周报 for a Monday-to-Sunday week, 月报 for a whole calendar month, else `销售报表-HXY-2026-01-01至2026-12-06.xlsx`.
     static func salesFileName(_ r: ReportService.SalesReport, projectCode: String, t: Localizer) -> String {
-        let kind = r.period.from == r.period.to ? "day" : r.granularity.rawValue
-        let name = t("report.file.\(kind)")
+        let name = t("report.file.\(salesFileKind(r.period))")
         let span = r.period.from == r.period.to ? r.period.from.description : "\(r.period.from)\(t("report.file.to"))\(r.period.to)"
         return "\(name)-\(projectCode)-\(span).xlsx"
+    }
+
+    static func salesFileKind(_ p: ReportPeriod) -> String {
+        if p.from == p.to { return "day" }
+        if ReportPeriod.weekdayIndex(p.from) == 0, p.from.adding(days: 6) == p.to { return "week" }
+        if p.from.day == 1, p.to.year == p.from.year, p.to.month == p.from.month,
+           p.to.day == CalendarDay.days(in: p.from.month, of: p.from.year) { return "month" }
+        return "sales"
     }
 
     // MARK: Collections
@@ -138,7 +146,7 @@ enum ReportSheets {
                       SheetColumn(t("report.contracts.count"), format: .integer), SheetColumn(t("report.contracts.area"), format: .area),
                       SheetColumn(t("report.contracts.amount"), format: .money), SheetColumn(t("report.collections.amount"), format: .money)],
             rows: rows.map { r in
-                [.integer(Int64(r.rank)), .text(r.name), .integer(Int64(r.figures.calls)), .integer(Int64(r.visits)),
+                [r.rank > 0 ? .integer(Int64(r.rank)) : .empty, .text(r.name), .integer(Int64(r.figures.calls)), .integer(Int64(r.visits)),
                  .integer(Int64(r.figures.visitsFirst)), percent(r.conversion), .integer(Int64(r.figures.subscriptions.count)),
                  money(r.figures.subscriptions.amount), .integer(Int64(r.figures.contracts.count)), area(r.figures.contracts.area),
                  money(r.figures.contracts.amount), money(r.figures.collections.amount)]

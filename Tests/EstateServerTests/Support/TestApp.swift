@@ -31,6 +31,7 @@ func withTestApp(_ data: TestData = .migrated, clock: TestClock = TestClock(), a
         }
     }
     // The template is made (once) before this test takes a slot, so its build runs beside the others.
+    await TestTemplates.shared.startDemoEarly()
     _ = try await TestTemplates.shared.template(data)
     try await TestSlots.shared.holding {
         let database = try await TestDatabase.copy(of: data)

@@ -44,6 +44,16 @@ actor TestTemplates {
 
     private var builds: [TestData: Task<String, any Error>] = [:]
 
+    /// The seeded demo is the whole run's critical path (seeding takes ~26 s alone, twice that beside
+    /// the other tests, and every demo test waits for it): a whole run starts it with its first test.
+    /// A filtered run (`--filter`, `--skip`) builds it only when a test asks.
+    func startDemoEarly() {
+        guard builds[.demo] == nil, !Self.filtered else { return }
+        builds[.demo] = Task { try await Self.make(.demo) }
+    }
+
+    static let filtered = CommandLine.arguments.contains { $0.hasPrefix("--filter") || $0.hasPrefix("--skip") }
+
     /// The template's database name (PostgreSQL) or file path (SQLite).
     func template(_ data: TestData) async throws -> String {
         if let build = builds[data] { return try await build.value }

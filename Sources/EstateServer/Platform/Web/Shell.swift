@@ -98,6 +98,7 @@ enum Shell {
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .title("\(title) · \(t("app.name"))"),
+                .favicon("/assets/favicon.svg", type: "image/svg+xml"),
                 .stylesheet("/assets/app.css"),
                 .script(.src("/assets/app.js"), .attribute(named: "defer", value: "defer"))
             ),

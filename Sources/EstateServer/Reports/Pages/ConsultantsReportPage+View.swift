@@ -29,7 +29,7 @@ extension ConsultantsReportPage {
             .h2(.text(t("report.chart.consultants"))),
             .div(.class("chart-box"), SVGChart.bars(
                 id: "ranking-chart", title: t("report.chart.consultants"),
-                rows: rows.map { r in
+                rows: rows.filter { $0.rank > 0 }.map { r in
                     SVGChart.Row(label: "\(r.rank). \(name(t, r))", parts: [SVGChart.wan(r.figures.contracts.amount)],
                                  value: r.figures.contracts.amount.description)
                 },
@@ -49,8 +49,10 @@ extension ConsultantsReportPage {
             .group(["report.calls", "report.visits", "report.visits_first", "report.conversion", "report.subscriptions.count",
                     "report.subscriptions.amount", "report.contracts.count", "report.contracts.area", "report.contracts.amount",
                     "report.collections.amount"].map { ReportShell.head(t($0)) }))
+        // Sales with no consultant come after the ranking, unranked.
         let body = rows.map { r in
-            Node<HTML.TableContext>.tr(ReportShell.num("\(r.rank)"), .th(.text(name(t, r))),
+            Node<HTML.TableContext>.tr(.class(r.rank > 0 ? "" : "unranked"), ReportShell.num(r.rank > 0 ? "\(r.rank)" : "—"),
+                                       .th(.text(r.rank > 0 ? name(t, r) : t("report.no_consultant_unranked"))),
                                        cells(r.figures, visits: r.visits, conversion: r.conversion, strong: false))
         } + [.tr(.class("total"), .td(), .th(.text(t("report.total"))),
                  cells(total, visits: total.visitsFirst + total.visitsReturn,

@@ -2,24 +2,7 @@ import EstateCore
 import Foundation
 import Plot
 
-/// What every owner page shares: language, the form token, the signed-in mobile (masked) and a
-/// one-line message.
-struct OwnerPageContext: Sendable {
-    let t: Localizer
-    /// The owner session's CSRF token, or before sign-in the double-submit token.
-    let csrf: String
-    /// A staff session in the same browser: the app-wide CSRF check wants its token too.
-    let staffCSRF: String?
-    /// "138****1234" when signed in.
-    let maskedMobile: String?
-    let path: String
-    var notice: String?
-    var error: String?
-    var errorArguments: [String: String] = [:]
-}
-
-/// The owner's own pages (业主自助): one column, large touch targets, no staff navigation.
-enum OwnerPages {
+extension OwnerPages {
     // MARK: - Frame
 
     static func frame(_ ctx: OwnerPageContext, title: String, back: String? = nil, _ content: Node<HTML.BodyContext>) -> HTML {
@@ -33,6 +16,7 @@ enum OwnerPages {
                 .meta(.name("format-detection"), .content("telephone=no")),
                 .meta(.name("theme-color"), .content("#0f5f54")),
                 .title("\(title) · \(t("owner.brand"))"),
+                .favicon("/assets/favicon.svg", type: "image/svg+xml"),
                 .stylesheet("/assets/owner.css")
             ),
             .body(.class("owner"),
@@ -151,14 +135,6 @@ enum OwnerPages {
 
     // MARK: - Filing
 
-    struct FilingModel {
-        var kind: TicketKind
-        var units: [OwnerDirectory.OwnedUnit]
-        /// Complaints only: the company's category paths.
-        var categories: [(id: UUID, path: String)] = []
-        var values: [String: String] = [:]
-    }
-
     static func unitChoice(_ u: OwnerDirectory.OwnedUnit, many: Bool) -> String {
         many ? "\(u.projectName) \(u.unitCode)" : u.unitCode
     }
@@ -213,12 +189,6 @@ enum OwnerPages {
     }
 
     // MARK: - A ticket
-
-    struct TicketModel {
-        var detail: TicketService.Detail
-        var projectName: String?
-        var values: [String: String] = [:]
-    }
 
     static let steps = ["received", "working", "done", "callback", "closed"]
 

@@ -2,15 +2,7 @@ import EstateCore
 import Plot
 import Vapor
 
-/// 审批: what waits for me, what I asked for, everything on my projects; decide
-/// with a comment.
-enum ApprovalsPage {
-    struct Model {
-        var box: ApprovalService.Box
-        var page: Paged<ApprovalRow>
-        var projectNames: [UUID: String]
-    }
-
+extension ApprovalsPage {
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
         return Shell.page(ctx, title: t("nav.approvals"), .group(
@@ -38,14 +30,6 @@ enum ApprovalsPage {
 
     static func badge(_ t: Localizer, _ s: ApprovalStatus) -> Node<HTML.BodyContext> {
         .span(.class("badge \(s == .approved ? "on" : s == .pending ? "warn" : "off")"), .text(t(s.catalogKey)))
-    }
-
-    struct ShowModel {
-        var approval: ApprovalRow
-        var projectName: String
-        var mayDecide: Bool
-        var isRequester: Bool
-        var subjectLink: String?
     }
 
     static func show(_ ctx: PageContext, _ m: ShowModel) -> HTML {
