@@ -24,8 +24,9 @@ public struct Store: Sendable {
         case .sqlite:
             return try await writeGate.run {
                 try await db.withConnection { conn in
-                    // Per-connection settings, cheap to repeat and robust to a pool reconnect.
-                    try await SQLitePragmas.applyPerConnection(conn as! any SQLDatabase)
+                    // Per-connection settings, robust to a pool reconnect: one question per write, the
+                    // three settings only on a connection that has not had them yet.
+                    try await SQLitePragmas.ensurePerConnection(conn as! any SQLDatabase)
                     return try await conn.transaction(body)
                 }
             }
@@ -79,10 +80,21 @@ enum SQLitePragmas {
     /// busy_timeout: wait (not fail) when another process (e.g. `estate user`) holds the lock.
     /// synchronous=FULL: NORMAL in WAL can lose the last committed sale on power loss.
     static func applyPerConnection(_ db: any SQLDatabase) async throws {
-        try await db.raw("PRAGMA busy_timeout = 5000").run()
+        try await db.raw("PRAGMA busy_timeout = \(unsafeRaw: String(busyTimeout))").run()
         try await db.raw("PRAGMA synchronous = FULL").run()
         try await db.raw("PRAGMA foreign_keys = ON").run()
     }
+
+    /// Applies the per-connection settings unless this connection has them: busy_timeout is the one
+    /// a fresh connection never has (SQLiteNIO installs its own busy handler instead), so asking for
+    /// it tells a configured connection from a new one.
+    static func ensurePerConnection(_ db: any SQLDatabase) async throws {
+        struct Busy: Decodable { var timeout: Int }
+        if try await db.raw("PRAGMA busy_timeout").first(decoding: Busy.self)?.timeout == busyTimeout { return }
+        try await applyPerConnection(db)
+    }
+
+    static let busyTimeout = 5000
 
     /// WAL is a property of the file: set once, readers then never block the writer.
     static func applyToFile(_ db: any SQLDatabase) async throws {
