@@ -12,7 +12,7 @@ struct ContractEdgeTests {
         try await withTestApp { app, _ in
             let f = Fixtures(app: app)
             let project = try await f.project("HG")
-            try await app.services.inventory(app.db).createBuilding(project, name: "1号楼", floors: 50, entrances: 2, sortOrder: nil, context: .system())
+            _ = try await app.services.inventory(app.db).createBuilding(project, name: "1号楼", floors: 50, entrances: 2, sortOrder: nil, context: .system())
             try await f.user("keeper", roles: [(.csStaff, project)])
             let token = try await f.token("keeper")
             let res = try await app.call(.POST, "/api/v1/projects/\(project)/units", headers: .bearer(token), json: [
@@ -57,7 +57,7 @@ struct ContractEdgeTests {
             #expect(res.status == .unprocessableEntity)
             #expect(try await app.services.pricing(app.db).rules(project).isEmpty)
             // "" is not one of an enum's values (the generator has a case for it).
-            try await app.services.inventory(app.db).createBuilding(project, name: "1号楼", floors: 5, entrances: 1, sortOrder: nil, context: .system())
+            _ = try await app.services.inventory(app.db).createBuilding(project, name: "1号楼", floors: 5, entrances: 1, sortOrder: nil, context: .system())
             try await f.user("keeper", roles: [(.csStaff, project)])
             let keeper = try await f.token("keeper")
             struct U: Encodable { var building = "1号楼"; var floor = 1; var room = "01"; var builtArea = "80"; var unitPrice = "10000"; var usage = ""; var layout: String? }

@@ -28,7 +28,10 @@ struct Browser {
 
     mutating func get(_ path: String) async throws -> TestingHTTPResponse {
         var out: TestingHTTPResponse?
-        try await app.testing().test(.GET, path, headers: cookieHeader) { out = $0 }
+        var headers = cookieHeader
+        // What a browser sends when it opens a page.
+        headers.replaceOrAdd(name: .accept, value: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+        try await app.testing().test(.GET, path, headers: headers) { out = $0 }
         absorb(out!)
         return out!
     }

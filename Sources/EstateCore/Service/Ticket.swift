@@ -18,6 +18,9 @@ public enum TicketKind: String, CaseIterable, Sendable, Codable {
     /// Complaints and repairs close only after a callback (回访) that the owner agrees (DOMAIN §4).
     public var needsCallback: Bool { self == .complaint || self == .repair || self == .emergencyRepair }
     public var isRepair: Bool { self == .repair || self == .emergencyRepair }
+    /// A 回访 is due within two days of the resolution (our rule: the owner still remembers the
+    /// visit, and a failed fix is found while the crew is near); later, it is shown as late.
+    public static let callbackDue: TimeInterval = 2 * 86_400
     public var catalogKey: String { "ticket.kind.\(rawValue)" }
 }
 

@@ -64,6 +64,43 @@ extension TicketService {
         }
     }
 
+    /// Whose open work a 工作台 card counts (DOMAIN §4).
+    public enum WorkScope: Sendable {
+        /// Every open ticket of the project: those who manage the desk.
+        case project
+        /// Open tickets assigned to the user, and new ones nobody has taken yet: the desk's staff.
+        case mineOrUnassigned
+        /// Repairs assigned to the user: engineers.
+        case myRepairs
+        /// Resolved complaints and repairs waiting for their 回访.
+        case callbacks
+    }
+
+    /// The open work of `scope`, most urgent first (the list's order), and how many of it are past a deadline.
+    public func work(_ projectID: UUID, _ scope: WorkScope, for principal: Principal, limit: Int) async throws -> (page: Paged<Ticket>, late: Int) {
+        let now = now()
+        let open: SQLQueryString = "t.status IN ('new', 'assigned', 'in_progress')"
+        let me = principal.userID
+        let clause: SQLQueryString
+        switch scope {
+        case .project: clause = "t.project_id = \(bind: projectID) AND \(open)"
+        case .mineOrUnassigned:
+            clause = "t.project_id = \(bind: projectID) AND \(open) AND (t.assignee_id = \(bind: me) OR t.assignee_id IS NULL)"
+        case .myRepairs:
+            clause = "t.project_id = \(bind: projectID) AND \(open) AND t.assignee_id = \(bind: me) AND t.kind IN ('repair', 'emergency_repair')"
+        case .callbacks:
+            clause = "t.project_id = \(bind: projectID) AND t.status IN ('resolved', 'callback') AND t.kind IN ('complaint', 'repair', 'emergency_repair')"
+        }
+        let page = try await list(clause, now: now, page: try PageRequest(page: 1, perPage: limit), on: store.sql)
+        struct N: Decodable { var n: Int }
+        // A callback's clock starts at the resolution (`TicketKind.callbackDue`).
+        let late: SQLQueryString = scope == .callbacks
+            ? "t.resolved_at < \(bind: now.addingTimeInterval(-TicketKind.callbackDue))"
+            : "(t.resolve_due_at < \(bind: now) OR (t.responded_at IS NULL AND t.response_due_at < \(bind: now)))"
+        let n = try await store.sql.raw("SELECT COUNT(*) AS n FROM tickets t WHERE \(clause) AND \(late)").first(decoding: N.self)?.n ?? 0
+        return (page, n)
+    }
+
     private func list(_ clause: SQLQueryString, now: Date, page: PageRequest, on sql: any SQLDatabase) async throws -> Paged<Ticket> {
         struct N: Decodable { var n: Int }
         let total = try await sql.raw("""

@@ -53,6 +53,7 @@ struct GuardMiddleware: AsyncMiddleware {
         // Pages name it projectID; API paths projectId, as the contract spells them (the
         // router refuses two names for one path position).
         try await routeGuard.check(request, project: request.parameters.get("projectID") ?? request.parameters.get("projectId"))
+        try await ApprovalsWaiting.count(for: request)
         return try await next.respond(to: request)
     }
 }

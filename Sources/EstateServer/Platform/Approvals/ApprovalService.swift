@@ -140,6 +140,23 @@ public struct ApprovalService: Sendable {
         case all
     }
 
+    /// How many pending approvals `principal` may decide (the inbox's total), in one query.
+    public func waitingCount(for principal: Principal) async throws -> Int {
+        var q = store.sql.select().from("approvals")
+        if let visible = principal.visibleProjectIDs {
+            if visible.isEmpty { return 0 }
+            q = q.where("project_id", .in, Array(visible))
+        }
+        q = q.where("status", .equal, ApprovalStatus.pending.rawValue).where(Self.decidable(by: principal))
+        q = principal.companyRoles.contains(.gm)
+            ? q.where(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("requested_by"), .notEqual, SQLBind(principal.userID)),
+                                          .or, SQLBinaryExpression(SQLColumn("requested_by"), .is, SQLLiteral.null)))
+            : q.where("requested_by", .notEqual, principal.userID)
+        struct N: Decodable { var n: Int }
+        return try await q.where(Self.visible(to: principal)).column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .first(decoding: N.self)?.n ?? 0
+    }
+
     public func list(_ box: Box, projectID: UUID?, status: ApprovalStatus?, for principal: Principal,
                      page: PageRequest) async throws -> Paged<ApprovalRow> {
         var q = store.sql.select().from("approvals")

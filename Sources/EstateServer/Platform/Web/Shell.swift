@@ -14,6 +14,8 @@ struct PageContext: Sendable {
     /// Values for the error message's placeholders (`?e.code=1-1-1201`), restricted to unit codes,
     /// counts and catalogue names, so a crafted link still cannot put sentences on the page.
     let errorArguments: [String: String]
+    /// Approvals waiting for the reader's decision (the count beside 审批), when counted.
+    var approvalsWaiting: Int? = nil
 
     /// A page drawn without a request: what tests render a `Model` with.
     init(t: Localizer, principal: Principal?, path: String, csrf: String? = nil, notice: String? = nil, error: String? = nil,
@@ -30,6 +32,7 @@ struct PageContext: Sendable {
     init(_ req: Request) {
         t = req.localizer
         principal = req.principal
+        approvalsWaiting = req.storage[ApprovalsWaiting.self]
         csrf = req.authenticated?.session.csrfToken
         path = req.url.path
         notice = (try? req.query.get(String.self, at: "notice")).flatMap { Self.known($0, req) }
@@ -143,7 +146,10 @@ enum Shell {
                     || (href == "/service" && servicePage)
                     || (href == "/customers" && ctx.path.hasPrefix("/projects/") && customerPage)
                     || (href == "/sales" && salesPage)
-                return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key))))
+                let waiting = i.key == "nav.approvals" ? (ctx.approvalsWaiting ?? 0) : 0
+                return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key)),
+                              .if(waiting > 0, .span(.class("nav-count"), .attribute(named: "title", value: t("home.work.approvals")),
+                                                     .text("\(waiting)")))))
             }
             return .li(.span(.class("soon"), .attribute(named: "title", value: t("nav.coming")), .text(t(i.key))))
         }

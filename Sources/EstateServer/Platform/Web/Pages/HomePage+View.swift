@@ -3,29 +3,11 @@ import Plot
 import Vapor
 
 extension HomePage {
-    static func build(_ req: Request) async throws -> Model {
-        let p = try req.requirePrincipal()
-        let projects = try await req.services.projects(req.db).list(for: p, page: try PageRequest(page: 1, perPage: 200)).items
-        let me = try await req.services.users(req.db).find(p.userID)
-        var recent: [AuditQuery.Line]?
-        if p.may(.auditRead) {
-            recent = try await req.services.audit(req.db).list(.init(), for: p, page: try PageRequest(page: 1, perPage: 8)).items
-        }
-        var dashboards: [DashboardPanel.Item] = []
-        let reports = req.services.reports(req.db)
-        for project in projects where dashboards.count < DashboardPanel.limit {
-            let scope = APIHandler.dashboardScope(p, projectID: project.id)
-            guard scope.allowed else { continue }
-            dashboards.append(.init(dashboard: try await reports.dashboard(project.id, consultant: scope.consultant),
-                                    reports: p.may(.reportsView, on: project.id)))
-        }
-        return Model(projects: projects, grants: me?.grants ?? [], recentAudit: recent, dashboards: dashboards)
-    }
-
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
         return Shell.page(ctx, title: t("nav.home"), .group(
             .h1(.text(t("home.greeting", ["name": ctx.principal?.displayName ?? ""]))),
+            workView(ctx, m),
             DashboardPanel.view(ctx, m.dashboards),
             .section(.class("grid"),
                 .forEach(m.projects) { p in
@@ -50,6 +32,48 @@ extension HomePage {
                 )
             }
         ))
+    }
+
+    /// The cards of what waits, then one line per module not built yet; a user with neither is told so.
+    static func workView(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        return .section(.class("work"), .attribute(named: "aria-label", value: t("home.work.title")),
+            .if(!m.work.isEmpty, .div(.class("work-grid"), .forEach(m.work) { card(ctx, $0) })),
+            .if(!m.notLive.isEmpty,
+                .p(.class("card muted not-live"), .text(t("home.work.not_live", ["module": m.notLive.map { t($0) }.joined(separator: t.language == .zh ? "、" : ", ")])))),
+            .if(m.work.isEmpty && m.notLive.isEmpty && m.dashboards.isEmpty,
+                .p(.class("card muted"), .text(t("home.work.nothing"))))
+        )
+    }
+
+    static func card(_ ctx: PageContext, _ c: WorkCard) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        return .article(.class(c.late > 0 ? "card work-card has-late" : "card work-card"),
+            .div(.class("work-head"),
+                .h2(.a(.href(c.href), .text(t(c.title)))),
+                .span(.class("work-count"), .text("\(c.count)")),
+                .if(c.late > 0, .span(.class("badge warn"), .text(t("home.work.late", ["count": "\(c.late)"]))))),
+            .unwrap(c.project) { .div(.class("muted small"), .text($0)) },
+            c.lines.isEmpty
+                ? .p(.class("muted"), .text(t("home.work.none")))
+                : .ul(.class("work-lines"), .forEach(c.lines) { line in
+                    .li(.class(line.late ? "late-line" : ""),
+                        .unwrap(line.state) { .span(.class("chip"), .text(t($0))) },
+                        .a(.href(line.href), .text(line.text)),
+                        .unwrap(line.due) { due in
+                            .span(.class(line.late ? "due late" : "due muted"), .text(dueText(due)))
+                        })
+                }),
+            .if(c.count > c.lines.count && !c.lines.isEmpty,
+                .a(.class("more"), .href(c.href), .text(t("home.work.all", ["count": "\(c.count)"]))))
+        )
+    }
+
+    static func dueText(_ due: WorkCard.Due) -> String {
+        switch due {
+        case .day(let d): d.description
+        case .moment(let m): Shell.dateTime(m)
+        }
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {

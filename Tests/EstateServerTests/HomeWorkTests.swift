@@ -1,0 +1,103 @@
+import EstateCore
+@testable import EstateServer
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// The 工作台 per role (issue 15 point 5): each role sees its own waiting work with the same
+/// counts as the lists behind it, not another department's figures; a role whose module is not
+/// built yet is told so; approvers see the waiting count in the navigation.
+@Suite struct HomeWorkTests {
+    /// The number a card titled `title` shows (the first such card).
+    static func count(of title: String, in html: String) -> Int? {
+        guard let h = html.range(of: ">\(title)</a></h2><span class=\"work-count\">") else { return nil }
+        return Int(html[h.upperBound...].prefix { $0.isNumber })
+    }
+
+    static func home(_ app: Application, _ user: String) async throws -> String {
+        var browser = Browser(app: app)
+        _ = try await browser.signIn(user, DemoSeeder.password)
+        let res = try await browser.get("/")
+        #expect(res.status == .ok)
+        return res.body.string
+    }
+
+    @Test func eachRoleSeesItsOwnWorkWithTheListsCounts() async throws {
+        try await withTestApp(.demo) { app, _ in
+            let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            let sql = app.db as! any SQLDatabase
+            struct N: Decodable { var n: Int }
+            func n(_ q: SQLQueryString) async throws -> Int { try await sql.raw(q).first(decoding: N.self)?.n ?? -1 }
+
+            // Finance: the receipts waiting for confirmation, as many as the desk lists; no tickets, no follow-ups.
+            let pending = try await n("SELECT COUNT(*) AS n FROM receipts WHERE project_id = \(bind: project) AND status = 'pending'")
+            #expect(pending > 0)
+            let finance = try await Self.home(app, "finance")
+            #expect(Self.count(of: "待核实收款", in: finance) == pending)
+            #expect(!finance.contains("待回访") && !finance.contains("今日及逾期跟进"))
+
+            // Customer service: its tickets by SLA and the callbacks, and no sales figures.
+            let csStaff = try #require(try await app.services.users(app.db).find(username: "cs-staff")).id
+            let mine = try await n("""
+                SELECT COUNT(*) AS n FROM tickets WHERE project_id = \(bind: project) AND status IN ('new', 'assigned', 'in_progress')
+                AND (assignee_id = \(bind: csStaff) OR assignee_id IS NULL)
+                """)
+            let callbacks = try await n("""
+                SELECT COUNT(*) AS n FROM tickets WHERE project_id = \(bind: project) AND status IN ('resolved', 'callback')
+                AND kind IN ('complaint', 'repair', 'emergency_repair')
+                """)
+            #expect(callbacks > 0)
+            for user in ["cs-staff", "cs-manager"] {
+                let cs = try await Self.home(app, user)
+                #expect(!cs.contains("dash-list"), "\(user) sees no sales dashboard")
+                #expect(Self.count(of: "待回访", in: cs) == callbacks, "\(user): callbacks")
+                #expect(!cs.contains("待核实收款"))
+                if user == "cs-staff" { #expect(Self.count(of: "我的工单与待领工单（按时限）", in: cs) == mine) }
+                else {
+                    let open = try await n("SELECT COUNT(*) AS n FROM tickets WHERE project_id = \(bind: project) AND status IN ('new', 'assigned', 'in_progress')")
+                    #expect(Self.count(of: "本项目未结工单（按时限）", in: cs) == open)
+                }
+            }
+
+            // The engineer: the repairs assigned to them.
+            let engineer = try #require(try await app.services.users(app.db).find(username: "engineer")).id
+            let repairs = try await n("""
+                SELECT COUNT(*) AS n FROM tickets WHERE project_id = \(bind: project) AND status IN ('new', 'assigned', 'in_progress')
+                AND assignee_id = \(bind: engineer) AND kind IN ('repair', 'emergency_repair')
+                """)
+            let engineerHome = try await Self.home(app, "engineer")
+            #expect(Self.count(of: "派给我的维修", in: engineerHome) == repairs)
+            #expect(!engineerHome.contains("dash-list"))
+
+            // The consultant: follow-ups and their own late stages; the sales manager: the project's late stages.
+            let consultant = try await Self.home(app, "consultant")
+            #expect(Self.count(of: "今日及逾期跟进", in: consultant) != nil)
+            #expect(Self.count(of: "我的逾期环节", in: consultant) != nil)
+            let sales = app.services.sales(app.db)
+            var late = 0
+            for list in SaleService.WorkList.allCases {
+                late += try await sales.workList(list, projectID: project, page: try PageRequest(page: 1, perPage: 1)).total
+            }
+            #expect(late > 0)
+            let manager = try await Self.home(app, "sales-manager")
+            #expect(Self.count(of: "逾期环节", in: manager) == late)
+
+            // The GM: the approvals waiting, on the home page and beside 审批 in the navigation.
+            let gm = try #require(try await app.services.users(app.db).find(username: DemoSeeder.username(for: .gm))).id
+            let waiting = try await n("SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending' AND (requested_by IS NULL OR requested_by <> \(bind: gm))")
+            #expect(waiting > 0)
+            let gmHome = try await Self.home(app, DemoSeeder.username(for: .gm))
+            #expect(Self.count(of: "待我审批", in: gmHome) == waiting)
+            #expect(gmHome.contains("<span class=\"nav-count\" title=\"待我审批\">\(waiting)</span>"))
+            #expect(!finance.contains("nav-count"), "finance decides no approval")
+
+            // A role whose module is not built yet gets one honest line, not an empty page.
+            for (user, module) in [("channel-staff", "渠道拓客"), ("procurement-staff", "采购"), ("mall-cs", "商场服务台")] {
+                let html = try await Self.home(app, user)
+                #expect(html.contains("\(module)模块尚未上线"), "\(user)")
+            }
+        }
+    }
+}
