@@ -343,3 +343,20 @@ extension SaleService {
         }
     }
 }
+
+extension SaleService {
+    /// The numbers of contracts, subscriptions and receipts among `ids` (认购书 RG…, 合同 HT…, 收款 SK…),
+    /// for the lines of another capability's page that name them (the audit log); one query per table.
+    static func documentNumbers(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: String] {
+        struct R: Decodable { var id: UUID; var number: String }
+        var out: [UUID: String] = [:]
+        for table in ["contracts", "subscriptions", "receipts"] {
+            for chunk in Array(Set(ids).subtracting(out.keys)).chunked(500) where !chunk.isEmpty {
+                for r in try await sql.select().columns("id", "number").from(table).where("id", .in, SQLBind.group(Array(chunk))).all(decoding: R.self) {
+                    out[r.id] = r.number
+                }
+            }
+        }
+        return out
+    }
+}

@@ -118,3 +118,17 @@ extension TicketService {
         return Paged(items: try await labelled(items, on: sql), page: page.page, perPage: page.perPage, total: total)
     }
 }
+
+extension TicketService {
+    /// Ticket numbers (GD…) for another capability's page that names tickets (the audit log).
+    static func numbers(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: String] {
+        struct R: Decodable { var id: UUID; var number: String }
+        var out: [UUID: String] = [:]
+        for chunk in Array(Set(ids)).chunked(500) where !chunk.isEmpty {
+            for r in try await sql.select().columns("id", "number").from("tickets").where("id", .in, SQLBind.group(Array(chunk))).all(decoding: R.self) {
+                out[r.id] = r.number
+            }
+        }
+        return out
+    }
+}

@@ -26,6 +26,7 @@ enum AuditController {
         let page = try PageRequest(page: try? req.query.get(Int.self, at: "page"), perPage: 50)
         let result = try await req.services.audit(req.db).list(filter, for: p, page: page)
         let projects = try await req.services.projectDirectory.all(sql: req.store.sql).filter { p.canSee(project: $0.id) }
-        return Shell.response(AuditPage.view(PageContext(req), .init(page: result, query: query, projects: projects)))
+        let names = try await AuditPage.names(for: result.items, req: req)
+        return Shell.response(AuditPage.view(PageContext(req), .init(page: result, query: query, projects: projects, names: names)))
     }
 }

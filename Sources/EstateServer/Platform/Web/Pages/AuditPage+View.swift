@@ -26,7 +26,7 @@ extension AuditPage {
                 .div(.class("field"), .label(.for("to"), .text(t("audit.to"))),
                      .input(.type(.date), .id("to"), .name("to"), .value(value("to")))),
                 .div(.class("field actions"), .button(.type(.submit), .class("primary"), .text(t("action.filter"))))),
-            table(ctx, m.page.items),
+            table(ctx, m.page.items, names: m.names),
             Shell.pager(ctx, m.page, query: m.query)
         ))
     }
@@ -36,7 +36,7 @@ extension AuditPage {
              .input(.type(.text), .id(name), .name(name), .value(value), .placeholder(placeholder)))
     }
 
-    static func table(_ ctx: PageContext, _ lines: [AuditQuery.Line]) -> Node<HTML.BodyContext> {
+    static func table(_ ctx: PageContext, _ lines: [AuditQuery.Line], names: Names) -> Node<HTML.BodyContext> {
         let t = ctx.t
         return .table(.class("data audit"),
             .thead(.tr(.th(.text(t("audit.at"))), .th(.text(t("audit.actor"))), .th(.text(t("audit.action"))),
@@ -47,8 +47,9 @@ extension AuditPage {
                     .td(.class("num nowrap"), .text(Shell.dateTime(l.at))),
                     .td(.text(l.actorName)),
                     .td(.text(actionName(t, l.action)), .br(), .code(.class("muted small"), .text(l.action))),
-                    .td(.text(l.summary)),
-                    .td(.class("changes"), .text(changes(l))),
+                    // The summary was written in English for the log; a Chinese reader gets what it is about.
+                    .td(.text(t.language == .zh ? AuditReading.subject(l, t, references: names.references) : l.summary)),
+                    .td(.class("changes"), .text(AuditReading.changes(l, t, names: names.people))),
                     .td(.span(.class("badge \(l.outcome == "ok" ? "on" : "warn")"), .text(t("outcome.\(l.outcome)")))),
                     .td(.class("muted small"), .text([l.ip, l.requestID.map { String($0.prefix(8)) }].compactMap { $0 }.joined(separator: " · "))))
             }))
@@ -57,18 +58,5 @@ extension AuditPage {
     /// The action in the reader's language ("签约"); the code itself when the catalogue has no name for it.
     static func actionName(_ t: Localizer, _ code: String) -> String {
         t.catalog.has("audit.action.\(code)") ? t("audit.action.\(code)") : code
-    }
-
-    /// "name: 旧 → 新" for each changed field.
-    static func changes(_ l: AuditQuery.Line) -> String {
-        let keys = Set(l.before.keys).union(l.after.keys).sorted()
-        return keys.map { k in
-            switch (l.before[k], l.after[k]) {
-            case let (b?, a?): "\(k): \(b) → \(a)"
-            case let (nil, a?): "\(k): \(a)"
-            case let (b?, nil): "\(k): \(b) ✕"
-            default: k
-            }
-        }.joined(separator: "；")
     }
 }

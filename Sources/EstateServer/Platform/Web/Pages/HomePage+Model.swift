@@ -11,6 +11,7 @@ enum HomePage {
         var projects: [ProjectService.ProjectSummary]
         var grants: [UserService.GrantSummary]
         var recentAudit: [AuditQuery.Line]?
+        var auditNames = AuditPage.Names()
         /// 工作台 figures for the first projects the user sells on.
         var dashboards: [DashboardPanel.Item] = []
         /// What waits for the user, from every capability that has work for them.
@@ -34,6 +35,8 @@ enum HomePage {
         if p.may(.auditRead) {
             recent = try await req.services.audit(req.db).list(.init(), for: p, page: try PageRequest(page: 1, perPage: 8)).items
         }
+        var auditNames = AuditPage.Names()
+        if let recent { auditNames = try await AuditPage.names(for: recent, req: req) }
         var dashboards: [DashboardPanel.Item] = []
         let reports = req.services.reports(req.db)
         for project in projects where dashboards.count < DashboardPanel.limit {
@@ -49,6 +52,7 @@ enum HomePage {
             work += try await source.cards(req, for: p, projects: workProjects)
         }
         let notLive = Shell.modules.filter { $0.href == nil && $0.action.map { p.may($0) } == true }.map(\.key)
-        return Model(projects: projects, grants: me?.grants ?? [], recentAudit: recent, dashboards: dashboards, work: work, notLive: notLive)
+        return Model(projects: projects, grants: me?.grants ?? [], recentAudit: recent, auditNames: auditNames, dashboards: dashboards,
+                     work: work, notLive: notLive)
     }
 }

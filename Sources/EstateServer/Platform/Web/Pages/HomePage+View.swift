@@ -28,7 +28,7 @@ extension HomePage {
             .unwrap(m.recentAudit) { lines in
                 .group(
                     .h2(.text(t("home.recent_audit")), .a(.class("more"), .href("/admin/audit"), .text(t("list.more")))),
-                    AuditPage.table(ctx, lines)
+                    AuditPage.table(ctx, lines, names: m.auditNames)
                 )
             }
         ))
