@@ -23,7 +23,8 @@ enum AuditPage {
         let sql = req.store.sql
         var ids: [String: [UUID]] = [:]
         for l in lines { if let id = l.entityID.flatMap(UUID.init(uuidString:)) { ids[l.entity, default: []].append(id) } }
-        let people = try await StaffDirectory.displayNames(Array(AuditReading.ids(in: lines)) + (ids["user"] ?? []), sql: sql)
+        let people = try await StaffDirectory.displayNames(Array(AuditReading.ids(in: lines)) + (ids["user"] ?? []) + lines.compactMap(\.actorID),
+                                                           sql: sql)
         var references: [UUID: String] = [:]
         references.merge(people.filter { (ids["user"] ?? []).contains($0.key) }) { a, _ in a }
         references.merge(try await InventoryService.unitCodes(ids["unit"] ?? [], sql: sql)) { a, _ in a }

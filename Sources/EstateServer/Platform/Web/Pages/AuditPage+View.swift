@@ -45,7 +45,8 @@ extension AuditPage {
             .tbody(.forEach(lines) { l in
                 .tr(.class("outcome-\(l.outcome)"),
                     .td(.class("num nowrap"), .text(Shell.dateTime(l.at))),
-                    .td(.text(l.actorName)),
+                    // The actor's name today (the line keeps the sign-in name it was written with).
+                    .td(.text(l.actorID.flatMap { names.people[$0] } ?? l.actorName)),
                     .td(.text(actionName(t, l.action)), .br(), .code(.class("muted small"), .text(l.action))),
                     // The summary was written in English for the log; a Chinese reader gets what it is about.
                     .td(.text(t.language == .zh ? AuditReading.subject(l, t, references: names.references) : l.summary)),
