@@ -202,3 +202,15 @@ struct RoundingOnceTests {
         #expect(PriceQuote.make(listTotal: Money(yuan: 100), rules: [huge, huge, huge], rounding: .fen).finalTotal == .zero)
     }
 }
+
+@Suite struct UnitCodeTests {
+    @Test func theCodesStaffTypeNameTheSameUnit() {
+        for (typed, canonical) in [("1-1-0101", "1-1-101"), ("1-1-101", "1-1-101"), ("１－１－１０１", "1-1-101"), (" 1-1-101 ", "1-1-101"),
+                                   ("3-2-1201", "3-2-1201"), ("b1-01", "B1-1"), ("1-1-0", "1-1-0"), ("S-1-0008", "S-1-8"), ("1—1—101", "1-1-101")] {
+            #expect(UnitCode.canonical(typed) == canonical, "\(typed)")
+        }
+        #expect(UnitCode.same("1-1-0101", "1-1-101"))
+        #expect(!UnitCode.same("1-1-1010", "1-1-101"))
+        #expect(!UnitCode.same("1-10-101", "1-1-0101"))
+    }
+}

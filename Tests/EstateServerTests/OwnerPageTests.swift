@@ -276,7 +276,7 @@ import VaporTesting
             // Staff work on it: an internal note and an internal file the owner must not see.
             let staff = try #require(try await UserRecord.query(on: app.db).filter(\.$username == "csstaff").first()?.id)
             var r = try await app.call(.POST, "/api/v1/tickets/\(id)/actions", headers: .bearer(d.csManager),
-                                       json: ["action": "assign", "assigneeId": .s(staff.uuidString), "department": "engineering"] as J)
+                                       json: ["action": "assign", "assigneeId": .s(staff.uuidString), "department": "customer_service"] as J)
             #expect(r.status == .ok, "\(r.body.string)")
             r = try await app.call(.POST, "/api/v1/tickets/\(id)/comments", headers: .bearer(d.cs),
                                    json: ["note": "内部：该业主曾多次投诉，注意沟通方式", "visibleToOwner": false] as J)

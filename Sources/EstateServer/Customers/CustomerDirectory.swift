@@ -15,6 +15,11 @@ enum CustomerDirectory {
         "SELECT oc.id FROM customers oc WHERE oc.name LIKE \(bind: pattern)"
     }
 
+    /// A subquery of the ids of the project's customer records whose name is LIKE `pattern` (not merged away).
+    static func ids(nameLike pattern: String, in projectID: UUID) -> SQLQueryString {
+        "SELECT oc.id FROM customers oc WHERE oc.project_id = \(bind: projectID) AND oc.merged_into IS NULL AND oc.name LIKE \(bind: pattern)"
+    }
+
     /// A search for sales by a buyer, read the way Customers reads it: a subquery of the ids of
     /// records whose name is LIKE `pattern`, or whose mobile ends in `q` when `q` is four digits
     /// (what the mask shows), or whose mobile is `q` when it is a full mobile and a searcher is

@@ -1,4 +1,5 @@
 import Foundation
+import EstateCore
 import SQLKit
 
 /// What other capabilities ask of Inventory's tables (issue 14): names and codes to show.
@@ -103,5 +104,36 @@ extension SalesControlService {
             .where(SQLColumn("customer_mobile", table: "k"), .in, SQLGroupExpression(mobiles.map { SQLBind($0) }))
             .where(SQLColumn("is_live", table: "k"), .equal, SQLLiteral.boolean(true))
             .orderBy(SQLColumn("created_at", table: "k"), SQLDirection.descending).all(decoding: HeldUnit.self)
+    }
+}
+
+extension InventoryService {
+    /// The unit of the project whose code is `typed` as staff type it ("1-1-0101" finds 1-1-101,
+    /// `UnitCode`), or nil. Candidates share the typed code's last number; the canonical forms decide.
+    static func unitID(code typed: String, in projectID: UUID, sql: any SQLDatabase) async throws -> UUID? {
+        let wanted = UnitCode.canonical(typed)
+        guard let last = wanted.split(separator: "-").last, !last.isEmpty else { return nil }
+        struct R: Decodable { var id: UUID; var code: String }
+        let candidates = try await sql.raw("""
+            SELECT id, code FROM units WHERE project_id = \(bind: projectID) AND UPPER(code) LIKE \(bind: "%" + last)
+            """).all(decoding: R.self)
+        return candidates.first { UnitCode.canonical($0.code) == wanted }?.id
+    }
+
+    /// A unit offered by a picker: its code and building.
+    struct PickedUnit: Decodable, Sendable, Equatable { var id: UUID; var code: String; var buildingName: String }
+
+    /// Units whose code or building matches `text` (codes also as typed, `UnitCode`), or whose id is in
+    /// `ids` (units another capability found, e.g. by their owner's name), in the order people count them.
+    static func pick(_ text: String, orIn ids: [UUID] = [], in projectID: UUID, limit: Int, sql: any SQLDatabase) async throws -> [PickedUnit] {
+        let like = "%" + UnitCode.canonical(text).replacingOccurrences(of: "%", with: "") + "%"
+        let raw = "%" + text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+        let byID: SQLQueryString = ids.isEmpty ? "" : " OR u.id IN \(SQLBind.group(Array(ids.prefix(200))))"
+        return try await sql.raw("""
+            SELECT u.id, u.code, b.name AS building_name FROM units u JOIN buildings b ON b.id = u.building_id
+            WHERE u.project_id = \(bind: projectID)
+              AND (UPPER(u.code) LIKE \(bind: like) OR UPPER(u.code) LIKE \(bind: raw.uppercased()) OR b.name LIKE \(bind: raw)\(byID))
+            ORDER BY \(peopleOrder("u")) LIMIT \(bind: limit)
+            """).all(decoding: PickedUnit.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
     }
 }

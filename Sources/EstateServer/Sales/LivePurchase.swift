@@ -16,6 +16,15 @@ enum LivePurchase {
         """
     }
 
+    /// A subquery of the customer ids of the current buyers of the live purchases of these units.
+    static func currentBuyers(ofUnits unitIDs: [UUID]) -> SQLQueryString {
+        guard !unitIDs.isEmpty else { return "SELECT NULL WHERE 1 = 0" }
+        return """
+            SELECT cb.customer_id FROM sale_buyers cb JOIN subscriptions cs ON cs.id = cb.subscription_id
+            WHERE cs.unit_id IN \(SQLBind.group(Array(Set(unitIDs)))) AND cb.is_current AND \(isLive("cs"))
+            """
+    }
+
     /// Whether the subscription `alias` is a live purchase.
     static func isLive(_ alias: String) -> SQLQueryString {
         """

@@ -108,6 +108,11 @@ extension TicketService {
         if let u = d.unitID, try await !InventoryService.unitExists(u, in: projectID, sql: store.sql) { errors.append(.init(field: "unitId", code: "unit_unknown")) }
         if let c = d.customerID, try await !CustomerDirectory.exists(c, in: projectID, sql: store.sql) { errors.append(.init(field: "customerId", code: "customer_unknown")) }
         if let a = d.assigneeID, try await !mayHandle(a, in: projectID, kind: d.kind) { errors.append(.init(field: "assigneeId", code: "assignee_invalid")) }
+        // A person chosen with a department works in it (the form lists only them; the API is held to the same).
+        else if let a = d.assigneeID, let department = d.department,
+                try await !(handlers(projectID).first { $0.id == a }?.departments.contains(department) ?? false) {
+            errors.append(.init(field: "assigneeId", code: "assignee_not_in_department"))
+        }
         if !errors.isEmpty { throw Problem.invalid(errors) }
 
         let now = now(), today = CalendarDay(now)
@@ -191,9 +196,35 @@ extension TicketService {
     }
 
     /// Staff who may be given a ticket: enabled, with a service role on the project.
-    public func handlers(_ projectID: UUID) async throws -> [(id: UUID, name: String, mobile: String?)] {
+    /// Someone a ticket can be given to: the departments their roles belong to, and whether they
+    /// take repairs only (engineers: `repairsHandle` without `ticketsHandle`).
+    public struct Handler: Sendable, Equatable {
+        public var id: UUID
+        public var name: String
+        public var mobile: String?
+        public var departments: Set<Department>
+        public var repairsOnly: Bool
+    }
+
+    /// The department a role works in, for routing a ticket to a person (DOMAIN §4: department and person).
+    static func department(of role: Role) -> Department? {
+        switch role {
+        case .csManager, .csStaff, .shiftLead, .ccSupervisor, .gm: .customerService
+        case .engineer: .engineering
+        case .property: .property
+        case .salesManager, .consultant: .sales
+        case .legal: .legal
+        default: nil
+        }
+    }
+
+    public func handlers(_ projectID: UUID) async throws -> [Handler] {
         let roles = StaffDirectory.roles(allowing: [.ticketsHandle, .repairsHandle])
-        return try await StaffDirectory.holders(of: roles, on: projectID, sql: store.sql).map { ($0.id, $0.displayName, $0.mobile) }
+        return try await StaffDirectory.holdersWithRoles(of: roles, on: projectID, sql: store.sql).map { m, roles in
+            let actions = Set(roles.flatMap { AccessMatrix.actions(of: $0) })
+            return Handler(id: m.id, name: m.displayName, mobile: m.mobile, departments: Set(roles.compactMap(Self.department(of:))),
+                           repairsOnly: !actions.contains(.ticketsHandle) && !actions.contains(.ticketsManage))
+        }
     }
 
     /// Whether `userID` may be given a ticket of `kind`: repair staff take repairs only.

@@ -119,9 +119,16 @@ extension TicketService {
         case .assign:
             guard let a = input.assigneeID else { throw Problem.invalid("assigneeId", "assignee_required") }
             guard try await mayHandle(a, in: t.projectId, kind: t.ticketKind) else { throw Problem.invalid("assigneeId", "assignee_invalid") }
-            set += [("assignee_id", a), ("department", (input.department ?? Department(rawValue: t.department ?? "") ?? .customerService).rawValue)]
+            let handler = try await handlers(t.projectId).first { $0.id == a }
+            // A person chosen with a department works in it; without one, the ticket goes to the person's department.
+            if let d = input.department, !(handler?.departments.contains(d) ?? false) {
+                throw Problem.invalid("assigneeId", "assignee_not_in_department")
+            }
+            let department = input.department ?? handler?.departments.min { $0.rawValue < $1.rawValue }
+                ?? Department(rawValue: t.department ?? "") ?? .customerService
+            set += [("assignee_id", a), ("department", department.rawValue)]
             assigneeMobile = try await userMobile(a)
-            let name = try await handlers(t.projectId).first { $0.id == a }?.name ?? ""
+            let name = handler?.name ?? ""
             line = "派给 \(name)" + (note.isEmpty ? "" : "：\(note)")
         case .start:
             if t.respondedAt == nil { set.append(("responded_at", now)) }

@@ -363,7 +363,7 @@ final class DemoTicketsStory {
         }
         do {
             let t = ticket(-45, 9, .complaint, "小区主干道地砖开裂", category: "工程质量 / 开裂", location: "3号门主干道")
-            assign(t, -45, 10, to: property, .engineering)
+            assign(t, -45, 10, to: property, .property)
             start(t, -45, 10.5, by: property)
             resolve(t, -43, 16, by: property, "更换开裂地砖并夯实基层", cause: .construction)
             callback(t, -42, 10, satisfaction: 4)
@@ -398,7 +398,7 @@ final class DemoTicketsStory {
         }
         do {
             let t = ticket(-20, 8.5, .complaint, "地下车库顶板渗水滴到车上", category: "工程质量 / 渗漏", location: "地下车库B1 23号车位")
-            assign(t, -20, 9, to: property, .engineering)
+            assign(t, -20, 9, to: property, .property)
             start(t, -20, 10, by: property)
             resolve(t, -18, 16, by: property, "车库顶板裂缝注浆堵漏", cause: .construction, contractor: "中建八局 防水班组")
             callback(t, -16, 10, satisfaction: nil)

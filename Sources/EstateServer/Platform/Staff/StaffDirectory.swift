@@ -32,6 +32,31 @@ enum StaffDirectory {
             """).all(decoding: Member.self)
     }
 
+    /// Enabled holders of any of `roles` on the project with the roles each holds there (company-wide
+    /// grants included), by display name: who works a desk, and in which department.
+    static func holdersWithRoles(of roles: [Role], on projectID: UUID, sql: any SQLDatabase) async throws -> [(member: Member, roles: Set<Role>)] {
+        guard !roles.isEmpty else { return [] }
+        struct Row: Decodable {
+            var id: UUID; var username: String; var display_name: String; var mobile: String?; var role: String
+        }
+        let rows = try await sql.raw("""
+            SELECT u.id, u.username, u.display_name, u.mobile, g.role FROM users u JOIN role_grants g ON g.user_id = u.id
+            WHERE u.is_disabled = \(SQLLiteral.boolean(false)) AND g.role IN \(SQLBind.group(roles.map(\.rawValue)))
+              AND (g.project_id = \(bind: projectID) OR g.project_id IS NULL)
+            ORDER BY u.display_name, u.id
+            """).all(decoding: Row.self)
+        var out: [(member: Member, roles: Set<Role>)] = []
+        for r in rows {
+            let role = Role(rawValue: r.role)
+            if let i = out.lastIndex(where: { $0.member.id == r.id }) {
+                if let role { out[i].roles.insert(role) }
+            } else {
+                out.append((Member(id: r.id, username: r.username, displayName: r.display_name, mobile: r.mobile), role.map { [$0] } ?? []))
+            }
+        }
+        return out
+    }
+
     /// The mobiles of enabled holders of `roles` on the project (for SMS alerts); unchecked, callers validate.
     static func mobiles(of roles: [Role], on projectID: UUID, sql: any SQLDatabase) async throws -> [String] {
         guard !roles.isEmpty else { return [] }

@@ -13,3 +13,53 @@ document.addEventListener('change', function (event) {
     document.querySelectorAll('input[name="' + name + '"]').forEach(function (c) { c.checked = t.checked; });
   }
 });
+// 房号 picker: suggestions from the server as the agent types a code, a building or an owner's name.
+(function () {
+  var timer = null;
+  document.addEventListener('input', function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches('input[data-unit-picker]')) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var q = input.value.trim();
+      var list = document.getElementById(input.getAttribute('list'));
+      if (!list || q.length < 1) { return; }
+      fetch(input.getAttribute('data-unit-picker') + '?q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (units) {
+          list.textContent = '';
+          units.forEach(function (u) {
+            var o = document.createElement('option');
+            o.value = u.code; o.label = u.label; o.textContent = u.label;
+            list.appendChild(o);
+          });
+        })
+        .catch(function () {});
+    }, 200);
+  });
+})();
+// 处理人 follows the chosen 部门 and 类型: only people of that department who can work the kind are offered.
+(function () {
+  function filter(form) {
+    var select = form.querySelector('select[data-handler-select]');
+    if (!select) { return; }
+    var dept = form.querySelector('select[name="department"]');
+    var kind = form.querySelector('select[name="kind"]');
+    var d = dept ? dept.value : '';
+    var repair = kind ? (kind.value === 'repair' || kind.value === 'emergency_repair') : true;
+    Array.prototype.forEach.call(select.options, function (o) {
+      if (!o.value) { return; }
+      var fits = (!d || (' ' + o.getAttribute('data-departments') + ' ').indexOf(' ' + d + ' ') >= 0)
+        && (repair || o.getAttribute('data-repairs-only') !== '1');
+      o.hidden = !fits; o.disabled = !fits;
+      if (!fits && o.selected) { select.value = ''; }
+    });
+  }
+  document.addEventListener('change', function (event) {
+    var t = event.target;
+    if (t.matches && t.matches('select[name="department"], select[name="kind"]') && t.form) { filter(t.form); }
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('select[data-handler-select]').forEach(function (s) { if (s.form) { filter(s.form); } });
+  });
+})();

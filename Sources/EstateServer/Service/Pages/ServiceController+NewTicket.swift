@@ -8,7 +8,35 @@ extension ServiceController {
     // MARK: 新建工单
 
     static let draftKeys = ["kind", "channel", "categoryId", "severity", "title", "description", "unitCode", "customerMobile",
-                            "contactName", "contactMobile", "location", "component", "department", "assigneeId"]
+                            "contactName", "contactMobile", "location", "component", "department", "assigneeId", "confirmContact"]
+
+    /// The unit picker's suggestions: units whose code or building matches what the agent typed, and
+    /// the units of customers of that name who own one now (名字 of the owner on the phone), 15 at most.
+    /// Owners are shown by surname only (the list travels to the browser of anyone at the desk).
+    @Sendable static func unitPicker(_ req: Request) async throws -> Response {
+        let projectID = try req.projectID()
+        let q = String((req.queryText("q") ?? "").prefix(30))
+        var body: [[String: String]] = []
+        if !q.isEmpty {
+            let sql = req.store.sql
+            let like = "%" + q.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            let owned = q.count >= 2 && !q.contains(where: \.isNumber)
+                ? try await LivePurchase.purchases(customerIn: CustomerDirectory.ids(nameLike: like, in: projectID), sql: sql) : []
+            let units = try await InventoryService.pick(q, orIn: owned.map(\.unitId), in: projectID, limit: 15, sql: sql)
+            let owners = try await LivePurchase.purchases(customerIn: LivePurchase.currentBuyers(ofUnits: units.map(\.id)), sql: sql)
+            let contacts = try await CustomerDirectory.contacts(owners.map(\.customerId), sql: sql)
+            for u in units {
+                let names = owners.filter { $0.unitId == u.id }.compactMap { contacts[$0.customerId]?.name }.map(Masking.name)
+                let label = [u.code, u.buildingName, names.isEmpty ? nil : req.localizer("ticket.picker_owner", ["names": names.joined(separator: "、")])]
+                body.append(["code": u.code, "label": label.compactMap { $0 }.joined(separator: " · ")])
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: body)
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
+    }
 
     static func formModel(_ req: Request, _ projectID: UUID, values: [String: String]) async throws -> TicketFormPage.Model {
         let (project, projects) = try await refs(req, projectID)
@@ -55,14 +83,11 @@ extension ServiceController {
             }
             // The unit by its code (as staff read it off the 楼盘表), the customer by mobile.
             var unitID: UUID?
-            let code = UnitFilter.codeSearch(v["unitCode"] ?? "")
-            if !code.isEmpty {
-                var uf = UnitFilter()
-                uf.code = code
-                unitID = try await req.services.inventory(req.db).allUnits(projectID, filter: uf).first { $0.code.uppercased() == code }?.id
+            let typed = (v["unitCode"] ?? "").trimmingCharacters(in: .whitespaces)
+            if !typed.isEmpty {
+                // As staff type it: "1-1-0101" is 1-1-101; a picked suggestion is the code itself.
+                unitID = try await InventoryService.unitID(code: typed, in: projectID, sql: req.store.sql)
                 if unitID == nil { bad.append(.init(field: "unitId", code: "unit_unknown")) }
-            } else if !(v["unitCode"] ?? "").isEmpty {
-                bad.append(.init(field: "unitId", code: "unit_unknown"))
             }
             var customerID: UUID?
             if let raw = v["customerMobile"], !raw.isEmpty {
@@ -75,6 +100,12 @@ extension ServiceController {
                 }
             }
             let contactMobile = (v["contactMobile"] ?? "").isEmpty ? "" : MobileNumber.normalized(v["contactMobile"]!) ?? v["contactMobile"]!
+            // A contact number that is neither the unit's buyer's nor any customer's on record is confirmed by the
+            // agent (a wrong digit sends the owner's SMS to a stranger).
+            if bad.isEmpty, MobileNumber.isValid(contactMobile), v["confirmContact"] != "1",
+               try await !knownMobile(contactMobile, unit: unitID, in: projectID, req) {
+                bad.append(.init(field: "contactMobile", code: "contact_mobile_unconfirmed"))
+            }
             if !bad.isEmpty {
                 // The service checks these too; said here as well so one submit shows every mistake.
                 let title = (v["title"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -103,7 +134,17 @@ extension ServiceController {
         } failed: { p in
             var m = try await formModel(req, projectID, values: v)
             m.failure = failure(req.localizer, p, form: "new", values: v)
+            m.askToConfirmContact = p.fields.contains { $0.code == "contact_mobile_unconfirmed" }
             return Shell.response(TicketFormPage.view(PageContext(req), m), status: p.status)
         }
+    }
+
+    /// The mobile is the unit's current buyer's or a customer's of the project (merged records included).
+    static func knownMobile(_ mobile: String, unit: UUID?, in projectID: UUID, _ req: Request) async throws -> Bool {
+        if try await req.services.customers(req.db).find(mobile: mobile, in: projectID, includingMerged: true) != nil { return true }
+        guard let unit else { return false }
+        let owners = try await LivePurchase.purchases(customerIn: LivePurchase.currentBuyers(ofUnits: [unit]), sql: req.store.sql)
+        let contacts = try await CustomerDirectory.contacts(owners.map(\.customerId), sql: req.store.sql)
+        return contacts.values.contains { MobileNumber.normalized($0.mobile) == mobile }
     }
 }

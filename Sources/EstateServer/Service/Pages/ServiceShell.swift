@@ -148,8 +148,32 @@ enum ServiceShell {
         RepairComponent.allCases.map { ($0.rawValue, t($0.catalogKey) + " · " + t("ticket.warranty_years", ["n": "\($0.warrantyYears)"])) }
     }
     static func causes(_ t: Localizer) -> [(String, String)] { TicketCause.allCases.map { ($0.rawValue, t($0.catalogKey)) } }
-    static func handlers(_ list: [(id: UUID, name: String, mobile: String?)]) -> [(String, String)] {
+    static func handlers(_ list: [TicketService.Handler]) -> [(String, String)] {
         list.map { ($0.id.uuidString, $0.name) }
+    }
+
+    /// The 处理人 choice, each person tagged with their departments and whether they take repairs only,
+    /// so the form lists only those of the chosen department who can work the chosen kind (app.js);
+    /// the server checks both again.
+    static func handlerSelect(_ t: Localizer, form: String, _ list: [TicketService.Handler], selected: String?, failure: FormFailure?,
+                              hint: String?, empty: String, required: Bool = false) -> Node<HTML.FormContext> {
+        let id = "\(form)-assigneeId"
+        return .div(.class(fieldClass(failure, form: form, ["assigneeId"], base: "field")),
+            .label(.for(id), .text(t("ticket.field.assignee")), .if(required, .span(.class("req"), .text(" *")))),
+            .select(.named("assigneeId", id: id), .attribute(named: "data-handler-select", value: form),
+                    required ? .attribute(named: "required", value: "required") : .empty,
+                    Node<HTML.SelectContext>.choice("", empty),
+                    .group(list.map { h in
+                        Node<HTML.SelectContext>.element(named: "option", nodes: [
+                            .attribute(named: "value", value: h.id.uuidString),
+                            h.id.uuidString == selected ? .attribute(named: "selected", value: "selected") : .empty,
+                            .attribute(named: "data-departments", value: h.departments.map(\.rawValue).sorted().joined(separator: " "),
+                                       ignoreIfValueIsEmpty: false),
+                            .attribute(named: "data-repairs-only", value: h.repairsOnly ? "1" : "0"),
+                            .text(h.repairsOnly ? t("ticket.handler_repairs_only", ["name": h.name]) : h.name),
+                        ])
+                    })),
+            .unwrap(hint) { .div(.class("hint"), .text($0)) })
     }
 
     static func enc(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }

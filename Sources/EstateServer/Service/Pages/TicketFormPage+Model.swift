@@ -9,8 +9,10 @@ enum TicketFormPage {
         var project: InventoryShell.ProjectRef
         var projects: [InventoryShell.ProjectRef]
         var categories: [TicketService.Category]
-        var handlers: [(id: UUID, name: String, mobile: String?)]
+        var handlers: [TicketService.Handler]
         var values: [String: String]
         var failure: FormFailure?
+        /// The contact mobile is on no record: show the box the agent ticks after checking it.
+        var askToConfirmContact = false
     }
 }

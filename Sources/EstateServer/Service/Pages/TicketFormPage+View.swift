@@ -28,6 +28,19 @@ extension TicketFormPage {
         })
     }
 
+    /// 房号 with suggestions as the agent types a code, a building or the owner's name (app.js fills the
+    /// list from the picker route); a code is accepted as staff type it ("1-1-0101" is 1-1-101).
+    static func unitPicker(_ t: Localizer, _ m: Model, value: String, failure f: FormFailure?) -> Node<HTML.FormContext> {
+        .div(.class(ServiceShell.fieldClass(f, form: "new", ["unitId", "unitCode"], base: "field")),
+            .label(.for("new-unitCode"), .text(t("ticket.field.unit"))),
+            .input(.type(.text), .id("new-unitCode"), .name("unitCode"), .value(value), .attribute(named: "maxlength", value: "30"),
+                   .attribute(named: "list", value: "new-unit-options"), .attribute(named: "autocomplete", value: "off"),
+                   .attribute(named: "data-unit-picker", value: "/projects/\(m.project.id)/tickets/unit-picker"),
+                   .placeholder(t("ticket.unit_placeholder"))),
+            .element(named: "datalist", nodes: [.attribute(named: "id", value: "new-unit-options")]),
+            .div(.class("hint"), .text(t("ticket.unit_hint"))))
+    }
+
     static func form(_ ctx: PageContext, _ m: Model, action: String) -> Node<HTML.BodyContext> {
         let t = ctx.t, v = m.values, f = m.failure
         return .form(.class("grid-form ticket-form"), .method(.post), .action(action), Shell.csrfField(ctx),
@@ -46,8 +59,7 @@ extension TicketFormPage {
                     placeholder: t("ticket.title_placeholder"), wide: true, maxLength: 100),
             ServiceShell.textarea(t, form: "new", "description", "ticket.field.description", value: v["description"] ?? "", failure: f, rows: 4),
             .div(.class("form-section"), .text(t("ticket.section.where"))),
-            ServiceShell.input(t, form: "new", "unitCode", "ticket.field.unit", value: v["unitCode"] ?? "", failure: f, errorFields: ["unitId", "unitCode"],
-                    hint: t("ticket.unit_hint"), placeholder: "1-1-0101", maxLength: 30),
+            unitPicker(t, m, value: v["unitCode"] ?? "", failure: f),
             ServiceShell.select(t, form: "new", "component", "ticket.field.component", ServiceShell.components(t), selected: v["component"], failure: f,
                      empty: t("ticket.choose"), hint: t("ticket.component_hint"), cls: "repair-only"),
             ServiceShell.input(t, form: "new", "location", "ticket.field.location", value: v["location"] ?? "", failure: f,
@@ -60,8 +72,12 @@ extension TicketFormPage {
             .div(.class("form-section"), .text(t("ticket.section.assign"))),
             ServiceShell.select(t, form: "new", "department", "ticket.field.department", ServiceShell.departments(t), selected: v["department"], failure: f,
                      empty: t("ticket.choose")),
-            ServiceShell.select(t, form: "new", "assigneeId", "ticket.field.assignee", ServiceShell.handlers(m.handlers), selected: v["assigneeId"], failure: f,
-                     empty: t("ticket.not_assigned"), hint: t("ticket.assignee_hint")),
+            ServiceShell.handlerSelect(t, form: "new", m.handlers, selected: v["assigneeId"], failure: f, hint: t("ticket.assignee_hint"),
+                                       empty: t("ticket.not_assigned")),
+            // A contact number nobody on record has: the agent confirms it was checked with the caller.
+            .if(m.askToConfirmContact,
+                .div(.class("field wide full confirm-contact"),
+                     .label(.input(.type(.checkbox), .name("confirmContact"), .value("1")), .text(" " + t("ticket.confirm_contact"))))),
             .div(.class("field actions"),
                  .button(.type(.submit), .class("primary"), .text(t("ticket.create_submit"))), .text(" "),
                  .a(.href("/projects/\(m.project.id)/tickets"), .text(t("ticket.cancel")))))

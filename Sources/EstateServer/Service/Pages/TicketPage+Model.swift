@@ -10,7 +10,7 @@ enum TicketPage {
         var project: InventoryShell.ProjectRef
         var projects: [InventoryShell.ProjectRef]
         var detail: TicketService.Detail
-        var handlers: [(id: UUID, name: String, mobile: String?)]
+        var handlers: [TicketService.Handler]
         var principal: Principal
         var now: Date
         var failure: FormFailure?

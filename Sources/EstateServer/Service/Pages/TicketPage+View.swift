@@ -155,8 +155,9 @@ extension TicketPage {
             body = .group(
                 ServiceShell.select(t, form: form, "department", "ticket.field.department", ServiceShell.departments(t),
                          selected: v["department"] ?? k.department ?? TicketService.Department.customerService.rawValue, failure: f),
-                ServiceShell.select(t, form: form, "assigneeId", "ticket.field.assignee", ServiceShell.handlers(m.handlers),
-                         selected: v["assigneeId"] ?? k.assigneeId?.uuidString, failure: f, empty: t("ticket.choose"), required: true),
+                ServiceShell.handlerSelect(t, form: form, m.handlers.filter { !$0.repairsOnly || k.ticketKind.isRepair },
+                                           selected: v["assigneeId"] ?? k.assigneeId?.uuidString, failure: f, hint: nil, empty: t("ticket.choose"),
+                                           required: true),
                 note("ticket.field.note"),
                 ServiceShell.submit(t, k.assigneeId == nil ? "ticket.action.assign" : "ticket.action.reassign"))
         case .start:
