@@ -93,6 +93,12 @@ import VaporTesting
             #expect(gmHome.contains("<span class=\"nav-count\" title=\"待我审批\">\(waiting)</span>"))
             #expect(!finance.contains("nav-count"), "finance decides no approval")
 
+            // 系统管理 › 项目 for those who change projects; everyone else reaches a project through its modules.
+            #expect(!consultant.contains("href=\"/admin/projects\"") && consultant.contains("href=\"/projects/\(project)/board\""))
+            #expect(!engineerHome.contains("href=\"/admin/projects"))
+            let admin = try await Self.home(app, "admin")
+            #expect(admin.contains("href=\"/admin/projects\"") && admin.contains("href=\"/admin/projects/\(project)\""))
+
             // A role whose module is not built yet gets one honest line, not an empty page.
             for (user, module) in [("channel-staff", "渠道拓客"), ("procurement-staff", "采购"), ("mall-cs", "商场服务台")] {
                 let html = try await Self.home(app, user)

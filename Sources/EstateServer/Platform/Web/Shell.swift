@@ -89,7 +89,8 @@ enum Shell {
 
     static let admin: [NavItem] = [
         NavItem(key: "nav.users", href: "/admin/users", action: .usersManage),
-        NavItem(key: "nav.projects", href: "/admin/projects", action: .projectView),
+        // Project settings, for those who change them (everyone else reaches a project through its modules).
+        NavItem(key: "nav.projects", href: "/admin/projects", action: .projectEdit),
         NavItem(key: "nav.audit", href: "/admin/audit", action: .auditRead),
     ]
 

@@ -11,7 +11,7 @@ extension HomePage {
             DashboardPanel.view(ctx, m.dashboards),
             .section(.class("grid"),
                 .forEach(m.projects) { p in
-                    .a(.class("card project"), .href("/admin/projects/\(p.id)"),
+                    .a(.class("card project"), .href(projectLink(ctx, p.id)),
                        .div(.class("muted"), .text("\(p.code) · \(p.city)")),
                        .h2(.text(p.name)),
                        .div(.class("stats"),
@@ -32,6 +32,15 @@ extension HomePage {
                 )
             }
         ))
+    }
+
+    /// Where a project card leads: its settings for those who change them, else its 楼盘表, else its tickets.
+    static func projectLink(_ ctx: PageContext, _ id: UUID) -> String {
+        guard let p = ctx.principal else { return "/" }
+        if p.may(.projectEdit, on: id) { return "/admin/projects/\(id)" }
+        if p.may(.inventoryView, on: id) { return "/projects/\(id)/board" }
+        if p.may(.ticketsView, on: id) { return "/projects/\(id)/tickets" }
+        return "/"
     }
 
     /// The cards of what waits, then one line per module not built yet; a user with neither is told so.
