@@ -147,10 +147,29 @@ public struct SaleService: Sendable {
         return out
     }
 
+    /// The register's sort orders (a column and a direction), newest first by default.
+    public enum RegisterSort: String, Sendable, CaseIterable {
+        case created, number, finalTotal = "final_total", deposit, deadline
+        var column: String {
+            switch self {
+            case .created: "s.created_at"
+            case .number: "s.number"
+            case .finalTotal: "s.final_total_fen"
+            case .deposit: "s.deposit_fen"
+            case .deadline: "s.contract_deadline"
+            }
+        }
+    }
+
     public struct ListFilter: Sendable {
         public var status: SubscriptionStatus?
         public var q: String?
         public var consultantID: UUID?
+        /// Subscribed on these Beijing days (inclusive).
+        public var from: CalendarDay?
+        public var to: CalendarDay?
+        public var sort: RegisterSort = .created
+        public var ascending = false
         /// Needed for a search by a buyer's full mobile (an exact look-up, logged and limited).
         public var searcher: CustomerService.Searcher?
         public init(status: SubscriptionStatus? = nil, q: String? = nil, consultantID: UUID? = nil, searcher: CustomerService.Searcher? = nil) {
@@ -166,6 +185,8 @@ public struct SaleService: Sendable {
         var conditions: [SQLQueryString] = ["s.project_id = \(bind: projectID)"]
         if let s = filter.status { conditions.append("s.status = \(bind: s.rawValue)") }
         if let c = filter.consultantID { conditions.append("s.consultant_id = \(bind: c)") }
+        if let d = filter.from { conditions.append("s.created_at >= \(bind: d.start)") }
+        if let d = filter.to { conditions.append("s.created_at < \(bind: d.adding(days: 1).start)") }
         var exact: CustomerService.Searcher?
         if let q = filter.q?.trimmed, !q.isEmpty {
             let like = "%" + q.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
@@ -181,13 +202,16 @@ public struct SaleService: Sendable {
         var whereClause: SQLQueryString = "WHERE "
         for (i, c) in conditions.enumerated() { whereClause = whereClause + (i == 0 ? "" : " AND ") + c }
         let clause = whereClause
+        // Whitelisted columns; the number breaks ties so pages neither repeat nor skip a row.
+        let direction = filter.ascending ? "ASC" : "DESC"
+        let order = filter.sort == .number ? "s.number \(direction)" : "\(filter.sort.column) \(direction), s.number \(direction)"
         @Sendable func run(_ sql: any SQLDatabase) async throws -> Paged<Subscription> {
             struct N: Decodable { var n: Int }
             let total = try await sql.raw("""
                 SELECT COUNT(*) AS n FROM subscriptions s LEFT JOIN contracts c ON c.subscription_id = s.id \(clause)
                 """).first(decoding: N.self)?.n ?? 0
             var items = try await sql.raw("""
-                \(unsafeRaw: Self.subscriptionSelect) \(clause) ORDER BY s.created_at DESC, s.number DESC
+                \(unsafeRaw: Self.subscriptionSelect) \(clause) ORDER BY \(unsafeRaw: order)
                 LIMIT \(unsafeRaw: String(page.perPage)) OFFSET \(unsafeRaw: String(page.offset))
                 """).all(decoding: Subscription.self, with: sqlDecoder)
             items = try await labelled(items, on: sql)

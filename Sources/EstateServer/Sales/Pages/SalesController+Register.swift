@@ -22,22 +22,51 @@ extension SalesController {
             })))))
     }
 
+    /// The register's filters from the query: status, search, consultant, subscribed from/to, sort.
+    static func registerFilter(_ req: Request, _ projectID: UUID) throws -> (filter: SaleService.ListFilter, query: [String: String]) {
+        var query: [String: String] = [:]
+        var f = SaleService.ListFilter()
+        f.status = req.queryText("status").flatMap(SubscriptionStatus.init(rawValue:))
+        if let s = f.status { query["status"] = s.rawValue }
+        let q = String((req.queryText("q") ?? "").trimmed.prefix(40)).replacingOccurrences(of: "\u{0}", with: "")
+        if !q.isEmpty { query["q"] = q; f.q = q }
+        if let c = req.queryText("consultantId").flatMap(UUID.init(uuidString:)) { f.consultantID = c; query["consultantId"] = c.uuidString }
+        if let d = req.queryText("from").flatMap(CalendarDay.init) { f.from = d; query["from"] = d.description }
+        if let d = req.queryText("to").flatMap(CalendarDay.init) { f.to = d; query["to"] = d.description }
+        if let s = req.queryText("sort").flatMap(SaleService.RegisterSort.init(rawValue:)) { f.sort = s; query["sort"] = s.rawValue }
+        if req.queryText("dir") == "asc" { f.ascending = true; query["dir"] = "asc" }
+        f.searcher = CustomerService.Searcher(CustomerAccess(try req.requirePrincipal(), project: projectID), req.auditContext)
+        return (f, query)
+    }
+
     @Sendable static func register(_ req: Request) async throws -> Response {
         let projectID = try req.projectID()
         let (project, projects) = try await refs(req, projectID)
-        var query: [String: String] = [:]
-        let status = (try? req.query.get(String.self, at: "status")).flatMap(SubscriptionStatus.init(rawValue:))
-        if let status { query["status"] = status.rawValue }
-        let q = String(((try? req.query.get(String.self, at: "q")) ?? "").trimmed.prefix(40)).replacingOccurrences(of: "\u{0}", with: "")
-        if !q.isEmpty { query["q"] = q }
+        let (filter, query) = try registerFilter(req, projectID)
         let pageNumber = (try? req.query.get(Int.self, at: "page")).map { max(1, min($0, 100_000)) }
         let sales = req.services.sales(req.db)
-        let searcher = CustomerService.Searcher(CustomerAccess(try req.requirePrincipal(), project: projectID), req.auditContext)
-        let page = try await sales.subscriptions(projectID, filter: .init(status: status, q: q.isEmpty ? nil : q, searcher: searcher),
-                                                 page: try PageRequest(page: pageNumber, perPage: 50))
+        let page = try await sales.subscriptions(projectID, filter: filter, page: try PageRequest(page: pageNumber, perPage: 50))
         let contracts = Dictionary(page.items.compactMap { s in s.contractId.map { ($0, s.contractNumber ?? "") } }, uniquingKeysWith: { a, _ in a })
+        let consultants = try await StaffDirectory.holders(of: [.consultant, .salesManager], on: projectID, sql: req.store.sql)
+            .map { (id: $0.id, name: $0.displayName) }
         return Shell.response(SalesRegisterPage.view(PageContext(req), .init(
-            project: project, projects: projects, page: page, contracts: contracts, access: try access(req, projectID), status: status,
-            q: q, query: query, today: today(req))))
+            project: project, projects: projects, page: page, contracts: contracts, access: try access(req, projectID), status: filter.status,
+            q: filter.q ?? "", query: query, today: today(req), filter: filter, consultants: consultants)))
+    }
+
+    /// The register as filtered and sorted, every row (not one page), names as the page shows them.
+    @Sendable static func exportRegister(_ req: Request) async throws -> Response {
+        let projectID = try req.projectID()
+        let (project, _) = try await refs(req, projectID)
+        let (filter, _) = try registerFilter(req, projectID)
+        let sales = req.services.sales(req.db)
+        var rows: [SaleService.Subscription] = []
+        for n in 1...100 {
+            let chunk = try await sales.subscriptions(projectID, filter: filter, page: try PageRequest(page: n, perPage: 200))
+            rows += chunk.items
+            if chunk.items.count < 200 { break }
+        }
+        let data = try SalesRegisterSheet.data(rows, access: try access(req, projectID), t: req.localizer)
+        return Response.workbook(data, name: SalesRegisterSheet.fileName(projectCode: project.code, day: today(req), t: req.localizer))
     }
 }

@@ -17,6 +17,7 @@ enum SalesController {
 
         let p = app.grouped("projects", ":projectID")
         p.on(.GET, "sales", guard: .allowed(.salesView), use: register)
+        p.on(.GET, "sales", "export.xlsx", guard: .allowed(.salesView), use: exportRegister)
         p.on(.GET, "units", ":unitID", "subscribe", guard: .allowed(.salesCreate), use: subscribeForm)
         p.on(.POST, "units", ":unitID", "subscribe", guard: .allowed(.salesCreate), use: subscribe)
         p.on(.GET, "receipts", guard: .allowed(.salesView), use: receiptsDesk)

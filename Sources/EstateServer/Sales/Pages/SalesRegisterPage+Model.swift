@@ -14,5 +14,8 @@ enum SalesRegisterPage {
         var q: String
         var query: [String: String]
         var today: CalendarDay
+        var filter = SaleService.ListFilter()
+        /// Who may be chosen in the consultant filter (the project's consultants and sales managers).
+        var consultants: [(id: UUID, name: String)] = []
     }
 }

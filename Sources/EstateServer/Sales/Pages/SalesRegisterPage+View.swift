@@ -17,8 +17,18 @@ extension SalesRegisterPage {
                 .unwrap(m.status) { .input(.type(.hidden), .name("status"), .value($0.rawValue)) },
                 .div(.class("field wide"), .label(.for("q"), .text(t("action.search"))),
                      .input(.type(.search), .id("q"), .name("q"), .value(m.q), .placeholder(t("sale.search_hint")))),
+                .div(.class("field"), .label(.for("consultantId"), .text(t("sale.consultant"))),
+                     .select(.named("consultantId", id: "consultantId"), Node<HTML.SelectContext>.choice("", t("list.all")),
+                             .group(m.consultants.map { c in .choice(c.id.uuidString, c.name, selected: m.filter.consultantID == c.id) }))),
+                .div(.class("field"), .label(.for("from"), .text(t("sale.subscribed_from"))),
+                     .input(.type(.date), .id("from"), .name("from"), .value(m.filter.from?.description ?? ""))),
+                .div(.class("field"), .label(.for("to"), .text(t("sale.subscribed_to"))),
+                     .input(.type(.date), .id("to"), .name("to"), .value(m.filter.to?.description ?? ""))),
+                .unwrap(m.query["sort"]) { .input(.type(.hidden), .name("sort"), .value($0)) },
+                .unwrap(m.query["dir"]) { .input(.type(.hidden), .name("dir"), .value($0)) },
                 .div(.class("field actions"), .label(.text(" ")),
                      .div(.button(.type(.submit), .class("primary"), .text(t("action.search"))), .text(" "), .a(.href(base), .text(t("action.reset")))))),
+            .p(.class("list-tools"), .a(.class("button"), .href("\(base)/export.xlsx" + queryString(m.query)), .text(t("sale.register_export")))),
             table(ctx, m),
             .if(m.page.items.isEmpty, .p(.class("muted"), .text(t("sale.none")))),
             Shell.pager(ctx, m.page, query: m.query),
@@ -32,10 +42,10 @@ extension SalesRegisterPage {
     static func table(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t
         return .table(.class("data sales"),
-            .thead(.tr(.th(.text(t("sale.number"))), .th(.text(t("sale.unit"))), .th(.text(t("sale.buyers"))),
-                       .th(.class("num"), .text(t("sale.final_total"))), .th(.class("num"), .text(t("sale.deposit"))),
-                       .th(.text(t("sale.contract_deadline"))), .th(.text(t("field.status"))), .th(.text(t("sale.contract_number"))),
-                       .th(.text(t("sale.consultant"))))),
+            .thead(.tr(sortable(ctx, m, .number, "sale.number"), .th(.text(t("sale.unit"))), .th(.text(t("sale.buyers"))),
+                       sortable(ctx, m, .finalTotal, "sale.final_total", num: true), sortable(ctx, m, .deposit, "sale.deposit", num: true),
+                       sortable(ctx, m, .deadline, "sale.contract_deadline"), .th(.text(t("field.status"))), .th(.text(t("sale.contract_number"))),
+                       .th(.text(t("sale.consultant"))), sortable(ctx, m, .created, "sale.subscribed_at"))),
             .tbody(.group(m.page.items.map { s in row(ctx, m, s) })))
     }
 
@@ -50,6 +60,23 @@ extension SalesRegisterPage {
             .td(SaleShell.due(s.contractDeadline, today: m.today, late: s.state == .active)),
             .td(SaleShell.subscriptionBadge(t, s.status), .if(s.pendingApprovalId != nil, .span(.class("muted small"), .text(" " + t("sale.change_pending"))))),
             .td(.unwrap(s.contractId, { c in .a(.class("mono"), .href("/contracts/\(c)"), .text(m.contracts[c] ?? t("sale.contract"))) }, else: .text("—"))),
-            .td(.text(s.consultantName ?? "—")))
+            .td(.text(s.consultantName ?? "—")),
+            .td(.class("nowrap"), .text(Shell.dateTime(s.createdAt))))
+    }
+
+    /// A column head that sorts by it (again: the other way), keeping the filters.
+    static func sortable(_ ctx: PageContext, _ m: Model, _ sort: SaleService.RegisterSort, _ label: String, num: Bool = false) -> Node<HTML.TableRowContext> {
+        let current = m.filter.sort == sort
+        var q = m.query
+        q["sort"] = sort.rawValue
+        q["dir"] = current && !m.filter.ascending ? "asc" : nil
+        q["page"] = nil
+        let mark = current ? (m.filter.ascending ? " ▲" : " ▼") : ""
+        return .th(.class(num ? "num" : ""), .attribute(named: "aria-sort", value: current ? (m.filter.ascending ? "ascending" : "descending") : "none"),
+                   .a(.href("/projects/\(m.project.id)/sales" + queryString(q)), .text(ctx.t(label) + mark)))
+    }
+
+    static func queryString(_ q: [String: String]) -> String {
+        q.isEmpty ? "" : "?" + q.sorted { $0.key < $1.key }.map { "\($0.key)=\(enc($0.value))" }.joined(separator: "&")
     }
 }
