@@ -158,6 +158,11 @@ extension InventoryController {
         return try await FormAction.run(req) {
             _ = try await req.services.salesControl(req.db).apply(move, unit: unitID, in: projectID, reason: req.formField("reason"),
                                                                   reservation: reservation, context: req.auditContext)
+            if let r = reservation {
+                let customer = try await req.services.customers(req.db).forReservation(
+                    name: r.customerName, mobile: r.customerMobile, in: projectID, principal: try req.requirePrincipal(), context: req.auditContext)
+                return .to(target, notice: customer.created ? "inv.reserved_customer_created" : "inv.reserved_customer_found", anchor: anchor)
+            }
             return .to(target, notice: "notice.saved", anchor: anchor)
         } failed: { p in
             return FormAction.redirect(req, to: target, error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p, anchor: anchor)

@@ -89,7 +89,7 @@ extension UnitPage {
                 .input(.type(.hidden), .name("back"), .value(back)),
                 .input(.type(.hidden), .name("building"), .value(m.unit.buildingID.uuidString)),
                 UsersPage.field(ctx, "customerName", t("field.customer_name"), .text, "", m.errors),
-                UsersPage.field(ctx, "customerMobile", t("field.mobile"), .tel, "", m.errors),
+                UsersPage.field(ctx, "customerMobile", t("field.mobile"), .tel, "", m.errors, hint: t("inv.reserve_customer_hint")),
                 UsersPage.field(ctx, "expiresAt", t("inv.reserve_until"), .datetimeLocal, Format.localInput(defaultExpiry), m.errors),
                 UsersPage.field(ctx, "note", t("field.note"), .text, "", m.errors, required: false),
                 .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("unit.action.reserve"))))))
