@@ -60,18 +60,24 @@ enum SalePrint {
         .section(.class(long ? "clause long" : "clause"), .h2(.text(title)), body)
     }
 
-    /// The last clause, the signatures and the footer: one block that never splits, so the
-    /// signatures are never alone on a page.
-    static func closing(_ last: Node<HTML.BodyContext>, footer: String) -> Node<HTML.BodyContext> {
-        .div(.class("closing"), last, signatures(left: "出卖人（盖章）：", right: "买受人（签字）："),
-             .p(.class("small muted footer"), .text(footer)))
+    /// The last clause, then the signatures and the footer. The clause's last paragraph, the
+    /// signatures and the footer form one block that never splits (and the heading keeps to the
+    /// first paragraph), so the signatures are never alone on a page; a long clause still flows
+    /// across pages instead of leaving one half empty.
+    static func closing(_ title: String, text: String, footer: String) -> Node<HTML.BodyContext> {
+        let paragraphs = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let lines = paragraphs.isEmpty ? ["无"] : paragraphs
+        return .section(.class("clause long last"), .h2(.text(title)),
+            .group(lines.dropLast().map { Node<HTML.BodyContext>.p(.text($0)) }),
+            .div(.class("closing"), .p(.text(lines.last!)), signatures(left: "出卖人（盖章）：", right: "买受人（签字）："),
+                 .p(.class("small muted footer"), .text(footer))))
     }
 
     /// 认购书.
     static func agreement(_ ctx: PageContext, sale s: SaleService.Subscription, unit u: UnitRow, building: String,
                           parties p: Parties) -> HTML {
         let t = chinese(ctx)
-        let penalty = clause("五、定金罚则", .p(.text("依照《中华人民共和国民法典》第五百八十六条、第五百八十七条：乙方逾期不签订买卖合同的，无权请求返还定金；因甲方原因未能签订买卖合同的，甲方应当双倍返还定金。定金数额不超过成交总价的百分之二十。")))
+        let penaltyText = "依照《中华人民共和国民法典》第五百八十六条、第五百八十七条：乙方逾期不签订买卖合同的，无权请求返还定金；因甲方原因未能签订买卖合同的，甲方应当双倍返还定金。定金数额不超过成交总价的百分之二十。"
         let footer = "置业顾问：\(s.consultantName ?? "—")　　打印时间：\(Shell.dateTime(Date()))"
         let sheet: Node<HTML.BodyContext> = .group(
             .h1(.text("商品房认购书")),
@@ -89,9 +95,9 @@ enum SalePrint {
                 .tr(.th(.text("优惠")), .td(.attribute(named: "colspan", value: "2"),
                                           .text(s.ruleNames.isEmpty ? "无" : s.ruleNames.joined(separator: "、") + "（综合折扣 \(Format.percent(s.effectivePermyriad))）"))))),
             clause("四、签约期限", .p(.text("乙方应于 \(s.contractDeadline) 前（含当日）与甲方签订《商品房买卖合同》。乙方所付定金在签订买卖合同后抵作房价款。"))),
-            s.note.isEmpty ? closing(penalty, footer: footer) : .group(
-                penalty,
-                closing(clause("六、其他约定", .p(.class("pre"), .text(s.note))), footer: footer)))
+            s.note.isEmpty ? closing("五、定金罚则", text: penaltyText, footer: footer) : .group(
+                clause("五、定金罚则", .p(.text(penaltyText))),
+                closing("六、其他约定", text: s.note, footer: footer)))
         return page(ctx, title: "认购书 \(s.number)", back: "/sales/\(s.id)", sheet)
     }
 
@@ -126,8 +132,7 @@ enum SalePrint {
             clause("六、网签与备案", .table(.class("ptable"),
                 .tr(.th(.text("网签号")), .td(.text(c.onlineSignNo.isEmpty ? "—" : c.onlineSignNo)), .th(.text("网签日期")), .td(.text(c.onlineSignOn ?? "—"))),
                 .tr(.th(.text("备案号")), .td(.text(c.filingNo.isEmpty ? "—" : c.filingNo)), .th(.text("备案日期")), .td(.text(c.filingOn ?? "—"))))),
-            closing(clause("七、补充条款", .p(.class("pre"), .text(c.clauses.isEmpty ? "无" : c.clauses))),
-                    footer: "签约日期：\(c.signedOn ?? "—")　　打印时间：\(Shell.dateTime(Date()))"))
+            closing("七、补充条款", text: c.clauses, footer: "签约日期：\(c.signedOn ?? "—")　　打印时间：\(Shell.dateTime(Date()))"))
         return page(ctx, title: "合同 \(c.number)", back: "/contracts/\(c.id)", sheet)
     }
 
@@ -161,6 +166,7 @@ enum SalePrint {
         .sheet .line { border-bottom: 1px solid #000; height: 12mm; margin-bottom: 2mm; }
         .sheet .pre { white-space: pre-wrap; }
         .sheet p { orphans: 3; widows: 3; }
+        .sheet .clause p { margin: 0 0 1.5mm; }
         /* A page break never leaves a heading at the foot of a page, never splits a short clause or a
            table row, and never leaves the signatures alone: they stay with the last clause. */
         .sheet h1, .sheet h2 { break-after: avoid; page-break-after: avoid; }
