@@ -95,7 +95,7 @@ struct UnitStatusTests {
     @Test func soldAndReleased() {
         #expect(UnitStatus.allCases.filter(\.isSold) == [.subscribed, .signed, .delivered])
         #expect(UnitStatus.allCases.filter { !$0.isReleased } == [.unreleased])
-        #expect(UnitMove.allCases.filter(\.needsReason) == [.withhold, .unwithhold, .cancelSubscription, .terminate])
+        #expect(UnitMove.allCases.filter(\.needsReason) == [.withhold, .unwithhold, .unreserve, .cancelSubscription, .terminate])
     }
 }
 

@@ -47,4 +47,29 @@ import Testing
         #expect(a.name("张三丰", owner: someone, consultant: someone) == (viewsAll ? "张三丰" : "张**"), "\(role)")
         #expect(a.name("张三丰", owner: nil, consultant: nil) == (viewsAll ? "张三丰" : "张**"), "\(role)")
     }
+
+    @Test(arguments: Role.allCases)
+    func theFullIdentityNumberPrintsOnlyForThoseWhoDrawUpThePapersAndMaySeeIt(role: Role) {
+        // setup
+        let me = UUID(), someone = UUID()
+        let a = Self.access(role, user: me)
+        let held = AccessMatrix.actions(of: role)
+        let papers = held.contains(.salesCreate) || held.contains(.contractsReview)
+        let reveals = held.contains(.personalDataReveal)
+        // MUT + validate: own customer, own sale, someone else's sale of someone else's customer.
+        #expect(a.printsInFull(owner: me, consultant: someone) == papers, "\(role)")
+        #expect(a.printsInFull(owner: someone, consultant: me) == papers, "\(role)")
+        #expect(a.printsInFull(owner: someone, consultant: someone) == (papers && reveals), "\(role)")
+        #expect(a.printsInFull(owner: nil, consultant: nil) == (papers && reveals), "\(role)")
+        // A grant on another project prints nothing in full here.
+        #expect(!Self.access(role, on: Self.other, user: me).printsInFull(owner: me, consultant: me), "\(role)")
+    }
+
+    @Test func aConsultantPrintsTheirOwnSaleInFullButFinanceDoesNot() {
+        let me = UUID()
+        #expect(Self.access(.consultant, user: me).printsInFull(owner: UUID(), consultant: me))
+        #expect(!Self.access(.consultant, user: me).printsInFull(owner: UUID(), consultant: UUID()))
+        #expect(!Self.access(.finance, user: me).printsInFull(owner: nil, consultant: nil))
+        #expect(Self.access(.csStaff, user: me).printsInFull(owner: UUID(), consultant: UUID()))
+    }
 }

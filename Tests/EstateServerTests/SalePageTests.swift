@@ -19,6 +19,7 @@ import VaporTesting
     static func world(_ app: Application, _ clock: TestClock) async throws -> World {
         let f = Fixtures(app: app)
         let project = try await f.project("CHY", name: "翠湖苑")
+        try await f.giveSeller(project)
         let consultant = try await f.user("gu.wen", roles: [(.consultant, project)])
         try await f.user("cai.wu", roles: [(.finance, project)])
         let units = try await Inventory(app: app).seed(project)
@@ -88,7 +89,7 @@ import VaporTesting
             #expect(res.status == .ok)
             html = res.body.string
             #expect(html.contains("商品房认购书"))
-            #expect(html.contains("翠湖苑"))
+            #expect(html.contains("杭州翠湖置业有限公司"))
             #expect(html.contains(w.unit.code))
             #expect(html.contains("大写：伍万元整"))
             #expect(html.contains("大写：" + ChineseAmount.capitals(w.unit.listTotal)))

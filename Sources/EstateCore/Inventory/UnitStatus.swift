@@ -76,10 +76,11 @@ public enum UnitMove: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Moves that must say why (销控, its release, 退订, 退房).
+    /// Moves that must say why (销控, its release, 取消预留 by hand, 退订, 退房). A reservation that
+    /// lapses is released by the system with the reason "expired".
     public var needsReason: Bool {
         switch self {
-        case .withhold, .unwithhold, .cancelSubscription, .terminate: true
+        case .withhold, .unwithhold, .unreserve, .cancelSubscription, .terminate: true
         default: false
         }
     }

@@ -35,6 +35,17 @@ public struct SaleAccess: Sendable {
         may(.customersViewAll) || (owner != nil && owner == principal.userID) || (consultant != nil && consultant == principal.userID)
     }
 
+    /// A buyer's full identity number and mobile on the printed 认购书 or contract — the paper the
+    /// buyer signs, which must name them in full: for whoever may draw up the sale's papers (sells
+    /// or handles its file) and may see this buyer's data in full (the customer's own consultant,
+    /// the sale's consultant, or a role that reveals personal data). Every such print is logged;
+    /// anyone else prints the masks. The pages on screen always show the masks.
+    public func printsInFull(owner: UUID?, consultant: UUID?) -> Bool {
+        guard sells || handles else { return false }
+        return may(.personalDataReveal) || (owner != nil && owner == principal.userID)
+            || (consultant != nil && consultant == principal.userID)
+    }
+
     /// The name as this user may read it: whole, or masked (张**).
     public func name(_ name: String, owner: UUID?, consultant: UUID?) -> String {
         seesName(owner: owner, consultant: consultant) ? name : Masking.name(name)

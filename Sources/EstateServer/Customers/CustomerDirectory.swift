@@ -58,13 +58,15 @@ enum CustomerDirectory {
         var name: String
         var mobile: String
         var ownerId: UUID?
-        enum CodingKeys: String, CodingKey { case id, name, mobile, ownerId = "owner_id" }
+        /// The identity number as lists show it (110105********123X), nil when none is on file.
+        var idMasked: String?
+        enum CodingKeys: String, CodingKey { case id, name, mobile, ownerId = "owner_id", idMasked = "id_masked" }
     }
 
-    /// Name, mobile and owning consultant of the records.
+    /// Name, mobile, owning consultant and masked identity number of the records.
     static func contacts(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: Contact] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns("id", "name", "mobile", "owner_id").from("customers").where(SQLIdentifier("id"), .in, SQLBind.group(Array(Set(ids)))).all(decoding: Contact.self)
+        let rows = try await sql.select().columns("id", "name", "mobile", "owner_id", "id_masked").from("customers").where(SQLIdentifier("id"), .in, SQLBind.group(Array(Set(ids)))).all(decoding: Contact.self)
         return Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 }

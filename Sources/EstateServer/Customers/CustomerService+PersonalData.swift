@@ -26,6 +26,64 @@ extension CustomerService {
         }
     }
 
+    /// The papers a buyer signs that print their particulars.
+    public enum PrintedPaper: String, Sendable { case agreement, contract }
+
+    /// A buyer as the paper they sign names them (认购书, 商品房买卖合同).
+    public struct Particulars: Sendable, Equatable {
+        public var customerId: UUID
+        public var name: String
+        public var mobile: String
+        public var address: String
+        public var idKind: IdentityKind?
+        /// The full number when it was revealed for this print, else the mask ("" when none is on file).
+        public var idNumber: String
+        public var revealed: Bool
+    }
+
+    /// The particulars of these records for a printed document. The records in `reveal` come with
+    /// their full identity number and mobile, and each of them writes a `personal_data.reveal`
+    /// line (purpose print, which document) in the same transaction: the lines are written or
+    /// nothing is shown. The others come masked, and nothing is logged for them.
+    public func particulars(_ ids: [UUID], in projectID: UUID, reveal: Set<UUID>, paper: PrintedPaper, document: String,
+                            context: AuditContext) async throws -> [UUID: Particulars] {
+        guard !ids.isEmpty else { return [:] }
+        struct Row: Decodable {
+            var id: UUID; var name: String; var mobile: String; var address: String
+            var id_kind: String?; var id_sealed: String?; var id_masked: String?
+        }
+        let cipher = self.cipher
+        @Sendable func read(_ sql: any SQLDatabase) async throws -> [Row] {
+            try await sql.select().columns("id", "name", "mobile", "address", "id_kind", "id_sealed", "id_masked").from("customers")
+                .where(SQLIdentifier("id"), .in, SQLBind.group(Array(Set(ids)))).where("project_id", .equal, projectID)
+                .all(decoding: Row.self)
+        }
+        @Sendable func particulars(_ r: Row, full: Bool) throws -> Particulars {
+            let number = full ? try r.id_sealed.map(cipher.open) ?? "" : r.id_masked ?? ""
+            return Particulars(customerId: r.id, name: r.name, mobile: full ? r.mobile : Masking.mobile(r.mobile), address: r.address,
+                               idKind: r.id_kind.flatMap(IdentityKind.init(rawValue:)), idNumber: number, revealed: full)
+        }
+        let shown = reveal.intersection(ids)
+        if shown.isEmpty {
+            let rows = try await read(store.sql)
+            return Dictionary(try rows.map { ($0.id, try particulars($0, full: false)) }, uniquingKeysWith: { a, _ in a })
+        }
+        return try await store.write { tx in
+            var out: [UUID: Particulars] = [:]
+            for r in try await read(tx.sql) {
+                let full = shown.contains(r.id)
+                out[r.id] = try particulars(r, full: full)
+                guard full else { continue }
+                try await AuditLog.record(AuditEntry(action: "personal_data.reveal", entity: "customer", entityID: r.id.uuidString,
+                                                     projectID: projectID,
+                                                     summary: "printed \(paper.rawValue) \(document) with the full identity number and mobile of \(Masking.name(r.name))",
+                                                     after: ["field": "id_number", "purpose": "print", "paper": paper.rawValue, "document": document]),
+                                          context: context, on: tx)
+            }
+            return out
+        }
+    }
+
     /// Every audit line of these records (changes, ownership, merges, and who revealed their
     /// personal data, when), newest first: shown to whoever may open the record.
     public func history(of customerIDs: [UUID], limit: Int = 200) async throws -> [AuditQuery.Line] {

@@ -222,4 +222,16 @@ extension CustomerService {
         try await records(selectRecords(store.sql).where(SQLColumn("merged_into", table: "c"), .equal, SQLBind(id))
             .orderBy(SQLColumn("created_at", table: "c")))
     }
+
+    /// The customer a reservation (预留) is for: the project's record with this mobile (a merged-away
+    /// record stands for the one it went into), or a new record with this name — owned by the
+    /// reserving consultant, or in the pool (公客) when a manager reserved — so that 认购 from the
+    /// reserved unit finds its buyer. The new record is audited as any other.
+    public func forReservation(name: String, mobile: String, in projectID: UUID, principal: Principal,
+                               context: AuditContext) async throws -> (id: UUID, created: Bool) {
+        if let r = try await find(mobile: mobile, in: projectID, includingMerged: true) { return (r.mergedInto ?? r.id, false) }
+        let owner: UUID? = principal.roles(on: projectID).contains(.consultant) ? principal.userID : nil
+        let r = try await create(.init(name: name, mobile: mobile), in: projectID, owner: owner, context: context)
+        return (r.id, true)
+    }
 }

@@ -28,6 +28,20 @@ extension InventoryService {
         return out
     }
 
+    /// Current list and floor prices (fen), for approvals of a price or a discount (one query per page).
+    struct UnitPrices: Decodable, Sendable { var id: UUID; var listTotal: Int64; var floorPrice: Int64 }
+
+    static func unitPrices(_ ids: [UUID], sql: any SQLDatabase) async throws -> [UUID: UnitPrices] {
+        var out: [UUID: UnitPrices] = [:]
+        for chunk in Array(Set(ids)).chunked(500) {
+            for r in try await sql.select().columns("id", "list_total", "floor_price").from("units").where("id", .in, SQLBind.group(Array(chunk)))
+                .all(decoding: UnitPrices.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)) {
+                out[r.id] = r
+            }
+        }
+        return out
+    }
+
     /// A unit's code with its building, for analyses that group by building.
     struct UnitPlace: Decodable, Sendable { var id: UUID; var code: String; var buildingId: UUID; var buildingName: String }
 

@@ -18,10 +18,34 @@ public struct ProjectService: Sendable {
         public var priceRounding: PriceRounding
         public var isActive: Bool
         public var customerProtectionDays: Int
+        public var seller: Seller
         public var buildingCount: Int
         public var unitCount: Int
         public var createdAt: Date
         public var updatedAt: Date
+    }
+
+    /// 出卖人 as the 认购书 and the contract name it: the developer's legal name, its 统一社会信用代码
+    /// (GB 32100), its registered address, and the 预售许可证号 the units are sold under.
+    public struct Seller: Sendable, Equatable {
+        public var name: String
+        public var creditCode: String
+        public var address: String
+        public var presaleLicense: String
+        public init(name: String = "", creditCode: String = "", address: String = "", presaleLicense: String = "") {
+            self.name = name; self.creditCode = creditCode; self.address = address; self.presaleLicense = presaleLicense
+        }
+
+        /// What a 认购书 needs to name its seller: the legal name, the code and the address.
+        public var missingForAgreement: [String] {
+            [("sellerName", name), ("sellerCreditCode", creditCode), ("sellerAddress", address)].filter { $0.1.isEmpty }.map(\.0)
+        }
+
+        /// A 商品房买卖合同 also states the 预售许可证号 (城市商品房预售管理办法 第十条; 现房 write
+        /// their 现售备案 there).
+        public var missingForContract: [String] {
+            missingForAgreement + (presaleLicense.isEmpty ? ["presaleLicense"] : [])
+        }
     }
 
     public struct Draft: Sendable {
@@ -31,10 +55,28 @@ public struct ProjectService: Sendable {
         public var priceRounding: String?
         public var isActive: Bool?
         public var customerProtectionDays: Int?
+        /// Seller fields: nil leaves them as they are, "" clears one.
+        public var sellerName: String?
+        public var sellerCreditCode: String?
+        public var sellerAddress: String?
+        public var presaleLicense: String?
         public init(code: String? = nil, name: String? = nil, city: String? = nil, priceRounding: String? = nil, isActive: Bool? = nil,
-                    customerProtectionDays: Int? = nil) {
+                    customerProtectionDays: Int? = nil, sellerName: String? = nil, sellerCreditCode: String? = nil,
+                    sellerAddress: String? = nil, presaleLicense: String? = nil) {
             self.code = code; self.name = name; self.city = city; self.priceRounding = priceRounding; self.isActive = isActive
             self.customerProtectionDays = customerProtectionDays
+            self.sellerName = sellerName; self.sellerCreditCode = sellerCreditCode; self.sellerAddress = sellerAddress
+            self.presaleLicense = presaleLicense
+        }
+
+        /// The seller fields as stored: trimmed, the credit code normalised (spaces out, upper-case).
+        var normalizedSeller: Draft {
+            var d = self
+            d.sellerName = sellerName?.trimmingCharacters(in: .whitespacesAndNewlines)
+            d.sellerCreditCode = sellerCreditCode.map(CreditCode.normalized)
+            d.sellerAddress = sellerAddress?.trimmingCharacters(in: .whitespacesAndNewlines)
+            d.presaleLicense = presaleLicense?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return d
         }
 
         public static let protectionDays = 1...365
@@ -60,10 +102,17 @@ public struct ProjectService: Sendable {
         if let days = d.customerProtectionDays, !Draft.protectionDays.contains(days) {
             bad.append(.init(field: "customerProtectionDays", code: "protection_days_invalid"))
         }
+        if let v = d.sellerName, !v.isEmpty, !Text.isCleanLine(v, maxLength: 100) { bad.append(.init(field: "sellerName", code: "seller_name_invalid")) }
+        if let v = d.sellerCreditCode, !v.isEmpty, case .failure(let p) = CreditCode.check(v) {
+            bad.append(.init(field: "sellerCreditCode", code: p.rawValue))
+        }
+        if let v = d.sellerAddress, !v.isEmpty, !Text.isCleanLine(v, maxLength: 200) { bad.append(.init(field: "sellerAddress", code: "seller_address_invalid")) }
+        if let v = d.presaleLicense, !v.isEmpty, !Text.isCleanLine(v, maxLength: 100) { bad.append(.init(field: "presaleLicense", code: "presale_license_invalid")) }
         return bad
     }
 
     public func create(_ draft: Draft, context: AuditContext) async throws -> ProjectSummary {
+        let draft = draft.normalizedSeller
         let bad = validate(draft, creating: true)
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let now = now()
@@ -75,6 +124,10 @@ public struct ProjectService: Sendable {
         record.priceRounding = draft.priceRounding ?? PriceRounding.fen.rawValue
         record.isActive = draft.isActive ?? true
         record.customerProtectionDays = draft.customerProtectionDays ?? 30
+        record.sellerName = draft.sellerName ?? ""
+        record.sellerCreditCode = draft.sellerCreditCode ?? ""
+        record.sellerAddress = draft.sellerAddress ?? ""
+        record.presaleLicense = draft.presaleLicense ?? ""
         record.createdAt = now
         record.updatedAt = now
         do {
@@ -86,7 +139,9 @@ public struct ProjectService: Sendable {
                 return ((), AuditEntry(action: "project.create", entity: "project", entityID: record.id!.uuidString,
                                        projectID: record.id, summary: "created project \(record.code) \(record.name)",
                                        after: ["code": record.code, "name": record.name, "city": record.city,
-                                               "priceRounding": record.priceRounding]))
+                                               "priceRounding": record.priceRounding, "sellerName": record.sellerName,
+                                               "sellerCreditCode": record.sellerCreditCode, "sellerAddress": record.sellerAddress,
+                                               "presaleLicense": record.presaleLicense].filter { !$0.value.isEmpty }))
             }
         } catch where error.isConstraintFailure {
             throw Problem.conflict("project_code_taken", ["code": record.code])
@@ -95,6 +150,7 @@ public struct ProjectService: Sendable {
     }
 
     public func update(_ id: UUID, _ draft: Draft, context: AuditContext) async throws -> ProjectSummary {
+        let draft = draft.normalizedSeller
         let bad = validate(draft, creating: false)
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         let now = now()
@@ -115,6 +171,10 @@ public struct ProjectService: Sendable {
                     p.customerProtectionDays = Int($0)!
                 }
                 change("isActive", "\(p.isActive)", draft.isActive.map { "\($0)" }) { p.isActive = $0 == "true" }
+                change("sellerName", p.sellerName, draft.sellerName) { p.sellerName = $0 }
+                change("sellerCreditCode", p.sellerCreditCode, draft.sellerCreditCode) { p.sellerCreditCode = $0 }
+                change("sellerAddress", p.sellerAddress, draft.sellerAddress) { p.sellerAddress = $0 }
+                change("presaleLicense", p.presaleLicense, draft.presaleLicense) { p.presaleLicense = $0 }
                 if before["code"] != nil, try await ProjectRecord.query(on: tx).filter(\.$code == p.code).filter(\.$id != id).count() > 0 {
                     throw Problem.conflict("project_code_taken", ["code": p.code])
                 }
@@ -146,6 +206,12 @@ public struct ProjectService: Sendable {
         return Paged(items: try await summaries(paged.items), page: paged.page, perPage: paged.perPage, total: paged.total)
     }
 
+    /// The seller a project's printed 认购书 and contracts name (404 when there is no such project).
+    public func seller(of projectID: UUID) async throws -> Seller {
+        guard let p = try await ProjectRecord.find(projectID, on: store.db) else { throw Problem.notFound }
+        return Seller(name: p.sellerName, creditCode: p.sellerCreditCode, address: p.sellerAddress, presaleLicense: p.presaleLicense)
+    }
+
     public func id(code: String) async throws -> UUID? {
         try await ProjectRecord.query(on: store.db).filter(\.$code == code).first()?.id
     }
@@ -171,6 +237,8 @@ public struct ProjectService: Sendable {
             ProjectSummary(id: p.id!, code: p.code, name: p.name, city: p.city,
                            priceRounding: PriceRounding(rawValue: p.priceRounding) ?? .fen, isActive: p.isActive,
                            customerProtectionDays: p.customerProtectionDays,
+                           seller: Seller(name: p.sellerName, creditCode: p.sellerCreditCode, address: p.sellerAddress,
+                                          presaleLicense: p.presaleLicense),
                            buildingCount: b[p.id!] ?? 0, unitCount: u[p.id!] ?? 0, createdAt: p.createdAt, updatedAt: p.updatedAt)
         }
     }

@@ -25,6 +25,8 @@ public struct SaleService: Sendable {
         public var mobile: String
         public var share: Int
         public var ownerId: UUID?
+        /// Masked (110105********123X); the full number only on a logged print.
+        public var idMasked: String?
     }
 
     public struct Event: Sendable, Decodable, Equatable {
@@ -141,7 +143,8 @@ public struct SaleService: Sendable {
             let people = try await CustomerDirectory.contacts(rows.map(\.customerId), sql: db)
             for r in rows {
                 guard let c = people[r.customerId] else { continue }
-                out[r.subscriptionId, default: []].append(Buyer(customerId: r.customerId, name: c.name, mobile: c.mobile, share: r.share, ownerId: c.ownerId))
+                out[r.subscriptionId, default: []].append(Buyer(customerId: r.customerId, name: c.name, mobile: c.mobile, share: r.share, ownerId: c.ownerId,
+                                                               idMasked: c.idMasked))
             }
         }
         return out
@@ -357,7 +360,7 @@ public struct SaleService: Sendable {
             guard access.mayOpen(owner: r.ownerID) else {
                 throw Problem(.forbidden, "customer_owned_by_other", arguments: ["owner": r.ownerName ?? "—"])
             }
-            out.append(Buyer(customerId: r.id, name: r.name, mobile: r.mobile, share: b.share, ownerId: r.ownerID))
+            out.append(Buyer(customerId: r.id, name: r.name, mobile: r.mobile, share: b.share, ownerId: r.ownerID, idMasked: r.idMasked))
         }
         return out
     }

@@ -101,7 +101,10 @@ extension CustomerPage {
                     .tbody(.forEach(m.history) { l in
                         .tr(.class(l.action == "personal_data.reveal" ? "reveal" : ""),
                             .td(.text(Shell.dateTime(l.at))), .td(.text(l.actorName)),
-                            .td(.text(t.catalog.has("cust.audit.\(l.action)")
+                            .td(.text(l.after["purpose"] == "print"
+                                      ? t("cust.audit.personal_data.reveal.print", ["paper": t("cust.paper.\(l.after["paper"] ?? "agreement")"),
+                                                                                   "document": l.after["document"] ?? ""])
+                                      : t.catalog.has("cust.audit.\(l.action)")
                                       ? t("cust.audit.\(l.action)", ["field": t("cust.field.\(l.after["field"] ?? "")")]) : l.summary)))
                     })))
         ))

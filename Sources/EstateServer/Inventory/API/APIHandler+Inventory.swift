@@ -167,6 +167,11 @@ extension APIHandler {
         let control = services.salesControl(database)
         let unit = try await control.apply(move, unit: unitID, in: projectID, reason: b.reason ?? "", reservation: reservation,
                                            context: call.auditContext)
+        if let r = reservation {
+            // The reserved customer has a record, so 认购 from this unit finds the buyer.
+            _ = try await services.customers(database).forReservation(name: r.customerName, mobile: r.customerMobile, in: projectID,
+                                                                      principal: try call.requirePrincipal(), context: call.auditContext)
+        }
         let claim = try await control.liveClaim(unitID)
         return .ok(.init(body: .json(Self.unit(unit, claim: claim))))
     }

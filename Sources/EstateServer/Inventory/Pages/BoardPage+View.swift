@@ -102,7 +102,7 @@ extension BoardPage {
                         .forEach(columns) { c in
                             guard let u = at[c]?[floor] else { return .td(.class("cell none")) }
                             let match = !filtering || m.filter.matches(u)
-                            return .td(.class("cell st-\(u.status.rawValue)\(match ? "" : " dim")"),
+                            return .td(.class("cell st-\(u.status.rawValue)\(match ? "" : " dim")"), .id("u-\(u.id)"),
                                        .attribute(named: "data-unit", value: u.id.uuidString),
                                        .attribute(named: "data-status", value: u.status.rawValue),
                                 .a(.href("/projects/\(m.project.id)/units/\(u.id)"),

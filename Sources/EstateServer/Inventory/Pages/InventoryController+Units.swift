@@ -142,12 +142,15 @@ extension InventoryController {
     @Sendable static func move(_ req: Request) async throws -> Response {
         let projectID = try req.projectID(), unitID = try req.pathID("unitID")
         let building = UUID(uuidString: req.formField("building")).map { "?building=\($0)" } ?? ""
-        let target = req.formField("back") == "board" ? "/projects/\(projectID)/board\(building)" : "/projects/\(projectID)/units/\(unitID)"
+        let toBoard = req.formField("back") == "board"
+        let target = toBoard ? "/projects/\(projectID)/board\(building)" : "/projects/\(projectID)/units/\(unitID)"
+        // Back on the board at the unit acted on (board.js restores the exact scroll and reopens its panel).
+        let anchor = toBoard ? "u-\(unitID)" : nil
         guard let move = UnitMove(rawValue: req.formField("move")) else { throw Problem.invalid("move", "move_not_sales_control") }
         var reservation: SalesControlService.Reservation?
         if move == .reserve {
             guard let expires = Format.parseLocalInput(req.formField("expiresAt")) else {
-                return FormAction.redirect(req, to: target, error: Problem(.unprocessableEntity, "reservation_expiry_invalid"))
+                return FormAction.redirect(req, to: target, error: Problem(.unprocessableEntity, "reservation_expiry_invalid"), anchor: anchor)
             }
             reservation = .init(customerName: req.formField("customerName"), customerMobile: req.formField("customerMobile"),
                                 expiresAt: expires, note: req.formField("note"))
@@ -155,9 +158,14 @@ extension InventoryController {
         return try await FormAction.run(req) {
             _ = try await req.services.salesControl(req.db).apply(move, unit: unitID, in: projectID, reason: req.formField("reason"),
                                                                   reservation: reservation, context: req.auditContext)
-            return .to(target, notice: "notice.saved")
+            if let r = reservation {
+                let customer = try await req.services.customers(req.db).forReservation(
+                    name: r.customerName, mobile: r.customerMobile, in: projectID, principal: try req.requirePrincipal(), context: req.auditContext)
+                return .to(target, notice: customer.created ? "inv.reserved_customer_created" : "inv.reserved_customer_found", anchor: anchor)
+            }
+            return .to(target, notice: "notice.saved", anchor: anchor)
         } failed: { p in
-            return FormAction.redirect(req, to: target, error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p)
+            return FormAction.redirect(req, to: target, error: p.fields.first.map { Problem(.unprocessableEntity, $0.code) } ?? p, anchor: anchor)
         }
     }
 

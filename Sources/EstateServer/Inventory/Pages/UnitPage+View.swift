@@ -66,20 +66,22 @@ extension UnitPage {
     /// The moves open to this unit now, each a small form.
     static func controls(_ ctx: PageContext, _ m: Model, action: String, back: String) -> Node<HTML.BodyContext> {
         let t = ctx.t, s = m.unit.status
-        func simple(_ move: UnitMove, reason: Bool, danger: Bool = false) -> Node<HTML.BodyContext> {
+        func simple(_ move: UnitMove, reason: Bool, danger: Bool = false, confirm: String? = nil) -> Node<HTML.BodyContext> {
             .form(.method(.post), .action(action), .class("inline-form"), Shell.csrfField(ctx),
                   .input(.type(.hidden), .name("move"), .value(move.rawValue)),
                   .input(.type(.hidden), .name("back"), .value(back)),
                   .input(.type(.hidden), .name("building"), .value(m.unit.buildingID.uuidString)),
                   .if(reason, .input(.type(.text), .name("reason"), .placeholder(t("field.reason")), .required(true),
                                      .attribute(named: "aria-label", value: t("field.reason")))),
-                  .button(.type(.submit), .class(danger ? "danger" : "primary"), .text(t("unit.action.\(move.rawValue)"))))
+                  .button(.type(.submit), .class(danger ? "danger" : "primary"),
+                          .unwrap(confirm) { .attribute(named: "data-confirm", value: t($0, ["code": m.unit.code])) },
+                          .text(t("unit.action.\(move.rawValue)"))))
         }
         var nodes: [Node<HTML.BodyContext>] = []
         if s.allows(.release) { nodes.append(simple(.release, reason: false)) }
         if s.allows(.withhold) { nodes.append(simple(.withhold, reason: true)) }
         if s.allows(.unwithhold) { nodes.append(simple(.unwithhold, reason: true)) }
-        if s.allows(.unreserve) { nodes.append(simple(.unreserve, reason: false, danger: true)) }
+        if s.allows(.unreserve) { nodes.append(simple(.unreserve, reason: true, danger: true, confirm: "inv.unreserve_confirm")) }
         if s.allows(.reserve) {
             let defaultExpiry = Date().addingTimeInterval(3 * 86_400)
             nodes.append(.form(.method(.post), .action(action), .class("grid-form reserve"), Shell.csrfField(ctx),
@@ -87,7 +89,7 @@ extension UnitPage {
                 .input(.type(.hidden), .name("back"), .value(back)),
                 .input(.type(.hidden), .name("building"), .value(m.unit.buildingID.uuidString)),
                 UsersPage.field(ctx, "customerName", t("field.customer_name"), .text, "", m.errors),
-                UsersPage.field(ctx, "customerMobile", t("field.mobile"), .tel, "", m.errors),
+                UsersPage.field(ctx, "customerMobile", t("field.mobile"), .tel, "", m.errors, hint: t("inv.reserve_customer_hint")),
                 UsersPage.field(ctx, "expiresAt", t("inv.reserve_until"), .datetimeLocal, Format.localInput(defaultExpiry), m.errors),
                 UsersPage.field(ctx, "note", t("field.note"), .text, "", m.errors, required: false),
                 .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("unit.action.reserve"))))))

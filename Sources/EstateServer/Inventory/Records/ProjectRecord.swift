@@ -15,6 +15,11 @@ final class ProjectRecord: Model, @unchecked Sendable {
     @Field(key: "is_active") var isActive: Bool
     /// 保护期: days a consultant keeps a customer after their last follow-up.
     @Field(key: "customer_protection_days") var customerProtectionDays: Int
+    /// 出卖人: the developer's legal name, 统一社会信用代码, registered address, 预售许可证号.
+    @Field(key: "seller_name") var sellerName: String
+    @Field(key: "seller_credit_code") var sellerCreditCode: String
+    @Field(key: "seller_address") var sellerAddress: String
+    @Field(key: "presale_license") var presaleLicense: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

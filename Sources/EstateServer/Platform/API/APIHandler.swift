@@ -137,7 +137,8 @@ struct APIHandler: APIProtocol {
         if b.priceRounding == ._empty_ { throw Problem.invalid("priceRounding", "price_rounding_invalid") }
         let project = try await services.projects(database).create(
             .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active,
-                  customerProtectionDays: b.customerProtectionDays),
+                  customerProtectionDays: b.customerProtectionDays, sellerName: b.seller?.name, sellerCreditCode: b.seller?.creditCode,
+                  sellerAddress: b.seller?.address, presaleLicense: b.seller?.presaleLicense),
             context: call.auditContext)
         return .created(.init(body: .json(Self.project(project))))
     }
@@ -155,7 +156,8 @@ struct APIHandler: APIProtocol {
         if b.priceRounding == ._empty_ { throw Problem.invalid("priceRounding", "price_rounding_invalid") }
         let project = try await services.projects(database).update(
             id, .init(code: b.code, name: b.name, city: b.city, priceRounding: b.priceRounding?.rawValue, isActive: b.active,
-                  customerProtectionDays: b.customerProtectionDays),
+                  customerProtectionDays: b.customerProtectionDays, sellerName: b.seller?.name, sellerCreditCode: b.seller?.creditCode,
+                  sellerAddress: b.seller?.address, presaleLicense: b.seller?.presaleLicense),
             context: call.auditContext)
         return .ok(.init(body: .json(Self.project(project))))
     }
@@ -246,6 +248,8 @@ struct APIHandler: APIProtocol {
         Schemas.Project(id: p.id.uuidString, code: p.code, name: p.name, city: p.city,
                         priceRounding: .init(rawValue: p.priceRounding.rawValue)!, active: p.isActive,
                         customerProtectionDays: p.customerProtectionDays,
+                        seller: .init(name: p.seller.name, creditCode: p.seller.creditCode, address: p.seller.address,
+                                      presaleLicense: p.seller.presaleLicense),
                         buildingCount: p.buildingCount, unitCount: p.unitCount, createdAt: p.createdAt, updatedAt: p.updatedAt)
     }
 }

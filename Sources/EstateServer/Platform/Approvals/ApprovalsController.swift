@@ -19,7 +19,20 @@ enum ApprovalsController {
         let box = (try? req.query.get(String.self, at: "box")).flatMap(ApprovalService.Box.init(rawValue:)) ?? .inbox
         let page = try await req.services.approvals(req.db).list(box, projectID: nil, status: nil, for: p,
                                                                   page: try PageRequest(page: try? req.query.get(Int.self, at: "page"), perPage: 50))
-        return Shell.response(ApprovalsPage.view(PageContext(req), .init(box: box, page: page, projectNames: try await names(req))))
+        let (applicants, prices) = try await facts(req, page.items)
+        return Shell.response(ApprovalsPage.view(PageContext(req), .init(box: box, page: page, projectNames: try await names(req),
+                                                                         applicants: applicants, prices: prices)))
+    }
+
+    /// Applicants' display names and, for prices and discounts, the prices at stake: one query each.
+    static func facts(_ req: Request, _ items: [ApprovalRow]) async throws -> ([UUID: String], [UUID: ApprovalsPage.Prices]) {
+        let sql = req.store.sql
+        let names = try await StaffDirectory.displayNames(items.compactMap(\.requestedBy), sql: sql)
+        let priced = items.filter { $0.kind == .discount || $0.kind == .unitPrice }
+        let units = try await InventoryService.unitPrices(priced.compactMap(\.subjectID), sql: sql)
+        var prices: [UUID: ApprovalsPage.Prices] = [:]
+        for a in priced { prices[a.id] = ApprovalsPage.Prices.of(a, unit: a.subjectID.flatMap { units[$0] }) }
+        return (Dictionary(uniqueKeysWithValues: items.compactMap { a in a.requestedBy.flatMap { names[$0] }.map { (a.id, $0) } }), prices)
     }
 
     static func id(_ req: Request) throws -> UUID {
@@ -30,6 +43,7 @@ enum ApprovalsController {
     @Sendable static func show(_ req: Request) async throws -> Response {
         let p = try req.requirePrincipal()
         let a = try await req.services.approvals(req.db).find(try id(req), for: p)
+        let facts = try await facts(req, [a])
         let link: String? = switch a.kind {
         case .priceList: a.subjectID.map { "/projects/\(a.projectID)/prices/\($0)" }
         case .unitPrice, .discount: a.subjectID.map { "/projects/\(a.projectID)/units/\($0)" }
@@ -40,7 +54,8 @@ enum ApprovalsController {
             approval: a, projectName: try await names(req)[a.projectID] ?? "",
             mayDecide: a.status == .pending && ApprovalPolicy.mayDecide(roles: p.roles(on: a.projectID), required: a.requiredRole,
                                                                         isRequester: a.requestedBy == p.userID),
-            isRequester: a.requestedBy == p.userID, subjectLink: link)))
+            isRequester: a.requestedBy == p.userID, subjectLink: link,
+            applicant: facts.0[a.id] ?? a.requestedByName, prices: facts.1[a.id])))
     }
 
     @Sendable static func decide(_ req: Request) async throws -> Response {

@@ -19,13 +19,41 @@ extension ApprovalsPage {
                     .tr(.td(.class("nowrap"), .text(Shell.dateTime(a.requestedAt))),
                         .td(.text(m.projectNames[a.projectID] ?? "")),
                         .td(.text(t(a.kind.catalogKey))),
-                        .td(.a(.href("/approvals/\(a.id)"), .text(a.title))),
-                        .td(.text(a.requestedByName)),
+                        .td(.a(.href("/approvals/\(a.id)"), .text(a.title)),
+                            .unwrap(m.prices[a.id]) { .div(.class("small muted"), .text(priceLine(t, a.kind, $0))) }),
+                        .td(.text(m.applicants[a.id] ?? a.requestedByName)),
                         .td(.text(t(a.requiredRole.catalogKey))),
                         .td(badge(t, a.status)))
                 })),
             Shell.pager(ctx, m.page, query: ["box": m.box.rawValue])
         ))
+    }
+
+    /// "表价 2,365,272.00 · 底价 2,247,008.40 · 申请 2,290,000.00（96.82%）", or a price change's before → after.
+    static func priceLine(_ t: Localizer, _ kind: ApprovalKind, _ p: Prices) -> String {
+        if let newFloor = p.newFloor {
+            return t("approvals.price_change_line", ["old": p.listTotal.description, "new": p.asked.description, "rate": Format.percent(p.permyriad),
+                                                     "oldFloor": p.floorPrice.description, "newFloor": newFloor.description])
+        }
+        return t("approvals.discount_line", ["list": p.listTotal.description, "floor": p.floorPrice.description, "asked": p.asked.description,
+                                             "rate": Format.percent(p.permyriad)])
+            + (p.belowFloor ? " · " + t("approvals.below_floor_by", ["amount": (p.floorPrice - p.asked).description]) : "")
+    }
+
+    static func prices(_ t: Localizer, _ p: Prices) -> Node<HTML.BodyContext> {
+        if let newFloor = p.newFloor {
+            return .dl(.class("wide"),
+                .dt(.text(t("field.list_total"))), .dd(.text("\(p.listTotal.description) → \(p.asked.description) 元"),
+                                                      .span(.class("muted"), .text("（\(Format.percent(p.permyriad))）"))),
+                .dt(.text(t("field.floor_price"))), .dd(.text("\(p.floorPrice.description) → \(newFloor.description) 元")))
+        }
+        return .dl(.class("wide"),
+            .dt(.text(t("field.list_total"))), .dd(.text("\(p.listTotal.description) 元")),
+            .dt(.text(t("field.floor_price"))), .dd(.text("\(p.floorPrice.description) 元")),
+            .dt(.text(t("approvals.asked_price"))), .dd(.strong(.text("\(p.asked.description) 元"))),
+            .dt(.text(t("approvals.resulting_discount"))), .dd(.text(Format.percent(p.permyriad))),
+            .if(p.belowFloor, .group(.dt(.text(t("approvals.below_floor"))),
+                                     .dd(.class("late"), .text(t("approvals.below_floor_by", ["amount": (p.floorPrice - p.asked).description]))))))
     }
 
     static func badge(_ t: Localizer, _ s: ApprovalStatus) -> Node<HTML.BodyContext> {
@@ -41,13 +69,15 @@ extension ApprovalsPage {
                 .dl(.class("wide"),
                     .dt(.text(t("field.project"))), .dd(.text(m.projectName)),
                     .dt(.text(t("approvals.kind"))), .dd(.text(t(a.kind.catalogKey))),
-                    .unwrap(a.amount) { .group(.dt(.text(t("approvals.amount"))), .dd(.text("\($0.description) 元"))) },
-                    .unwrap(a.permyriad) { .group(.dt(.text(t("inv.effective_rate"))), .dd(.text(Format.percent($0)))) },
+                    .if(m.prices == nil, .group(
+                        .unwrap(a.amount) { .group(.dt(.text(t("approvals.amount"))), .dd(.text("\($0.description) 元"))) },
+                        .unwrap(a.permyriad) { .group(.dt(.text(t("inv.effective_rate"))), .dd(.text(Format.percent($0)))) })),
                     .dt(.text(t("field.reason"))), .dd(.text(a.reason)),
-                    .dt(.text(t("approvals.requester"))), .dd(.text("\(a.requestedByName) · \(Shell.dateTime(a.requestedAt))")),
+                    .dt(.text(t("approvals.requester"))), .dd(.text("\(m.applicant) · \(Shell.dateTime(a.requestedAt))")),
                     .dt(.text(t("approvals.approver"))), .dd(.text(t(a.requiredRole.catalogKey))),
                     .unwrap(a.decidedByName) { .group(.dt(.text(t("approvals.decided_by"))), .dd(.text("\($0) · \(Shell.dateTime(a.decidedAt))"))) },
                     .unwrap(a.comment) { .group(.dt(.text(t("approvals.comment"))), .dd(.text($0.isEmpty ? "—" : $0))) }),
+                .unwrap(m.prices) { p in .group(.h2(.text(t("approvals.prices"))), prices(t, p)) },
                 .unwrap(m.subjectLink) { .p(.a(.href($0), .text(t("approvals.open_subject")))) }),
             .if(m.mayDecide, .section(.class("card"),
                 .h2(.text(t("approvals.decide"))),

@@ -18,6 +18,11 @@ enum DemoInventory {
         project.priceRounding = "fen"
         project.customerProtectionDays = 30
         project.isActive = true
+        // 出卖人 (fictional; the credit code's check character is right).
+        project.sellerName = "杭州华熙置业有限公司"
+        project.sellerCreditCode = "91330106MA2CF7QP5L"
+        project.sellerAddress = "浙江省杭州市西湖区文三路388号华熙中心12楼"
+        project.presaleLicense = "杭售许字（2026）第000128号"
         project.createdAt = now - Double(DemoSalesStory.launchDaysAgo + 14) * 86_400
         project.updatedAt = now
         try await project.create(on: tx)

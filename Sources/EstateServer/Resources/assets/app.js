@@ -63,3 +63,35 @@ document.addEventListener('change', function (event) {
     document.querySelectorAll('select[data-handler-select]').forEach(function (s) { if (s.form) { filter(s.form); } });
   });
 })();
+// After a form posts and the server sends the user back to the same page, open it where they
+// were (issue 15): the scroll position is kept for a minute in this tab only.
+(function () {
+  var KEY = 'scroll-return';
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form || (form.method || '').toLowerCase() !== 'post') return;
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, y: window.scrollY, at: Date.now() }));
+    } catch (e) {}
+  });
+  function restore() {
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(KEY) || 'null'); sessionStorage.removeItem(KEY); } catch (e) {}
+    // A refused form comes back open with its reasons: show it.
+    var failed = document.querySelector('details.action[open] .flash.error');
+    if (failed) { failed.closest('details').scrollIntoView({ block: 'start' }); return; }
+    if (saved && saved.path === location.pathname && Date.now() - saved.at < 60000) {
+      window.scrollTo(0, saved.y);
+      window.addEventListener('load', function () { window.scrollTo(0, saved.y); }, { once: true });
+    }
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', restore); else restore();
+})();
+// Action forms (<details class="action">): one open at a time; the opened one comes into view.
+document.addEventListener('toggle', function (event) {
+  var d = event.target;
+  if (!d.matches || !d.matches('details.action') || !d.open) return;
+  document.querySelectorAll('details.action[open]').forEach(function (o) { if (o !== d) o.open = false; });
+  var first = d.querySelector('input:not([type=hidden]), select, textarea');
+  if (first) first.focus({ preventScroll: true });
+}, true);

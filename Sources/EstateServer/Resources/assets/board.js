@@ -59,6 +59,35 @@
       .catch(function () { window.location = '/projects/' + project + '/units/' + id; });
   }
 
+  // After a move posted from the panel the server sends the board back (#u-<unit>): open it at the
+  // same scroll; a refused move reopens the unit's panel with the reason, a done one flashes the cell.
+  var RETURN = 'board-return';
+  document.addEventListener('submit', function (e) {
+    if (!panel || !panel.contains(e.target) || e.defaultPrevented) return;
+    try { sessionStorage.setItem(RETURN, JSON.stringify({ unit: openUnit, y: window.scrollY, at: Date.now() })); } catch (x) {}
+  });
+  (function comeBack() {
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(RETURN) || 'null'); sessionStorage.removeItem(RETURN); } catch (x) {}
+    if (!saved || Date.now() - saved.at > 60000) return;
+    window.scrollTo(0, saved.y);
+    // Again once loaded: the #u-<unit> anchor (there for pages without script) may have moved it.
+    window.addEventListener('load', function () { window.scrollTo(0, saved.y); }, { once: true });
+    if (!saved.unit) return;
+    var refused = /[?&]error=/.test(location.search);
+    if (refused) {
+      var flash = document.querySelector('.flash.error');
+      fetch('/projects/' + project + '/units/' + saved.unit + '/panel', { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+        .then(function (html) {
+          openUnit = saved.unit; panel.innerHTML = html; panel.hidden = false;
+          if (flash) { var copy = flash.cloneNode(true); panel.querySelector('.panel-body').insertBefore(copy, panel.querySelector('.panel-body').children[1] || null); }
+        }).catch(function () {});
+    } else {
+      var td = document.getElementById('u-' + saved.unit);
+      if (td) { td.classList.add('flash'); setTimeout(function () { td.classList.remove('flash'); }, 2500); }
+    }
+  })();
   root.addEventListener('click', function (e) {
     var a = e.target.closest('td.cell a');
     if (a && panel && !e.metaKey && !e.ctrlKey) {

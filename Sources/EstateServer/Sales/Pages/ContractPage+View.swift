@@ -6,7 +6,6 @@ extension ContractPage {
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t, c = m.contract
         let signed = c.state == .signed
-        let open = signed && c.deliveredOn == nil && c.pendingApprovalId == nil
         return SaleShell.page(ctx, project: m.project, projects: m.projects, tab: .register, title: c.number, .group(
             .div(.class("crumbs"), .a(.href("/projects/\(m.project.id)/sales"), .text(t("sale.tab.sales"))), .text(" / "),
                  .a(.href("/sales/\(c.subscriptionId)"), .text(m.sale.number)), .text(" / \(c.number)")),
@@ -19,27 +18,73 @@ extension ContractPage {
             },
             .if(c.state == .terminated, .p(.class("flash error"), .text(t("sale.terminated_on", ["date": c.terminatedOn ?? "", "reason": c.terminationReason])))),
             FormFailure.view(m.failure, form: "top"),
+            SaleShell.actions(t, actions(ctx, m)),
             .div(.class("columns"),
                 .section(.class("card"), .h2(.text(t("sale.contract_summary"))), summary(t, m)),
                 .section(.class("card"), .h2(.text(t("sale.documents"))), documents(ctx, m))),
             .if(c.state == .draft, .section(.class("card"), .h2(.text(t("sale.review_and_sign"))), review(ctx, m))),
             .if(signed, .section(.class("card"), .h2(.text(t("sale.registration"))), registration(ctx, m))),
             .if(c.method.usesLoan && c.state != .draft, .section(.class("card"), .h2(.text(t("sale.mortgage"))), mortgage(ctx, m))),
-            .section(.class("card"), .h2(.text(t("sale.plan"))), plan(t, m), collect(ctx, m)),
-            .if(c.state != .terminated && m.access.handles, moneyRequests(ctx, m)),
-            .if(c.state != .terminated && m.access.sells && c.pendingApprovalId == nil, planChange(ctx, m)),
+            .section(.class("card"), .h2(.text(t("sale.plan"))), plan(t, m)),
             .if(signed, .section(.class("card"), .h2(.text(t("sale.handover"))), handover(ctx, m))),
             .if(signed && c.deliveredOn != nil, .section(.class("card"), .h2(.text(t("sale.title"))), title(ctx, m))),
-            .if(open && m.access.sells, .section(.class("card"), .h2(.text(t("sale.terminate"))),
-                .p(.class("muted small"), .text(t("sale.terminate_hint"))),
-                FormFailure.view(m.failure, form: "terminate"),
-                .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/terminate"), Shell.csrfField(ctx),
-                      SaleShell.field(t, "x", "reason", "field.reason", required: true, cls: "field wide"),
-                      SaleShell.field(t, "x", "retained", "sale.terminate_retained", placeholder: "0"),
-                      SaleShell.submit(t, "sale.terminate_submit", confirm: "sale.terminate_confirm", danger: true)))),
             .section(.class("card"), .h2(.text(t("sale.receipts"))), SaleShell.receipts(t, m.receipts)),
             .section(.class("card"), .h2(.text(t("sale.timeline"))), SaleShell.timeline(t, c.events))
         ))
+    }
+
+    /// The forms of the current stage this user may fill, as buttons: 审核 and 签约 on a draft;
+    /// 网签/备案, 按揭资料, 交房面积 and 退房 once signed; receipts, refunds, penalty waivers and plan
+    /// changes while the contract stands. The one-line steps (document marks, the next mortgage or
+    /// title stage, an appointment, 交付) stay inline where their state is shown.
+    static func actions(_ ctx: PageContext, _ m: Model) -> [Node<HTML.BodyContext>] {
+        let t = ctx.t, c = m.contract
+        let signed = c.state == .signed, live = c.state != .terminated
+        var items: [Node<HTML.BodyContext>] = []
+        if c.state == .draft && m.access.reviews {
+            items.append(SaleShell.action(t, "review", "sale.review", failure: m.failure, reviewForm(ctx, m)))
+        }
+        if c.state == .draft && m.access.sells && c.review == .approved && c.pendingApprovalId == nil {
+            items.append(SaleShell.action(t, "sign", "sale.sign_submit", failure: m.failure, signForm(ctx, m)))
+        }
+        if signed && m.access.handles && (c.onlineSignNo.isEmpty || c.filingNo.isEmpty) {
+            items.append(SaleShell.action(t, "registration", "sale.registration", failure: m.failure, registrationForm(ctx, m)))
+        }
+        if c.method.usesLoan && signed && m.access.handles && (c.mortgage == nil || c.mortgage?.current == .collecting) {
+            items.append(SaleShell.action(t, "mortgage", "sale.mortgage_details", failure: m.failure, mortgageForm(ctx, m)))
+        }
+        if live && m.access.collects && m.sale.state != .cancelled && !SaleShell.collectible(c.plan).isEmpty {
+            let payer = c.buyers.first.map { m.access.name($0, consultant: m.sale.consultantId) } ?? ""
+            items.append(SaleShell.action(t, "receipt", "sale.record_receipt", failure: m.failure,
+                SaleShell.collect(ctx, action: "/contracts/\(c.id)/receipts", plan: c.plan, payer: payer, today: m.today,
+                                  failure: m.failure, heading: false)))
+        }
+        if live && m.access.handles {
+            let refundable = c.plan.filter { $0.collected.fen > 0 }
+            let penalised = c.plan.filter { $0.penaltyDue.fen > 0 }
+            if !refundable.isEmpty {
+                items.append(SaleShell.action(t, "refund", "sale.refund_request", failure: m.failure, refundForm(ctx, m, refundable)))
+            }
+            if !penalised.isEmpty && signed {
+                items.append(SaleShell.action(t, "waiver", "sale.waiver_request", failure: m.failure, waiverForm(ctx, m, penalised)))
+            }
+        }
+        if live && m.access.sells && c.pendingApprovalId == nil {
+            items.append(SaleShell.action(t, "plan", "sale.plan_change", failure: m.failure,
+                                          hint: t("sale.plan_change_hint", ["total": c.total.description]), planChangeForm(ctx, m)))
+        }
+        if signed && m.access.handsOver && c.deliveredOn == nil && c.pendingApprovalId == nil {
+            items.append(SaleShell.action(t, "handover", "sale.record_handover", failure: m.failure, handoverForm(ctx, m)))
+        }
+        if signed && c.deliveredOn == nil && c.pendingApprovalId == nil && m.access.sells {
+            items.append(SaleShell.action(t, "terminate", "sale.terminate", failure: m.failure, danger: true, hint: t("sale.terminate_hint"),
+                .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/terminate"), Shell.csrfField(ctx),
+                      SaleShell.field(t, "x", "reason", "field.reason", value: FormFailure.values(m.failure, form: "terminate")["reason"] ?? "",
+                                      required: true, cls: "field wide"),
+                      SaleShell.field(t, "x", "retained", "sale.terminate_retained", placeholder: "0"),
+                      SaleShell.submit(t, "sale.terminate_submit", confirm: "sale.terminate_confirm", danger: true))))
+        }
+        return items
     }
 
     static func summary(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
@@ -95,38 +140,44 @@ extension ContractPage {
             .if(c.review == .refused && !c.missingDocuments.isEmpty, .div(.class("flash error"),
                 .text(t("sale.review_refused_missing")),
                 .ul(.group(c.missingDocuments.map { Node<HTML.ListContext>.li(.text(t($0.catalogKey))) })))),
-            FormFailure.view(m.failure, form: "review"),
-            .if(m.access.reviews, .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/review"), Shell.csrfField(ctx),
-                SaleShell.field(t, "r", "note", "sale.review_note", value: m.failure?.form == "review" ? m.failure?.value("note") ?? "" : "", cls: "field wide"),
-                .div(.class("field actions"),
-                     .button(.type(.submit), .name("decision"), .value("approve"), .class("primary"), .text(t("sale.review_approve"))), .text(" "),
-                     .button(.type(.submit), .name("decision"), .value("refuse"), .class("danger"), .text(t("sale.review_refuse")))))),
-            FormFailure.view(m.failure, form: "sign"),
-            .if(m.access.sells && c.review == .approved && c.pendingApprovalId == nil,
-                .form(.class("grid-form top-gap"), .method(.post), .action("/contracts/\(c.id)/sign"), Shell.csrfField(ctx),
-                      SaleShell.field(t, "g", "signedOn", "sale.signed_on", .date, value: m.today.description, required: true),
-                      SaleShell.submit(t, "sale.sign_submit", confirm: "sale.sign_confirm"))),
             .if(c.review != .approved, .p(.class("muted small"), .text(t("sale.sign_after_review")))))
+    }
+
+    static func reviewForm(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t, c = m.contract
+        return .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/review"), Shell.csrfField(ctx),
+            SaleShell.field(t, "r", "note", "sale.review_note", value: m.failure?.form == "review" ? m.failure?.value("note") ?? "" : "", cls: "field wide"),
+            .div(.class("field actions"),
+                 .button(.type(.submit), .name("decision"), .value("approve"), .class("primary"), .text(t("sale.review_approve"))), .text(" "),
+                 .button(.type(.submit), .name("decision"), .value("refuse"), .class("danger"), .text(t("sale.review_refuse")))))
+    }
+
+    static func signForm(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        return .form(.class("grid-form"), .method(.post), .action("/contracts/\(m.contract.id)/sign"), Shell.csrfField(ctx),
+                     SaleShell.field(t, "g", "signedOn", "sale.signed_on", .date, value: m.today.description, required: true),
+                     SaleShell.submit(t, "sale.sign_submit", confirm: "sale.sign_confirm"))
     }
 
     // MARK: 网签 / 备案
 
     static func registration(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, c = m.contract
+        return .dl(.class("wide"),
+            .dt(.text(t("sale.online_sign_no"))), .dd(.text(c.onlineSignNo.isEmpty ? "—" : "\(c.onlineSignNo) · \(c.onlineSignOn ?? "")")),
+            .dt(.text(t("sale.filing_no"))), .dd(.text(c.filingNo.isEmpty ? "—" : "\(c.filingNo) · \(c.filingOn ?? "")")))
+    }
+
+    static func registrationForm(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t, c = m.contract
         let v = m.failure?.form == "registration" ? m.failure!.values : [:]
-        return .group(
-            .dl(.class("wide"),
-                .dt(.text(t("sale.online_sign_no"))), .dd(.text(c.onlineSignNo.isEmpty ? "—" : "\(c.onlineSignNo) · \(c.onlineSignOn ?? "")")),
-                .dt(.text(t("sale.filing_no"))), .dd(.text(c.filingNo.isEmpty ? "—" : "\(c.filingNo) · \(c.filingOn ?? "")"))),
-            FormFailure.view(m.failure, form: "registration"),
-            .if(m.access.handles && (c.onlineSignNo.isEmpty || c.filingNo.isEmpty),
-                .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/registration"), Shell.csrfField(ctx),
-                    .if(c.onlineSignNo.isEmpty, .group(
-                        SaleShell.field(t, "n", "onlineSignNo", "sale.online_sign_no", value: v["onlineSignNo"] ?? ""),
-                        SaleShell.field(t, "n", "onlineSignOn", "sale.online_sign_on", .date, value: v["onlineSignOn"] ?? ""))),
-                    SaleShell.field(t, "n", "filingNo", "sale.filing_no", value: v["filingNo"] ?? ""),
-                    SaleShell.field(t, "n", "filingOn", "sale.filing_on", .date, value: v["filingOn"] ?? ""),
-                    SaleShell.submit(t, "action.save"))))
+        return .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/registration"), Shell.csrfField(ctx),
+            .if(c.onlineSignNo.isEmpty, .group(
+                SaleShell.field(t, "n", "onlineSignNo", "sale.online_sign_no", value: v["onlineSignNo"] ?? ""),
+                SaleShell.field(t, "n", "onlineSignOn", "sale.online_sign_on", .date, value: v["onlineSignOn"] ?? ""))),
+            SaleShell.field(t, "n", "filingNo", "sale.filing_no", value: v["filingNo"] ?? ""),
+            SaleShell.field(t, "n", "filingOn", "sale.filing_on", .date, value: v["filingOn"] ?? ""),
+            SaleShell.submit(t, "action.save"))
     }
 
     // MARK: 按揭
@@ -143,8 +194,6 @@ extension ContractPage {
                     .dt(.text(t("sale.term_months"))), .dd(.text("\(mg.termMonths)")),
                     .dt(.text(t("sale.mortgage_stage"))), .dd(.strong(.text(t(mg.current.catalogKey))), .text(" · " + t("sale.since", ["date": mg.stageSince]))))
             }, else: .p(.class("muted"), .text(t("sale.no_mortgage")))),
-            FormFailure.view(m.failure, form: "mortgage"),
-            .if(m.access.handles && c.state == .signed && (c.mortgage == nil || c.mortgage?.current == .collecting), mortgageForm(ctx, m)),
             FormFailure.view(m.failure, form: "advance"),
             .unwrap(c.mortgage.flatMap { mg in mg.current.next.map { (mg, $0) } }) { pair in
                 .if(m.access.handles && c.state == .signed,
@@ -163,7 +212,7 @@ extension ContractPage {
         let planLoan = c.plan.filter { $0.kind == .mortgage && $0.isLive }.reduce(Money.zero) { $0 + $1.amount }
         let planProvident = c.plan.filter { $0.kind == .providentLoan && $0.isLive }.reduce(Money.zero) { $0 + $1.amount }
         let banks = m.banks.filter(\.active).map { ($0.id.uuidString, $0.branch.isEmpty ? $0.name : "\($0.name) \($0.branch)") }
-        return .form(.class("grid-form top-gap"), .method(.post), .action("/contracts/\(c.id)/mortgage"), Shell.csrfField(ctx),
+        return .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/mortgage"), Shell.csrfField(ctx),
             SaleShell.select(t, "m", "bankId", "sale.bank", banks, selected: v["bankId"] ?? c.mortgage?.bankId.uuidString, empty: "—"),
             SaleShell.select(t, "m", "loanType", "sale.loan_type", LoanType.allCases.map { ($0.rawValue, t($0.catalogKey)) },
                              selected: v["loanType"] ?? LoanType.expected(for: c.method)?.rawValue),
@@ -205,43 +254,14 @@ extension ContractPage {
             .td(.class("num"), .text(i.waived.fen == 0 ? "—" : i.waived.description)))
     }
 
-    /// One receipt form per item that still expects money; each carries its own idempotency key.
-    static func collect(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
-        guard m.access.collects, m.contract.state != .terminated, m.sale.state != .cancelled else { return .empty }
-        let payer = m.contract.buyers.first.map { m.access.name($0, consultant: m.sale.consultantId) } ?? ""
-        return SaleShell.collect(ctx, action: "/contracts/\(m.contract.id)/receipts", plan: m.contract.plan, payer: payer, today: m.today,
-                                 failure: m.failure)
-    }
-
-    /// 退款 and 违约金减免: both go to an approval.
-    static func moneyRequests(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
-        let t = ctx.t, c = m.contract
-        let refundable = c.plan.filter { $0.collected.fen > 0 }
-        let penalised = c.plan.filter { $0.penaltyDue.fen > 0 }
-        if refundable.isEmpty && (penalised.isEmpty || c.state != .signed) { return .empty }
-        return .section(.class("card"),
-            .h2(.text(t("sale.refund_and_waiver"))),
-            .if(!refundable.isEmpty, .group(
-                .h3(.text(t("sale.refund_request"))),
-                FormFailure.view(m.failure, form: "refund"),
-                refundForm(ctx, m, refundable))),
-            .if(!penalised.isEmpty && c.state == .signed, .group(
-                .h3(.text(t("sale.waiver_request"))),
-                FormFailure.view(m.failure, form: "waiver"),
-                waiverForm(ctx, m, penalised))))
-    }
-
     /// 付款计划变更: every live line with its amount and due day (the deposit and an area settlement as they
     /// are), one new line, and a reason; filed for the sales manager's approval. A line set to 0 is dropped.
-    static func planChange(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+    static func planChangeForm(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, c = m.contract
         let v = m.failure?.form == "plan" ? m.failure!.values : [:]
         let lines = c.plan.filter(\.isLive)
         let fixed: Set<PlanItemKind> = [.deposit, .areaDifference]
-        return .section(.class("card"),
-            .h2(.text(t("sale.plan_change"))),
-            .p(.class("muted"), .text(t("sale.plan_change_hint", ["total": c.total.description]))),
-            FormFailure.view(m.failure, form: "plan"),
+        return
             .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/plan-change"), Shell.csrfField(ctx),
                 .group(lines.map { i in
                     let editable = !fixed.contains(i.kind)
@@ -255,7 +275,7 @@ extension ContractPage {
                 SaleShell.field(t, "p", "newAmount", "sale.amount_yuan", value: v["newAmount"] ?? ""),
                 SaleShell.field(t, "p", "newDue", "sale.due_on", .date, value: v["newDue"] ?? ""),
                 SaleShell.field(t, "p", "reason", "field.reason", value: v["reason"] ?? "", required: true, cls: "field wide"),
-                SaleShell.submit(t, "inv.unit.request_approval")))
+                SaleShell.submit(t, "inv.unit.request_approval"))
     }
 
     static func refundForm(_ ctx: PageContext, _ m: Model, _ items: [SaleService.PlanItem]) -> Node<HTML.BodyContext> {
@@ -290,8 +310,6 @@ extension ContractPage {
         let mayAct = m.access.handsOver && c.deliveredOn == nil && c.pendingApprovalId == nil
         return .group(
             areaSettlement(t, c),
-            FormFailure.view(m.failure, form: "handover"),
-            .if(mayAct, handoverForm(ctx, m)),
             .h3(.text(t("sale.appointment"))),
             .p(.text(c.appointmentAt.map { Shell.dateTime($0) } ?? t("sale.no_appointment"))),
             FormFailure.view(m.failure, form: "book"),
@@ -324,7 +342,7 @@ extension ContractPage {
     static func handoverForm(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t, c = m.contract
         let v = m.failure?.form == "handover" ? m.failure!.values : [:]
-        return .form(.class("grid-form top-gap"), .method(.post), .action("/contracts/\(c.id)/handover"), Shell.csrfField(ctx),
+        return .form(.class("grid-form"), .method(.post), .action("/contracts/\(c.id)/handover"), Shell.csrfField(ctx),
             SaleShell.field(t, "h", "registeredArea", "sale.registered_area", value: v["registeredArea"] ?? c.registeredArea.map { Area(hundredths: Int($0)).description } ?? "",
                             required: true, hint: t("sale.registered_area_hint", ["area": c.area.description])),
             SaleShell.select(t, "h", "decision", "sale.area_decision", ["keep", "return"].map { ($0, t("sale.area_decision.\($0)")) },

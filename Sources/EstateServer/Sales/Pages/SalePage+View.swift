@@ -19,28 +19,39 @@ extension SalePage {
             .if(s.state == .cancelled, .p(.class("flash error"),
                 .text(t("sale.cancelled_on", ["date": s.cancelledOn ?? "", "reason": s.cancelReason ?? ""])),
                 .unwrap(s.depositOutcome) { .text(" · " + t("sale.deposit.\($0)")) })),
+            SaleShell.actions(t, actions(ctx, m, changeable: changeable)),
             .div(.class("columns"),
                 .section(.class("card"), .h2(.text(t("sale.price"))), price(t, m)),
                 .section(.class("card"), .h2(.text(t("sale.buyers"))), buyers(t, m))),
             .unwrap(m.contract) { c in contractSummary(t, m, c) },
-            .if(changeable && s.contractId == nil, .section(.class("card"), .h2(.text(t("sale.draft_contract"))),
-                FormFailure.view(m.failure, form: "contract"), contractForm(ctx, m))),
-            .if(changeable, .section(.class("card"), .h2(.text(t("sale.cancel"))),
-                .p(.class("muted small"), .text(t("sale.cancel_hint"))),
-                FormFailure.view(m.failure, form: "cancel"), cancelForm(ctx, m))),
-            .if(changeable && s.contractId == nil, .section(.class("card"), .h2(.text(t("sale.change_unit"))),
-                .p(.class("muted small"), .text(t("sale.change_unit_hint"))),
-                FormFailure.view(m.failure, form: "unit"), changeUnitForm(ctx, m))),
-            .if(changeable, .section(.class("card"), .h2(.text(t("sale.change_buyers"))),
-                .p(.class("muted small"), .text(t("sale.change_buyers_hint"))),
-                FormFailure.view(m.failure, form: "buyers"), changeBuyersForm(ctx, m))),
-            .section(.class("card"), .h2(.text(t("sale.receipts"))), SaleShell.receipts(t, m.receipts),
-                     .if(s.state == .active && s.contractId == nil && m.access.collects,
-                         SaleShell.collect(ctx, action: "/sales/\(s.id)/receipts", plan: m.plan,
-                                           payer: s.buyers.first.map { m.access.name($0, consultant: s.consultantId) } ?? "",
-                                           today: m.today, failure: m.failure))),
+            .section(.class("card"), .h2(.text(t("sale.receipts"))), SaleShell.receipts(t, m.receipts)),
             .section(.class("card"), .h2(.text(t("sale.timeline"))), SaleShell.timeline(t, s.events))
         ))
+    }
+
+    /// What this stage allows and this user may do: 起草合同 and 换房 before a contract, 退订 and
+    /// 更名 while the subscription is live (for those who sell), the deposit's receipt (for those
+    /// who collect) before the contract takes over the plan.
+    static func actions(_ ctx: PageContext, _ m: Model, changeable: Bool) -> [Node<HTML.BodyContext>] {
+        let t = ctx.t, s = m.sale
+        var items: [Node<HTML.BodyContext>] = []
+        if changeable && s.contractId == nil {
+            items.append(SaleShell.action(t, "contract", "sale.draft_contract", failure: m.failure, contractForm(ctx, m)))
+        }
+        if s.state == .active && s.contractId == nil && m.access.collects && !SaleShell.collectible(m.plan).isEmpty {
+            let collect = SaleShell.collect(ctx, action: "/sales/\(s.id)/receipts", plan: m.plan,
+                                            payer: s.buyers.first.map { m.access.name($0, consultant: s.consultantId) } ?? "",
+                                            today: m.today, failure: m.failure, heading: false)
+            items.append(SaleShell.action(t, "receipt", "sale.record_receipt", failure: m.failure, collect))
+        }
+        if changeable && s.contractId == nil {
+            items.append(SaleShell.action(t, "unit", "sale.change_unit", failure: m.failure, hint: t("sale.change_unit_hint"), changeUnitForm(ctx, m)))
+        }
+        if changeable {
+            items.append(SaleShell.action(t, "buyers", "sale.change_buyers", failure: m.failure, hint: t("sale.change_buyers_hint"), changeBuyersForm(ctx, m)))
+            items.append(SaleShell.action(t, "cancel", "sale.cancel", failure: m.failure, danger: true, hint: t("sale.cancel_hint"), cancelForm(ctx, m)))
+        }
+        return items
     }
 
     static func price(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
@@ -63,7 +74,8 @@ extension SalePage {
     static func buyers(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
         let s = m.sale
         return .table(.class("data"),
-            .thead(.tr(.th(.text(t("cust.name"))), .th(.text(t("cust.mobile"))), .th(.class("num"), .text(t("sale.share"))))),
+            .thead(.tr(.th(.text(t("cust.name"))), .th(.text(t("cust.mobile"))), .th(.text(t("cust.id_number"))),
+                       .th(.class("num"), .text(t("sale.share"))))),
             .tbody(.group(s.buyers.map { b in
                 let sees = m.access.seesName(owner: b.ownerId, consultant: s.consultantId)
                 let owns = b.ownerId != nil && b.ownerId == m.access.principal.userID
@@ -71,6 +83,8 @@ extension SalePage {
                     .td(sees && CustomerAccess(m.access.principal, project: s.projectId).mayOpen(owner: b.ownerId)
                         ? .a(.href("/projects/\(s.projectId)/customers/\(b.customerId)"), .text(b.name)) : .text(m.access.name(b, consultant: s.consultantId))),
                     .td(.class("mono"), .text(owns ? b.mobile : Masking.mobile(b.mobile))),
+                    // Masked on screen, for everyone: the full number prints only on the signed paper (logged).
+                    .td(.class("mono"), .text(b.idMasked ?? "—")),
                     .td(.class("num"), .text(SaleShell.shares(b))))
             })))
     }

@@ -101,6 +101,30 @@ enum SaleShell {
                      .text(t(label))))
     }
 
+    /// One action of the current stage: a button that opens its form (`<details>`: works without
+    /// script; app.js keeps one open at a time). A form refused by the server comes back open with
+    /// its reasons. `forms` are the failure names the body's forms report under.
+    static func action(_ t: Localizer, _ id: String, _ label: String, failure: FormFailure?, forms: [String]? = nil,
+                       danger: Bool = false, hint: String? = nil, _ body: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+        let names = forms ?? [id]
+        let failed = failure.map { names.contains($0.form) } ?? false
+        return .element(named: "details", nodes: [
+            .class(danger ? "action danger" : "action"), .id("act-\(id)"),
+            failed ? .attribute(named: "open", value: "open") : .empty,
+            .element(named: "summary", nodes: [.class(danger ? "button danger" : "button"), .text(t(label))]),
+            .div(.class("action-body"),
+                 .unwrap(hint) { .p(.class("muted small"), .text($0)) },
+                 .group(names.map { FormFailure.view(failure, form: $0) }),
+                 body)])
+    }
+
+    /// The actions of the current stage that this user may do, as a row of buttons; nothing when none.
+    static func actions(_ t: Localizer, _ items: [Node<HTML.BodyContext>]) -> Node<HTML.BodyContext> {
+        guard !items.isEmpty else { return .empty }
+        return .section(.class("card actions-card"), .attribute(named: "aria-label", value: t("sale.actions")),
+                        .div(.class("action-bar"), .group(items)))
+    }
+
     static func timeline(_ t: Localizer, _ events: [SaleService.Event]) -> Node<HTML.BodyContext> {
         if events.isEmpty { return .p(.class("muted"), .text(t("sale.no_events"))) }
         return .table(.class("data"),
@@ -148,16 +172,21 @@ enum SaleShell {
                        .attribute(named: "inputmode", value: "decimal")), .span(.class("muted"), .text(" %"))))
     }
 
+    /// The items that still expect money from the buyer (a lender's comes with 已放款).
+    static func collectible(_ plan: [SaleService.PlanItem]) -> [SaleService.PlanItem] {
+        plan.filter { $0.isLive && !$0.kind.isLoan && $0.amount.fen > 0 && ($0.amount - $0.collected - $0.pending).fen > 0 }
+    }
+
     /// One receipt form per item that still expects money, each with its own idempotency key (a
     /// double submit records once). A lender's money comes in when the mortgage reaches 已放款.
     static func collect(_ ctx: PageContext, action: String, plan: [SaleService.PlanItem], payer: String, today: CalendarDay,
-                        failure: FormFailure?) -> Node<HTML.BodyContext> {
+                        failure: FormFailure?, heading: Bool = true) -> Node<HTML.BodyContext> {
         let t = ctx.t
-        let open = plan.filter { $0.isLive && !$0.kind.isLoan && $0.amount.fen > 0 && ($0.amount - $0.collected - $0.pending).fen > 0 }
+        let open = collectible(plan)
         if open.isEmpty { return .p(.class("muted top-gap"), .text(t("sale.nothing_to_collect"))) }
-        return .div(.class("top-gap"),
-            .h3(.text(t("sale.record_receipt"))),
-            FormFailure.view(failure, form: "receipt"),
+        return .div(.class(heading ? "top-gap" : ""),
+            .if(heading, .h3(.text(t("sale.record_receipt")))),
+            .if(heading, FormFailure.view(failure, form: "receipt")),
             .group(open.map { i in receiptForm(ctx, action: action, item: i, payer: payer, today: today, failure: failure) }))
     }
 

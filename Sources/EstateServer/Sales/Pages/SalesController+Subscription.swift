@@ -30,8 +30,13 @@ extension SalesController {
 
     @Sendable static func subscribeForm(_ req: Request) async throws -> Response {
         let projectID = try req.projectID(), unitID = try req.pathID("unitID")
-        let values = ["share1": "100", "method": PaymentMethod.commercialLoan.rawValue,
+        var values = ["share1": "100", "method": PaymentMethod.commercialLoan.rawValue,
                       "contractDeadline": today(req).adding(days: 7).description]
+        // From a reserved unit the buyer is the customer it is reserved for (the reservation made
+        // sure the record exists); a sale to anyone else is refused anyway.
+        if let claim = try await req.services.salesControl(req.db).liveClaim(unitID), claim.kind == "reservation" {
+            values["mobile1"] = claim.customerMobile
+        }
         var m = try await subscribeModel(req, projectID, unitID, values: values, chosen: [])
         m.quote = await quote(req, projectID, unitID, rules: [], special: nil)
         return Shell.response(SubscribePage.view(PageContext(req), m))

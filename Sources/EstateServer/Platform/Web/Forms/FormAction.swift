@@ -20,7 +20,11 @@ enum FormAction {
     struct Next: Sendable {
         var path: String
         var notice: String?
-        static func to(_ path: String, notice: String? = "notice.saved") -> Next { Next(path: path, notice: notice) }
+        /// A fragment (`u-…`): the element the next page opens at, after the query.
+        var anchor: String? = nil
+        static func to(_ path: String, notice: String? = "notice.saved", anchor: String? = nil) -> Next {
+            Next(path: path, notice: notice, anchor: anchor)
+        }
     }
 
     /// Runs `act`; a correctable refusal goes to `failed`. `alsoCorrectable` widens what counts as
@@ -30,7 +34,7 @@ enum FormAction {
                     failed: (Problem) async throws -> Response) async throws -> Response {
         do {
             let next = try await act()
-            return redirect(req, to: next.path, notice: next.notice)
+            return redirect(req, to: next.path, notice: next.notice, anchor: next.anchor)
         } catch let p as Problem where isCorrectable(p) || alsoCorrectable.contains(p.status) {
             return try await failed(p)
         }
@@ -40,11 +44,12 @@ enum FormAction {
     static func isCorrectable(_ p: Problem) -> Bool { [.unprocessableEntity, .conflict, .forbidden].contains(p.status) }
 
     /// Back to a page with a one-line message (`?notice=` / `?error=`).
-    static func redirect(_ req: Request, to path: String, notice: String? = nil, error: Problem? = nil) -> Response {
+    static func redirect(_ req: Request, to path: String, notice: String? = nil, error: Problem? = nil, anchor: String? = nil) -> Response {
         let sep = path.contains("?") ? "&" : "?"
-        if let error { return req.redirect(to: path + sep + "error=" + error.code + PageContext.query(for: error)) }
-        if let notice { return req.redirect(to: path + sep + "notice=" + notice) }
-        return req.redirect(to: path)
+        let fragment = anchor.map { "#" + $0 } ?? ""
+        if let error { return req.redirect(to: path + sep + "error=" + error.code + PageContext.query(for: error) + fragment) }
+        if let notice { return req.redirect(to: path + sep + "notice=" + notice + fragment) }
+        return req.redirect(to: path + fragment)
     }
 
     /// The refusal as one line on `path`: the first field's reason when there is one (a one-line

@@ -10,12 +10,18 @@ enum ProjectsController {
         var priceRounding: String?
         var isActive: String?
         var customerProtectionDays: String?
+        var sellerName: String?
+        var sellerCreditCode: String?
+        var sellerAddress: String?
+        var presaleLicense: String?
         var draft: ProjectService.Draft {
             .init(code: code.trimmingCharacters(in: .whitespaces).uppercased(), name: name.trimmingCharacters(in: .whitespacesAndNewlines),
                   city: city.trimmingCharacters(in: .whitespacesAndNewlines),
                   priceRounding: priceRounding, isActive: isActive == "true",
                   // Not a number is out of range too: the service names the field.
-                  customerProtectionDays: customerProtectionDays.map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 })
+                  customerProtectionDays: customerProtectionDays.map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 },
+                  sellerName: sellerName ?? "", sellerCreditCode: sellerCreditCode ?? "", sellerAddress: sellerAddress ?? "",
+                  presaleLicense: presaleLicense ?? "")
         }
     }
 
@@ -53,7 +59,9 @@ enum ProjectsController {
         let project = try await req.services.projects(req.db).find(id, for: p)
         let draft = ProjectService.Draft(code: project.code, name: project.name, city: project.city,
                                          priceRounding: project.priceRounding.rawValue, isActive: project.isActive,
-                                         customerProtectionDays: project.customerProtectionDays)
+                                         customerProtectionDays: project.customerProtectionDays,
+                                         sellerName: project.seller.name, sellerCreditCode: project.seller.creditCode,
+                                         sellerAddress: project.seller.address, presaleLicense: project.seller.presaleLicense)
         return Shell.response(ProjectsPage.edit(PageContext(req), .init(project: project, draft: draft, canEdit: p.may(.projectEdit, on: id))))
     }
 

@@ -42,6 +42,14 @@ extension ProjectsPage {
                             d.customerProtectionDays.map(String.init) ?? "30", errors, hint: t("projects.protection_hint")),
             .div(.class("field"),
                 .label(.input(.type(.checkbox), .name("isActive"), .value("true"), .checked(d.isActive ?? true)), .text(" " + t("project.active")))),
+            .div(.class("form-section"), .text(t("projects.seller"))),
+            .p(.class("hint full"), .text(t("projects.seller_hint"))),
+            UsersPage.field(ctx, "sellerName", t("field.seller_name"), .text, d.sellerName ?? "", errors, required: false, wide: true),
+            UsersPage.field(ctx, "sellerCreditCode", t("field.seller_credit_code"), .text, d.sellerCreditCode ?? "", errors,
+                            hint: t("projects.credit_code_hint"), required: false),
+            UsersPage.field(ctx, "presaleLicense", t("field.presale_license"), .text, d.presaleLicense ?? "", errors,
+                            hint: t("projects.presale_license_hint"), required: false),
+            UsersPage.field(ctx, "sellerAddress", t("field.seller_address"), .text, d.sellerAddress ?? "", errors, required: false, wide: true),
             .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(submit))))
     }
 

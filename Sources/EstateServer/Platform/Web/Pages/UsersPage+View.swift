@@ -45,9 +45,9 @@ extension UsersPage {
 
     /// A labelled input with its validation messages.
     static func field(_ ctx: PageContext, _ name: String, _ label: String, _ type: HTMLInputType, _ value: String,
-                      _ errors: [Problem.FieldError], hint: String? = nil, required: Bool = true) -> Node<HTML.FormContext> {
+                      _ errors: [Problem.FieldError], hint: String? = nil, required: Bool = true, wide: Bool = false) -> Node<HTML.FormContext> {
         let mine = errors.filter { $0.field == name }
-        return .div(.class(mine.isEmpty ? "field" : "field invalid"),
+        return .div(.class((mine.isEmpty ? "field" : "field invalid") + (wide ? " wide" : "")),
             .label(.for(name), .text(label)),
             .input(.type(type), .id(name), .name(name), .value(value), .required(required),
                    .attribute(named: "aria-invalid", value: mine.isEmpty ? "false" : "true")),
