@@ -138,7 +138,8 @@ extension APIHandler {
                   itemKind: .init(rawValue: r.itemKind) ?? .downPayment, unitCode: r.unitCode, amount: r.amount.plain,
                   amountInWords: ChineseAmount.capitals(Money(fen: abs(r.amountFen))), method: .init(rawValue: r.method) ?? .transfer,
                   receivedOn: r.receivedOn, payer: r.payer, reference: r.reference, status: .init(rawValue: r.status) ?? .pending,
-                  approvalId: r.approvalId?.uuidString, confirmedBy: r.confirmedByName, confirmedAt: r.confirmedAt, createdBy: r.createdByName,
+                  approvalId: r.approvalId?.uuidString, confirmedBy: r.confirmedByName, confirmedAt: r.confirmedAt,
+                  rejectionReason: r.rejectionReason, createdBy: r.createdByName,
                   createdAt: r.createdAt)
     }
 

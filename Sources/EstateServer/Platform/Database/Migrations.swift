@@ -19,5 +19,6 @@ enum Migrations {
         CreateNotifications(),
         CreateService(),
         CreateAuditActorIndex(),
+        AddReceiptRejectionReason(),
     ]
 }
