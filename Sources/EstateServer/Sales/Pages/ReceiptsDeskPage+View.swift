@@ -66,7 +66,7 @@ extension ReceiptsDeskPage {
             .if(!b.skipped.isEmpty, .group(
                 .p(.text(t("sale.batch_skipped", ["count": "\(b.skipped.count)"]))),
                 .ul(.group(b.skipped.map { s in
-                    Node<HTML.BodyContext>.li(.span(.class("mono"), .text(s.receipt.number)), .text(" " + s.receipt.unitCode + " · "),
+                    Node<HTML.ListContext>.li(.span(.class("mono"), .text(s.receipt.number)), .text(" " + s.receipt.unitCode + " · "),
                                               .text(skipReason(t, s.receipt, s.code)))
                 })))))
     }

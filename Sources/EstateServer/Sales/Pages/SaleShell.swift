@@ -142,7 +142,7 @@ enum SaleShell {
             .td(.text(r.confirmedByName.map { "\($0) · \(Shell.dateTime(r.confirmedAt))" } ?? "—"),
                 .if(r.kind == "receipt" && r.status == SaleService.ReceiptStatus.confirmed.rawValue,
                     .group(.text(" "), .a(.href("/projects/\(r.projectId)/receipts/\(r.id)/print"), .attribute(named: "target", value: "_blank"),
-                                          .text(t("sale.voucher"))))))
+                                          .text(t("sale.voucher")))))))
     }
 
     /// Buyer rows of a form (认购, 更名): the customer's mobile and the share, up to five.
