@@ -37,7 +37,6 @@ extension ReceiptsDeskPage {
                            .th(.text(t("sale.receipt.payer"))), .th(.text(t("sale.receipt.reference"))), .th(.text(t("sale.receipt.recorded_by"))),
                            .th(.text(t("field.status"))), .th(.text(t("sale.receipt.actions"))))),
                 .tbody(.group(m.page.items.map { r in row(ctx, m, r, batchable: batchable) })))),
-            .p(.class("muted small"), .text(t("sale.receipts_total", ["count": "\(m.page.total)"]))),
             Shell.pager(ctx, m.page, query: m.filter.query)
         ))
     }
