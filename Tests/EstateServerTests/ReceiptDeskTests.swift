@@ -207,6 +207,34 @@ import VaporTesting
         }
     }
 
+    @Test func theAPIBatchesLikeTheDesk() async throws {
+        try await withTestApp { app, clock in
+            let w = try await Self.world(app, clock)
+            let r1 = try await Self.receipt(app, w, amount: "100.01", key: "api-batch-1")
+            let r2 = try await Self.receipt(app, w, amount: "200.02", key: "api-batch-2")
+            let own = try await Self.receipt(app, w, amount: "300", key: "api-batch-3", token: w.desk.finance)
+            let body: J = ["projectId": .s(w.desk.project.uuidString), "receiptIds": .a([.s(r1.id), .s(r2.id), .s(own.id), .s(r1.id), .s(UUID().uuidString)])]
+            // Not finance: refused, nothing confirmed.
+            var res = try await app.call(.POST, "/api/v1/receipts/confirmations", headers: .bearer(w.desk.consultant), json: body)
+            #expect(res.status == .forbidden)
+            res = try await app.call(.POST, "/api/v1/receipts/confirmations", headers: .bearer(w.desk.finance), json: body)
+            #expect(res.status == .ok, "\(res.body.string)")
+            let out = try res.decode(Schemas.ReceiptBatchResult.self)
+            #expect(Set(out.confirmed.map(\.id)) == [r1.id, r2.id] && out.confirmedTotal == "300.03")
+            #expect(Set(out.skipped.map { "\($0.code.rawValue)" }) == ["receipt_own_confirmation", "not_found"])
+            // Again: both were decided, nothing is counted twice.
+            res = try await app.call(.POST, "/api/v1/receipts/confirmations", headers: .bearer(w.desk.finance), json: body)
+            let again = try res.decode(Schemas.ReceiptBatchResult.self)
+            #expect(again.confirmed.isEmpty && again.confirmedTotal == "0.00")
+            #expect(again.skipped.filter { $0.code.rawValue == "receipt_not_pending" }.count == 2)
+            #expect(try await Self.sums(app, w.item)?.confirmed_fen == 30_003)
+            // An empty list is refused by the contract.
+            res = try await app.call(.POST, "/api/v1/receipts/confirmations", headers: .bearer(w.desk.finance),
+                                     json: ["projectId": .s(w.desk.project.uuidString), "receiptIds": .a([])] as J)
+            #expect(res.status == .badRequest || res.status == .unprocessableEntity)
+        }
+    }
+
     // MARK: Export
 
     @Test func theExportHoldsTheFilteredListWithMoneyAsNumbers() async throws {

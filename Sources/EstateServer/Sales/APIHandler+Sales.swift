@@ -438,6 +438,19 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.receiptSchema(confirmed))))
     }
 
+    /// 批量核实 (see `SaleService.confirmMany`).
+    func confirmReceipts(_ input: Operations.ConfirmReceipts.Input) async throws -> Operations.ConfirmReceipts.Output {
+        let b = switch input.body { case .json(let json): json }
+        let projectID = try Self.uuid(b.projectId, field: "projectId")
+        try await saleProject(projectID, .paymentsConfirm)
+        let ids = try b.receiptIds.map { try Self.uuid($0, field: "receiptIds") }
+        let done = try await services.sales(database).confirmMany(ids, projectID: projectID, principal: try call.requirePrincipal(),
+                                                                 context: call.auditContext)
+        return .ok(.init(body: .json(.init(
+            confirmed: done.confirmed.map(Self.receiptSchema), confirmedTotal: done.confirmedTotal.plain,
+            skipped: done.skipped.map { .init(receiptId: $0.id.uuidString, code: .init(rawValue: $0.code) ?? .notFound) }))))
+    }
+
     func rejectReceipt(_ input: Operations.RejectReceipt.Input) async throws -> Operations.RejectReceipt.Output {
         let b = switch input.body { case .json(let json): json }
         let sales = services.sales(database)
