@@ -138,7 +138,8 @@ extension APIHandler {
                   itemKind: .init(rawValue: r.itemKind) ?? .downPayment, unitCode: r.unitCode, amount: r.amount.plain,
                   amountInWords: ChineseAmount.capitals(Money(fen: abs(r.amountFen))), method: .init(rawValue: r.method) ?? .transfer,
                   receivedOn: r.receivedOn, payer: r.payer, reference: r.reference, status: .init(rawValue: r.status) ?? .pending,
-                  approvalId: r.approvalId?.uuidString, confirmedBy: r.confirmedByName, confirmedAt: r.confirmedAt, createdBy: r.createdByName,
+                  approvalId: r.approvalId?.uuidString, confirmedBy: r.confirmedByName, confirmedAt: r.confirmedAt,
+                  rejectionReason: r.rejectionReason, createdBy: r.createdByName,
                   createdAt: r.createdAt)
     }
 
@@ -435,6 +436,19 @@ extension APIHandler {
         try await saleProject(r.projectId, .paymentsConfirm)
         let confirmed = try await sales.confirm(r.id, principal: try call.requirePrincipal(), context: call.auditContext)
         return .ok(.init(body: .json(Self.receiptSchema(confirmed))))
+    }
+
+    /// 批量核实 (see `SaleService.confirmMany`).
+    func confirmReceipts(_ input: Operations.ConfirmReceipts.Input) async throws -> Operations.ConfirmReceipts.Output {
+        let b = switch input.body { case .json(let json): json }
+        let projectID = try Self.uuid(b.projectId, field: "projectId")
+        try await saleProject(projectID, .paymentsConfirm)
+        let ids = try b.receiptIds.map { try Self.uuid($0, field: "receiptIds") }
+        let done = try await services.sales(database).confirmMany(ids, projectID: projectID, principal: try call.requirePrincipal(),
+                                                                 context: call.auditContext)
+        return .ok(.init(body: .json(.init(
+            confirmed: done.confirmed.map(Self.receiptSchema), confirmedTotal: done.confirmedTotal.plain,
+            skipped: done.skipped.map { .init(receiptId: $0.id.uuidString, code: .init(rawValue: $0.code) ?? .notFound) }))))
     }
 
     func rejectReceipt(_ input: Operations.RejectReceipt.Input) async throws -> Operations.RejectReceipt.Output {

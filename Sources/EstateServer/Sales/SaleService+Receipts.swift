@@ -44,6 +44,8 @@ extension SaleService {
         public var approvalId: UUID?
         public var confirmedByName: String?
         public var confirmedAt: Date?
+        /// Why finance sent it back (退回); nil unless rejected with a reason.
+        public var rejectionReason: String?
         public var createdByName: String
         public var createdBy: UUID?
         public var createdAt: Date
@@ -55,7 +57,7 @@ extension SaleService {
     static let receiptSelect = """
         SELECT r.id, r.project_id, r.number, r.kind, r.subscription_id, c.id AS contract_id, r.item_id, i.kind AS item_kind, '' AS unit_code,
                s.unit_id, r.amount_fen, r.method, r.received_on, r.payer, r.reference, r.status, r.approval_id, r.confirmed_by_name,
-               r.confirmed_at, r.created_by_name, r.created_by, r.created_at
+               r.confirmed_at, r.rejection_reason, r.created_by_name, r.created_by, r.created_at
         FROM receipts r JOIN payment_items i ON i.id = r.item_id JOIN subscriptions s ON s.id = r.subscription_id
         LEFT JOIN contracts c ON c.subscription_id = r.subscription_id
         """
@@ -82,9 +84,35 @@ extension SaleService {
     }
 
     public func receipts(_ projectID: UUID, status: ReceiptStatus?, sale: UUID?, page: PageRequest) async throws -> Paged<Receipt> {
+        try await receipts(projectID, filter: ReceiptFilter(status: status, sale: sale), page: page)
+    }
+
+    /// The desk's filter: status, the sale, received between two days (inclusive), and a search
+    /// over number, payer, reference and unit code.
+    public struct ReceiptFilter: Sendable, Equatable {
+        public var status: ReceiptStatus?
+        public var sale: UUID?
+        public var from: CalendarDay?
+        public var to: CalendarDay?
+        public var search: String?
+        public init(status: ReceiptStatus? = nil, sale: UUID? = nil, from: CalendarDay? = nil, to: CalendarDay? = nil, search: String? = nil) {
+            self.status = status; self.sale = sale; self.from = from; self.to = to; self.search = search
+        }
+    }
+
+    public func receipts(_ projectID: UUID, filter: ReceiptFilter, page: PageRequest) async throws -> Paged<Receipt> {
         var w: SQLQueryString = "WHERE r.project_id = \(bind: projectID)"
-        if let status { w = w + " AND r.status = \(bind: status.rawValue)" }
-        if let sale { w = w + " AND r.subscription_id = \(bind: sale)" }
+        if let status = filter.status { w = w + " AND r.status = \(bind: status.rawValue)" }
+        if let sale = filter.sale { w = w + " AND r.subscription_id = \(bind: sale)" }
+        if let from = filter.from { w = w + " AND r.received_on >= \(bind: from.description)" }
+        if let to = filter.to { w = w + " AND r.received_on <= \(bind: to.description)" }
+        if let q = filter.search?.trimmed.lowercased(), !q.isEmpty {
+            let like = "%" + q.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            // The unit code is Inventory's: matched by its unit ids, inside this one statement.
+            w = w + " AND (LOWER(r.number) LIKE \(bind: like) OR LOWER(r.payer) LIKE \(bind: like) OR LOWER(r.reference) LIKE \(bind: like)"
+                + " OR r.subscription_id IN (SELECT s2.id FROM subscriptions s2 WHERE s2.project_id = \(bind: projectID)"
+                + " AND s2.unit_id IN (\(InventoryService.unitIDs(codeLike: like, in: projectID)))))"
+        }
         struct N: Decodable { var n: Int }
         let total = try await store.sql.raw("SELECT COUNT(*) AS n FROM receipts r \(w)").first(decoding: N.self)?.n ?? 0
         let items = try await Self.receipts("""
@@ -241,7 +269,7 @@ extension SaleService {
         let now = now()
         try await store.audited(context) { tx in
             let rows = try await tx.sql.update("receipts").set("status", to: ReceiptStatus.rejected.rawValue).set("confirmed_by", to: principal.userID)
-                .set("confirmed_by_name", to: principal.displayName).set("confirmed_at", to: now)
+                .set("confirmed_by_name", to: principal.displayName).set("confirmed_at", to: now).set("rejection_reason", to: reason.trimmed)
                 .where("id", .equal, id).where("status", .equal, ReceiptStatus.pending.rawValue).returning("id").all()
             guard !rows.isEmpty else { throw Problem.conflict("receipt_not_pending") }
             let column = r.kind == "refund" ? "pending_out_fen" : "pending_in_fen"
@@ -335,7 +363,7 @@ extension SaleService {
     static func rejectWaiting(_ sale: UUID, reason: String, context: AuditContext, now: Date, on tx: any Database) async throws {
         struct R: Decodable { var id: UUID; var item_id: UUID; var amount_fen: Int64 }
         let waiting = try await tx.sql.update("receipts").set("status", to: ReceiptStatus.rejected.rawValue).set("confirmed_at", to: now)
-            .set("confirmed_by_name", to: "系统（\(reason)）")
+            .set("confirmed_by_name", to: "系统（\(reason)）").set("rejection_reason", to: reason)
             .where("subscription_id", .equal, sale).where("kind", .equal, "receipt").where("status", .equal, ReceiptStatus.pending.rawValue)
             .returning("id", "item_id", "amount_fen").all(decoding: R.self)
         for r in waiting {

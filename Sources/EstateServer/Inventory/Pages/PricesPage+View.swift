@@ -39,7 +39,7 @@ extension PricesPage {
                     UsersPage.field(ctx, "floorFrom", t("inv.floor_from"), .number, "", m.errors, required: false),
                     UsersPage.field(ctx, "floorTo", t("inv.floor_to"), .number, "", m.errors, required: false),
                     UsersPage.field(ctx, "changePercent", t("inv.prices.change_percent"), .text, "", m.errors, hint: "2 / -1.5", required: false),
-                    UsersPage.field(ctx, "changePerSquareMetre", t("inv.prices.change_per_m2"), .text, "", m.errors, hint: "200 / -100", required: false),
+                    UsersPage.field(ctx, "changePerSquareMetre", t("inv.prices.change_per_m2"), .text, "", m.errors, hint: "200 / -100", required: false, money: true),
                     UsersPage.field(ctx, "floorRatio", t("inv.prices.floor_ratio"), .text, "", m.errors, hint: "95", required: false),
                     UsersPage.field(ctx, "note", t("field.note"), .text, "", m.errors, required: false),
                     .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("inv.prices.propose"))))))),
@@ -59,7 +59,7 @@ extension PricesPage {
                 .if(canPropose, .form(.method(.post), .action("\(base)/discounts"), .class("grid-form top-gap"), Shell.csrfField(ctx),
                     UsersPage.field(ctx, "ruleName", t("field.name"), .text, "", m.errors, hint: "一次性付款"),
                     UsersPage.field(ctx, "rate", t("inv.prices.rate"), .text, "", m.errors, hint: "98折 / 0.98 / 98%", required: false),
-                    UsersPage.field(ctx, "reduction", t("inv.prices.reduction"), .text, "", m.errors, hint: "10000", required: false),
+                    UsersPage.field(ctx, "reduction", t("inv.prices.reduction"), .text, "", m.errors, hint: "10000", required: false, money: true),
                     .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("inv.prices.new_rule")))))))
         ))
     }

@@ -23,9 +23,9 @@ extension UnitPage {
                 .p(.class("muted small"), .text(t("inv.unit.price_change_hint"))),
                 .form(.method(.post), .action("\(base)/price-change"), .class("grid-form"), Shell.csrfField(ctx),
                     u.basis == .perUnit
-                        ? UsersPage.field(ctx, "total", t("field.list_total"), .text, "", m.errors)
-                        : UsersPage.field(ctx, "unitPrice", t("field.unit_price"), .text, "", m.errors, hint: t("inv.now", ["value": u.listUnitPrice.description])),
-                    UsersPage.field(ctx, "floorPrice", t("field.floor_price"), .text, "", m.errors, hint: t("inv.now", ["value": u.floorPrice.description]), required: false),
+                        ? UsersPage.field(ctx, "total", t("field.list_total"), .text, "", m.errors, money: true)
+                        : UsersPage.field(ctx, "unitPrice", t("field.unit_price"), .text, "", m.errors, hint: t("inv.now", ["value": u.listUnitPrice.description]), money: true),
+                    UsersPage.field(ctx, "floorPrice", t("field.floor_price"), .text, "", m.errors, hint: t("inv.now", ["value": u.floorPrice.description]), required: false, money: true),
                     UsersPage.field(ctx, "reason", t("field.reason"), .text, "", m.errors),
                     .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("inv.unit.request_approval"))))))),
             .if(may(ctx, .inventoryEdit, m), .section(.class("card"), .h2(.text(t("inv.unit.edit"))), edit(ctx, m, action: base))),

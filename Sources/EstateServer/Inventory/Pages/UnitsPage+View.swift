@@ -83,9 +83,9 @@ extension UnitsPage {
             UsersPage.field(ctx, "innerArea", t("field.inner_area"), .text, d.innerArea, m.errors, required: false),
             .div(.class("field"), .label(.for("np"), .text(t("field.pricing_basis"))),
                  .select(.named("pricingBasis", id: "np"), .forEach(PricingBasis.allCases) { .choice($0.rawValue, t("unit.basis.\($0.rawValue)"), selected: PricingBasis(text: d.pricingBasis) == $0) })),
-            UsersPage.field(ctx, "unitPrice", t("field.unit_price"), .text, d.unitPrice, m.errors, hint: t("inv.unit_price_hint"), required: false),
-            UsersPage.field(ctx, "listTotal", t("field.list_total"), .text, d.listTotal, m.errors, hint: t("inv.total_hint"), required: false),
-            UsersPage.field(ctx, "floorPrice", t("field.floor_price"), .text, d.floorPrice, m.errors, required: false),
+            UsersPage.field(ctx, "unitPrice", t("field.unit_price"), .text, d.unitPrice, m.errors, hint: t("inv.unit_price_hint"), required: false, money: true),
+            UsersPage.field(ctx, "listTotal", t("field.list_total"), .text, d.listTotal, m.errors, hint: t("inv.total_hint"), required: false, money: true),
+            UsersPage.field(ctx, "floorPrice", t("field.floor_price"), .text, d.floorPrice, m.errors, required: false, money: true),
             .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("action.create")))))
     }
 }

@@ -100,6 +100,7 @@ enum APIGuards {
         "createReceipt": .allowed(.salesView),
         "createRefund": .allowed(.salesView),
         "confirmReceipt": .allowed(.paymentsConfirm),
+        "confirmReceipts": .allowed(.paymentsConfirm),
         "rejectReceipt": .allowed(.paymentsConfirm),
         "listBanks": .allowed(.salesView),
         "createBank": .allowed(.salesApprove),

@@ -20,5 +20,6 @@ enum Migrations {
         CreateService(),
         CreateAuditActorIndex(),
         UpdateProjectsAddSeller(),
+        AddReceiptRejectionReason(),
     ]
 }

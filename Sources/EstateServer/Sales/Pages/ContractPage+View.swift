@@ -216,8 +216,8 @@ extension ContractPage {
             SaleShell.select(t, "m", "bankId", "sale.bank", banks, selected: v["bankId"] ?? c.mortgage?.bankId.uuidString, empty: "—"),
             SaleShell.select(t, "m", "loanType", "sale.loan_type", LoanType.allCases.map { ($0.rawValue, t($0.catalogKey)) },
                              selected: v["loanType"] ?? LoanType.expected(for: c.method)?.rawValue),
-            SaleShell.field(t, "m", "commercial", "sale.loan_amount", value: v["commercial"] ?? planLoan.plain),
-            SaleShell.field(t, "m", "provident", "sale.provident_amount", value: v["provident"] ?? planProvident.plain),
+            SaleShell.field(t, "m", "commercial", "sale.loan_amount", value: v["commercial"] ?? planLoan.plain, money: true),
+            SaleShell.field(t, "m", "provident", "sale.provident_amount", value: v["provident"] ?? planProvident.plain, money: true),
             SaleShell.field(t, "m", "termMonths", "sale.term_months", .number, value: v["termMonths"] ?? c.mortgage.map { "\($0.termMonths)" } ?? "360", required: true),
             SaleShell.submit(t, "action.save"))
     }
@@ -267,12 +267,12 @@ extension ContractPage {
                     let editable = !fixed.contains(i.kind)
                     return Node<HTML.FormContext>.group(
                         SaleShell.field(t, "p", "amount_\(i.id)", "\(i.seq). \(t(i.kind.catalogKey))", value: v["amount_\(i.id)"] ?? i.amount.plain,
-                                        required: !editable, hint: editable ? nil : t("sale.plan_fixed")),
+                                        required: !editable, hint: editable ? nil : t("sale.plan_fixed"), money: true),
                         SaleShell.field(t, "p", "due_\(i.id)", "sale.due_on", .date, value: v["due_\(i.id)"] ?? i.due.description, required: true))
                 }),
                 SaleShell.select(t, "p", "newKind", "sale.plan_new_line",
                                  [PlanItemKind.instalment, .downPayment, .maintenanceFund].map { ($0.rawValue, t($0.catalogKey)) }, selected: v["newKind"]),
-                SaleShell.field(t, "p", "newAmount", "sale.amount_yuan", value: v["newAmount"] ?? ""),
+                SaleShell.field(t, "p", "newAmount", "sale.amount_yuan", value: v["newAmount"] ?? "", money: true),
                 SaleShell.field(t, "p", "newDue", "sale.due_on", .date, value: v["newDue"] ?? ""),
                 SaleShell.field(t, "p", "reason", "field.reason", value: v["reason"] ?? "", required: true, cls: "field wide"),
                 SaleShell.submit(t, "inv.unit.request_approval"))
@@ -285,7 +285,7 @@ extension ContractPage {
         return .form(.class("grid-form"), .method(.post), .action("/contracts/\(m.contract.id)/refunds"), Shell.csrfField(ctx),
             SaleShell.idempotencyField(),
             SaleShell.select(t, "f", "itemId", "sale.item", choices, selected: v["itemId"]),
-            SaleShell.field(t, "f", "amount", "sale.amount_yuan", value: v["amount"] ?? "", required: true),
+            SaleShell.field(t, "f", "amount", "sale.amount_yuan", value: v["amount"] ?? "", required: true, money: true),
             SaleShell.select(t, "f", "method", "sale.receipt.method", SaleShell.receiptMethods(t), selected: v["method"] ?? "transfer"),
             SaleShell.field(t, "f", "payee", "sale.payee", value: v["payee"] ?? "", required: true),
             SaleShell.field(t, "f", "reason", "field.reason", value: v["reason"] ?? "", required: true, cls: "field wide"),
@@ -298,7 +298,7 @@ extension ContractPage {
         let choices = items.map { ($0.id.uuidString, "\($0.seq). \(t($0.kind.catalogKey)) · \(t("sale.penalty")) \($0.penaltyDue)") }
         return .form(.class("grid-form"), .method(.post), .action("/contracts/\(m.contract.id)/waivers"), Shell.csrfField(ctx),
             SaleShell.select(t, "w", "itemId", "sale.item", choices, selected: v["itemId"]),
-            SaleShell.field(t, "w", "amount", "sale.amount_yuan", value: v["amount"] ?? items.first?.penaltyDue.plain ?? "", required: true),
+            SaleShell.field(t, "w", "amount", "sale.amount_yuan", value: v["amount"] ?? items.first?.penaltyDue.plain ?? "", required: true, money: true),
             SaleShell.field(t, "w", "reason", "field.reason", value: v["reason"] ?? "", required: true, cls: "field wide"),
             SaleShell.submit(t, "inv.unit.request_approval"))
     }

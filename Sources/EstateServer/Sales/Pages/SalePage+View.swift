@@ -142,9 +142,9 @@ extension SalePage {
             SaleShell.field(t, "k", "firstPaymentDue", "sale.first_payment_due", .date, value: v["firstPaymentDue"] ?? m.today.adding(days: 7).description,
                             required: true),
             .if(s.method == .commercialLoan || s.method == .combinedLoan,
-                SaleShell.field(t, "k", "loan", "sale.loan_amount", value: v["loan"] ?? "", required: true)),
+                SaleShell.field(t, "k", "loan", "sale.loan_amount", value: v["loan"] ?? "", required: true, money: true)),
             .if(s.method == .providentLoan || s.method == .combinedLoan,
-                SaleShell.field(t, "k", "providentLoan", "sale.provident_amount", value: v["providentLoan"] ?? "", required: true)),
+                SaleShell.field(t, "k", "providentLoan", "sale.provident_amount", value: v["providentLoan"] ?? "", required: true, money: true)),
             .if(loans, SaleShell.field(t, "k", "loanDue", "sale.loan_due", .date, value: v["loanDue"] ?? m.today.adding(days: 60).description, required: true)),
             .if(s.method == .instalment, instalmentRows(t, v)),
             SaleShell.field(t, "k", "maintenanceFund", "sale.maintenance_fund", value: v["maintenanceFund"] ?? ""),
@@ -164,7 +164,8 @@ extension SalePage {
                 .thead(.tr(.th(.text("#")), .th(.text(t("sale.amount"))), .th(.text(t("sale.due_on"))))),
                 .tbody(.group((1...4).map { i in
                     Node<HTML.TableContext>.tr(.td(.text("\(i)")),
-                        .td(.input(.type(.text), .name("instalment\(i)"), .value(v["instalment\(i)"] ?? ""), .attribute(named: "aria-label", value: t("sale.amount") + " \(i)"))),
+                        .td(SaleShell.moneyInput(id: "k-instalment\(i)", name: "instalment\(i)", value: v["instalment\(i)"] ?? "", required: false,
+                                                 label: t("sale.amount") + " \(i)")),
                         .td(.input(.type(.date), .name("instalmentDue\(i)"), .value(v["instalmentDue\(i)"] ?? ""), .attribute(named: "aria-label", value: t("sale.due_on") + " \(i)"))))
                 }))))
     }

@@ -74,14 +74,26 @@ enum SaleShell {
     }
 
     /// A labelled input of a form; ids carry the form's prefix, since a page holds many forms.
+    /// `money` makes it a money box (`moneyInput`).
     static func field(_ t: Localizer, _ form: String, _ name: String, _ label: String, _ type: HTMLInputType = .text,
                       value: String = "", required: Bool = false, hint: String? = nil, placeholder: String? = nil,
-                      cls: String = "field") -> Node<HTML.FormContext> {
+                      cls: String = "field", money: Bool = false) -> Node<HTML.FormContext> {
         let id = "\(form)-\(name)"
         return .div(.class(cls),
             .label(.for(id), .text(t(label))),
-            .input(.type(type), .id(id), .name(name), .value(value), .required(required), .placeholder(placeholder ?? "")),
+            money ? moneyInput(id: id, name: name, value: value, required: required, label: nil)
+                  : .input(.type(type), .id(id), .name(name), .value(value), .required(required), .placeholder(placeholder ?? "")),
             .unwrap(hint) { .div(.class("hint"), .text($0)) })
+    }
+
+    /// A money box: holds any amount the API takes (`MoneyInput`: up to 12 digits and 2 decimals,
+    /// "999999999999.99"), so no `maxlength`, `step` or `pattern` that could cut or refuse one, and
+    /// the `money` class is wide enough to show all of it (app.css) — a box 80 px wide showed
+    /// 2163396.64 as "2163396.6". A decimal keypad on phones.
+    static func moneyInput<C: HTML.BodyContext>(id: String, name: String, value: String, required: Bool, label: String?) -> Node<C> {
+        .input(.type(.text), .id(id), .name(name), .value(value), .class("money"), .required(required),
+               .attribute(named: "inputmode", value: "decimal"), .attribute(named: "autocomplete", value: "off"),
+               .unwrap(label) { .attribute(named: "aria-label", value: $0) })
     }
 
     static func select(_ t: Localizer, _ form: String, _ name: String, _ label: String, _ items: [(String, String)],
@@ -148,8 +160,13 @@ enum SaleShell {
             .td(.text(t("sale.item.\(r.itemKind)")), .if(r.kind == "refund", .span(.class("badge warn"), .text(" " + t("sale.refund"))))),
             .td(.class("num"), .text(r.amount.description)),
             .td(.text(t("sale.receipt_method.\(r.method)"))), .td(.class("nowrap"), .text(r.receivedOn)),
-            .td(.text(r.payer)), .td(.text(r.createdByName)), .td(receiptBadge(t, r.status)),
-            .td(.text(r.confirmedByName.map { "\($0) · \(Shell.dateTime(r.confirmedAt))" } ?? "—")))
+            .td(.text(r.payer)), .td(.text(r.createdByName)),
+            .td(receiptBadge(t, r.status),
+                .unwrap(r.rejectionReason) { .div(.class("small reject-reason"), .text(t("sale.rejection_reason", ["reason": $0]))) }),
+            .td(.text(r.confirmedByName.map { "\($0) · \(Shell.dateTime(r.confirmedAt))" } ?? "—"),
+                .if(r.kind == "receipt" && r.status == SaleService.ReceiptStatus.confirmed.rawValue,
+                    .group(.text(" "), .a(.href("/projects/\(r.projectId)/receipts/\(r.id)/print"), .attribute(named: "target", value: "_blank"),
+                                          .text(t("sale.voucher")))))))
     }
 
     /// Buyer rows of a form (认购, 更名): the customer's mobile and the share, up to five.
@@ -200,8 +217,7 @@ enum SaleShell {
             idempotencyField(),
             .input(.type(.hidden), .name("itemId"), .value(i.id.uuidString)),
             .strong(.text("\(i.seq). \(t(i.kind.catalogKey))")),
-            .input(.type(.text), .id("\(p)-amount"), .name("amount"), .value(v["amount"] ?? rest.plain), .class("short"),
-                   .attribute(named: "aria-label", value: t("sale.amount")), .required(true)),
+            moneyInput(id: "\(p)-amount", name: "amount", value: v["amount"] ?? rest.plain, required: true, label: t("sale.amount")),
             .select(.named("method", id: "\(p)-method"), .attribute(named: "aria-label", value: t("sale.receipt.method")),
                     options(receiptMethods(t), selected: v["method"] ?? "transfer")),
             .input(.type(.date), .id("\(p)-on"), .name("receivedOn"), .value(v["receivedOn"] ?? today.description),

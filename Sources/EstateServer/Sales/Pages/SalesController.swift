@@ -14,6 +14,7 @@ enum SalesController {
         app.on(.GET, "sales", guard: .allowed(.salesView), use: home)
         app.on(.GET, "sales", "print.css", guard: .signedIn, use: printCSS)
         app.on(.GET, "sales", "print.js", guard: .signedIn, use: printJS)
+        app.on(.GET, "sales", "voucher.css", guard: .signedIn, use: voucherCSS)
 
         let p = app.grouped("projects", ":projectID")
         p.on(.GET, "sales", guard: .allowed(.salesView), use: register)
@@ -22,6 +23,10 @@ enum SalesController {
         p.on(.POST, "units", ":unitID", "subscribe", guard: .allowed(.salesCreate), use: subscribe)
         p.on(.GET, "receipts", guard: .allowed(.salesView), use: receiptsDesk)
         p.on(.POST, "receipts", ":receiptID", "confirm", guard: .allowed(.paymentsConfirm), use: confirmReceipt)
+        p.on(.POST, "receipts", ":receiptID", "reject", guard: .allowed(.paymentsConfirm), use: rejectReceipt)
+        p.on(.POST, "receipts", "confirm", guard: .allowed(.paymentsConfirm), use: confirmReceipts)
+        p.on(.GET, "receipts", "export", guard: .allowed(.salesView), use: exportReceipts)
+        p.on(.GET, "receipts", ":receiptID", "print", guard: .allowed(.salesView), use: receiptVoucher)
         p.on(.GET, "work-lists", guard: .allowed(.salesView), use: workListHome)
         p.on(.GET, "work-lists", ":list", guard: .allowed(.salesView), use: workList)
         p.on(.GET, "work-lists", ":list", "export", guard: .allowed(.salesView), use: exportWorkList)

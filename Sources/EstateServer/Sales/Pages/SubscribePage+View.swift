@@ -52,7 +52,7 @@ extension SubscribePage {
             SaleShell.field(t, "s", "special", "inv.special", value: v["special"] ?? "", hint: t("sale.special_hint"), placeholder: "99.5"),
             SaleShell.field(t, "s", "approvalId", "sale.approval_id", value: v["approvalId"] ?? "", hint: t("sale.approval_id_hint")),
             SaleShell.select(t, "s", "method", "sale.method", SaleShell.methods(t), selected: v["method"] ?? PaymentMethod.commercialLoan.rawValue),
-            SaleShell.field(t, "s", "deposit", "sale.deposit_yuan", value: v["deposit"] ?? "", required: true, hint: t("sale.deposit_hint")),
+            SaleShell.field(t, "s", "deposit", "sale.deposit_yuan", value: v["deposit"] ?? "", required: true, hint: t("sale.deposit_hint"), money: true),
             SaleShell.field(t, "s", "contractDeadline", "sale.contract_deadline", .date, value: v["contractDeadline"] ?? "", required: true,
                             hint: t("sale.deadline_hint", ["days": "\(SaleService.maxContractDays)"])),
             SaleShell.field(t, "s", "note", "field.note", value: v["note"] ?? "", cls: "field wide"),

@@ -45,11 +45,14 @@ extension UsersPage {
 
     /// A labelled input with its validation messages.
     static func field(_ ctx: PageContext, _ name: String, _ label: String, _ type: HTMLInputType, _ value: String,
-                      _ errors: [Problem.FieldError], hint: String? = nil, required: Bool = true, wide: Bool = false) -> Node<HTML.FormContext> {
+                      _ errors: [Problem.FieldError], hint: String? = nil, required: Bool = true, wide: Bool = false,
+                      money: Bool = false) -> Node<HTML.FormContext> {
         let mine = errors.filter { $0.field == name }
         return .div(.class((mine.isEmpty ? "field" : "field invalid") + (wide ? " wide" : "")),
             .label(.for(name), .text(label)),
+            // A money box (see `SaleShell.moneyInput`): wide enough for any amount, a decimal keypad.
             .input(.type(type), .id(name), .name(name), .value(value), .required(required),
+                   money ? .class("money") : .empty, money ? .attribute(named: "inputmode", value: "decimal") : .empty,
                    .attribute(named: "aria-invalid", value: mine.isEmpty ? "false" : "true")),
             .forEach(mine) { .div(.class("error-text"), .text(ctx.t("error.\($0.code)"))) },
             .unwrap(hint) { .div(.class("hint"), .text($0)) })
