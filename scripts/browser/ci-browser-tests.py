@@ -41,6 +41,7 @@ ap.add_argument("--server-log", default="", help="the server's log file (demo mo
 ap.add_argument("--password", default="demo1234")
 ap.add_argument("--project", default="HXY")
 ap.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+ap.add_argument("--chromedriver-port", type=int, default=0, help="first port for chromedriver (one per browser); 0: any free port")
 args = ap.parse_args()
 BASE = args.base.rstrip("/")
 OUT = os.path.abspath(args.out)
@@ -87,7 +88,8 @@ def browser(width=1366, height=900, mobile=False):
     # The browser's own UI (file inputs, date pickers) in Chinese as well: needs Debian's
     # chromium-l10n and the locale in the environment (headless chromium ignores --lang for it).
     env = {**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    d = webdriver.Chrome(service=Service(args.chromedriver, env=env), options=o)
+    port = args.chromedriver_port + len(drivers) if args.chromedriver_port else 0
+    d = webdriver.Chrome(service=Service(args.chromedriver, port=port, env=env), options=o)
     d.set_page_load_timeout(30)
     if not mobile:
         d.set_window_size(width, height)
