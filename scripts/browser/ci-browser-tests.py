@@ -51,6 +51,7 @@ if (not args.data_dir and not args.database_url) or not args.server_log:
     sys.exit("ci-browser-tests: pass --server-log FILE and --data-dir DIR (SQLite) or --database-url URL (PostgreSQL): "
              "the owner's SMS is found in the outbox and its code in the demo server's log")
 
+opened = [0]       # browsers started so far (each gets its own chromedriver port when one is given)
 drivers = []       # every browser opened, to close at the end and screenshot on failure
 current = {"flow": "setup"}
 
@@ -88,7 +89,8 @@ def browser(width=1366, height=900, mobile=False):
     # The browser's own UI (file inputs, date pickers) in Chinese as well: needs Debian's
     # chromium-l10n and the locale in the environment (headless chromium ignores --lang for it).
     env = {**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    port = args.chromedriver_port + len(drivers) if args.chromedriver_port else 0
+    opened[0] += 1
+    port = args.chromedriver_port + opened[0] - 1 if args.chromedriver_port else 0
     d = webdriver.Chrome(service=Service(args.chromedriver, port=port, env=env), options=o)
     d.set_page_load_timeout(30)
     if not mobile:
