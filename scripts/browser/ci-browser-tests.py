@@ -414,15 +414,20 @@ def flow_subscribe():
     console(d)
     full_shot(d, "c3-agreement.png")
     import base64
-    pdf = base64.b64decode(d.print_page())
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    po = PrintOptions()
+    po.page_width, po.page_height = 21.0, 29.7      # A4 portrait, as the sheet says it prints
+    po.background = True
+    pdf = base64.b64decode(d.print_page(po))
     if not pdf.startswith(b"%PDF") or len(pdf) < 5000:
         fail("the printed 认购书 is not a PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     with open(os.path.join(OUT, "c4-agreement.pdf"), "wb") as f:
         f.write(pdf)
     state.update(unit=unit, unit_code=code, sale=m.group(1))
     d.quit(); drivers.remove(d)
     return (f"customer {BUYER['name']} (ID {BUYER['id']}) → 认购 of {code} at {total} 元, deposit 50,000 → sale page → "
-            f"认购书 with unit, buyer, both amounts in figures and capitals; PDF {len(pdf) // 1024} KB")
+            f"认购书 with unit, buyer, both amounts in figures and capitals; A4 PDF {len(pdf) // 1024} KB, {pages} page(s)")
 
 
 def flow_ticket():
