@@ -81,6 +81,24 @@ import Testing
         }
     }
 
+    /// Every page frame in the sources names the icon (a printable page without it makes browsers ask for
+    /// /favicon.ico and log a 404): a new frame without one fails here.
+    @Test func everyPageFrameInTheSourcesNamesTheFavicon() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/EstateServer")
+        var frames = 0
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)
+        while let url = walker?.nextObject() as? URL {
+            guard url.pathExtension == "swift" else { continue }
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let heads = text.components(separatedBy: "            .head(").count - 1
+            guard text.contains("HTML("), heads > 0 else { continue }
+            frames += heads
+            #expect(text.components(separatedBy: ".favicon(").count - 1 >= heads, "\(url.lastPathComponent) has a page head without the favicon")
+        }
+        #expect(frames >= 4)
+    }
+
     @Test func theSamePageInEnglish() {
         let html = BanksPage.view(Self.context(.en), Self.banks(manages: true, projects: [Self.projects[0]])).render()
         #expect(html.contains(#"<html lang="en""#))

@@ -14,6 +14,7 @@ enum ReceiptVoucher {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .favicon("/assets/favicon.svg", type: "image/svg+xml"),
                 .title("收据 \(r.number)"),
                 .stylesheet("/assets/app.css"),
                 .stylesheet("/sales/print.css"),

@@ -11,6 +11,7 @@ enum SalePrint {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .favicon("/assets/favicon.svg", type: "image/svg+xml"),
                 .title(title),
                 .stylesheet("/assets/app.css"),
                 .stylesheet("/sales/print.css"),
