@@ -69,7 +69,7 @@ document.addEventListener('change', function (event) {
   var KEY = 'scroll-return';
   document.addEventListener('submit', function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !form || (form.method || '').toLowerCase() !== 'post') return;
+    if (event.defaultPrevented || !form || (form.getAttribute('method') || '').toLowerCase() !== 'post') return;
     try {
       sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, y: window.scrollY, at: Date.now() }));
     } catch (e) {}
