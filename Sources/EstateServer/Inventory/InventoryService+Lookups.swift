@@ -151,3 +151,13 @@ extension InventoryService {
             """).all(decoding: PickedUnit.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
     }
 }
+
+extension InventoryService {
+    /// The 客服热线 of active projects that have one, by project name (for the owner pages' footer).
+    static func hotlines(sql: any SQLDatabase) async throws -> [(project: String, number: String)] {
+        struct R: Decodable { var name: String; var service_hotline: String }
+        return try await sql.raw("""
+            SELECT name, service_hotline FROM projects WHERE is_active = \(SQLLiteral.boolean(true)) AND service_hotline <> '' ORDER BY code
+            """).all(decoding: R.self).map { ($0.name, $0.service_hotline) }
+    }
+}

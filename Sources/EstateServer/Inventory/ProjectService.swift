@@ -19,6 +19,8 @@ public struct ProjectService: Sendable {
         public var isActive: Bool
         public var customerProtectionDays: Int
         public var seller: Seller
+        /// 客服热线 ("" when not set).
+        public var serviceHotline: String
         public var buildingCount: Int
         public var unitCount: Int
         public var createdAt: Date
@@ -60,13 +62,16 @@ public struct ProjectService: Sendable {
         public var sellerCreditCode: String?
         public var sellerAddress: String?
         public var presaleLicense: String?
+        /// nil leaves it as it is, "" clears it.
+        public var serviceHotline: String?
         public init(code: String? = nil, name: String? = nil, city: String? = nil, priceRounding: String? = nil, isActive: Bool? = nil,
                     customerProtectionDays: Int? = nil, sellerName: String? = nil, sellerCreditCode: String? = nil,
-                    sellerAddress: String? = nil, presaleLicense: String? = nil) {
+                    sellerAddress: String? = nil, presaleLicense: String? = nil, serviceHotline: String? = nil) {
             self.code = code; self.name = name; self.city = city; self.priceRounding = priceRounding; self.isActive = isActive
             self.customerProtectionDays = customerProtectionDays
             self.sellerName = sellerName; self.sellerCreditCode = sellerCreditCode; self.sellerAddress = sellerAddress
             self.presaleLicense = presaleLicense
+            self.serviceHotline = serviceHotline
         }
 
         /// The seller fields as stored: trimmed, the credit code normalised (spaces out, upper-case).
@@ -107,6 +112,7 @@ public struct ProjectService: Sendable {
             bad.append(.init(field: "sellerCreditCode", code: p.rawValue))
         }
         if let v = d.sellerAddress, !v.isEmpty, !Text.isCleanLine(v, maxLength: 200) { bad.append(.init(field: "sellerAddress", code: "seller_address_invalid")) }
+        if let v = d.serviceHotline, !v.isEmpty, !Self.isPhoneNumber(v) { bad.append(.init(field: "serviceHotline", code: "hotline_invalid")) }
         if let v = d.presaleLicense, !v.isEmpty, !Text.isCleanLine(v, maxLength: 100) { bad.append(.init(field: "presaleLicense", code: "presale_license_invalid")) }
         return bad
     }
@@ -128,6 +134,7 @@ public struct ProjectService: Sendable {
         record.sellerCreditCode = draft.sellerCreditCode ?? ""
         record.sellerAddress = draft.sellerAddress ?? ""
         record.presaleLicense = draft.presaleLicense ?? ""
+        record.serviceHotline = draft.serviceHotline?.trimmingCharacters(in: .whitespaces) ?? ""
         record.createdAt = now
         record.updatedAt = now
         do {
@@ -175,6 +182,7 @@ public struct ProjectService: Sendable {
                 change("sellerCreditCode", p.sellerCreditCode, draft.sellerCreditCode) { p.sellerCreditCode = $0 }
                 change("sellerAddress", p.sellerAddress, draft.sellerAddress) { p.sellerAddress = $0 }
                 change("presaleLicense", p.presaleLicense, draft.presaleLicense) { p.presaleLicense = $0 }
+                change("serviceHotline", p.serviceHotline, draft.serviceHotline?.trimmingCharacters(in: .whitespaces)) { p.serviceHotline = $0 }
                 if before["code"] != nil, try await ProjectRecord.query(on: tx).filter(\.$code == p.code).filter(\.$id != id).count() > 0 {
                     throw Problem.conflict("project_code_taken", ["code": p.code])
                 }
@@ -238,8 +246,17 @@ public struct ProjectService: Sendable {
                            priceRounding: PriceRounding(rawValue: p.priceRounding) ?? .fen, isActive: p.isActive,
                            customerProtectionDays: p.customerProtectionDays,
                            seller: Seller(name: p.sellerName, creditCode: p.sellerCreditCode, address: p.sellerAddress,
-                                          presaleLicense: p.presaleLicense),
+                                          presaleLicense: p.presaleLicense), serviceHotline: p.serviceHotline,
                            buildingCount: b[p.id!] ?? 0, unitCount: u[p.id!] ?? 0, createdAt: p.createdAt, updatedAt: p.updatedAt)
         }
+    }
+
+    /// A telephone number as people write one: digits with optional +, spaces and dashes, 5 to 20
+    /// characters ("400-820-8820", "0571-8888 6666", "95105").
+    static func isPhoneNumber(_ s: String) -> Bool {
+        let v = s.trimmingCharacters(in: .whitespaces)
+        guard (5...20).contains(v.count), v.first?.isNumber == true || v.first == "+" else { return false }
+        return v.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || $0 == "-" || $0 == " " || $0 == "+" }
+            && v.filter(\.isNumber).count >= 5
     }
 }

@@ -20,6 +20,8 @@ final class ProjectRecord: Model, @unchecked Sendable {
     @Field(key: "seller_credit_code") var sellerCreditCode: String
     @Field(key: "seller_address") var sellerAddress: String
     @Field(key: "presale_license") var presaleLicense: String
+    /// 客服热线, shown to owners.
+    @Field(key: "service_hotline") var serviceHotline: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

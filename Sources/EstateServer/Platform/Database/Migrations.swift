@@ -21,5 +21,6 @@ enum Migrations {
         CreateAuditActorIndex(),
         UpdateProjectsAddSeller(),
         AddReceiptRejectionReason(),
+        UpdateProjectsAddHotline(),
     ]
 }

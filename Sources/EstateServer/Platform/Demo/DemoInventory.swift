@@ -23,6 +23,7 @@ enum DemoInventory {
         project.sellerCreditCode = "91330106MA2CF7QP5L"
         project.sellerAddress = "浙江省杭州市西湖区文三路388号华熙中心12楼"
         project.presaleLicense = "杭售许字（2026）第000128号"
+        project.serviceHotline = "400-826-1688"
         project.createdAt = now - Double(DemoSalesStory.launchDaysAgo + 14) * 86_400
         project.updatedAt = now
         try await project.create(on: tx)

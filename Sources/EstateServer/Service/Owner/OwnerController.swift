@@ -20,7 +20,7 @@ enum OwnerController {
     static let photoTypes: Set<String> = ["image/jpeg", "image/png", "image/webp"]
 
     static func register(_ app: Application) {
-        let o = app.grouped("owner")
+        let o = app.grouped("owner").grouped(OwnerHotlines())
         o.on(.GET, guard: .open, use: home)
         o.on(.POST, "code", guard: .open, use: requestCode)
         o.on(.POST, "login", guard: .open, use: signIn)
@@ -61,7 +61,8 @@ enum OwnerController {
         let notice = (try? req.query.get(String.self, at: "notice")).flatMap { notices.contains($0) ? $0 : nil }
         return OwnerPageContext(t: req.localizer, csrf: csrf,
                                 staffCSRF: req.authenticated?.viaCookie == true ? req.authenticated?.session.csrfToken : nil,
-                                maskedMobile: mobile.map(Masking.mobile), path: req.url.path, notice: notice)
+                                maskedMobile: mobile.map(Masking.mobile), path: req.url.path, notice: notice,
+                                hotlines: req.storage[OwnerHotlines.Key.self] ?? [])
     }
 
     static func context(_ req: Request, _ s: OwnerSignIn.Session) -> OwnerPageContext {

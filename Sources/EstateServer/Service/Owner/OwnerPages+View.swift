@@ -34,7 +34,11 @@ extension OwnerPages {
                     .unwrap(ctx.error) { .div(.class("o-flash o-error"), .attribute(named: "role", value: "alert"), .text(t($0, ctx.errorArguments))) },
                     content
                 ),
-                .footer(.class("o-foot"), .text(t("owner.footer")))
+                .footer(.class("o-foot"), .text(t("owner.footer")),
+                    .forEach(ctx.hotlines) { h in
+                        .div(.class("o-hotline"), .text(ctx.hotlines.count > 1 ? h.project + " " : ""),
+                             .a(.href("tel:" + h.number.filter { $0.isNumber || $0 == "+" }), .text(h.number)))
+                    })
             )
         )
     }

@@ -14,6 +14,7 @@ enum ProjectsController {
         var sellerCreditCode: String?
         var sellerAddress: String?
         var presaleLicense: String?
+        var serviceHotline: String?
         var draft: ProjectService.Draft {
             .init(code: code.trimmingCharacters(in: .whitespaces).uppercased(), name: name.trimmingCharacters(in: .whitespacesAndNewlines),
                   city: city.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -21,7 +22,7 @@ enum ProjectsController {
                   // Not a number is out of range too: the service names the field.
                   customerProtectionDays: customerProtectionDays.map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 },
                   sellerName: sellerName ?? "", sellerCreditCode: sellerCreditCode ?? "", sellerAddress: sellerAddress ?? "",
-                  presaleLicense: presaleLicense ?? "")
+                  presaleLicense: presaleLicense ?? "", serviceHotline: serviceHotline ?? "")
         }
     }
 
@@ -61,7 +62,8 @@ enum ProjectsController {
                                          priceRounding: project.priceRounding.rawValue, isActive: project.isActive,
                                          customerProtectionDays: project.customerProtectionDays,
                                          sellerName: project.seller.name, sellerCreditCode: project.seller.creditCode,
-                                         sellerAddress: project.seller.address, presaleLicense: project.seller.presaleLicense)
+                                         sellerAddress: project.seller.address, presaleLicense: project.seller.presaleLicense,
+                                         serviceHotline: project.serviceHotline)
         return Shell.response(ProjectsPage.edit(PageContext(req), .init(project: project, draft: draft, canEdit: p.may(.projectEdit, on: id))))
     }
 

@@ -42,6 +42,8 @@ extension ProjectsPage {
                             d.customerProtectionDays.map(String.init) ?? "30", errors, hint: t("projects.protection_hint")),
             .div(.class("field"),
                 .label(.input(.type(.checkbox), .name("isActive"), .value("true"), .checked(d.isActive ?? true)), .text(" " + t("project.active")))),
+            UsersPage.field(ctx, "serviceHotline", t("field.service_hotline"), .tel, d.serviceHotline ?? "", errors,
+                            hint: t("projects.hotline_hint"), required: false),
             .div(.class("form-section"), .text(t("projects.seller"))),
             .p(.class("hint full"), .text(t("projects.seller_hint"))),
             UsersPage.field(ctx, "sellerName", t("field.seller_name"), .text, d.sellerName ?? "", errors, required: false, wide: true),
