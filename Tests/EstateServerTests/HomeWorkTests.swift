@@ -75,6 +75,19 @@ import VaporTesting
             let consultant = try await Self.home(app, "consultant")
             #expect(Self.count(of: "今日及逾期跟进", in: consultant) != nil)
             #expect(Self.count(of: "我的逾期环节", in: consultant) != nil)
+            // The customer list marks a follow-up date that has passed (issue 15 point 8).
+            let consultantID = try #require(try await app.services.users(app.db).find(username: "consultant")).id
+            struct C: Decodable { var name: String; var next_follow_up_on: String }
+            let today = CalendarDay(app.services.now()).description
+            let overdue = try #require(try await sql.raw("""
+                SELECT name, next_follow_up_on FROM customers WHERE project_id = \(bind: project) AND owner_id = \(bind: consultantID)
+                AND merged_into IS NULL AND next_follow_up_on < \(bind: today) ORDER BY next_follow_up_on LIMIT 1
+                """).first(decoding: C.self))
+            var consultantBrowser = Browser(app: app)
+            _ = try await consultantBrowser.signIn("consultant", DemoSeeder.password)
+            let list = try await consultantBrowser.get("/projects/\(project)/customers?q=\(overdue.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").body.string
+            #expect(list.contains("<span class=\"late\" title=\"跟进已逾期\">\(overdue.next_follow_up_on) （逾期）</span>"))
+
             let sales = app.services.sales(app.db)
             var late = 0
             for list in SaleService.WorkList.allCases {

@@ -101,7 +101,8 @@ enum CustomersController {
         let page = try await req.services.customers(req.db).list(projectID, f, by: .init(try access(req, projectID), req.auditContext),
                                                                  page: try PageRequest(page: pageNumber, perPage: 50))
         return CustomersPage.Model(project: project, projects: projects, page: page, access: try access(req, projectID),
-                                   consultants: try await consultants(req, projectID), filter: f, query: q)
+                                   consultants: try await consultants(req, projectID), filter: f, query: q,
+                                   today: CalendarDay(req.services.now()))
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {

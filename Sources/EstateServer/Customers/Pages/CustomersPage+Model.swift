@@ -17,5 +17,7 @@ enum CustomersPage {
         var errors: [Problem.FieldError] = []
         var formError: String?
         var formErrorArguments: [String: String] = [:]
+        /// Today in Beijing: a planned follow-up before it is overdue.
+        var today = CalendarDay(Date())
     }
 }

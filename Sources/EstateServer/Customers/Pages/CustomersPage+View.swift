@@ -50,7 +50,13 @@ extension CustomersPage {
                             .td(.class("mono"), .text(open ? CustomerShell.mobile(a, r) : Masking.mobile(r.mobile))),
                             .td(CustomerShell.grade(r.grade)), .td(.text(open ? r.source : "")), .td(CustomerShell.owner(t, r)),
                             .td(.text(open ? Shell.dateTime(r.lastContactAt) : "")),
-                            .td(.text(open ? (r.nextFollowUpOn ?? "") : "")),
+                            // A planned follow-up that has passed is overdue: marked, and said in words for screen readers.
+                            .td(.unwrap(open ? r.nextFollowUpOn : nil) { day in
+                                day < m.today.description
+                                    ? .span(.class("late"), .attribute(named: "title", value: t("cust.follow_up_overdue")),
+                                            .text(day + " " + t("cust.follow_up_overdue_mark")))
+                                    : .text(day)
+                            }),
                             .td(.class("num"), .text(open ? "\(r.visitCount)" : "")))
                     })),
                 .if(m.page.items.isEmpty, .p(.class("muted"), .text(t("cust.none")))),
