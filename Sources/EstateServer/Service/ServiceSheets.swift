@@ -36,4 +36,23 @@ enum ServiceSheets {
                                     breakdown("building", a.byBuilding, empty: "ticket.no_unit"),
                                     breakdown("cause", a.byCause, empty: "ticket.no_cause", cause: true), repeats])
     }
+
+    /// A ticket list as filtered: every row (not one page), contact numbers masked (the file travels).
+    static func tickets(_ rows: [TicketService.Ticket], now: Date, t: Localizer) throws -> Data {
+        let columns = [SheetColumn(t("ticket.field.number"), width: 12, format: .text), SheetColumn(t("ticket.field.kind"), width: 8, format: .text),
+                       SheetColumn(t("ticket.field.severity"), width: 8, format: .text), SheetColumn(t("field.status"), width: 8, format: .text),
+                       SheetColumn(t("ticket.field.title"), width: 30, format: .text), SheetColumn(t("ticket.field.unit"), width: 10, format: .text),
+                       SheetColumn(t("ticket.field.contact"), width: 10, format: .text), SheetColumn(t("ticket.field.contactMobile"), width: 14, format: .text),
+                       SheetColumn(t("ticket.field.department"), width: 10, format: .text), SheetColumn(t("ticket.field.assignee"), width: 10, format: .text),
+                       SheetColumn(t("ticket.field.created"), width: 17, format: .text), SheetColumn(t("ticket.field.resolve_due"), width: 17, format: .text),
+                       SheetColumn(t("ticket.field.breached"), width: 8, format: .text)]
+        let cells: [[SheetCell]] = rows.map { k in
+            [.text(k.number), .text(t(k.ticketKind.catalogKey)), .text(t(k.ticketSeverity.catalogKey)), .text(t(k.ticketStatus.catalogKey)),
+             .text(k.title), .text(k.unitCode ?? ""), .text(k.contactName), .text(k.contactMobile.isEmpty ? "" : Masking.mobile(k.contactMobile)),
+             .text(k.department.flatMap(TicketService.Department.init(rawValue:)).map { t($0.catalogKey) } ?? ""), .text(k.assigneeName ?? ""),
+             .text(Shell.dateTime(k.createdAt)), .text(Shell.dateTime(k.resolveDueAt)),
+             .text((k.minutesLeft(at: now) ?? 0) < 0 ? t("audit.value.true") : "")]
+        }
+        return try XLSXWriter.data([Sheet(name: t("service.tab.tickets"), columns: columns, rows: cells)])
+    }
 }

@@ -18,6 +18,8 @@ enum ServiceController {
         p.on(.GET, "tickets", "callbacks", guard: .allowed(.ticketsView), use: callbacks)
         p.on(.GET, "tickets", "new", guard: .allowed(.ticketsHandle), use: newForm)
         p.on(.GET, "tickets", "unit-picker", guard: .allowed(.ticketsHandle), use: unitPicker)
+        p.on(.GET, "tickets.xlsx", guard: .allowed(.ticketsView), use: exportList)
+        p.on(.POST, "tickets", "reassign", guard: .allowed(.ticketsManage), use: reassign)
         p.on(.POST, "tickets", "new", guard: .allowed(.ticketsHandle), use: create)
         p.on(.GET, "service", "settings", guard: .allowed(.ticketsView), use: settings)
         p.on(.POST, "service", "settings", guard: .allowed(.ticketsManage), use: saveTerms)

@@ -17,5 +17,7 @@ enum TicketListPage {
         var workbench: Bool
         var mayCreate: Bool
         var now: Date
+        /// Those who manage the desk may reassign tickets in bulk: the people they may choose.
+        var handlers: [TicketService.Handler] = []
     }
 }

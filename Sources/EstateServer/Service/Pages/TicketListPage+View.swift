@@ -15,7 +15,10 @@ extension TicketListPage {
                 .if(m.mayCreate, .a(.class("button primary-button"), .href("\(base)/new"), .text(t("ticket.new"))))),
             .if(m.workbench, .p(.class("muted small"), .text(t("ticket.callbacks_hint")))),
             filters(ctx, m, action: action),
+            .if(!m.page.items.isEmpty, .p(.class("list-tools"),
+                .a(.class("button"), .href("\(base).xlsx" + query(m.query)), .text(t("ticket.export"))))),
             m.page.items.isEmpty ? .p(.class("muted empty"), .text(t("ticket.none"))) : table(ctx, m),
+            .if(!m.handlers.isEmpty && !m.page.items.isEmpty, reassignForm(ctx, m, base: base)),
             .if(m.page.total > 0, Shell.pager(ctx, m.page, query: m.query))))
     }
 
@@ -65,19 +68,26 @@ extension TicketListPage {
     static func table(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
         let t = ctx.t
         return .div(.class("table-wrap"), .table(.class("data tickets"),
-            .thead(.tr(.th(.text(t("ticket.field.number"))), .th(.text(t("ticket.field.kind"))), .th(.text(t("ticket.field.severity"))),
+            .thead(.tr(.if(!m.handlers.isEmpty, .th(.input(.type(.checkbox), .attribute(named: "data-check-all", value: "ticketIds"),
+                                                          .attribute(named: "aria-label", value: t("ticket.select_all"))))),
+                       .th(.text(t("ticket.field.number"))), .th(.text(t("ticket.field.kind"))), .th(.text(t("ticket.field.severity"))),
                        .th(.text(t("ticket.field.title"))), .th(.text(t("ticket.field.unit"))), .th(.text(t("ticket.field.contact"))),
                        .th(.text(t("ticket.field.assignee"))), .th(.text(t("field.status"))), .th(.text(t(m.workbench ? "ticket.field.resolved_at" : "ticket.field.sla"))),
                        .th(.text(t("ticket.field.created"))))),
-            .tbody(.group(m.page.items.map { row(t, $0, now: m.now, workbench: m.workbench) }))))
+            .tbody(.group(m.page.items.map { row(t, $0, now: m.now, workbench: m.workbench, selectable: !m.handlers.isEmpty) }))))
     }
 
-    static func row(_ t: Localizer, _ k: TicketService.Ticket, now: Date, workbench: Bool) -> Node<HTML.TableContext> {
+    static func row(_ t: Localizer, _ k: TicketService.Ticket, now: Date, workbench: Bool, selectable: Bool = false) -> Node<HTML.TableContext> {
         let breached = (k.minutesLeft(at: now) ?? 0) < 0
         var cls = ["sev-\(k.severity)"]
         if breached { cls.append("breached") }
         if k.ticketStatus == .closed { cls.append("closed") }
+        let open = [.new, .assigned, .inProgress].contains(k.ticketStatus)
         return .tr(.class(cls.joined(separator: " ")),
+            // The boxes belong to the reassignment form below the table (HTML `form` attribute: no nested forms).
+            .if(selectable, .td(.if(open, .input(.type(.checkbox), .name("ticketIds"), .value(k.id.uuidString),
+                                                 .attribute(named: "form", value: "reassign-form"),
+                                                 .attribute(named: "aria-label", value: k.number))))),
             .td(.class("nowrap"), .a(.class("mono"), .href("/tickets/\(k.id)"), .text(k.number))),
             .td(.class("nowrap"), ServiceShell.kindBadge(t, k.ticketKind)),
             .td(.class("nowrap"), ServiceShell.severityBadge(t, k.ticketSeverity)),
@@ -93,5 +103,20 @@ extension TicketListPage {
                             .a(.class("small"), .href("/tickets/\(k.id)#callback"), .text(t("ticket.record_callback"))))
                       : .td(ServiceShell.timeLeft(t, k, now: now)),
             .td(.class("nowrap muted small"), .text(ServiceShell.clock(k.createdAt))))
+    }
+
+    /// 批量改派: the ticked open tickets to one person of a department.
+    static func reassignForm(_ ctx: PageContext, _ m: Model, base: String) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        return .form(.id("reassign-form"), .class("inline-form reassign"), .method(.post), .action("\(base)/reassign"), Shell.csrfField(ctx),
+            .span(.text(t("ticket.reassign_selected"))),
+            .select(.named("department", id: "reassign-department"), Node<HTML.SelectContext>.choice("", t("ticket.department_of_person")),
+                    .group(ServiceShell.departments(t).map { Node<HTML.SelectContext>.choice($0.0, $0.1) })),
+            ServiceShell.handlerSelect(t, form: "reassign", m.handlers, selected: nil, failure: nil, hint: nil, empty: t("ticket.choose"), required: true),
+            .button(.type(.submit), .class("primary"), .text(t("ticket.reassign_submit"))))
+    }
+
+    static func query(_ q: [String: String]) -> String {
+        q.isEmpty ? "" : "?" + q.sorted { $0.key < $1.key }.map { "\($0.key)=\(ServiceShell.enc($0.value))" }.joined(separator: "&")
     }
 }
