@@ -12,6 +12,7 @@ enum InventoryController {
         let p = app.grouped("projects", ":projectID")
         p.on(.GET, "board", guard: .allowed(.inventoryView), use: board)
         p.on(.GET, "board", "totals", guard: .allowed(.inventoryView), use: boardTotals)
+        p.on(.GET, "board.xlsx", guard: .allowed(.inventoryView), use: boardExport)
         p.on(.GET, "board", "events", guard: .allowed(.inventoryView), use: BoardController.events)
         p.on(.GET, "units", guard: .allowed(.inventoryView), use: units)
         p.on(.POST, "units", guard: .allowed(.inventoryEdit), use: createUnit)
