@@ -28,7 +28,7 @@ struct BoardPageTests {
 
     /// The first row of the totals table (the project's), from `<tbody>` to its `</tr>`.
     func projectRow(_ html: String) -> String {
-        guard let start = html.range(of: "<tbody>", range: html.range(of: "totals-table")?.upperBound.map { $0..<html.endIndex }) else { return "" }
+        guard let start = html.range(of: "<tbody>", range: html.range(of: "totals-table").map { $0.upperBound..<html.endIndex }) else { return "" }
         let rest = html[start.upperBound...]
         return String(rest[..<(rest.range(of: "</tr>")?.lowerBound ?? rest.endIndex)])
     }
