@@ -21,8 +21,8 @@ struct BoardPageTests {
         let sold = units.filter { ["1-1-301", "1-1-302"].contains($0.code) }.map(\.id)
         try await app.db.sql.update("units").set("status", to: "signed").where("id", .in, sold).run()
         app.services.unitEvents.reloadEveryone()
-        try await f.user("sm", roles: [(.salesManager, project)])
-        try await f.user("cs", roles: [(.channelStaff, project)])
+        try await f.user("smgr", roles: [(.salesManager, project)])
+        try await f.user("chstaff", roles: [(.channelStaff, project)])
         return (project, try await app.services.inventory(app.db).allUnits(project))
     }
 
@@ -38,7 +38,7 @@ struct BoardPageTests {
             // setup
             let (project, _) = try await setUp(app)
             var browser = Browser(app: app)
-            _ = try await browser.signIn("sm")
+            _ = try await browser.signIn("smgr")
             let unfiltered = try await browser.get("/projects/\(project)/board")
             #expect(projectRow(unfiltered.body.string).contains("<strong>16.67%</strong>"), "2 sold of 12 released")
             for path in ["/projects/\(project)/board?status=available", "/projects/\(project)/board/totals?status=available",
@@ -72,7 +72,7 @@ struct BoardPageTests {
                                                                 pricingBasis: "按建筑面积", unitPrice: "20000"), context: .system("test"))
             }
             var browser = Browser(app: app)
-            _ = try await browser.signIn("sm")
+            _ = try await browser.signIn("smgr")
             // MUT
             let html = try await browser.get("/projects/\(project)/board?building=all").body.string
             // validate: every building, in the order the unit lists use (peopleOrder), rooms as numbers.
@@ -93,7 +93,7 @@ struct BoardPageTests {
         try await withTestApp { app, _ in
             let (project, units) = try await setUp(app)
             var browser = Browser(app: app)
-            _ = try await browser.signIn("sm")
+            _ = try await browser.signIn("smgr")
             let target = try #require(units.first { $0.code == "2-1-201" })
             // On 1号楼, "2-1-0201" finds 2号楼's unit and shows that building.
             let first = try #require(try await app.services.unitEvents.board(project).buildings.first).building.id
@@ -116,7 +116,7 @@ struct BoardPageTests {
             let (project, units) = try await setUp(app)
             let u101 = try #require(units.first { $0.code == "1-1-101" })
             var sm = Browser(app: app)
-            _ = try await sm.signIn("sm")
+            _ = try await sm.signIn("smgr")
             // MUT
             var res = try await sm.get("/projects/\(project)/board.xlsx?building=all&status=available")
             // validate
@@ -128,7 +128,7 @@ struct BoardPageTests {
             // 未推 可售 销控 预留 已认购 已签约 已交付 | 已售 | 去化率: the project's, not the filter's.
             #expect(countRow == ["全项目 · 套数", "0", "10", "0", "0", "0", "2", "0", "2", "16.67%"])
             #expect(rows.contains { $0.first == "全项目 · 表价金额（元）" })
-            #expect(rows.contains { $0.first == "筛选（全部楼栋）：10 套" })
+            #expect(rows.contains { $0.first?.hasPrefix("筛选（全部楼栋）：10 套 · ") == true && $0.first?.hasSuffix("万") == true })
             // The grid: a header of entrance and room, floors top-down, one cell per unit as the board shows it.
             let header = try #require(rows.firstIndex { $0.first == "楼层" })
             #expect(rows[header] == ["楼层", "1单元 01", "1单元 02"])
@@ -140,7 +140,7 @@ struct BoardPageTests {
 
             // A role that may not see prices gets none: no amounts, no 万 in any cell.
             var cs = Browser(app: app)
-            _ = try await cs.signIn("cs")
+            _ = try await cs.signIn("chstaff")
             res = try await cs.get("/projects/\(project)/board.xlsx?building=all")
             #expect(res.status == .ok)
             rows = try XLSXReader.rows(Data(buffer: res.body)).map(\.cells)
@@ -151,6 +151,11 @@ struct BoardPageTests {
             let page = try await cs.get("/projects/\(project)/board?building=all").body.string
             #expect(!page.contains("万<") && !page.contains("class=\"price\"") && !page.contains("name=\"priceFrom\""))
             #expect(try await sm.get("/projects/\(project)/board").body.string.contains("class=\"price\""))
+            // Nor in the unit panel the board opens, nor on the prices tab.
+            let panel = "/projects/\(project)/units/\(u101.id)/panel"
+            #expect(try await sm.get(panel).body.string.contains("\(u101.listTotal) 元"))
+            #expect(!(try await cs.get(panel).body.string.contains("\(u101.listTotal) 元")))
+            #expect(try await cs.get("/projects/\(project)/prices").status == .forbidden)
         }
     }
 

@@ -47,10 +47,11 @@ enum BoardSheets {
         for building in shown { totals(building.building.name, building.totals) }
         if input.filter.narrows {
             let f = b.filteredTotals(input.scope, input.filter)
-            var line: [SheetCell] = [text(t("inv.board.filtered", ["scope": scopeName, "n": "\(f.units)"])),
-                                     .decimal(Int64(f.byStatus.values.reduce(Area.zero) { $0 + $1.area }.hundredths), scale: 2)]
-            if input.prices { line.append(.decimal(f.byStatus.values.reduce(Money.zero) { $0 + $1.amount }.fen, scale: 2)) }
-            rows.append(line)
+            // One line as the page writes it: its numbers are not per status, so they do not go under the status columns.
+            var line = [t("inv.board.filtered", ["scope": scopeName, "n": "\(f.units)"]),
+                        "\(f.byStatus.values.reduce(Area.zero) { $0 + $1.area })㎡"]
+            if input.prices { line.append(Format.wan(f.byStatus.values.reduce(Money.zero) { $0 + $1.amount })) }
+            rows.append([text(line.joined(separator: " · "))])
         }
         rows.append([text(t(input.prices ? "inv.board.totals_rule" : "inv.board.totals_rule_no_prices"))])
 
