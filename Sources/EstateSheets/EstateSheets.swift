@@ -121,6 +121,8 @@ public struct SheetColumn: Sendable {
         case area
         /// "0.00%"
         case percent
+        /// General, wrapped and top-aligned: a cell of several lines (a 销控 board cell).
+        case wrapped
     }
 
     public var title: String
@@ -344,7 +346,7 @@ enum DecimalText {
         case .area: return sign + digits + 3
         case .percent: return sign + digits + 2 + 4
         case .integer: return sign + digits
-        case .general, .text: return sign + digits + (fraction > 0 ? fraction + 1 : 0)
+        case .general, .text, .wrapped: return sign + digits + (fraction > 0 ? fraction + 1 : 0)
         }
     }
 }

@@ -51,6 +51,7 @@ public enum XLSXWriter {
         static let percent = 6
         static let quoted = 7
         static let headerQuoted = 8
+        static let wrapped = 9
 
         static func forColumn(_ format: SheetColumn.Format) -> Int {
             switch format {
@@ -60,6 +61,7 @@ public enum XLSXWriter {
             case .money: return money
             case .area: return area
             case .percent: return percent
+            case .wrapped: return wrapped
             }
         }
     }
@@ -79,7 +81,7 @@ public enum XLSXWriter {
     <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
     <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
     <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-    <cellXfs count="9">\
+    <cellXfs count="10">\
     <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
     <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
     <xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
@@ -89,6 +91,7 @@ public enum XLSXWriter {
     <xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
     <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>\
     <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" quotePrefix="1"/>\
+    <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>\
     </cellXfs>\
     <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
     <dxfs count="0"/><tableStyles count="0"/>\
@@ -164,6 +167,8 @@ public enum XLSXWriter {
             out.append(contentsOf: "<row r=\"1\">".utf8)
             for (index, column) in columns.enumerated() {
                 let title = cellText(column.title)
+                // No cell for an empty title, so a long title to its left shows in full.
+                if title.isEmpty { continue }
                 let style = FormulaGuard.looksLikeFormula(title) ? Style.headerQuoted : Style.header
                 appendTextCell(title, column: letters[index], row: 1, style: style, to: &out, strings: &strings)
             }

@@ -5,13 +5,13 @@ import Testing
 /// The role × action matrix, stated a second time on purpose: a change to the
 /// policy has to be made in both places, so it is never made by accident.
 private let expected: [Role: String] = [
-    .admin: "users.manage projects.create audit.read project.view project.edit roles.grant inventory.view inventory.edit reports.view",
-    .csManager: "audit.read project.view inventory.view inventory.edit customers.view customers.view_all customers.edit customers.reassign personal_data.reveal personal_data.export sales.view sales.approve contracts.review refunds.approve tickets.view tickets.handle tickets.manage repairs.handle calls.handle reports.view",
-    .csStaff: "project.view inventory.view inventory.edit customers.view customers.view_all customers.edit personal_data.reveal sales.view contracts.review tickets.view tickets.handle repairs.handle calls.handle reports.view",
-    .salesManager: "project.view inventory.view sales.control prices.propose customers.view customers.view_all customers.edit customers.reassign personal_data.reveal personal_data.export sales.view sales.create sales.approve reports.view reports.targets",
-    .consultant: "project.view inventory.view customers.view customers.edit sales.view sales.create",
-    .finance: "project.view inventory.view customers.view customers.view_all personal_data.reveal sales.view payments.confirm reports.view",
-    .channelManager: "project.view inventory.view channel_leads.register channels.manage reports.view",
+    .admin: "users.manage projects.create audit.read project.view project.edit roles.grant inventory.view prices.view inventory.edit reports.view",
+    .csManager: "audit.read project.view inventory.view prices.view inventory.edit customers.view customers.view_all customers.edit customers.reassign personal_data.reveal personal_data.export sales.view sales.approve contracts.review refunds.approve tickets.view tickets.handle tickets.manage repairs.handle calls.handle reports.view",
+    .csStaff: "project.view inventory.view prices.view inventory.edit customers.view customers.view_all customers.edit personal_data.reveal sales.view contracts.review tickets.view tickets.handle repairs.handle calls.handle reports.view",
+    .salesManager: "project.view inventory.view prices.view sales.control prices.propose customers.view customers.view_all customers.edit customers.reassign personal_data.reveal personal_data.export sales.view sales.create sales.approve reports.view reports.targets",
+    .consultant: "project.view inventory.view prices.view customers.view customers.edit sales.view sales.create",
+    .finance: "project.view inventory.view prices.view customers.view customers.view_all personal_data.reveal sales.view payments.confirm reports.view",
+    .channelManager: "project.view inventory.view prices.view channel_leads.register channels.manage reports.view",
     .channelStaff: "project.view inventory.view channel_leads.register",
     .agent: "project.view",
     .shiftLead: "project.view customers.view tickets.view tickets.handle calls.handle callcenter.manage",

@@ -49,7 +49,8 @@ struct XLSXWriterTests {
         // cellXfs index 7 is the quote-prefixed style.
         let xfs = styles.components(separatedBy: "<cellXfs")[1].components(separatedBy: "</cellXfs>")[0]
         let xfList = xfs.components(separatedBy: "<xf ").dropFirst().map { "<xf " + $0 }
-        #expect(xfList.count == 9)
+        #expect(xfList.count == 10)
+        #expect(xfList[XLSXWriter.Style.wrapped].contains("wrapText=\"1\""), "the board's multi-line cells wrap")
         #expect(xfList[XLSXWriter.Style.quoted].contains("quotePrefix=\"1\""))
         #expect(!xfList[0].contains("quotePrefix"))
 

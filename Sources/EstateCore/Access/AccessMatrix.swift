@@ -6,33 +6,33 @@ public enum AccessMatrix {
         case .admin:
             // Runs the system, not the business: no customer or money data.
             [.usersManage, .projectsCreate, .auditRead, .projectView, .projectEdit, .rolesGrant,
-             .inventoryView, .inventoryEdit, .reportsView]
+             .inventoryView, .pricesView, .inventoryEdit, .reportsView]
         case .gm:
             // Approves above every threshold and sees everything; user admin stays with admin.
             Set(Action.allCases).subtracting([.usersManage, .rolesGrant, .projectsCreate])
         case .csManager:
-            [.auditRead, .projectView, .inventoryView, .inventoryEdit,
+            [.auditRead, .projectView, .inventoryView, .pricesView, .inventoryEdit,
              .customersView, .customersViewAll, .customersEdit, .customersReassign,
              .personalDataReveal, .personalDataExport,
              .salesView, .salesApprove, .contractsReview, .refundsApprove,
              .ticketsView, .ticketsHandle, .ticketsManage, .repairsHandle, .callsHandle, .reportsView]
         case .csStaff:
-            [.projectView, .inventoryView, .inventoryEdit,
+            [.projectView, .inventoryView, .pricesView, .inventoryEdit,
              .customersView, .customersViewAll, .customersEdit, .personalDataReveal,
              .salesView, .contractsReview, .ticketsView, .ticketsHandle, .repairsHandle, .callsHandle,
              .reportsView]
         case .salesManager:
-            [.projectView, .inventoryView, .salesControl, .pricesPropose,
+            [.projectView, .inventoryView, .pricesView, .salesControl, .pricesPropose,
              .customersView, .customersViewAll, .customersEdit, .customersReassign, .personalDataReveal,
              .personalDataExport, .salesView, .salesCreate, .salesApprove, .reportsView, .targetsSet]
         case .consultant:
             // Full customer data only for own customers (customersView without viewAll).
-            [.projectView, .inventoryView, .customersView, .customersEdit, .salesView, .salesCreate]
+            [.projectView, .inventoryView, .pricesView, .customersView, .customersEdit, .salesView, .salesCreate]
         case .finance:
-            [.projectView, .inventoryView, .customersView, .customersViewAll, .personalDataReveal,
+            [.projectView, .inventoryView, .pricesView, .customersView, .customersViewAll, .personalDataReveal,
              .salesView, .paymentsConfirm, .reportsView]
         case .channelManager:
-            [.projectView, .inventoryView, .channelLeadsRegister, .channelsManage, .reportsView]
+            [.projectView, .inventoryView, .pricesView, .channelLeadsRegister, .channelsManage, .reportsView]
         case .channelStaff:
             [.projectView, .inventoryView, .channelLeadsRegister]
         case .agent:

@@ -15,6 +15,9 @@ public enum Action: String, CaseIterable, Codable, Sendable, Hashable {
 
     // 楼盘表 and 销控.
     case inventoryView = "inventory.view"
+    /// List and floor prices on the board and its exports (表价、成交金额): not for 物业 or
+    /// 拓客专员, who see what is for sale but quote nothing.
+    case pricesView = "prices.view"
     case inventoryEdit = "inventory.edit"
     case salesControl = "sales.control"
     case pricesPropose = "prices.propose"

@@ -59,6 +59,13 @@ enum BoardJSON {
         return w.bytes
     }
 
+    /// Board cells without their prices (`listUnitPrice`, `listTotal`), for a viewer who may not see prices.
+    static func withoutPrices(_ cells: [UInt8]) -> [UInt8] {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(cells)) as? [[String: Any]] else { return Array("[]".utf8) }
+        let stripped = array.map { $0.filter { $0.key != "listUnitPrice" && $0.key != "listTotal" } }
+        return (try? JSONSerialization.data(withJSONObject: stripped)).map(Array.init) ?? Array("[]".utf8)
+    }
+
     static func totals(_ t: Board.Totals, _ w: inout JSONWriter) {
         w.raw("{\"units\":"); w.int(t.units)
         w.raw(",\"released\":"); w.int(t.released)

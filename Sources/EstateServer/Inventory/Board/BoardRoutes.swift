@@ -33,6 +33,8 @@ enum BoardController {
         let hub = req.services.unitEvents
         let sessionID = req.authenticated?.sessionID
         let auth = req.services.auth(req.application.db)
+        // Cells carry list prices; a viewer who may not see prices gets them without.
+        let prices = req.principal?.may(.pricesView, on: projectID) == true
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/event-stream; charset=utf-8")
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
@@ -72,7 +74,7 @@ enum BoardController {
                         buffer.writeString("event: reload\ndata: {}\n\n")
                     case .update(.cells(_, let json)):
                         buffer.writeString("event: cells\ndata: ")
-                        buffer.writeBytes(json)
+                        buffer.writeBytes(prices ? json : BoardJSON.withoutPrices(json))
                         buffer.writeString("\n\n")
                     }
                     try await writer.write(.buffer(buffer))
@@ -111,7 +113,9 @@ enum BoardQuery {
             return s
         }
         if let b = text("buildingId") ?? text("building") {
-            if let id = UUID(uuidString: b) { f.buildingID = id } else { bad.append(.init(field: "buildingId", code: "building_unknown")) }
+            // Pages show every building with `building=all` (the filter then has no building).
+            if b == "all", !strict {
+            } else if let id = UUID(uuidString: b) { f.buildingID = id } else { bad.append(.init(field: "buildingId", code: "building_unknown")) }
         }
         let statuses = (try? req.query.get([String].self, at: "status")) ?? text("status").map { [$0] } ?? []
         for s in statuses where !s.isEmpty {

@@ -12,6 +12,7 @@ enum InventoryController {
         let p = app.grouped("projects", ":projectID")
         p.on(.GET, "board", guard: .allowed(.inventoryView), use: board)
         p.on(.GET, "board", "totals", guard: .allowed(.inventoryView), use: boardTotals)
+        p.on(.GET, "board.xlsx", guard: .allowed(.inventoryView), use: boardExport)
         p.on(.GET, "board", "events", guard: .allowed(.inventoryView), use: BoardController.events)
         p.on(.GET, "units", guard: .allowed(.inventoryView), use: units)
         p.on(.POST, "units", guard: .allowed(.inventoryEdit), use: createUnit)
@@ -31,8 +32,8 @@ enum InventoryController {
         p.on(.GET, "import", guard: .allowed(.inventoryEdit), use: importPage)
         p.on(.POST, "import", guard: .allowed(.inventoryEdit), body: .collect(maxSize: ByteCount(value: app.services.config.maxUploadMegabytes * 1024 * 1024)),
              use: importUpload)
-        p.on(.GET, "prices", guard: .allowed(.inventoryView), use: prices)
-        p.on(.GET, "prices", ":listID", guard: .allowed(.inventoryView), use: priceList)
+        p.on(.GET, "prices", guard: .allowed(.pricesView), use: prices)
+        p.on(.GET, "prices", ":listID", guard: .allowed(.pricesView), use: priceList)
         p.on(.POST, "prices", "adjust", guard: .allowed(.pricesPropose), use: adjust)
         p.on(.POST, "discounts", guard: .allowed(.pricesPropose), use: createRule)
         p.on(.POST, "discounts", ":ruleID", "toggle", guard: .allowed(.pricesPropose), use: toggleRule)

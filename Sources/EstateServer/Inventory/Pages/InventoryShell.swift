@@ -12,6 +12,7 @@ enum InventoryShell {
         var action: Action {
             switch self {
             case .importing: .inventoryEdit
+            case .prices: .pricesView
             default: .inventoryView
             }
         }

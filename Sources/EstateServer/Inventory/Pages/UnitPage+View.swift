@@ -17,7 +17,7 @@ extension UnitPage {
                 .section(.class("card"), .h2(.text(t("inv.unit.facts"))), facts(ctx, m)),
                 .div(
                     .if(may(ctx, .salesControl, m), .section(.class("card"), .h2(.text(t("inv.unit.control"))), controls(ctx, m, action: "\(base)/moves", back: "unit"))),
-                    .section(.class("card"), .h2(.text(t("inv.unit.quote"))), quote(ctx, m, base: base)))),
+                    .if(may(ctx, .pricesView, m), .section(.class("card"), .h2(.text(t("inv.unit.quote"))), quote(ctx, m, base: base))))),
             .if(may(ctx, .pricesPropose, m) && !u.status.isSold, .section(.class("card"),
                 .h2(.text(t("inv.unit.price_change"))),
                 .p(.class("muted small"), .text(t("inv.unit.price_change_hint"))),
@@ -51,9 +51,11 @@ extension UnitPage {
                 .dt(.text(t("field.built_area"))), .dd(.text("\(u.builtArea) ㎡")),
                 .dt(.text(t("field.inner_area"))), .dd(.text("\(u.innerArea) ㎡")),
                 .dt(.text(t("field.pricing_basis"))), .dd(.text(t("unit.basis.\(u.pricingBasis)"))),
-                .dt(.text(t("field.unit_price"))), .dd(.text("\(u.listUnitPrice) 元/㎡")),
-                .dt(.text(t("field.list_total"))), .dd(.strong(.text("\(u.listTotal) 元"))),
-                .dt(.text(t("field.floor_price"))), .dd(.text("\(u.floorPrice) 元"))),
+                // Prices for roles that may see them (prices.view: not 物业 or 拓客专员).
+                .if(may(ctx, .pricesView, m), .group(
+                    .dt(.text(t("field.unit_price"))), .dd(.text("\(u.listUnitPrice) 元/㎡")),
+                    .dt(.text(t("field.list_total"))), .dd(.strong(.text("\(u.listTotal) 元"))),
+                    .dt(.text(t("field.floor_price"))), .dd(.text("\(u.floorPrice) 元"))))),
             .unwrap(m.claim) { c in
                 .div(.class("claim"),
                      .strong(.text(t("claim.label.\(c.kind)"))),

@@ -1,5 +1,6 @@
-// 销控表: live cells through server-sent events, totals refreshed from the server,
-// and the unit panel. The page works (without live updates) when this does not run.
+// 销控表: live cells through server-sent events, totals refreshed from the server, the unit
+// panel, unit-code quick search and print. The page works (without live updates, with search
+// through the server) when this does not run.
 (function () {
   var root = document.querySelector('[data-board]');
   if (!root) return;
@@ -9,6 +10,10 @@
   var live = document.getElementById('live');
   var panel = document.getElementById('unit-panel');
   var openUnit = null;
+  var names = {};
+  Array.prototype.forEach.call(root.querySelectorAll('.legend [data-status]'), function (li) {
+    names[li.getAttribute('data-status')] = li.textContent.trim();
+  });
 
   function setLive(on) {
     if (!live) return;
@@ -33,7 +38,10 @@
     td.className = td.className.replace(/\bst-\w+/, 'st-' + cell.status);
     td.setAttribute('data-status', cell.status);
     if (statuses.length) td.classList.toggle('dim', statuses.indexOf(cell.status) < 0);
-    var price = td.querySelector('.price'); if (price) price.textContent = wan(cell.listTotal);
+    var label = td.querySelector('.st-label'); if (label && names[cell.status]) label.textContent = names[cell.status];
+    var link = td.querySelector('a'); if (link && names[cell.status]) link.title = cell.code + ' · ' + names[cell.status];
+    // Viewers who may not see prices get cells without them (and have no price line).
+    var price = td.querySelector('.price'); if (price && cell.listTotal) price.textContent = wan(cell.listTotal);
     var area = td.querySelector('.area'); if (area) area.textContent = cell.builtArea + '㎡';
     td.classList.remove('flash'); void td.offsetWidth; td.classList.add('flash');
     setTimeout(function () { td.classList.remove('flash'); }, 2500);
@@ -88,6 +96,67 @@
       if (td) { td.classList.add('flash'); setTimeout(function () { td.classList.remove('flash'); }, 2500); }
     }
   })();
+  // Unit codes as people type them: the same rule as Board.codeKey on the server
+  // ("1-1-0101" = "1-1-101", full-width digits and dashes accepted).
+  function codeKey(text) {
+    var s = '';
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;
+      if (c === 0x2010 || c === 0x2011 || c === 0x2012 || c === 0x2013 || c === 0x2014 || c === 0x2212) c = 0x2D;
+      var ch = String.fromCharCode(c);
+      if (/[A-Za-z0-9-]/.test(ch)) s += ch;
+    }
+    return s.toUpperCase().split('-').filter(Boolean).map(function (p) {
+      while (p.length > 1 && p.charAt(0) === '0') p = p.slice(1);
+      return p;
+    }).join('-');
+  }
+
+  function highlight(td) {
+    Array.prototype.forEach.call(root.querySelectorAll('td.cell.found'), function (x) { x.classList.remove('found'); });
+    td.classList.add('found');
+    td.scrollIntoView({ block: 'center', inline: 'center', behavior: 'smooth' });
+    var a = td.querySelector('a'); if (a) a.focus({ preventScroll: true });
+  }
+
+  // On this page: the whole code first, then a room without building and entrance, then a part.
+  function findCell(text) {
+    var key = codeKey(text);
+    if (!key) return null;
+    var cells = Array.prototype.slice.call(root.querySelectorAll('td.cell[data-code]'));
+    var keyed = cells.map(function (td) { return { td: td, key: codeKey(td.getAttribute('data-code')) }; });
+    var tests = [
+      function (k) { return k === key; },
+      function (k) { return k.slice(-(key.length + 1)) === '-' + key; },
+      function (k) { return k.indexOf(key) >= 0; }
+    ];
+    for (var t = 0; t < tests.length; t++) {
+      for (var i = 0; i < keyed.length; i++) if (tests[t](keyed[i].key)) return keyed[i].td;
+    }
+    return null;
+  }
+
+  var findForm = root.querySelector('form.board-find');
+  if (findForm) {
+    findForm.addEventListener('submit', function (e) {
+      var input = findForm.querySelector('input[name="find"]');
+      var td = findCell(input.value);
+      // A unit not on this page (another building, or a typo): the server looks it up.
+      if (!td) return;
+      e.preventDefault();
+      var missing = root.querySelector('.find-missing'); if (missing) missing.remove();
+      highlight(td);
+      if (window.history && history.replaceState) {
+        var params = new URLSearchParams(window.location.search);
+        params.set('find', input.value.trim());
+        history.replaceState(null, '', '?' + params.toString());
+      }
+    });
+  }
+  var found = root.querySelector('td.cell.found');
+  if (found) highlight(found);
+
   root.addEventListener('click', function (e) {
     var a = e.target.closest('td.cell a');
     if (a && panel && !e.metaKey && !e.ctrlKey) {
@@ -95,6 +164,7 @@
       showPanel(a.parentNode.getAttribute('data-unit'));
     }
     if (e.target.closest('[data-close]')) { panel.hidden = true; openUnit = null; }
+    if (e.target.closest('[data-print]')) { window.print(); }
   });
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && panel) { panel.hidden = true; openUnit = null; } });
 
