@@ -156,10 +156,11 @@ extension BoardPage {
                                 let match = !filtering || m.filter.matches(u)
                                 let found = m.found?.id == u.id
                                 return .td(.class("cell st-\(u.status.rawValue)\(match ? "" : " dim")\(found ? " found" : "")"),
-                                           .id("u-\(u.id)"),
                                            .attribute(named: "data-unit", value: u.id.uuidString),
                                            .attribute(named: "data-code", value: u.code),
                                            .attribute(named: "data-status", value: u.status.rawValue),
+                                           // The anchor a board action returns to (#u-<unit>).
+                                           .id("u-\(u.id)"),
                                     .a(.href("/projects/\(m.project.id)/units/\(u.id)"),
                                        .attribute(named: "title", value: "\(u.code) · \(t(u.status.catalogKey))"),
                                        .span(.class("code"), .text(u.code)),
