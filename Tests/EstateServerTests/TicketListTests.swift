@@ -64,4 +64,32 @@ import VaporTesting
             #expect(res.status == .forbidden)
         }
     }
+
+    @Test func theCallbackWorkbenchRecordsAnOutcomeInItsRow() async throws {
+        try await withTestApp(.demo) { app, _ in
+            let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            let sql = app.db as! any SQLDatabase
+            struct T: Decodable { var id: UUID; var status: String; var assignee_id: UUID? }
+            let manager = try #require(try await app.services.users(app.db).find(username: "cs-manager")).id
+            let waiting = try #require(try await sql.raw("""
+                SELECT id, status, assignee_id FROM tickets WHERE project_id = \(bind: project) AND status = 'callback'
+                AND (assignee_id IS NULL OR assignee_id <> \(bind: manager)) ORDER BY number LIMIT 1
+                """).first(decoding: T.self))
+            var desk = Browser(app: app)
+            _ = try await desk.signIn("cs-manager", DemoSeeder.password)
+            let page = try await desk.get("/projects/\(project)/tickets/callbacks").body.string
+            #expect(page.contains("action=\"/tickets/\(waiting.id)/callback\""))
+            let csrf = try #require(Browser.csrf(in: page))
+            // Without a satisfaction: back to the workbench with the reason, nothing recorded.
+            var res = try await desk.post("/tickets/\(waiting.id)/callback", form: ["_csrf": csrf, "return": "callbacks", "solved": "yes"])
+            #expect(res.status == .seeOther)
+            #expect(res.headers.first(name: .location)?.hasPrefix("/projects/\(project)/tickets/callbacks?error=") == true)
+            #expect(try await sql.raw("SELECT id, status, assignee_id FROM tickets WHERE id = \(bind: waiting.id)").first(decoding: T.self)?.status == "callback")
+            // With it: closed, and the agent is back on the workbench for the next one.
+            res = try await desk.post("/tickets/\(waiting.id)/callback",
+                                      form: ["_csrf": csrf, "return": "callbacks", "satisfaction": "5", "solved": "yes", "note": "业主满意"])
+            #expect(res.headers.first(name: .location) == "/projects/\(project)/tickets/callbacks?notice=ticket.notice.callback_closed")
+            #expect(try await sql.raw("SELECT id, status, assignee_id FROM tickets WHERE id = \(bind: waiting.id)").first(decoding: T.self)?.status == "closed")
+        }
+    }
 }

@@ -79,6 +79,8 @@ extension ServiceController {
 
     @Sendable static func callback(_ req: Request) async throws -> Response {
         let t = try await ticket(req, .ticketsHandle)
+        // Recorded from the 回访工作台's row: back to the workbench, with its outcome or its one-line reason.
+        let workbench = req.formField("return") == "callbacks" ? "/projects/\(t.projectId)/tickets/callbacks" : nil
         var v = req.formFields(["satisfaction", "solved"])
         v["note"] = ((try? req.content.get(String.self, at: "note")) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         return try await FormAction.run(req) {
@@ -90,8 +92,10 @@ extension ServiceController {
             guard bad.isEmpty, let satisfaction, let solved else { throw Problem.invalid(bad) }
             let after = try await req.services.tickets(req.db).recordCallback(t.id, satisfaction: satisfaction, solved: solved, note: v["note"] ?? "",
                                                                               by: .staff(try req.requirePrincipal()), context: req.auditContext)
-            return .to("/tickets/\(t.id)", notice: after.ticketStatus == .closed ? "ticket.notice.callback_closed" : "ticket.notice.callback_reopened")
+            return .to(workbench ?? "/tickets/\(t.id)",
+                       notice: after.ticketStatus == .closed ? "ticket.notice.callback_closed" : "ticket.notice.callback_reopened")
         } failed: { p in
+            if let workbench { return FormAction.back(req, to: workbench, p) }
             return try await ticketFailed(req, t.id, p, form: "callback", values: v)
         }
     }

@@ -74,10 +74,31 @@ extension TicketListPage {
                        .th(.text(t("ticket.field.title"))), .th(.text(t("ticket.field.unit"))), .th(.text(t("ticket.field.contact"))),
                        .th(.text(t("ticket.field.assignee"))), .th(.text(t("field.status"))), .th(.text(t(m.workbench ? "ticket.field.resolved_at" : "ticket.field.sla"))),
                        .th(.text(t("ticket.field.created"))))),
-            .tbody(.group(m.page.items.map { row(t, $0, now: m.now, workbench: m.workbench, selectable: !m.handlers.isEmpty) }))))
+            .tbody(.group(m.page.items.map { row(t, $0, now: m.now, workbench: m.workbench, selectable: !m.handlers.isEmpty,
+                                                 csrf: m.workbench && m.mayCreate ? ctx.csrf : nil) }))))
     }
 
-    static func row(_ t: Localizer, _ k: TicketService.Ticket, now: Date, workbench: Bool, selectable: Bool = false) -> Node<HTML.TableContext> {
+    /// The 回访 outcome from the workbench row (satisfaction, solved, a note), without opening the ticket;
+    /// the ticket page's form and rules decide it, and the row comes back to the workbench.
+    static func inlineCallback(_ t: Localizer, _ k: TicketService.Ticket, csrf: String) -> Node<HTML.BodyContext> {
+        .form(.class("inline-callback"), .method(.post), .action("/tickets/\(k.id)/callback"),
+            .input(.type(.hidden), .name("_csrf"), .value(csrf)),
+            .input(.type(.hidden), .name("return"), .value("callbacks")),
+            .select(.named("satisfaction", id: "cb-sat-\(k.id)"), .attribute(named: "aria-label", value: t("ticket.field.satisfaction")),
+                    .attribute(named: "required", value: "required"),
+                    Node<HTML.SelectContext>.choice("", t("ticket.field.satisfaction")),
+                    .group((1...5).reversed().map { n in Node<HTML.SelectContext>.choice("\(n)", String(repeating: "★", count: n)) })),
+            .select(.named("solved", id: "cb-solved-\(k.id)"), .attribute(named: "aria-label", value: t("ticket.field.solved")),
+                    .attribute(named: "required", value: "required"),
+                    Node<HTML.SelectContext>.choice("", t("ticket.field.solved")),
+                    .choice("yes", t("ticket.solved_yes")), .choice("no", t("ticket.solved_no"))),
+            .input(.type(.text), .name("note"), .attribute(named: "maxlength", value: "500"), .placeholder(t("ticket.field.note")),
+                   .attribute(named: "aria-label", value: t("ticket.field.note"))),
+            .button(.type(.submit), .text(t("ticket.callback_submit_short"))))
+    }
+
+    static func row(_ t: Localizer, _ k: TicketService.Ticket, now: Date, workbench: Bool, selectable: Bool = false,
+                    csrf: String? = nil) -> Node<HTML.TableContext> {
         let breached = (k.minutesLeft(at: now) ?? 0) < 0
         var cls = ["sev-\(k.severity)"]
         if breached { cls.append("breached") }
@@ -100,7 +121,8 @@ extension TicketListPage {
                 .unwrap(k.department.flatMap(TicketService.Department.init(rawValue:))) { .div(.class("muted small"), .text(t($0.catalogKey))) }),
             .td(.class("nowrap"), ServiceShell.statusBadge(t, k.ticketStatus)),
             workbench ? .td(.class("nowrap"), .text(ServiceShell.clock(k.resolvedAt)), .text(" "),
-                            .a(.class("small"), .href("/tickets/\(k.id)#callback"), .text(t("ticket.record_callback"))))
+                            .a(.class("small"), .href("/tickets/\(k.id)#callback"), .text(t("ticket.record_callback"))),
+                            .if(csrf != nil && k.ticketStatus == .callback, inlineCallback(t, k, csrf: csrf ?? "")))
                       : .td(ServiceShell.timeLeft(t, k, now: now)),
             .td(.class("nowrap muted small"), .text(ServiceShell.clock(k.createdAt))))
     }
