@@ -50,4 +50,31 @@ import VaporTesting
             #expect(totals.count == expected && totals == totals.sorted())
         }
     }
+
+    /// The customer list sorts by its column heads; records without the value come last either way.
+    @Test func theCustomerListSortsByItsColumns() async throws {
+        try await withTestApp(.demo) { app, _ in
+            let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            let sql = app.db as! any SQLDatabase
+            struct D: Decodable { var d: String? }
+            let first = try await sql.raw("""
+                SELECT MIN(next_follow_up_on) AS d FROM customers WHERE project_id = \(bind: project) AND merged_into IS NULL
+                """).first(decoding: D.self)?.d
+            let day = try #require(first)
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("sales-manager", DemoSeeder.password)
+            let html = try await browser.get("/projects/\(project)/customers?sort=next_follow_up&dir=asc").body.string
+            let body = try #require(html.range(of: "<tbody>").map { String(html[$0.upperBound...]) })
+            let firstRow = try #require(body.components(separatedBy: "</tr>").first)
+            #expect(firstRow.contains(day), "the earliest follow-up \(day) first")
+            #expect(html.contains("aria-sort=\"ascending\""))
+            // Descending, the records without a planned follow-up still come last: the first row has a date.
+            let desc = try await browser.get("/projects/\(project)/customers?sort=next_follow_up").body.string
+            let last = try await sql.raw("""
+                SELECT MAX(next_follow_up_on) AS d FROM customers WHERE project_id = \(bind: project) AND merged_into IS NULL
+                """).first(decoding: D.self)?.d
+            let top = try #require(desc.range(of: "<tbody>").map { String(desc[$0.upperBound...]) }?.components(separatedBy: "</tr>").first)
+            #expect(top.contains(try #require(last)))
+        }
+    }
 }

@@ -75,7 +75,25 @@ extension CustomerService {
         /// An identity number's keyed hash (`identityKey`), so a page can search by ID number without
         /// the number in its URL.
         public var identityKey: String?
+        /// The list's order: a column and a direction (most recently changed first by default).
+        public var sort: Sort = .updated
+        public var ascending = false
         public init() {}
+    }
+
+    /// Columns the customer list sorts by; a record without the value (never contacted, no follow-up
+    /// planned) comes last either way, on both engines.
+    public enum Sort: String, Sendable, CaseIterable {
+        case updated, name, grade, lastContact = "last_contact", nextFollowUp = "next_follow_up"
+        var column: String {
+            switch self {
+            case .updated: "updated_at"
+            case .name: "name"
+            case .grade: "grade"
+            case .lastContact: "last_contact_at"
+            case .nextFollowUp: "next_follow_up_on"
+            }
+        }
     }
 
     /// What a search term is, read the way staff type it.
@@ -185,8 +203,10 @@ extension CustomerService {
         let countQuery = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .from(SQLAlias(SQLIdentifier("customers"), as: SQLIdentifier("c"))))
         let total = try await countQuery.first(decoding: N.self)?.n ?? 0
+        let column = SQLColumn(f.sort.column, table: "c")
         let items = try await records(try await filtered(selectRecords(sql))
-            .orderBy(SQLColumn("updated_at", table: "c"), SQLDirection.descending).orderBy(SQLColumn("id", table: "c"))
+            .orderBy(SQLBinaryExpression(column, .is, SQLLiteral.null), SQLDirection.ascending)
+            .orderBy(column, f.ascending ? SQLDirection.ascending : SQLDirection.descending).orderBy(SQLColumn("id", table: "c"))
             .limit(page.perPage).offset(page.offset))
         return Paged(items: items, page: page.page, perPage: page.perPage, total: total)
     }

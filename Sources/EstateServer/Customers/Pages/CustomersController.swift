@@ -75,6 +75,8 @@ enum CustomersController {
         f.source = q["source"]
         if q["owner"] == "pool" { f.pool = true } else { f.ownerID = q["owner"].flatMap(UUID.init(uuidString:)) }
         f.lastContact = q["lastContact"].flatMap(CustomerService.LastContact.init(rawValue:))
+        if let s = req.queryText("sort").flatMap(CustomerService.Sort.init(rawValue:)) { f.sort = s; q["sort"] = s.rawValue }
+        if req.queryText("dir") == "asc" { f.ascending = true; q["dir"] = "asc" }
         return (f, q)
     }
 

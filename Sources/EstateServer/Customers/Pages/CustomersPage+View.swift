@@ -38,8 +38,9 @@ extension CustomersPage {
                     .thead(.tr(
                         .if(a.mayReassign, .th(.input(.type(.checkbox), .attribute(named: "data-check-all", value: "customerIds"),
                                                       .attribute(named: "aria-label", value: t("list.select_all"))))),
-                        .th(.text(t("cust.name"))), .th(.text(t("cust.mobile"))), .th(.text(t("cust.grade"))), .th(.text(t("cust.source"))),
-                        .th(.text(t("cust.owner"))), .th(.text(t("cust.last_contact"))), .th(.text(t("cust.next_follow_up"))),
+                        sortable(ctx, m, .name, "cust.name"), .th(.text(t("cust.mobile"))), sortable(ctx, m, .grade, "cust.grade"),
+                        .th(.text(t("cust.source"))), .th(.text(t("cust.owner"))), sortable(ctx, m, .lastContact, "cust.last_contact"),
+                        sortable(ctx, m, .nextFollowUp, "cust.next_follow_up"),
                         .th(.class("num"), .text(t("cust.visits"))))),
                     .tbody(.forEach(m.page.items) { r in
                         let open = a.mayOpen(owner: r.ownerID)
@@ -72,5 +73,19 @@ extension CustomersPage {
                 CustomerForm.fields(ctx, action: "\(base)/customers", values: m.form, errors: m.errors, creating: true,
                                     consultants: a.mayReassign ? m.consultants : [])))
         ))
+    }
+
+    /// A column head that sorts the list by it (again: the other way), keeping the filters.
+    static func sortable(_ ctx: PageContext, _ m: Model, _ sort: CustomerService.Sort, _ label: String) -> Node<HTML.TableRowContext> {
+        let current = m.filter.sort == sort
+        var q = m.query
+        q["sort"] = sort.rawValue
+        q["dir"] = current && !m.filter.ascending ? "asc" : nil
+        q["page"] = nil
+        let query = q.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        return .th(.attribute(named: "aria-sort", value: current ? (m.filter.ascending ? "ascending" : "descending") : "none"),
+                   .a(.href("/projects/\(m.project.id)/customers?" + query),
+                      .text(ctx.t(label) + (current ? (m.filter.ascending ? " ▲" : " ▼") : ""))))
     }
 }
