@@ -79,6 +79,19 @@ import VaporTesting
             _ = try await desk.signIn("cs-manager", DemoSeeder.password)
             let page = try await desk.get("/projects/\(project)/tickets/callbacks").body.string
             #expect(page.contains("action=\"/tickets/\(waiting.id)/callback\""))
+            // A ticket the viewer handled offers them no inline 回访 (someone else calls the owner).
+            let staff = try #require(try await app.services.users(app.db).find(username: "cs-staff")).id
+            let own = try await sql.raw("""
+                SELECT id, status, assignee_id FROM tickets WHERE project_id = \(bind: project) AND status = 'callback' AND assignee_id = \(bind: staff)
+                """).all(decoding: T.self)
+            #expect(!own.isEmpty)
+            var staffDesk = Browser(app: app)
+            _ = try await staffDesk.signIn("cs-staff", DemoSeeder.password)
+            let staffPage = try await staffDesk.get("/projects/\(project)/tickets/callbacks").body.string
+            for t in own {
+                #expect(page.contains("action=\"/tickets/\(t.id)/callback\""))
+                #expect(!staffPage.contains("action=\"/tickets/\(t.id)/callback\""))
+            }
             let csrf = try #require(Browser.csrf(in: page))
             // Without a satisfaction: back to the workbench with the reason, nothing recorded.
             var res = try await desk.post("/tickets/\(waiting.id)/callback", form: ["_csrf": csrf, "return": "callbacks", "solved": "yes"])

@@ -75,7 +75,7 @@ extension TicketListPage {
                        .th(.text(t("ticket.field.assignee"))), .th(.text(t("field.status"))), .th(.text(t(m.workbench ? "ticket.field.resolved_at" : "ticket.field.sla"))),
                        .th(.text(t("ticket.field.created"))))),
             .tbody(.group(m.page.items.map { row(t, $0, now: m.now, workbench: m.workbench, selectable: !m.handlers.isEmpty,
-                                                 csrf: m.workbench && m.mayCreate ? ctx.csrf : nil) }))))
+                                                 csrf: m.workbench && m.mayCreate ? ctx.csrf : nil, viewer: ctx.principal?.userID) }))))
     }
 
     /// The 回访 outcome from the workbench row (satisfaction, solved, a note), without opening the ticket;
@@ -98,7 +98,7 @@ extension TicketListPage {
     }
 
     static func row(_ t: Localizer, _ k: TicketService.Ticket, now: Date, workbench: Bool, selectable: Bool = false,
-                    csrf: String? = nil) -> Node<HTML.TableContext> {
+                    csrf: String? = nil, viewer: UUID? = nil) -> Node<HTML.TableContext> {
         let breached = (k.minutesLeft(at: now) ?? 0) < 0
         var cls = ["sev-\(k.severity)"]
         if breached { cls.append("breached") }
@@ -122,7 +122,8 @@ extension TicketListPage {
             .td(.class("nowrap"), ServiceShell.statusBadge(t, k.ticketStatus)),
             workbench ? .td(.class("nowrap"), .text(ServiceShell.clock(k.resolvedAt)), .text(" "),
                             .a(.class("small"), .href("/tickets/\(k.id)#callback"), .text(t("ticket.record_callback"))),
-                            .if(csrf != nil && k.ticketStatus == .callback, inlineCallback(t, k, csrf: csrf ?? "")))
+                            // Not on a ticket the viewer handled: its 回访 is someone else's (`callback_by_assignee`).
+                            .if(csrf != nil && k.ticketStatus == .callback && k.assigneeId != viewer, inlineCallback(t, k, csrf: csrf ?? "")))
                       : .td(ServiceShell.timeLeft(t, k, now: now)),
             .td(.class("nowrap muted small"), .text(ServiceShell.clock(k.createdAt))))
     }
