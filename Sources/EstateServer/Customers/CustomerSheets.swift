@@ -222,20 +222,14 @@ public struct CustomerSheets: Sendable {
     public func export(_ projectID: UUID, filter: CustomerService.Filter, by searcher: CustomerService.Searcher,
                        language: Language) async throws -> (data: Data, count: Int) {
         let zh = language == .zh
-        var rows: [[SheetCell]] = []
-        var page = 1
-        while true {
-            let chunk = try await customers.list(projectID, filter, by: searcher, page: try PageRequest(page: page, perPage: 200))
-            for r in chunk.items {
-                let kind = r.idKind.flatMap(IdentityKind.init(rawValue:)).flatMap { Self.kindNames[$0] }
-                rows.append([.text(r.name), .text(r.mobile), .text(kind.map { zh ? $0.zh : $0.en } ?? ""), .text(r.idMasked ?? ""),
-                             .text(Self.genderText(r.gender, zh: zh)), .text(r.address), .text(r.source), .text(r.grade),
-                             .text(r.ownerName ?? ""), .text(r.tags.joined(separator: ",")), .text(r.notes),
-                             r.lastContactAt.map { .text(Shell.dateTime($0)) } ?? .text(""), .integer(Int64(r.visitCount)),
-                             .integer(Int64(r.callCount))])
-            }
-            if chunk.items.count < 200 || page >= 1000 { break }
-            page += 1
+        let records = try await PageRequest.everyRow(maxPages: 1000) { try await customers.list(projectID, filter, by: searcher, page: $0) }
+        let rows: [[SheetCell]] = records.map { r in
+            let kind = r.idKind.flatMap(IdentityKind.init(rawValue:)).flatMap { Self.kindNames[$0] }
+            return [.text(r.name), .text(r.mobile), .text(kind.map { zh ? $0.zh : $0.en } ?? ""), .text(r.idMasked ?? ""),
+                    .text(Self.genderText(r.gender, zh: zh)), .text(r.address), .text(r.source), .text(r.grade),
+                    .text(r.ownerName ?? ""), .text(r.tags.joined(separator: ",")), .text(r.notes),
+                    r.lastContactAt.map { .text(Shell.dateTime($0)) } ?? .text(""), .integer(Int64(r.visitCount)),
+                    .integer(Int64(r.callCount))]
         }
         var columns = Self.columns.map { SheetColumn(zh ? $0.zh : $0.en, width: $0.width, format: .text) }
         columns += [SheetColumn(zh ? "最近联系" : "Last contact", width: 17), SheetColumn(zh ? "来访次数" : "Visits", width: 9, format: .integer),

@@ -7,14 +7,7 @@ import Foundation
 enum SaleSheets {
     static func workList(_ list: SaleService.WorkList, projectID: UUID, consultantID: UUID? = nil, sales: SaleService,
                          t: Localizer) async throws -> Data {
-        var rows: [SaleService.WorkRow] = []
-        var n = 1
-        while true {
-            let chunk = try await sales.workList(list, projectID: projectID, consultantID: consultantID, page: try PageRequest(page: n, perPage: 200))
-            rows += chunk.items
-            if chunk.items.count < 200 || n >= 500 { break }
-            n += 1
-        }
+        let rows = try await PageRequest.everyRow { try await sales.workList(list, projectID: projectID, consultantID: consultantID, page: $0) }
         let money = list == .paymentsOverdue
         var columns = [SheetColumn(t("sale.worklist.number"), width: 14, format: .text), SheetColumn(t("sale.unit"), width: 12, format: .text),
                        SheetColumn(t("sale.buyers"), width: 16, format: .text), SheetColumn(t("sale.consultant"), width: 12, format: .text),
@@ -36,14 +29,7 @@ enum SaleSheets {
     /// The receipts desk as filtered, every row (not one page), newest first: money as numbers
     /// (refunds negative) with the money format, so finance can sum and reconcile in Excel.
     static func receipts(_ filter: SaleService.ReceiptFilter, projectID: UUID, sales: SaleService, t: Localizer) async throws -> Data {
-        var rows: [SaleService.Receipt] = []
-        var n = 1
-        while true {
-            let chunk = try await sales.receipts(projectID, filter: filter, page: try PageRequest(page: n, perPage: 200))
-            rows += chunk.items
-            if chunk.items.count < 200 || n >= 500 { break }
-            n += 1
-        }
+        let rows = try await PageRequest.everyRow { try await sales.receipts(projectID, filter: filter, page: $0) }
         let columns = [SheetColumn(t("sale.receipt.number"), width: 12, format: .text), SheetColumn(t("sale.unit"), width: 12, format: .text),
                        SheetColumn(t("sale.item"), width: 12, format: .text), SheetColumn(t("sale.receipt.kind"), width: 8, format: .text),
                        SheetColumn(t("sale.amount_yuan"), width: 16, format: .money), SheetColumn(t("sale.receipt.method"), width: 10, format: .text),

@@ -75,17 +75,8 @@ extension CustomersPage {
         ))
     }
 
-    /// A column head that sorts the list by it (again: the other way), keeping the filters.
     static func sortable(_ ctx: PageContext, _ m: Model, _ sort: CustomerService.Sort, _ label: String) -> Node<HTML.TableRowContext> {
-        let current = m.filter.sort == sort
-        var q = m.query
-        q["sort"] = sort.rawValue
-        q["dir"] = current && !m.filter.ascending ? "asc" : nil
-        q["page"] = nil
-        let query = q.sorted { $0.key < $1.key }
-            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
-        return .th(.attribute(named: "aria-sort", value: current ? (m.filter.ascending ? "ascending" : "descending") : "none"),
-                   .a(.href("/projects/\(m.project.id)/customers?" + query),
-                      .text(ctx.t(label) + (current ? (m.filter.ascending ? " ▲" : " ▼") : ""))))
+        ListQuery.sortHeader(ctx.t(label), key: sort.rawValue, path: "/projects/\(m.project.id)/customers", query: m.query,
+                             sortedBy: m.filter.sort.rawValue, ascending: m.filter.ascending)
     }
 }

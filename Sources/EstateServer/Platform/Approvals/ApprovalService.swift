@@ -140,6 +140,15 @@ public struct ApprovalService: Sendable {
         case all
     }
 
+    /// The inbox's condition: pending, routed to a role `principal` holds (a company-wide GM decides
+    /// everything), and not their own request (the company-wide GM's box also holds those nobody requested).
+    static func waiting(_ q: SQLSelectBuilder, for principal: Principal) -> SQLSelectBuilder {
+        let q = q.where("status", .equal, ApprovalStatus.pending.rawValue).where(decidable(by: principal))
+        guard principal.companyRoles.contains(.gm) else { return q.where("requested_by", .notEqual, principal.userID) }
+        return q.where(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("requested_by"), .notEqual, SQLBind(principal.userID)),
+                                           .or, SQLBinaryExpression(SQLColumn("requested_by"), .is, SQLLiteral.null)))
+    }
+
     /// How many pending approvals `principal` may decide (the inbox's total), in one query.
     public func waitingCount(for principal: Principal) async throws -> Int {
         var q = store.sql.select().from("approvals")
@@ -147,11 +156,7 @@ public struct ApprovalService: Sendable {
             if visible.isEmpty { return 0 }
             q = q.where("project_id", .in, Array(visible))
         }
-        q = q.where("status", .equal, ApprovalStatus.pending.rawValue).where(Self.decidable(by: principal))
-        q = principal.companyRoles.contains(.gm)
-            ? q.where(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("requested_by"), .notEqual, SQLBind(principal.userID)),
-                                          .or, SQLBinaryExpression(SQLColumn("requested_by"), .is, SQLLiteral.null)))
-            : q.where("requested_by", .notEqual, principal.userID)
+        q = Self.waiting(q, for: principal)
         struct N: Decodable { var n: Int }
         return try await q.where(Self.visible(to: principal)).column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .first(decoding: N.self)?.n ?? 0
@@ -169,15 +174,7 @@ public struct ApprovalService: Sendable {
         }
         switch box {
         case .inbox:
-            q = q.where("status", .equal, ApprovalStatus.pending.rawValue)
-            // Company-wide GM decides everything; otherwise per project and role.
-            q = q.where(Self.decidable(by: principal))
-            if !principal.companyRoles.contains(.gm) {
-                q = q.where("requested_by", .notEqual, principal.userID)
-            } else {
-                q = q.where(SQLBinaryExpression(SQLBinaryExpression(SQLColumn("requested_by"), .notEqual, SQLBind(principal.userID)),
-                                                .or, SQLBinaryExpression(SQLColumn("requested_by"), .is, SQLLiteral.null)))
-            }
+            q = Self.waiting(q, for: principal)
         case .mine:
             q = q.where("requested_by", .equal, principal.userID)
         case .all:

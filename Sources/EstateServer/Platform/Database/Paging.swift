@@ -16,6 +16,18 @@ public struct PageRequest: Sendable, Equatable {
     }
 
     public var offset: Int { (page - 1) * perPage }
+
+    /// Every row a paged query lists (an export: the filter's rows, not one page), read 200 at a time
+    /// until a short page, at most `maxPages` pages.
+    static func everyRow<Item: Sendable>(maxPages: Int = 500, _ page: (PageRequest) async throws -> Paged<Item>) async throws -> [Item] {
+        var rows: [Item] = []
+        for n in 1...maxPages {
+            let chunk = try await page(try PageRequest(page: n, perPage: 200))
+            rows += chunk.items
+            if chunk.items.count < 200 { break }
+        }
+        return rows
+    }
 }
 
 public struct Paged<Item: Sendable>: Sendable {

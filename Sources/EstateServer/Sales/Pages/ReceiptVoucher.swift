@@ -11,15 +11,7 @@ enum ReceiptVoucher {
         let t = SalePrint.chinese(ctx)
         return HTML(
             .lang(.chinese),
-            .head(
-                .meta(.charset(.utf8)),
-                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .favicon("/assets/favicon.svg", type: "image/svg+xml"),
-                .title("收据 \(r.number)"),
-                .stylesheet("/assets/app.css"),
-                .stylesheet("/sales/print.css"),
-                .stylesheet("/sales/voucher.css"),
-                .script(.src("/sales/print.js"), .attribute(named: "defer", value: "defer"))),
+            SalePrint.head("收据 \(r.number)", styles: ["/sales/voucher.css"]),
             .body(.class("print voucher-print"),
                 .div(.class("print-bar"),
                     .a(.href("/projects/\(r.projectId)/receipts?status=confirmed"), .text("← " + ctx.t("sale.back"))),

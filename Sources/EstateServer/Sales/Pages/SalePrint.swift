@@ -4,18 +4,24 @@ import Vapor
 
 /// The printable 认购书 and contract summary: an A4 sheet on its own page (print CSS hides the bar).
 enum SalePrint {
+    /// The head every printable page shares (the 认购书, the contract, the 收据): print styles and the print button's script.
+    static func head(_ title: String, styles: [String] = []) -> Node<HTML.DocumentContext> {
+        .head(
+            .meta(.charset(.utf8)),
+            .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+            .favicon("/assets/favicon.svg", type: "image/svg+xml"),
+            .title(title),
+            .stylesheet("/assets/app.css"),
+            .stylesheet("/sales/print.css"),
+            .forEach(styles) { .stylesheet($0) },
+            .script(.src("/sales/print.js"), .attribute(named: "defer", value: "defer")))
+    }
+
     static func page(_ ctx: PageContext, title: String, back: String, _ sheet: Node<HTML.BodyContext>) -> HTML {
         let t = ctx.t
         return HTML(
             .lang(.chinese),
-            .head(
-                .meta(.charset(.utf8)),
-                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .favicon("/assets/favicon.svg", type: "image/svg+xml"),
-                .title(title),
-                .stylesheet("/assets/app.css"),
-                .stylesheet("/sales/print.css"),
-                .script(.src("/sales/print.js"), .attribute(named: "defer", value: "defer"))),
+            head(title),
             .body(.class("print"),
                 .div(.class("print-bar"),
                     .a(.href(back), .text("← " + t("sale.back"))),

@@ -60,12 +60,7 @@ extension SalesController {
         let (project, _) = try await refs(req, projectID)
         let (filter, _) = try registerFilter(req, projectID)
         let sales = req.services.sales(req.db)
-        var rows: [SaleService.Subscription] = []
-        for n in 1...100 {
-            let chunk = try await sales.subscriptions(projectID, filter: filter, page: try PageRequest(page: n, perPage: 200))
-            rows += chunk.items
-            if chunk.items.count < 200 { break }
-        }
+        let rows = try await PageRequest.everyRow { try await sales.subscriptions(projectID, filter: filter, page: $0) }
         let data = try SalesRegisterSheet.data(rows, access: try access(req, projectID), t: req.localizer)
         return Response.workbook(data, name: SalesRegisterSheet.fileName(projectCode: project.code, day: today(req), t: req.localizer))
     }

@@ -28,7 +28,7 @@ extension SalesRegisterPage {
                 .unwrap(m.query["dir"]) { .input(.type(.hidden), .name("dir"), .value($0)) },
                 .div(.class("field actions"), .label(.text(" ")),
                      .div(.button(.type(.submit), .class("primary"), .text(t("action.search"))), .text(" "), .a(.href(base), .text(t("action.reset")))))),
-            .p(.class("list-tools"), .a(.class("button"), .href("\(base)/export.xlsx" + queryString(m.query)), .text(t("sale.register_export")))),
+            .p(.class("list-tools"), .a(.class("button"), .href("\(base)/export.xlsx" + ListQuery.string(m.query)), .text(t("sale.register_export")))),
             table(ctx, m),
             .if(m.page.items.isEmpty, .p(.class("muted"), .text(t("sale.none")))),
             Shell.pager(ctx, m.page, query: m.query),
@@ -64,19 +64,8 @@ extension SalesRegisterPage {
             .td(.class("nowrap"), .text(Shell.dateTime(s.createdAt))))
     }
 
-    /// A column head that sorts by it (again: the other way), keeping the filters.
     static func sortable(_ ctx: PageContext, _ m: Model, _ sort: SaleService.RegisterSort, _ label: String, num: Bool = false) -> Node<HTML.TableRowContext> {
-        let current = m.filter.sort == sort
-        var q = m.query
-        q["sort"] = sort.rawValue
-        q["dir"] = current && !m.filter.ascending ? "asc" : nil
-        q["page"] = nil
-        let mark = current ? (m.filter.ascending ? " ▲" : " ▼") : ""
-        return .th(.class(num ? "num" : ""), .attribute(named: "aria-sort", value: current ? (m.filter.ascending ? "ascending" : "descending") : "none"),
-                   .a(.href("/projects/\(m.project.id)/sales" + queryString(q)), .text(ctx.t(label) + mark)))
-    }
-
-    static func queryString(_ q: [String: String]) -> String {
-        q.isEmpty ? "" : "?" + q.sorted { $0.key < $1.key }.map { "\($0.key)=\(enc($0.value))" }.joined(separator: "&")
+        ListQuery.sortHeader(ctx.t(label), key: sort.rawValue, path: "/projects/\(m.project.id)/sales", query: m.query,
+                             sortedBy: m.filter.sort.rawValue, ascending: m.filter.ascending, num: num)
     }
 }

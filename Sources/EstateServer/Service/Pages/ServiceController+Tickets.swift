@@ -71,12 +71,7 @@ extension ServiceController {
         let principal = try req.requirePrincipal()
         let (f, _) = listFilter(req, queue: nil)
         let tickets = req.services.tickets(req.db)
-        var rows: [TicketService.Ticket] = []
-        for n in 1...50 {
-            let chunk = try await tickets.list(projectID, f, for: principal, context: req.auditContext, page: try PageRequest(page: n, perPage: 200))
-            rows += chunk.items
-            if chunk.items.count < 200 { break }
-        }
+        let rows = try await PageRequest.everyRow { try await tickets.list(projectID, f, for: principal, context: req.auditContext, page: $0) }
         let now = req.services.now()
         let day = CalendarDay(now)
         return Response.workbook(try ServiceSheets.tickets(rows, now: now, t: req.localizer),

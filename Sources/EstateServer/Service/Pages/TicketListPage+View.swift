@@ -16,7 +16,7 @@ extension TicketListPage {
             .if(m.workbench, .p(.class("muted small"), .text(t("ticket.callbacks_hint")))),
             filters(ctx, m, action: action),
             .if(!m.page.items.isEmpty, .p(.class("list-tools"),
-                .a(.class("button"), .href("\(base).xlsx" + query(m.query)), .text(t("ticket.export"))))),
+                .a(.class("button"), .href("\(base).xlsx" + ListQuery.string(m.query)), .text(t("ticket.export"))))),
             m.page.items.isEmpty ? .p(.class("muted empty"), .text(t("ticket.none"))) : table(ctx, m),
             .if(!m.handlers.isEmpty && !m.page.items.isEmpty, reassignForm(ctx, m, base: base)),
             .if(m.page.total > 0, Shell.pager(ctx, m.page, query: m.query))))
@@ -137,9 +137,5 @@ extension TicketListPage {
                     .group(ServiceShell.departments(t).map { Node<HTML.SelectContext>.choice($0.0, $0.1) })),
             ServiceShell.handlerSelect(t, form: "reassign", m.handlers, selected: nil, failure: nil, hint: nil, empty: t("ticket.choose"), required: true),
             .button(.type(.submit), .class("primary"), .text(t("ticket.reassign_submit"))))
-    }
-
-    static func query(_ q: [String: String]) -> String {
-        q.isEmpty ? "" : "?" + q.sorted { $0.key < $1.key }.map { "\($0.key)=\(ServiceShell.enc($0.value))" }.joined(separator: "&")
     }
 }
