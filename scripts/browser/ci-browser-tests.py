@@ -36,7 +36,9 @@ ap = argparse.ArgumentParser()
 ap.add_argument("base")
 ap.add_argument("out")
 ap.add_argument("--data-dir", default=os.environ.get("ESTATE_DATA_DIR", ""))
-ap.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+# No default from $DATABASE_URL: CI exports it for the PostgreSQL steps while this step's server
+# runs on SQLite, and the outbox would then be looked up in the wrong database.
+ap.add_argument("--database-url", default="")
 ap.add_argument("--server-log", default="", help="the server's log file (demo mode writes SMS there)")
 ap.add_argument("--password", default="demo1234")
 ap.add_argument("--project", default="HXY")
@@ -218,9 +220,11 @@ def sms_code(mobile):
     sent. So: the latest 'owner.code' message id for the mobile, then that id's line in the log."""
     sql = ("SELECT id FROM outbox_messages WHERE recipient = '%s' AND template = 'owner.code' "
            "ORDER BY created_at DESC LIMIT 1" % mobile)
-    if args.database_url:
+    if args.database_url and not args.data_dir:
         r = subprocess.run(["psql", args.database_url, "-Atc", sql], capture_output=True, text=True, timeout=20)
-        message = r.stdout.strip() if r.returncode == 0 else ""
+        if r.returncode != 0:
+            raise RuntimeError("psql could not read the outbox: " + r.stderr.strip())
+        message = r.stdout.strip()
     else:
         db = sqlite3.connect("file:" + os.path.join(args.data_dir, "estate.sqlite") + "?mode=ro", uri=True, timeout=10)
         try:
