@@ -51,6 +51,7 @@ public struct AppServices: Sendable {
                       attachmentsDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").path,
                       exactSearchesPerHour: config.exactSearchesPerHour, exactLookupGate: exactLookupGate)
     }
+    public func calls(_ db: any Database) -> CallService { CallService(store: store(db), now: now) }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)
