@@ -22,5 +22,6 @@ enum Migrations {
         UpdateProjectsAddSeller(),
         AddReceiptRejectionReason(),
         UpdateProjectsAddHotline(),
+        CreateOutages(),
     ]
 }
