@@ -158,7 +158,8 @@ struct OutageTests {
             clock.advance(OutageService.tokenLifetime + 1)
             #expect(try await app.call(.GET, "/oa/\(stale)").status == .notFound)
             #expect(try await app.call(.POST, "/oa/\(stale)").status == .notFound)
-            let after = try await app.call(.GET, "/api/v1/outages/\(other.id)", headers: .bearer(t.agent)).decode(Schemas.Outage.self)
+            let fresh = try await Fixtures(app: app).token("csstaff")
+            let after = try await app.call(.GET, "/api/v1/outages/\(other.id)", headers: .bearer(fresh)).decode(Schemas.Outage.self)
             #expect(after.status == .notifying && after.acknowledgedByName == nil)
         }
     }
