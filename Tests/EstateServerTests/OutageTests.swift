@@ -240,4 +240,20 @@ struct OutageTests {
             #expect(try r.decode(Schemas.Outage.self).unitCodes == [t.d.units[2].code, t.d.units[3].code])
         }
     }
+
+    @Test func theDemoHasAClosedOutageWithItsCallbacksAndAnOpenOneEscalatedOnce() async throws {
+        try await withTestApp(.demo) { app, _ in
+            let token = try await Fixtures(app: app).token("cs-staff", password: DemoSeeder.password)
+            let projects = try await app.call(.GET, "/api/v1/projects", headers: .bearer(token)).decode(Schemas.ProjectPage.self).items
+            let project = try #require(projects.first { $0.code == "HXY" })
+            let list = try await app.call(.GET, "/api/v1/outages?projectId=\(project.id)&status=all", headers: .bearer(token))
+                .decode(Schemas.OutagePage.self)
+            #expect(list.items.map(\.status) == [.notifying, .closed])
+            #expect(list.items[0].level == 1 && list.items[0].escalationTarget == .supervisors)
+            let closed = try await app.call(.GET, "/api/v1/outages/\(list.items[1].id)", headers: .bearer(token)).decode(Schemas.Outage.self)
+            #expect(!closed.callbacks.isEmpty && closed.callbacks.allSatisfy { $0.outcome != nil })
+            #expect(closed.callbacks.contains { $0.outcome == "unreachable" })
+            #expect(closed.acknowledgedByName == "蒋工")
+        }
+    }
 }
