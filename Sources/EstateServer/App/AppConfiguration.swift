@@ -70,6 +70,15 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
     /// Exact look-ups by full mobile or ID number a user may make per hour (`ExactLookups`).
     public var exactSearchesPerHour: Int = ExactLookups.defaultPerHour
+    /// The address staff reach this server at (`ESTATE_PUBLIC_URL`), for links in SMS (the 抢修单
+    /// acknowledgement link); nil: this server's own host and port.
+    public var publicURL: String?
+
+    /// What links in SMS start with, without a trailing slash.
+    public var publicLinkBase: String {
+        if let u = publicURL { return u.hasSuffix("/") ? String(u.dropLast()) : u }
+        return "http://\(hostname == "0.0.0.0" ? "127.0.0.1" : hostname):\(port)"
+    }
 
     public init(storage: Storage, dataDirectory: String = "./data") {
         self.storage = storage
@@ -141,6 +150,12 @@ public struct AppConfiguration: Sendable {
             }
             config.smsGatewayURL = raw
             config.smsGatewayKey = key
+        }
+        if let raw = env["ESTATE_PUBLIC_URL"], !raw.isEmpty {
+            guard let u = URL(string: raw), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil, u.query == nil else {
+                throw Invalid(variable: "ESTATE_PUBLIC_URL", reason: "expected http(s)://host[:port][/path] staff open this server at")
+            }
+            config.publicURL = raw
         }
         if let raw = env["ESTATE_SECURE_COOKIES"], !raw.isEmpty {
             switch raw.lowercased() {

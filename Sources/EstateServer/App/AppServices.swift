@@ -52,6 +52,10 @@ public struct AppServices: Sendable {
                       exactSearchesPerHour: config.exactSearchesPerHour, exactLookupGate: exactLookupGate)
     }
     public func calls(_ db: any Database) -> CallService { CallService(store: store(db), now: now) }
+    /// 抢修单 (call centre): links in its SMS point at `publicURL`.
+    public func outages(_ db: any Database) -> OutageService {
+        OutageService(store: store(db), now: now, linkBase: config.publicLinkBase, inventory: inventory(db))
+    }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

@@ -45,6 +45,13 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
                 } catch {
                     app.logger.warning("ticket escalation job failed: \(String(reflecting: error))")
                 }
+                if Task.isCancelled { break }
+                do {
+                    let n = try await app.services.outages(app.db).escalateDue()
+                    if n > 0 { app.logger.info("escalated \(n) 抢修单 nobody acknowledged in time") }
+                } catch {
+                    app.logger.warning("outage escalation job failed: \(String(reflecting: error))")
+                }
                 try? await Task.sleep(for: .seconds(interval))
             }
         }

@@ -25,6 +25,20 @@ enum LivePurchase {
             """
     }
 
+    /// The owners of these units now: (unit, customer) of every current buyer of each unit's live
+    /// purchase (共有人 each), for a call-back list of everyone a building's outage touched (issue 16).
+    static func owners(ofUnits unitIDs: [UUID], sql: any SQLDatabase) async throws -> [(unitID: UUID, customerID: UUID)] {
+        struct R: Decodable { var unitId: UUID; var customerId: UUID }
+        var out: [(unitID: UUID, customerID: UUID)] = []
+        for chunk in Array(Set(unitIDs)).chunked(500) {
+            out += try await sql.raw("""
+                SELECT s.unit_id, b.customer_id FROM sale_buyers b JOIN subscriptions s ON s.id = b.subscription_id
+                WHERE s.unit_id IN \(SQLBind.group(Array(chunk))) AND b.is_current AND \(isLive("s"))
+                """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)).map { ($0.unitId, $0.customerId) }
+        }
+        return out
+    }
+
     /// Whether the subscription `alias` is a live purchase.
     static func isLive(_ alias: String) -> SQLQueryString {
         """

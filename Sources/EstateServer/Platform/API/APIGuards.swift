@@ -123,6 +123,13 @@ enum APIGuards {
         "putTargets": .allowed(.targetsSet),
         // 客服: the handler checks the ticket's project and, for work on it, the assignee.
         "listTickets": .allowed(.ticketsView),
+        // 抢修单: the handler checks the project; reporting done is also the acknowledger's (any role).
+        "listOutages": .allowed(.callsHandle),
+        "createOutage": .allowed(.callCenterManage),
+        "getOutage": .allowed(.callsHandle),
+        "reportOutageDone": .signedIn,
+        "recordOutageCallback": .allowed(.callsHandle),
+        "closeOutage": .allowed(.callsHandle),
         "createTicket": .allowed(.ticketsHandle),
         "getTicket": .allowed(.ticketsView),
         "actOnTicket": .allowed(.ticketsView),

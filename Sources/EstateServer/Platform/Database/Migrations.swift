@@ -23,5 +23,6 @@ enum Migrations {
         AddReceiptRejectionReason(),
         UpdateProjectsAddHotline(),
         CreateCalls(),
+        CreateOutages(),
     ]
 }

@@ -19,6 +19,16 @@ public enum NotificationTemplates {
         // To the manager: major complaints and crises escalate at once (DOMAIN §4, §5).
         "ticket.escalated": Template(subject: "工单 {number} 已升级",
                                      body: signature + "工单 {number}（{severity}）已升级：{reason}"),
+        // 抢修单 (issue 16): the on-call person, then the supervisors, each with a one-time acknowledgement link.
+        "outage.oncall": Template(subject: "抢修单 {number}",
+                                  body: signature + "抢修单 {number}：{area} {title}，预计 {restore} 恢复。请在 {minutes} 分钟内确认接单：{link}",
+                                  secret: true),
+        "outage.escalated": Template(subject: "抢修单 {number} 已升级",
+                                     body: signature + "抢修单 {number} 超时无人确认，已升级至您：{area} {title}。确认接单：{link}",
+                                     secret: true),
+        // A callback found it not fixed: back to the one who took it.
+        "outage.reopened": Template(subject: "抢修单 {number} 未修复",
+                                    body: signature + "抢修单 {number} 回访业主反映未修复：{area} {title}，请继续抢修。"),
         // To the owner, as the ticket moves.
         "ticket.progress": Template(subject: "报修/投诉 {number} 进度",
                                     body: signature + "您的报修/投诉 {number} 进度：{status}。{note}"),

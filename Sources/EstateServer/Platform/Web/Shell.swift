@@ -70,6 +70,8 @@ enum Shell {
         let key: String
         let href: String?
         let action: Action?
+        /// A page of a module's section (呼叫中心 → 抢修单), drawn indented under it.
+        var parent: String? = nil
     }
 
     /// Modules in the order staff meet them; those not yet built show without a link.
@@ -81,6 +83,7 @@ enum Shell {
         NavItem(key: "nav.sales", href: "/sales", action: .salesView),
         NavItem(key: "nav.service", href: "/service", action: .ticketsView),
         NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
+        NavItem(key: "nav.outages", href: "/outages", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.channels", href: nil, action: .channelLeadsRegister),
         NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
         NavItem(key: "nav.mall", href: nil, action: .mallDesk),
@@ -141,16 +144,22 @@ enum Shell {
                     || ["/sales", "/receipts", "/work-lists", "/delivery"].contains { ctx.path.hasSuffix($0) || ctx.path.contains($0 + "/") }
                 let reportPage = ctx.path.hasPrefix("/projects/") && ctx.path.contains("/reports")
                 let servicePage = ctx.path.hasPrefix("/tickets/") || (ctx.path.hasPrefix("/projects/") && (ctx.path.contains("/tickets") || ctx.path.contains("/service/")))
+                let outagePage = ctx.path.hasPrefix("/outages") || (ctx.path.hasPrefix("/projects/") && ctx.path.contains("/outages"))
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
-                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage)
+                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage)
+                    || (href == "/outages" && outagePage)
                     || (href == "/reports" && reportPage)
                     || (href == "/service" && servicePage)
                     || (href == "/customers" && ctx.path.hasPrefix("/projects/") && customerPage)
                     || (href == "/sales" && salesPage)
                 let waiting = i.key == "nav.approvals" ? (ctx.approvalsWaiting ?? 0) : 0
-                return .li(.a(.href(href), .class(current ? "current" : ""), .text(t(i.key)),
+                return .li(.class(i.parent == nil ? "" : "sub"), .a(.href(href), .class(current ? "current" : ""), .text(t(i.key)),
                               .if(waiting > 0, .span(.class("nav-count"), .attribute(named: "title", value: t("home.work.approvals")),
                                                      .text("\(waiting)")))))
+            }
+            // A section whose pages are built is their heading, not a module still to come.
+            if Self.modules.contains(where: { $0.parent == i.key && $0.href != nil }) {
+                return .li(.span(.class("nav-section"), .text(t(i.key))))
             }
             return .li(.span(.class("soon"), .attribute(named: "title", value: t("nav.coming")), .text(t(i.key))))
         }

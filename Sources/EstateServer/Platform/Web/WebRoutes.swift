@@ -33,6 +33,7 @@ enum WebRoutes {
         SalesController.register(app)
         ReportsController.register(app)
         ServiceController.register(app)
+        OutagesController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
     }

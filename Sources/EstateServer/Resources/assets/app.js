@@ -95,3 +95,15 @@ document.addEventListener('toggle', function (event) {
   var first = d.querySelector('input:not([type=hidden]), select, textarea');
   if (first) first.focus({ preventScroll: true });
 }, true);
+// 抢修单 unit list: a code picked (or typed and confirmed) in the picker is added to the list field.
+document.addEventListener('change', function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches('input[data-append-to]')) { return; }
+  var list = document.getElementById(input.getAttribute('data-append-to'));
+  var code = input.value.trim();
+  if (!list || !code) { return; }
+  var codes = list.value.split(/[\s,，、;；]+/).filter(function (c) { return c; });
+  if (codes.indexOf(code) < 0) { codes.push(code); }
+  list.value = codes.join('\n');
+  input.value = '';
+});
