@@ -112,6 +112,17 @@ struct OutageTests {
             let got = try await app.call(.GET, "/api/v1/outages/\(o.id)", headers: .bearer(t.agent)).decode(Schemas.Outage.self)
             #expect(got.level == 2 && got.escalationTarget == .supervisors)
             #expect(got.events.map(\.action.rawValue) == ["open", "notify", "escalate", "escalate"])
+            #expect(got.events.map(\.line) == ["open", "notify", "escalate", "escalate_supervisors"])
+            #expect(got.events[2].params.additionalProperties["position"] == "2" && got.events[3].actorName.isEmpty)
+            // The timeline is stored as catalogue lines, so each reader reads it in their own language.
+            let events = try await jobs.detail(UUID(uuidString: o.id)!).events
+            let catalog = try Catalog.load()
+            let zh = events.map { OutagesShell.eventLine(Localizer(catalog: catalog, language: .zh), $0) }
+            let en = events.map { OutagesShell.eventLine(Localizer(catalog: catalog, language: .en), $0) }
+            #expect(zh[0].hasPrefix("工程部 · 1号楼") && zh[3].hasPrefix("超过 10 分钟无人确认，升级至主管："), "\(zh)")
+            #expect(en[0].hasPrefix("Engineering · 1号楼") && en[3].hasPrefix("No acknowledgement in 10 min; escalated to the supervisors: "), "\(en)")
+            #expect(en.allSatisfy { !$0.contains("{") && !$0.contains("超过") && !$0.contains("短信") }, "\(en)")
+            #expect(OutagesShell.actor(Localizer(catalog: catalog, language: .en), events[3]) == "System")
             // The list shows it open, with its level.
             let list = try await app.call(.GET, "/api/v1/outages?projectId=\(t.d.project)", headers: .bearer(t.agent)).decode(Schemas.OutagePage.self)
             #expect(list.items.map(\.id) == [o.id] && list.items[0].level == 2)

@@ -38,8 +38,12 @@ extension APIHandler {
             ackDueAt: o.ackDueAt, acknowledgedAt: o.acknowledgedAt, acknowledgedByName: o.acknowledgedByName, doneAt: o.doneAt,
             doneNote: o.doneNote, closedAt: o.closedAt, round: o.round, unitCount: o.unitCount, unitCodes: d.unitCodes,
             elapsedMinutes: o.elapsedMinutes(at: now), createdAt: o.createdAt, updatedAt: o.updatedAt,
-            events: d.events.map { Schemas.OutageEvent(seq: $0.seq, action: .init(rawValue: $0.action)!, level: $0.level, note: $0.note,
-                                                       actorName: $0.actorName, at: $0.at) },
+            events: d.events.map { e in
+                var values = e.values
+                let line = values.removeValue(forKey: "line") ?? e.action
+                return Schemas.OutageEvent(seq: e.seq, action: .init(rawValue: e.action)!, line: line, params: .init(additionalProperties: values),
+                                           level: e.level, note: e.note, actorName: e.actorName, at: e.at)
+            },
             callbacks: d.callbacks.map { c in
                 Schemas.OutageCallback(id: c.id.uuidString, customerId: c.customerId.uuidString, name: c.name, mobile: c.mobile,
                                        unitCodes: c.unitCodes, attempts: c.attempts, outcome: c.outcome, note: c.note,

@@ -71,6 +71,7 @@ struct CreateOutages: AsyncMigration {
             .field("seq", .int, .required)
             .field("action", .string, .required)
             .field("level", .int)
+            .field("params", .string, .required)
             .field("note", .string, .required)
             .field("actor_id", .uuid)
             .field("actor_name", .string, .required)

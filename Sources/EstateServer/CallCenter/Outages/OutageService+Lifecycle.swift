@@ -114,7 +114,8 @@ extension OutageService {
                 try await tx.sql.insert(into: "outage_units").columns("outage_id", "unit_id").values(rows.first!).run()
                 for r in rows.dropFirst() { try await tx.sql.insert(into: "outage_units").columns("outage_id", "unit_id").values(r).run() }
             }
-            try await Self.event(id, "open", note: "开单：\(Self.departmentName(d.department)) · \(label) · \(title)，预计 \(Self.clock(restore)) 恢复，影响 \(units.count) 户",
+            try await Self.event(id, "open", ["department": d.department.rawValue, "area": label, "title": title,
+                                               "restore": Self.clock(restore), "units": "\(units.count)"],
                                  actorID: p.userID, actorName: p.displayName, now: now, on: tx)
             let o = Outage(id: id, projectId: projectID, number: number, department: d.department.rawValue, scope: d.scope.rawValue,
                            buildingId: scopeBuilding, entrance: entrance, areaLabel: label, title: title, description: description,
@@ -157,17 +158,17 @@ extension OutageService {
                                                  projectID: o.projectId, reference: "outage:\(o.id)"), now: now, on: tx.sql)
             told.append(name)
         }
-        var note: String
+        var values = ["minutes": "\(o.ackMinutes)", "people": people.map(\.1).joined(separator: "\n")]
+        let line: String
         switch target {
         case .onCall(let i):
-            note = level == 0 ? "短信通知值班第 \(i + 1) 位：" : "超过 \(o.ackMinutes) 分钟无人确认，转值班第 \(i + 1) 位："
-            note += people.map(\.1).joined(separator: "、")
+            line = level == 0 ? "notify" : "escalate"
+            values["position"] = "\(i + 1)"
         case .supervisors:
-            note = "超过 \(o.ackMinutes) 分钟无人确认，升级至主管："
-            note += people.isEmpty ? "（项目无主管）" : people.map(\.1).joined(separator: "、")
+            line = people.isEmpty ? "escalate_no_supervisor" : "escalate_supervisors"
         }
-        if !unreachable.isEmpty { note += "（无有效手机号，未发短信：\(unreachable.joined(separator: "、"))）" }
-        try await event(o.id, level == 0 ? "notify" : "escalate", level: level, note: note, actorID: nil, actorName: "系统", now: now, on: tx)
+        if !unreachable.isEmpty { values["unreachable"] = unreachable.joined(separator: "\n") }
+        try await event(o.id, level == 0 ? "notify" : "escalate", level: level, line: line, values, actorID: nil, actorName: "", now: now, on: tx)
     }
 
     // MARK: - Escalation (升级)
@@ -255,7 +256,7 @@ extension OutageService {
                 """).first(decoding: O.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
             let context = AuditContext(actorID: t.userId, actorName: name, requestID: requestID, ip: ip)
             if let taken {
-                try await Self.event(t.outageId, "acknowledge", level: t.level, note: "\(name) 已确认接单（短信链接）", actorID: t.userId,
+                try await Self.event(t.outageId, "acknowledge", level: t.level, ["name": name], actorID: t.userId,
                                      actorName: name, now: now, on: tx)
                 try await AuditLog.record(AuditEntry(action: "outage.acknowledge", entity: "outage", entityID: t.outageId.uuidString,
                                                      projectID: taken.projectId, summary: "抢修单 \(taken.number) 确认接单：\(name)"),
@@ -299,10 +300,10 @@ extension OutageService {
                 WHERE id = \(bind: id) AND status = \(bind: o.status) AND round = \(bind: o.round) RETURNING id
                 """).all(decoding: I.self)
             guard !moved.isEmpty else { throw Problem.conflict("outage_changed") }
-            try await Self.event(id, "done", note: note.isEmpty ? "报告修复" : "报告修复：\(note)", actorID: p.userID, actorName: p.displayName,
+            try await Self.event(id, "done", note: note, actorID: p.userID, actorName: p.displayName,
                                  now: now, on: tx)
             let n = try await Self.buildCallbacks(o, now: now, on: tx)
-            try await Self.event(id, "callback_list", note: "生成回访名单：\(n) 位业主", actorID: nil, actorName: "系统", now: now, on: tx)
+            try await Self.event(id, "callback_list", ["n": "\(n)"], actorID: nil, actorName: "", now: now, on: tx)
             return ((), AuditEntry(action: "outage.done", entity: "outage", entityID: id.uuidString, projectID: o.projectId,
                                    summary: "抢修单 \(o.number) 报告修复，回访 \(n) 位业主", before: ["status": o.status], after: ["status": "callback"]))
         }
@@ -356,13 +357,13 @@ extension OutageService {
                 WHERE id = \(bind: callbackID) AND attempts = \(bind: c.attempts) AND outcome IS NULL RETURNING id
                 """).all(decoding: I.self)
             guard !done.isEmpty else { throw Problem.conflict("outage_changed") }
-            let who = "\(Masking.name(c.name))（\(c.unitCodes)）"
-            let what: String = switch outcome {
-            case .answered: "已接通，确认恢复"
-            case .noAnswer: next.outcome == .unreachable ? "第 \(next.attempts) 次未接通，记为无法联系" : "第 \(next.attempts) 次未接通"
-            case .notFixed: "业主反映未修复"
+            let line: String = switch outcome {
+            case .answered: "callback_answered"
+            case .noAnswer: next.outcome == .unreachable ? "callback_unreachable" : "callback_no_answer"
+            case .notFixed: "callback_not_fixed"
             }
-            try await Self.event(id, "callback", note: "回访 \(who)：\(what)\(note.isEmpty ? "" : "。\(note)")", actorID: p.userID,
+            try await Self.event(id, "callback", line: line, ["name": Masking.name(c.name), "units": c.unitCodes, "attempts": "\(next.attempts)"],
+                                 note: note, actorID: p.userID,
                                  actorName: p.displayName, now: now, on: tx)
             if outcome == .notFixed {
                 let reopened = try await tx.sql.raw("""
@@ -371,8 +372,8 @@ extension OutageService {
                     """).all(decoding: I.self)
                 guard !reopened.isEmpty else { throw Problem.conflict("outage_changed") }
                 let told = try await Self.tellAgain(o, now: now, on: tx)
-                try await Self.event(id, "reopen", note: "未修复，退回抢修；短信通知：\(told.isEmpty ? "—" : told.joined(separator: "、"))",
-                                     actorID: nil, actorName: "系统", now: now, on: tx)
+                try await Self.event(id, "reopen", line: told.isEmpty ? "reopen_nobody" : "reopen", ["people": told.joined(separator: "\n")],
+                                     actorID: nil, actorName: "", now: now, on: tx)
             }
             return ((), AuditEntry(action: "outage.callback", entity: "outage", entityID: id.uuidString, projectID: o.projectId,
                                    summary: "抢修单 \(o.number) 回访 \(Masking.name(c.name))：\(outcome.rawValue)",
@@ -418,7 +419,7 @@ extension OutageService {
                 RETURNING id
                 """).all(decoding: I.self)
             guard !done.isEmpty else { throw Problem.conflict("outage_changed") }
-            try await Self.event(id, "close", note: "关闭：回访 \(list.count) 位，确认恢复 \(answered)，无法联系 \(unreachable)", actorID: p.userID,
+            try await Self.event(id, "close", ["n": "\(list.count)", "answered": "\(answered)", "unreachable": "\(unreachable)"], actorID: p.userID,
                                  actorName: p.displayName, now: now, on: tx)
             return ((), AuditEntry(action: "outage.close", entity: "outage", entityID: id.uuidString, projectID: o.projectId,
                                    summary: "抢修单 \(o.number) 关闭", before: ["status": o.status], after: ["status": "closed"]))

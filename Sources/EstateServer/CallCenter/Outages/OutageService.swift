@@ -72,13 +72,23 @@ public struct OutageService: Sendable {
         }
     }
 
+    /// One line of the timeline. The line is stored as a catalogue key and its values (`params`), not as
+    /// text, so a reader in either language reads it in theirs; `note` is only what a person typed.
+    /// An empty `actorName` is the system (the escalation job, the callback list).
     public struct Event: Decodable, Sendable {
         public var seq: Int
         public var action: String
         public var level: Int?
+        public var params: String
         public var note: String
         public var actorName: String
         public var at: Date
+
+        /// `line` names the catalogue entry (`outage.line.<line>`); the rest are its values. Lists of
+        /// names are joined with a newline and set with the reader's separator.
+        public var values: [String: String] {
+            (try? JSONDecoder().decode([String: String].self, from: Data(params.utf8))) ?? [:]
+        }
     }
 
     public struct Callback: Decodable, Sendable {
@@ -134,7 +144,7 @@ public struct OutageService: Sendable {
     public func detail(_ id: UUID) async throws -> Detail {
         let o = try await outage(id)
         let events = try await store.sql.raw("""
-            SELECT seq, action, level, note, actor_name, at FROM outage_events WHERE outage_id = \(bind: id) ORDER BY seq
+            SELECT seq, action, level, params, note, actor_name, at FROM outage_events WHERE outage_id = \(bind: id) ORDER BY seq
             """).all(decoding: Event.self, with: decoder)
         let callbacks = try await callbacks(id, round: o.round)
         struct U: Decodable { var unitId: UUID }
@@ -207,12 +217,17 @@ public struct OutageService: Sendable {
         s.count == 43 && s.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
     }
 
-    static func event(_ id: UUID, _ action: String, level: Int? = nil, note: String, actorID: UUID?, actorName: String, now: Date,
-                      on tx: any Database) async throws {
+    static func event(_ id: UUID, _ action: String, level: Int? = nil, line: String? = nil, _ values: [String: String] = [:],
+                      note: String = "", actorID: UUID?, actorName: String, now: Date, on tx: any Database) async throws {
+        var params = values
+        params["line"] = line ?? action
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(params), as: UTF8.self)
         struct S: Decodable { var n: Int? }
         let seq = (try await tx.sql.raw("SELECT MAX(seq) AS n FROM outage_events WHERE outage_id = \(bind: id)").first(decoding: S.self)?.n ?? 0) + 1
-        try await tx.sql.insert(into: "outage_events").columns("id", "outage_id", "seq", "action", "level", "note", "actor_id", "actor_name", "at")
-            .values(SQLBind(UUID()), SQLBind(id), SQLBind(seq), SQLBind(action), SQLBind(level), SQLBind(note), SQLBind(actorID),
+        try await tx.sql.insert(into: "outage_events").columns("id", "outage_id", "seq", "action", "level", "params", "note", "actor_id", "actor_name", "at")
+            .values(SQLBind(UUID()), SQLBind(id), SQLBind(seq), SQLBind(action), SQLBind(level), SQLBind(json), SQLBind(note), SQLBind(actorID),
                     SQLBind(actorName), SQLBind(now)).run()
     }
 

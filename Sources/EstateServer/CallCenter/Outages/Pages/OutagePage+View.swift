@@ -23,8 +23,8 @@ extension OutagePage {
                     Node<HTML.ListContext>.li(.class("og-ev og-ev-\(e.action)"),
                         .span(.class("og-time mono"), .text(ServiceShell.clock(e.at))),
                         .span(.class("og-act"), .text(t.catalog.has("outage.event.\(e.action)") ? t("outage.event.\(e.action)") : e.action)),
-                        .span(.class("og-note"), .text(e.note)),
-                        .span(.class("og-who muted"), .text(e.actorName)))
+                        .span(.class("og-note"), .text(OutagesShell.eventLine(t, e) + (e.note.isEmpty ? "" : t("outage.line.note", ["note": e.note])))),
+                        .span(.class("og-who muted"), .text(OutagesShell.actor(t, e))))
                 })))))
     }
 

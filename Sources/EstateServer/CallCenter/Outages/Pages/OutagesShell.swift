@@ -48,6 +48,22 @@ enum OutagesShell {
               .text(o.level == 0 ? levelText(t, level: 0, onCallCount: onCallCount) : t("outage.escalated_n", ["n": "\(o.level)", "who": levelText(t, level: o.level, onCallCount: onCallCount)])))
     }
 
+    /// A timeline line in the reader's language: its catalogue entry filled with its values, the
+    /// department named, lists of names set with the language's separator, then whoever was unreachable.
+    static func eventLine(_ t: Localizer, _ e: OutageService.Event) -> String {
+        var values = e.values
+        let line = values.removeValue(forKey: "line") ?? e.action
+        let separator = t("list.separator")
+        for (k, v) in values where v.contains("\n") { values[k] = v.split(separator: "\n").joined(separator: separator) }
+        if let d = values["department"] { values["department"] = department(t, d) }
+        let key = "outage.line.\(line)"
+        var text = t.catalog.has(key) ? t(key, values) : t("outage.event.\(e.action)")
+        if let u = values["unreachable"] { text += t("outage.line.unreachable", ["people": u]) }
+        return text
+    }
+
+    static func actor(_ t: Localizer, _ e: OutageService.Event) -> String { e.actorName.isEmpty ? t("outage.actor.system") : e.actorName }
+
     static func department(_ t: Localizer, _ d: String) -> String {
         t.catalog.has("ticket.department.\(d)") ? t("ticket.department.\(d)") : d
     }
