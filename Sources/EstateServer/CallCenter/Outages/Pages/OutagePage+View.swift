@@ -55,7 +55,7 @@ extension OutagePage {
         return .dl(.class("wide ticket-facts"),
             row("outage.field.department", .text(OutagesShell.department(t, o.department))),
             row("outage.field.scope", .text(t(o.outageScope.catalogKey) + " · " + o.areaLabel)),
-            row("outage.field.units", .group(.text(t("outage.units_n", ["n": "\(o.unitCount)"]) + "："),
+            row("outage.field.units", .group(.text(t("outage.units_n", ["n": "\(o.unitCount)"]) + t("list.colon")),
                                              .span(.class("mono small"), .text(shown.joined(separator: "、") + (m.detail.unitCodes.count > shown.count ? " …" : ""))))),
             row("outage.field.restore", .text(ServiceShell.clock(o.expectedRestoreAt))),
             row("outage.field.opened", .text(ServiceShell.clock(o.createdAt) + " · " + (o.createdByName ?? "—"))),
@@ -74,7 +74,7 @@ extension OutagePage {
             .ol(.class("og-chain"), .group(steps.enumerated().map { i, name in
                 let label = i < m.detail.onCall.count ? t("outage.level.oncall", ["n": "\(i + 1)"]) : t("outage.level.supervisors")
                 let cls = i < o.level ? "done" : (i == o.level && o.outageStatus == .notifying ? "current" : "")
-                return Node<HTML.ListContext>.li(.class(cls), .span(.class("muted"), .text(label + "：")), .text(name))
+                return Node<HTML.ListContext>.li(.class(cls), .span(.class("muted"), .text(label + t("list.colon"))), .text(name))
             })))
     }
 
