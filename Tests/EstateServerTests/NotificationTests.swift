@@ -69,7 +69,7 @@ import Vapor
 
     @Test func everyTemplateRendersWithItsParameters() throws {
         #expect(Set(NotificationTemplates.all.keys) == ["ticket.assigned", "ticket.escalated", "ticket.progress", "ticket.callback", "owner.code",
-                                                         "security.search_limit"])
+                                                         "security.search_limit", "outage.oncall", "outage.escalated", "outage.reopened"])
         for (name, t) in NotificationTemplates.all {
             #expect(t.body.hasPrefix("【EstateDesk】"), "\(name)")
             let names = NotificationTemplates.placeholders(t.body) + NotificationTemplates.placeholders(t.subject)

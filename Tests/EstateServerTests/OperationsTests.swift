@@ -133,10 +133,12 @@ import VaporTesting
             #expect(!(try await DemoSeeder.seed(app.services, db: app.db)))
             #expect(try await UnitRecord.query(on: app.db).count() == 400)
             #expect(try await BuildingRecord.query(on: app.db).count() == 2)
-            #expect(try await UserRecord.query(on: app.db).count() == Role.allCases.count)
+            // One user per role, and the call centre's twelve agents (cs_staff).
+            #expect(try await UserRecord.query(on: app.db).count() == Role.allCases.count + 12)
             for role in Role.allCases {
-                #expect(try await RoleGrantRecord.query(on: app.db).filter(\.$role == role.rawValue).count() == 1)
+                #expect(try await RoleGrantRecord.query(on: app.db).filter(\.$role == role.rawValue).count() == (role == .csStaff ? 13 : 1), "\(role)")
             }
+            _ = try await Fixtures(app: app).token("cc-agent-12", password: DemoSeeder.password)
             // Totals are exact: area (1/100 m²) × unit price (fen), rounded to the fen.
             let unit = try #require(try await UnitRecord.query(on: app.db).filter(\.$code == "1-1-1201").first())
             #expect(unit.builtArea == 11856)

@@ -6,7 +6,8 @@ import Foundation
 /// all with the password `demo1234`. Seeded once into a database without it (`estate demo`,
 /// `estate serve --demo`); a database that has it is left as it is.
 ///
-/// The seed, in order: the project, its staff and its 楼盘 (`DemoInventory`, `DemoPeople`); the
+/// The seed, in order: the project, its staff, the call centre's agents and its 楼盘 (`DemoInventory`, `DemoPeople`,
+/// `DemoCallCentreAgents`); the
 /// sale since the launch with the customers around it (`DemoSalesStory`, `DemoCustomers`); 客服
 /// on what was sold (`DemoTicketsStory`); 抢修单 with their on-call lists (`DemoOutagesStory`). Each story draws from a fixed random sequence, so
 /// every demo seeded at the same moment is the same.
@@ -28,9 +29,10 @@ public enum DemoSeeder {
         let projectID = try await services.store(db).audited(.system("demo")) { tx in
             let projectID = try await DemoInventory.createProject(now: now, on: tx)
             try await DemoPeople.enroll(projectID: projectID, hash: hash, now: now, on: tx)
+            try await DemoCallCentreAgents.enroll(projectID: projectID, hash: hash, now: now, on: tx)
             try await DemoInventory.build(projectID: projectID, now: now, on: tx)
             return (projectID, AuditEntry(action: "demo.seed", entity: "project", entityID: projectID.uuidString, projectID: projectID,
-                                          summary: "seeded the demo project HXY 华熙悦府 (400 units) and one user per role"))
+                                          summary: "seeded the demo project HXY 华熙悦府 (400 units) and one user per role, and the call centre's twelve agents"))
         }
         try await DemoSalesStory(services, db: db, projectID: projectID).tell()
         try await DemoTicketsStory(services, db: db, projectID: projectID).tell()
