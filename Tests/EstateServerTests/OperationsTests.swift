@@ -131,12 +131,16 @@ import VaporTesting
         try await withTestApp { app, _ in
             #expect(try await DemoSeeder.seed(app.services, db: app.db))
             #expect(!(try await DemoSeeder.seed(app.services, db: app.db)))
-            #expect(try await UnitRecord.query(on: app.db).count() == 400)
-            #expect(try await BuildingRecord.query(on: app.db).count() == 2)
-            // One user per role, and the call centre's twelve agents (cs_staff).
+            // HXY's 400 units in two buildings, JYF's 40 in one.
+            #expect(try await UnitRecord.query(on: app.db).count() == 440)
+            #expect(try await BuildingRecord.query(on: app.db).count() == 3)
+            // One user per role, and the call centre's twelve agents (cs_staff); on JYF too: the agents and the
+            // staff who sell, serve and answer there.
             #expect(try await UserRecord.query(on: app.db).count() == Role.allCases.count + 12)
+            let onJYF = Set(DemoJYFStory.staffRoles.map(\.1))
             for role in Role.allCases {
-                #expect(try await RoleGrantRecord.query(on: app.db).filter(\.$role == role.rawValue).count() == (role == .csStaff ? 13 : 1), "\(role)")
+                let expected = role == .csStaff ? 26 : onJYF.contains(role) ? 2 : 1
+                #expect(try await RoleGrantRecord.query(on: app.db).filter(\.$role == role.rawValue).count() == expected, "\(role)")
             }
             _ = try await Fixtures(app: app).token("cc-agent-12", password: DemoSeeder.password)
             // Totals are exact: area (1/100 m²) × unit price (fen), rounded to the fen.
@@ -200,7 +204,7 @@ import VaporTesting
             #expect(batch.slots.reduce(0) { $0 + $1.booked } > 10)
             let bands = try await counts("SELECT area_band AS k, COUNT(*) AS n FROM contracts WHERE registered_area IS NOT NULL GROUP BY area_band")
             #expect(Set(bands.keys) == ["within", "above", "below"])
-            let titles = try await counts("SELECT title_stage AS k, COUNT(*) AS n FROM contracts WHERE delivered_on IS NOT NULL GROUP BY title_stage")
+            let titles = try await counts("SELECT title_stage AS k, COUNT(*) AS n FROM contracts WHERE delivered_on IS NOT NULL AND project_id = \(bind: project) GROUP BY title_stage")
             #expect(titles.count >= 5 && titles["handed_over"] != nil)
             #expect((board.totals.byStatus[.delivered]?.count ?? 0) == titles.values.reduce(0, +))
             // Every work list has work in it.

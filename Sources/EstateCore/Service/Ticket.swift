@@ -14,10 +14,17 @@ public enum TicketKind: String, CaseIterable, Sendable, Codable {
     case suggestion
     /// 表扬
     case praise
+    /// 勘察: someone goes to look (a crack, damp, a noise) and records findings; what needs
+    /// fixing becomes a repair of its own, linked to the survey.
+    case survey
+    /// 稽查: a finished repair checked on site and scored 1–5; a failing score reopens it.
+    case audit
 
     /// Complaints and repairs close only after a callback (回访) that the owner agrees (DOMAIN §4).
     public var needsCallback: Bool { self == .complaint || self == .repair || self == .emergencyRepair }
     public var isRepair: Bool { self == .repair || self == .emergencyRepair }
+    /// Work on site that repair staff (engineers) take: repairs and surveys.
+    public var isFieldWork: Bool { isRepair || self == .survey }
     /// A 回访 is due within two days of the resolution (our rule: the owner still remembers the
     /// visit, and a failed fix is found while the crew is near); later, it is shown as late.
     public static let callbackDue: TimeInterval = 2 * 86_400
@@ -124,6 +131,56 @@ public enum TicketFlow {
     public static func mayComment(_ status: TicketStatus) -> Bool { status != .closed }
 }
 
+/// 勘察 and 稽查 (issue 16): what each may do besides the common flow.
+public enum WorkOrderFlow {
+    /// A survey spawns a repair from what it found: while on site (in progress) or once its
+    /// findings are written (resolved).
+    public static func maySpawnRepair(_ kind: TicketKind, _ status: TicketStatus) -> Bool {
+        kind == .survey && (status == .inProgress || status == .resolved)
+    }
+
+    /// A repair may be audited once its work is reported done: resolved, in callback or closed.
+    public static func mayAudit(_ kind: TicketKind, _ status: TicketStatus) -> Bool {
+        kind.isRepair && (status == .resolved || status == .callback || status == .closed)
+    }
+
+    /// The status a repair goes back to when its audit fails: back to work (in progress), from
+    /// any status where the work was reported done; nil where it is still being worked on.
+    public static func afterFailedAudit(_ status: TicketStatus) -> TicketStatus? {
+        switch status {
+        case .resolved, .callback, .closed: .inProgress
+        case .new, .assigned, .inProgress: nil
+        }
+    }
+
+    /// What resolving needs beyond the common note: findings (the note) for a survey, a score for an audit.
+    public enum ResolveProblem: String, Error, Equatable, Sendable {
+        case scoreRequired = "audit_score_required"
+        case scoreInvalid = "audit_score_invalid"
+        case scoreNotForKind = "audit_score_for_audits"
+    }
+
+    public static func checkResolve(_ kind: TicketKind, score: Int?) -> ResolveProblem? {
+        switch (kind, score) {
+        case (.audit, nil): .scoreRequired
+        case (.audit, let s?): AuditScore(s) == nil ? .scoreInvalid : nil
+        case (_, _?): .scoreNotForKind
+        case (_, nil): nil
+        }
+    }
+}
+
+/// 稽查评分: 1 (redo) … 5 (excellent); 1 and 2 fail the repair.
+public struct AuditScore: Sendable, Hashable, Codable {
+    public let value: Int
+    public init?(_ value: Int) {
+        guard (1...5).contains(value) else { return nil }
+        self.value = value
+    }
+    public static let passMark = 3
+    public var fails: Bool { value < Self.passMark }
+}
+
 /// The cause found when a complaint or repair is resolved (原因分类), for the analysis.
 public enum TicketCause: String, CaseIterable, Sendable, Codable {
     /// 设计
@@ -172,6 +229,14 @@ public struct SLATerms: Sendable, Hashable, Codable {
         case (.inquiry, .normal): return .init(responseMinutes: 2 * h, resolveMinutes: 24 * h)
         case (.inquiry, _): return .init(responseMinutes: 1 * h, resolveMinutes: 12 * h)
         case (.suggestion, _), (.praise, _): return .init(responseMinutes: 24 * h, resolveMinutes: 7 * 24 * h)
+        // A survey visits within a working day and reports within three; urgent ones the same day.
+        case (.survey, .normal): return .init(responseMinutes: 8 * h, resolveMinutes: 72 * h)
+        case (.survey, .major): return .init(responseMinutes: 2 * h, resolveMinutes: 24 * h)
+        case (.survey, .crisis): return .init(responseMinutes: 1 * h, resolveMinutes: 8 * h)
+        // An audit is planned work: within the week, sooner when the repair was a serious one.
+        case (.audit, .normal): return .init(responseMinutes: 48 * h, resolveMinutes: 7 * 24 * h)
+        case (.audit, .major): return .init(responseMinutes: 24 * h, resolveMinutes: 72 * h)
+        case (.audit, .crisis): return .init(responseMinutes: 4 * h, resolveMinutes: 24 * h)
         }
     }
 }

@@ -56,6 +56,13 @@ public struct AppServices: Sendable {
     public func outages(_ db: any Database) -> OutageService {
         OutageService(store: store(db), now: now, linkBase: config.publicLinkBase, inventory: inventory(db))
     }
+    /// 坐席工作台 (call centre): one caller across projects, asked of each capability.
+    public func desk(_ db: any Database) -> DeskService {
+        DeskService(store: store(db), now: now, customers: customers(db), sales: sales(db), tickets: tickets(db), calls: calls(db),
+                    projects: projectDirectory)
+    }
+    /// 值班日志 (call centre).
+    public func dutyLogs(_ db: any Database) -> DutyLogService { DutyLogService(store: store(db), now: now, outages: outages(db)) }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

@@ -28,7 +28,7 @@ extension APIHandler {
 
     /// Handling a ticket: customer service, or repair staff on repairs.
     static func mayWork(_ p: Principal, on t: TicketService.Ticket) -> Bool {
-        p.may(.ticketsHandle, on: t.projectId) || p.may(.ticketsManage, on: t.projectId) || (p.may(.repairsHandle, on: t.projectId) && t.ticketKind.isRepair)
+        p.may(.ticketsHandle, on: t.projectId) || p.may(.ticketsManage, on: t.projectId) || (p.may(.repairsHandle, on: t.projectId) && t.ticketKind.isFieldWork)
     }
 
     static func sla(_ t: TicketService.Ticket, now: Date) -> Schemas.SLAState {
@@ -64,7 +64,8 @@ extension APIHandler {
             component: t.component.flatMap(Schemas.RepairComponent.init(rawValue:)),
             warranty: t.warrantyStatus.flatMap(Schemas.WarrantyStatus.init(rawValue:)).map { Schemas.Warranty(status: $0, lastDay: t.warrantyLastDay, chargeable: t.chargeable) },
             contractor: t.contractor, cost: Money(fen: t.costFen).plain, cause: t.cause.flatMap(Schemas.TicketCause.init(rawValue:)), resolution: t.resolution,
-            reopenCount: t.reopenCount, satisfaction: t.satisfaction, createdAt: t.createdAt, updatedAt: t.updatedAt,
+            reopenCount: t.reopenCount, satisfaction: t.satisfaction, relatedTicketId: t.relatedTicketId?.uuidString,
+            relatedTicketNumber: t.relatedTicketNumber, auditScore: t.auditScore, createdAt: t.createdAt, updatedAt: t.updatedAt,
             events: d.events.map { Schemas.TicketEvent(seq: $0.seq, action: $0.action, fromStatus: $0.fromStatus.flatMap(Schemas.TicketStatus.init(rawValue:)),
                                                  toStatus: $0.toStatus.flatMap(Schemas.TicketStatus.init(rawValue:)), note: $0.note,
                                                  visibleToOwner: $0.visibleToOwner, actorName: $0.actorName, at: $0.at) },
@@ -113,6 +114,8 @@ extension APIHandler {
         d.component = b.component.flatMap { RepairComponent(rawValue: $0.rawValue) }
         d.department = b.department.flatMap { TicketService.Department(rawValue: $0.rawValue) }
         d.assigneeID = try b.assigneeId.map { try Self.uuid($0, field: "assigneeId") }
+        d.callID = try b.callId.map { try Self.uuid($0, field: "callId") }
+        d.relatedTicketID = try b.relatedTicketId.map { try Self.uuid($0, field: "relatedTicketId") }
         let t = try await services.tickets(database).create(d, in: project.id, by: .staff(try call.requirePrincipal()), context: call.auditContext)
         return .created(.init(body: .json(try await ticketResponse(t.id))))
     }
@@ -133,6 +136,7 @@ extension APIHandler {
         a.contractor = b.contractor
         if let c = b.cost { a.cost = try Self.money(c, field: "cost") }
         a.chargeable = b.chargeable
+        a.score = b.score
         _ = try await services.tickets(database).act(t.id, TicketAction(rawValue: b.action.rawValue)!, a, by: try call.requirePrincipal(),
                                                      context: call.auditContext)
         return .ok(.init(body: .json(try await ticketResponse(t.id))))

@@ -22,6 +22,10 @@ extension TicketService {
         public var component: RepairComponent?
         public var department: Department?
         public var assigneeID: UUID?
+        /// The call (呼叫中心) that brought the work order: linked to it in the same transaction.
+        public var callID: UUID?
+        /// 稽查: the repair it checks (required); a repair: the 勘察 that found it (optional).
+        public var relatedTicketID: UUID?
 
         public init(kind: TicketKind, channel: TicketChannel, severity: TicketSeverity, title: String) {
             self.kind = kind; self.channel = channel; self.severity = severity; self.title = title
@@ -113,6 +117,22 @@ extension TicketService {
                 try await !(handlers(projectID).first { $0.id == a }?.departments.contains(department) ?? false) {
             errors.append(.init(field: "assigneeId", code: "assignee_not_in_department"))
         }
+        var related: Ticket?
+        if let r = d.relatedTicketID {
+            related = try? await ticket(r)
+            let ok: Bool
+            switch (d.kind, related) {
+            case (.audit, let t?): ok = t.projectId == projectID && WorkOrderFlow.mayAudit(t.ticketKind, t.ticketStatus)
+            case (.repair, let t?), (.emergencyRepair, let t?): ok = t.projectId == projectID && WorkOrderFlow.maySpawnRepair(t.ticketKind, t.ticketStatus)
+            default: ok = false
+            }
+            if !ok { errors.append(.init(field: "relatedTicketId", code: d.kind == .audit ? "audit_subject_invalid" : "related_ticket_invalid")) }
+        } else if d.kind == .audit {
+            errors.append(.init(field: "relatedTicketId", code: "audit_subject_required"))
+        }
+        if let c = d.callID, try await !CallService.linkable(c, to: projectID, sql: store.sql) {
+            errors.append(.init(field: "callId", code: "call_not_linkable"))
+        }
         if !errors.isEmpty { throw Problem.invalid(errors) }
 
         let now = now(), today = CalendarDay(now)
@@ -134,6 +154,7 @@ extension TicketService {
         let id = UUID()
         let status: TicketStatus = d.assigneeID == nil ? .new : .assigned
         let (contactNameFinal, contactMobileFinal, warrantyFinal, repeatFinal) = (contactName, contactMobile, warranty, repeatOf)
+        let relatedFinal = related
         let assigneeMobile = try await d.assigneeID.asyncMap { try await userMobile($0) } ?? nil
         try await store.audited(context) { tx in
             let number = try await DocumentNumbers.next("GD", projectID: projectID, on: tx)
@@ -141,7 +162,7 @@ extension TicketService {
                 "id", "project_id", "number", "kind", "channel", "category_id", "severity", "status", "title", "description", "customer_id",
                 "unit_id", "contact_name", "contact_mobile", "department", "assignee_id", "response_due_at", "resolve_due_at", "location",
                 "component", "warranty_status", "warranty_last_day", "chargeable", "contractor", "cost_fen", "repeat_of", "resolution",
-                "reopen_count", "created_by", "created_on", "created_at", "updated_at")
+                "reopen_count", "created_by", "created_on", "created_at", "updated_at", "related_ticket_id")
                 .values(SQLBind(id), SQLBind(projectID), SQLBind(number), SQLBind(d.kind.rawValue), SQLBind(d.channel.rawValue), SQLBind(d.categoryID),
                         SQLBind(d.severity.rawValue), SQLBind(status.rawValue), SQLBind(title), SQLBind(d.description), SQLBind(d.customerID),
                         SQLBind(d.unitID), SQLBind(contactNameFinal), SQLBind(contactMobileFinal), SQLBind(d.department?.rawValue ?? (d.assigneeID == nil ? nil : Department.customerService.rawValue)),
@@ -149,7 +170,13 @@ extension TicketService {
                         SQLBind(now.addingTimeInterval(Double(terms.resolveMinutes) * 60)), SQLBind(d.location), SQLBind(d.component?.rawValue),
                         SQLBind(warrantyFinal?.status.rawValue), SQLBind(warrantyFinal?.lastDay?.description), SQLBind(warrantyFinal?.chargeable ?? false),
                         SQLBind(""), SQLBind(Int64(0)), SQLBind(repeatFinal), SQLBind(""), SQLBind(0), SQLBind(actor.id),
-                        SQLBind(today.description), SQLBind(now), SQLBind(now)).run()
+                        SQLBind(today.description), SQLBind(now), SQLBind(now), SQLBind(d.relatedTicketID)).run()
+            if let call = d.callID { try await CallService.link(call, toTicket: id, in: projectID, on: tx.sql) }
+            if let r = relatedFinal {
+                // The survey or the audited repair says what came of it, in its own log.
+                try await Self.event(r.id, d.kind == .audit ? "audit_opened" : "repair_spawned", from: nil, to: nil,
+                                     note: (d.kind == .audit ? "稽查单 " : "派生维修单 ") + number, visibleToOwner: false, actor: actor, now: now, on: tx)
+            }
             var note = "\(title)"
             if let w = warrantyFinal {
                 note += " · " + (w.status == .beforeDelivery ? "未交付，开发商整改" : w.status == .inWarranty ? "保修期内（至 \(w.lastDay!)）" : "已过保修期（\(w.lastDay!) 止），有偿维修")
@@ -175,7 +202,8 @@ extension TicketService {
             }
             return ((), AuditEntry(action: "ticket.create", entity: "ticket", entityID: id.uuidString, projectID: projectID,
                                    summary: "ticket \(number) (\(d.kind.rawValue), \(d.severity.rawValue))",
-                                   after: ["kind": d.kind.rawValue, "severity": d.severity.rawValue, "channel": d.channel.rawValue]))
+                                   after: ["kind": d.kind.rawValue, "severity": d.severity.rawValue, "channel": d.channel.rawValue]
+                                       .merging(d.callID.map { ["call": $0.uuidString] } ?? [:]) { a, _ in a }))
         }
         return try await ticket(id)
     }
@@ -231,7 +259,7 @@ extension TicketService {
     func mayHandle(_ userID: UUID, in projectID: UUID, kind: TicketKind) async throws -> Bool {
         let roles = try await StaffDirectory.roles(of: userID, on: projectID, sql: store.sql)
         let actions = Set(roles.flatMap { AccessMatrix.actions(of: $0) })
-        return actions.contains(.ticketsHandle) || actions.contains(.ticketsManage) || (kind.isRepair && actions.contains(.repairsHandle))
+        return actions.contains(.ticketsHandle) || actions.contains(.ticketsManage) || (kind.isFieldWork && actions.contains(.repairsHandle))
     }
 
     func userMobile(_ id: UUID) async throws -> String? {

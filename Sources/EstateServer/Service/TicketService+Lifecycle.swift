@@ -76,6 +76,8 @@ extension TicketService {
         public var contractor: String?
         public var cost: Money?
         public var chargeable: Bool?
+        /// 稽查: the score of the repair checked (resolve of an audit only).
+        public var score: Int?
         public init() {}
     }
 
@@ -84,7 +86,7 @@ extension TicketService {
         let project = t.projectId
         let manages = p.may(.ticketsManage, on: project)
         let handles = p.may(.ticketsHandle, on: project)
-        let repairs = p.may(.repairsHandle, on: project) && t.ticketKind.isRepair
+        let repairs = p.may(.repairsHandle, on: project) && t.ticketKind.isFieldWork
         let mine = t.assigneeId == p.userID
         let allowed: Bool
         switch action {
@@ -94,6 +96,24 @@ extension TicketService {
         case .reopen: allowed = manages
         }
         guard allowed else { throw Problem.forbidden }
+    }
+
+    /// Back to work after a failed 稽查: only from a status where the work was reported done (a
+    /// repair reopened meanwhile stays as it is), with a new resolution deadline.
+    static func reopenAfterAudit(_ repair: UUID, audit: Ticket, score: Int, terms: SLATerms, by principal: Principal, now: Date,
+                                 on tx: any Database) async throws {
+        struct R: Decodable { var status: String }
+        let done = [TicketStatus.resolved, .callback, .closed].map(\.rawValue)
+        let rows = try await tx.sql.raw("""
+            UPDATE tickets SET status = \(bind: TicketStatus.inProgress.rawValue), closed_at = NULL, resolved_at = NULL,
+                   reopen_count = reopen_count + 1, resolve_due_at = \(bind: now.addingTimeInterval(Double(terms.resolveMinutes) * 60)),
+                   escalated_at = NULL, escalation_reason = NULL, updated_at = \(bind: now)
+            WHERE id = \(bind: repair) AND status IN \(SQLBind.group(done))
+            RETURNING status
+            """).all(decoding: R.self)
+        guard !rows.isEmpty else { return }
+        try await event(repair, "audit_failed", from: nil, to: .inProgress, note: "稽查 \(audit.number) 不合格（\(score) 分），重新处理",
+                        visibleToOwner: false, actor: .staff(principal), now: now, on: tx)
     }
 
     public func act(_ id: UUID, _ action: TicketAction, _ input: ActionInput, by principal: Principal, context: AuditContext) async throws -> Ticket {
@@ -140,13 +160,15 @@ extension TicketService {
             if let c = input.contractor, c.count > 60 || c.contains("\n") { throw Problem.invalid("contractor", "ticket_text_invalid") }
             if let c = input.cost, c.fen < 0 || !c.isWithin(Money(yuan: 10_000_000)) { throw Problem.invalid("cost", "cost_invalid") }
             if input.chargeable != nil, !t.ticketKind.isRepair { throw Problem.invalid("chargeable", "component_for_repairs") }
+            if let p = WorkOrderFlow.checkResolve(t.ticketKind, score: input.score) { throw Problem.invalid("score", p.rawValue) }
+            if let score = input.score { set.append(("audit_score", score)) }
             set += [("resolved_at", now), ("resolution", note)]
             if t.respondedAt == nil { set.append(("responded_at", now)) }
             if let c = input.cause { set.append(("cause", c.rawValue)) }
             if let c = input.contractor { set.append(("contractor", c)) }
             if let c = input.cost { set.append(("cost_fen", c.fen)) }
             if let c = input.chargeable { set.append(("chargeable", c)) }
-            line = "处理完成：\(note)"
+            line = t.ticketKind == .audit ? "稽查完成（\(input.score ?? 0) 分）：\(note)" : "处理完成：\(note)"
             ownerMessage = t.ticketKind.needsCallback ? "已处理完成，客服将回访确认" : "已处理完成"
         case .startCallback:
             line = note.isEmpty ? "开始回访" : "开始回访：\(note)"
@@ -164,7 +186,17 @@ extension TicketService {
             ownerMessage = "已重新处理"
         }
         let (lineFinal, ownerFinal, setFinal, assigneeMobileFinal) = (line, ownerMessage, set, assigneeMobile)
+        // A failing audit sends the repair it checked back to work, in the same transaction.
+        var reopens: (id: UUID, terms: SLATerms)?
+        if action == .resolve, t.ticketKind == .audit, let s = input.score.flatMap(AuditScore.init), s.fails, let r = t.relatedTicketId {
+            let repair = try await ticket(r)
+            reopens = (r, try await terms(repair.projectId, repair.ticketKind, repair.ticketSeverity))
+        }
+        let reopensFinal = reopens
         try await store.audited(context) { tx in
+            if let (repair, terms) = reopensFinal {
+                try await Self.reopenAfterAudit(repair, audit: t, score: input.score ?? 0, terms: terms, by: principal, now: now, on: tx)
+            }
             var u = tx.sql.update("tickets")
             for (k, v) in setFinal { u = u.set(SQLIdentifier(k), to: SQLBind(v)) }
             struct I: Decodable { var id: UUID }

@@ -89,6 +89,10 @@ public struct TicketService: Sendable {
         public var categoryName: String?
         public var parentCategoryName: String?
         public var repeatOfNumber: String?
+        /// 稽查: the repair checked; a repair: the 勘察 that found it.
+        public var relatedTicketId: UUID?
+        public var relatedTicketNumber: String?
+        public var auditScore: Int?
 
         public var ticketKind: TicketKind { TicketKind(rawValue: kind) ?? .inquiry }
         public var ticketStatus: TicketStatus { TicketStatus(rawValue: status) ?? .new }
@@ -150,8 +154,9 @@ public struct TicketService: Sendable {
     }
 
     static let ticketSelect = """
-        SELECT t.*, c.name AS category_name, pc.name AS parent_category_name, r.number AS repeat_of_number
-        FROM tickets t
+        SELECT t.*, c.name AS category_name, pc.name AS parent_category_name, r.number AS repeat_of_number,
+               rt.number AS related_ticket_number
+        FROM tickets t LEFT JOIN tickets rt ON rt.id = t.related_ticket_id
         LEFT JOIN ticket_categories c ON c.id = t.category_id LEFT JOIN ticket_categories pc ON pc.id = c.parent_id
         LEFT JOIN tickets r ON r.id = t.repeat_of
         """

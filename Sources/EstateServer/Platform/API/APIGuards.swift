@@ -124,6 +124,14 @@ enum APIGuards {
         // 客服: the handler checks the ticket's project and, for work on it, the assignee.
         "listTickets": .allowed(.ticketsView),
         // 抢修单: the handler checks the project; reporting done is also the acknowledger's (any role).
+        // 坐席工作台: whoever sees customers; the desk scopes each part to the reader's projects.
+        "getCaller": .allowed(.customersView),
+        // 值班日志: read by the floor, written by the shift lead and supervisor; sign-off checked for 班长 by the service.
+        "listDutyLogs": .allowed(.callsHandle),
+        "createDutyLog": .allowed(.callCenterManage),
+        "getDutyLog": .allowed(.callsHandle),
+        "updateDutyLog": .allowed(.callCenterManage),
+        "signOffDutyLog": .allowed(.callCenterManage),
         "listOutages": .allowed(.callsHandle),
         "createOutage": .allowed(.callCenterManage),
         "getOutage": .allowed(.callsHandle),

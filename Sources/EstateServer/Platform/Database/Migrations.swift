@@ -24,5 +24,9 @@ enum Migrations {
         UpdateProjectsAddHotline(),
         CreateCalls(),
         CreateOutages(),
+        AddCustomerMobileIndex(),
+        AddTicketContactMobileIndex(),
+        UpdateTicketsAddSurveyAudit(),
+        CreateDutyLogs(),
     ]
 }

@@ -9,7 +9,8 @@ import Foundation
 /// The seed, in order: the project, its staff, the call centre's agents and its 楼盘 (`DemoInventory`, `DemoPeople`,
 /// `DemoCallCentreAgents`); the
 /// sale since the launch with the customers around it (`DemoSalesStory`, `DemoCustomers`); 客服
-/// on what was sold (`DemoTicketsStory`); 抢修单 with their on-call lists (`DemoOutagesStory`). Each story draws from a fixed random sequence, so
+/// on what was sold (`DemoTicketsStory`); 抢修单 with their on-call lists (`DemoOutagesStory`); a second, delivered
+/// project JYF 锦园府 whose owner 林晓峰 is buying in HXY, for the call centre's desk (`DemoJYFStory`). Each story draws from a fixed random sequence, so
 /// every demo seeded at the same moment is the same.
 public enum DemoSeeder {
     public static let password = "demo1234"
@@ -37,6 +38,12 @@ public enum DemoSeeder {
         try await DemoSalesStory(services, db: db, projectID: projectID).tell()
         try await DemoTicketsStory(services, db: db, projectID: projectID).tell()
         try await DemoOutagesStory(services, db: db, projectID: projectID).tell()
+        let jyf = try await services.store(db).audited(.system("demo")) { tx in
+            let id = try await DemoJYFStory.create(now: now, on: tx)
+            return (id, AuditEntry(action: "demo.seed", entity: "project", entityID: id.uuidString, projectID: id,
+                                   summary: "seeded the demo project JYF 锦园府 (40 units, delivered), the call centre and customer service on it"))
+        }
+        try await DemoJYFStory(services, db: db).tell(projectID: jyf, hxy: projectID)
         return true
     }
 }

@@ -83,7 +83,9 @@ enum Shell {
         NavItem(key: "nav.sales", href: "/sales", action: .salesView),
         NavItem(key: "nav.service", href: "/service", action: .ticketsView),
         NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
+        NavItem(key: "nav.desk", href: "/desk", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.outages", href: "/outages", action: .callsHandle, parent: "nav.callcenter"),
+        NavItem(key: "nav.duty_logs", href: "/duty-logs", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.channels", href: nil, action: .channelLeadsRegister),
         NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
         NavItem(key: "nav.mall", href: nil, action: .mallDesk),
@@ -145,9 +147,11 @@ enum Shell {
                 let reportPage = ctx.path.hasPrefix("/projects/") && ctx.path.contains("/reports")
                 let servicePage = ctx.path.hasPrefix("/tickets/") || (ctx.path.hasPrefix("/projects/") && (ctx.path.contains("/tickets") || ctx.path.contains("/service/")))
                 let outagePage = ctx.path.hasPrefix("/outages") || (ctx.path.hasPrefix("/projects/") && ctx.path.contains("/outages"))
+                    || ctx.path.contains("/duty-logs")
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
                     || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage)
-                    || (href == "/outages" && outagePage)
+                    || (href == "/outages" && outagePage && !ctx.path.contains("/duty-logs"))
+                    || (href == "/duty-logs" && ctx.path.contains("/duty-logs"))
                     || (href == "/reports" && reportPage)
                     || (href == "/service" && servicePage)
                     || (href == "/customers" && ctx.path.hasPrefix("/projects/") && customerPage)

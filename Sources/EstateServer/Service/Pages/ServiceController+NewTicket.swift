@@ -8,7 +8,7 @@ extension ServiceController {
     // MARK: 新建工单
 
     static let draftKeys = ["kind", "channel", "categoryId", "severity", "title", "description", "unitCode", "customerMobile",
-                            "contactName", "contactMobile", "location", "component", "department", "assigneeId", "confirmContact"]
+                            "contactName", "contactMobile", "location", "component", "department", "assigneeId", "confirmContact", "callId", "relatedNumber"]
 
     /// The unit picker's suggestions: units whose code or building matches what the agent typed, and
     /// the units of customers of that name who own one now (名字 of the owner on the phone), 15 at most.
@@ -52,6 +52,11 @@ extension ServiceController {
         // From a unit or customer page: the unit code and the customer's mobile filled in.
         if let unit = req.queryText("unit") { v["unitCode"] = unit }
         if let mobile = req.queryText("mobile") { v["customerMobile"] = mobile }
+        // From the call-centre desk: the call in hand is linked to the ticket, the caller is its contact.
+        if let call = req.queryText("call").flatMap(UUID.init(uuidString:)) { v["callId"] = call.uuidString }
+        if let contact = req.queryText("contact") { v["contactMobile"] = contact }
+        // From a survey (a repair it found) or a repair (its audit).
+        if let related = req.queryText("related") { v["relatedNumber"] = related }
         if let kind = req.queryText("kind").flatMap(TicketKind.init(rawValue:)) { v["kind"] = kind.rawValue }
         return Shell.response(TicketFormPage.view(PageContext(req), try await formModel(req, projectID, values: v)))
     }
@@ -70,6 +75,14 @@ extension ServiceController {
             if severity == nil { bad.append(.init(field: "severity", code: "field_invalid")) }
             let category = SalesController.uuid(v["categoryId"], "categoryId", required: false, into: &bad)
             let assignee = SalesController.uuid(v["assigneeId"], "assigneeId", required: false, into: &bad)
+            let call = SalesController.uuid(v["callId"], "callId", required: false, into: &bad)
+            var related: UUID?
+            if let n = v["relatedNumber"], !n.isEmpty {
+                related = try await req.services.tickets(req.db).ticketID(number: n, in: projectID)
+                if related == nil { bad.append(.init(field: "relatedTicketId", code: kind == .audit ? "audit_subject_invalid" : "related_ticket_invalid")) }
+            } else if kind == .audit {
+                bad.append(.init(field: "relatedTicketId", code: "audit_subject_required"))
+            }
             var department: TicketService.Department?
             if let d = v["department"], !d.isEmpty {
                 department = TicketService.Department(rawValue: d)
@@ -128,6 +141,8 @@ extension ServiceController {
             d.component = component
             d.department = department
             d.assigneeID = assignee
+            d.callID = call
+            d.relatedTicketID = related
             let ticket = try await req.services.tickets(req.db).create(d, in: projectID, by: .staff(try req.requirePrincipal()),
                                                                        context: req.auditContext)
             return .to("/tickets/\(ticket.id)", notice: "ticket.created_notice")

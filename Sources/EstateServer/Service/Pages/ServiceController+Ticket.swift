@@ -16,7 +16,9 @@ extension ServiceController {
         let detail = try await tickets.detail(id)
         let (project, projects) = try await refs(req, detail.ticket.projectId)
         return TicketPage.Model(project: project, projects: projects, detail: detail, handlers: try await tickets.handlers(detail.ticket.projectId),
-                                principal: try req.requirePrincipal(), now: req.services.now(), failure: nil)
+                                principal: try req.requirePrincipal(), now: req.services.now(), failure: nil,
+                                calls: try await req.services.calls(req.db).calls(ofTickets: [id]),
+                                related: try await tickets.related(to: id))
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
@@ -32,7 +34,7 @@ extension ServiceController {
         return Shell.response(TicketPage.view(PageContext(req), m), status: p.status)
     }
 
-    static let actionKeys = ["note", "department", "assigneeId", "cause", "contractor", "cost", "chargeable"]
+    static let actionKeys = ["note", "department", "assigneeId", "cause", "contractor", "cost", "chargeable", "score"]
 
     static func act(_ req: Request, _ action: TicketAction) async throws -> Response {
         let t = try await ticket(req)
@@ -63,6 +65,10 @@ extension ServiceController {
                 case "yes": input.chargeable = true
                 case "no": input.chargeable = false
                 default: break
+                }
+                if let s = v["score"], !s.isEmpty {
+                    input.score = Int(s)
+                    if input.score == nil { bad.append(.init(field: "score", code: "audit_score_invalid")) }
                 }
             case .start, .startCallback, .close, .reopen: break
             }

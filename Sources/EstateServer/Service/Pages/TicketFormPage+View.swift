@@ -44,6 +44,10 @@ extension TicketFormPage {
     static func form(_ ctx: PageContext, _ m: Model, action: String) -> Node<HTML.BodyContext> {
         let t = ctx.t, v = m.values, f = m.failure
         return .form(.class("grid-form ticket-form"), .method(.post), .action(action), Shell.csrfField(ctx),
+            .unwrap(v["callId"].flatMap { $0.isEmpty ? nil : $0 }) { call in
+                .div(.class("field wide"), .input(.type(.hidden), .name("callId"), .value(call)),
+                     .p(.class("muted small"), .text(t("desk.ticket_call_linked"))))
+            },
             ServiceShell.select(t, form: "new", "kind", "ticket.field.kind", ServiceShell.kinds(t), selected: v["kind"], failure: f, required: true),
             ServiceShell.select(t, form: "new", "channel", "ticket.field.channel",
                      TicketChannel.allCases.filter { $0 != .ownerPage }.map { ($0.rawValue, t($0.catalogKey)) },
@@ -55,6 +59,8 @@ extension TicketFormPage {
                 .select(.named("categoryId", id: "new-categoryId"),
                         Node<HTML.SelectContext>.choice("", t("ticket.no_category")),
                         categoryOptions(t, m.categories, selected: v["categoryId"]))),
+            ServiceShell.input(t, form: "new", "relatedNumber", "ticket.field.related_number", value: v["relatedNumber"] ?? "", failure: f,
+                               errorFields: ["relatedTicketId", "relatedNumber"], hint: t("ticket.related_hint"), placeholder: "GD…", maxLength: 40),
             ServiceShell.input(t, form: "new", "title", "ticket.field.title", value: v["title"] ?? "", failure: f, required: true,
                     placeholder: t("ticket.title_placeholder"), wide: true, maxLength: 100),
             ServiceShell.textarea(t, form: "new", "description", "ticket.field.description", value: v["description"] ?? "", failure: f, rows: 4),

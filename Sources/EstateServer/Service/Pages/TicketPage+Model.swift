@@ -14,6 +14,10 @@ enum TicketPage {
         var principal: Principal
         var now: Date
         var failure: FormFailure?
+        /// The calls (呼叫中心) that opened it.
+        var calls: [CallService.Record] = []
+        /// Repairs a survey found, audits of a repair.
+        var related: [TicketService.Ticket] = []
 
         var ticket: TicketService.Ticket { detail.ticket }
 

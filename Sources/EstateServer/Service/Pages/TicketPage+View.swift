@@ -109,6 +109,23 @@ extension TicketPage {
                 row("ticket.field.customer", p.may(.customersView, on: k.projectId)
                     ? .a(.href("/projects/\(k.projectId)/customers/\(c)"), .text(t("ticket.customer_open"))) : .text(t("ticket.customer_linked")))
             },
+            .unwrap(k.relatedTicketId) { r in
+                row(k.ticketKind == .audit ? "ticket.field.audited_repair" : "ticket.field.from_survey",
+                    .a(.class("mono"), .href("/tickets/\(r)"), .text(k.relatedTicketNumber ?? "—")))
+            },
+            .unwrap(k.auditScore) { row("ticket.field.audit_score", .text(t("ticket.audit_score.\($0)"))) },
+            .if(!m.related.isEmpty, row(k.ticketKind == .survey ? "ticket.field.spawned_repairs" : "ticket.field.audits", .group(m.related.map { r in
+                .div(.a(.class("mono"), .href("/tickets/\(r.id)"), .text(r.number)), .text(" "), ServiceShell.statusBadge(t, r.ticketStatus),
+                     .unwrap(r.auditScore) { .text(" " + t("ticket.audit_score.\($0)")) })
+            }))),
+            .if(WorkOrderFlow.maySpawnRepair(k.ticketKind, k.ticketStatus) && p.may(.ticketsHandle, on: k.projectId) || p.may(.repairsHandle, on: k.projectId) && WorkOrderFlow.maySpawnRepair(k.ticketKind, k.ticketStatus),
+                row("ticket.field.next_work", .a(.class("button"), .href(newTicket(k, kind: .repair)), .text(t("ticket.spawn_repair"))))),
+            .if(WorkOrderFlow.mayAudit(k.ticketKind, k.ticketStatus) && p.may(.ticketsManage, on: k.projectId),
+                row("ticket.field.next_work", .a(.class("button"), .href(newTicket(k, kind: .audit)), .text(t("ticket.open_audit"))))),
+            .if(!m.calls.isEmpty, row("ticket.field.call", .group(m.calls.map { c in
+                .div(.text("\(t("call.direction.\(c.direction)")) \(ServiceShell.clock(c.offeredAt))"),
+                     .if(p.may(.callsHandle, on: k.projectId), .group(.text(" · "), .a(.href(DeskController.href(number: c.number)), .text(t("ticket.call_desk"))))))
+            }))),
             row("ticket.field.contact", .text(k.contactName.isEmpty ? "—" : k.contactName)),
             row("ticket.field.contactMobile", .span(.class("mono"), .text(mobile))),
             .if(!k.location.isEmpty, row("ticket.field.location", .text(k.location))),
@@ -123,6 +140,15 @@ extension TicketPage {
             row("ticket.field.assignee", .text(k.assigneeName ?? t("ticket.not_assigned"))),
             .if(k.reopenCount > 0, row("ticket.field.reopen_count", .text("\(k.reopenCount)"))),
             .unwrap(k.closedAt) { row("ticket.field.closed_at", .text(Shell.dateTime($0))) })
+    }
+
+    /// The new-ticket form for the work that follows this one: a repair from a survey, an audit of a repair.
+    static func newTicket(_ k: TicketService.Ticket, kind: TicketKind) -> String {
+        var comps = URLComponents()
+        comps.path = "/projects/\(k.projectId)/tickets/new"
+        comps.queryItems = [.init(name: "kind", value: kind.rawValue), .init(name: "related", value: k.number)]
+            + (k.unitCode.map { [.init(name: "unit", value: $0)] } ?? [])
+        return comps.string ?? comps.path
     }
 
     /// 处理结果: what was done, the cause, contractor and cost; the owner's score.
@@ -155,7 +181,7 @@ extension TicketPage {
             body = .group(
                 ServiceShell.select(t, form: form, "department", "ticket.field.department", ServiceShell.departments(t),
                          selected: v["department"] ?? k.department ?? TicketService.Department.customerService.rawValue, failure: f),
-                ServiceShell.handlerSelect(t, form: form, m.handlers.filter { !$0.repairsOnly || k.ticketKind.isRepair },
+                ServiceShell.handlerSelect(t, form: form, m.handlers.filter { !$0.repairsOnly || k.ticketKind.isFieldWork },
                                            selected: v["assigneeId"] ?? k.assigneeId?.uuidString, failure: f, hint: nil, empty: t("ticket.choose"),
                                            required: true),
                 note("ticket.field.note"),
@@ -175,6 +201,10 @@ extension TicketPage {
                              [("yes", t("ticket.chargeable")), ("no", t("ticket.free"))], selected: v["chargeable"], failure: f,
                              empty: t(k.chargeable ? "ticket.chargeable_auto_yes" : "ticket.chargeable_auto_no"),
                              hint: t("ticket.chargeable_hint")))),
+                .if(k.ticketKind == .audit, ServiceShell.select(t, form: form, "score", "ticket.field.audit_score",
+                                                                (1...5).reversed().map { ("\($0)", t("ticket.audit_score.\($0)")) },
+                                                                selected: v["score"], failure: f, empty: t("ticket.choose"), required: true,
+                                                                hint: t("ticket.audit_score_hint"))),
                 ServiceShell.submit(t, "ticket.action.resolve"))
         case .startCallback:
             body = .group(note("ticket.field.note"), ServiceShell.submit(t, "ticket.action.start_callback"))

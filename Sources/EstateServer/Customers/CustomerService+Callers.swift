@@ -1,0 +1,16 @@
+import EstateCore
+import Foundation
+import SQLKit
+
+extension CustomerService {
+    /// The live records of one person (by normalised mobile) in `projects` (nil: every project),
+    /// for the call-centre desk (issue 16): one person is one mobile across projects. One query on
+    /// `customers_mobile_idx`; what each reader may see of a record is `CustomerAccess`'s to say.
+    public func records(mobile: String, in projects: Set<UUID>?) async throws -> [Record] {
+        if let projects, projects.isEmpty { return [] }
+        var q = selectRecords(store.sql).where(SQLColumn("mobile", table: "c"), .equal, SQLBind(mobile))
+            .where(SQLColumn("merged_into", table: "c"), .is, SQLLiteral.null)
+        if let projects { q = q.where(SQLColumn("project_id", table: "c"), .in, SQLBind.group(Array(projects))) }
+        return try await records(q.orderBy(SQLColumn("created_at", table: "c")).limit(50))
+    }
+}
