@@ -223,7 +223,7 @@ final class DemoJYFStory {
         _ = try await customers.logContact(buyer, in: hxy, .init(kind: .visit, partySize: 2, interests: "三居 低区", notes: "锦园府业主，带父母看房",
                                                                  nextStep: "认购"), by: consultant.id, context: consultant.context)
         at(-4, 11)
-        let unit = try await demo.inventory(db).allUnits(hxy).first { $0.status == .available && $0.floor <= 6 }
+        let unit = try await demo.inventory(db).allUnits(hxy).first { $0.status == .available && (6...12).contains($0.floor) }
         guard let unit else { throw DemoFailure("JYF: no HXY unit left for 林晓峰") }
         let sub = try await sales.subscribe(.init(unitID: unit.id, buyers: [.init(customerID: buyer, share: 10_000)], method: .commercialLoan,
                                                   deposit: Money(yuan: 50_000), contractDeadline: CalendarDay(clock.now).adding(days: 10)),
