@@ -54,6 +54,8 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
     if case .postgres(let url) = config.storage {
         unitEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
                                   eventLoop: app.eventLoopGroup.any())
+        services.callCentreEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
+                                                 eventLoop: app.eventLoopGroup.any(), logger: app.logger)
     }
     if let address = config.metricsAddress { app.lifecycle.use(MetricsListener(host: address.host, port: address.port)) }
     app.lifecycle.use(BackgroundJobs(runsJobs: config.runsJobs, interval: config.jobInterval, outboxInterval: config.outboxInterval))

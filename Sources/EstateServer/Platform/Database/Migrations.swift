@@ -24,5 +24,7 @@ enum Migrations {
         UpdateProjectsAddHotline(),
         CreateCalls(),
         CreateOutages(),
+        CreateCallEvents(),
+        CreateAgentStates(),
     ]
 }

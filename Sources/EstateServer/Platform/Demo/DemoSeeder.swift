@@ -9,7 +9,7 @@ import Foundation
 /// The seed, in order: the project, its staff, the call centre's agents and its 楼盘 (`DemoInventory`, `DemoPeople`,
 /// `DemoCallCentreAgents`); the
 /// sale since the launch with the customers around it (`DemoSalesStory`, `DemoCustomers`); 客服
-/// on what was sold (`DemoTicketsStory`); 抢修单 with their on-call lists (`DemoOutagesStory`). Each story draws from a fixed random sequence, so
+/// on what was sold (`DemoTicketsStory`); 抢修单 with their on-call lists (`DemoOutagesStory`); eight weeks of calls (`DemoCallsStory`). Each story draws from a fixed random sequence, so
 /// every demo seeded at the same moment is the same.
 public enum DemoSeeder {
     public static let password = "demo1234"
@@ -37,6 +37,7 @@ public enum DemoSeeder {
         try await DemoSalesStory(services, db: db, projectID: projectID).tell()
         try await DemoTicketsStory(services, db: db, projectID: projectID).tell()
         try await DemoOutagesStory(services, db: db, projectID: projectID).tell()
+        try await DemoCallsStory(services, db: db, projectID: projectID).tell()
         return true
     }
 }

@@ -34,6 +34,7 @@ enum WebRoutes {
         ReportsController.register(app)
         ServiceController.register(app)
         OutagesController.register(app)
+        CallsController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
     }
