@@ -69,7 +69,7 @@ extension CallsPage {
                     .td(.class("num"), .text(c.wrapSeconds == 0 ? "—" : CallsShell.duration(c.wrapSeconds))),
                     .td(.text(c.category.map { t.catalog.has("ticket.kind.\($0)") ? t("ticket.kind.\($0)") : $0 } ?? "—")),
                     .td(.class(c.abandoned ? "nowrap sla-over" : "nowrap"), .text(state),
-                        .if(c.ticketID != nil, .a(.href("/tickets/\(c.ticketID!.uuidString)"), .class("small"), .text(" " + t("calls.ticket"))))),
+                        .unwrap(c.ticketID) { .a(.href("/tickets/\($0.uuidString)"), .class("small"), .text(" " + t("calls.ticket"))) }),
                     .td(.class("nowrap muted small"), .text(t("call.source.\(c.source)"))))
             }))))
     }
