@@ -61,28 +61,29 @@ public struct CallCentreKPIService: Sendable {
         let t = SQLLiteral.boolean(true)
         let answeredIn: SQLQueryString = "c.direction = 'inbound' AND c.answered_at IS NOT NULL"
         let short = String(CallKPI.shortAbandonSeconds), sl = String(CallKPI.serviceLevelSeconds)
+        // Sums of BIGINT columns are NUMERIC on PostgreSQL: cast back to whole numbers.
         let groups = try await store.sql.raw("""
             SELECT c.agent_id, \(day) AS day,
-              SUM(CASE WHEN c.direction = 'inbound' THEN 1 ELSE 0 END) AS offered,
-              SUM(CASE WHEN \(answeredIn) THEN 1 ELSE 0 END) AS answered,
-              SUM(CASE WHEN c.direction = 'inbound' AND c.answered_at IS NULL AND c.abandoned = \(t) AND c.wait_seconds >= \(unsafeRaw: short) THEN 1 ELSE 0 END) AS abandoned,
-              SUM(CASE WHEN c.direction = 'inbound' AND c.answered_at IS NULL AND c.abandoned = \(t) AND c.wait_seconds < \(unsafeRaw: short) THEN 1 ELSE 0 END) AS short_abandoned,
-              SUM(CASE WHEN \(answeredIn) AND c.wait_seconds <= \(unsafeRaw: sl) THEN 1 ELSE 0 END) AS in_threshold,
-              SUM(CASE WHEN \(answeredIn) THEN c.wait_seconds ELSE 0 END) AS answer_wait,
-              SUM(CASE WHEN \(answeredIn) THEN c.talk_seconds + c.hold_seconds + c.wrap_seconds ELSE 0 END) AS handle,
-              SUM(CASE WHEN c.answered_at IS NOT NULL OR c.direction = 'outbound' THEN c.talk_seconds + c.hold_seconds + c.wrap_seconds ELSE 0 END) AS busy,
-              SUM(CASE WHEN \(answeredIn) AND c.category IS NOT NULL THEN 1 ELSE 0 END) AS fcr_eligible,
-              SUM(CASE WHEN \(answeredIn) AND c.category IS NOT NULL AND NOT EXISTS (
+              CAST(SUM(CASE WHEN c.direction = 'inbound' THEN 1 ELSE 0 END) AS BIGINT) AS offered,
+              CAST(SUM(CASE WHEN \(answeredIn) THEN 1 ELSE 0 END) AS BIGINT) AS answered,
+              CAST(SUM(CASE WHEN c.direction = 'inbound' AND c.answered_at IS NULL AND c.abandoned = \(t) AND c.wait_seconds >= \(unsafeRaw: short) THEN 1 ELSE 0 END) AS BIGINT) AS abandoned,
+              CAST(SUM(CASE WHEN c.direction = 'inbound' AND c.answered_at IS NULL AND c.abandoned = \(t) AND c.wait_seconds < \(unsafeRaw: short) THEN 1 ELSE 0 END) AS BIGINT) AS short_abandoned,
+              CAST(SUM(CASE WHEN \(answeredIn) AND c.wait_seconds <= \(unsafeRaw: sl) THEN 1 ELSE 0 END) AS BIGINT) AS in_threshold,
+              CAST(SUM(CASE WHEN \(answeredIn) THEN c.wait_seconds ELSE 0 END) AS BIGINT) AS answer_wait,
+              CAST(SUM(CASE WHEN \(answeredIn) THEN c.talk_seconds + c.hold_seconds + c.wrap_seconds ELSE 0 END) AS BIGINT) AS handle,
+              CAST(SUM(CASE WHEN c.answered_at IS NOT NULL OR c.direction = 'outbound' THEN c.talk_seconds + c.hold_seconds + c.wrap_seconds ELSE 0 END) AS BIGINT) AS busy,
+              CAST(SUM(CASE WHEN \(answeredIn) AND c.category IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS fcr_eligible,
+              CAST(SUM(CASE WHEN \(answeredIn) AND c.category IS NOT NULL AND NOT EXISTS (
                     SELECT 1 FROM calls r WHERE r.number = c.number AND r.direction = 'inbound' AND r.category = c.category
                       AND r.offered_at > c.offered_at AND r.offered_at <= \(plus("c.offered_at", Int(CallKPI.fcrWindow))))
-                  THEN 1 ELSE 0 END) AS fcr_resolved,
-              SUM(CASE WHEN c.outcome = 'callback' THEN 1 ELSE 0 END) AS callbacks,
-              SUM(CASE WHEN c.outcome = 'callback' AND EXISTS (
+                  THEN 1 ELSE 0 END) AS BIGINT) AS fcr_resolved,
+              CAST(SUM(CASE WHEN c.outcome = 'callback' THEN 1 ELSE 0 END) AS BIGINT) AS callbacks,
+              CAST(SUM(CASE WHEN c.outcome = 'callback' AND EXISTS (
                     SELECT 1 FROM calls r WHERE r.number = c.number AND r.direction = 'outbound'
                       AND r.offered_at > c.offered_at AND r.offered_at <= \(plus("c.offered_at", Int(CallKPI.callbackWindow))))
-                  THEN 1 ELSE 0 END) AS callbacks_on_time,
-              SUM(CASE WHEN c.satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS satisfaction_count,
-              SUM(COALESCE(c.satisfaction, 0)) AS satisfaction_sum
+                  THEN 1 ELSE 0 END) AS BIGINT) AS callbacks_on_time,
+              CAST(SUM(CASE WHEN c.satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS satisfaction_count,
+              CAST(SUM(COALESCE(c.satisfaction, 0)) AS BIGINT) AS satisfaction_sum
             FROM calls c
             WHERE (c.project_id = \(bind: projectID) OR c.project_id IS NULL)
               AND c.offered_at >= \(bind: from.start) AND c.offered_at < \(bind: to.adding(days: 1).start)
