@@ -73,6 +73,9 @@ public struct AppConfiguration: Sendable {
     /// The address staff reach this server at (`ESTATE_PUBLIC_URL`), for links in SMS (the 抢修单
     /// acknowledgement link); nil: this server's own host and port.
     public var publicURL: String?
+    /// The key the telephony system signs call events with (`ESTATE_TELEPHONY_KEY`, at least 16
+    /// characters); nil: `/api/v1/call-events` answers 503.
+    public var telephonyKey: String?
 
     /// What links in SMS start with, without a trailing slash.
     public var publicLinkBase: String {
@@ -156,6 +159,10 @@ public struct AppConfiguration: Sendable {
                 throw Invalid(variable: "ESTATE_PUBLIC_URL", reason: "expected http(s)://host[:port][/path] staff open this server at")
             }
             config.publicURL = raw
+        }
+        if let raw = env["ESTATE_TELEPHONY_KEY"], !raw.isEmpty {
+            guard raw.utf8.count >= 16 else { throw Invalid(variable: "ESTATE_TELEPHONY_KEY", reason: "expected at least 16 characters") }
+            config.telephonyKey = raw
         }
         if let raw = env["ESTATE_SECURE_COOKIES"], !raw.isEmpty {
             switch raw.lowercased() {

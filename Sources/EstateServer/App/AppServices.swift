@@ -24,6 +24,8 @@ public struct AppServices: Sendable {
     public let now: @Sendable () -> Date
     /// Where SMS and e-mail go: the HTTP provider when `smsGatewayURL` is set, else the log.
     public internal(set) var notificationGateway: any NotificationGateway = LogGateway()
+    /// The call-centre wallboard's change signal (one per process; LISTEN/NOTIFY on PostgreSQL).
+    public internal(set) var callCentreEvents = CallCentreHub()
     /// Projects for Platform (role grants, pickers), answered by Inventory, which owns them.
     let projectDirectory: any ProjectDirectory = InventoryProjectDirectory()
 

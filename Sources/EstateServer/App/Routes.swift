@@ -19,6 +19,8 @@ func registerRoutes(_ app: Application) throws {
     app.on(.GET, "api", "v1", "projects", ":projectId", "board", guard: APIGuards.table["getBoard"]!, use: BoardController.json)
     app.on(.GET, "api", "v1", "projects", ":projectId", "board", "events", guard: APIGuards.table["getBoardEvents"]!,
            use: BoardController.events)
+    // The telephony system's call events: the HMAC signature is over the raw body.
+    TelephonyRoutes.register(app)
     // Known API paths answer 405 (not 404) to other methods: see ProblemMiddleware.
 
     // Pages.

@@ -28,5 +28,7 @@ enum Migrations {
         AddTicketContactMobileIndex(),
         UpdateTicketsAddSurveyAudit(),
         CreateDutyLogs(),
+        CreateCallEvents(),
+        CreateAgentStates(),
     ]
 }

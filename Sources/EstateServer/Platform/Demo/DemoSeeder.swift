@@ -10,7 +10,8 @@ import Foundation
 /// `DemoCallCentreAgents`); the
 /// sale since the launch with the customers around it (`DemoSalesStory`, `DemoCustomers`); 客服
 /// on what was sold (`DemoTicketsStory`); 抢修单 with their on-call lists (`DemoOutagesStory`); a second, delivered
-/// project JYF 锦园府 whose owner 林晓峰 is buying in HXY, for the call centre's desk (`DemoJYFStory`). Each story draws from a fixed random sequence, so
+/// project JYF 锦园府 whose owner 林晓峰 is buying in HXY, for the call centre's desk (`DemoJYFStory`); eight weeks of
+/// calls (`DemoCallsStory`). Each story draws from a fixed random sequence, so
 /// every demo seeded at the same moment is the same.
 public enum DemoSeeder {
     public static let password = "demo1234"
@@ -44,6 +45,7 @@ public enum DemoSeeder {
                                    summary: "seeded the demo project JYF 锦园府 (40 units, delivered), the call centre and customer service on it"))
         }
         try await DemoJYFStory(services, db: db).tell(projectID: jyf, hxy: projectID)
+        try await DemoCallsStory(services, db: db, projectID: projectID).tell()
         return true
     }
 }

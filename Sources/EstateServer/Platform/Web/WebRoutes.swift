@@ -36,6 +36,7 @@ enum WebRoutes {
         OutagesController.register(app)
         DeskController.register(app)
         DutyLogsController.register(app)
+        CallsController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
     }
