@@ -24,5 +24,6 @@ enum Migrations {
         UpdateProjectsAddHotline(),
         CreateCalls(),
         CreateOutages(),
+        CreateStaffing(),
     ]
 }

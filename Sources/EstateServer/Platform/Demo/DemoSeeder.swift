@@ -37,6 +37,8 @@ public enum DemoSeeder {
         try await DemoSalesStory(services, db: db, projectID: projectID).tell()
         try await DemoTicketsStory(services, db: db, projectID: projectID).tell()
         try await DemoOutagesStory(services, db: db, projectID: projectID).tell()
+        // Last: the forecast reads the call history the stories before it wrote.
+        try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell()
         return true
     }
 }

@@ -44,7 +44,7 @@ struct PageContext: Sendable {
         errorArguments = ProblemMiddleware.localized(args, req.services.catalog, req.language)
     }
 
-    static let argumentKeys = ["code", "codes", "status", "move", "kind", "role", "count", "max"]
+    static let argumentKeys = ["code", "codes", "status", "move", "kind", "role", "count", "max", "rule"]
 
     static func isSafeArgument(_ v: String) -> Bool {
         !v.isEmpty && v.count <= 200 && v.unicodeScalars.allSatisfy {
@@ -84,6 +84,8 @@ enum Shell {
         NavItem(key: "nav.service", href: "/service", action: .ticketsView),
         NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
         NavItem(key: "nav.outages", href: "/outages", action: .callsHandle, parent: "nav.callcenter"),
+        NavItem(key: "nav.staffing", href: "/staffing", action: .callsHandle, parent: "nav.callcenter"),
+        NavItem(key: "nav.rosters", href: "/rosters", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.channels", href: nil, action: .channelLeadsRegister),
         NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
         NavItem(key: "nav.mall", href: nil, action: .mallDesk),
@@ -145,8 +147,12 @@ enum Shell {
                 let reportPage = ctx.path.hasPrefix("/projects/") && ctx.path.contains("/reports")
                 let servicePage = ctx.path.hasPrefix("/tickets/") || (ctx.path.hasPrefix("/projects/") && (ctx.path.contains("/tickets") || ctx.path.contains("/service/")))
                 let outagePage = ctx.path.hasPrefix("/outages") || (ctx.path.hasPrefix("/projects/") && ctx.path.contains("/outages"))
+                // 话务预测 / 排班 (call centre staffing): /projects/:id/staffing…, /projects/:id/rosters…
+                let staffingSection = ["/staffing", "/rosters"].first { ctx.path.hasPrefix("/projects/") && ctx.path.contains($0) }
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
-                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage)
+                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage
+                        && staffingSection == nil)
+                    || (staffingSection != nil && href == staffingSection)
                     || (href == "/outages" && outagePage)
                     || (href == "/reports" && reportPage)
                     || (href == "/service" && servicePage)

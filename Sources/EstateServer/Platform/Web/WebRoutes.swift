@@ -34,6 +34,8 @@ enum WebRoutes {
         ReportsController.register(app)
         ServiceController.register(app)
         OutagesController.register(app)
+        StaffingController.register(app)
+        RostersController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
     }
