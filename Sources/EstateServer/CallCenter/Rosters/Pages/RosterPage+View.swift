@@ -68,8 +68,11 @@ extension RosterPage {
                             .if(onLeave, .span(.class("muted small"), .text(t("roster.on_leave")))),
                             .group(mine.filter { $0.day == i }.map { s in
                                 let warn = w.warnings[s.id] ?? []
+                                let tp = templates[s.template]
                                 return .div(.class(warn.isEmpty ? "roster-shift shift-\(s.template)" : "roster-shift shift-\(s.template) warn"),
-                                    .text(shiftLabel(t, templates[s.template])),
+                                    .attribute(named: "title", value: shiftLabel(t, tp)),
+                                    .strong(.text(tp.map { RosterText.templateName(t, $0) } ?? s.template)),
+                                    .span(.class("muted small"), .text(tp.map { " " + RosterText.clock($0.shift.startMinute) } ?? "")),
                                     .if(s.source == "hand", .span(.class("muted small"), .text(" ✎"))),
                                     .if(!warn.isEmpty, .div(.class("sla-over small"), .text("⚠ " + warn.map { t($0.catalogKey) }.joined(separator: t("list.separator"))))),
                                     .if(m.mayManage, .form(.class("inline"), .method(.post), .action("\(base)/shifts/\(s.id)/delete"), Shell.csrfField(ctx),
