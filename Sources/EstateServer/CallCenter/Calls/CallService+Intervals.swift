@@ -20,7 +20,7 @@ extension CallService {
     public func intervalLoads(from: CalendarDay, to: CalendarDay, projects: [UUID]?) async throws -> [IntervalLoad] {
         // Beijing has no summer time: a half hour is (epoch seconds + 8 h) ÷ 1800.
         let bucket: SQLQueryString = store.engine == .postgres
-            ? "FLOOR((EXTRACT(EPOCH FROM offered_at) + 28800) / 1800)::bigint"
+            ? "FLOOR((date_part('epoch', offered_at) + 28800) / 1800)::bigint"
             : "CAST((offered_at + 28800) / 1800 AS INTEGER)"
         let scope: SQLQueryString = projects.map { ids in
             ids.isEmpty ? "AND project_id IS NULL" : "AND (project_id IS NULL OR project_id IN \(SQLBind.group(ids)))"
