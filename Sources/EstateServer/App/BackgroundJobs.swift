@@ -84,5 +84,6 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         await running?.value
         await sending?.value
         app.services.unitEvents.shutdown()
+        app.services.principals.shutdown()
     }
 }
