@@ -67,6 +67,11 @@ public struct AppServices: Sendable {
     }
     /// 值班日志 (call centre).
     public func dutyLogs(_ db: any Database) -> DutyLogService { DutyLogService(store: store(db), now: now, outages: outages(db)) }
+    /// Forecast and staffing (call centre): call history from `calls`, planned callbacks from `tickets`.
+    public func staffing(_ db: any Database) -> StaffingService {
+        StaffingService(store: store(db), now: now, calls: calls(db), tickets: tickets(db))
+    }
+    public func rosters(_ db: any Database) -> RosterService { RosterService(store: store(db), now: now, staffing: staffing(db)) }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

@@ -84,10 +84,7 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         await running?.value
         await sending?.value
         app.services.unitEvents.shutdown()
-<<<<<<< HEAD
         app.services.principals.shutdown()
-=======
         app.services.callCentreEvents.shutdown()
->>>>>>> cc-calls
     }
 }

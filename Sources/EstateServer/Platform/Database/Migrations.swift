@@ -30,5 +30,6 @@ enum Migrations {
         CreateDutyLogs(),
         CreateCallEvents(),
         CreateAgentStates(),
+        CreateStaffing(),
     ]
 }

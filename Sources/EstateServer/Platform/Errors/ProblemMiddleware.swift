@@ -71,7 +71,7 @@ struct ProblemMiddleware: AsyncMiddleware {
     }
 
     /// Arguments that name a status, move, kind or role read in the user's language.
-    static let argumentKeys = ["status": "unit.status.", "move": "unit.move.", "kind": "claim.kind.", "role": "role."]
+    static let argumentKeys = ["status": "unit.status.", "move": "unit.move.", "kind": "claim.kind.", "role": "role.", "rule": "roster.rule."]
 
     static func localized(_ args: [String: String], _ catalog: Catalog, _ lang: Language) -> [String: String] {
         args.reduce(into: [:]) { out, pair in

@@ -44,7 +44,7 @@ struct PageContext: Sendable {
         errorArguments = ProblemMiddleware.localized(args, req.services.catalog, req.language)
     }
 
-    static let argumentKeys = ["code", "codes", "status", "move", "kind", "role", "count", "max"]
+    static let argumentKeys = ["code", "codes", "status", "move", "kind", "role", "count", "max", "rule"]
 
     static func isSafeArgument(_ v: String) -> Bool {
         !v.isEmpty && v.count <= 200 && v.unicodeScalars.allSatisfy {
@@ -89,6 +89,8 @@ enum Shell {
         NavItem(key: "nav.calls", href: "/calls", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.callcentre_report", href: "/callcentre/report", action: .callCenterManage, parent: "nav.callcenter"),
         NavItem(key: "nav.wallboard", href: "/callcentre/wallboard", action: .callsHandle, parent: "nav.callcenter"),
+        NavItem(key: "nav.staffing", href: "/staffing", action: .callsHandle, parent: "nav.callcenter"),
+        NavItem(key: "nav.rosters", href: "/rosters", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.channels", href: nil, action: .channelLeadsRegister),
         NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
         NavItem(key: "nav.mall", href: nil, action: .mallDesk),
@@ -151,8 +153,12 @@ enum Shell {
                 let servicePage = ctx.path.hasPrefix("/tickets/") || (ctx.path.hasPrefix("/projects/") && (ctx.path.contains("/tickets") || ctx.path.contains("/service/")))
                 let outagePage = ctx.path.hasPrefix("/outages") || (ctx.path.hasPrefix("/projects/") && ctx.path.contains("/outages"))
                     || ctx.path.contains("/duty-logs")
+                // 话务预测 / 排班 (call centre staffing): /projects/:id/staffing…, /projects/:id/rosters…
+                let staffingSection = ["/staffing", "/rosters"].first { ctx.path.hasPrefix("/projects/") && ctx.path.contains($0) }
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
-                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage)
+                    || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage
+                        && staffingSection == nil)
+                    || (staffingSection != nil && href == staffingSection)
                     || (href == "/outages" && outagePage && !ctx.path.contains("/duty-logs"))
                     || (href == "/duty-logs" && ctx.path.contains("/duty-logs"))
                     || (href == "/reports" && reportPage)

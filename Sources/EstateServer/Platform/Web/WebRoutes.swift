@@ -37,6 +37,8 @@ enum WebRoutes {
         DeskController.register(app)
         DutyLogsController.register(app)
         CallsController.register(app)
+        StaffingController.register(app)
+        RostersController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
     }
