@@ -46,26 +46,12 @@ public final class CallCentreHub: Sendable {
     /// Listens on a dedicated connection; reconnects with back-off, and after a gap tells every viewer
     /// to read again (changes may have been missed).
     func startListening(configuration: PostgresConnection.Configuration, eventLoop: any EventLoop, logger: Logger) {
-        let task = Task { [weak self] in
-            var delay: Duration = .milliseconds(250)
-            while !Task.isCancelled {
-                guard let self else { return }
-                do {
-                    let conn = try await PostgresConnection.connect(on: eventLoop, configuration: configuration, id: 2, logger: logger)
-                    defer { Task { try? await conn.close() } }
-                    try await conn.listen(on: Self.channel) { notifications in
-                        self.fanOut()
-                        delay = .milliseconds(250)
-                        for try await n in notifications where n.payload != self.origin.uuidString { self.fanOut() }
-                    }
-                } catch {
-                    if Task.isCancelled { return }
-                    logger.warning("wallboard listener lost its connection; retrying in \(delay): \(String(reflecting: error))")
-                }
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(15))
-            }
-        }
+        let task = PostgresChannel.listen(Self.channel, configuration: configuration, eventLoop: eventLoop, logger: logger,
+                                          connected: { [weak self] in self?.fanOut() },
+                                          received: { [weak self] payload in
+            guard let self, payload != self.origin.uuidString else { return }
+            self.fanOut()
+        })
         listener.withLockedValue { $0 = task }
     }
 
