@@ -18,6 +18,8 @@ public struct AppServices: Sendable {
     public let imports: ImportGate
     /// Live board updates and the board cache (one per process).
     public let unitEvents: UnitEventHub
+    /// Sessions and principals of recent requests (one per process), dropped on every change to them.
+    let principals: PrincipalCache
     /// The clock, injectable for tests of timeouts and lock-outs.
     public let now: @Sendable () -> Date
     /// Where SMS and e-mail go: the HTTP provider when `smsGatewayURL` is set, else the log.
@@ -30,8 +32,8 @@ public struct AppServices: Sendable {
     /// A store over `db` (the request's database handle, so its queries log with its request id).
     public func store(_ db: any Database) -> Store { Store(db: db, engine: engine, writeGate: writeGate) }
 
-    public func auth(_ db: any Database) -> AuthService { AuthService(store: store(db), hasher: hasher, config: config, now: now) }
-    public func users(_ db: any Database) -> UserService { UserService(store: store(db), hasher: hasher, now: now, projects: projectDirectory) }
+    public func auth(_ db: any Database) -> AuthService { AuthService(store: store(db), hasher: hasher, config: config, now: now, principals: principals, projects: projectDirectory) }
+    public func users(_ db: any Database) -> UserService { UserService(store: store(db), hasher: hasher, now: now, projects: projectDirectory, principals: principals) }
     public func projects(_ db: any Database) -> ProjectService { ProjectService(store: store(db), now: now) }
     public func audit(_ db: any Database) -> AuditQuery { AuditQuery(store: store(db)) }
     public func inventory(_ db: any Database) -> InventoryService { InventoryService(store: store(db), now: now, events: unitEvents) }

@@ -84,6 +84,7 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         await running?.value
         await sending?.value
         app.services.unitEvents.shutdown()
+        app.services.principals.shutdown()
         app.services.callCentreEvents.shutdown()
     }
 }

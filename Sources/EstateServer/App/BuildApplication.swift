@@ -47,15 +47,16 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
         config: config, engine: engine, catalog: try Catalog.load(), keyring: keyring,
         hasher: try PasswordHasher(pepper: keyring.passwordPepper, cost: config.bcryptCost, threadPool: app.threadPool),
         contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(),
-        imports: ImportGate(limit: config.maxConcurrentImports), unitEvents: unitEvents, now: now,
+        imports: ImportGate(limit: config.maxConcurrentImports), unitEvents: unitEvents,
+        principals: PrincipalCache(engine: engine, logger: app.logger), now: now,
         notificationGateway: configuredNotificationGateway(config, app))
     app.services = services
     app.lifecycle.use(services.imports)
     if case .postgres(let url) = config.storage {
-        unitEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
-                                  eventLoop: app.eventLoopGroup.any())
-        services.callCentreEvents.startListening(configuration: try SQLPostgresConfiguration(url: url).coreConfiguration,
-                                                 eventLoop: app.eventLoopGroup.any(), logger: app.logger)
+        let listenTo = try SQLPostgresConfiguration(url: url).coreConfiguration
+        unitEvents.startListening(configuration: listenTo, eventLoop: app.eventLoopGroup.any())
+        services.principals.startListening(configuration: listenTo, eventLoop: app.eventLoopGroup.any())
+        services.callCentreEvents.startListening(configuration: listenTo, eventLoop: app.eventLoopGroup.any(), logger: app.logger)
     }
     if let address = config.metricsAddress { app.lifecycle.use(MetricsListener(host: address.host, port: address.port)) }
     app.lifecycle.use(BackgroundJobs(runsJobs: config.runsJobs, interval: config.jobInterval, outboxInterval: config.outboxInterval))

@@ -124,35 +124,18 @@ public final class UnitEventHub: Sendable {
     /// Starts listening on a dedicated connection; reconnects with back-off and, after
     /// a gap, tells every viewer to reload (changes may have been missed).
     func startListening(configuration: PostgresConnection.Configuration, eventLoop: any EventLoop) {
-        let task = Task { [weak self] in
-            var delay: Duration = .milliseconds(250)
-            while !Task.isCancelled {
-                guard let self else { return }
-                do {
-                    let conn = try await PostgresConnection.connect(on: eventLoop, configuration: configuration,
-                                                                    id: 1, logger: self.logger)
-                    defer { Task { try? await conn.close() } }
-                    try await conn.listen(on: Self.channel) { notifications in
-                        // Changes made before this connection listened may be cached stale: start clean.
-                        self.reloadEveryone()
-                                delay = .milliseconds(250)
-                        for try await n in notifications {
-                            guard let change = try? JSONDecoder().decode(UnitChange.self, from: Data(n.payload.utf8)) else {
-                                self.logger.warning("ignored a malformed board notification")
-                                continue
-                            }
-                            // Our own changes were applied when they committed.
-                            if change.origin != self.origin { self.enqueue(change) }
-                        }
-                    }
-                } catch {
-                    if Task.isCancelled { return }
-                    self.logger.warning("board listener lost its connection; retrying in \(delay): \(String(reflecting: error))")
-                }
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(15))
+        let task = PostgresChannel.listen(Self.channel, configuration: configuration, eventLoop: eventLoop, logger: logger,
+                                          // Changes made before this connection listened may be cached stale: start clean.
+                                          connected: { [weak self] in self?.reloadEveryone() },
+                                          received: { [weak self] payload in
+            guard let self else { return }
+            guard let change = try? JSONDecoder().decode(UnitChange.self, from: Data(payload.utf8)) else {
+                self.logger.warning("ignored a malformed board notification")
+                return
             }
-        }
+            // Our own changes were applied when they committed.
+            if change.origin != self.origin { self.enqueue(change) }
+        })
         listener.withLockedValue { $0 = task }
     }
 

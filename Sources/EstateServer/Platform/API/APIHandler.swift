@@ -54,10 +54,11 @@ struct APIHandler: APIProtocol {
     }
 
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
-        let p = try call.requirePrincipal()
-        guard let me = try await services.users(database).find(p.userID) else { throw Problem.unauthenticated }
+        // Answered from the signed-in principal (cached with the session): no query.
+        guard let me = try call.authenticated else { throw Problem.unauthenticated }
+        let p = me.principal
         return .ok(.init(body: .json(.init(
-            id: me.id.uuidString, username: me.username, displayName: me.displayName, grants: me.grants.map(Self.grant),
+            id: p.userID.uuidString, username: p.username, displayName: p.displayName, grants: me.grants.map(Self.grant),
             companyActions: Action.allCases.filter { $0.scope == .company && p.may($0) }.map(\.rawValue)))))
     }
 

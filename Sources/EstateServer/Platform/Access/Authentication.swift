@@ -5,7 +5,9 @@ import Vapor
 struct Authenticated: Sendable {
     let principal: Principal
     let sessionID: UUID
-    let session: AuthSessionRecord
+    let session: SessionInfo
+    /// The principal's grants as lists show them (`/api/v1/me`), read with it.
+    let grants: [UserService.GrantSummary]
     /// Cookie sessions need a CSRF token on unsafe requests; bearer tokens do not
     /// (a browser never attaches them by itself).
     let viaCookie: Bool
@@ -95,12 +97,12 @@ struct SessionAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let auth = request.services.auth(request.db)
         if let bearer = request.headers.bearerAuthorization?.token {
-            if let (session, principal) = try await auth.authenticate(token: bearer, kind: .api) {
-                request.authenticated = Authenticated(principal: principal, sessionID: session.id!, session: session, viaCookie: false)
+            if let (session, principal, grants) = try await auth.authenticate(token: bearer, kind: .api) {
+                request.authenticated = Authenticated(principal: principal, sessionID: session.id, session: session, grants: grants, viaCookie: false)
             }
         } else if let cookie = request.cookies[SessionCookie.name]?.string,
-                  let (session, principal) = try await auth.authenticate(token: cookie, kind: .web) {
-            request.authenticated = Authenticated(principal: principal, sessionID: session.id!, session: session, viaCookie: true)
+                  let (session, principal, grants) = try await auth.authenticate(token: cookie, kind: .web) {
+            request.authenticated = Authenticated(principal: principal, sessionID: session.id, session: session, grants: grants, viaCookie: true)
         }
         let response = try await next.respond(to: request)
         if request.authenticated != nil {

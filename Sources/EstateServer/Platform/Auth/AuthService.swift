@@ -11,6 +11,9 @@ public struct AuthService: Sendable {
     let hasher: PasswordHasher
     let config: AppConfiguration
     let now: @Sendable () -> Date
+    let principals: PrincipalCache
+    /// Names the projects of the user's grants (`/api/v1/me` lists them).
+    let projects: any ProjectDirectory
 
     public struct SignedIn: Sendable {
         public let token: String
@@ -120,21 +123,46 @@ public struct AuthService: Sendable {
     }
 
     /// The session behind a token, if it is still valid; touches `last_seen_at` at most once a minute.
-    func authenticate(token: String, kind: AuthSessionRecord.Kind) async throws -> (AuthSessionRecord, Principal)? {
+    /// A recent answer for the same token comes from `principals` without a query; the expiry and
+    /// idle checks run on every request either way.
+    func authenticate(token: String, kind: AuthSessionRecord.Kind) async throws -> (SessionInfo, Principal, [UserService.GrantSummary])? {
         guard !token.isEmpty, token.count < 200 else { return nil }
-        guard let session = try await AuthSessionRecord.query(on: store.db)
-            .filter(\.$tokenHash == Self.digest(token)).filter(\.$kind == kind.rawValue).first()
-        else { return nil }
+        let digest = Self.digest(token)
         let now = now()
-        guard session.revokedAt == nil, session.expiresAt > now else { return nil }
-        if kind == .web, now.timeIntervalSince(session.lastSeenAt) > config.sessionIdleTimeout { return nil }
-        guard let principal = try await loadPrincipal(userID: session.userID, on: store.db) else { return nil }
-        if now.timeIntervalSince(session.lastSeenAt) > 60, let id = session.id {
-            try await store.write { tx in
-                try await (tx as! any SQLDatabase).update("auth_sessions").set("last_seen_at", to: now).where("id", .equal, id).run()
-            }
+        let entry: PrincipalCache.Entry
+        if let cached = principals.entry(digest, now: now), cached.session.kind == kind {
+            entry = cached
+        } else {
+            let generation = principals.generation
+            guard let record = try await AuthSessionRecord.query(on: store.db)
+                .filter(\.$tokenHash == digest).filter(\.$kind == kind.rawValue).first(), record.revokedAt == nil,
+                let (principal, grants) = try await loadSignedIn(userID: record.userID)
+            else { return nil }
+            entry = PrincipalCache.Entry(session: SessionInfo(record), principal: principal, grants: grants, loadedAt: now)
+            principals.store(digest, entry, readAt: generation)
         }
-        return (session, principal)
+        let session = entry.session
+        guard session.expiresAt > now, kind != .web || now.timeIntervalSince(session.lastSeenAt) <= config.sessionIdleTimeout else {
+            principals.forget(digest)
+            return nil
+        }
+        if now.timeIntervalSince(session.lastSeenAt) > 60 {
+            try await store.write { tx in
+                try await (tx as! any SQLDatabase).update("auth_sessions").set("last_seen_at", to: now).where("id", .equal, session.id).run()
+            }
+            principals.touched(digest, at: now)
+        }
+        return (session, entry.principal, entry.grants)
+    }
+
+    /// The principal and the grants as `/api/v1/me` lists them; nil when the user is gone or disabled.
+    private func loadSignedIn(userID: UUID) async throws -> (Principal, [UserService.GrantSummary])? {
+        guard let user = try await UserRecord.find(userID, on: store.db), !user.isDisabled else { return nil }
+        let records = try await RoleGrantRecord.query(on: store.db).filter(\.$userID == userID).all()
+        let projectIDs = Array(Set(records.compactMap(\.projectID)))
+        let names = projectIDs.isEmpty ? [:] : try await projects.names(projectIDs, sql: store.sql).mapValues(\.name)
+        return (Principal(userID: userID, username: user.username, displayName: user.displayName, grants: Set(records.compactMap(\.grant))),
+                UserService.listed(records, projectNames: names))
     }
 
     /// Whether a session still lets its user see `projectID` with `action`, for streams that outlive
@@ -154,10 +182,10 @@ public struct AuthService: Sendable {
         return Principal(userID: userID, username: user.username, displayName: user.displayName, grants: Set(grants))
     }
 
-    func signOut(session: AuthSessionRecord, context: AuditContext) async throws {
-        guard let id = session.id else { return }
+    func signOut(session: SessionInfo, context: AuditContext) async throws {
+        let id = session.id
         let now = now()
-        try await store.audited(context) { tx in
+        try await store.audited(context, forgetting: session.userID, in: principals) { tx in
             try await (tx as! any SQLDatabase).update("auth_sessions").set("revoked_at", to: now).where("id", .equal, id).run()
             return ((), AuditEntry(action: "auth.logout", entity: "user", entityID: session.userID.uuidString, summary: "signed out"))
         }

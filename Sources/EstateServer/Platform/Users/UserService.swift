@@ -10,6 +10,8 @@ public struct UserService: Sendable {
     let now: @Sendable () -> Date
     /// Inventory's projects, for grants (issue 14).
     let projects: any ProjectDirectory
+    /// Every change here may change what a signed-in user is: their cached principals go with it.
+    let principals: PrincipalCache
 
     public struct UserSummary: Sendable {
         public var id: UUID
@@ -91,7 +93,7 @@ public struct UserService: Sendable {
         if case .some(.some(let m)) = changes.mobile, !MobileNumber.isValid(m) { throw Problem.invalid("mobile", "mobile_invalid") }
         if changes.isDisabled == true, id == context.actorID { throw Problem.conflict("cannot_disable_self") }
         let now = now()
-        try await store.audited(context) { tx in
+        try await store.audited(context, forgetting: id, in: principals) { tx in
             guard let user = try await UserRecord.find(id, on: tx) else { throw Problem.notFound }
             var before: [String: String] = [:], after: [String: String] = [:]
             if let name = changes.displayName, name != user.displayName {
@@ -130,7 +132,7 @@ public struct UserService: Sendable {
         if let p = Credentials.check(password: password) { throw Problem.invalid("password", p.rawValue) }
         let hash = try await hasher.hash(password)
         let now = now()
-        try await store.audited(context) { tx in
+        try await store.audited(context, forgetting: id, in: principals) { tx in
             guard let user = try await UserRecord.find(id, on: tx) else { throw Problem.notFound }
             user.passwordHash = hash
             user.failedLogins = 0
@@ -147,7 +149,7 @@ public struct UserService: Sendable {
         let now = now()
         let record = RoleGrantRecord(userID: userID, role: role, projectID: projectID, now: now)
         do {
-            try await store.audited(context) { tx in
+            try await store.audited(context, forgetting: userID, in: principals) { tx in
                 guard let user = try await UserRecord.find(userID, on: tx) else { throw Problem.notFound }
                 if let projectID, try await projects.names([projectID], sql: tx.sql)[projectID] == nil {
                     throw Problem(.notFound, "project_unknown")
@@ -168,7 +170,7 @@ public struct UserService: Sendable {
     }
 
     public func revoke(grantID: UUID, of userID: UUID, context: AuditContext) async throws {
-        try await store.audited(context) { tx in
+        try await store.audited(context, forgetting: userID, in: principals) { tx in
             guard let grant = try await RoleGrantRecord.find(grantID, on: tx), grant.userID == userID else { throw Problem.notFound }
             if grant.role == Role.admin.rawValue, grant.projectID == nil,
                try await companyAdminCount(on: tx) <= 1 {
@@ -226,12 +228,15 @@ public struct UserService: Sendable {
         return users.map { u in
             UserSummary(id: u.id!, username: u.username, displayName: u.displayName, mobile: mobiles[u.id!] ?? nil, isDisabled: u.isDisabled,
                         lockedUntil: u.lockedUntil, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
-                        grants: (byUser[u.id!] ?? []).compactMap { g in
-                            Role(rawValue: g.role).map {
-                                GrantSummary(id: g.id!, role: $0, projectID: g.projectID, projectName: g.projectID.flatMap { names[$0] })
-                            }
-                        }.sorted { ($0.projectName ?? "", $0.role.rawValue) < ($1.projectName ?? "", $1.role.rawValue) })
+                        grants: Self.listed(byUser[u.id!] ?? [], projectNames: names))
         }
+    }
+
+    /// A user's grants as lists show them: by project name, then role.
+    static func listed(_ grants: [RoleGrantRecord], projectNames names: [UUID: String]) -> [GrantSummary] {
+        grants.compactMap { g in
+            Role(rawValue: g.role).map { GrantSummary(id: g.id!, role: $0, projectID: g.projectID, projectName: g.projectID.flatMap { names[$0] }) }
+        }.sorted { ($0.projectName ?? "", $0.role.rawValue) < ($1.projectName ?? "", $1.role.rawValue) }
     }
 
     /// First start: with no users at all, create `admin` (company-wide admin role).
