@@ -8,7 +8,8 @@ import Vapor
 enum CallImportPage {
     static func register(_ app: Application) {
         app.on(.GET, "calls", "import", guard: .allowed(.callCenterManage), use: show)
-        app.on(.POST, "calls", "import", guard: .allowed(.callCenterManage),
+        // The project in the path: the upload script keeps only the path of the form's action.
+        app.on(.POST, "calls", "import", ":projectID", guard: .allowed(.callCenterManage),
                body: .collect(maxSize: ByteCount(value: app.services.config.maxUploadMegabytes * 1024 * 1024)), use: upload)
         app.on(.GET, "calls", "import", "template.csv", guard: .allowed(.callCenterManage), use: template)
     }
@@ -23,12 +24,14 @@ enum CallImportPage {
                     .li(.text(t("calls.import.step2"))),
                     .li(.text(t("calls.import.step3"))))),
             // The script fills {imported} and {buildings}: here the calls skipped as already stored.
-            ImportPage.uploadCard(ctx, action: "/calls/import?project=\(project.id)", ok: t("calls.import.ok", ["imported": "{imported}", "skipped": "{buildings}"]),
+            ImportPage.uploadCard(ctx, action: "/calls/import/\(project.id)", ok: t("calls.import.ok", ["imported": "{imported}", "skipped": "{buildings}"]),
                                   next: CallsShell.Tab.calls.href(project.id), nextLabel: t("calls.tab.calls")))))
     }
 
     @Sendable static func upload(_ req: Request) async throws -> Response {
-        guard let (project, _) = try await CallsController.project(req, .callCenterManage), req.queryText("project") != nil else { throw Problem.notFound }
+        let projectID = try req.projectID()
+        let projects = try await ProjectSwitcher.projects(req, any: [.callCenterManage])
+        guard let project = projects.first(where: { $0.id == projectID }) else { throw Problem.notFound }
         let service = req.services.cdrImports(req.db)
         let context = req.auditContext
         if req.headers.contentType?.type == "multipart" {

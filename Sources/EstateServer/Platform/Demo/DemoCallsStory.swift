@@ -95,8 +95,24 @@ struct DemoCallsStory {
                             timing: try! CallTiming(offeredAt: offered, answeredAt: answered, endedAt: ended, wrapSeconds: dice.int(30...90)),
                             category: t.kind, outcome: .ticketOpened, ticket: t.id, satisfaction: nil, project: projectID))
         }
+        // Two callers in the queue right now, for the wallboard (gone from "waiting" two hours on).
+        for (i, ago) in [42.0, 15.0].enumerated() {
+            rows.append(Row(direction: .inbound, number: pool[i * 97], queue: CallService.defaultQueue, agent: nil,
+                            timing: try! CallTiming(offeredAt: end - ago, answeredAt: nil, endedAt: nil), project: projectID))
+        }
         try await write(rows)
+        try await states(agentIDs, end: end, &dice)
         return rows.count
+    }
+
+    /// The floor now: most agents ready or on a call, some in wrap-up, one on a break, one signed off.
+    func states(_ agents: [UUID], end: Date, _ dice: inout Dice) async throws {
+        let plan: [AgentState] = [.onCall, .ready, .onCall, .ready, .wrapUp, .ready, .onCall, .onBreak, .ready, .wrapUp, .offline, .ready]
+        let sql = db.sql
+        for (i, id) in agents.enumerated() {
+            let since = end - Double(dice.int(20...1_500))
+            try await AgentStatusService.write(id, plan[i % plan.count], at: since, on: sql)
+        }
     }
 
     /// The demo's dice: a fixed sequence (no nested functions capturing it: see the brief on compiler crashes).
