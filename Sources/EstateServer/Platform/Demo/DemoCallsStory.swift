@@ -28,7 +28,6 @@ struct DemoCallsStory {
     static let weeks = 8
 
     struct Row {
-        var id = UUID()
         var direction: CallDirection
         var number: String
         var queue: String
@@ -145,28 +144,16 @@ struct DemoCallsStory {
                    category: category, outcome: outcome, satisfaction: satisfaction, project: project)
     }
 
-    /// Multi-row inserts, 500 calls a statement (24 values each: within SQLite's 32,766 parameters).
+    /// Through the call log's own bulk insert (multi-row statements), with one audit line for the lot.
     func write(_ rows: [Row]) async throws {
         let at = services.now(), count = rows.count, projectID = projectID
+        let drafts = rows.map { r in
+            CallService.Draft(direction: r.direction, number: r.number, projectID: r.project, queue: r.queue, agentID: r.agent, timing: r.timing,
+                              category: r.category, outcome: r.outcome, ticketID: r.ticket, satisfaction: r.satisfaction,
+                              source: r.direction == .outbound ? .desk : .telephony)
+        }
         try await services.store(db).audited(.system("demo")) { tx in
-            let sql = tx as! any SQLDatabase
-            for chunk in rows.chunked(500) {
-                var insert = sql.insert(into: "calls")
-                    .columns("id", "external_id", "project_id", "direction", "number", "number_suffix", "queue", "agent_id", "offered_at",
-                             "answered_at", "ended_at", "wait_seconds", "talk_seconds", "hold_seconds", "wrap_seconds", "abandoned",
-                             "category", "outcome", "note", "ticket_id", "satisfaction", "source", "created_at", "created_by")
-                for r in chunk {
-                    let t = r.timing
-                    insert = insert.values(
-                        SQLBind(r.id), SQLBind(String?.none), SQLBind(r.project), SQLBind(r.direction.rawValue), SQLBind(r.number),
-                        SQLBind(String(r.number.suffix(4))), SQLBind(r.queue), SQLBind(r.agent), SQLBind(t.offeredAt), SQLBind(t.answeredAt),
-                        SQLBind(t.endedAt), SQLBind(t.waitSeconds), SQLBind(t.talkSeconds), SQLBind(t.holdSeconds), SQLBind(t.wrapSeconds),
-                        SQLBind(t.abandoned), SQLBind(r.category), SQLBind(r.outcome?.rawValue), SQLBind(""), SQLBind(r.ticket),
-                        SQLBind(r.satisfaction), SQLBind(r.direction == .outbound ? CallSource.desk.rawValue : CallSource.telephony.rawValue),
-                        SQLBind(at), SQLBind(UUID?.none))
-                }
-                try await insert.run()
-            }
+            try await CallService.insertMany(drafts, at: at, by: nil, on: tx as! any SQLDatabase)
             return ((), AuditEntry(action: "demo.calls", entity: "project", entityID: projectID.uuidString, projectID: projectID,
                                    summary: "seeded \(count) calls of the last \(Self.weeks) weeks"))
         }

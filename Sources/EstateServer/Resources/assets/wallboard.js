@@ -15,7 +15,7 @@
     var spans = document.querySelectorAll('#wb-agents .wb-since');
     for (var i = 0; i < spans.length; i++) {
       var s = spans[i].getAttribute('data-seconds');
-      if (s !== '') spans[i].textContent = clock(parseInt(s, 10) + gone);
+      if (s) spans[i].textContent = clock(parseInt(s, 10) + gone);  // no state yet: Plot drops the empty attribute
     }
   }
   function apply(s) {
