@@ -35,49 +35,32 @@ enum BoardController {
         let auth = req.services.auth(req.application.db)
         // Cells carry list prices; a viewer who may not see prices gets them without.
         let prices = req.principal?.may(.pricesView, on: projectID) == true
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: "text/event-stream; charset=utf-8")
-        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
-        let response = Response(status: .ok, headers: headers)
-        response.body = .init(asyncStream: { writer in
+        return ServerSentEvents.response { writer in
             let (_, updates) = hub.subscribe(projectID: projectID)
-            enum Item: Sendable { case update(BoardUpdate), heartbeat }
-            let (merged, sink) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(512))
-            let forward = Task {
-                for await u in updates { sink.yield(.update(u)) }
-                sink.finish()
-            }
-            let beat = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(15))
-                    sink.yield(.heartbeat)
-                }
-            }
-            defer { forward.cancel(); beat.cancel() }
             do {
                 // What the board is now: a page rendered before a change compares and reloads.
                 let fingerprint = (try? await hub.board(projectID))?.fingerprint ?? ""
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\nevent: hello\ndata: {\"fingerprint\":\"\(fingerprint)\"}\n\n")))
-                for await item in merged {
-                    var buffer = ByteBuffer()
-                    switch item {
-                    case .heartbeat:
-                        // The stream outlives its request: end it when the session or the right ends.
-                        if let sessionID, !((try? await auth.stillAllows(session: sessionID, .inventoryView, on: projectID)) ?? false) {
-                            try await writer.write(.buffer(ByteBuffer(string: "event: reload\ndata: {}\n\n")))
-                            try await writer.write(.end)
-                            return
+                try await ServerSentEvents.withHeartbeat(updates, buffering: 512) { merged in
+                    for await item in merged {
+                        var buffer = ByteBuffer()
+                        switch item {
+                        case .heartbeat:
+                            // The stream outlives its request: end it when the session or the right ends.
+                            if let sessionID, !((try? await auth.stillAllows(session: sessionID, .inventoryView, on: projectID)) ?? false) {
+                                try await writer.write(.buffer(ByteBuffer(string: "event: reload\ndata: {}\n\n")))
+                                return  // out of the loop; the stream ends below
+                            }
+                            buffer.writeString(": ping\n\n")
+                        case .value(.reload):
+                            buffer.writeString("event: reload\ndata: {}\n\n")
+                        case .value(.cells(_, let json)):
+                            buffer.writeString("event: cells\ndata: ")
+                            buffer.writeBytes(prices ? json : BoardJSON.withoutPrices(json))
+                            buffer.writeString("\n\n")
                         }
-                        buffer.writeString(": ping\n\n")
-                    case .update(.reload):
-                        buffer.writeString("event: reload\ndata: {}\n\n")
-                    case .update(.cells(_, let json)):
-                        buffer.writeString("event: cells\ndata: ")
-                        buffer.writeBytes(prices ? json : BoardJSON.withoutPrices(json))
-                        buffer.writeString("\n\n")
+                        try await writer.write(.buffer(buffer))
                     }
-                    try await writer.write(.buffer(buffer))
                 }
                 try await writer.write(.end)
             } catch {
@@ -85,8 +68,7 @@ enum BoardController {
                 // .error is a programming error to Vapor); the subscription ends with this stream.
                 try? await writer.write(.error(error))
             }
-        })
-        return response
+        }
     }
 
     static func projectID(_ req: Request) throws -> UUID {

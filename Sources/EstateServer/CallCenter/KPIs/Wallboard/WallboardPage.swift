@@ -56,48 +56,30 @@ enum WallboardPage {
         let hub = req.services.callCentreEvents
         let sessionID = req.authenticated?.sessionID
         let auth = req.services.auth(req.application.db)
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: "text/event-stream; charset=utf-8")
-        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        headers.replaceOrAdd(name: "X-Accel-Buffering", value: "no")
-        let response = Response(status: .ok, headers: headers)
-        response.body = .init(asyncStream: { writer in
+        return ServerSentEvents.response { writer in
             let changes = hub.subscribe()
-            enum Item: Sendable { case changed, heartbeat }
-            let (merged, sink) = AsyncStream<Item>.makeStream(bufferingPolicy: .bufferingNewest(8))
-            let forward = Task {
-                for await _ in changes { sink.yield(.changed) }
-                sink.finish()
-            }
-            let beat = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(15))
-                    sink.yield(.heartbeat)
-                }
-            }
-            defer { forward.cancel(); beat.cancel() }
             do {
                 try await writer.write(.buffer(ByteBuffer(string: "retry: 2000\nevent: hello\ndata: {}\n\n")))
-                for await item in merged {
-                    switch item {
-                    case .heartbeat:
-                        // The stream outlives its request: end it when the session or the right ends.
-                        if let sessionID, !((try? await auth.stillAllows(session: sessionID, .callsHandle, on: project.id)) ?? false) {
-                            try await writer.write(.buffer(ByteBuffer(string: "event: reload\ndata: {}\n\n")))
-                            try await writer.write(.end)
-                            return
+                try await ServerSentEvents.withHeartbeat(changes, buffering: 8) { merged in
+                    for await item in merged {
+                        switch item {
+                        case .heartbeat:
+                            // The stream outlives its request: end it when the session or the right ends.
+                            if let sessionID, !((try? await auth.stillAllows(session: sessionID, .callsHandle, on: project.id)) ?? false) {
+                                try await writer.write(.buffer(ByteBuffer(string: "event: reload\ndata: {}\n\n")))
+                                return  // out of the loop; the stream ends below
+                            }
+                            try await writer.write(.buffer(ByteBuffer(string: ": beat\n\n")))
+                        case .value:
+                            try await writer.write(.buffer(ByteBuffer(string: "event: changed\ndata: {}\n\n")))
                         }
-                        try await writer.write(.buffer(ByteBuffer(string: ": beat\n\n")))
-                    case .changed:
-                        try await writer.write(.buffer(ByteBuffer(string: "event: changed\ndata: {}\n\n")))
                     }
                 }
                 try await writer.write(.end)
             } catch {
                 try? await writer.write(.end)
             }
-        })
-        return response
+        }
     }
 
     @Sendable static func show(_ req: Request) async throws -> Response {
