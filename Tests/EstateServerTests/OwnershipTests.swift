@@ -190,9 +190,12 @@ import Testing
                 let code = line.trimmingCharacters(in: .whitespaces)
                 if code.hasPrefix("//") { continue }
                 var names: [String] = []
-                for p in tablePatterns { names += matches(p, in: String(line)).map(\.name) }
-                for p in maybeTablePatterns { names += matches(p, in: String(line)).map(\.name).filter { owners[$0] != nil } }
-                for (model, table) in models where String(line).range(of: #"\b\#(model)\b"#, options: .regularExpression) != nil {
+                let text = String(line)
+                for re in tableRegexes { names += matches(re, in: text).map(\.name) }
+                for re in maybeTableRegexes { names += matches(re, in: text).map(\.name).filter { owners[$0] != nil } }
+                // A plain substring test first: the word-boundary regex per model and line was most of the scan.
+                for (model, table) in models where text.contains(model)
+                    && text.range(of: #"\b\#(model)\b"#, options: .regularExpression) != nil {
                     if !code.hasPrefix("final class \(model)") { names.append(table) }
                 }
                 for t in Set(names) where !notTables.contains(t) {
@@ -235,7 +238,15 @@ import Testing
 
     static func matches(_ pattern: String, in text: String, groups: Int = 1) -> [Match] {
         guard let re = try? NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators]) else { return [] }
-        return re.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { m in
+        return matches(re, in: text, groups: groups)
+    }
+
+    /// The line patterns, compiled once (compiling them per line cost more than matching).
+    static let tableRegexes = tablePatterns.map { try! NSRegularExpression(pattern: $0, options: [.dotMatchesLineSeparators]) }
+    static let maybeTableRegexes = maybeTablePatterns.map { try! NSRegularExpression(pattern: $0, options: [.dotMatchesLineSeparators]) }
+
+    static func matches(_ re: NSRegularExpression, in text: String, groups: Int = 1) -> [Match] {
+        re.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { m in
             guard let r1 = Range(m.range(at: 1), in: text), let whole = Range(m.range, in: text) else { return nil }
             let second = groups > 1 ? Range(m.range(at: 2), in: text).map { String(text[$0]) } ?? "" : ""
             return Match(name: String(text[r1]), second: second, range: whole)

@@ -34,11 +34,17 @@ func withTestApp(_ data: TestData = .migrated, clock: TestClock = TestClock(), a
     await TestTemplates.shared.startDemoEarly()
     _ = try await TestTemplates.shared.template(data)
     try await TestSlots.shared.holding {
+        let started = ContinuousClock.now
+        defer { TestTimes.record(data, since: started) }
         let database = try await TestDatabase.copy(of: data)
         config.storage = database.storage
         let app = try await Application.make(.testing)
         do {
             try await buildApplication(app, config, now: { clock.now })
+            // VaporTesting asks `app.responder.current` for every request, and Vapor's default builds a new
+            // router of every route each time: build it once (the routes are all registered by now).
+            let responder = app.responder.current
+            app.responder.use { _ in responder }
             try await body(app, clock)
         } catch {
             try? await app.asyncShutdown()
@@ -47,6 +53,27 @@ func withTestApp(_ data: TestData = .migrated, clock: TestClock = TestClock(), a
         }
         try await app.asyncShutdown()
         try await database.drop()
+    }
+}
+
+/// With `ESTATE_TEST_TIMES=path`, each test app's time in its slot (copy, build, body, shutdown) is appended
+/// to that file as `seconds<TAB>data<TAB>test`: where a suite's time goes, to sort with `sort -rn`.
+enum TestTimes {
+    static let path = ProcessInfo.processInfo.environment["ESTATE_TEST_TIMES"]
+    private static let lock = NSLock()
+
+    static func record(_ data: TestData, since started: ContinuousClock.Instant) {
+        guard let path else { return }
+        let d = ContinuousClock.now - started
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let line = String(format: "%.3f", seconds) + "\t\(data)\t\(Test.current?.name ?? "?")\n"
+        lock.withLock {
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let h = FileHandle(forWritingAtPath: path) else { return }
+            h.seekToEndOfFile()
+            h.write(Data(line.utf8))
+            try? h.close()
+        }
     }
 }
 

@@ -37,6 +37,9 @@ struct TestDatabase: Sendable {
     func drop() async throws { try await remove() }
 }
 
+/// The demo seed found a demo in a database just migrated.
+struct DemoNotSeeded: Error {}
+
 /// Builds each template once per process. Swift Testing runs tests in parallel: the
 /// first test to ask starts the build, the others await the same task.
 actor TestTemplates {
@@ -49,7 +52,9 @@ actor TestTemplates {
     /// A filtered run (`--filter`, `--skip`) builds it only when a test asks.
     func startDemoEarly() {
         guard builds[.demo] == nil, !Self.filtered else { return }
-        builds[.demo] = Task { try await Self.make(.demo) }
+        // High priority: the seed is one long chain of awaits, and at default priority each of its steps
+        // queues behind the jobs of every test running beside it.
+        builds[.demo] = Task(priority: .high) { try await Self.make(.demo) }
     }
 
     static let filtered = CommandLine.arguments.contains { $0.hasPrefix("--filter") || $0.hasPrefix("--skip") }
@@ -74,7 +79,7 @@ actor TestTemplates {
         case .demo:
             let migrated = try await shared.template(.migrated)
             return try await build("demo", from: migrated) { app in
-                try await DemoSeeder.seed(app.services, db: app.db)
+                guard try await DemoSeeder.seed(app.services, db: app.db) else { throw DemoNotSeeded() }
             }
         }
     }

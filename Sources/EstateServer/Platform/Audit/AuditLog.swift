@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SQLKit
 
 /// Who is acting, for the audit line: a signed-in user, or the system (CLI, demo seeding, jobs).
 public struct AuditContext: Sendable {
@@ -52,23 +53,17 @@ public struct AuditEntry: Sendable {
 }
 
 public enum AuditLog {
+    /// One multi-column INSERT through SQLKit: every business write pays for this line, and Fluent's
+    /// model reflection cost more than the statement itself.
     static func record(_ entry: AuditEntry, context: AuditContext, at now: Date = Date(), on db: any Database) async throws {
-        let line = AuditRecord()
-        line.id = UUID()
-        line.at = now
-        line.actorID = context.actorID
-        line.actorName = context.actorName
-        line.action = entry.action
-        line.entity = entry.entity
-        line.entityID = entry.entityID
-        line.projectID = entry.projectID
-        line.summary = String(entry.summary.prefix(500))
-        line.before = entry.before.map(encode)
-        line.after = entry.after.map(encode)
-        line.outcome = entry.outcome.rawValue
-        line.requestID = context.requestID
-        line.ip = context.ip
-        try await line.create(on: db)
+        try await db.sql.insert(into: AuditRecord.schema)
+            .columns("id", "at", "actor_id", "actor_name", "action", "entity", "entity_id", "project_id", "summary",
+                     "before", "after", "outcome", "request_id", "ip")
+            .values(SQLBind(UUID()), SQLBind(now), SQLBind(context.actorID), SQLBind(context.actorName), SQLBind(entry.action),
+                    SQLBind(entry.entity), SQLBind(entry.entityID), SQLBind(entry.projectID), SQLBind(String(entry.summary.prefix(500))),
+                    SQLBind(entry.before.map(encode)), SQLBind(entry.after.map(encode)), SQLBind(entry.outcome.rawValue),
+                    SQLBind(context.requestID), SQLBind(context.ip))
+            .run()
     }
 
     /// A line that goes with no change (a failed sign-in, a denied request): its own write.

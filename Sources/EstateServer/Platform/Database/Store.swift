@@ -26,12 +26,29 @@ public struct Store: Sendable {
                 try await db.withConnection { conn in
                     // Per-connection settings, robust to a pool reconnect: one question per write, the
                     // three settings only on a connection that has not had them yet.
-                    try await SQLitePragmas.ensurePerConnection(conn as! any SQLDatabase)
-                    return try await conn.transaction(body)
+                    let sql = conn as! any SQLDatabase
+                    try await SQLitePragmas.ensurePerConnection(sql)
+                    guard Self.bulkLoading else { return try await conn.transaction(body) }
+                    // A bulk load commits thousands of small transactions: without an fsync each (the WAL is
+                    // synced at its checkpoints) the demo seeds on disk in CPU time, not in fsyncs.
+                    try await sql.raw("PRAGMA synchronous = NORMAL").run()
+                    do {
+                        let result = try await conn.transaction(body)
+                        try await sql.raw("PRAGMA synchronous = FULL").run()
+                        return result
+                    } catch {
+                        try? await sql.raw("PRAGMA synchronous = FULL").run()
+                        throw error
+                    }
                 }
             }
         }
     }
+
+    /// Set while a bulk load runs (the demo seed): SQLite commits its writes with synchronous=NORMAL, which in
+    /// WAL mode may lose the last transactions on power loss but never corrupts the file; a demo cut
+    /// short is seeded again. Every other write keeps synchronous=FULL.
+    @TaskLocal public static var bulkLoading = false
 
     /// A change and its audit line in one transaction: `body` must return the
     /// audit entry, so a change without its line cannot be written.

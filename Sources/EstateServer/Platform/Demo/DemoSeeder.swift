@@ -25,6 +25,10 @@ public enum DemoSeeder {
     /// Returns false when the demo was already there.
     @discardableResult
     public static func seed(_ services: AppServices, db: any Database) async throws -> Bool {
+        try await Store.$bulkLoading.withValue(true) { try await seedOnce(services, db: db) }
+    }
+
+    private static func seedOnce(_ services: AppServices, db: any Database) async throws -> Bool {
         if try await ProjectRecord.query(on: db).filter(\.$code == DemoInventory.projectCode).first() != nil { return false }
         let hash = try await services.hasher.hash(password)
         let now = services.now()
