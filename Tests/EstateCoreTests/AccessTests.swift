@@ -13,7 +13,7 @@ private let expected: [Role: String] = [
     .finance: "project.view inventory.view prices.view customers.view customers.view_all personal_data.reveal sales.view payments.confirm reports.view",
     .channelManager: "project.view inventory.view prices.view channel_leads.register channels.manage reports.view",
     .channelStaff: "project.view inventory.view channel_leads.register",
-    .agent: "project.view",
+    .agent: "project.view channel_leads.register",
     .shiftLead: "project.view customers.view tickets.view tickets.handle calls.handle callcenter.manage",
     .ccSupervisor: "project.view customers.view customers.view_all tickets.view tickets.handle tickets.manage calls.handle callcenter.manage reports.view",
     .engineer: "project.view tickets.view repairs.handle",

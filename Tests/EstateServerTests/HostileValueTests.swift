@@ -130,6 +130,7 @@ struct HostileValueTests {
             "listID": "SELECT id FROM price_lists WHERE project_id = \(project) LIMIT 1",
             "receiptID": "SELECT id FROM receipts LIMIT 1",
             "ruleID": "SELECT id FROM discount_rules LIMIT 1",
+            "regID": "SELECT id FROM channel_registrations WHERE status = 'visited' LIMIT 1",
         ]
         for (name, query) in queries { ids[name] = try await first(query) }
         ids["projectId"] = ids["projectID"]

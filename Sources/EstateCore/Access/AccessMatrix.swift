@@ -36,9 +36,9 @@ public enum AccessMatrix {
         case .channelStaff:
             [.projectView, .inventoryView, .channelLeadsRegister]
         case .agent:
-            // An outside broker (issues 13, 17): sees no customer, ticket or call until the channels
-            // capability gives it its own registrations.
-            [.projectView]
+            // An outside broker (issues 13, 17): registers customers for their channel and sees only
+            // their own registrations (the channels capability scopes every read); no customer, ticket or call.
+            [.projectView, .channelLeadsRegister]
         case .shiftLead:
             [.projectView, .customersView, .ticketsView, .ticketsHandle, .callsHandle, .callCenterManage]
         case .ccSupervisor:

@@ -72,6 +72,17 @@ public struct AppServices: Sendable {
         StaffingService(store: store(db), now: now, calls: calls(db), tickets: tickets(db))
     }
     public func rosters(_ db: any Database) -> RosterService { RosterService(store: store(db), now: now, staffing: staffing(db)) }
+    /// Channels (渠道), agreements, brokers and 报备 rules.
+    public func channels(_ db: any Database) -> ChannelService { ChannelService(store: store(db), now: now) }
+    /// 报备 and 撞单: evidence asked of the customers and the call centre.
+    public func registrations(_ db: any Database) -> RegistrationService {
+        RegistrationService(store: store(db), now: now, channels: channels(db), customers: customers(db), calls: calls(db),
+                            tokenKey: keyring.channelVisitToken)
+    }
+    /// 成交归属: purchases asked of Sales.
+    public func attributions(_ db: any Database) -> AttributionService {
+        AttributionService(store: store(db), now: now, channels: channels(db), sales: sales(db))
+    }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

@@ -52,6 +52,18 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
                 } catch {
                     app.logger.warning("outage escalation job failed: \(String(reflecting: error))")
                 }
+                do {
+                    let (reminded, lapsed) = try await app.services.registrations(app.db).remindAndLapse()
+                    if reminded + lapsed > 0 { app.logger.info("reminded \(reminded) brokers, lapsed \(lapsed) registrations (报备)") }
+                } catch {
+                    app.logger.warning("registration lapse job failed: \(String(reflecting: error))")
+                }
+                do {
+                    let (attributed, clawed) = try await app.services.attributions(app.db).reconcile()
+                    if attributed + clawed > 0 { app.logger.info("attributed \(attributed) purchases to channels, clawed back \(clawed)") }
+                } catch {
+                    app.logger.warning("channel attribution job failed: \(String(reflecting: error))")
+                }
                 try? await Task.sleep(for: .seconds(interval))
             }
         }

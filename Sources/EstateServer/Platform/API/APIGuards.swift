@@ -165,6 +165,20 @@ enum APIGuards {
         "putSLATerms": .allowed(.ticketsManage),
         "getServiceAnalysis": .allowed(.ticketsView),
         "exportServiceAnalysis": .allowed(.ticketsView),
+        // 渠道/拓客: set-up by the channel manager; registrations scoped by the handler (a broker sees only
+        // their own, a consultant finds one by number to confirm its visit).
+        "listChannels": .allowed(.channelLeadsRegister),
+        "createChannel": .allowed(.channelsManage),
+        "addChannelAgreement": .allowed(.channelsManage),
+        "addChannelBroker": .allowed(.channelsManage),
+        "listChannelRules": .allowed(.channelLeadsRegister),
+        "createChannelRule": .allowed(.channelsManage),
+        "listRegistrations": .signedIn,
+        "createRegistration": .allowed(.channelLeadsRegister),
+        "getRegistration": .signedIn,
+        "confirmRegistrationVisit": .allowed(.salesCreate),
+        "decideRegistration": .allowed(.channelsManage),
+        "replayRegistration": .signedIn,
     ]
 }
 

@@ -8,6 +8,8 @@ public struct Keyring: Sendable {
     /// For personal-data encryption and its keyed lookup hash (customers issue).
     public let personalDataEncryption: SymmetricKey
     public let personalDataLookup: SymmetricKey
+    /// Signs the visit QR codes brokers show at the sales site (带访确认, issue 17).
+    public let channelVisitToken: SymmetricKey
 
     public init(master: [UInt8]) {
         let ikm = SymmetricKey(data: master)
@@ -17,6 +19,7 @@ public struct Keyring: Sendable {
         passwordPepper = derive("password-pepper")
         personalDataEncryption = derive("personal-data-encryption")
         personalDataLookup = derive("personal-data-lookup")
+        channelVisitToken = derive("channel-visit-token")
     }
 
     /// The configured key, or the one in `<dataDirectory>/secret.key`, created (0600) on first run.

@@ -38,6 +38,9 @@ public enum NotificationTemplates {
         // To the project's managers: a user went past the hourly limit of exact look-ups (issue 13).
         "security.search_limit": Template(subject: "精确查询超限",
                                           body: signature + "用户 {user} 一小时内按完整手机号/证件号精确查询超过 {max} 次，已被暂停查询，请核实。"),
+        // To the broker: a registration (报备) lapses unless the customer visits in time (issue 17).
+        "channel.registration_lapsing": Template(subject: "报备即将失效 {number}",
+                                                 body: signature + "您的报备 {number}（客户 {customer}）将于 {due} 失效，请尽快带客到访。"),
         // One-time sign-in code for the owner portal.
         "owner.code": Template(subject: "登录验证码",
                                body: signature + "您的登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。", secret: true),

@@ -39,6 +39,7 @@ enum WebRoutes {
         CallsController.register(app)
         StaffingController.register(app)
         RostersController.register(app)
+        ChannelsController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
     }
