@@ -86,5 +86,6 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         app.services.unitEvents.shutdown()
         app.services.principals.shutdown()
         app.services.callCentreEvents.shutdown()
+        app.services.openingEvents.shutdown()
     }
 }

@@ -31,5 +31,6 @@ enum Migrations {
         CreateCallEvents(),
         CreateAgentStates(),
         CreateStaffing(),
+        CreateOpenings(),
     ]
 }
