@@ -199,7 +199,8 @@ enum OpeningPages {
                        registrations: [String: OpeningService.Registration]) -> HTML {
         let t = ctx.t
         return HTML(.lang(t.language == .zh ? .chinese : .english),
-            .head(.meta(.charset(.utf8)), .title("\(t("opening.notary")) · \(e.name)"), .stylesheet("/assets/app.css")),
+            .head(.meta(.charset(.utf8)), .title("\(t("opening.notary")) · \(e.name)"), .favicon("/assets/favicon.svg", type: "image/svg+xml"),
+                  .stylesheet("/assets/app.css")),
             .body(.class("print-page"),
                 .h1(.text("\(e.name) · \(t("opening.notary"))")),
                 .p(.text(t(e.kind.catalogKey)), .if(!e.seed.isEmpty, .group(.text(" · " + t("opening.field.seed") + ": "), .span(.class("mono"), .text(e.seed))))),
