@@ -9,7 +9,7 @@ struct Estate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "estate",
         abstract: "EstateDesk: sales operations and customer service for property developers.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, ReportsCommand.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, ReportsCommand.self, OpeningCommand.self],
         defaultSubcommand: Serve.self)
 }
 

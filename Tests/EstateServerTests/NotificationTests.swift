@@ -70,7 +70,8 @@ import Vapor
     @Test func everyTemplateRendersWithItsParameters() throws {
         #expect(Set(NotificationTemplates.all.keys) == ["ticket.assigned", "ticket.escalated", "ticket.progress", "ticket.callback", "owner.code",
                                                          "security.search_limit", "outage.oncall", "outage.escalated", "outage.reopened",
-                                                         "channel.registration_lapsing"])
+                                                         "channel.registration_lapsing",
+                                                         "opening.code", "opening.confirmed"])
         for (name, t) in NotificationTemplates.all {
             #expect(t.body.hasPrefix("【EstateDesk】"), "\(name)")
             let names = NotificationTemplates.placeholders(t.body) + NotificationTemplates.placeholders(t.subject)

@@ -26,6 +26,8 @@ public struct AppServices: Sendable {
     public internal(set) var notificationGateway: any NotificationGateway = LogGateway()
     /// The call-centre wallboard's change signal (one per process; LISTEN/NOTIFY on PostgreSQL).
     public internal(set) var callCentreEvents = CallCentreHub()
+    /// Opening day's availability broadcast (one per process; LISTEN/NOTIFY on PostgreSQL).
+    public internal(set) var openingEvents = OpeningHub()
     /// Projects for Platform (role grants, pickers), answered by Inventory, which owns them.
     let projectDirectory: any ProjectDirectory = InventoryProjectDirectory()
 
@@ -54,6 +56,10 @@ public struct AppServices: Sendable {
         TicketService(store: store(db), now: now,
                       attachmentsDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").path,
                       exactSearchesPerHour: config.exactSearchesPerHour, exactLookupGate: exactLookupGate)
+    }
+    /// 开盘 / 线上选房 (issue 18).
+    public func openings(_ db: any Database) -> OpeningService {
+        OpeningService(store: store(db), now: now, events: unitEvents, customers: customers(db), hub: openingEvents)
     }
     public func calls(_ db: any Database) -> CallService { CallService(store: store(db), now: now) }
     /// 抢修单 (call centre): links in its SMS point at `publicURL`.

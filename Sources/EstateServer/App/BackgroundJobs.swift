@@ -98,5 +98,6 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         app.services.unitEvents.shutdown()
         app.services.principals.shutdown()
         app.services.callCentreEvents.shutdown()
+        app.services.openingEvents.shutdown()
     }
 }

@@ -57,6 +57,7 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
         unitEvents.startListening(configuration: listenTo, eventLoop: app.eventLoopGroup.any())
         services.principals.startListening(configuration: listenTo, eventLoop: app.eventLoopGroup.any())
         services.callCentreEvents.startListening(configuration: listenTo, eventLoop: app.eventLoopGroup.any(), logger: app.logger)
+        services.openingEvents.startListening(configuration: listenTo, eventLoop: app.eventLoopGroup.any(), logger: app.logger)
     }
     if let address = config.metricsAddress { app.lifecycle.use(MetricsListener(host: address.host, port: address.port)) }
     app.lifecycle.use(BackgroundJobs(runsJobs: config.runsJobs, interval: config.jobInterval, outboxInterval: config.outboxInterval))

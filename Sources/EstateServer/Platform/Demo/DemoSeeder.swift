@@ -51,6 +51,7 @@ public enum DemoSeeder {
         try await DemoJYFStory(services, db: db).tell(projectID: jyf, hxy: projectID)
         try await DemoCallsStory(services, db: db, projectID: projectID).tell()
         try await DemoChannelsStory(services, db: db, projectID: projectID).tell()
+        try await DemoOpeningStory.tell(services, db: db, projectID: projectID)
         // Last: the forecast reads the call history the stories before it wrote.
         try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell()
         return true

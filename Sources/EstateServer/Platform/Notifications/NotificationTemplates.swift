@@ -44,6 +44,11 @@ public enum NotificationTemplates {
         // One-time sign-in code for the owner portal.
         "owner.code": Template(subject: "登录验证码",
                                body: signature + "您的登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。", secret: true),
+        // 线上选房 (issue 18): the buyer's sign-in code, and the confirmation of a chosen unit.
+        "opening.code": Template(subject: "选房登录验证码",
+                                 body: signature + "您的线上选房登录验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。", secret: true),
+        "opening.confirmed": Template(subject: "选房成功",
+                                      body: signature + "恭喜您在{event}选定 {unit}，认购书 {number}，成交价 {price} 元，请于 {deadline} 前签约。日志校验值 {hash}。"),
     ]
 
     /// The rendered subject and body; throws when the template is unknown or a placeholder

@@ -81,6 +81,7 @@ enum Shell {
         NavItem(key: "nav.approvals", href: "/approvals", action: nil),
         NavItem(key: "nav.customers", href: "/customers", action: .customersView),
         NavItem(key: "nav.sales", href: "/sales", action: .salesView),
+        NavItem(key: "nav.openings", href: "/openings", action: .salesView),
         NavItem(key: "nav.service", href: "/service", action: .ticketsView),
         NavItem(key: "nav.callcenter", href: nil, action: .callsHandle),
         NavItem(key: "nav.desk", href: "/desk", action: .callsHandle, parent: "nav.callcenter"),

@@ -42,5 +42,7 @@ enum WebRoutes {
         ChannelsController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
+        BuyerController.register(app)
+        OpeningsController.register(app)
     }
 }

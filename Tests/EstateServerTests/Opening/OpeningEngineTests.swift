@@ -1,0 +1,346 @@
+import EstateCore
+import EstateSheets
+@testable import EstateServer
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+
+/// Opening day (issue 18) on both engines: 认筹 with ID check and idempotent receipts, the drawn
+/// order, the selection engine under a race (never a unit twice, never over quota, a double click
+/// takes one unit), pause mid-race, lapsed holds, the rehearsal copy, and the log's verification.
+@Suite("Opening day: registrations and the selection engine")
+struct OpeningEngineTests {
+    struct Setup {
+        var app: Application
+        var project: UUID
+        var staff: UUID
+        var event: OpeningService.Event
+        var units: [UnitRow]
+        var registrations: [OpeningService.Registration]
+        var service: OpeningService { app.services.openings(app.db) }
+    }
+
+    /// A valid 18-digit resident ID (GB 11643 check digit) for person `n`.
+    static func residentID(_ n: Int) -> String {
+        let base = "11010519900101" + String(format: "%03d", n % 1000)
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(base, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        return base + String(Array("10X98765432")[sum % 11])
+    }
+
+    static func mobile(_ n: Int) -> String { "1391\(String(format: "%07d", n))" }
+
+    /// A project with `floors` × 2 units released to an event, `buyers` eligible registrations,
+    /// the lottery drawn, one batch for everyone, and (with `open`) the event open.
+    static func setup(_ app: Application, _ clock: TestClock, floors: Int = 10, buyers: Int, open: Bool = true,
+                      quota: Int = 1, batchSize: Int? = nil) async throws -> Setup {
+        let f = Fixtures(app: app)
+        let project = try await f.project("KP")
+        let staff = try await f.user("kp_manager", roles: [(.salesManager, project)])
+        let units = try await Inventory(app: app).seed(project, floors: floors, rooms: 2, release: false)
+        let svc = app.services.openings(app.db)
+        let context = AuditContext(actorID: staff, actorName: "KP", requestID: nil, ip: nil)
+        var e = try await svc.create(.init(name: "一期首开", orderKind: .lottery, seed: "SSE 2026-12-07 close", quota: quota, deposit: Money(yuan: 50_000),
+                                           startsAt: clock.now.addingTimeInterval(3600), endsAt: clock.now.addingTimeInterval(7200)),
+                                     in: project, context: context)
+        #expect(try await svc.addUnits(units.map(\.id), event: e.id, context: context) == units.count)
+        for i in 0..<buyers {
+            _ = try await svc.register(.init(name: "买家\(i)", mobile: mobile(i), idNumber: residentID(i), sincerity: Money(yuan: 20_000), eligible: true),
+                                       event: e.id, key: "register-\(i)-key", actor: staff, context: context)
+        }
+        e = try await svc.draw(event: e.id, context: context)
+        _ = try await svc.planBatches(event: e.id, size: batchSize ?? max(buyers, 1), minutes: 60, gapMinutes: 30, context: context)
+        e = try await svc.act(.schedule, event: e.id, context: context)
+        if open {
+            clock.advance(3600)
+            e = try await svc.act(.open, event: e.id, context: context)
+        }
+        return Setup(app: app, project: project, staff: staff, event: e, units: units, registrations: try await svc.registrations(e.id))
+    }
+
+    static func buyer(_ r: OpeningService.Registration) -> AuditContext {
+        AuditContext(actorID: nil, actorName: "buyer:" + Masking.mobile(r.mobile), requestID: nil, ip: "10.0.0.1")
+    }
+
+    static func code(_ error: any Error) -> String { (error as? Problem)?.code ?? "\(error)" }
+
+    struct N: Decodable { var n: Int }
+    static func count(_ app: Application, _ sql: SQLQueryString) async throws -> Int {
+        try await app.db.sql.raw(sql).first(decoding: N.self)?.n ?? -1
+    }
+
+    @Test func twoHundredBuyersRaceForTwentyUnitsAndTwentyWin() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let s = try await Self.setup(app, clock, floors: 10, buyers: 200)
+            let svc = s.service
+            let unitIDs = s.units.map(\.id)
+            // MUT: every buyer goes for a unit (most for the same few) and confirms at once; on
+            // "taken" they choose the next one, until they hold one or every unit is gone.
+            let outcomes = try await withThrowingTaskGroup(of: (Bool, [String]).self) { group in
+                for (i, r) in s.registrations.enumerated() {
+                    group.addTask {
+                        var refusals: [String] = []
+                        for k in 0..<unitIDs.count {
+                            let unit = unitIDs[(i % 5 + k) % unitIDs.count]
+                            do {
+                                let held = try await svc.choose(event: s.event.id, registration: r.id, unit: unit, key: "click-\(i)-\(k)-xx", context: Self.buyer(r))
+                                let done = try await svc.confirm(event: s.event.id, registration: r.id, selection: held.id, context: Self.buyer(r))
+                                return (done.status == "confirmed", refusals)
+                            } catch {
+                                refusals.append(Self.code(error))
+                            }
+                        }
+                        return (false, refusals)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // validate
+            #expect(outcomes.filter(\.0).count == 20, "\(engineName)")
+            let codes = Set(outcomes.flatMap(\.1))
+            #expect(codes.isSubset(of: ["opening_unit_taken"]), "\(engineName): \(codes)")
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_units WHERE event_id = \(bind: s.event.id) AND status = 'taken'") == 20)
+            #expect(try await Self.count(app, "SELECT COUNT(DISTINCT unit_id) AS n FROM subscriptions WHERE project_id = \(bind: s.project)") == 20)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM subscriptions WHERE project_id = \(bind: s.project)") == 20)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_registrations WHERE event_id = \(bind: s.event.id) AND picks > 1") == 0)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_selections WHERE event_id = \(bind: s.event.id) AND status = 'confirmed'") == 20)
+            let statuses = try await app.services.inventory(app.db).allUnits(s.project).map(\.status)
+            #expect(statuses.allSatisfy { $0 == .subscribed })
+            // The chain holds and replays to the units' statuses.
+            let verdict = try await OpeningLog.verify(s.event.id, sql: app.db.sql)
+            #expect(verdict.ok, "\(verdict)")
+            #expect(verdict.lines > 200)
+        }
+    }
+
+    @Test func aDoubleClickAndARetryTakeOneUnit() async throws {
+        try await withTestApp { app, clock in
+            let s = try await Self.setup(app, clock, floors: 2, buyers: 3)
+            let svc = s.service
+            let r = s.registrations[0]
+            // MUT: the same click twice at once, then a retry of it.
+            let twins = try await withThrowingTaskGroup(of: OpeningService.Selection.self) { group in
+                for _ in 0..<2 {
+                    group.addTask { try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[0].id, key: "same-click-1", context: Self.buyer(r)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let retry = try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[0].id, key: "same-click-1", context: Self.buyer(r))
+            // validate: one selection, one pick
+            #expect(Set(twins.map(\.id)).count == 1)
+            #expect(retry.id == twins[0].id && retry.replayed)
+            #expect(try await svc.registration(r.id).picks == 1)
+            // A second unit with another key is over the quota of one.
+            await #expect(throws: Problem.self) {
+                _ = try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[1].id, key: "other-click-2", context: Self.buyer(r))
+            }
+            // Confirming twice answers the same confirmation and one subscription.
+            let a = try await svc.confirm(event: s.event.id, registration: r.id, selection: retry.id, context: Self.buyer(r))
+            let b = try await svc.confirm(event: s.event.id, registration: r.id, selection: retry.id, context: Self.buyer(r))
+            #expect(a.subscriptionNumber != nil && a.subscriptionNumber == b.subscriptionNumber)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM subscriptions WHERE unit_id = \(bind: s.units[0].id)") == 1)
+            // The event's terms: the list total, the event's deposit; and an SMS with the log's hash.
+            let sale = try await app.services.sales(app.db).subscription(a.subscriptionId!)
+            #expect(sale.finalTotalFen == s.units[0].listTotal.fen)
+            #expect(sale.depositFen == Money(yuan: 50_000).fen)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM outbox_messages WHERE template = 'opening.confirmed'") == 1)
+        }
+    }
+
+    @Test func pauseStopsSelectionsMidRace() async throws {
+        try await withTestApp { app, clock in
+            let s = try await Self.setup(app, clock, floors: 10, buyers: 40)
+            let svc = s.service
+            let context = AuditContext(actorID: s.staff, actorName: "KP", requestID: nil, ip: nil)
+            // MUT: 40 buyers choose while staff pause.
+            let results = try await withThrowingTaskGroup(of: String.self) { group in
+                for (i, r) in s.registrations.enumerated() {
+                    group.addTask {
+                        do {
+                            _ = try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[i % 20].id, key: "race-\(i)-key", context: Self.buyer(r))
+                            return "held"
+                        } catch { return Self.code(error) }
+                    }
+                }
+                group.addTask { _ = try await svc.act(.pause, event: s.event.id, context: context); return "paused" }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // validate: after the pause line nothing was chosen; afterwards every choice is refused.
+            let lines = try await OpeningLog.lines(s.event.id, sql: app.db.sql)
+            let pauseSeq = try #require(lines.first { $0.line.split(separator: "|")[2] == "pause" }?.seq)
+            #expect(!lines.contains { $0.seq > pauseSeq && $0.line.split(separator: "|")[2] == "choose" })
+            #expect(lines.filter { $0.line.split(separator: "|")[2] == "choose" }.count == results.filter { $0 == "held" }.count)
+            #expect(Set(results).isSubset(of: ["held", "paused", "opening_paused", "opening_unit_taken"]), "\(results)")
+            let late = s.registrations.last!
+            do {
+                _ = try await svc.choose(event: s.event.id, registration: late.id, unit: s.units[19].id, key: "late-click", context: Self.buyer(late))
+                Issue.record("a selection while paused")
+            } catch { #expect(Self.code(error) == "opening_paused") }
+            _ = try await svc.act(.resume, event: s.event.id, context: context)
+            #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+        }
+    }
+
+    @Test func refusalsHaveTheirReasonAndAreLogged() async throws {
+        try await withTestApp { app, clock in
+            // Two batches of 2: the second opens 30 minutes after the first.
+            let s = try await Self.setup(app, clock, floors: 2, buyers: 4, batchSize: 2)
+            let svc = s.service
+            let first = s.registrations.first { $0.rank == 1 }!, third = s.registrations.first { $0.rank == 3 }!
+            func attempt(_ r: OpeningService.Registration, _ unit: UUID, _ key: String) async -> String {
+                do { _ = try await svc.choose(event: s.event.id, registration: r.id, unit: unit, key: key, context: Self.buyer(r)); return "ok" }
+                catch { return Self.code(error) }
+            }
+            #expect(await attempt(third, s.units[0].id, "early-key-1") == "outside_window")
+            #expect(await attempt(first, UUID(), "nowhere-key-1") == "unit_not_in_opening")
+            clock.advance(30 * 60)
+            #expect(await attempt(first, s.units[0].id, "first-key-1") == "ok")
+            #expect(await attempt(first, s.units[1].id, "first-key-2") == "quota_reached")
+            #expect(await attempt(third, s.units[0].id, "third-key-1") == "opening_unit_taken")
+            // The hold lapses after 60 s: the unit is free again and the late confirmation is refused.
+            clock.advance(61)
+            let held = try await svc.choose(event: s.event.id, registration: third.id, unit: s.units[0].id, key: "third-key-2", context: Self.buyer(third))
+            #expect(held.status == "held")
+            let lapsed = try await svc.selections(registration: first.id)[0]
+            do { _ = try await svc.confirm(event: s.event.id, registration: first.id, selection: lapsed.id, context: Self.buyer(first)); Issue.record("confirmed a lapsed hold") }
+            catch { #expect(Self.code(error) == "hold_expired") }
+            #expect(try await svc.registration(first.id).picks == 0)
+            let kinds = try await OpeningLog.lines(s.event.id, sql: app.db.sql).map { String($0.line.split(separator: "|")[2]) }
+            #expect(kinds.filter { $0 == "refuse" }.count == 5)
+            #expect(kinds.contains("release"))
+            #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+        }
+    }
+
+    @Test func verifyFindsAModifiedOrDeletedLine() async throws {
+        try await withTestApp { app, clock in
+            let s = try await Self.setup(app, clock, floors: 2, buyers: 3)
+            let svc = s.service
+            for (i, r) in s.registrations.enumerated() {
+                let held = try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[i].id, key: "verify-\(i)-key", context: Self.buyer(r))
+                _ = try await svc.confirm(event: s.event.id, registration: r.id, selection: held.id, context: Self.buyer(r))
+            }
+            #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+            // MUT: someone edits a line (another unit) …
+            let lines = try await OpeningLog.lines(s.event.id, sql: app.db.sql)
+            let confirm = try #require(lines.last { $0.line.contains("|confirm|") })
+            let forged = confirm.line.replacingOccurrences(of: s.units[2].id.uuidString, with: s.units[3].id.uuidString)
+            try await app.db.sql.raw("UPDATE opening_log SET line = \(bind: forged) WHERE event_id = \(bind: s.event.id) AND seq = \(bind: confirm.seq)").run()
+            let modified = try await OpeningLog.verify(s.event.id, sql: app.db.sql)
+            #expect(modified.brokenAt == confirm.seq)
+            #expect(!modified.mismatchedUnits.isEmpty)
+            // … or deletes one.
+            try await app.db.sql.raw("UPDATE opening_log SET line = \(bind: confirm.line) WHERE event_id = \(bind: s.event.id) AND seq = \(bind: confirm.seq)").run()
+            #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+            try await app.db.sql.raw("DELETE FROM opening_log WHERE event_id = \(bind: s.event.id) AND seq = 3").run()
+            let deleted = try await OpeningLog.verify(s.event.id, sql: app.db.sql)
+            #expect(deleted.brokenAt == 3)
+            #expect(!deleted.ok)
+        }
+    }
+
+    @Test func aRehearsalRunsOnACopyAndIsWiped() async throws {
+        try await withTestApp { app, clock in
+            let s = try await Self.setup(app, clock, floors: 2, buyers: 3, open: false)
+            let svc = s.service
+            let context = AuditContext(actorID: s.staff, actorName: "KP", requestID: nil, ip: nil)
+            // The event is scheduled; a rehearsal comes from draft. Make a second event in draft.
+            _ = try await svc.act(.close, event: s.event.id, context: context)
+            var e = try await svc.create(.init(name: "二批", orderKind: .registration, deposit: Money(yuan: 20_000),
+                                               startsAt: clock.now.addingTimeInterval(86_400), endsAt: clock.now.addingTimeInterval(90_000)),
+                                         in: s.project, context: context)
+            _ = try await svc.addUnits([s.units[0].id, s.units[1].id], event: e.id, context: context)
+            for i in 10..<12 {
+                _ = try await svc.register(.init(name: "演练\(i)", mobile: Self.mobile(i), idNumber: Self.residentID(i), sincerity: Money(yuan: 10_000), eligible: true),
+                                           event: e.id, key: "rehearse-\(i)-key", actor: s.staff, context: context)
+            }
+            e = try await svc.draw(event: e.id, context: context)
+            #expect(try await svc.order(e.id).map(\.id) == svc.registrations(e.id).map(\.number).sorted())
+            _ = try await svc.planBatches(event: e.id, size: 10, minutes: 30, gapMinutes: 0, context: context)
+            // MUT
+            e = try await svc.act(.rehearse, event: e.id, context: context)
+            let copy = try #require(try await svc.rehearsal(of: e.id))
+            #expect(copy.state == .open)
+            let r = try #require(try await svc.registrations(copy.id).first)
+            let held = try await svc.choose(event: copy.id, registration: r.id, unit: s.units[0].id, key: "rehearse-click", context: Self.buyer(r))
+            let done = try await svc.confirm(event: copy.id, registration: r.id, selection: held.id, context: Self.buyer(r))
+            // validate: taken in the copy, no sale, the unit still available; the copy is gone after.
+            #expect(done.status == "confirmed" && done.subscriptionId == nil)
+            #expect(try await app.services.inventory(app.db).unit(s.units[0].id, in: s.project).status == .available)
+            e = try await svc.act(.endRehearsal, event: e.id, context: context)
+            #expect(e.state == .draft && e.rehearsedAt != nil)
+            #expect(try await svc.rehearsal(of: e.id) == nil)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_selections WHERE event_id = \(bind: copy.id)") == 0)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_registrations WHERE event_id = \(bind: copy.id)") == 0)
+        }
+    }
+
+    @Test func registrationChecksTheIDAndItsReceiptIsIdempotent() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let f = Fixtures(app: app)
+            let project = try await f.project("RC")
+            let staff = try await f.user("rc_manager", roles: [(.salesManager, project)])
+            let context = AuditContext(actorID: staff, actorName: "RC", requestID: nil, ip: nil)
+            let svc = app.services.openings(app.db)
+            let e = try await svc.create(.init(name: "认筹", orderKind: .lottery, seed: "block 19000000", deposit: Money(yuan: 50_000),
+                                               startsAt: clock.now.addingTimeInterval(86_400), endsAt: clock.now.addingTimeInterval(90_000)),
+                                         in: project, context: context)
+            let good = Self.residentID(1)
+            let bad = String(good.dropLast()) + (good.last == "1" ? "2" : "1")
+            // MUT + validate: a wrong check digit is refused and writes nothing
+            do {
+                _ = try await svc.register(.init(name: "王五", mobile: Self.mobile(1), idNumber: bad, sincerity: Money(yuan: 20_000)),
+                                           event: e.id, key: "receipt-key-1", actor: staff, context: context)
+                Issue.record("a bad ID was accepted")
+            } catch let p as Problem { #expect(p.fields.map(\.code) == ["id_check_digit"]) }
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM customers") == 0)
+            let draft = OpeningService.RegistrationDraft(name: "王五", mobile: Self.mobile(1), idNumber: Self.residentID(1), sincerity: Money(yuan: 20_000))
+            let (a, replayedA) = try await svc.register(draft, event: e.id, key: "receipt-key-1", actor: staff, context: context)
+            let (b, replayedB) = try await svc.register(draft, event: e.id, key: "receipt-key-1", actor: staff, context: context)
+            #expect(!replayedA && replayedB && a.id == b.id && a.receiptNumber == b.receiptNumber)
+            #expect(a.number == "RC000001" && a.receiptNumber == "CY000001")
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_registrations") == 1)
+            // The ID is sealed on the customer (Customers' sealing), masked in lists.
+            let listed = try await svc.registrations(e.id)
+            #expect(listed[0].idMasked?.contains("*") == true)
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM customers WHERE id_sealed LIKE \(bind: "%" + Self.residentID(1) + "%")") == 0)
+            // The same key with another request, or the same mobile again, is refused.
+            var other = draft; other.sincerity = Money(yuan: 30_000)
+            await #expect(throws: Problem.self) { _ = try await svc.register(other, event: e.id, key: "receipt-key-1", actor: staff, context: context) }
+            do { _ = try await svc.register(draft, event: e.id, key: "receipt-key-2", actor: staff, context: context); Issue.record("twice") }
+            catch { #expect(Self.code(error) == "registration_exists") }
+            let eligible = try await svc.setEligibility(a.id, event: e.id, eligible: true, note: "社保满24个月", context: context)
+            #expect(eligible.eligible)
+
+            // Import all or nothing: a bad ID and a repeated mobile are named, nothing is written.
+            func sheet(_ rows: [[String]]) throws -> Data {
+                try XLSXWriter.data([Sheet(name: "认筹", columns: ["姓名", "手机号", "证件号码", "诚意金", "购房资格"].map { SheetColumn($0) },
+                                           rows: rows.map { $0.map { .text($0) } })])
+            }
+            let broken = try sheet([["赵一", Self.mobile(2), Self.residentID(2), "20000", "是"],
+                                    ["钱二", Self.mobile(3), bad, "20000", "是"],
+                                    ["孙三", Self.mobile(2), Self.residentID(4), "20000", "否"]])
+            do { _ = try await svc.importRegistrations(broken, event: e.id, parsing: app.services.imports.threadPool, context: context); Issue.record("imported") }
+            catch let p as Problem {
+                #expect(p.code == "import_failed")
+                #expect(p.rows.map(\.row) == [3, 4])
+                #expect(p.rows.map(\.code) == ["id_check_digit", "import_duplicate_mobile"])
+            }
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_registrations") == 1)
+            let fixed = try sheet([["赵一", Self.mobile(2), Self.residentID(2), "20000", "是"],
+                                  ["钱二", Self.mobile(3), Self.residentID(3), "20000", "是"],
+                                  ["孙三", Self.mobile(4), Self.residentID(4), "20000", "否"]])
+            #expect(try await svc.importRegistrations(fixed, event: e.id, parsing: app.services.imports.threadPool, context: context) == 3)
+            #expect(try await svc.registrations(e.id).map(\.number) == ["RC000001", "RC000002", "RC000003", "RC000004"])
+            // The lottery: the order the published list recomputes.
+            let drawn = try await svc.draw(event: e.id, context: context)
+            let order = LotteryOrder.lottery(seed: "block 19000000", ids: ["RC000001", "RC000002", "RC000003", "RC000004"])
+            #expect(try await svc.order(e.id) == order)
+            #expect(drawn.orderHash == LotteryOrder.listHash(order))
+        }
+    }
+}
