@@ -32,5 +32,6 @@ enum Migrations {
         CreateAgentStates(),
         CreateStaffing(),
         CreateChannels(),
+        CreateChannelCommissions(),
     ]
 }
