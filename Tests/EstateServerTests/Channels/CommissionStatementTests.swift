@@ -58,7 +58,23 @@ struct CommissionStatementTests {
             #expect(price > 0)
             // MUT: this month's statement.
             let month = CommissionService.month(of: clock.now)
-            let s1 = try await commissions.createStatement(channelID: c.id, projectID: d.project, month: month, by: manager, context: .system("test"))
+            // Six racers for the month's statement: one is created, the others are told it exists.
+            let outcomes = try await withThrowingTaskGroup(of: Result<CommissionService.Statement, Problem>.self) { g in
+                for _ in 0..<6 {
+                    g.addTask {
+                        do { return .success(try await commissions.createStatement(channelID: c.id, projectID: d.project, month: month, by: manager,
+                                                                                   context: .system("test"))) }
+                        catch let p as Problem { return .failure(p) }
+                    }
+                }
+                var all: [Result<CommissionService.Statement, Problem>] = []
+                for try await o in g { all.append(o) }
+                return all
+            }
+            let created = outcomes.compactMap { try? $0.get() }
+            #expect(created.count == 1)
+            #expect(outcomes.filter { if case .failure(let p) = $0 { return p.code == "commission_statement_exists" }; return false }.count == 5)
+            let s1 = try #require(created.first)
             // validate: one line, 1 % of the final price (half-up) + ¥1,000; unpaid; one per month; paid once.
             let expected = (price + 50) / 100 + 100_000
             #expect(s1.status == "unpaid" && s1.deals == 1 && s1.totalFen == expected)

@@ -108,9 +108,11 @@ public struct CommissionService: Sendable {
         }
         let draft = CommissionCalculator.statement(rule: rule, deals: deals, asOf: at)
         let refs = ids
-        let id = UUID()
+        let id = UUID(), postgres = store.engine == .postgres
         return try await store.audited(context) { tx -> (Statement, AuditEntry) in
             struct I: Decodable { var id: UUID }
+            // One statement per channel and month: racers wait on the channel's row (SQLite's writes are serial).
+            if postgres { _ = try await tx.sql.raw("SELECT id FROM channels WHERE id = \(bind: channelID) FOR UPDATE").all(decoding: I.self) }
             let exists = try await tx.sql.raw("""
                 SELECT id FROM channel_commission_statements WHERE project_id = \(bind: projectID) AND channel_id = \(bind: channelID)
                 AND month = \(bind: month)
