@@ -139,10 +139,11 @@ import VaporTesting
             #expect(try await BuildingRecord.query(on: app.db).count() == 3)
             // One user per role, and the call centre's twelve agents (cs_staff); on JYF too: the agents and the
             // staff who sell, serve and answer there.
-            #expect(try await UserRecord.query(on: app.db).count() == Role.allCases.count + 12)
+            // …and the agency's two more brokers (`DemoChannelsStory`: broker-2, broker-3, role agent on HXY).
+            #expect(try await UserRecord.query(on: app.db).count() == Role.allCases.count + 12 + 2)
             let onJYF = Set(DemoJYFStory.staffRoles.map(\.1))
             for role in Role.allCases {
-                let expected = role == .csStaff ? 26 : onJYF.contains(role) ? 2 : 1
+                let expected = role == .csStaff ? 26 : role == .agent ? 3 : onJYF.contains(role) ? 2 : 1
                 #expect(try await RoleGrantRecord.query(on: app.db).filter(\.$role == role.rawValue).count() == expected, "\(role)")
             }
             _ = try await Fixtures(app: app).token("cc-agent-12", password: DemoSeeder.password)

@@ -89,6 +89,10 @@ public struct AppServices: Sendable {
     public func attributions(_ db: any Database) -> AttributionService {
         AttributionService(store: store(db), now: now, channels: channels(db), sales: sales(db))
     }
+    /// 佣金结算: deal facts asked of Sales.
+    public func commissions(_ db: any Database) -> CommissionService {
+        CommissionService(store: store(db), now: now, channels: channels(db), sales: sales(db))
+    }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

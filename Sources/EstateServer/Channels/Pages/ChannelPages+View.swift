@@ -199,7 +199,7 @@ extension ChannelPages {
         let t = ctx.t
         return HTML(.lang(.chinese),
             .head(.meta(.charset(.utf8)), .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                  .title("带看单 \(r.number)"), .stylesheet("/assets/app.css"), .stylesheet("/channels/channels.css"),
+                  .title("带看单 \(r.number)"), .favicon("/assets/favicon.svg", type: "image/svg+xml"), .stylesheet("/assets/app.css"), .stylesheet("/channels/channels.css"),
                   .script(.src("/assets/app.js"), .attribute(named: "defer", value: "defer"))),
             .body(.class("ch-slip-body"),
                 .div(.class("print-bar"),

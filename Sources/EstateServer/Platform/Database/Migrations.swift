@@ -33,5 +33,6 @@ enum Migrations {
         CreateStaffing(),
         CreateChannels(),
         CreateOpenings(),
+        CreateChannelCommissions(),
     ]
 }
