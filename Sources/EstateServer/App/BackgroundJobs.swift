@@ -25,6 +25,10 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         let interval = interval
         let t = Task {
             while !Task.isCancelled {
+                if DemoSeeder.isSeeding {
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
                 do {
                     let n = try await app.services.salesControl(app.db).releaseLapsedReservations()
                     if n > 0 { app.logger.info("released \(n) lapsed reservations") }

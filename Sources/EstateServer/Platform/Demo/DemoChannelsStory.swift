@@ -69,7 +69,11 @@ struct DemoChannelsStory {
                                        kind: .enterprise, projectID: projectID, by: manager.id, context: manager.context)
 
         func register(_ by: DemoActor, _ c: ChannelService.Channel, _ mobile: String, _ name: String) async throws -> RegistrationService.Registration {
-            try await regs.register(.init(projectID: projectID, channelID: c.id, mobile: mobile, customerName: name), by: by.principal, context: by.context)
+            do {
+                return try await regs.register(.init(projectID: projectID, channelID: c.id, mobile: mobile, customerName: name), by: by.principal, context: by.context)
+            } catch {
+                throw DemoFailure("报备 \(Masking.mobile(mobile)) by \(c.name) at \(clock.now): \(String(reflecting: error))")
+            }
         }
         // 20 days ago: registered and never brought → lapsed (the job ran).
         _ = try await register(brokers[1], agency, "13980010001", "马先生")
@@ -86,6 +90,8 @@ struct DemoChannelsStory {
         // 企拓: two channels on one person, decided for the enterprise team earlier.
         clock.set(end.addingTimeInterval(-6 * 86_400))
         _ = try await register(brokers[2], agency, "13980010004", "高新区员工 邓先生")
+        // Twenty minutes later (at the same instant the judge's order of the two is not settled: see the note).
+        clock.set(end.addingTimeInterval(-6 * 86_400 + 1_200))
         let team = try await register(staff, enterprise, "13980010004", "高新区员工 邓先生")
         if team.state == .queued {
             _ = try await regs.decide(team.id, award: true, note: "企业团购名单在先，判给企拓", by: manager.principal, context: manager.context)

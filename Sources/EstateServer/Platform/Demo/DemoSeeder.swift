@@ -1,5 +1,6 @@
 import EstateCore
 import FluentKit
+import NIOConcurrencyHelpers
 import Foundation
 
 /// The demo company: one project mid-sale with two buildings (400 units) and one user per role,
@@ -25,8 +26,15 @@ public enum DemoSeeder {
     /// Returns false when the demo was already there.
     @discardableResult
     public static func seed(_ services: AppServices, db: any Database) async throws -> Bool {
-        try await Store.$bulkLoading.withValue(true) { try await seedOnce(services, db: db) }
+        inProgress.withLockedValue { $0 += 1 }
+        defer { inProgress.withLockedValue { $0 -= 1 } }
+        return try await Store.$bulkLoading.withValue(true) { try await seedOnce(services, db: db) }
     }
+
+    /// Seeds running in this process. The stories move their own clock through the past; the background sweeps
+    /// (lapses, escalations, attribution) run on the real clock and would act between a story's steps, so they wait.
+    static let inProgress = NIOLockedValueBox(0)
+    static var isSeeding: Bool { inProgress.withLockedValue { $0 > 0 } }
 
     private static func seedOnce(_ services: AppServices, db: any Database) async throws -> Bool {
         if try await ProjectRecord.query(on: db).filter(\.$code == DemoInventory.projectCode).first() != nil { return false }
