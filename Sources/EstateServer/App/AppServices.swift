@@ -1,4 +1,5 @@
 import FluentKit
+import NIOConcurrencyHelpers
 import Foundation
 import Vapor
 
@@ -30,6 +31,10 @@ public struct AppServices: Sendable {
     public internal(set) var openingEvents = OpeningHub()
     /// Projects for Platform (role grants, pickers), answered by Inventory, which owns them.
     let projectDirectory: any ProjectDirectory = InventoryProjectDirectory()
+    /// Demo seeds running on this app. The stories move their own clock through the past; the background sweeps
+    /// (lapses, escalations, attribution) run on the real clock and would act between a story's steps, so they
+    /// wait. Per app, not per process: tests build the demo template beside apps whose jobs must run.
+    let demoSeeds = NIOLockedValueBox(0)
 
     /// A store over `db` (the request's database handle, so its queries log with its request id).
     public func store(_ db: any Database) -> Store { Store(db: db, engine: engine, writeGate: writeGate) }

@@ -25,7 +25,7 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
         let interval = interval
         let t = Task {
             while !Task.isCancelled {
-                if DemoSeeder.isSeeding {
+                if DemoSeeder.isSeeding(app.services) {
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }

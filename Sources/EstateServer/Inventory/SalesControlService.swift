@@ -292,6 +292,45 @@ public struct SalesControlService: Sendable {
             .where(SQLColumn("is_live"), .equal, SQLLiteral.boolean(true)).run()
     }
 
+    /// 开盘保留: units released to an opening leave ordinary sale (available → withheld) until the event
+    /// sells or returns them. All or nothing: a unit no longer available makes it a 409 naming it.
+    static func withhold(_ unitIDs: [UUID], in projectID: UUID, reason: String, context: AuditContext, now: Date,
+                         on tx: any Database) async throws {
+        try await move(unitIDs, .withhold, in: projectID, reason: reason, context: context, now: now, on: tx, strict: true)
+    }
+
+    /// Returns withheld units to ordinary sale (withheld → available); units in another status (sold meanwhile) are left.
+    @discardableResult
+    static func returnWithheld(_ unitIDs: [UUID], in projectID: UUID, reason: String, context: AuditContext, now: Date,
+                               on tx: any Database) async throws -> Int {
+        try await move(unitIDs, .unwithhold, in: projectID, reason: reason, context: context, now: now, on: tx, strict: false)
+    }
+
+    /// One move of many units, each a conditional update on the status the move starts from.
+    private static func move(_ unitIDs: [UUID], _ move: UnitMove, in projectID: UUID, reason: String, context: AuditContext, now: Date,
+                             on tx: any Database, strict: Bool) async throws -> Int {
+        guard let from = move.from.first, move.from.count == 1 else { preconditionFailure("a bulk move starts from one status") }
+        struct Row: Decodable { var id: UUID }
+        var moved: [UUID] = []
+        for chunk in Array(Set(unitIDs)).chunked(500) {
+            moved += try await tx.sql.update("units").set("status", to: move.to.rawValue).set("updated_at", to: now)
+                .where("project_id", .equal, projectID).where("id", .in, Array(chunk)).where("status", .equal, from.rawValue)
+                .returning("id").all(decoding: Row.self).map(\.id)
+        }
+        if strict, moved.count != Set(unitIDs).count {
+            let missed = Set(unitIDs).subtracting(moved)
+            let codes = try await tx.sql.select().columns("code", "status").from("units").where("id", .in, Array(missed.prefix(20)))
+                .all(decoding: UnitCodeStatus.self)
+            throw Problem.conflict("unit_status_conflict", ["code": codes.map(\.code).sorted().joined(separator: "、"),
+                                                            "status": codes.first?.status ?? "", "move": move.rawValue])
+        }
+        try await insertEvents(moved.map { ($0, from) }, move: move, projectID: projectID, reason: reason, claimID: nil, batchID: nil,
+                               context: context, now: now, on: tx)
+        return moved.count
+    }
+
+    private struct UnitCodeStatus: Decodable { var code: String; var status: String }
+
     /// The unit's status, if it is in the project.
     static func status(of unitID: UUID, in projectID: UUID, on tx: any Database) async throws -> UnitStatus? {
         struct U: Decodable { var status: String }

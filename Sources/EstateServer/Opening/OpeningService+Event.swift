@@ -59,7 +59,8 @@ extension OpeningService {
 
     /// Releases units of the 楼盘表 to the event at their current list total (the approved price
     /// list's): unreleased ones are released (推盘) through sales control first; available ones join as
-    /// they are; any other status is refused.
+    /// they are; any other status is refused. They are withheld from ordinary sale (开盘保留) in the
+    /// same transaction, until a buyer's confirmation subscribes them or the event closes and returns them.
     public func addUnits(_ unitIDs: [UUID], event eventID: UUID, context: AuditContext) async throws -> Int {
         let e = try await event(eventID)
         guard !e.isRehearsal, [.draft, .scheduled].contains(e.state) else { throw Problem.conflict("opening_units_locked") }
@@ -78,7 +79,8 @@ extension OpeningService {
         }
         let prices = try await InventoryService.unitPrices(ids, sql: store.sql)
         let rows = units
-        return try await store.audited(context) { tx in
+        let events = events
+        return try await store.audited(context, announcing: events) { tx in
             var added = 0
             for u in rows {
                 let n = try await tx.sql.insert(into: "opening_units").columns("id", "event_id", "unit_id", "code", "list_total_fen", "status")
@@ -86,8 +88,11 @@ extension OpeningService {
                     .ignoringConflicts(with: ["event_id", "unit_id"]).returning("id").all()
                 added += n.count
             }
+            try await SalesControlService.withhold(rows.map(\.id), in: e.projectId, reason: "开盘保留 \(e.name)", context: context,
+                                                   now: now(), on: tx)
             return (added, AuditEntry(action: "opening.units", entity: "opening_event", entityID: eventID.uuidString, projectID: e.projectId,
-                                      summary: "\(added) units released to opening “\(e.name)”", after: ["units": "\(added)"]))
+                                      summary: "\(added) units released to opening “\(e.name)” and withheld from ordinary sale", after: ["units": "\(added)"]),
+                    UnitChange(projectID: e.projectId, unitIDs: rows.map(\.id)))
         }
     }
 
@@ -177,8 +182,9 @@ extension OpeningService {
         if e.isRehearsal, action != .pause, action != .resume, action != .extend, action != .close { throw Problem.conflict("opening_action_not_allowed", ["state": e.status]) }
         let now = now()
         let engine = store.engine
-        try await store.audited(context) { tx in
+        let returned = try await store.audited(context) { tx -> (UnitChange?, AuditEntry) in
             let sql = tx.sql
+            var returned: UnitChange?
             // The changes to holds and batches first, the event row (which selections lock last) after
             // them: a selection waiting for the event row never holds a row this needs.
             var note = ""
@@ -207,6 +213,19 @@ extension OpeningService {
                 note = "+\(extendMinutes) min"
             case .close:
                 try await Self.logReleases(eventID, try await Self.expireLapsed(eventID, now: now, all: true, on: tx), now: now, on: tx)
+                // What the event did not sell goes back to ordinary sale (a rehearsal's copy never held any).
+                if !e.isRehearsal {
+                    struct U: Decodable { var unitId: UUID }
+                    let unsold = try await sql.raw("SELECT unit_id FROM opening_units WHERE event_id = \(bind: eventID) AND status <> 'taken'")
+                        .all(decoding: U.self, with: self.decoder).map(\.unitId)
+                    let back = try await SalesControlService.returnWithheld(unsold, in: e.projectId, reason: "开盘结束 \(e.name)",
+                                                                            context: context, now: now, on: tx)
+                    note = "\(back) units back on sale"
+                    if !unsold.isEmpty {
+                        returned = UnitChange(projectID: e.projectId, unitIDs: unsold)
+                        try await self.events.announce(returned!, on: tx)
+                    }
+                }
             case .schedule:
                 // A rehearsal's copy is wiped when the real event is scheduled.
                 try await sql.delete(from: "opening_events").where("source_event_id", .equal, eventID).run()
@@ -225,10 +244,11 @@ extension OpeningService {
                 try await OpeningLog.append(eventID, kind: action.rawValue, [context.actorName, note], at: now, on: tx)
                 try await self.hub.announce(eventID, engine: engine, on: tx)
             }
-            return ((), AuditEntry(action: "opening.state", entity: "opening_event", entityID: eventID.uuidString, projectID: e.projectId,
-                                   summary: "opening “\(e.name)”: \(action.rawValue) (\(e.status) → \(next.rawValue)) \(note)",
-                                   before: ["status": e.status], after: ["status": next.rawValue]))
+            return (returned, AuditEntry(action: "opening.state", entity: "opening_event", entityID: eventID.uuidString, projectID: e.projectId,
+                                         summary: "opening “\(e.name)”: \(action.rawValue) (\(e.status) → \(next.rawValue)) \(note)",
+                                         before: ["status": e.status], after: ["status": next.rawValue]))
         }
+        if let returned { events.committed(returned) }
         hub.committed(eventID)
         return try await event(eventID)
     }

@@ -90,6 +90,17 @@ extension OpeningService {
             // its pick back inside the same transaction first.
             throw try await refuse(e, r, unit: unitID, reason, context: context)
         }
+        // Most refusals in a rush are for a unit already taken or held by another buyer within their
+        // minute; a taken unit never reopens and a live hold only after its time, so one read answers
+        // them without a write transaction (the conditional update below stays the guarantee).
+        struct Seen: Decodable { var status: String; var heldBy: UUID?; var heldUntil: Date? }
+        guard let seen = try await store.sql.raw("""
+            SELECT status, held_by, held_until FROM opening_units WHERE event_id = \(bind: eventID) AND unit_id = \(bind: unitID)
+            """).first(decoding: Seen.self, with: decoder)
+        else { throw try await refuse(e, r, unit: unitID, .unitNotInEvent, context: context) }
+        if seen.status == "taken" || (seen.status == "held" && seen.heldBy != registrationID && (seen.heldUntil ?? .distantPast) >= now) {
+            throw try await refuse(e, r, unit: unitID, .unitTaken, context: context)
+        }
         let id = UUID()
         let heldUntil = now.addingTimeInterval(TimeInterval(e.confirmSeconds))
         let engine = store.engine

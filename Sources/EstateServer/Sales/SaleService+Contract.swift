@@ -147,28 +147,52 @@ extension SaleService {
         }
     }
 
+    /// What of a contract's file a read loads besides its row. A change checks its contract's state
+    /// and uses a few parts of it; the whole file (about fourteen queries) is for pages and answers.
+    struct ContractParts: OptionSet, Sendable {
+        let rawValue: Int
+        /// The unit's code and the consultant's and reviewer's names.
+        static let labels = ContractParts(rawValue: 1 << 0)
+        static let buyers = ContractParts(rawValue: 1 << 1)
+        static let documents = ContractParts(rawValue: 1 << 2)
+        /// The payment plan with penalties as of today.
+        static let plan = ContractParts(rawValue: 1 << 3)
+        static let mortgage = ContractParts(rawValue: 1 << 4)
+        static let timeline = ContractParts(rawValue: 1 << 5)
+        static let all: ContractParts = [.labels, .buyers, .documents, .plan, .mortgage, .timeline]
+    }
+
     /// One contract with buyers, documents, plan (with penalties as of today), mortgage and timeline.
-    public func contract(_ id: UUID) async throws -> Contract {
+    public func contract(_ id: UUID) async throws -> Contract { try await contract(id, loading: .all) }
+
+    /// One contract with the `parts` of its file asked for (the rest left empty).
+    func contract(_ id: UUID, loading parts: ContractParts) async throws -> Contract {
         guard var c = try await store.sql.raw("\(unsafeRaw: Self.contractSelect) WHERE c.id = \(bind: id)")
             .first(decoding: Contract.self, with: sqlDecoder)
         else { throw Problem.notFound }
-        c = try await labelled([c], on: store.sql)[0]
-        c.buyers = try await buyers(of: [c.subscriptionId], on: store.sql)[c.subscriptionId] ?? []
-        let received = try await store.sql.raw("""
-            SELECT code, received, received_on, note FROM contract_documents WHERE contract_id = \(bind: id)
-            """).all(decoding: Document.self, with: sqlDecoder)
-        c.documents = Self.checklist(c, received: received)
-        // The contract's penalty binds from its signing.
-        c.plan = try await plan(c.subscriptionId, rate: c.state == .signed ? c.penaltyRate : 0, from: c.signedOn.flatMap(CalendarDay.init))
-        c.mortgage = try await store.sql.raw("""
-            SELECT m.bank_id, b.name || ' ' || b.branch AS bank_name, m.loan_type, m.commercial_fen, m.provident_fen, m.term_months, m.stage,
-                   m.stage_since, m.collecting_on, m.submitted_on, m.approved_on, m.disbursed_on, m.staff_id
-            FROM mortgages m JOIN banks b ON b.id = m.bank_id WHERE m.contract_id = \(bind: id)
-            """).first(decoding: Mortgage.self, with: sqlDecoder)
-        if let staff = c.mortgage?.staffId {
-            c.mortgage?.staffName = try await StaffDirectory.displayNames([staff], sql: store.sql)[staff]
+        if parts.contains(.labels) { c = try await labelled([c], on: store.sql)[0] }
+        if parts.contains(.buyers) { c.buyers = try await buyers(of: [c.subscriptionId], on: store.sql)[c.subscriptionId] ?? [] }
+        if parts.contains(.documents) {
+            let received = try await store.sql.raw("""
+                SELECT code, received, received_on, note FROM contract_documents WHERE contract_id = \(bind: id)
+                """).all(decoding: Document.self, with: sqlDecoder)
+            c.documents = Self.checklist(c, received: received)
         }
-        c.events = try await timeline(of: c.subscriptionId, on: store.sql)
+        // The contract's penalty binds from its signing.
+        if parts.contains(.plan) {
+            c.plan = try await plan(c.subscriptionId, rate: c.state == .signed ? c.penaltyRate : 0, from: c.signedOn.flatMap(CalendarDay.init))
+        }
+        if parts.contains(.mortgage) {
+            c.mortgage = try await store.sql.raw("""
+                SELECT m.bank_id, b.name || ' ' || b.branch AS bank_name, m.loan_type, m.commercial_fen, m.provident_fen, m.term_months, m.stage,
+                       m.stage_since, m.collecting_on, m.submitted_on, m.approved_on, m.disbursed_on, m.staff_id
+                FROM mortgages m JOIN banks b ON b.id = m.bank_id WHERE m.contract_id = \(bind: id)
+                """).first(decoding: Mortgage.self, with: sqlDecoder)
+            if let staff = c.mortgage?.staffId {
+                c.mortgage?.staffName = try await StaffDirectory.displayNames([staff], sql: store.sql)[staff]
+            }
+        }
+        if parts.contains(.timeline) { c.events = try await timeline(of: c.subscriptionId, on: store.sql) }
         return c
     }
 

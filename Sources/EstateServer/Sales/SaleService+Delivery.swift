@@ -124,7 +124,7 @@ extension SaleService {
 
     /// Books (or moves) a signed contract's handover appointment; a full slot refuses (409).
     public func book(_ id: UUID, slot: UUID, context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [.labels])
         if c.deliveredOn != nil { throw Problem.conflict("already_delivered") }
         struct S: Decodable { var projectId: UUID; var startsAt: Date }
         guard let s = try await store.sql.raw("SELECT project_id, starts_at FROM delivery_slots WHERE id = \(bind: slot)")

@@ -10,7 +10,7 @@ extension SaleService {
     /// a plan item (positive: the buyer pays; negative: the developer refunds). Beyond ±3 % the
     /// buyer decides: keep (settled as 第20条 says) or return the unit (退房, which needs the GM).
     public func recordHandover(_ id: UUID, registered: Area, decision: String?, context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [.labels, .plan])
         if c.deliveredOn != nil { throw Problem.conflict("already_delivered") }
         guard registered.hundredths > 0, registered.hundredths <= 10_000_000 else { throw Problem.invalid("registeredArea", "area_invalid") }
         if let existing = c.plan.first(where: { $0.kind == .areaDifference && $0.isLive }), existing.collected.fen != 0 || existing.pendingIn.fen != 0 || existing.pendingOut.fen != 0 {
@@ -60,7 +60,7 @@ extension SaleService {
     /// the handover day (not what the lender pays, nor instalments falling due later) and area
     /// difference have been received and confirmed.
     public func deliver(_ id: UUID, on day: CalendarDay, note: String, context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [.labels, .plan])
         guard note.isEmpty || Text.isCleanLine(note, maxLength: 200) else { throw Problem.invalid("note", "text_invalid") }
         guard c.registeredArea != nil else { throw Problem.conflict("area_not_recorded") }
         if c.areaDecision == "return" || c.pendingApprovalId != nil { throw Problem.conflict("change_pending") }
@@ -92,7 +92,7 @@ extension SaleService {
     /// what the developer retains as liquidated damages when the buyer is in default.
     public func requestTermination(_ id: UUID, reason: String, retained: Money = .zero, context: AuditContext) async throws -> UUID {
         guard Text.isCleanLine(reason, maxLength: 200), !reason.trimmed.isEmpty else { throw Problem.invalid("reason", "reason_required") }
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [.labels, .plan])
         guard retained.fen >= 0, retained <= c.collected else {
             throw Problem.invalid([.init(field: "retained", code: "retained_exceeds_collected", arguments: ["limit": c.collected.description])])
         }

@@ -22,7 +22,7 @@ extension SaleService {
     /// The loan of a signed contract: the type its payment method names and the amounts its plan
     /// holds. It can be changed until the file is handed to the bank.
     public func setMortgage(_ id: UUID, _ m: MortgageDraft, context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [.plan, .mortgage])
         guard let expected = LoanType.expected(for: c.method) else { throw Problem.conflict("no_loan_in_plan") }
         var bad: [Problem.FieldError] = []
         if m.loanType != expected { bad.append(.init(field: "loanType", code: "loan_type_mismatch", arguments: ["limit": expected.rawValue])) }
@@ -71,7 +71,7 @@ extension SaleService {
     /// items (to be confirmed by finance), once: the call takes an idempotency key.
     public func advanceMortgage(_ id: UUID, to stage: MortgageStage, on day: CalendarDay, idempotencyKey: String, principal: Principal,
                                 context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [.plan, .mortgage])
         guard let m = c.mortgage else { throw Problem.conflict("no_mortgage") }
         let fingerprint = "\(id)|\(stage.rawValue)|\(day)"
         let replay: Idempotent.Outcome<String>? = try await Idempotent.replay(key: idempotencyKey, actor: principal.userID,

@@ -8,7 +8,9 @@ import SQLKit
 /// and on what terms (the event's deposit, payment method and contract deadline, the same for
 /// every selection); Sales writes the sale — the unit move, its live claim (the unique index
 /// refuses a second), the subscription, its buyer, its deposit item, its timeline and ledger line —
-/// inside the opening's transaction, so the selection and the sale commit or fail together.
+/// inside the opening's transaction, so the selection and the sale commit or fail together. The
+/// event's units are withheld from ordinary sale while it runs, so a consultant's 认购 cannot take
+/// a unit a buyer is about to confirm.
 extension SaleService {
     struct OpeningPurchase: Sendable {
         var unitID: UUID
@@ -33,6 +35,10 @@ extension SaleService {
         let id = UUID()
         let today = CalendarDay(now)
         let number = try await nextNumber("RG", projectID: p.projectID, on: tx)
+        // The unit was withheld from ordinary sale for the event (开盘保留); the selection returns it to be taken here.
+        if try await SalesControlService.status(of: p.unitID, in: p.projectID, on: tx) == .withheld {
+            try await SalesControlService.returnWithheld([p.unitID], in: p.projectID, reason: p.note, context: context, now: now, on: tx)
+        }
         let unit = try await takeUnit(p.unitID, in: p.projectID, buyer: buyer, reason: "认购 \(number) · \(p.note)", context: context, now: now, on: tx)
         try await tx.sql.insert(into: "subscriptions").columns(
             "id", "project_id", "number", "unit_id", "status", "list_total_fen", "final_total_fen", "effective_permyriad", "rules",

@@ -48,7 +48,7 @@ extension SaleService {
     /// A change of the plan (due dates, split of amounts) goes to the sales manager.
     public func requestPlanChange(_ id: UUID, lines: [PlanLine], reason: String, context: AuditContext) async throws -> UUID {
         guard Text.isCleanLine(reason, maxLength: 200), !reason.trimmed.isEmpty else { throw Problem.invalid("reason", "reason_required") }
-        let c = try await contract(id, in: [.draft, .signed])
+        let c = try await contract(id, in: [.draft, .signed], loading: [.labels, .plan])
         let bad = Self.checkPlan(lines, current: c.plan, total: c.total)
         guard bad.isEmpty else { throw Problem.invalid(bad) }
         if c.pendingApprovalId != nil { throw Problem.conflict("change_pending") }
@@ -60,7 +60,7 @@ extension SaleService {
     /// 违约金减免: waiving part or all of an item's accrued penalty, by approval.
     public func requestPenaltyWaiver(_ id: UUID, item: UUID, amount: Money, reason: String, context: AuditContext) async throws -> UUID {
         guard Text.isCleanLine(reason, maxLength: 200), !reason.trimmed.isEmpty else { throw Problem.invalid("reason", "reason_required") }
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [.plan])
         guard let it = c.plan.first(where: { $0.id == item }) else { throw Problem.invalid("itemId", "item_unknown") }
         guard amount.fen > 0, amount <= it.penaltyDue else {
             throw Problem.invalid([.init(field: "amount", code: "waiver_exceeds_penalty", arguments: ["limit": it.penaltyDue.description])])

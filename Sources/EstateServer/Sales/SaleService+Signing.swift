@@ -101,9 +101,9 @@ extension SaleService {
         return try await contract(id)
     }
 
-    /// A contract in one of `statuses`, or 409 naming the status it is in.
-    func contract(_ id: UUID, in statuses: Set<ContractStatus>) async throws -> Contract {
-        let c = try await contract(id)
+    /// A contract in one of `statuses` with the `parts` of its file a change needs, or 409 naming the status it is in.
+    func contract(_ id: UUID, in statuses: Set<ContractStatus>, loading parts: ContractParts) async throws -> Contract {
+        let c = try await contract(id, loading: parts)
         guard statuses.contains(c.state) else { throw Problem.conflict("contract_status_conflict", ["status": c.status]) }
         return c
     }
@@ -148,7 +148,7 @@ extension SaleService {
     /// 签约审核 by customer service: passes only a complete file; a refusal lists what is missing.
     public func review(_ id: UUID, approve: Bool, note: String, context: AuditContext) async throws -> Contract {
         guard note.isEmpty || Text.isCleanLine(note, maxLength: 200) else { throw Problem.invalid("note", "text_invalid") }
-        let c = try await contract(id, in: [.draft])
+        let c = try await contract(id, in: [.draft], loading: [.documents])
         let missing = c.missingDocuments
         if approve, !missing.isEmpty {
             var p = Problem.conflict("documents_missing", ["count": "\(missing.count)"])
@@ -182,7 +182,7 @@ extension SaleService {
 
     /// 签约: only after the review passed, while the subscription holds the unit; the unit becomes signed.
     public func sign(_ id: UUID, on day: CalendarDay, context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.draft])
+        let c = try await contract(id, in: [.draft], loading: [.labels])
         guard c.review == .approved else { throw Problem.conflict("review_not_passed", ["review": c.reviewStatus]) }
         if c.pendingApprovalId != nil { throw Problem.conflict("change_pending") }
         guard day <= today, day >= today.adding(days: -30) else { throw Problem.invalid("signedOn", "date_invalid") }
@@ -210,7 +210,7 @@ extension SaleService {
     /// 网签 and 备案: numbers and dates from the housing authority's system; 备案 only after 网签.
     public func recordRegistration(_ id: UUID, onlineSignNo: String?, onlineSignOn: CalendarDay?, filingNo: String?, filingOn: CalendarDay?,
                                    context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [])
         func valid(_ s: String) -> Bool { (1...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }
         var bad: [Problem.FieldError] = []
         if (onlineSignNo == nil) != (onlineSignOn == nil) { bad.append(.init(field: "onlineSignOn", code: "number_and_date_required")) }

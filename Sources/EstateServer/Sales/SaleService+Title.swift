@@ -8,7 +8,7 @@ extension SaleService {
 
     /// Moves the title one stage on, in order, from delivery; the certificate number comes with 出证.
     public func advanceTitle(_ id: UUID, to stage: TitleStage, on day: CalendarDay, certificateNo: String?, context: AuditContext) async throws -> Contract {
-        let c = try await contract(id, in: [.signed])
+        let c = try await contract(id, in: [.signed], loading: [])
         guard let delivered = c.deliveredOn.flatMap(CalendarDay.init) else { throw Problem.conflict("not_delivered") }
         guard c.title.next == stage else { throw Problem.conflict("title_stage_conflict", ["stage": c.titleStage, "move": stage.rawValue]) }
         let previous = [c.titleDocsOn, c.titleTaxOn, c.titleAppliedOn, c.titleIssuedOn].compactMap { $0.flatMap(CalendarDay.init) }.max() ?? delivered

@@ -26,15 +26,13 @@ public enum DemoSeeder {
     /// Returns false when the demo was already there.
     @discardableResult
     public static func seed(_ services: AppServices, db: any Database) async throws -> Bool {
-        inProgress.withLockedValue { $0 += 1 }
-        defer { inProgress.withLockedValue { $0 -= 1 } }
+        services.demoSeeds.withLockedValue { $0 += 1 }
+        defer { services.demoSeeds.withLockedValue { $0 -= 1 } }
         return try await Store.$bulkLoading.withValue(true) { try await seedOnce(services, db: db) }
     }
 
-    /// Seeds running in this process. The stories move their own clock through the past; the background sweeps
-    /// (lapses, escalations, attribution) run on the real clock and would act between a story's steps, so they wait.
-    static let inProgress = NIOLockedValueBox(0)
-    static var isSeeding: Bool { inProgress.withLockedValue { $0 > 0 } }
+    /// Whether a demo seed is running on the app these services belong to (the background sweeps wait for it).
+    static func isSeeding(_ services: AppServices) -> Bool { services.demoSeeds.withLockedValue { $0 > 0 } }
 
     private static func seedOnce(_ services: AppServices, db: any Database) async throws -> Bool {
         if try await ProjectRecord.query(on: db).filter(\.$code == DemoInventory.projectCode).first() != nil { return false }
