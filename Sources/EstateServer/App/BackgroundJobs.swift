@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 import Vapor
 
 /// Jobs that run while the server is up: releasing lapsed reservations, returning customers
-/// whose protection ended to the pool, escalating tickets past their SLA. On
+/// whose protection ended to the pool, escalating tickets past their SLA, opening day's clock. On
 /// several servers each runs it; every release is a conditional update, so
 /// two servers never release one reservation twice.
 final class BackgroundJobs: LifecycleHandler, Sendable {
@@ -13,6 +13,9 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// The outbox sender, on its own loop so a slow SMS provider never delays the jobs above.
     private let outboxTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Opening day's clock (open at the start, lapse holds, close at the end) ticks every second:
+    /// buyers wait on it at 10:00:00, so it cannot share the other jobs' half-minute.
+    private let openingTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(runsJobs: Bool, interval: TimeInterval, outboxInterval: TimeInterval = 2) {
         self.runsJobs = runsJobs
@@ -84,6 +87,21 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
             }
         }
         outboxTask.withLockedValue { $0 = o }
+        let openingInterval = min(interval, 1)
+        let c = Task {
+            while !Task.isCancelled {
+                if !DemoSeeder.isSeeding(app.services) {
+                    do {
+                        let t = try await app.services.openings(app.db).tick()
+                        if t != .init() { app.logger.info("opening clock: opened \(t.opened), lapsed \(t.lapsed) holds, closed \(t.closed)") }
+                    } catch {
+                        app.logger.warning("opening clock job failed: \(String(reflecting: error))")
+                    }
+                }
+                try? await Task.sleep(for: .seconds(openingInterval))
+            }
+        }
+        openingTask.withLockedValue { $0 = c }
     }
 
     /// Cancels the jobs and waits for the one running to finish its transaction: the
@@ -97,8 +115,13 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
             t?.cancel()
             return t
         }
+        let ticking = openingTask.withLockedValue { t -> Task<Void, Never>? in
+            t?.cancel()
+            return t
+        }
         await running?.value
         await sending?.value
+        await ticking?.value
         app.services.unitEvents.shutdown()
         app.services.principals.shutdown()
         app.services.callCentreEvents.shutdown()

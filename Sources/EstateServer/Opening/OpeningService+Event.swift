@@ -379,3 +379,39 @@ extension OpeningService {
         }
     }
 }
+
+// MARK: The event's clock
+
+extension OpeningService {
+    public struct ClockTick: Sendable, Equatable {
+        public var opened = 0, lapsed = 0, closed = 0
+    }
+
+    /// What the background job runs: opens a scheduled event at its start, lapses holds past their
+    /// confirmation time (so every viewer sees the unit open again without waiting for the next
+    /// choice of it), and closes an open event at its end (staff extend an event to move the end; a
+    /// paused one waits for them). Each is the staff move itself, by the system: a conditional
+    /// update on the state read, so a staff click or another server at the same moment wins cleanly.
+    public func tick() async throws -> ClockTick {
+        let now = now()
+        struct Row: Decodable { var id: UUID; var status: String; var startsAt: Date; var endsAt: Date; var sourceEventId: UUID? }
+        let rows = try await store.sql.raw("""
+            SELECT id, status, starts_at, ends_at, source_event_id FROM opening_events WHERE status IN ('scheduled', 'open', 'paused')
+            """).all(decoding: Row.self, with: decoder)
+        let clock = AuditContext.system("开盘时钟")
+        var tick = ClockTick()
+        func move(_ action: OpeningAction, _ id: UUID) async throws -> Bool {
+            do { _ = try await act(action, event: id, context: clock); return true } catch let p as Problem where p.code == "opening_action_not_allowed" { return false }
+        }
+        for r in rows {
+            let real = r.sourceEventId == nil
+            if r.status == OpeningState.scheduled.rawValue {
+                if real, r.startsAt <= now, try await move(.open, r.id) { tick.opened += 1 }
+                continue
+            }
+            tick.lapsed += try await sweep(r.id)
+            if real, r.status == OpeningState.open.rawValue, r.endsAt <= now, try await move(.close, r.id) { tick.closed += 1 }
+        }
+        return tick
+    }
+}

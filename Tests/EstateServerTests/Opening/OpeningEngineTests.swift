@@ -168,6 +168,47 @@ struct OpeningEngineTests {
         }
     }
 
+    /// The clock the background job runs: open at the start, a hold past its minute lapses at once
+    /// (viewers see the unit open again), close at the end (after an extension, at the new end).
+    @Test func theEventOpensLapsesHoldsAndClosesOnItsClock() async throws {
+        try await withTestApp { app, clock in
+            // setup: scheduled, starting in an hour, ending an hour later.
+            let s = try await Self.setup(app, clock, floors: 2, buyers: 2, open: false)
+            let svc = s.service
+            #expect(try await svc.tick() == .init(), "nothing is due before the start")
+            // MUT: the start.
+            clock.advance(3600)
+            let opened = try await svc.tick()
+            // validate
+            #expect(opened == .init(opened: 1))
+            #expect(try await svc.event(s.event.id).state == .open)
+            // MUT: a buyer holds a unit and lets its minute pass.
+            let r = s.registrations[0]
+            _ = try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[0].id, key: "slow-buyer-1", context: Self.buyer(r))
+            clock.advance(30)
+            #expect(try await svc.tick() == .init(), "the hold still has its time")
+            clock.advance(31)
+            let lapsed = try await svc.tick()
+            // validate: the unit is open again and the buyer has the pick back.
+            #expect(lapsed == .init(lapsed: 1))
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_units WHERE event_id = \(bind: s.event.id) AND status = 'open'") == 4)
+            #expect(try await svc.registration(r.id).picks == 0)
+            // MUT: staff extend by 30 minutes; the old end passes, then the new one.
+            let context = AuditContext(actorID: s.staff, actorName: "KP", requestID: nil, ip: nil)
+            _ = try await svc.act(.extend, event: s.event.id, extendMinutes: 30, context: context)
+            clock.advance(3600)
+            #expect(try await svc.tick() == .init(), "extended: not yet")
+            clock.advance(30 * 60)
+            let closed = try await svc.tick()
+            // validate: closed by the clock, its units back on sale, the chain intact.
+            #expect(closed == .init(closed: 1))
+            #expect(try await svc.event(s.event.id).state == .closed)
+            #expect(try await app.services.inventory(app.db).allUnits(s.project).allSatisfy { $0.status == .available })
+            #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+            #expect(try await svc.tick() == .init(), "a closed event is left alone")
+        }
+    }
+
     @Test func aDoubleClickAndARetryTakeOneUnit() async throws {
         try await withTestApp { app, clock in
             let s = try await Self.setup(app, clock, floors: 2, buyers: 3)
