@@ -120,3 +120,33 @@ struct OpeningRulesTests {
         #expect(OpeningLogChain.firstBreak(deleted) == 3)
     }
 }
+
+@Suite("Opening day: the selection limits' bucket")
+struct SelectionLimitTests {
+    @Test func aBurstThenOnePerIntervalAndNoCreditForIdleBeyondTheBurst() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var b = SelectionLimits.buyer(now: t0)
+        // Five at once, the sixth waits a whole second.
+        for _ in 0..<5 { #expect(b.take(now: t0) == nil) }
+        #expect(b.take(now: t0) == 1)
+        // Half a second later half a token: still half a second to wait; at one second, one more.
+        #expect(b.take(now: t0 + 0.5) == 0.5)
+        #expect(b.take(now: t0 + 1) == nil)
+        #expect(b.take(now: t0 + 1) != nil)
+        // An hour idle gives back the burst, not 3,600.
+        #expect(b.isIdle(now: t0 + 3_600))
+        for _ in 0..<5 { #expect(b.take(now: t0 + 3_600) == nil) }
+        #expect(b.take(now: t0 + 3_600) != nil)
+        // A clock that steps back never mints tokens.
+        #expect(b.take(now: t0) != nil)
+    }
+
+    @Test func theAddressBucketIsWide() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var a = SelectionLimits.address(now: t0)
+        for _ in 0..<60 { #expect(a.take(now: t0) == nil) }
+        let wait = a.take(now: t0)
+        #expect(wait != nil && abs(wait! - 0.1) < 1e-9)
+        #expect(a.take(now: t0 + 0.1) == nil)
+    }
+}

@@ -15,6 +15,8 @@ public struct AppServices: Sendable {
     let writeGate: WriteGate
     /// Exact look-ups by full mobile or ID, one per user at a time (`ExactLookups`).
     let exactLookupGate = KeyedGate()
+    /// Opening day's selection limits per buyer and per address (one per process).
+    let selectionThrottle = SelectionThrottle()
     /// How many imports may run at once, and where they parse files.
     public let imports: ImportGate
     /// Live board updates and the board cache (one per process).
@@ -64,7 +66,8 @@ public struct AppServices: Sendable {
     }
     /// 开盘 / 线上选房 (issue 18).
     public func openings(_ db: any Database) -> OpeningService {
-        OpeningService(store: store(db), now: now, events: unitEvents, customers: customers(db), hub: openingEvents)
+        OpeningService(store: store(db), now: now, events: unitEvents, customers: customers(db), hub: openingEvents,
+                       throttle: selectionThrottle)
     }
     public func calls(_ db: any Database) -> CallService { CallService(store: store(db), now: now) }
     /// 抢修单 (call centre): links in its SMS point at `publicURL`.

@@ -75,11 +75,16 @@ extension OpeningService {
     // MARK: Choose
 
     /// 选房: holds `unitID` for the buyer. Refusals (window, quota, pause, taken, not in the event)
-    /// are 409 with the reason as the code, and are logged.
+    /// are 409 with the reason as the code, and are logged; over the selection limits it is 429.
     public func choose(event eventID: UUID, registration registrationID: UUID, unit unitID: UUID, key: String,
                        context: AuditContext) async throws -> Selection {
         try Idempotent.check(key)
         if let done = try await selection(registration: registrationID, key: key) { return done }
+        // Before any other work: a flood must cost a lookup, not a transaction (nor a line of the chain).
+        if let throttle, let wait = throttle.admit(registration: registrationID, address: context.ip, now: now()) {
+            throw Problem(.tooManyRequests, "opening_rate_limited", arguments: ["seconds": "\(Int(wait.rounded(.up)))"],
+                          headers: ["Retry-After": "\(Int(wait.rounded(.up)))"])
+        }
         let e = try await event(eventID)
         let r = try await registration(registrationID)
         guard r.eventId == eventID else { throw Problem.notFound }

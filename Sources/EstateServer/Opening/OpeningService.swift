@@ -14,6 +14,8 @@ public struct OpeningService: Sendable {
     let events: UnitEventHub
     let customers: CustomerService
     let hub: OpeningHub
+    /// Selection limits (`SelectionLimits`); nil in the rehearsal-free paths that never select.
+    var throttle: SelectionThrottle? = nil
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 

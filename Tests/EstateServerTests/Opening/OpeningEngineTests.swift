@@ -61,8 +61,10 @@ struct OpeningEngineTests {
         return Setup(app: app, project: project, staff: staff, event: e, units: units, registrations: try await svc.registrations(e.id))
     }
 
-    static func buyer(_ r: OpeningService.Registration) -> AuditContext {
-        AuditContext(actorID: nil, actorName: "buyer:" + Masking.mobile(r.mobile), requestID: nil, ip: "10.0.0.1")
+    /// A buyer on their own phone: an address of their own, so the per-address limit is not what a race test meets.
+    static func buyer(_ r: OpeningService.Registration, ip: String? = nil) -> AuditContext {
+        let b = r.id.uuid
+        return AuditContext(actorID: nil, actorName: "buyer:" + Masking.mobile(r.mobile), requestID: nil, ip: ip ?? "10.\(b.0).\(b.1).\(b.2)")
     }
 
     static func code(_ error: any Error) -> String { (error as? Problem)?.code ?? "\(error)" }
@@ -206,6 +208,49 @@ struct OpeningEngineTests {
             #expect(try await app.services.inventory(app.db).allUnits(s.project).allSatisfy { $0.status == .available })
             #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
             #expect(try await svc.tick() == .init(), "a closed event is left alone")
+        }
+    }
+
+    /// Per buyer five selections at once, then one a second; per address sixty, then ten a second.
+    /// Over the limit is a 429 that costs no transaction and no line of the chain.
+    @Test func selectionsOverTheLimitsAre429AndCostNothing() async throws {
+        try await withTestApp { app, clock in
+            // setup: 70 buyers behind one address (a mobile network's NAT), 8 units.
+            let s = try await Self.setup(app, clock, floors: 4, buyers: 70)
+            let svc = s.service
+            let linesBefore = try await OpeningLog.lines(s.event.id, sql: app.db.sql).count
+            let eager = s.registrations[0]
+            // MUT: one buyer taps seven times in the same instant (each a new click, for taken units).
+            try await app.db.sql.raw("UPDATE opening_units SET status = 'taken' WHERE event_id = \(bind: s.event.id) AND unit_id <> \(bind: s.units[7].id)").run()
+            var codes: [String] = []
+            for k in 0..<7 {
+                do { _ = try await svc.choose(event: s.event.id, registration: eager.id, unit: s.units[k].id, key: "tap-\(k)-key", context: Self.buyer(eager)) }
+                catch { codes.append(Self.code(error)) }
+            }
+            // validate: five answered (taken), two limited without a line in the chain.
+            #expect(codes == Array(repeating: "opening_unit_taken", count: 5) + ["opening_rate_limited", "opening_rate_limited"])
+            #expect(try await OpeningLog.lines(s.event.id, sql: app.db.sql).count == linesBefore + 5)
+            var limited: Problem?
+            do { _ = try await svc.choose(event: s.event.id, registration: eager.id, unit: s.units[7].id, key: "tap-7-key", context: Self.buyer(eager)) }
+            catch let p as Problem { limited = p }
+            #expect(limited?.status == .tooManyRequests && limited?.headers.first(name: "Retry-After") == "1")
+            // A second later the buyer may select again, and takes the open unit.
+            clock.advance(1)
+            let held = try await svc.choose(event: s.event.id, registration: eager.id, unit: s.units[7].id, key: "tap-8-key", context: Self.buyer(eager))
+            #expect(held.status == "held")
+
+            // MUT: 66 other buyers behind one address select once each in the same instant.
+            var answers: [String] = []
+            for r in s.registrations.dropFirst().prefix(66) {
+                do { _ = try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[0].id, key: "nat-\(r.number)-key", context: Self.buyer(r, ip: "100.64.0.9")) }
+                catch { answers.append(Self.code(error)) }
+            }
+            // validate: sixty answered, the rest limited; another address is unaffected.
+            #expect(answers.filter { $0 == "opening_unit_taken" }.count == 60)
+            #expect(answers.filter { $0 == "opening_rate_limited" }.count == 6)
+            let other = s.registrations[69]
+            do { _ = try await svc.choose(event: s.event.id, registration: other.id, unit: s.units[0].id, key: "elsewhere-key", context: Self.buyer(other)) }
+            catch { #expect(Self.code(error) == "opening_unit_taken") }
         }
     }
 

@@ -1,0 +1,41 @@
+import Foundation
+
+/// A token bucket: `burst` actions at once, then one every `1 / perSecond` seconds. Pure: the
+/// caller keeps the state and passes the time, so the rule is tested without a clock.
+public struct TokenBucket: Sendable, Equatable {
+    public let burst: Double
+    public let perSecond: Double
+    public private(set) var tokens: Double
+    public private(set) var at: Date
+
+    public init(burst: Int, perSecond: Double, now: Date) {
+        self.burst = Double(burst)
+        self.perSecond = perSecond
+        self.tokens = Double(burst)
+        self.at = now
+    }
+
+    /// Takes one token if there is one; otherwise says how long until there will be.
+    public mutating func take(now: Date) -> TimeInterval? {
+        let elapsed = max(0, now.timeIntervalSince(at))
+        tokens = min(burst, tokens + elapsed * perSecond)
+        at = max(at, now)
+        if tokens >= 1 {
+            tokens -= 1
+            return nil
+        }
+        return (1 - tokens) / perSecond
+    }
+
+    /// Full again (nothing is owed): the entry can be forgotten.
+    public func isIdle(now: Date) -> Bool { tokens + max(0, now.timeIntervalSince(at)) * perSecond >= burst }
+}
+
+/// Opening day's limits on selections (issue 18 point 5): a person taps a few times in a second and
+/// then waits for an answer; a script gains nothing over that except being first. Per buyer: 5 at
+/// once, then one a second. Per address: mobile networks put many buyers behind one address (CGNAT),
+/// so it is wide — 60 at once, then 10 a second — and stops only a flood.
+public enum SelectionLimits {
+    public static func buyer(now: Date) -> TokenBucket { TokenBucket(burst: 5, perSecond: 1, now: now) }
+    public static func address(now: Date) -> TokenBucket { TokenBucket(burst: 60, perSecond: 10, now: now) }
+}
