@@ -43,7 +43,8 @@ public struct AppServices: Sendable {
     public func pricing(_ db: any Database) -> PricingService { PricingService(store: store(db), now: now, events: unitEvents) }
     public func approvals(_ db: any Database) -> ApprovalService {
         ApprovalService(store: store(db), now: now, appliers: PricingService.approvalAppliers(events: unitEvents)
-            .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a })
+            .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a }
+            .merging(CommissionService.approvalAppliers()) { a, _ in a })
     }
     public func customers(_ db: any Database) -> CustomerService {
         CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring), exactSearchesPerHour: config.exactSearchesPerHour,

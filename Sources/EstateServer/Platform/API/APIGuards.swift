@@ -193,6 +193,12 @@ enum APIGuards {
         "confirmRegistrationVisit": .allowed(.salesCreate),
         "decideRegistration": .allowed(.channelsManage),
         "replayRegistration": .signedIn,
+        // 佣金结算单: read by the channel manager, the sales manager and finance (checked per project in the handler).
+        "listCommissionStatements": .signedIn,
+        "createCommissionStatement": .allowed(.channelsManage),
+        "getCommissionStatement": .signedIn,
+        "submitCommissionStatement": .allowed(.channelsManage),
+        "payCommissionStatement": .allowed(.paymentsConfirm),
     ]
 }
 

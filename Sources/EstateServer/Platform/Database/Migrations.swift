@@ -34,5 +34,6 @@ enum Migrations {
         CreateChannels(),
         CreateOpenings(),
         CreateChannelCommissions(),
+        UpdateChannelCommissionsAddApproval(),
     ]
 }
