@@ -94,6 +94,10 @@ public struct AppServices: Sendable {
     public func commissions(_ db: any Database) -> CommissionService {
         CommissionService(store: store(db), now: now, channels: channels(db), sales: sales(db))
     }
+    /// 拓客计划 vs 实绩 and the channel report: 签约 asked of Sales.
+    public func outreach(_ db: any Database) -> OutreachService {
+        OutreachService(store: store(db), now: now, channels: channels(db), sales: sales(db))
+    }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

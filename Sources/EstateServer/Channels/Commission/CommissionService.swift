@@ -83,7 +83,7 @@ public struct CommissionService: Sendable {
     /// the month — payable at its end, not at its start, wherever it was subscribed — never stated before; and each deal
     /// clawed back (退订 / 退房) after it was stated.
     func deals(channelID: UUID, projectID: UUID, month: String, rule: CommissionRule) async throws -> (deals: [CommissionDeal], refs: [String: (UUID, String)]) {
-        guard let (first, next) = Self.bounds(month) else { throw Problem.invalid("month", "month_invalid") }
+        guard case let (first, next)? = Self.bounds(month) else { throw Problem.invalid("month", "month_invalid") }
         struct At: Decodable { var id: UUID; var subscriptionNumber: String; var subscribedAt: Date; var status: String; var referrer: String? }
         let all = try await store.sql.raw("""
             SELECT a.id, a.subscription_number, a.subscribed_at, a.status, r.referrer FROM channel_attributions a
@@ -131,7 +131,7 @@ public struct CommissionService: Sendable {
     /// Computes and stores the draft statement of a channel for a month (one per channel, project and month; a
     /// rejected one is replaced).
     public func createStatement(channelID: UUID, projectID: UUID, month: String, by actor: UUID?, context: AuditContext) async throws -> Statement {
-        guard let (_, next) = Self.bounds(month) else { throw Problem.invalid("month", "month_invalid") }
+        guard case let (_, next)? = Self.bounds(month) else { throw Problem.invalid("month", "month_invalid") }
         guard let rule = try await rule(channelID: channelID, projectID: projectID) else {
             throw Problem.conflict("commission_rule_missing")
         }

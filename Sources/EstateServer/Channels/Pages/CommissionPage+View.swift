@@ -76,7 +76,7 @@ extension CommissionPage {
                     Node<HTML.TableContext>.tr(.td(.class("mono"), .text(l.subscriptionNumber)), .td(.text(t("cm.kind.\(l.kind)"))),
                                                .td(.class("num mono"), .text("\(Money(fen: l.amountFen))")), .td(.class("small"), .text(l.explanation)))
                 })),
-                .tfoot(.tr(.th(.attribute(named: "colspan", value: "2"), .text(t("cm.total"))), .th(.class("num mono"), .text("\(Money(fen: s.totalFen))")), .th())))))
+                .tfoot(.tr(.th(.attribute(named: "colspan", value: "2"), .text(t("cm.total"))), .th(.class("num mono"), .text("\(Money(fen: s.totalFen))")), .th()))))))
     }
 
     /// The statement as .xlsx: one row per line and a total row; amounts as numbers (fen, scale 2).

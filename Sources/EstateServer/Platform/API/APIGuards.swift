@@ -199,6 +199,11 @@ enum APIGuards {
         "getCommissionStatement": .signedIn,
         "submitCommissionStatement": .allowed(.channelsManage),
         "payCommissionStatement": .allowed(.paymentsConfirm),
+        // 拓客: plans by the channel manager, actuals by channel staff (checked per project in the handler), the report.
+        "listOutreachPlans": .allowed(.channelLeadsRegister),
+        "putOutreachPlan": .allowed(.channelsManage),
+        "putOutreachActuals": .allowed(.channelLeadsRegister),
+        "getChannelReport": .allowed(.channelsManage),
     ]
 }
 

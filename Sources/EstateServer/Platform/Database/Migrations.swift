@@ -35,5 +35,6 @@ enum Migrations {
         CreateOpenings(),
         CreateChannelCommissions(),
         UpdateChannelCommissionsAddApproval(),
+        CreateOutreachPlans(),
     ]
 }
