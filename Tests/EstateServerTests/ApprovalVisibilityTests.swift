@@ -154,7 +154,7 @@ struct ApprovalVisibilityTests {
                                                   "month": .s(CommissionService.month(of: clock.now))] as J)
         #expect(statement.status == .created, "\(statement.body.string)")
         try approvalID(try await app.call(.POST, "/api/v1/commissions/\(try statement.decode(Schemas.CommissionStatement.self).id)/submission",
-                                          headers: .bearer(qdToken)), .commissionStatement)
+                                          headers: .bearer(qdToken), json: ["reason": "矩阵月结"] as J), .commissionStatement)
 
         // Every kind there is, once each, all still pending.
         #expect(Set(ids.keys) == Set(ApprovalKind.allCases))

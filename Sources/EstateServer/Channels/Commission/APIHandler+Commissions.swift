@@ -71,8 +71,7 @@ extension APIHandler {
     func submitCommissionStatement(_ input: Operations.SubmitCommissionStatement.Input) async throws -> Operations.SubmitCommissionStatement.Output {
         let (s, p) = try await loadStatement(input.path.statementId)
         guard p.may(.channelsManage, on: s.projectId) else { throw Problem.forbidden }
-        var reason = ""
-        if case .json(let j)? = input.body { reason = j.reason ?? "" }
+        let reason = switch input.body { case .json(let j): j.reason ?? "" }
         let svc = services.commissions(database)
         let done = try await svc.submit(s.id, reason: reason, by: p, context: call.auditContext)
         return .accepted(.init(body: .json(try await statementSchema(done, lines: try await svc.lines(s.id)))))

@@ -7,19 +7,18 @@ import SQLKit
 /// registration names its referrer (the owner who recommended the customer), who earns the bonus.
 struct UpdateChannelCommissionsAddApproval: AsyncMigration {
     func prepare(on db: any Database) async throws {
-        try await db.schema("channel_commission_statements")
-            .field("approval_id", .uuid)
-            .field("submitted_by", .uuid)
-            .field("submitted_at", .datetime)
-            .field("decided_at", .datetime)
-            .update()
+        // One column per statement: SQLite adds one at a time.
+        for (name, type) in [("approval_id", DatabaseSchema.DataType.uuid), ("submitted_by", .uuid), ("submitted_at", .datetime), ("decided_at", .datetime)] {
+            try await db.schema("channel_commission_statements").field(FieldKey(stringLiteral: name), type).update()
+        }
         try await db.schema("channel_registrations").field("referrer", .string).update()
         try await db.sql.raw("UPDATE channel_commission_statements SET status = 'draft' WHERE status = 'unpaid'").run()
     }
 
     func revert(on db: any Database) async throws {
         try await db.schema("channel_registrations").deleteField("referrer").update()
-        try await db.schema("channel_commission_statements").deleteField("approval_id").deleteField("submitted_by")
-            .deleteField("submitted_at").deleteField("decided_at").update()
+        for name in ["approval_id", "submitted_by", "submitted_at", "decided_at"] {
+            try await db.schema("channel_commission_statements").deleteField(FieldKey(stringLiteral: name)).update()
+        }
     }
 }
