@@ -83,13 +83,15 @@ extension OutreachPage {
         let total = r.total
         let funnel: [SVGChart.Row] = [("registrations", total.registrations), ("visits", total.visits), ("subscriptions", total.subscriptions),
                                       ("contracts", total.contracts)].map { SVGChart.Row(label: t("or.funnel.\($0.0)"), parts: [Double($0.1)], value: "\($0.1)") }
+        // The outreach cost by channel, each bar naming what one registration and one visit cost.
         let perVisit = r.rows.filter { $0.funnel.cost.fen > 0 }.map { row in
-            SVGChart.Row(label: row.name, parts: [Double(row.funnel.perVisit?.fen ?? 0) / 100], value: "¥\(per(row.funnel.perVisit)) / \(t("or.funnel.visits"))")
+            SVGChart.Row(label: row.name, parts: [Double(row.funnel.cost.fen) / 100],
+                         value: "¥\(row.funnel.cost) · \(t("or.per_registration")) \(per(row.funnel.perRegistration)) · \(t("or.per_visit")) \(per(row.funnel.perVisit))")
         }
         return .section(.class("card"), .id("or-report"),
             .h2(.text(t("or.report", ["from": r.from.description, "to": r.to.description]))),
             SVGChart.bars(id: "or-funnel", title: t("or.funnel"), rows: funnel, fills: [.dark]),
-            .if(!perVisit.isEmpty, SVGChart.bars(id: "or-cost", title: t("or.cost_per_visit"), rows: perVisit, fills: [.mid])),
+            .if(!perVisit.isEmpty, SVGChart.bars(id: "or-cost", title: t("or.cost_by_channel"), rows: perVisit, fills: [.mid], labelWidth: 180)),
             .div(.class("table-wrap"), .table(.class("data"),
                 .thead(.tr(.th(.text(t("ch.field.channel"))), .th(.text(t("ch.field.kind"))),
                            .group(["registrations", "visits", "subscriptions", "contracts"].map { Node<HTML.TableRowContext>.th(.class("num"), .text(t("or.funnel.\($0)"))) }),
