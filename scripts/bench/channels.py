@@ -132,9 +132,10 @@ def bulk_load(db, project_id, n, span_days=360):
     """N copies of one demo registration of the project, each a new number, mobile (150…) and time."""
     step = span_days * 86400 / n
     if db.engine == "sqlite":
-        kinds = dict(db.one("SELECT 'id', typeof(id) FROM channel_registrations UNION ALL SELECT 'created_at', typeof(created_at) FROM channel_registrations LIMIT 2"))
+        kinds = dict(db.one("SELECT 'id', typeof(id) FROM channel_registrations LIMIT 1")
+                     + db.one("SELECT 'created_at', typeof(created_at) FROM channel_registrations LIMIT 1"))
         pid = db.one("SELECT project_id FROM channel_registrations WHERE number LIKE 'BB%' LIMIT 1")[0][0]
-        idx = "randomblob(16)" if kinds["id"] == "blob" else "lower(hex(randomblob(4))||'-'||hex(randomblob(2))||'-4'||substr(hex(randomblob(2)),2)||'-a'||substr(hex(randomblob(2)),2)||'-'||hex(randomblob(6)))"
+        idx = "randomblob(16)" if kinds["id"] == "blob" else "upper(hex(randomblob(4))||'-'||hex(randomblob(2))||'-4'||substr(hex(randomblob(2)),2)||'-A'||substr(hex(randomblob(2)),2)||'-'||hex(randomblob(6)))"
         if kinds["created_at"] in ("real", "integer"):
             t = lambda col: f"t.{col} - x * {step}"
             visited = f"t.created_at - x * {step} + 3600"
@@ -207,7 +208,7 @@ def raw_inserts(db, project_id, total, concurrency, tmp):
             t0 = time.perf_counter()
             c.execute("BEGIN IMMEDIATE")
             c.execute(f"INSERT INTO channel_registrations ({', '.join(COLUMNS)}) SELECT "
-                      + ", ".join({"id": "randomblob(16)" if isinstance(template, bytes) else "lower(hex(randomblob(16)))",
+                      + ", ".join({"id": "randomblob(16)" if isinstance(template, bytes) else "upper(hex(randomblob(16)))",
                                    "number": "'BR' || ?", "mobile": "'152' || printf('%08d', ?)", "lock_key": "'152' || printf('%08d', ?)",
                                    "status": "'lapsed'"}.get(col, col) for col in COLUMNS)
                       + " FROM channel_registrations WHERE id = ?", (n, n, n, template))
