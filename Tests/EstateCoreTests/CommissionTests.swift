@@ -94,4 +94,17 @@ struct CommissionTests {
         #expect(CommissionRule(fixedPerUnit: Money(fen: -1)).faults == ["commission_amount_invalid"])
         #expect(Self.tiered.faults.isEmpty)
     }
+
+    @Test func theReferrerBonusNamesTheReferrerOnlyOnDealsBroughtByOne() {
+        // setup: two deals, one registered with a named referrer.
+        let rule = CommissionRule(fixedPerUnit: Money(yuan: 3_000), referrerBonus: Money(yuan: 2_000), payableOn: .subscription)
+        let named = CommissionDeal(reference: "A", finalPrice: Money(yuan: 1_000_000), subscribedAt: Self.t0, byReferrer: true, referrer: "刘阿姨")
+        let plain = CommissionDeal(reference: "B", finalPrice: Money(yuan: 1_000_000), subscribedAt: Self.t0)
+        // MUT
+        let s = CommissionCalculator.statement(rule: rule, deals: [named, plain], asOf: Self.asOf)
+        // validate
+        let bonus = s.lines.filter { $0.kind == .bonus }
+        #expect(bonus.count == 1 && bonus[0].reference == "A" && bonus[0].explanation.contains("刘阿姨"))
+        #expect(s.total == Money(yuan: 8_000))
+    }
 }

@@ -15,18 +15,21 @@ import VaporTesting
 struct ApprovalVisibilityTests {
     static let pricing: Set<ApprovalKind> = [.priceList, .unitPrice, .discount]
     static let sale: Set<ApprovalKind> = [.subscriptionCancel, .buyerChange, .refund, .planChange, .penaltyWaiver, .termination]
-    static let every: Set<ApprovalKind> = pricing.union(sale)
+    /// 佣金结算单: read with channels.manage, decided by the sales manager.
+    static let channel: Set<ApprovalKind> = [.commissionStatement]
+    static let sales: Set<ApprovalKind> = pricing.union(sale)
+    static let every: Set<ApprovalKind> = sales.union(channel)
 
     /// Each role granted on the project, reading approvals it did not file.
     static let expected: [Role: Set<ApprovalKind>] = [
         .admin: pricing,               // inventory.view only: no sale, no customer
         .gm: every,
-        .csManager: every,
-        .csStaff: every,
-        .salesManager: every,
-        .consultant: every,            // sales.view reads every sale of the project (names masked)
-        .finance: every,
-        .channelManager: pricing,
+        .csManager: sales,
+        .csStaff: sales,
+        .salesManager: every,          // decides commission statements
+        .consultant: sales,            // sales.view reads every sale of the project (names masked)
+        .finance: sales,
+        .channelManager: pricing.union(channel),
         .channelStaff: pricing,
         .agent: [],
         .shiftLead: [],
@@ -58,6 +61,7 @@ struct ApprovalVisibilityTests {
             // A price list and a refund answer with themselves, carrying the approval; the rest with a reference.
             case .priceList: ids[kind] = try #require(try res.decode(Schemas.PriceList.self).approvalId)
             case .refund: ids[kind] = try #require(try res.decode(Schemas.Receipt.self).approvalId)
+            case .commissionStatement: ids[kind] = try #require(try res.decode(Schemas.CommissionStatement.self).approvalId)
             default: ids[kind] = try res.decode(Schemas.ApprovalRef.self).approvalId
             }
         }
@@ -134,6 +138,23 @@ struct ApprovalVisibilityTests {
         #expect(Money(yuanText: overdue.penalty)!.fen > 10_000)
         try approvalID(try await app.call(.POST, "/api/v1/contracts/\(late)/penalty-waivers", headers: .bearer(consultant),
                                           json: ["itemId": .s(overdue.id), "amount": "100", "reason": "银行流程延误"] as J), .penaltyWaiver)
+
+        // 佣金结算单: a channel's month, generated and submitted by the channel manager.
+        let f0 = Fixtures(app: app)
+        let qd = try await f0.user("av.qudao", roles: [(.channelManager, p)])
+        let qdToken = try await f0.token("av.qudao")
+        let channel = try await app.services.channels(app.db).create(.init(name: "矩阵渠道", kind: .agency), by: qd, context: .system("test"))
+        let agreement = try await app.services.channels(app.db).addAgreement(channel.id, projectID: p, startsOn: d.today.description,
+                                                                            endsOn: d.today.adding(days: 365).description, terms: "", by: qd,
+                                                                            context: .system("test"))
+        try await app.services.commissions(app.db).putRule(CommissionRule(fixedPerUnit: Money(yuan: 1_000)), agreementID: agreement.id, by: qd,
+                                                           context: .system("test"))
+        let statement = try await app.call(.POST, "/api/v1/commissions", headers: .bearer(qdToken),
+                                           json: ["projectId": .s(p.uuidString), "channelId": .s(channel.id.uuidString),
+                                                  "month": .s(CommissionService.month(of: clock.now))] as J)
+        #expect(statement.status == .created, "\(statement.body.string)")
+        try approvalID(try await app.call(.POST, "/api/v1/commissions/\(try statement.decode(Schemas.CommissionStatement.self).id)/submission",
+                                          headers: .bearer(qdToken), json: ["reason": "矩阵月结"] as J), .commissionStatement)
 
         // Every kind there is, once each, all still pending.
         #expect(Set(ids.keys) == Set(ApprovalKind.allCases))
@@ -223,14 +244,15 @@ struct ApprovalVisibilityTests {
             #expect(try res.decode(Schemas.ApprovalPage.self).total == 7)
             res = try await app.call(.GET, "/api/v1/approvals?box=mine", headers: .bearer(filed.manager))
             #expect(try res.decode(Schemas.ApprovalPage.self).total == 2)
-            // The sales manager decides unit price, discount, 退订, plan change, waiver; the one it asked for itself is not in its inbox.
+            // The sales manager decides unit price, discount, 退订, plan change, waiver and the commission statement; the one it
+            // asked for itself is not in its inbox.
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(filed.manager))
-            #expect(try res.decode(Schemas.ApprovalPage.self).total == 4)
+            #expect(try res.decode(Schemas.ApprovalPage.self).total == 5)
             let csManager = try await f.token("csboss"), gm = try await f.token("chief")
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(csManager))
             #expect(try res.decode(Schemas.ApprovalPage.self).total == 2)
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(gm))
-            #expect(try res.decode(Schemas.ApprovalPage.self).total == 9)
+            #expect(try res.decode(Schemas.ApprovalPage.self).total == 10)
         }
     }
 

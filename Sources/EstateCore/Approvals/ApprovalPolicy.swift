@@ -19,6 +19,8 @@ public enum ApprovalKind: String, CaseIterable, Sendable, Codable {
     case refund
     /// 退房: a signed contract terminated.
     case termination
+    /// 佣金结算单: a channel's monthly commission statement, filed by the channel manager.
+    case commissionStatement = "commission_statement"
 
     public var catalogKey: String { "approval.kind.\(rawValue)" }
 
@@ -31,6 +33,8 @@ public enum ApprovalKind: String, CaseIterable, Sendable, Codable {
         switch self {
         case .priceList, .unitPrice, .discount: .inventoryView
         case .subscriptionCancel, .buyerChange, .refund, .planChange, .penaltyWaiver, .termination: .salesView
+        // The statement's lines name deals and channel money: whoever runs the project's channels reads it.
+        case .commissionStatement: .channelsManage
         }
     }
 }
@@ -68,6 +72,11 @@ public enum ApprovalPolicy {
         if specialPermyriad >= own { return nil }
         return specialPermyriad >= discountAuthority(of: .salesManager) ? .salesManager : .gm
     }
+
+    /// 佣金结算单 are the sales manager's (案场经理) decision: the channel manager files them
+    /// (four eyes: not their own), and the sales manager answers for the deals, targets and
+    /// sales cost of the project (DOMAIN §1); the GM may decide any approval.
+    public static let commissionStatementApprover: Role = .salesManager
 
     /// Price lists are the GM's decision, whatever the amount.
     public static let priceListApprover: Role = .gm

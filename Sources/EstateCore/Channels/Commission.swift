@@ -98,19 +98,22 @@ public struct CommissionDeal: Hashable, Sendable {
     /// Receipts so far (回款).
     public var received: Money
     public var byReferrer: Bool
+    /// The 老带新 referrer named on the registration, who earns the bonus.
+    public var referrer: String?
     /// 退订 / 退房: the attribution was clawed back.
     public var clawedBack: Bool
     /// What earlier statements already paid or owe for this deal (net).
     public var alreadyStated: Money
 
     public init(reference: String, finalPrice: Money, subscribedAt: Date, contractSignedAt: Date? = nil, received: Money = .zero,
-                byReferrer: Bool = false, clawedBack: Bool = false, alreadyStated: Money = .zero) {
+                byReferrer: Bool = false, referrer: String? = nil, clawedBack: Bool = false, alreadyStated: Money = .zero) {
         self.reference = reference
         self.finalPrice = finalPrice
         self.subscribedAt = subscribedAt
         self.contractSignedAt = contractSignedAt
         self.received = received
         self.byReferrer = byReferrer
+        self.referrer = referrer
         self.clawedBack = clawedBack
         self.alreadyStated = alreadyStated
     }
@@ -176,7 +179,7 @@ public enum CommissionCalculator {
                 lines.append(.init(reference: deal.reference, kind: .commission, amount: base,
                                    explanation: "\(DecimalText.format(Int64(terms.rateBasisPoints), scale: 2, grouping: false)) % × \(deal.finalPrice) + \(terms.fixedPerUnit)\(tierText)"))
                 if bonus.fen > 0 {
-                    lines.append(.init(reference: deal.reference, kind: .bonus, amount: bonus, explanation: "老带新奖励"))
+                    lines.append(.init(reference: deal.reference, kind: .bonus, amount: bonus, explanation: deal.referrer.map { "老带新奖励 · 推荐人 \($0)" } ?? "老带新奖励"))
                 }
             } else {
                 lines.append(.init(reference: deal.reference, kind: .commission, amount: Money(fen: due),

@@ -50,7 +50,8 @@ public struct AppServices: Sendable {
     public func pricing(_ db: any Database) -> PricingService { PricingService(store: store(db), now: now, events: unitEvents) }
     public func approvals(_ db: any Database) -> ApprovalService {
         ApprovalService(store: store(db), now: now, appliers: PricingService.approvalAppliers(events: unitEvents)
-            .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a })
+            .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a }
+            .merging(CommissionService.approvalAppliers()) { a, _ in a })
     }
     public func customers(_ db: any Database) -> CustomerService {
         CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring), exactSearchesPerHour: config.exactSearchesPerHour,
@@ -100,6 +101,10 @@ public struct AppServices: Sendable {
     /// 佣金结算: deal facts asked of Sales.
     public func commissions(_ db: any Database) -> CommissionService {
         CommissionService(store: store(db), now: now, channels: channels(db), sales: sales(db))
+    }
+    /// 拓客计划 vs 实绩 and the channel report: 签约 asked of Sales.
+    public func outreach(_ db: any Database) -> OutreachService {
+        OutreachService(store: store(db), now: now, channels: channels(db), sales: sales(db))
     }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {

@@ -41,12 +41,13 @@ enum ChannelsController {
 
     @Sendable static func register(_ req: Request) async throws -> Response {
         let projectID = try req.projectID()
-        let v = req.formFields(["channelId", "mobile", "customerName", "note"])
+        let v = req.formFields(["channelId", "mobile", "customerName", "note", "referrer"])
         let back = "/projects/\(projectID)/channels"
         return try await FormAction.run(req) {
             guard let channel = v["channelId"].flatMap(UUID.init(uuidString:)) else { throw Problem.invalid("channelId", "channel_not_found") }
             var d = RegistrationService.Draft(projectID: projectID, channelID: channel, mobile: v["mobile"] ?? "", customerName: v["customerName"] ?? "")
             d.note = v["note"] ?? ""
+            d.referrer = v["referrer"] ?? ""
             let r = try await req.services.registrations(req.db).register(d, by: try req.requirePrincipal(), context: req.auditContext)
             let notice = switch r.state {
             case .protected, .pending: "ch.registered_notice"

@@ -52,6 +52,7 @@ extension APIHandler {
         out.visitUntil = r.visitUntil
         out.decidedAt = r.decidedAt
         out.decisionNote = r.decisionNote
+        out.referrer = r.referrer
         out.visitToken = token?.token
         out.visitTokenExpires = token?.expires
         return out
@@ -95,6 +96,7 @@ extension APIHandler {
         var d = RegistrationService.Draft(projectID: projectID, channelID: try Self.uuid(b.channelId, field: "channelId"), mobile: b.mobile,
                                           customerName: b.customerName)
         d.note = b.note ?? ""
+        d.referrer = b.referrer ?? ""
         let r = try await services.registrations(database).register(d, by: p, context: call.auditContext)
         return .created(.init(body: .json(registrationSchema(r, for: p))))
     }

@@ -28,6 +28,8 @@ public struct RegistrationService: Sendable {
         public var mobile: String
         public var customerName: String
         public var note: String = ""
+        /// 老带新: the owner who recommended the customer, who earns the referrer bonus.
+        public var referrer: String = ""
         public init(projectID: UUID, channelID: UUID, mobile: String, customerName: String) {
             self.projectID = projectID; self.channelID = channelID; self.mobile = mobile; self.customerName = customerName
         }
@@ -60,6 +62,7 @@ public struct RegistrationService: Sendable {
         public var decidedAt: Date?
         public var decisionNote: String?
         public var note: String
+        public var referrer: String? = nil
         public var createdAt: Date
         public var updatedAt: Date
         /// Filled after the read.
@@ -133,6 +136,8 @@ public struct RegistrationService: Sendable {
         let name = d.customerName.trimmingCharacters(in: .whitespaces)
         if !Text.isCleanLine(name, maxLength: 40) { bad.append(.init(field: "customerName", code: "customer_name_invalid")) }
         if d.note.count > 500 || d.note.contains("\u{0}") { bad.append(.init(field: "note", code: "too_long", arguments: ["limit": "500"])) }
+        let referrer = d.referrer.trimmingCharacters(in: .whitespaces)
+        if !referrer.isEmpty, !Text.isCleanLine(referrer, maxLength: 40) { bad.append(.init(field: "referrer", code: "referrer_invalid")) }
         guard bad.isEmpty, let number else { throw Problem.invalid(bad) }
         let channel: ChannelService.Channel
         do { channel = try await channels.channel(d.channelID) } catch { throw Problem.invalid("channelId", "channel_not_found") }
@@ -184,10 +189,10 @@ public struct RegistrationService: Sendable {
                 let factsJSON = try Self.json(j), verdictJSON = try Self.json(v)
                 let rows = try await sql.raw("""
                     INSERT INTO channel_registrations (id, number, project_id, channel_id, broker_id, customer_name, mobile, masked, lock_key,
-                    status, reason, rule_id, rule_version, facts, verdict, valid_until, note, created_at, updated_at) VALUES (\(bind: id),
+                    status, reason, rule_id, rule_version, facts, verdict, valid_until, note, referrer, created_at, updated_at) VALUES (\(bind: id),
                     \(bind: docNumber), \(bind: d.projectID), \(bind: channel.id), \(bind: principal.userID), \(bind: name), \(bind: number.full),
                     \(bind: number.maskedForm), \(bind: number.lockKey), \(bind: status.rawValue), \(bind: v.reason), \(bind: rule.id),
-                    \(bind: rule.rule.version), \(bind: factsJSON), \(bind: verdictJSON), \(bind: v.validUntil), \(bind: d.note),
+                    \(bind: rule.rule.version), \(bind: factsJSON), \(bind: verdictJSON), \(bind: v.validUntil), \(bind: d.note), \(bind: referrer.isEmpty ? nil : referrer),
                     \(bind: at), \(bind: at))\(conflict) RETURNING id
                     """).all(decoding: I.self)
                 return !rows.isEmpty

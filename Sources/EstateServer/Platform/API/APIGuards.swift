@@ -193,6 +193,17 @@ enum APIGuards {
         "confirmRegistrationVisit": .allowed(.salesCreate),
         "decideRegistration": .allowed(.channelsManage),
         "replayRegistration": .signedIn,
+        // 佣金结算单: read by the channel manager, the sales manager and finance (checked per project in the handler).
+        "listCommissionStatements": .signedIn,
+        "createCommissionStatement": .allowed(.channelsManage),
+        "getCommissionStatement": .signedIn,
+        "submitCommissionStatement": .allowed(.channelsManage),
+        "payCommissionStatement": .allowed(.paymentsConfirm),
+        // 拓客: plans by the channel manager, actuals by channel staff (checked per project in the handler), the report.
+        "listOutreachPlans": .allowed(.channelLeadsRegister),
+        "putOutreachPlan": .allowed(.channelsManage),
+        "putOutreachActuals": .allowed(.channelLeadsRegister),
+        "getChannelReport": .allowed(.channelsManage),
     ]
 }
 

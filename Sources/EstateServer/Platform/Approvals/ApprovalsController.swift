@@ -49,6 +49,7 @@ enum ApprovalsController {
         case .unitPrice, .discount: a.subjectID.map { "/projects/\(a.projectID)/units/\($0)" }
         case .subscriptionCancel, .buyerChange, .refund: a.subjectID.map { "/sales/\($0)" }
         case .planChange, .penaltyWaiver, .termination: a.subjectID.map { "/contracts/\($0)" }
+        case .commissionStatement: a.subjectID.map { "/commissions/\($0)" }
         }
         return Shell.response(ApprovalsPage.show(PageContext(req), .init(
             approval: a, projectName: try await names(req)[a.projectID] ?? "",

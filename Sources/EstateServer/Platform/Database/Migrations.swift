@@ -34,5 +34,7 @@ enum Migrations {
         CreateChannels(),
         CreateOpenings(),
         CreateChannelCommissions(),
+        UpdateChannelCommissionsAddApproval(),
+        CreateOutreachPlans(),
     ]
 }

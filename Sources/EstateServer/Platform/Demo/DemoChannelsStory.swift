@@ -68,9 +68,12 @@ struct DemoChannelsStory {
         _ = try await channels.putRule(ChannelRule(mode: .competitive, validityHours: 120, visitProtectionDays: 60),
                                        kind: .enterprise, projectID: projectID, by: manager.id, context: manager.context)
 
-        func register(_ by: DemoActor, _ c: ChannelService.Channel, _ mobile: String, _ name: String) async throws -> RegistrationService.Registration {
+        func register(_ by: DemoActor, _ c: ChannelService.Channel, _ mobile: String, _ name: String,
+                      referrer: String = "") async throws -> RegistrationService.Registration {
             do {
-                return try await regs.register(.init(projectID: projectID, channelID: c.id, mobile: mobile, customerName: name), by: by.principal, context: by.context)
+                var d = RegistrationService.Draft(projectID: projectID, channelID: c.id, mobile: mobile, customerName: name)
+                d.referrer = referrer
+                return try await regs.register(d, by: by.principal, context: by.context)
             } catch {
                 throw DemoFailure("报备 \(Masking.mobile(mobile)) by \(c.name) at \(clock.now): \(String(reflecting: error))")
             }
@@ -84,7 +87,7 @@ struct DemoChannelsStory {
         let v = try await register(agent, agency, "13980010002", "黄女士")
         clock.set(end.addingTimeInterval(-10 * 86_400 + 26 * 3600))
         _ = try await regs.confirmVisit(v.id, proof: .number, mobile: nil, partySize: 3, by: consultant.principal, context: consultant.context)
-        let r = try await register(staff, referral, "13980010003", "业主刘阿姨的朋友 蒋先生")
+        let r = try await register(staff, referral, "13980010003", "业主刘阿姨的朋友 蒋先生", referrer: "刘阿姨（1-2-1502 业主）")
         clock.set(end.addingTimeInterval(-9 * 86_400))
         _ = try await regs.confirmVisit(r.id, proof: .number, mobile: nil, partySize: 2, by: consultant.principal, context: consultant.context)
         // 企拓: two channels on one person, decided for the enterprise team earlier.
@@ -118,5 +121,63 @@ struct DemoChannelsStory {
         _ = try await register(staff, referral, "13980010009", "石女士")
         clock.set(end.addingTimeInterval(-3600))
         _ = try await register(brokers[1], agency, "13980010009", "石女士")
+
+        try await deals(demo, clock: clock, end: end, manager: manager, consultant: consultant, agency: agency, referral: referral,
+                        visited: [v, r])
+        try await outreach(demo, clock: clock, end: end, manager: manager, staff: staff, team: outbound)
+        clock.set(end)
+    }
+
+    /// 8 days ago 黄女士 (the agency's) and 蒋先生 (老带新, referred by 刘阿姨) subscribed: the deals are attributed to the
+    /// channels; the agency earns 1 % of the price on 认购, 老带新 ¥3,000 a deal and ¥2,000 for the named referrer. The
+    /// agency's statement for that month waits in the sales manager's inbox.
+    func deals(_ demo: AppServices, clock: DemoClock, end: Date, manager: DemoActor, consultant: DemoActor, agency: ChannelService.Channel,
+               referral: ChannelService.Channel, visited: [RegistrationService.Registration]) async throws {
+        clock.set(end.addingTimeInterval(-8 * 86_400))
+        let sales = demo.sales(db), regs = demo.registrations(db)
+        let free = try await demo.inventory(db).allUnits(projectID).filter { $0.status == .available && (8...20).contains($0.floor) }
+        guard free.count >= visited.count else { throw DemoFailure("channels: no units left for the attributed deals") }
+        for (i, reg) in visited.enumerated() {
+            guard let customer = try await regs.registration(reg.id).customerId else { throw DemoFailure("channels: \(reg.number) has no customer") }
+            clock.set(end.addingTimeInterval(-8 * 86_400 + Double(i) * 5_400))
+            _ = try await sales.subscribe(.init(unitID: free[i * 7 % free.count].id, buyers: [.init(customerID: customer, share: 10_000)], method: .full,
+                                                deposit: Money(yuan: 50_000), contractDeadline: CalendarDay(clock.now).adding(days: 7)),
+                                          in: projectID, principal: consultant.principal, context: consultant.context)
+        }
+        _ = try await demo.attributions(db).reconcile()
+        let channels = demo.channels(db), commissions = demo.commissions(db)
+        for (c, rule) in [(agency, CommissionRule(rateBasisPoints: 100, payableOn: .subscription)),
+                          (referral, CommissionRule(fixedPerUnit: Money(yuan: 3_000), referrerBonus: Money(yuan: 2_000), payableOn: .subscription))] {
+            guard let agreement = try await channels.agreements(channelIDs: [c.id], projectID: projectID).first else { continue }
+            try await commissions.putRule(rule, agreementID: agreement.id, by: manager.id, context: manager.context)
+        }
+        clock.set(end.addingTimeInterval(-4 * 3600))
+        let month = CommissionService.month(of: end.addingTimeInterval(-8 * 86_400))
+        let s = try await commissions.createStatement(channelID: agency.id, projectID: projectID, month: month, by: manager.id, context: manager.context)
+        _ = try await commissions.submit(s.id, reason: "链家 \(month) 认购佣金", by: manager.principal, context: manager.context)
+        _ = try await commissions.createStatement(channelID: referral.id, projectID: projectID, month: month, by: manager.id, context: manager.context)
+    }
+
+    /// The call客 team's last two weeks: a plan a day (calls, flyers, interceptions at 中海·锦城, a 巡展 point at
+    /// weekends, visits invited) set the evening before by 吴强, and the actuals and costs 郑浩 entered each evening.
+    func outreach(_ demo: AppServices, clock: DemoClock, end: Date, manager: DemoActor, staff: DemoActor, team: ChannelService.Channel) async throws {
+        let svc = demo.outreach(db)
+        let today = CalendarDay(end)
+        for back in stride(from: 14, through: 1, by: -1) {
+            let day = today.adding(days: -back)
+            let weekend = (back % 7 == 1 || back % 7 == 2)
+            let area = back % 2 == 0 ? "天府三街地铁口" : "中海·锦城售楼处外"
+            clock.set(day.start.addingTimeInterval(-4 * 3600))
+            let plan = OutreachCounts(calls: 240, flyers: weekend ? 600 : 300, interceptions: back % 2 == 0 ? 0 : 30, points: weekend ? 1 : 0, visits: 8)
+            let p = try await svc.putPlan(projectID: projectID, channelID: team.id, area: area, day: day.description, plan: plan, by: manager.id,
+                                          context: manager.context)
+            clock.set(day.start.addingTimeInterval(19 * 3600))
+            let k = (back * 37) % 11
+            let actual = OutreachCounts(calls: 200 + k * 7, flyers: plan.flyers - k * 12, interceptions: plan.interceptions == 0 ? 0 : 22 + k,
+                                        points: plan.points, visits: 3 + k % 6)
+            _ = try await svc.enterActuals(p.id, counts: actual, costs: OutreachCosts(staff: Money(yuan: 1_600), materials: Money(yuan: weekend ? 900 : 420),
+                                                                                      fees: Money(yuan: weekend ? 1_500 : 0)),
+                                           by: staff.id, context: staff.context)
+        }
     }
 }

@@ -40,6 +40,8 @@ enum WebRoutes {
         StaffingController.register(app)
         RostersController.register(app)
         ChannelsController.register(app)
+        CommissionsController.register(app)
+        OutreachController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
         BuyerController.register(app)
