@@ -122,4 +122,24 @@ import VaporTesting
             #expect(channelStaff.contains("href=\"/channels\"") && !channelStaff.contains("模块尚未上线"))
         }
     }
+
+    /// The side navigation marks the module a page belongs to, once: 渠道拓客 on a project's channel
+    /// desk, 开盘选房 on its openings, 楼盘表 on the board (all three live under /projects/:id/…).
+    @Test func theSideNavigationMarksTheModuleOfEachProjectPage() async throws {
+        try await withTestApp(.demo) { app, _ in
+            let project = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("general-manager", DemoSeeder.password)
+            func current(_ path: String) async throws -> [String] {
+                let html = try await browser.get(path).body.string
+                let nav = html.components(separatedBy: "<nav class=\"side\"").dropFirst().first?.components(separatedBy: "</nav>").first ?? ""
+                return nav.components(separatedBy: "<a href=\"").dropFirst().compactMap { a in
+                    a.contains("class=\"current\"") ? String(a.prefix { $0 != "\"" }) : nil
+                }
+            }
+            #expect(try await current("/projects/\(project)/channels") == ["/channels"])
+            #expect(try await current("/projects/\(project)/openings") == ["/openings"])
+            #expect(try await current("/projects/\(project)/board") == ["/inventory"])
+        }
+    }
 }

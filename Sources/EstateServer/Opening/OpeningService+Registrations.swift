@@ -71,6 +71,13 @@ extension OpeningService {
                                           in: projectID, owner: nil, context: context).id
     }
 
+    /// Why `customer(for:)` would refuse this buyer, found by reading only.
+    func customerConflict(for d: RegistrationDraft, mobile: String, projectID: UUID) async throws -> String? {
+        guard let c = try await customers.find(mobile: mobile, in: projectID), c.hasIdentity else { return nil }
+        let matches = try await customers.find(identity: IdentityNumber.normalized(d.idNumber), in: projectID).contains { $0.id == c.id }
+        return matches ? nil : "registration_identity_mismatch"
+    }
+
     /// Registers a buyer; `key` (the Idempotency-Key) makes the 诚意金 receipt safe to retry.
     public func register(_ d: RegistrationDraft, event eventID: UUID, key: String, actor: UUID,
                          context: AuditContext) async throws -> (Registration, replayed: Bool) {
@@ -143,8 +150,10 @@ extension OpeningService {
     static let maxImportRows = 20_000
 
     /// Imports an existing 认筹 list (.xlsx or CSV) all or nothing: every bad row is named (row,
-    /// column, code) and nothing is written; then customers are found or created and the
-    /// registrations are inserted in one transaction, in the sheet's order.
+    /// column, code) and nothing is written — including a buyer whose mobile belongs to a customer
+    /// on record with another ID; then customers are found or created and the registrations are
+    /// inserted in one transaction, in the sheet's order. (Only a change by someone else between the
+    /// check and the writes can still refuse a row after customers were written.)
     public func importRegistrations(_ data: Data, event eventID: UUID, parsing: NIOThreadPool, context: AuditContext) async throws -> Int {
         let e = try await event(eventID)
         try checkOpenForRegistration(e)
@@ -197,6 +206,15 @@ extension OpeningService {
         for (i, (_, mobile)) in drafts.enumerated() where existing.contains(mobile) {
             problems.append(.init(row: body[i].number, column: columnOf["mobile"].map { UnitImportService.letter($0) }, field: "mobile",
                                   code: "registration_exists", value: Masking.mobile(mobile)))
+        }
+        if !problems.isEmpty { throw UnitImportService.failed(problems) }
+        // A customer of the project on record with another ID number is a bad row too: every row is
+        // checked before the first customer is created or completed, so a refused file writes nothing.
+        for (i, (d, mobile)) in drafts.enumerated() {
+            if let code = try await customerConflict(for: d, mobile: mobile, projectID: e.projectId) {
+                problems.append(.init(row: body[i].number, column: columnOf["idNumber"].map { UnitImportService.letter($0) }, field: "idNumber",
+                                      code: code, value: nil))
+            }
         }
         if !problems.isEmpty { throw UnitImportService.failed(problems) }
         var people: [UUID] = []

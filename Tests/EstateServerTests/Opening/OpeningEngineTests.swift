@@ -469,6 +469,19 @@ struct OpeningEngineTests {
                 #expect(p.rows.map(\.code) == ["id_check_digit", "import_duplicate_mobile"])
             }
             #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM opening_registrations") == 1)
+            // A mobile of a customer on record with another ID is a bad row found before anything is
+            // written: the new buyer on the row above it is not created either.
+            _ = try await app.services.customers(app.db).create(.init(name: "吴六", mobile: Self.mobile(6), idKind: .residentID, idNumber: Self.residentID(6),
+                                                                      source: "来访"), in: project, owner: nil, context: context)
+            let customersBefore = try await Self.count(app, "SELECT COUNT(*) AS n FROM customers")
+            let mismatch = try sheet([["周五", Self.mobile(5), Self.residentID(5), "20000", "是"],
+                                      ["吴六", Self.mobile(6), Self.residentID(7), "20000", "是"]])
+            do { _ = try await svc.importRegistrations(mismatch, event: e.id, parsing: app.services.imports.threadPool, context: context); Issue.record("imported") }
+            catch let p as Problem {
+                #expect(p.rows.map(\.row) == [3])
+                #expect(p.rows.map(\.code) == ["registration_identity_mismatch"])
+            }
+            #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM customers") == customersBefore)
             let fixed = try sheet([["赵一", Self.mobile(2), Self.residentID(2), "20000", "是"],
                                   ["钱二", Self.mobile(3), Self.residentID(3), "20000", "是"],
                                   ["孙三", Self.mobile(4), Self.residentID(4), "20000", "否"]])

@@ -156,9 +156,15 @@ enum Shell {
                     || ctx.path.contains("/duty-logs")
                 // 话务预测 / 排班 (call centre staffing): /projects/:id/staffing…, /projects/:id/rosters…
                 let staffingSection = ["/staffing", "/rosters"].first { ctx.path.hasPrefix("/projects/") && ctx.path.contains($0) }
+                // 渠道拓客 (/projects/:id/channels…, a 带看单, a commission statement) and 开盘选房 (/projects/:id/openings…).
+                let channelPage = (ctx.path.hasPrefix("/projects/") && ctx.path.contains("/channels"))
+                    || ctx.path.hasPrefix("/registrations/") || ctx.path.hasPrefix("/commissions/")
+                let openingPage = ctx.path.hasPrefix("/projects/") && ctx.path.contains("/openings")
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
                     || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage
-                        && staffingSection == nil)
+                        && staffingSection == nil && !channelPage && !openingPage)
+                    || (href == "/channels" && channelPage)
+                    || (href == "/openings" && openingPage)
                     || (staffingSection != nil && href == staffingSection)
                     || (href == "/outages" && outagePage && !ctx.path.contains("/duty-logs"))
                     || (href == "/duty-logs" && ctx.path.contains("/duty-logs"))
