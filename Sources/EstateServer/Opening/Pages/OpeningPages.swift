@@ -112,10 +112,10 @@ enum OpeningPages {
         let s1: Node<HTML.BodyContext> =
             .section(.class("card"), .id("console"), .h2(.text(t("opening.console"))),
                 .div(.class("kpis"),
-                    .div(.class("kpi"), .strong(.text("\(m.console.taken)")), .span(.text(t("opening.kpi.taken")))),
-                    .div(.class("kpi"), .strong(.text("\(m.console.held)")), .span(.text(t("opening.kpi.held")))),
-                    .div(.class("kpi"), .strong(.text("\(m.console.open)")), .span(.text(t("opening.kpi.open")))),
-                    .div(.class("kpi"), .strong(.text("\(m.console.perMinute)")), .span(.text(t("opening.kpi.per_minute"))))),
+                    .div(.class("kpi"), .div(.class("kpi-label"), .text(t("opening.kpi.taken"))), .div(.class("kpi-value"), .text("\(m.console.taken)"))),
+                    .div(.class("kpi"), .div(.class("kpi-label"), .text(t("opening.kpi.held"))), .div(.class("kpi-value"), .text("\(m.console.held)"))),
+                    .div(.class("kpi"), .div(.class("kpi-label"), .text(t("opening.kpi.open"))), .div(.class("kpi-value"), .text("\(m.console.open)"))),
+                    .div(.class("kpi"), .div(.class("kpi-label"), .text(t("opening.kpi.per_minute"))), .div(.class("kpi-value"), .text("\(m.console.perMinute)")))),
                 .div(.class("opening-board"), .group(m.slots.map { s in
                     let st = s.status == "held" && (s.heldUntil ?? .distantPast) < m.now ? "open" : s.status
                     return Node<HTML.BodyContext>.span(.class("og-unit og-unit-\(st)"), .text(s.code))
