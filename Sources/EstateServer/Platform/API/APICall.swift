@@ -37,6 +37,8 @@ struct APICall: Sendable {
     /// The file name a download answers with, set by its handler: the generator would write a
     /// header value URI-encoded, so `APICallMiddleware` writes Content-Disposition from this.
     let downloadName = DownloadName()
+    /// The bearer token as sent: the buyer's 线上选房 endpoints take their own token (not a staff one).
+    let bearerToken: String?
 
     init(_ request: Request) {
         authenticated = request.authenticated
@@ -45,6 +47,7 @@ struct APICall: Sendable {
         origin = request.origin
         route = "\(request.method.rawValue) \(request.url.path)"
         logger = request.logger
+        bearerToken = request.headers.bearerAuthorization?.token
     }
 
     var principal: Principal? { authenticated?.principal }

@@ -1,0 +1,84 @@
+import EstateCore
+@testable import EstateServer
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+/// The buyer's endpoints (`/api/v1/buyer/…`) on both engines: the code and the token, the buyer's
+/// openings and availability, a choice replayed by its key, a taken unit refused, the confirmation
+/// with the log's hash; a staff token, a stranger's token or another buyer's selection get nothing.
+@Suite("Opening day: the buyer's API")
+struct OpeningBuyerAPITests {
+    static func token(_ app: Application, _ mobile: String) async throws -> String {
+        let sent = try await app.call(.POST, "/api/v1/buyer/codes", json: ["mobile": .s(mobile)] as J)
+        #expect(sent.status == .accepted, "\(sent.body.string)")
+        let code = try await OpeningPageTests.code(app, mobile)
+        let wrong = try await app.call(.POST, "/api/v1/buyer/sessions", json: ["mobile": .s(mobile), "code": code == "000000" ? "111111" : "000000"] as J)
+        #expect(wrong.status == .unprocessableEntity && wrong.body.string.contains("buyer_code_wrong"), "\(wrong.body.string)")
+        let res = try await app.call(.POST, "/api/v1/buyer/sessions", json: ["mobile": .s(mobile), "code": .s(code)] as J)
+        #expect(res.status == .created, "\(res.body.string)")
+        return try res.decode(Schemas.BuyerSession.self).token
+    }
+
+    @Test func aBuyerChoosesByKeyIsRefusedATakenUnitAndConfirms() async throws {
+        try await withTestApp { app, clock in
+            // setup: an open event with two buyers and four units.
+            let s = try await OpeningEngineTests.setup(app, clock, floors: 2, buyers: 2)
+            let a = s.registrations[0], b = s.registrations[1]
+            let tokenA = try await Self.token(app, a.mobile), tokenB = try await Self.token(app, b.mobile)
+            let base = "/api/v1/buyer/openings/\(s.event.id)"
+
+            // MUT + validate: the buyer's openings and the availability.
+            var res = try await app.call(.GET, "/api/v1/buyer/openings", headers: .bearer(tokenA))
+            let mine = try res.decode(Schemas.BuyerOpeningList.self).items
+            #expect(mine.map(\.id) == [s.event.id.uuidString] && mine[0].registrationNumber == a.number && mine[0].batch != nil)
+            res = try await app.call(.GET, "\(base)/units", headers: .bearer(tokenA))
+            #expect(try res.decode(Schemas.BuyerUnitList.self).items.map(\.status) == Array(repeating: .open, count: 4))
+
+            // A chooses unit 0; the same key again answers the same hold.
+            let unit0 = s.units[0].id.uuidString
+            var keyed = HTTPHeaders.bearer(tokenA); keyed.add(name: "Idempotency-Key", value: "api-choice-0001")
+            res = try await app.call(.POST, "\(base)/selections", headers: keyed, json: ["unitId": .s(unit0)] as J)
+            #expect(res.status == .created, "\(res.body.string)")
+            let held = try res.decode(Schemas.BuyerSelection.self)
+            res = try await app.call(.POST, "\(base)/selections", headers: keyed, json: ["unitId": .s(unit0)] as J)
+            #expect(try res.decode(Schemas.BuyerSelection.self).id == held.id)
+            #expect(held.status == .held && held.code == s.units[0].code)
+
+            // B is refused unit 0 (held), sees it held, and cannot confirm A's selection.
+            var keyedB = HTTPHeaders.bearer(tokenB); keyedB.add(name: "Idempotency-Key", value: "api-choice-0002")
+            res = try await app.call(.POST, "\(base)/selections", headers: keyedB, json: ["unitId": .s(unit0)] as J)
+            #expect(res.status == .conflict && res.body.string.contains("opening_unit_taken"), "\(res.body.string)")
+            res = try await app.call(.GET, "\(base)/units", headers: .bearer(tokenB))
+            #expect(try res.decode(Schemas.BuyerUnitList.self).items.first { $0.unitId == unit0 }?.status == .held)
+            res = try await app.call(.POST, "\(base)/selections/\(held.id)/confirmation", headers: .bearer(tokenB))
+            #expect(res.status == .notFound)
+
+            // A confirms: subscribed, with the event's log hash; twice is the same confirmation.
+            res = try await app.call(.POST, "\(base)/selections/\(held.id)/confirmation", headers: .bearer(tokenA))
+            #expect(res.status == .ok, "\(res.body.string)")
+            let done = try res.decode(Schemas.BuyerSelection.self)
+            #expect(done.status == .confirmed && done.subscriptionNumber?.hasPrefix("RG") == true)
+            #expect(done.logHash == (try await s.service.event(s.event.id).logHash))
+            res = try await app.call(.POST, "\(base)/selections/\(held.id)/confirmation", headers: .bearer(tokenA))
+            #expect(try res.decode(Schemas.BuyerSelection.self).subscriptionNumber == done.subscriptionNumber)
+            #expect(try await app.services.inventory(app.db).unit(s.units[0].id, in: s.project).status == .subscribed)
+
+            // Without a buyer's token: 401, whether none, a forged one or a staff one.
+            res = try await app.call(.GET, "/api/v1/buyer/openings")
+            #expect(res.status == .unauthorized)
+            res = try await app.call(.GET, "\(base)/units", headers: .bearer("forged-token-0123456789"))
+            #expect(res.status == .unauthorized)
+            try await Fixtures(app: app).user("kp_staff_api", roles: [(.salesManager, s.project)])
+            let staff = try await Fixtures(app: app).token("kp_staff_api")
+            res = try await app.call(.GET, "/api/v1/buyer/openings", headers: .bearer(staff))
+            #expect(res.status == .unauthorized)
+            // Signed out, the token is dead.
+            res = try await app.call(.DELETE, "/api/v1/buyer/sessions/current", headers: .bearer(tokenB))
+            #expect(res.status == .noContent)
+            res = try await app.call(.GET, "/api/v1/buyer/openings", headers: .bearer(tokenB))
+            #expect(res.status == .unauthorized)
+        }
+    }
+}
