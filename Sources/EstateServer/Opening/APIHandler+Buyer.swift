@@ -10,20 +10,17 @@ extension APIHandler {
     /// The signed-in buyer's session from the bearer token, or 401.
     func buyerSession() async throws -> OwnerSignIn.Session {
         guard let token = try call.bearerToken, !token.isEmpty, token.count < 200,
-              let s = try await OpeningSignIn(store: services.store(database), keyring: services.keyring, now: services.now).session(token: token)
+              let s = try await buyerAccess.session(token: token)
         else { throw Problem.unauthenticated }
         return s
     }
 
-    /// The buyer's registration in the event the engine runs for `raw` (its rehearsal copy during a rehearsal); 404 when not registered.
-    func buyerSeat(_ raw: String, _ s: OwnerSignIn.Session) async throws -> (event: OpeningService.Event, engine: OpeningService.Event, registration: OpeningService.Registration) {
-        let svc = services.openings(database)
-        let e = try await svc.event(try Self.uuid(raw))
-        guard !e.isRehearsal, let real = try await svc.registration(event: e.id, mobile: s.mobile), real.status == "active" else { throw Problem.notFound }
-        let engine = try await svc.engineEvent(e.id)
-        guard let r = engine.id == e.id ? real : try await svc.registration(event: engine.id, mobile: s.mobile) else { throw Problem.notFound }
-        return (e, engine, r)
+    /// The buyer's seat in the opening `raw` (404 when not registered there).
+    func buyerSeat(_ raw: String, _ s: OwnerSignIn.Session) async throws -> OpeningService.Seat {
+        try await services.openings(database).seat(event: try Self.uuid(raw), mobile: s.mobile)
     }
+
+    var buyerAccess: OpeningSignIn { OpeningSignIn(store: services.store(database), keyring: services.keyring, now: services.now) }
 
     func buyerContext(_ mobile: String) throws -> AuditContext {
         let c = try call.auditContext
@@ -39,8 +36,7 @@ extension APIHandler {
     func requestBuyerCode(_ input: Operations.RequestBuyerCode.Input) async throws -> Operations.RequestBuyerCode.Output {
         let b = switch input.body { case .json(let json): json }
         guard let mobile = MobileNumber.normalized(b.mobile) else { throw Problem.invalid("mobile", "mobile_invalid") }
-        let access = OpeningSignIn(store: services.store(database), keyring: services.keyring, now: services.now)
-        switch try await access.requestCode(mobile: mobile, context: try buyerContext(mobile)) {
+        switch try await buyerAccess.requestCode(mobile: mobile, context: try buyerContext(mobile)) {
         case .accepted: return .accepted(.init(body: .json(.init(mobile: Masking.mobile(mobile)))))
         case .tooSoon(let seconds):
             throw Problem(.tooManyRequests, "buyer_code_too_soon", arguments: ["seconds": "\(seconds)"], headers: ["Retry-After": "\(seconds)"])
@@ -54,8 +50,7 @@ extension APIHandler {
     func createBuyerSession(_ input: Operations.CreateBuyerSession.Input) async throws -> Operations.CreateBuyerSession.Output {
         let b = switch input.body { case .json(let json): json }
         guard let mobile = MobileNumber.normalized(b.mobile) else { throw Problem.invalid("mobile", "mobile_invalid") }
-        let access = OpeningSignIn(store: services.store(database), keyring: services.keyring, now: services.now)
-        switch try await access.signIn(mobile: mobile, code: b.code, context: try buyerContext(mobile)) {
+        switch try await buyerAccess.signIn(mobile: mobile, code: b.code, context: try buyerContext(mobile)) {
         case .signedIn(let token, let expiresAt): return .created(.init(body: .json(.init(token: token, expiresAt: expiresAt))))
         case .wrong(let left): throw Problem.invalid([.init(field: "code", code: "buyer_code_wrong", arguments: ["left": "\(left)"])])
         case .noCode: throw Problem.invalid("code", "buyer_code_expired")
@@ -65,7 +60,7 @@ extension APIHandler {
 
     func endBuyerSession(_ input: Operations.EndBuyerSession.Input) async throws -> Operations.EndBuyerSession.Output {
         let s = try await buyerSession()
-        try await OpeningSignIn(store: services.store(database), keyring: services.keyring, now: services.now).signOut(s, context: try buyerContext(s.mobile))
+        try await buyerAccess.signOut(s, context: try buyerContext(s.mobile))
         return .noContent(.init())
     }
 

@@ -23,6 +23,24 @@ extension OpeningService {
         return e
     }
 
+    /// Where a buyer stands in an event: the event, the one the engine runs now (its rehearsal copy
+    /// during a rehearsal), the buyer's registration there, and the one on the real event (favourites
+    /// live there). 404 unless `mobile` holds an active registration of a real event.
+    public struct Seat: Sendable {
+        public var event: Event
+        public var engine: Event
+        public var registration: Registration
+        public var real: Registration
+    }
+
+    public func seat(event eventID: UUID, mobile: String) async throws -> Seat {
+        let e = try await event(eventID)
+        guard !e.isRehearsal, let real = try await registration(event: e.id, mobile: mobile), real.status == "active" else { throw Problem.notFound }
+        let engine = try await engineEvent(e.id)
+        guard let r = engine.id == e.id ? real : try await registration(event: engine.id, mobile: mobile) else { throw Problem.notFound }
+        return Seat(event: e, engine: engine, registration: r, real: real)
+    }
+
     public func registration(event eventID: UUID, mobile: String) async throws -> Registration? {
         try await store.sql.raw("""
             SELECT \(unsafeRaw: Self.registrationColumns) FROM opening_registrations WHERE event_id = \(bind: eventID) AND mobile = \(bind: mobile)

@@ -409,9 +409,17 @@ extension OpeningService {
                 if real, r.startsAt <= now, try await move(.open, r.id) { tick.opened += 1 }
                 continue
             }
-            tick.lapsed += try await sweep(r.id)
+            // A write only when a hold has lapsed: the loop runs every second on every server.
+            if try await hasLapsedHolds(r.id, now: now) { tick.lapsed += try await sweep(r.id) }
             if real, r.status == OpeningState.open.rawValue, r.endsAt <= now, try await move(.close, r.id) { tick.closed += 1 }
         }
         return tick
+    }
+
+    func hasLapsedHolds(_ eventID: UUID, now: Date) async throws -> Bool {
+        struct N: Decodable { var n: Int }
+        return try await store.sql.raw("""
+            SELECT COUNT(*) AS n FROM opening_units WHERE event_id = \(bind: eventID) AND status = 'held' AND held_until < \(bind: now)
+            """).first(decoding: N.self)?.n ?? 0 > 0
     }
 }

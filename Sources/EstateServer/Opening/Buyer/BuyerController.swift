@@ -90,12 +90,8 @@ enum BuyerController {
     static func seat(_ req: Request) async throws -> Seat? {
         guard let s = try await session(req) else { return nil }
         guard let id = req.parameters.get("eventID").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
-        let svc = req.services.openings(req.db)
-        let e = try await svc.event(id)
-        guard !e.isRehearsal, let real = try await svc.registration(event: e.id, mobile: s.mobile) else { throw Problem.notFound }
-        let engine = try await svc.engineEvent(e.id)
-        guard let r = engine.id == e.id ? real : try await svc.registration(event: engine.id, mobile: s.mobile) else { throw Problem.notFound }
-        return Seat(session: s, event: e, engine: engine, registration: r, real: real)
+        let seat = try await req.services.openings(req.db).seat(event: id, mobile: s.mobile)
+        return Seat(session: s, event: seat.event, engine: seat.engine, registration: seat.registration, real: seat.real)
     }
 
     static func signInPage(_ req: Request, stage: BuyerPages.SignInStage, mobile: String = "", notice: String? = nil, error: String? = nil,
