@@ -140,6 +140,22 @@ import VaporTesting
             #expect(try await current("/projects/\(project)/channels") == ["/channels"])
             #expect(try await current("/projects/\(project)/openings") == ["/openings"])
             #expect(try await current("/projects/\(project)/board") == ["/inventory"])
+            // 佣金结算 has its own item for those who pay statements (the GM too); the channel desk stays 渠道拓客.
+            #expect(try await current("/projects/\(project)/channels/commissions") == ["/commissions"])
+            // Finance, who has no channels page, reaches the statements from the side nav.
+            var finance = Browser(app: app)
+            _ = try await finance.signIn("finance", DemoSeeder.password)
+            let home = try await finance.get("/")
+            #expect(home.body.string.contains("href=\"/commissions\"") && !home.body.string.contains("href=\"/channels\""))
+            let go = try await finance.get("/commissions")
+            #expect(go.status == .seeOther || go.status == .found, "\(go.status)")
+            #expect(go.headers.first(name: .location) == "/projects/\(project)/channels/commissions")
+            let list = try await finance.get("/projects/\(project)/channels/commissions")
+            #expect(list.status == .ok)
+            // A consultant has neither.
+            var consultant = Browser(app: app)
+            _ = try await consultant.signIn("consultant", DemoSeeder.password)
+            #expect(try await consultant.get("/commissions").status == .notFound)
         }
     }
 }

@@ -75,15 +75,31 @@ struct CommissionStatementTests {
             let created = outcomes.compactMap { try? $0.get() }
             #expect(created.count == 1)
             #expect(outcomes.filter { if case .failure(let p) = $0 { return p.code == "commission_statement_exists" }; return false }.count == 5)
-            let s1 = try #require(created.first)
+            let s0 = try #require(created.first)
             // validate: one line, 1 % of the final price (half-up) + ¥1,000; a draft; one per month.
             let expected = (price + 50) / 100 + 100_000
-            #expect(s1.status == "draft" && s1.deals == 1 && s1.totalFen == expected)
-            let l1 = try await commissions.lines(s1.id)
+            #expect(s0.status == "draft" && s0.deals == 1 && s0.totalFen == expected)
+            let l1 = try await commissions.lines(s0.id)
             #expect(l1.count == 1 && l1[0].kind == "commission" && l1[0].amountFen == expected && l1[0].subscriptionNumber == number)
             await #expect {
                 _ = try await commissions.createStatement(channelID: c.id, projectID: d.project, month: month, by: manager, context: .system("test"))
             } throws: { Self.code($0) == "commission_statement_exists" }
+            // Submitted and rejected by the sales manager: the month is generated again. The rejected statement stays
+            // readable — its approval links to it — with its lines and the statement that replaced it.
+            let channelManager = try await RegistrationTests.principal(app, manager)
+            let rejectedApproval = try #require(try await commissions.submit(s0.id, reason: "", by: channelManager, context: .system("test")).approvalId)
+            #expect(try await SaleTests.decide(d, rejectedApproval.uuidString, by: d.manager, approve: false).status == .ok)
+            #expect(try await commissions.statement(s0.id).status == "rejected")
+            let s1 = try await commissions.createStatement(channelID: c.id, projectID: d.project, month: month, by: manager, context: .system("test"))
+            #expect(s1.id != s0.id && s1.status == "draft" && s1.totalFen == expected && s1.approvalId == nil)
+            let old = try await commissions.statement(s0.id)
+            #expect(old.status == "rejected" && old.replacedBy == s1.id && old.approvalId == rejectedApproval && old.totalFen == expected)
+            #expect(try await commissions.lines(s0.id).map(\.amountFen) == [expected])
+            #expect(try await commissions.lines(s1.id).map(\.amountFen) == [expected])
+            #expect(try await commissions.list(projectID: d.project).map(\.id) == [s1.id])
+            let oldByAPI = try await app.call(.GET, "/api/v1/commissions/\(s0.id)", headers: .bearer(d.manager))
+            #expect(oldByAPI.status == .ok, "\(oldByAPI.body.string)")
+            #expect(try oldByAPI.decode(Schemas.CommissionStatement.self).replacedBy == s1.id.uuidString)
             // Not paid before it is approved; submitted by the channel manager, approved by the sales manager, then paid once.
             await #expect { _ = try await commissions.markPaid(s1.id, context: .system("test")) } throws: { Self.code($0) == "commission_statement_not_approved" }
             let submitted = try await commissions.submit(s1.id, reason: "", by: try await RegistrationTests.principal(app, manager), context: .system("test"))
@@ -93,7 +109,7 @@ struct CommissionStatementTests {
             #expect(try await commissions.statement(s1.id).status == "approved")
             #expect(try await commissions.markPaid(s1.id, context: .system("test")).status == "paid")
             await #expect { _ = try await commissions.markPaid(s1.id, context: .system("test")) } throws: { Self.code($0) == "commission_statement_not_approved" }
-            #expect(try await f.auditCount(action: "commission_statement.create") == 1)
+            #expect(try await f.auditCount(action: "commission_statement.create") == 2)
             #expect(try await f.auditCount(action: "commission_statement.approve") == 1)
             #expect(try await f.auditCount(action: "commission_statement.pay") == 1)
             // 退订 (approved), then next month's statement claws the commission back.

@@ -233,6 +233,59 @@ struct RegistrationTests {
         }
     }
 
+    /// The other two modes under the same rush (same instant on the test clock): 竞争带看 keeps the
+    /// first registration and queues every competitor for the channel manager — never a 409 from the
+    /// holding index — and 到访为王 accepts them all as pending until one customer visit decides.
+    @Test func competitiveAndVisitFirstRushesEndAsTheirRulesSay() async throws {
+        try await withTestApp { app, clock in
+            // setup: 竞争带看, 11 agencies with one broker each.
+            var competitive = ChannelRule(); competitive.mode = .competitive
+            let s = try await Self.setup(app, clock, channels: 11, brokersEach: 1, rule: competitive)
+            // MUT: ten channels register one mobile at the same instant.
+            let mobile = "13912340001"
+            let failures = try await withThrowingTaskGroup(of: String?.self) { g in
+                for i in 0..<10 {
+                    g.addTask {
+                        do { _ = try await Self.register(app, s, channel: i, mobile: mobile); return nil } catch { return "\(error)" }
+                    }
+                }
+                return try await g.reduce(into: [String]()) { if let e = $1 { $0.append(e) } }
+            }
+            // validate: every registration stored with the rule's answer.
+            #expect(failures.isEmpty, "\(engineName): \(failures)")
+            var rows = try await Self.rows(app, mobile)
+            #expect(rows.count == 10)
+            #expect(rows.filter { $0.status == "protected" }.count == 1, "\(engineName): \(rows.map(\.status))")
+            #expect(rows.filter { $0.status == "queued" && $0.reason == "registration_competing" }.count == 9, "\(engineName): \(rows.map { "\($0.status)/\($0.reason ?? "")" })")
+
+            // 到访为王: a new rule version; ten channels register another mobile at once.
+            var visitFirst = ChannelRule(); visitFirst.mode = .visitFirst
+            _ = try await app.services.channels(app.db).putRule(visitFirst, kind: .agency, projectID: s.project, by: s.manager, context: .system("test"))
+            let second = "13912340002"
+            try await withThrowingTaskGroup(of: Void.self) { g in
+                for i in 0..<10 { g.addTask { _ = try await Self.register(app, s, channel: i, mobile: second) } }
+                try await g.waitForAll()
+            }
+            rows = try await Self.rows(app, second)
+            #expect(rows.count == 10 && rows.allSatisfy { $0.status == "pending" }, "\(engineName): \(rows.map(\.status))")
+            // The customer comes with channel 3's broker: that registration holds; a later one by the 11th channel is 撞单.
+            let regs = try await app.db.sql.raw("SELECT id, channel_id FROM channel_registrations WHERE masked = \(bind: Masking.mobile(second))")
+                .all(decoding: RegistrationRef.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            let third = try #require(regs.first { $0.channelId == s.channels[3] })
+            clock.advance(3600)
+            let visited = try await app.services.registrations(app.db).confirmVisit(third.id, proof: .number, mobile: second, partySize: 1,
+                                                                                   by: s.principals[s.consultant]!, context: .system("test"))
+            #expect(visited.status == "visited")
+            clock.advance(60)
+            let late = try await Self.register(app, s, channel: 10, mobile: second)
+            #expect(late.status == "refused" || late.status == "queued")
+            // (The visit made the customer the consultant's, which the judge names first.)
+            #expect(["registration_taken", "registration_customer_visited", "registration_customer_owned"].contains(late.reason ?? ""), "\(late.reason ?? "nil")")
+        }
+    }
+
+    struct RegistrationRef: Decodable { var id: UUID; var channelId: UUID }
+
     @Test func visitConfirmedByASignedQRCodeLinksTheCustomer() async throws {
         try await withTestApp { app, clock in
             var rule = ChannelRule(); rule.maskedNumbers = .firstWins

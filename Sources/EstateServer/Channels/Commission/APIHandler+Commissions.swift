@@ -31,6 +31,7 @@ extension APIHandler {
         out.submittedAt = s.submittedAt
         out.decidedAt = s.decidedAt
         out.paidAt = s.paidAt
+        out.replacedBy = s.replacedBy?.uuidString
         return out
     }
 

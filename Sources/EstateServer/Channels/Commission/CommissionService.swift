@@ -26,6 +26,8 @@ public struct CommissionService: Sendable {
         public var approvalId: UUID? = nil
         public var submittedAt: Date? = nil
         public var decidedAt: Date? = nil
+        /// A rejected statement its month's new one replaced (kept in `channel_commission_replaced`).
+        public var replacedBy: UUID? = nil
     }
 
     public struct Line: Decodable, Sendable {
@@ -143,10 +145,26 @@ public struct CommissionService: Sendable {
             struct I: Decodable { var id: UUID }
             // One statement per channel and month: racers wait on the channel's row (SQLite's writes are serial).
             if postgres { _ = try await tx.sql.raw("SELECT id FROM channels WHERE id = \(bind: channelID) FOR UPDATE").all(decoding: I.self) }
-            try await tx.sql.raw("""
-                DELETE FROM channel_commission_statements WHERE project_id = \(bind: projectID) AND channel_id = \(bind: channelID)
+            // A rejected statement of the month is replaced: it moves, lines and all, to the replaced statements,
+            // naming this one, so its approval still opens it.
+            let rejected = try await tx.sql.raw("""
+                SELECT id FROM channel_commission_statements WHERE project_id = \(bind: projectID) AND channel_id = \(bind: channelID)
                 AND month = \(bind: month) AND status = 'rejected'
-                """).run()
+                """).all(decoding: I.self)
+            for old in rejected {
+                let columns = "project_id, channel_id, month, status, total_fen, deals, tier, created_by, created_at, paid_at, approval_id, submitted_by, submitted_at, decided_at"
+                try await tx.sql.raw("""
+                    INSERT INTO channel_commission_replaced (id, \(unsafeRaw: columns), replaced_by, replaced_at)
+                    SELECT id, \(unsafeRaw: columns), \(bind: id), \(bind: at) FROM channel_commission_statements WHERE id = \(bind: old.id)
+                    """).run()
+                try await tx.sql.raw("""
+                    INSERT INTO channel_commission_replaced_lines (id, statement_id, attribution_id, subscription_number, kind, amount_fen, explanation)
+                    SELECT id, statement_id, attribution_id, subscription_number, kind, amount_fen, explanation
+                    FROM channel_commission_lines WHERE statement_id = \(bind: old.id)
+                    """).run()
+                try await tx.sql.raw("DELETE FROM channel_commission_lines WHERE statement_id = \(bind: old.id)").run()
+                try await tx.sql.raw("DELETE FROM channel_commission_statements WHERE id = \(bind: old.id)").run()
+            }
             let exists = try await tx.sql.raw("""
                 SELECT id FROM channel_commission_statements WHERE project_id = \(bind: projectID) AND channel_id = \(bind: channelID)
                 AND month = \(bind: month)
@@ -168,19 +186,27 @@ public struct CommissionService: Sendable {
                               deals: draft.payableDeals, tier: draft.tier, createdAt: at, paidAt: nil)
             return (s, AuditEntry(action: "commission_statement.create", entity: "commission_statement", entityID: id.uuidString,
                                   projectID: projectID, summary: "佣金结算单 \(month): \(draft.total)",
-                                  after: ["total": draft.total.plain, "lines": "\(draft.lines.count)"]))
+                                  after: ["total": draft.total.plain, "lines": "\(draft.lines.count)",
+                                          "replaces": rejected.map(\.id.uuidString).joined(separator: ",")]))
         }
     }
 
+    /// A statement, live or replaced (a rejected one whose month was generated again).
     public func statement(_ id: UUID) async throws -> Statement {
-        guard let s = try await store.sql.raw("SELECT * FROM channel_commission_statements WHERE id = \(bind: id)")
+        if let s = try await store.sql.raw("SELECT * FROM channel_commission_statements WHERE id = \(bind: id)")
+            .first(decoding: Statement.self, with: decoder) { return s }
+        guard let s = try await store.sql.raw("SELECT * FROM channel_commission_replaced WHERE id = \(bind: id)")
             .first(decoding: Statement.self, with: decoder) else { throw Problem.notFound }
         return s
     }
 
     public func lines(_ statementID: UUID) async throws -> [Line] {
-        try await store.sql.raw("SELECT * FROM channel_commission_lines WHERE statement_id = \(bind: statementID) ORDER BY subscription_number, kind")
+        let live = try await store.sql.raw("SELECT * FROM channel_commission_lines WHERE statement_id = \(bind: statementID) ORDER BY subscription_number, kind")
             .all(decoding: Line.self, with: decoder)
+        guard live.isEmpty else { return live }
+        return try await store.sql.raw("""
+            SELECT * FROM channel_commission_replaced_lines WHERE statement_id = \(bind: statementID) ORDER BY subscription_number, kind
+            """).all(decoding: Line.self, with: decoder)
     }
 
     /// The channel manager submits a draft: an approval of kind `commission_statement` for the sales manager,

@@ -62,6 +62,7 @@ extension CommissionPage {
                 .if(m.mayPay, .form(.method(.post), .action("/commissions/\(s.id)/pay"), Shell.csrfField(ctx),
                     .button(.type(.submit), .class("primary"), .text(t("cm.pay"))))),
                 .unwrap(s.approvalId) { .a(.class("button"), .href("/approvals/\($0)"), .text(t("cm.approval"))) }),
+            .unwrap(s.replacedBy) { .p(.class("notice"), .text(t("cm.replaced")), .text(" "), .a(.href("/commissions/\($0)"), .text(t("cm.replaced_link")))) },
             .dl(.class("facts"),
                 .dt(.text(t("cm.deals"))), .dd(.text("\(s.deals)\(s.tier.map { " · " + t("cm.tier", ["min": "\($0)"]) } ?? "")")),
                 .dt(.text(t("cm.total"))), .dd(.class("mono"), .text("¥\(Money(fen: s.totalFen))")),

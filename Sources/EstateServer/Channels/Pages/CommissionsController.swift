@@ -6,6 +6,7 @@ import Vapor
 /// lines, submit (channel manager) and pay (finance) buttons, and the .xlsx statement.
 enum CommissionsController {
     static func register(_ app: Application) {
+        app.on(.GET, "commissions", guard: .signedIn, use: home)
         let p = app.grouped("projects", ":projectID", "channels", "commissions")
         p.on(.GET, guard: .signedIn, use: list)
         p.on(.POST, guard: .allowed(.channelsManage), use: generate)
@@ -14,6 +15,16 @@ enum CommissionsController {
         s.on(.GET, "statement.xlsx", guard: .signedIn, use: sheet)
         s.on(.POST, "submit", guard: .allowed(.channelsManage), use: submit)
         s.on(.POST, "pay", guard: .allowed(.paymentsConfirm), use: pay)
+    }
+
+    /// The side nav's 佣金结算 (finance): the statements of the first project the reader may read them in.
+    @Sendable static func home(_ req: Request) async throws -> Response {
+        let projects = try await ProjectSwitcher.projects(req, any: [.channelsManage, .salesApprove, .paymentsConfirm])
+        if let chosen = req.queryText("project").flatMap(UUID.init(uuidString:)), projects.contains(where: { $0.id == chosen }) {
+            return req.redirect(to: "/projects/\(chosen)/channels/commissions")
+        }
+        guard let first = projects.first else { throw Problem.notFound }
+        return req.redirect(to: "/projects/\(first.id)/channels/commissions")
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {

@@ -36,5 +36,6 @@ enum Migrations {
         CreateChannelCommissions(),
         UpdateChannelCommissionsAddApproval(),
         CreateOutreachPlans(),
+        CreateChannelCommissionsReplaced(),
     ]
 }

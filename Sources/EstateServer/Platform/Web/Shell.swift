@@ -93,6 +93,8 @@ enum Shell {
         NavItem(key: "nav.staffing", href: "/staffing", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.rosters", href: "/rosters", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.channels", href: "/channels", action: .channelLeadsRegister),
+        // Finance pays commission statements without working in the channels' pages.
+        NavItem(key: "nav.commissions", href: "/commissions", action: .paymentsConfirm),
         NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
         NavItem(key: "nav.mall", href: nil, action: .mallDesk),
         NavItem(key: "nav.reports", href: "/reports", action: .reportsView),
@@ -159,11 +161,13 @@ enum Shell {
                 // 渠道拓客 (/projects/:id/channels…, a 带看单, a commission statement) and 开盘选房 (/projects/:id/openings…).
                 let channelPage = (ctx.path.hasPrefix("/projects/") && ctx.path.contains("/channels"))
                     || ctx.path.hasPrefix("/registrations/") || ctx.path.hasPrefix("/commissions/")
+                let commissionPage = ctx.path.hasPrefix("/commissions") || (ctx.path.hasPrefix("/projects/") && ctx.path.contains("/channels/commissions"))
                 let openingPage = ctx.path.hasPrefix("/projects/") && ctx.path.contains("/openings")
                 let current = href == "/" ? ctx.path == "/" : ctx.path.hasPrefix(href)
                     || (href == "/inventory" && ctx.path.hasPrefix("/projects/") && !customerPage && !salesPage && !reportPage && !servicePage && !outagePage
                         && staffingSection == nil && !channelPage && !openingPage)
-                    || (href == "/channels" && channelPage)
+                    || (href == "/channels" && channelPage && !(commissionPage && p.may(.paymentsConfirm)))
+                    || (href == "/commissions" && commissionPage)
                     || (href == "/openings" && openingPage)
                     || (staffingSection != nil && href == staffingSection)
                     || (href == "/outages" && outagePage && !ctx.path.contains("/duty-logs"))
