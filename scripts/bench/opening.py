@@ -445,6 +445,9 @@ class Stats:
         self.wins = []         # (t, unit)
         self.outcomes = {}
         self.requests = 0
+        self.chooses_answered = 0   # 201 or 409 answers to a choose
+        self.chooses_at_win = []    # that count at each confirmation
+        self.cut = 0                # buyers stopped by the bench's deadline
         self.first_t = None
         self.last_t = None
 
@@ -613,6 +616,7 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
                 continue
             break
         if s == 201:
+            st.chooses_answered += 1
             st.add("choose→201 held", ms, s, "")
             sel = json.loads(p)
             choose_ms = ms
@@ -631,6 +635,7 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
                 st.pairs.append(choose_ms + ms2)
                 st.pairs_wall.append((now - t_pair) * 1000)
                 st.wins.append((now, a.unit_ids[unit]))
+                st.chooses_at_win.append(st.chooses_answered)
                 st.outcomes["bought a unit"] = st.outcomes.get("bought a unit", 0) + 1
                 st.last_t = now
                 return
@@ -639,6 +644,7 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
             continue
         code = problem_code(p) if s else ""
         if s == 409 and code == TAKEN:
+            st.chooses_answered += 1
             st.add("choose→409 taken", ms, s, code)
             not_open.add(unit)
             refusals_in_row += 1
@@ -653,7 +659,7 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
         st.outcomes[f"refused: {s} {code}"] = st.outcomes.get(f"refused: {s} {code}", 0) + 1
         st.last_t = time.perf_counter()
         return
-    st.outcomes["NO DEFINITE ANSWER (deadline)"] = st.outcomes.get("NO DEFINITE ANSWER (deadline)", 0) + 1
+    st.cut += 1
 
 
 async def race(a, setup_info, ports):
@@ -693,9 +699,25 @@ async def race(a, setup_info, ports):
     t_end = t0 + a.deadline
     tasks = [asyncio.create_task(buyer(k, st, pools[k % len(pools)], tokens[k][1], prefs[k], index_of, setup_info["event"], a, t_end))
              for k in order]
-    await asyncio.gather(*tasks)
-    st.t0 = t0
+
+    async def progress():
+        while True:
+            await asyncio.sleep(30)
+            answered = sum(st.outcomes.values())
+            print(f"[{time.strftime('%H:%M:%S')}]   {time.perf_counter() - t0:.0f} s: {st.requests:,} requests, {len(st.wins)} sold, "
+                  f"{answered:,}/{len(tasks):,} buyers answered, load {loadavg().split(' ')[0]}", flush=True)
+    ticker = asyncio.create_task(progress())
+    done, pending = await asyncio.wait(tasks, timeout=a.deadline + 10)
     st.t1 = time.perf_counter()
+    ticker.cancel()
+    for t in pending:
+        t.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=30)
+    st.cut += len(pending)
+    st.t0 = t0
+    if st.cut:
+        await asyncio.sleep(5)   # let the server finish what was in flight before the database is read
     for p in pools:
         p.close()
     return st
@@ -966,9 +988,18 @@ def main():
         if pg_pid:
             cpu1["pg"] = children_cpu(pg_pid) + (cpu_seconds(pg_pid) or 0)
         after = [scrape(p) for p in ports]
-        log("race over; checking the database")
-        checks = db_checks(db, info["project"], eid)
         state = mgr.ok("GET", f"/api/v1/openings/{eid}")
+        # The servers stop before the database is read and the raw yardstick runs: nothing in flight, nothing beside it.
+        for p in servers:
+            p.terminate()
+        for p in servers:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        log("race over, servers stopped; checking the database")
+        checks = db_checks(db, info["project"], eid)
         # The raw yardstick, same run.
         raw_c = a.raw_concurrency or a.connections
         if db.engine == "postgres":
@@ -1033,7 +1064,8 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
       f"{a.units} units, quota 1, re-read after {a.reread_after} refusals in a row")
     p(f"load average: at start {load_start} · race start {l0} · race end {l1}")
     p("")
-    p(f"race: {dur:.1f} s until every buyer had an answer; sold out (last confirmation) after {sellout:.2f} s")
+    p(f"race: {dur:.1f} s {'until every buyer had an answer' if not st.cut else '(cut by --deadline)'}; "
+      + (f"sold out (last confirmation) after {sellout:.2f} s" if sold == a.units else f"{sold} of {a.units} units sold, the last after {sellout:.2f} s"))
     p(f"throughput: {sold / sellout if sold else 0:.0f} confirmed selections/s (over the sell-out time); "
       f"{st.requests / dur:.0f} requests/s over the race ({st.requests:,} requests)")
     chooses = sum(n for (k, s, _), n in st.codes.items() if k.startswith("choose") and s not in (0, 429))
@@ -1053,9 +1085,10 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
     errors = sum(st.errors.values())
     p(f"errors (5xx, timeouts, broken connections, unexpected answers): {errors}" + ("" if not errors else " — " + "; ".join(f"{k}: {n}" for k, n in sorted(st.errors.items(), key=lambda x: -x[1]))))
     p("")
-    answered = sum(n for k, n in st.outcomes.items() if not k.startswith("NO DEFINITE"))
+    answered = sum(st.outcomes.values())
     p("buyers' answers: " + ", ".join(f"{k}: {n:,}" for k, n in sorted(st.outcomes.items(), key=lambda x: -x[1]))
-      + f"  → {'every buyer got a definite answer' if answered == a.buyers else f'{a.buyers - answered} buyers WITHOUT a definite answer'}")
+      + (f", stopped by the bench's --deadline {a.deadline:.0f} s before an answer: {st.cut:,}" if st.cut else "")
+      + f"  → {'every buyer got a definite answer' if answered == a.buyers else f'{a.buyers - answered:,} buyers without a definite answer'}")
     client_units = [u for _, u in st.wins]
     oversell = []
     if c["subs"] != c["subs_distinct_units"]:
@@ -1066,7 +1099,7 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
         oversell.append(f"{c['sel_confirmed']} confirmed selections by {c['sel_confirmed_buyers']} buyers (quota 1)")
     if not (c["units_taken"] == c["subs"] == c["sel_confirmed"]):
         oversell.append(f"units taken {c['units_taken']} ≠ subscriptions {c['subs']} ≠ confirmed selections {c['sel_confirmed']}")
-    if len(client_units) != len(set(client_units)) or len(client_units) != c["subs"]:
+    if len(client_units) != len(set(client_units)) or len(client_units) > c["subs"] or (not st.cut and len(client_units) != c["subs"]):
         oversell.append(f"buyers told 'confirmed': {len(client_units)} for {len(set(client_units))} units; subscriptions {c['subs']}")
     if c["subs"] > a.units or c["over_quota"]:
         oversell.append(f"{c['subs']} subscriptions for {a.units} units; {c['over_quota']} buyers over quota")
@@ -1105,6 +1138,9 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
         p(f"  {raw_c} threads, a connection each: {raw_same[0]:,.0f} UPDATE/s, mean latency {raw_same[1]:.1f} ms, {raw_same[2]:.0%} took a row, "
           f"{raw_same[3]} 'database is locked'")
         p(f"  1 thread (the app's one writer): {raw_pool[0]:,.0f} UPDATE/s, mean latency {raw_pool[1]:.2f} ms, {raw_pool[2]:.0%} took a row")
+    sell_rate = st.chooses_at_win[-1] / sellout if st.chooses_at_win else 0.0
+    p(f"selections answered during the sell-out: {st.chooses_at_win[-1] if st.chooses_at_win else 0:,} in {sellout:.1f} s = {sell_rate:,.0f}/s; "
+      f"over the whole race {sel_rate:,.0f}/s")
     p(f"ratio selection path / raw (same concurrency): selections answered {sel_rate:,.0f}/s ÷ {raw_same[0]:,.0f}/s = {sel_rate / max(raw_same[0], 1e-9):.1%}; "
       f"confirmed {win_rate:,.0f}/s ÷ raw = {win_rate / max(raw_same[0], 1e-9):.1%}")
     p(f"ratio selection path / raw ({'server pool' if db.engine == 'postgres' else 'one writer'}): selections answered {sel_rate / max(raw_pool[0], 1e-9):.1%}; "

@@ -1,7 +1,8 @@
 import EstateCore
 import FluentKit
-import NIOConcurrencyHelpers
 import Foundation
+import Logging
+import NIOConcurrencyHelpers
 
 /// The demo company: one project mid-sale with two buildings (400 units) and one user per role,
 /// all with the password `demo1234`. Seeded once into a database without it (`estate demo`,
@@ -36,6 +37,7 @@ public enum DemoSeeder {
 
     private static func seedOnce(_ services: AppServices, db: any Database) async throws -> Bool {
         if try await ProjectRecord.query(on: db).filter(\.$code == DemoInventory.projectCode).first() != nil { return false }
+        let started = Date()
         let hash = try await services.hasher.hash(password)
         let now = services.now()
         let projectID = try await services.store(db).audited(.system("demo")) { tx in
@@ -46,20 +48,29 @@ public enum DemoSeeder {
             return (projectID, AuditEntry(action: "demo.seed", entity: "project", entityID: projectID.uuidString, projectID: projectID,
                                           summary: "seeded the demo project HXY 华熙悦府 (400 units) and one user per role, and the call centre's twelve agents"))
         }
-        try await DemoSalesStory(services, db: db, projectID: projectID).tell()
-        try await DemoTicketsStory(services, db: db, projectID: projectID).tell()
-        try await DemoOutagesStory(services, db: db, projectID: projectID).tell()
+        try await timed(db.logger, "DemoSalesStory") { try await DemoSalesStory(services, db: db, projectID: projectID).tell() }
+        try await timed(db.logger, "DemoTicketsStory") { try await DemoTicketsStory(services, db: db, projectID: projectID).tell() }
+        try await timed(db.logger, "DemoOutagesStory") { try await DemoOutagesStory(services, db: db, projectID: projectID).tell() }
         let jyf = try await services.store(db).audited(.system("demo")) { tx in
             let id = try await DemoJYFStory.create(now: now, on: tx)
             return (id, AuditEntry(action: "demo.seed", entity: "project", entityID: id.uuidString, projectID: id,
                                    summary: "seeded the demo project JYF 锦园府 (40 units, delivered), the call centre and customer service on it"))
         }
-        try await DemoJYFStory(services, db: db).tell(projectID: jyf, hxy: projectID)
-        try await DemoCallsStory(services, db: db, projectID: projectID).tell()
-        try await DemoChannelsStory(services, db: db, projectID: projectID).tell()
-        try await DemoOpeningStory.tell(services, db: db, projectID: projectID)
+        try await timed(db.logger, "DemoJYFStory") { try await DemoJYFStory(services, db: db).tell(projectID: jyf, hxy: projectID) }
+        try await timed(db.logger, "DemoCallsStory") { try await DemoCallsStory(services, db: db, projectID: projectID).tell() }
+        try await timed(db.logger, "DemoChannelsStory") { try await DemoChannelsStory(services, db: db, projectID: projectID).tell() }
+        try await timed(db.logger, "DemoOpeningStory") { try await DemoOpeningStory.tell(services, db: db, projectID: projectID) }
         // Last: the forecast reads the call history the stories before it wrote.
-        try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell()
+        try await timed(db.logger, "DemoCallCentreStaffing") { try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell() }
+        db.logger.info("demo seeded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         return true
+    }
+
+    /// One story, with the seconds it took in the log (the demo's cost is the test suite's and CI's).
+    private static func timed<T>(_ logger: Logger, _ story: String, _ body: () async throws -> T) async throws -> T {
+        let started = Date()
+        let value = try await body()
+        logger.info("demo: \(story) \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        return value
     }
 }
