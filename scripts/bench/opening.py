@@ -581,7 +581,7 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
                 continue
             if s >= 500 or s == 0:
                 if s:
-                    st.error(f"GET units → {s}")
+                    st.error(f"GET units → {s} {problem_code(p)}")
                 await asyncio.sleep(0.2)
                 continue
             st.error(f"GET units → {s} {problem_code(p)}")
@@ -613,8 +613,11 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
                 st.add("choose→429", ms, s, "opening_rate_limited")
                 await asyncio.sleep(float(h.get("retry-after", "1")))
                 t_pair = time.perf_counter()
-                continue
+                if time.perf_counter() < t_end:
+                    continue
             break
+        if s == 429:
+            break   # the deadline passed while waiting on Retry-After
         if s == 201:
             st.chooses_answered += 1
             st.add("choose→201 held", ms, s, "")
@@ -624,9 +627,12 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
                 s2, h2, p2, ms2, _ = await fetch(pool, st, "POST", f"{sel_path}/{sel['id']}/confirmation", token, ip, None, None,
                                                 a.request_timeout)
                 if s2 == 0 or s2 >= 500:
-                    st.add("confirm", ms2, s2, "")
+                    st.add("confirm", ms2, s2, problem_code(p2) if s2 else "")
+                    if s2:
+                        st.error(f"confirm → {s2} {problem_code(p2)}")
                     await asyncio.sleep(0.2)   # confirming twice answers the same confirmation
-                    continue
+                    if time.perf_counter() < t_end:
+                        continue
                 break
             code2 = problem_code(p2) if s2 != 200 else ""
             st.add("confirm", ms2, s2, code2)
@@ -651,6 +657,8 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
             continue
         if s == 0 or s >= 500:
             st.add("choose→error", ms, s, code)
+            if s:
+                st.error(f"choose → {s} {code}")
             await asyncio.sleep(0.2)
             continue
         # Any other answer is definite but unexpected in this race (quota, window, not open, paused …).
@@ -714,8 +722,9 @@ async def race(a, setup_info, ports):
         t.cancel()
     if pending:
         await asyncio.wait(pending, timeout=30)
-    st.cut += len(pending)
     st.t0 = t0
+    # Whoever has no recorded answer was stopped by the deadline (counted once, however it stopped).
+    st.cut = len(tasks) - sum(st.outcomes.values())
     if st.cut:
         await asyncio.sleep(5)   # let the server finish what was in flight before the database is read
     for p in pools:
@@ -1066,7 +1075,7 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
     p("")
     p(f"race: {dur:.1f} s {'until every buyer had an answer' if not st.cut else '(cut by --deadline)'}; "
       + (f"sold out (last confirmation) after {sellout:.2f} s" if sold == a.units else f"{sold} of {a.units} units sold, the last after {sellout:.2f} s"))
-    p(f"throughput: {sold / sellout if sold else 0:.0f} confirmed selections/s (over the sell-out time); "
+    p(f"throughput: {sold / sellout if sold else 0:.1f} confirmed selections/s (over the sell-out time); "
       f"{st.requests / dur:.0f} requests/s over the race ({st.requests:,} requests)")
     chooses = sum(n for (k, s, _), n in st.codes.items() if k.startswith("choose") and s not in (0, 429))
     p("")
@@ -1142,7 +1151,7 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
     p(f"selections answered during the sell-out: {st.chooses_at_win[-1] if st.chooses_at_win else 0:,} in {sellout:.1f} s = {sell_rate:,.0f}/s; "
       f"over the whole race {sel_rate:,.0f}/s")
     p(f"ratio selection path / raw (same concurrency): selections answered {sel_rate:,.0f}/s ÷ {raw_same[0]:,.0f}/s = {sel_rate / max(raw_same[0], 1e-9):.1%}; "
-      f"confirmed {win_rate:,.0f}/s ÷ raw = {win_rate / max(raw_same[0], 1e-9):.1%}")
+      f"confirmed {win_rate:,.1f}/s ÷ raw = {win_rate / max(raw_same[0], 1e-9):.1%}")
     p(f"ratio selection path / raw ({'server pool' if db.engine == 'postgres' else 'one writer'}): selections answered {sel_rate / max(raw_pool[0], 1e-9):.1%}; "
       f"confirmed {win_rate / max(raw_pool[0], 1e-9):.1%}")
     p(f"  (selections answered = every choose answered 201 or 409 over the whole race, {answered_chooses:,}; confirmed = units sold ÷ time to sell out)")

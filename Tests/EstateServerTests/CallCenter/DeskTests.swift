@@ -186,6 +186,47 @@ struct DeskTests {
         }
     }
 
+    /// `POST /api/v1/calls`: the desk's 登记通话 for a softphone or another client, with the page's rules.
+    @Test func theAPILogsTheCallInHandWithTheDesksRules() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let w = try await Self.world(app, clock)
+            func calls() async throws -> Int {
+                struct N: Decodable { var n: Int }
+                return try await app.db.sql.raw("SELECT COUNT(*) AS n FROM calls").first(decoding: N.self)?.n ?? -1
+            }
+            let before = try await calls()
+            // MUT + validate: bad input is refused and writes nothing.
+            let bad: [(J, String)] = [
+                (["number": "abcdef"] as J, "call_number_invalid"),
+                (["number": .s(Self.mobile), "projectId": .s(w.jyf.uuidString)] as J, "project_unknown"),
+                (["number": .s(Self.mobile), "startedAt": .s(ISO8601DateFormatter().string(from: clock.now - 2 * 86_400))] as J, "call_started_invalid"),
+                (["number": .s(Self.mobile), "startedAt": .s(ISO8601DateFormatter().string(from: clock.now + 3_600))] as J, "call_started_invalid"),
+            ]
+            for (body, code) in bad {
+                let r = try await app.call(.POST, "/api/v1/calls", headers: .bearer(w.agent), json: body)
+                #expect(r.status == .unprocessableEntity && r.body.string.contains(code), "\(code): \(r.status) \(r.body.string)")
+            }
+            #expect(try await app.call(.POST, "/api/v1/calls", headers: .bearer(w.alice), json: ["number": .s(Self.mobile)] as J).status == .forbidden)
+            #expect(try await calls() == before)
+            // The call in hand, picked up four minutes ago, number as typed.
+            let started = clock.now - 240
+            let r = try await app.call(.POST, "/api/v1/calls", headers: .bearer(w.agent), json: [
+                "number": "+86 138-1111-2222", "projectId": .s(w.hxy.uuidString), "category": "报修", "outcome": "callback",
+                "note": "卫生间漏水，明早回电", "startedAt": .s(ISO8601DateFormatter().string(from: started)),
+            ] as J)
+            #expect(r.status == .created, "\(r.body.string)")
+            let row = try r.decode(Schemas.CallRow.self)
+            #expect(row.source == .desk && row.direction == .inbound && row.projectId == w.hxy.uuidString && row.agentId == w.agentID.uuidString)
+            #expect(row.number == Self.mobile && row.talkSeconds == 240 && row.outcome == "callback" && row.category == "报修")
+            #expect(try await calls() == before + 1)
+            #expect(try await Fixtures(app: app).auditCount(action: "call.log") >= 1)
+            // The desk shows it among the caller's calls.
+            let c = try await Self.lookup(w, Self.mobile, w.agent).decode(Schemas.Caller.self)
+            #expect(c.calls.contains { $0.id == row.id })
+        }
+    }
+
     @Test func twoWorkOrdersRacingForOneCallLinkItOnce() async throws {
         try await withTestApp { app, clock in
             let w = try await Self.world(app, clock)

@@ -163,6 +163,7 @@ enum APIGuards {
         "createBuyerSelection": .open,
         "confirmBuyerSelection": .open,
         "listCalls": .allowed(.callsHandle),
+        "logDeskCall": .allowed(.callsHandle),
         "exportCalls": .allowed(.callsHandle),
         "importCalls": .allowed(.callCenterManage),
         "callImportTemplate": .allowed(.callCenterManage),
