@@ -615,9 +615,18 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
                 t_pair = time.perf_counter()
                 if time.perf_counter() < t_end:
                     continue
+            elif s == 0 or s >= 500:
+                # No answer, or a server error: the same choice again with the same key (a hold made meanwhile is replayed).
+                code = problem_code(p) if s else ""
+                st.add("choose→error", ms, s, code)
+                if s:
+                    st.error(f"choose → {s} {code}")
+                await asyncio.sleep(0.2)
+                if time.perf_counter() < t_end:
+                    continue
             break
-        if s == 429:
-            break   # the deadline passed while waiting on Retry-After
+        if s == 429 or s == 0 or s >= 500:
+            break   # the deadline passed while retrying
         if s == 201:
             st.chooses_answered += 1
             st.add("choose→201 held", ms, s, "")
@@ -654,12 +663,6 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
             st.add("choose→409 taken", ms, s, code)
             not_open.add(unit)
             refusals_in_row += 1
-            continue
-        if s == 0 or s >= 500:
-            st.add("choose→error", ms, s, code)
-            if s:
-                st.error(f"choose → {s} {code}")
-            await asyncio.sleep(0.2)
             continue
         # Any other answer is definite but unexpected in this race (quota, window, not open, paused …).
         st.add(f"choose→{s} {code}", ms, s, code)
