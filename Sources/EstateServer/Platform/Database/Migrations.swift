@@ -36,5 +36,7 @@ enum Migrations {
         CreateChannelCommissions(),
         UpdateChannelCommissionsAddApproval(),
         CreateOutreachPlans(),
+        CreateProcurement(),
+        CreateProcurementFulfilment(),
     ]
 }

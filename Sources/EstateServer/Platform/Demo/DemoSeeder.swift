@@ -58,6 +58,7 @@ public enum DemoSeeder {
         try await DemoCallsStory(services, db: db, projectID: projectID).tell()
         try await DemoChannelsStory(services, db: db, projectID: projectID).tell()
         try await DemoOpeningStory.tell(services, db: db, projectID: projectID)
+        try await DemoProcurementStory(services, db: db, projectID: projectID).tell()
         // Last: the forecast reads the call history the stories before it wrote.
         try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell()
         return true

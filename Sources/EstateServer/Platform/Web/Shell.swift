@@ -93,7 +93,7 @@ enum Shell {
         NavItem(key: "nav.staffing", href: "/staffing", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.rosters", href: "/rosters", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.channels", href: "/channels", action: .channelLeadsRegister),
-        NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
+        NavItem(key: "nav.procurement", href: "/procurement/suppliers", action: .procurementHandle),
         NavItem(key: "nav.mall", href: nil, action: .mallDesk),
         NavItem(key: "nav.reports", href: "/reports", action: .reportsView),
     ]
