@@ -138,6 +138,27 @@ struct ProcurementTests {
         }
     }
 
+    @Test func theDirectoryAndASuppliersPageShowItsRegistrationQualificationsAndScore() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let d = try await Self.desk(app, clock, code: "PG")
+            let id = try await Self.supplier(d, 41)
+            // MUT
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("pg.caigou")
+            let list = try await browser.get("/procurement/suppliers")
+            let page = try await browser.get("/procurement/suppliers/\(id)")
+            var engineer = Browser(app: app)
+            _ = try await engineer.signIn("pg.gongcheng")
+            let refused = try await engineer.get("/procurement/suppliers")
+            // validate: the directory lists it with its code; its page shows the qualification, the score and the blacklist form.
+            #expect(list.status == .ok && list.body.string.contains("供应商41") && list.body.string.contains(Self.code(41)))
+            let html = page.body.string
+            #expect(page.status == .ok && html.contains("建筑材料供应资质") && html.contains("pr-scorecard") && html.contains("pr-blacklist"))
+            #expect(refused.status == .forbidden || refused.status == .notFound, "\(refused.status)")
+        }
+    }
+
     @Test func anOrderNeedsAnApprovedPlanStaysWithinItsBudgetLineAndIsRoutedByTheMatrix() async throws {
         try await withTestApp { app, clock in
             // setup: the engineering department's need, consolidated into a plan.

@@ -66,10 +66,11 @@ extension SupplierPages {
                 .form(.class("ch-form"), .method(.post), .action("/procurement/suppliers"), Shell.csrfField(ctx),
                     field("pr-name", "name", t("pr.supplier"), required: true),
                     field("pr-code", "creditCode", t("pr.credit_code"), required: true),
-                    .fieldset(.class("field radios"), .element(named: "legend", text: t("pr.categories")),
-                        .group(SupplierCategory.allCases.map { c in
-                            Node<HTML.FormContext>.label(.input(.type(.checkbox), .name("categories"), .value(c.rawValue)), .text(" " + t(c.catalogKey) + " "))
-                        })),
+                    .div(.class("field"), .span(.text(t("pr.categories"))),
+                        .div(.group(SupplierCategory.allCases.map { c in
+                            Node<HTML.FormContext>.label(.class("chip"), .input(.type(.checkbox), .name("categories"), .value(c.rawValue)),
+                                                         .text(" " + t(c.catalogKey)))
+                        }))),
                     field("pr-address", "address", t("pr.address"), required: false),
                     field("pr-bank", "bankName", t("pr.bank_name"), required: true),
                     field("pr-account", "bankAccount", t("pr.bank_account"), required: true),
