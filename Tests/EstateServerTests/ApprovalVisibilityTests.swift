@@ -18,7 +18,9 @@ struct ApprovalVisibilityTests {
     /// 佣金结算单: read with channels.manage, decided by the sales manager.
     static let channel: Set<ApprovalKind> = [.commissionStatement]
     static let sales: Set<ApprovalKind> = pricing.union(sale)
-    static let every: Set<ApprovalKind> = sales.union(channel)
+    /// 采购: read with procurement.handle; plans and orders routed by amount, the blacklist to the procurement manager.
+    static let procurement: Set<ApprovalKind> = [.supplierBlacklist, .purchasePlan, .purchaseOrder]
+    static let every: Set<ApprovalKind> = sales.union(channel).union(procurement)
 
     /// Each role granted on the project, reading approvals it did not file.
     static let expected: [Role: Set<ApprovalKind>] = [
@@ -26,7 +28,7 @@ struct ApprovalVisibilityTests {
         .gm: every,
         .csManager: sales,
         .csStaff: sales,
-        .salesManager: every,          // decides commission statements
+        .salesManager: sales.union(channel), // decides commission statements
         .consultant: sales,            // sales.view reads every sale of the project (names masked)
         .finance: sales,
         .channelManager: pricing.union(channel),
@@ -37,8 +39,8 @@ struct ApprovalVisibilityTests {
         .engineer: [],
         .property: pricing,
         .legal: sale,                  // sales.view, no inventory.view
-        .procurementStaff: [],
-        .procurementManager: [],
+        .procurementStaff: procurement,
+        .procurementManager: procurement,
         .mallCS: [],
     ]
 
@@ -156,6 +158,43 @@ struct ApprovalVisibilityTests {
         try approvalID(try await app.call(.POST, "/api/v1/commissions/\(try statement.decode(Schemas.CommissionStatement.self).id)/submission",
                                           headers: .bearer(qdToken), json: ["reason": "矩阵月结"] as J), .commissionStatement)
 
+        // 采购: procurement staff ask to blacklist a supplier, file a plan, and order against an approved plan (made in SQL,
+        // so every approval here stays pending).
+        let cg = try await f0.user("av.caigou", roles: [(.procurementStaff, p)])
+        let cgToken = try await f0.token("av.caigou")
+        let supplier = try await app.call(.POST, "/api/v1/suppliers", headers: .bearer(cgToken), json: [
+            "name": "矩阵建材", "creditCode": .s(CreditCode.completing("91510100MA6CXXXX0")!), "categories": ["materials"], "bankName": "建设银行",
+            "bankAccount": "6217000012345678", "contactName": "李经理", "contactMobile": "13900002222"] as J)
+        #expect(supplier.status == .created, "\(supplier.body.string)")
+        let supplierID = try supplier.decode(Schemas.Supplier.self).id
+        try approvalID(try await app.call(.POST, "/api/v1/suppliers/\(supplierID)/blacklisting", headers: .bearer(cgToken),
+                                          json: ["projectId": .s(p.uuidString), "reason": "矩阵黑名单"] as J), .supplierBlacklist)
+        let month = String(d.today.description.prefix(7))
+        let purchasePlan = try await app.call(.POST, "/api/v1/purchase-plans", headers: .bearer(cgToken), json: [
+            "projectId": .s(p.uuidString), "period": .s(month),
+            "lines": [["category": "materials", "material": "矩阵水泥", "unit": "吨", "quantity": "10", "budget": "5000"]]] as J)
+        #expect(purchasePlan.status == .created, "\(purchasePlan.body.string)")
+        ids[.purchasePlan] = try #require(try purchasePlan.decode(Schemas.PurchasePlan.self).approvalId)
+        let approvedPlan = UUID(), planLine = UUID()
+        try await app.db.sql.raw("""
+            INSERT INTO purchase_plans (id, project_id, period, status, total_fen, required_role, matrix_version, created_at)
+            VALUES (\(bind: approvedPlan), \(bind: p), \(bind: month), 'approved', 500000, 'procurement_manager', '2026-01', \(bind: clock.now))
+            """).run()
+        try await app.db.sql.raw("""
+            INSERT INTO purchase_plan_lines (id, plan_id, category, material, unit, quantity_milli, budget_fen, ordered_fen)
+            VALUES (\(bind: planLine), \(bind: approvedPlan), 'materials', '矩阵砂石', '吨', 10000, 500000, 0)
+            """).run()
+        let otherSupplier = try await app.call(.POST, "/api/v1/suppliers", headers: .bearer(cgToken), json: [
+            "name": "矩阵砂石", "creditCode": .s(CreditCode.completing("91510100MA6CXXXX1")!), "categories": ["materials"], "bankName": "建设银行",
+            "bankAccount": "6217000012345679", "contactName": "王经理", "contactMobile": "13900003333"] as J)
+        let order = try await app.call(.POST, "/api/v1/purchase-orders", headers: .bearer(cgToken), json: [
+            "projectId": .s(p.uuidString), "supplierId": .s(try otherSupplier.decode(Schemas.Supplier.self).id), "planId": .s(approvedPlan.uuidString),
+            "title": "矩阵砂石采购", "lines": [["planLineId": .s(planLine.uuidString), "quantity": "10", "unitPrice": "100",
+                                          "dueOn": .s(CalendarDay(clock.now).adding(days: 10).description)]]] as J)
+        #expect(order.status == .created, "\(order.body.string)")
+        ids[.purchaseOrder] = try #require(try order.decode(Schemas.PurchaseOrder.self).approvalId)
+        _ = cg
+
         // Every kind there is, once each, all still pending.
         #expect(Set(ids.keys) == Set(ApprovalKind.allCases))
         struct T: Decodable { var id: UUID; var kind: String; var title: String; var status: String }
@@ -251,8 +290,9 @@ struct ApprovalVisibilityTests {
             let csManager = try await f.token("csboss"), gm = try await f.token("chief")
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(csManager))
             #expect(try res.decode(Schemas.ApprovalPage.self).total == 2)
+            // The GM decides every kind: ten of sales and channels, and procurement's three (routed to the procurement manager).
             res = try await app.call(.GET, "/api/v1/approvals?box=inbox", headers: .bearer(gm))
-            #expect(try res.decode(Schemas.ApprovalPage.self).total == 10)
+            #expect(try res.decode(Schemas.ApprovalPage.self).total == 13)
         }
     }
 

@@ -131,6 +131,7 @@ struct HostileValueTests {
             "receiptID": "SELECT id FROM receipts LIMIT 1",
             "ruleID": "SELECT id FROM discount_rules LIMIT 1",
             "regID": "SELECT id FROM channel_registrations WHERE status = 'visited' LIMIT 1",
+            "supplierID": "SELECT supplier_id AS id FROM purchase_orders LIMIT 1",
         ]
         for (name, query) in queries { ids[name] = try await first(query) }
         ids["projectId"] = ids["projectID"]

@@ -21,6 +21,12 @@ public enum ApprovalKind: String, CaseIterable, Sendable, Codable {
     case termination
     /// 佣金结算单: a channel's monthly commission statement, filed by the channel manager.
     case commissionStatement = "commission_statement"
+    /// 供应商黑名单: procurement staff ask, the procurement manager decides.
+    case supplierBlacklist = "supplier_blacklist"
+    /// 采购计划: a period's plan with its budget lines, routed by `AuthorityMatrix` on its total.
+    case purchasePlan = "purchase_plan"
+    /// 采购订单/合同: routed by `AuthorityMatrix` on its amount (the matrix version is recorded on the order).
+    case purchaseOrder = "purchase_order"
 
     public var catalogKey: String { "approval.kind.\(rawValue)" }
 
@@ -35,6 +41,8 @@ public enum ApprovalKind: String, CaseIterable, Sendable, Codable {
         case .subscriptionCancel, .buyerChange, .refund, .planChange, .penaltyWaiver, .termination: .salesView
         // The statement's lines name deals and channel money: whoever runs the project's channels reads it.
         case .commissionStatement: .channelsManage
+        // Procurement's records are read by whoever handles procurement on the project.
+        case .supplierBlacklist, .purchasePlan, .purchaseOrder: .procurementHandle
         }
     }
 }
@@ -77,6 +85,9 @@ public enum ApprovalPolicy {
     /// (four eyes: not their own), and the sales manager answers for the deals, targets and
     /// sales cost of the project (DOMAIN §1); the GM may decide any approval.
     public static let commissionStatementApprover: Role = .salesManager
+
+    /// 供应商黑名单 is the procurement manager's decision (four eyes: staff ask); the GM may decide any approval.
+    public static let supplierBlacklistApprover: Role = .procurementManager
 
     /// Price lists are the GM's decision, whatever the amount.
     public static let priceListApprover: Role = .gm

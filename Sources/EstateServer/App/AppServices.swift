@@ -51,7 +51,10 @@ public struct AppServices: Sendable {
     public func approvals(_ db: any Database) -> ApprovalService {
         ApprovalService(store: store(db), now: now, appliers: PricingService.approvalAppliers(events: unitEvents)
             .merging(SaleService.approvalAppliers(events: unitEvents)) { a, _ in a }
-            .merging(CommissionService.approvalAppliers()) { a, _ in a })
+            .merging(CommissionService.approvalAppliers()) { a, _ in a }
+            .merging(SupplierService.approvalAppliers()) { a, _ in a }
+            .merging(PurchasePlanService.approvalAppliers()) { a, _ in a }
+            .merging(PurchaseOrderService.approvalAppliers(postgres: engine == .postgres)) { a, _ in a })
     }
     public func customers(_ db: any Database) -> CustomerService {
         CustomerService(store: store(db), now: now, cipher: PersonalDataCipher(keyring: keyring), exactSearchesPerHour: config.exactSearchesPerHour,
@@ -106,6 +109,14 @@ public struct AppServices: Sendable {
     public func outreach(_ db: any Database) -> OutreachService {
         OutreachService(store: store(db), now: now, channels: channels(db), sales: sales(db))
     }
+    /// 采购 (issue 19): the supplier directory, needs and plans, purchase orders.
+    public func suppliers(_ db: any Database) -> SupplierService { SupplierService(store: store(db), now: now) }
+    public func purchasePlans(_ db: any Database) -> PurchasePlanService { PurchasePlanService(store: store(db), now: now) }
+    public func purchaseOrders(_ db: any Database) -> PurchaseOrderService { PurchaseOrderService(store: store(db), now: now) }
+    public func deliveries(_ db: any Database) -> DeliveryService { DeliveryService(store: store(db), now: now) }
+    public func invoices(_ db: any Database) -> InvoiceService { InvoiceService(store: store(db), now: now) }
+    /// Bids are sealed under the keyring's tender key until the opening.
+    public func tenders(_ db: any Database) -> TenderService { TenderService(store: store(db), now: now, key: keyring.tenderBids) }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

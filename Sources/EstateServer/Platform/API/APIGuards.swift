@@ -213,6 +213,45 @@ enum APIGuards {
         "putOutreachPlan": .allowed(.channelsManage),
         "putOutreachActuals": .allowed(.channelLeadsRegister),
         "getChannelReport": .allowed(.channelsManage),
+        // 采购: the supplier directory is the company's (any project's procurement staff keep it); needs are raised by any
+        // department on the project; plans and orders are procurement's (checked per project in the handler).
+        "listSuppliers": .allowed(.procurementHandle),
+        "createSupplier": .allowed(.procurementHandle),
+        "getSupplier": .allowed(.procurementHandle),
+        "addSupplierQualification": .allowed(.procurementHandle),
+        "requestSupplierBlacklist": .allowed(.procurementHandle),
+        "listExpiringQualifications": .allowed(.procurementHandle),
+        "listPurchaseNeeds": .allowed(.procurementHandle),
+        "createPurchaseNeed": .allowed(.projectView),
+        "listPurchasePlans": .allowed(.procurementHandle),
+        "createPurchasePlan": .allowed(.procurementHandle),
+        "getPurchasePlan": .allowed(.procurementHandle),
+        "listPurchaseOrders": .allowed(.procurementHandle),
+        "createPurchaseOrder": .allowed(.procurementHandle),
+        "getPurchaseOrder": .allowed(.procurementHandle),
+        // Deliveries are received by procurement and inspected by engineering (checked per project in the handler);
+        // invoices are procurement's and paid by finance; tenders are procurement's.
+        "listDeliveries": .allowed(.procurementHandle),
+        "createDelivery": .allowed(.procurementHandle),
+        "getDelivery": .allowed(.procurementHandle),
+        "inspectDelivery": .allowed(.projectView),
+        "listInvoices": .allowed(.procurementHandle),
+        "createInvoice": .allowed(.procurementHandle),
+        "getInvoice": .signedIn,
+        "payInvoice": .allowed(.paymentsConfirm),
+        "listTenders": .allowed(.procurementHandle),
+        "createTender": .allowed(.procurementHandle),
+        "getTender": .allowed(.procurementHandle),
+        "listTenderBids": .allowed(.procurementHandle),
+        "submitTenderBid": .allowed(.procurementHandle),
+        "openTender": .allowed(.procurementHandle),
+        "awardTender": .allowed(.procurementHandle),
+        // 供应商评估: read by procurement; weights and overrides are the procurement manager's. The report: procurement.
+        "getSupplierScorecard": .allowed(.procurementHandle),
+        "overrideSupplierScore": .allowed(.procurementApprove),
+        "putSupplierScoreWeights": .allowed(.procurementApprove),
+        "getProcurementReport": .allowed(.procurementHandle),
+        "exportProcurementReport": .allowed(.procurementHandle),
     ]
 }
 

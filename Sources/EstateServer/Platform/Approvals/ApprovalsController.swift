@@ -50,6 +50,8 @@ enum ApprovalsController {
         case .subscriptionCancel, .buyerChange, .refund: a.subjectID.map { "/sales/\($0)" }
         case .planChange, .penaltyWaiver, .termination: a.subjectID.map { "/contracts/\($0)" }
         case .commissionStatement: a.subjectID.map { "/commissions/\($0)" }
+        case .supplierBlacklist: a.subjectID.map { "/procurement/suppliers/\($0)" }
+        case .purchasePlan, .purchaseOrder: nil
         }
         return Shell.response(ApprovalsPage.show(PageContext(req), .init(
             approval: a, projectName: try await names(req)[a.projectID] ?? "",

@@ -10,6 +10,8 @@ public struct Keyring: Sendable {
     public let personalDataLookup: SymmetricKey
     /// Signs the visit QR codes brokers show at the sales site (带访确认, issue 17).
     public let channelVisitToken: SymmetricKey
+    /// Seals tender bids (招投标) until their opening (issue 19).
+    public let tenderBids: SymmetricKey
 
     public init(master: [UInt8]) {
         let ikm = SymmetricKey(data: master)
@@ -20,6 +22,7 @@ public struct Keyring: Sendable {
         personalDataEncryption = derive("personal-data-encryption")
         personalDataLookup = derive("personal-data-lookup")
         channelVisitToken = derive("channel-visit-token")
+        tenderBids = derive("tender-bids")
     }
 
     /// The configured key, or the one in `<dataDirectory>/secret.key`, created (0600) on first run.

@@ -37,5 +37,7 @@ enum Migrations {
         UpdateChannelCommissionsAddApproval(),
         CreateOutreachPlans(),
         CreateChannelCommissionsReplaced(),
+        CreateProcurement(),
+        CreateProcurementFulfilment(),
     ]
 }

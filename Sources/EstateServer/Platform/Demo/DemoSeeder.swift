@@ -60,6 +60,7 @@ public enum DemoSeeder {
         try await timed(db.logger, "DemoCallsStory") { try await DemoCallsStory(services, db: db, projectID: projectID).tell() }
         try await timed(db.logger, "DemoChannelsStory") { try await DemoChannelsStory(services, db: db, projectID: projectID).tell() }
         try await timed(db.logger, "DemoOpeningStory") { try await DemoOpeningStory.tell(services, db: db, projectID: projectID) }
+        try await timed(db.logger, "DemoProcurementStory") { try await DemoProcurementStory(services, db: db, projectID: projectID).tell() }
         // Last: the forecast reads the call history the stories before it wrote.
         try await timed(db.logger, "DemoCallCentreStaffing") { try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell() }
         db.logger.info("demo seeded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

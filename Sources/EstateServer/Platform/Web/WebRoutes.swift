@@ -42,6 +42,7 @@ enum WebRoutes {
         ChannelsController.register(app)
         CommissionsController.register(app)
         OutreachController.register(app)
+        SuppliersController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
         BuyerController.register(app)
