@@ -40,6 +40,7 @@ struct ApprovalVisibilityTests {
         .procurementStaff: [],
         .procurementManager: [],
         .mallCS: [],
+        .mallSupervisor: [],
     ]
 
     struct Filed {

@@ -36,5 +36,7 @@ enum Migrations {
         CreateChannelCommissions(),
         UpdateChannelCommissionsAddApproval(),
         CreateOutreachPlans(),
+        // The mall's customer-service desk (issue 20).
+        CreateMall(),
     ]
 }

@@ -60,6 +60,7 @@ public enum DemoSeeder {
         try await DemoOpeningStory.tell(services, db: db, projectID: projectID)
         // Last: the forecast reads the call history the stories before it wrote.
         try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell()
+        try await DemoMallStory(services: services, db: db).tell()
         return true
     }
 }

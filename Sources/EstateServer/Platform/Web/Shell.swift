@@ -94,7 +94,7 @@ enum Shell {
         NavItem(key: "nav.rosters", href: "/rosters", action: .callsHandle, parent: "nav.callcenter"),
         NavItem(key: "nav.channels", href: "/channels", action: .channelLeadsRegister),
         NavItem(key: "nav.procurement", href: nil, action: .procurementHandle),
-        NavItem(key: "nav.mall", href: nil, action: .mallDesk),
+        NavItem(key: "nav.mall", href: "/mall", action: .mallDesk),
         NavItem(key: "nav.reports", href: "/reports", action: .reportsView),
     ]
 
