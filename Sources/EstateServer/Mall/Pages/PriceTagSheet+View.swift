@@ -45,6 +45,7 @@ enum PriceTagSheet {
         return HTML(
             .lang(t.language == .zh ? .chinese : .english),
             .head(.meta(.charset(.utf8)), .title("\(t("mall.price_tags")) \(r.number) · \(m.mall.name)"),
+                  .favicon("/assets/favicon.svg", type: "image/svg+xml"),
                   .stylesheet("/mall/tags.css")),
             .body(.class("tag-sheet"),
                 .div(.class("sheet-bar"),
