@@ -91,6 +91,9 @@ public struct DeskDayService: Sendable {
         public var signedAt: Date?
     }
 
+    /// The log is kept as signed, in the desk's language: the codes of mail kinds and call outcomes in words.
+    static let words = ["letter": "信件", "parcel": "包裹", "bag": "寄存", "satisfied": "满意", "unsatisfied": "不满意", "unreachable": "未接通"]
+
     /// The kinds of record a day's log is made of, in the order it lists them.
     public static let kinds = ["member_application", "card_issue", "points", "complaint", "return", "lost_item", "broadcast", "screen_message",
                                "mail", "price_tags", "follow_up"]
@@ -126,9 +129,11 @@ public struct DeskDayService: Sendable {
         for i in try await deskLog.lostItems(mall.id, from: from, to: to) { e.append(Entry(kind: "lost_item", id: i.id, at: i.createdAt, text: "\(i.number) \(i.description)")) }
         for b in try await deskLog.broadcasts(mall.id, from: from, to: to) { e.append(Entry(kind: "broadcast", id: b.id, at: b.createdAt, text: b.text)) }
         for s in try await deskLog.screenMessages(mall.id, from: from, to: to) { e.append(Entry(kind: "screen_message", id: s.id, at: s.createdAt, text: "\(s.screen)：\(s.text)")) }
-        for m in try await mail.items(mall.id, from: from, to: to) { e.append(Entry(kind: "mail", id: m.id, at: m.receivedAt, text: "\(m.kind) \(m.recipient)")) }
+        for m in try await mail.items(mall.id, from: from, to: to) {
+            e.append(Entry(kind: "mail", id: m.id, at: m.receivedAt, text: "\(Self.words[m.kind] ?? m.kind) \(m.recipient)"))
+        }
         for p in try await priceTags.list(mall.id, from: from, to: to) { e.append(Entry(kind: "price_tags", id: p.id, at: p.requestedAt, text: "\(p.number) × \(p.tagCount)")) }
-        for f in try await followUps(mall.id, from: from, to: to) { e.append(Entry(kind: "follow_up", id: f.id, at: f.createdAt, text: "\(f.sourceNumber) \(f.outcome)")) }
+        for f in try await followUps(mall.id, from: from, to: to) { e.append(Entry(kind: "follow_up", id: f.id, at: f.createdAt, text: "\(f.sourceNumber) \(Self.words[f.outcome] ?? f.outcome)")) }
         e.sort { ($0.at, $0.kind, $0.id.uuidString) < ($1.at, $1.kind, $1.id.uuidString) }
         var counts = Dictionary(uniqueKeysWithValues: Self.kinds.map { ($0, 0) })
         for x in e { counts[x.kind, default: 0] += 1 }
