@@ -21,7 +21,8 @@ private let expected: [Role: String] = [
     .legal: "project.view customers.view customers.view_all personal_data.reveal sales.view",
     .procurementStaff: "project.view procurement.handle",
     .procurementManager: "project.view procurement.handle procurement.approve reports.view",
-    .mallCS: "project.view mall.desk",
+    .mallCS: "project.view mall.desk tickets.view tickets.handle",
+    .mallSupervisor: "project.view mall.desk mall.supervise tickets.view tickets.handle tickets.manage",
 ]
 
 @Suite struct AccessMatrixTests {

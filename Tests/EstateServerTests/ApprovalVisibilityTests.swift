@@ -42,6 +42,7 @@ struct ApprovalVisibilityTests {
         .procurementStaff: procurement,
         .procurementManager: procurement,
         .mallCS: [],
+        .mallSupervisor: [],
     ]
 
     struct Filed {

@@ -132,6 +132,10 @@ struct HostileValueTests {
             "ruleID": "SELECT id FROM discount_rules LIMIT 1",
             "regID": "SELECT id FROM channel_registrations WHERE status = 'visited' LIMIT 1",
             "supplierID": "SELECT supplier_id AS id FROM purchase_orders LIMIT 1",
+            // The mall desk (issue 20): the demo mall HXM, a member, a price-tag sheet.
+            "mallID": "SELECT id FROM malls LIMIT 1",
+            "memberID": "SELECT id FROM mall_members WHERE status = 'issued' LIMIT 1",
+            "requestID": "SELECT id FROM mall_price_tags LIMIT 1",
         ]
         for (name, query) in queries { ids[name] = try await first(query) }
         ids["projectId"] = ids["projectID"]

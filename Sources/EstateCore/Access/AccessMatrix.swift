@@ -55,7 +55,10 @@ public enum AccessMatrix {
         case .procurementManager:
             [.projectView, .procurementHandle, .procurementApprove, .reportsView]
         case .mallCS:
-            [.projectView, .mallDesk]
+            // The desk's complaints are the service module's tickets on the mall's project (issue 20).
+            [.projectView, .mallDesk, .ticketsView, .ticketsHandle]
+        case .mallSupervisor:
+            [.projectView, .mallDesk, .mallSupervise, .ticketsView, .ticketsHandle, .ticketsManage]
         }
     }
 

@@ -53,6 +53,8 @@ public enum Action: String, CaseIterable, Codable, Sendable, Hashable {
     case procurementHandle = "procurement.handle"
     case procurementApprove = "procurement.approve"
     case mallDesk = "mall.desk"
+    /// The desk supervisor's: approve VIP cards, gifts and tiers, sign off the daily log, take escalations.
+    case mallSupervise = "mall.supervise"
 
     // Reports.
     case reportsView = "reports.view"

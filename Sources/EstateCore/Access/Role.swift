@@ -37,6 +37,8 @@ public enum Role: String, CaseIterable, Codable, Sendable, Hashable {
     case procurementManager = "procurement_manager"
     /// 商场客服
     case mallCS = "mall_cs"
+    /// 商场客服主管: approves VIP cards, signs the desk's daily log, receives escalated complaints (issue 20).
+    case mallSupervisor = "mall_supervisor"
 
     /// The string-catalogue key of the role's display name.
     public var catalogKey: String { "role.\(rawValue)" }

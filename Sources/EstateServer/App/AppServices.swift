@@ -81,7 +81,7 @@ public struct AppServices: Sendable {
     /// 坐席工作台 (call centre): one caller across projects, asked of each capability.
     public func desk(_ db: any Database) -> DeskService {
         DeskService(store: store(db), now: now, customers: customers(db), sales: sales(db), tickets: tickets(db), calls: calls(db),
-                    projects: projectDirectory)
+                    projects: projectDirectory, members: members(db))
     }
     /// 值班日志 (call centre).
     public func dutyLogs(_ db: any Database) -> DutyLogService { DutyLogService(store: store(db), now: now, outages: outages(db)) }
@@ -117,6 +117,22 @@ public struct AppServices: Sendable {
     public func invoices(_ db: any Database) -> InvoiceService { InvoiceService(store: store(db), now: now) }
     /// Bids are sealed under the keyring's tender key until the opening.
     public func tenders(_ db: any Database) -> TenderService { TenderService(store: store(db), now: now, key: keyring.tenderBids) }
+    /// The mall's customer-service desk (issue 20): the mall as a place, members and points.
+    public func malls(_ db: any Database) -> MallService { MallService(store: store(db), now: now) }
+    public func members(_ db: any Database) -> MemberService {
+        MemberService(store: store(db), now: now, malls: malls(db), customers: customers(db))
+    }
+    public func memberBook(_ db: any Database) -> MemberBook { MemberBook(store: store(db), now: now, parsing: imports.threadPool) }
+    /// The desk's complaints: tickets of the service module with the desk's record beside them.
+    public func deskDay(_ db: any Database) -> DeskDayService {
+        DeskDayService(store: store(db), now: now, malls: malls(db), members: members(db), complaints: complaints(db), returns: returns(db),
+                       deskLog: deskLog(db), mail: mail(db), priceTags: priceTags(db))
+    }
+    public func priceTags(_ db: any Database) -> PriceTagService { PriceTagService(store: store(db), now: now, malls: malls(db)) }
+    public func mail(_ db: any Database) -> MailService { MailService(store: store(db), now: now, malls: malls(db)) }
+    public func deskLog(_ db: any Database) -> DeskLogService { DeskLogService(store: store(db), now: now) }
+    public func returns(_ db: any Database) -> ReturnService { ReturnService(store: store(db), now: now, malls: malls(db)) }
+    public func complaints(_ db: any Database) -> ComplaintService { ComplaintService(store: store(db), now: now, malls: malls(db), tickets: tickets(db)) }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }
     public func customerSheets(_ db: any Database) -> CustomerSheets {
         CustomerSheets(store: store(db), customers: customers(db), parsing: imports.threadPool)

@@ -54,6 +54,12 @@ final class BackgroundJobs: LifecycleHandler, Sendable {
                 }
                 if Task.isCancelled { break }
                 do {
+                    let n = try await app.services.complaints(app.db).escalateDue()
+                    if n > 0 { app.logger.info("escalated \(n) mall complaints past their 24 hours to the desk supervisors") }
+                } catch {
+                    app.logger.warning("mall complaint escalation job failed: \(String(reflecting: error))")
+                }
+                do {
                     let n = try await app.services.outages(app.db).escalateDue()
                     if n > 0 { app.logger.info("escalated \(n) 抢修单 nobody acknowledged in time") }
                 } catch {

@@ -91,7 +91,10 @@ extension TicketService {
 
     static func cleanLine(_ s: String, max: Int) -> Bool { Text.isCleanLine(s, maxLength: max) }
 
-    public func create(_ d: Draft, in projectID: UUID, by actor: Actor, context: AuditContext) async throws -> Ticket {
+    /// `alongside` writes the caller's own rows about the new ticket (its id and number) in the ticket's transaction:
+    /// the mall desk's complaint record (issue 20) is written with its ticket or not at all.
+    public func create(_ d: Draft, in projectID: UUID, by actor: Actor, context: AuditContext,
+                       alongside: (@Sendable (_ tx: any Database, _ ticketID: UUID, _ number: String) async throws -> Void)? = nil) async throws -> Ticket {
         var errors: [Problem.FieldError] = []
         let title = d.title.trimmingCharacters(in: .whitespaces)
         if title.isEmpty || !Self.cleanLine(title, max: 100) { errors.append(.init(field: "title", code: "ticket_title_invalid")) }
@@ -172,6 +175,7 @@ extension TicketService {
                         SQLBind(""), SQLBind(Int64(0)), SQLBind(repeatFinal), SQLBind(""), SQLBind(0), SQLBind(actor.id),
                         SQLBind(today.description), SQLBind(now), SQLBind(now), SQLBind(d.relatedTicketID)).run()
             if let call = d.callID { try await CallService.link(call, toTicket: id, in: projectID, on: tx.sql) }
+            try await alongside?(tx, id, number)
             if let r = relatedFinal {
                 // The survey or the audited repair says what came of it, in its own log.
                 try await Self.event(r.id, d.kind == .audit ? "audit_opened" : "repair_spawned", from: nil, to: nil,

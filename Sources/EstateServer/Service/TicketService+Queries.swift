@@ -132,3 +132,14 @@ extension TicketService {
         return out
     }
 }
+
+extension TicketService {
+    /// Tickets by id in one query, labelled as lists label them: for a capability that keeps its own record
+    /// beside a ticket (the mall desk's complaints, issue 20) and fills the ticket's state from here.
+    public func tickets(ids: [UUID]) async throws -> [UUID: Ticket] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await store.sql.raw("\(unsafeRaw: Self.ticketSelect) WHERE t.id IN \(SQLBind.group(Array(Set(ids))))")
+            .all(decoding: Ticket.self, with: decoder)
+        return Dictionary(try await labelled(rows, on: store.sql).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+}

@@ -15,11 +15,13 @@ public struct DeskService: Sendable {
     let tickets: TicketService
     let calls: CallService
     let projects: any ProjectDirectory
+    /// The malls' members (issue 20): the same mobile as a VIP of a mall.
+    let members: MemberService
 
     init(store: Store, now: @escaping @Sendable () -> Date, customers: CustomerService, sales: SaleService, tickets: TicketService,
-         calls: CallService, projects: any ProjectDirectory) {
+         calls: CallService, projects: any ProjectDirectory, members: MemberService) {
         self.store = store; self.now = now; self.customers = customers; self.sales = sales; self.tickets = tickets
-        self.calls = calls; self.projects = projects
+        self.calls = calls; self.projects = projects; self.members = members
     }
 
     /// Everything the company knows about one caller that this reader may see.
@@ -37,6 +39,8 @@ public struct DeskService: Sendable {
         /// Names of the projects the records, purchases, tickets and calls belong to.
         public var projectNames: [UUID: String]
         public var principal: Principal
+        /// The caller's memberships of the company's malls (商场会员, issue 20): mall, tier, card state.
+        public var memberships: [MemberService.Membership] = []
 
         public func access(_ r: CustomerService.Record) -> CustomerAccess { CustomerAccess(principal, project: r.projectID) }
         public func projectLabel(_ id: UUID?) -> String {
@@ -76,8 +80,9 @@ public struct DeskService: Sendable {
         var ids = Set(records.map(\.projectID)).union(bought.map(\.projectId)).union(ticketRows.map(\.projectId))
         ids.formUnion(callRows.compactMap(\.projectID))
         let names = try await projects.names(Array(ids), sql: store.sql).mapValues(\.name)
-        let caller = Caller(number: number, records: records, purchases: bought, tickets: ticketRows, calls: callRows,
+        var caller = Caller(number: number, records: records, purchases: bought, tickets: ticketRows, calls: callRows,
                             contacts: contactRows, lastCallback: lastCallback, projectNames: names, principal: principal)
+        if MobileNumber.isValid(number) { caller.memberships = try await members.memberships(mobile: number) }
         try await store.audited(context) { _ in
             ((), AuditEntry(action: "callcenter.lookup", entity: "caller",
                             summary: "desk look-up of \(CallerNumber.masked(number)): \(records.count) record(s) in \(Set(records.map(\.projectID)).count) project(s)",

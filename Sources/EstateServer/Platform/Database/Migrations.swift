@@ -39,5 +39,7 @@ enum Migrations {
         CreateChannelCommissionsReplaced(),
         CreateProcurement(),
         CreateProcurementFulfilment(),
+        // The mall's customer-service desk (issue 20).
+        CreateMall(),
     ]
 }

@@ -11,6 +11,7 @@ enum DemoPeople {
         (.consultant, "孙丽娜"), (.finance, "周敏"), (.channelManager, "吴强"), (.channelStaff, "郑浩"),
         (.agent, "冯雪"), (.shiftLead, "褚婷"), (.ccSupervisor, "卫东"), (.engineer, "蒋工"), (.property, "沈物业"),
         (.legal, "韩律"), (.procurementStaff, "杨帆"), (.procurementManager, "朱涛"), (.mallCS, "秦悦"),
+        (.mallSupervisor, "柳青"),
     ]
 
     /// The mobile of `staff[i]`, for the SMS of tickets (13900000001, …).

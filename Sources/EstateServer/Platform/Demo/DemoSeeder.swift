@@ -63,6 +63,7 @@ public enum DemoSeeder {
         try await timed(db.logger, "DemoProcurementStory") { try await DemoProcurementStory(services, db: db, projectID: projectID).tell() }
         // Last: the forecast reads the call history the stories before it wrote.
         try await timed(db.logger, "DemoCallCentreStaffing") { try await DemoCallCentreStaffing(services, db: db, projectID: projectID).tell() }
+        try await timed(db.logger, "DemoMallStory") { try await DemoMallStory(services: services, db: db).tell() }
         db.logger.info("demo seeded in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         return true
     }

@@ -96,7 +96,7 @@ enum Shell {
         // Finance pays commission statements without working in the channels' pages.
         NavItem(key: "nav.commissions", href: "/commissions", action: .paymentsConfirm),
         NavItem(key: "nav.procurement", href: "/procurement/suppliers", action: .procurementHandle),
-        NavItem(key: "nav.mall", href: nil, action: .mallDesk),
+        NavItem(key: "nav.mall", href: "/mall", action: .mallDesk),
         NavItem(key: "nav.reports", href: "/reports", action: .reportsView),
     ]
 

@@ -47,5 +47,8 @@ enum WebRoutes {
         OwnerController.register(app)
         BuyerController.register(app)
         OpeningsController.register(app)
+        // 商场服务台 (issue 20).
+        MallController.register(app)
+        RegisterController.register(app)
     }
 }

@@ -46,6 +46,8 @@ extension DeskPage {
             let role = bought.isEmpty ? "customer" : bought.contains { $0.stage == .delivered } ? "owner" : "buyer"
             roles.append((role, c.projectLabel(p)))
         }
+        // The same person as a mall's VIP (issue 20).
+        for m in c.memberships { roles.append(("member", "\(m.mallName) \(t("member.tier.\(m.tier)"))")) }
         return .div(.class("desk-who card"),
             .div(.class("desk-who-main"),
                 .h2(.text(uniqueNames.isEmpty ? t("desk.unknown_caller") : uniqueNames.joined(separator: t("list.separator"))),
