@@ -107,7 +107,9 @@ extension APIHandler {
         let seat = try await buyerSeat(input.path.openingId, s)
         let id = try Self.uuid(input.path.selectionId, field: "selectionId")
         let svc = services.openings(database)
-        guard let mine = try? await svc.selection(id), mine.registrationId == seat.registration.id else { throw Problem.notFound }
+        // Not found, or another buyer's: 404. A database error stays what it is (it used to answer 404 too).
+        let mine = try await svc.selection(id)
+        guard mine.registrationId == seat.registration.id else { throw Problem.notFound }
         let done = try await svc.confirm(event: seat.engine.id, registration: seat.registration.id, selection: mine.id, context: try buyerContext(s.mobile))
         return .ok(.init(body: .json(Self.buyerSelectionSchema(done, logHash: try await svc.event(seat.engine.id).logHash))))
     }
