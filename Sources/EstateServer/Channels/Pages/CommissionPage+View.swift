@@ -11,7 +11,9 @@ extension CommissionPage {
             .selfClosedElement(named: "link", attributes: [.attribute(named: "rel", value: "stylesheet"), .attribute(named: "href", value: "/channels/channels.css")]),
             .div(.class("inv-head"),
                 .h1(.text(project.name), .span(.class("muted code"), .text(" " + project.code)), .span(.class("report-title"), .text(" · " + t("cm.title")))),
-                .a(.class("button"), .href("/projects/\(project.id)/channels"), .text(t("nav.channels")))),
+                // The channel desk, for those who may open it (finance reads statements without it).
+                .if(ctx.principal?.may(.channelLeadsRegister, on: project.id) == true,
+                    .a(.class("button"), .href("/projects/\(project.id)/channels"), .text(t("nav.channels"))))),
             content))
     }
 

@@ -45,7 +45,7 @@ extension SupplierPages {
                 .div(.class("toolbar"), .h2(.text(t("pr.directory")), .span(.class("muted small"), .text(" \(m.suppliers.count)"))), .div(.class("spacer")),
                     .form(.method(.get), .action("/procurement/suppliers"),
                         .select(.named("category", id: "pr-filter-category"), .attribute(named: "aria-label", value: t("pr.category")),
-                                Node<HTML.SelectContext>.choice("", t("ch.all")),
+                                Node<HTML.SelectContext>.choice("", t("pr.all_categories")),
                                 .group(SupplierCategory.allCases.map { Node<HTML.SelectContext>.choice($0.rawValue, t($0.catalogKey), selected: $0 == m.category) })),
                         .select(.named("status", id: "pr-filter-status"), .attribute(named: "aria-label", value: t("field.status")),
                                 Node<HTML.SelectContext>.choice("", t("ch.all")),
