@@ -90,23 +90,8 @@ public struct CustomerSheets: Sendable {
         let (format, encoding, header, body) = try await UnitImportService.read(data, maxRows: Self.maxRows, on: parsing)
         progress(.reading, 1, 1)
 
+        let columnOf = try UnitImportService.columnIndexes(header, Self.columns.map { ($0.field, $0.zh, $0.en, $0.required) })
         var problems: [Problem.RowError] = []
-        var columnOf: [String: Int] = [:]
-        for (i, title) in header.cells.enumerated() {
-            let t = title.trimmed.replacingOccurrences(of: "*", with: "")
-            if t.isEmpty { continue }
-            guard let c = Self.columns.first(where: { $0.zh == t || $0.en.lowercased() == t.lowercased() || $0.field == t }) else {
-                problems.append(.init(row: header.number, column: UnitImportService.letter(i), field: nil, code: "import_unknown_column", value: t))
-                continue
-            }
-            if columnOf[c.field] != nil {
-                problems.append(.init(row: header.number, column: UnitImportService.letter(i), field: c.field, code: "import_duplicate_column", value: t))
-            } else { columnOf[c.field] = i }
-        }
-        for c in Self.columns where c.required && columnOf[c.field] == nil {
-            problems.append(.init(row: header.number, column: nil, field: c.field, code: "import_missing_column", value: c.zh))
-        }
-        if !problems.isEmpty { throw UnitImportService.failed(problems) }
 
         // Who may own the project's customers, by user name or display name.
         let users = try await customers.owners(projectID)

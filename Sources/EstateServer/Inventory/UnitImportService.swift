@@ -219,6 +219,30 @@ public struct UnitImportService: Sendable {
         return nil
     }
 
+    /// A sheet's header row read against its template's columns (Chinese or English title, or the field name; a
+    /// trailing `*` marks a required one): field → column index. Unknown, repeated and missing required columns are
+    /// refused together, each named (customers' and the mall's VIP-book imports).
+    static func columnIndexes(_ header: SheetRow, _ columns: [(field: String, zh: String, en: String, required: Bool)]) throws -> [String: Int] {
+        var problems: [Problem.RowError] = []
+        var columnOf: [String: Int] = [:]
+        for (i, title) in header.cells.enumerated() {
+            let t = title.trimmed.replacingOccurrences(of: "*", with: "")
+            if t.isEmpty { continue }
+            guard let c = columns.first(where: { $0.zh == t || $0.en.lowercased() == t.lowercased() || $0.field == t }) else {
+                problems.append(.init(row: header.number, column: letter(i), field: nil, code: "import_unknown_column", value: t))
+                continue
+            }
+            if columnOf[c.field] != nil {
+                problems.append(.init(row: header.number, column: letter(i), field: c.field, code: "import_duplicate_column", value: t))
+            } else { columnOf[c.field] = i }
+        }
+        for c in columns where c.required && columnOf[c.field] == nil {
+            problems.append(.init(row: header.number, column: nil, field: c.field, code: "import_missing_column", value: c.zh))
+        }
+        if !problems.isEmpty { throw failed(problems) }
+        return columnOf
+    }
+
     /// 0 → "A", 26 → "AA".
     static func letter(_ index: Int) -> String {
         var n = index + 1, s = ""

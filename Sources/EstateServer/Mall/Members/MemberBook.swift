@@ -20,23 +20,8 @@ public struct MemberBook: Sendable {
 
     public func importBook(_ data: Data, mall: MallService.Mall, by actor: UUID?, context: AuditContext) async throws -> Int {
         let (_, _, header, body) = try await UnitImportService.read(data, maxRows: Self.maxRows, on: parsing)
+        let columnOf = try UnitImportService.columnIndexes(header, Self.columns)
         var problems: [Problem.RowError] = []
-        var columnOf: [String: Int] = [:]
-        for (i, title) in header.cells.enumerated() {
-            let t = title.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "*", with: "")
-            if t.isEmpty { continue }
-            guard let c = Self.columns.first(where: { $0.zh == t || $0.en.lowercased() == t.lowercased() }) else {
-                problems.append(.init(row: header.number, column: UnitImportService.letter(i), field: nil, code: "import_unknown_column", value: t))
-                continue
-            }
-            if columnOf[c.field] != nil {
-                problems.append(.init(row: header.number, column: UnitImportService.letter(i), field: c.field, code: "import_duplicate_column", value: t))
-            } else { columnOf[c.field] = i }
-        }
-        for c in Self.columns where c.required && columnOf[c.field] == nil {
-            problems.append(.init(row: header.number, column: nil, field: c.field, code: "import_missing_column", value: c.zh))
-        }
-        if !problems.isEmpty { throw UnitImportService.failed(problems) }
 
         struct Live: Decodable { var mobile: String; var cardNumber: String? }
         let existing = try await store.sql.raw("""
