@@ -180,4 +180,48 @@ struct ProcurementRoadTests {
             #expect(late.status == .conflict && P.problemCode(late) == "tender_closed_for_bids")
         }
     }
+
+    @Test func twoAwardsAtOnceFileOneOrder() async throws {
+        try await withTestApp { app, clock in
+            // setup: an opened tender with three bids, two clerks.
+            let d = try await P.desk(app, clock, code: "AW")
+            try await Fixtures(app: app).user("aw.caigou2", roles: [(.procurementStaff, d.project)])
+            let staff2 = try await Fixtures(app: app).token("aw.caigou2")
+            let (t, suppliers, _) = try await Self.tender(d, clock)
+            for (s, price) in zip(suppliers, ["268000", "259000", "271500"]) {
+                #expect(try await app.call(.POST, "/api/v1/tenders/\(t.id)/bids", headers: .bearer(d.staff),
+                                           json: ["supplierId": .s(s), "unitPrice": .s(price), "deliveryDays": 45] as J).status == .created)
+            }
+            clock.advance(7_200)
+            _ = try await app.call(.POST, "/api/v1/tenders/\(t.id)/opening", headers: .bearer(d.staff))
+            #expect(try await app.call(.POST, "/api/v1/tenders/\(t.id)/opening", headers: .bearer(staff2)).status == .ok)
+            let bids = try await app.call(.GET, "/api/v1/tenders/\(t.id)/bids", headers: .bearer(d.staff)).decode(Schemas.TenderBidList.self).items
+            // MUT: each clerk awards a different bid at the same instant, four times over.
+            let statuses = try await withThrowingTaskGroup(of: (HTTPStatus, String?).self) { group in
+                for i in 0..<4 {
+                    group.addTask {
+                        let r = try await app.call(.POST, "/api/v1/tenders/\(t.id)/award", headers: .bearer(i % 2 == 0 ? d.staff : staff2),
+                                                   json: ["bidId": .s(bids[i % 3].id), "reason": .s("并发定标 \(i)")] as J)
+                        return (r.status, P.problemCode(r))
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // validate: one award, three refusals naming the rule; one order filed, one approval, one budget reservation.
+            #expect(statuses.filter { $0.0 == .created }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0.0 == .conflict && $0.1 == "tender_already_awarded" }.count == 3, "\(statuses)")
+            struct N: Decodable { var n: Int }
+            func count(_ sql: SQLQueryString) async throws -> Int { try await app.db.sql.raw(sql).first(decoding: N.self)?.n ?? -1 }
+            #expect(try await count("SELECT COUNT(*) AS n FROM purchase_orders WHERE project_id = \(bind: d.project)") == 1)
+            #expect(try await count("SELECT COUNT(*) AS n FROM approvals WHERE subject_type = 'purchase_order'") == 1)
+            struct O: Decodable { var total_fen: Int64; var ordered_fen: Int64; var order_id: UUID? }
+            let row = try #require(try await app.db.sql.raw("""
+                SELECT o.total_fen, l.ordered_fen, t.order_id FROM tenders t JOIN purchase_orders o ON o.id = t.order_id
+                JOIN purchase_plan_lines l ON l.id = t.plan_line_id WHERE t.id = \(bind: UUID(uuidString: t.id)!)
+                """).first(decoding: O.self))
+            #expect(row.ordered_fen == row.total_fen, "the budget line holds exactly the one order")
+            #expect(try await Fixtures(app: app).auditCount(action: "tender.award") == 1)
+            #expect(try await Fixtures(app: app).auditCount(action: "purchase_order.create") == 1)
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import EstateCore
+import FluentKit
 import Foundation
 import SQLKit
 
@@ -84,6 +85,16 @@ public struct PurchaseOrderService: Sendable {
     /// not of that plan, a supplier blacklisted or without a valid qualification in the category, a flagged price
     /// without a reason (`price_flag_reason_required`), or lines beyond a budget line's remainder (`plan_budget_exceeded`).
     public func create(_ n: NewOrder, by principal: Principal, context: AuditContext) async throws -> Order {
+        let filing = try await prepare(n, by: principal, context: context)
+        return try await store.audited(context) { tx in try await filing(tx) }
+    }
+
+    /// An order's writes, checked and ready to run on a transaction.
+    typealias Filing = @Sendable (any Database) async throws -> (Order, AuditEntry)
+
+    /// Checks an order (everything `create` refuses) and returns its writes, to run on the caller's transaction: a
+    /// tender's award files its order and marks the tender awarded in one commit, so two awards never file two orders.
+    func prepare(_ n: NewOrder, by principal: Principal, context: AuditContext) async throws -> Filing {
         let plans = PurchasePlanService(store: store, now: now)
         guard let plan = try? await plans.plan(n.planID), plan.projectId == n.projectID else { throw Problem.invalid("planId", "plan_not_found") }
         guard plan.status == "approved" else { throw Problem.conflict("plan_not_approved", ["status": plan.status]) }
@@ -134,7 +145,7 @@ public struct PurchaseOrderService: Sendable {
         let id = UUID(), at = now(), postgres = store.engine == .postgres
         let flaggedCount = checked.filter(\.flagged).count
         let checkedLines = checked
-        return try await store.audited(context) { tx -> (Order, AuditEntry) in
+        return { tx -> (Order, AuditEntry) in
             if let refusal = try await SupplierService.orderRefusal(n.supplierID, category: category, on: today, tx: tx.sql) {
                 throw refusal == "supplier_not_found" ? Problem.invalid("supplierId", refusal) : Problem.conflict(refusal)
             }

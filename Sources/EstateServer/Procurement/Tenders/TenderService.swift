@@ -221,22 +221,27 @@ public struct TenderService: Sendable {
         guard let line = try await store.sql.raw("SELECT plan_id, quantity_milli, material FROM purchase_plan_lines WHERE id = \(bind: t.planLineId)")
             .first(decoding: L.self, with: decoder) else { throw Problem.notFound }
         let due = CalendarDay(now()).adding(days: bid.deliveryDays ?? 30)
-        let order = try await PurchaseOrderService(store: store, now: now).create(
+        let filing = try await PurchaseOrderService(store: store, now: now).prepare(
             .init(projectID: t.projectId, supplierID: bid.supplierId, planID: line.planId, title: "\(t.title)（中标）",
                   lines: [.init(planLineID: t.planLineId, quantity: PurchaseQuantity.format(line.quantityMilli), unitPrice: Money(fen: price).plain,
                                 dueOn: due.description)],
                   priceReason: "招标中标：\(reason)"),
             by: principal, context: context)
-        try await store.audited(context) { tx -> ((), AuditEntry) in
+        // The tender is claimed first, in the same transaction that files the order: of two awards racing, one files
+        // its order and the other is refused with nothing written.
+        let order = try await store.audited(context) { tx -> (PurchaseOrderService.Order, AuditEntry) in
             struct I: Decodable { var id: UUID }
-            let done = try await tx.sql.raw("""
-                UPDATE tenders SET status = 'awarded', awarded_bid_id = \(bind: bidID), award_reason = \(bind: reason), order_id = \(bind: order.id)
+            let claimed = try await tx.sql.raw("""
+                UPDATE tenders SET status = 'awarded', awarded_bid_id = \(bind: bidID), award_reason = \(bind: reason)
                 WHERE id = \(bind: tenderID) AND status = 'opened' RETURNING id
                 """).all(decoding: I.self)
-            guard !done.isEmpty else { throw Problem.conflict("tender_already_awarded") }
-            return ((), AuditEntry(action: "tender.award", entity: "tender", entityID: tenderID.uuidString, projectID: t.projectId,
-                                   summary: "定标 \(t.title)：\(order.number)", before: ["state": "opened"],
-                                   after: ["state": "awarded", "reason": reason, "number": order.number]))
+            guard !claimed.isEmpty else { throw Problem.conflict("tender_already_awarded") }
+            let (order, filed) = try await filing(tx)
+            try await AuditLog.record(filed, context: context, on: tx)
+            try await tx.sql.raw("UPDATE tenders SET order_id = \(bind: order.id) WHERE id = \(bind: tenderID)").run()
+            return (order, AuditEntry(action: "tender.award", entity: "tender", entityID: tenderID.uuidString, projectID: t.projectId,
+                                      summary: "定标 \(t.title)：\(order.number)", before: ["state": "opened"],
+                                      after: ["state": "awarded", "reason": reason, "number": order.number]))
         }
         return (try await tender(tenderID), order)
     }
