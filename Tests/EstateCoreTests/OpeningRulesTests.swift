@@ -141,6 +141,20 @@ struct SelectionLimitTests {
         #expect(b.take(now: t0) != nil)
     }
 
+    @Test func aTokenGivenBackIsTakenAgainButNeverBeyondTheBurst() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var b = SelectionLimits.buyer(now: t0)
+        for _ in 0..<5 { #expect(b.take(now: t0) == nil) }
+        b.giveBack()
+        #expect(b.take(now: t0) == nil)
+        #expect(b.take(now: t0) == 1)
+        // A full bucket stays at its burst.
+        var full = SelectionLimits.buyer(now: t0)
+        full.giveBack(); full.giveBack()
+        for _ in 0..<5 { #expect(full.take(now: t0) == nil) }
+        #expect(full.take(now: t0) != nil)
+    }
+
     @Test func theAddressBucketIsWide() {
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         var a = SelectionLimits.address(now: t0)

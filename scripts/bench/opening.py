@@ -22,7 +22,8 @@ PostgreSQL for --pg / --two-servers).
      --hot-share of them preferring the same --hot units: choose (POST …/selections, Idempotency-Key) → confirm;
      a refusal "taken" makes the buyer try the next unit it still believes open; after --reread-after refusals
      in a row (or with nothing left it believes open) it re-reads the event's units; it stops with a unit or when
-     a re-read shows nothing open or held ("nothing left"). 429 + Retry-After is waited on, not an error;
+     a re-read shows nothing open or held ("nothing left"). 429 and 503 opening_busy (the server's admission
+     limit) with Retry-After are waited on and counted, not errors;
   4. figures: throughput, latency percentiles per request kind and of select+confirm, time to sell out, errors
      by kind, the database's counts after the run (units taken = subscriptions = distinct units: zero oversell),
      every buyer's answer, the server-side means from /metrics, CPU seconds of client / server(s) / database;
@@ -448,6 +449,7 @@ class Stats:
         self.chooses_answered = 0   # 201 or 409 answers to a choose
         self.chooses_at_win = []    # that count at each confirmation
         self.cut = 0                # buyers stopped by the bench's deadline
+        self.shed = 0               # chooses turned away 503 opening_busy (the server's admission limit), then retried
         self.first_t = None
         self.last_t = None
 
@@ -609,8 +611,11 @@ async def buyer(k, st, pool, token, prefs, index_of, eid, a, t_end):
         while True:
             s, h, p, ms, wait = await fetch(pool, st, "POST", sel_path, token, ip, {"unitId": a.unit_ids[unit]}, key, a.request_timeout)
             st.queue_wait.append(wait)
-            if s == 429:
-                st.add("choose→429", ms, s, "opening_rate_limited")
+            if s == 429 or (s == 503 and problem_code(p) == "opening_busy"):
+                # Over the limits, or shed by the server's admission limit: wait as told, ask again (not an error).
+                st.add("choose→429" if s == 429 else "choose→503 shed", ms, s, problem_code(p))
+                if s == 503:
+                    st.shed += 1
                 await asyncio.sleep(float(h.get("retry-after", "1")))
                 t_pair = time.perf_counter()
                 if time.perf_counter() < t_end:
@@ -1080,7 +1085,7 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
       + (f"sold out (last confirmation) after {sellout:.2f} s" if sold == a.units else f"{sold} of {a.units} units sold, the last after {sellout:.2f} s"))
     p(f"throughput: {sold / sellout if sold else 0:.1f} confirmed selections/s (over the sell-out time); "
       f"{st.requests / dur:.0f} requests/s over the race ({st.requests:,} requests)")
-    chooses = sum(n for (k, s, _), n in st.codes.items() if k.startswith("choose") and s not in (0, 429))
+    chooses = sum(n for (k, s, _), n in st.codes.items() if k.startswith("choose") and s not in (0, 429) and k != "choose→503 shed")
     p("")
     p(f"{'request (client side, on the wire)':<34} {'n':>8} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}   ms")
     for kind in sorted(st.lat):
@@ -1095,6 +1100,7 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
     p("")
     p("answers by kind: " + ", ".join(f"{k} {s}{(' ' + code) if code else ''}: {n:,}" for (k, s, code), n in sorted(st.codes.items(), key=lambda x: -x[1])))
     errors = sum(st.errors.values())
+    p(f"shed by the server's admission limit (503 opening_busy, waited Retry-After and asked again): {st.shed:,}")
     p(f"errors (5xx, timeouts, broken connections, unexpected answers): {errors}" + ("" if not errors else " — " + "; ".join(f"{k}: {n}" for k, n in sorted(st.errors.items(), key=lambda x: -x[1]))))
     p("")
     answered = sum(st.outcomes.values())
@@ -1136,7 +1142,7 @@ def report(a, db, st, c, state, before, after, cpu0, cpu1, raw_same, raw_pool, r
     p(cpu_line)
     p("")
     # The raw yardstick and the ratios.
-    answered_chooses = sum(n for (k, s, _), n in st.codes.items() if k.startswith("choose") and s not in (0, 429) and s < 500)
+    answered_chooses = sum(n for (k, s, _), n in st.codes.items() if k.startswith("choose") and s not in (0, 429) and s < 500)  # 503 shed excluded by s < 500
     holds = sum(n for (k, s, _), n in st.codes.items() if k == "choose→201 held")
     sel_rate = answered_chooses / dur
     win_rate = sold / sellout if sold else 0.0

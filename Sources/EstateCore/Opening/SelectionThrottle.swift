@@ -27,6 +27,9 @@ public struct TokenBucket: Sendable, Equatable {
         return (1 - tokens) / perSecond
     }
 
+    /// Gives back a token taken for an action that was then not done (never above `burst`).
+    public mutating func giveBack() { tokens = min(burst, tokens + 1) }
+
     /// Full again (nothing is owed): the entry can be forgotten.
     public func isIdle(now: Date) -> Bool { tokens + max(0, now.timeIntervalSince(at)) * perSecond >= burst }
 }
@@ -38,4 +41,21 @@ public struct TokenBucket: Sendable, Equatable {
 public enum SelectionLimits {
     public static func buyer(now: Date) -> TokenBucket { TokenBucket(burst: 5, perSecond: 1, now: now) }
     public static func address(now: Date) -> TokenBucket { TokenBucket(burst: 60, perSecond: 10, now: now) }
+    /// Selections one server process works on at once. Beyond it a new selection is turned away at
+    /// once (503 with `Retry-After: busyRetryAfter`) instead of queueing for the database: a queue
+    /// without bound only makes every answer late, and a hold made late is a shorter minute.
+    /// Confirmations are never turned away (each one holds a unit already; there are at most as many
+    /// as units).
+    public static let inFlight = 48
+    public static let busyRetryAfter = 1
+    /// How long after its minute a hold still stays with its buyer for everyone else (a lapse by
+    /// another buyer's selection or by the clock). A confirmation counts from when it arrived: one that
+    /// arrived in time and waited its turn for the database still finds its unit.
+    public static let confirmGrace: TimeInterval = 10
+
+    /// Whether a hold ending at `heldUntil` still keeps its unit from other buyers at `now`.
+    public static func holdKeepsUnit(heldUntil: Date?, now: Date) -> Bool {
+        guard let heldUntil else { return false }
+        return heldUntil.addingTimeInterval(confirmGrace) >= now
+    }
 }

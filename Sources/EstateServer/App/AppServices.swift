@@ -17,6 +17,10 @@ public struct AppServices: Sendable {
     let exactLookupGate = KeyedGate()
     /// Opening day's selection limits per buyer and per address (one per process).
     let selectionThrottle = SelectionThrottle()
+    /// Opening day's selections in flight (one per process): past `SelectionLimits.inFlight` a selection is turned away.
+    let selectionGate = SelectionGate()
+    /// Opening day's refusal lines, written by group commit (one per process).
+    let openingRefusals = OpeningRefusalLog()
     /// How many imports may run at once, and where they parse files.
     public let imports: ImportGate
     /// Live board updates and the board cache (one per process).
@@ -71,7 +75,7 @@ public struct AppServices: Sendable {
     /// 开盘 / 线上选房 (issue 18).
     public func openings(_ db: any Database) -> OpeningService {
         OpeningService(store: store(db), now: now, events: unitEvents, customers: customers(db), hub: openingEvents,
-                       throttle: selectionThrottle)
+                       throttle: selectionThrottle, gate: selectionGate, refusals: openingRefusals)
     }
     public func calls(_ db: any Database) -> CallService { CallService(store: store(db), now: now) }
     /// 抢修单 (call centre): links in its SMS point at `publicURL`.

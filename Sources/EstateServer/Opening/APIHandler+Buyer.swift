@@ -83,10 +83,13 @@ extension APIHandler {
         let s = try await buyerSession()
         let seat = try await buyerSeat(input.path.openingId, s)
         let now = services.now()
-        let slots = try await services.openings(database).slots(seat.engine.id)
+        let svc = services.openings(database)
+        let slots = try await svc.hub.slots(seat.engine.id) { try await svc.slots(seat.engine.id) }
         return .ok(.init(body: .json(.init(serverTime: now, state: .init(rawValue: seat.engine.status)!, items: slots.map { u in
-            // A hold past its minute is open to everyone (the clock lapses it within a second).
-            let status: Schemas.BuyerUnit.StatusPayload = u.status == "taken" ? .taken : u.status == "held" && (u.heldUntil ?? .distantPast) >= now ? .held : .open
+            // A hold past its minute (and the grace a late confirmation gets) is open to everyone: the clock lapses it
+            // within a second.
+            let status: Schemas.BuyerUnit.StatusPayload = u.status == "taken" ? .taken
+                : u.status == "held" && SelectionLimits.holdKeepsUnit(heldUntil: u.heldUntil, now: now) ? .held : .open
             return .init(unitId: u.unitId.uuidString, code: u.code, listTotal: Money(fen: u.listTotalFen).plain, status: status)
         }))))
     }

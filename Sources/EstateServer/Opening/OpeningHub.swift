@@ -16,6 +16,7 @@ public final class OpeningHub: Sendable {
         var subscribers: [UUID: [UUID: AsyncStream<Void>.Continuation]] = [:]
         var generation: [UUID: Int] = [:]
         var snapshots: [UUID: (generation: Int, bytes: String)] = [:]
+        var slots: [UUID: (generation: Int, slots: [OpeningService.Slot])] = [:]
         var builds = 0
     }
     private let state = NIOLockedValueBox(State())
@@ -52,6 +53,19 @@ public final class OpeningHub: Sendable {
             if (s.snapshots[eventID]?.generation ?? -1) < generation { s.snapshots[eventID] = (generation, bytes) }
         }
         return bytes
+    }
+
+    /// The event's units with their status for the buyers' API, read at most once per generation (a rush re-reads
+    /// them thousands of times a minute; they change only with a selection, a confirmation or a lapse).
+    func slots(_ eventID: UUID, build: () async throws -> [OpeningService.Slot]) async throws -> [OpeningService.Slot] {
+        let generation = state.withLockedValue { $0.generation[eventID, default: 0] }
+        if let cached = state.withLockedValue({ $0.slots[eventID] }), cached.generation == generation { return cached.slots }
+        let slots = try await build()
+        state.withLockedValue { s in
+            s.builds += 1
+            if (s.slots[eventID]?.generation ?? -1) < generation { s.slots[eventID] = (generation, slots) }
+        }
+        return slots
     }
 
     /// How many snapshots were built (for tests: one per change, not one per viewer).

@@ -1,5 +1,6 @@
 import EstateCore
 import FluentKit
+import NIOConcurrencyHelpers
 import Foundation
 import SQLKit
 import Vapor
@@ -30,6 +31,38 @@ enum OpeningLog {
         try await sql.insert(into: "opening_log").columns("id", "event_id", "seq", "line", "hash", "at")
             .values(SQLBind(UUID()), SQLBind(eventID), SQLBind(head.logSeq), SQLBind(line), SQLBind(hash), SQLBind(now)).run()
         return true
+    }
+
+    /// A line waiting to be appended by `appendAll`.
+    struct Pending: Sendable {
+        var eventID: UUID
+        var kind: String
+        var fields: [String]
+        var at: Date
+    }
+
+    /// Appends every pending line, in order, in one transaction: one head update per event (events in id order, so
+    /// two writers never wait on each other crosswise) and one insert per event.
+    static func appendAll(_ pending: [Pending], on tx: any Database) async throws {
+        let sql = tx.sql
+        let byEvent = Dictionary(grouping: pending, by: \.eventID)
+        for eventID in byEvent.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
+            let lines = byEvent[eventID]!
+            guard let head = try await sql.raw("""
+                UPDATE opening_events SET log_seq = log_seq + \(bind: lines.count) WHERE id = \(bind: eventID) RETURNING log_seq, log_hash
+                """).first(decoding: Head.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            else { continue }
+            var seq = head.logSeq - lines.count, hash = head.logHash
+            var insert = sql.insert(into: "opening_log").columns("id", "event_id", "seq", "line", "hash", "at")
+            for p in lines {
+                seq += 1
+                let line = Self.line(seq: seq, at: p.at, kind: p.kind, p.fields)
+                hash = OpeningLogChain.hash(previous: hash, line: line)
+                insert = insert.values(SQLBind(UUID()), SQLBind(eventID), SQLBind(seq), SQLBind(line), SQLBind(hash), SQLBind(p.at))
+            }
+            try await sql.update("opening_events").set("log_hash", to: SQLBind(hash)).where("id", .equal, eventID).run()
+            try await insert.run()
+        }
     }
 
     static func line(seq: Int, at: Date, kind: String, _ fields: [String]) -> String {
@@ -86,6 +119,64 @@ enum OpeningLog {
         let mismatched = units.filter { (taken[$0.unit_id.uuidString] ?? false) != ($0.status == "taken") }.map(\.code).sorted()
         return Verdict(lines: lines.count, brokenAt: broken, headMatches: headMatches, mismatchedUnits: mismatched)
     }
+}
+
+/// Refusal lines by group commit (one per process). A refusal changed nothing, so its line need not share a
+/// transaction with anything — but it must be committed before the buyer hears the answer. Each caller queues its
+/// line and waits; whoever finds no write running leads: it writes everything queued so far in one transaction
+/// (`OpeningLog.appendAll`), wakes the others, and hands the lead to the first caller queued meanwhile. In a rush of
+/// a thousand refusals a second that is a few dozen transactions, not a thousand turns of the event row's lock.
+final class OpeningRefusalLog: Sendable {
+    private enum Turn: Sendable { case written, lead }
+    private struct Entry {
+        var line: OpeningLog.Pending
+        var waiter: CheckedContinuation<Turn, any Error>?
+    }
+    private struct State {
+        var writing = false
+        var queue: [Entry] = []
+        var batches = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    init() {}
+
+    /// Returns once `line` is committed (or throws the error that stopped its batch).
+    func append(_ line: OpeningLog.Pending, store: Store) async throws {
+        let turn: Turn = try await withCheckedThrowingContinuation { c in
+            let lead = state.withLockedValue { s -> Bool in
+                if s.writing { s.queue.append(Entry(line: line, waiter: c)); return false }
+                s.writing = true
+                s.queue.append(Entry(line: line, waiter: nil))
+                return true
+            }
+            if lead { c.resume(returning: .lead) }
+        }
+        guard turn == .lead else { return }
+        let batch = state.withLockedValue { s -> [Entry] in
+            s.batches += 1
+            defer { s.queue = [] }
+            return s.queue
+        }
+        var failure: (any Error)?
+        do { try await store.write { tx in try await OpeningLog.appendAll(batch.map(\.line), on: tx) } } catch { failure = error }
+        for e in batch {
+            guard let w = e.waiter else { continue }
+            if let failure { w.resume(throwing: failure) } else { w.resume(returning: .written) }
+        }
+        // The next batch is led by its first caller (with its own request's store); none queued: no one writes.
+        let next = state.withLockedValue { s -> CheckedContinuation<Turn, any Error>? in
+            guard !s.queue.isEmpty else { s.writing = false; return nil }
+            let w = s.queue[0].waiter
+            s.queue[0].waiter = nil
+            return w
+        }
+        next?.resume(returning: .lead)
+        if let failure { throw failure }
+    }
+
+    /// How many transactions wrote refusals (for tests: fewer than the refusals in a rush).
+    var batches: Int { state.withLockedValue { $0.batches } }
 }
 
 /// `estate opening verify EVENT`: checks an opening's hash-chained log (issue 18 point 5).

@@ -80,7 +80,11 @@ extension OpeningService {
         let prices = try await InventoryService.unitPrices(ids, sql: store.sql)
         let rows = units
         let events = events
+        let engine = store.engine
+        // The buyers' cached unit list changes with the event's units.
+        defer { hub.committed(eventID) }
         return try await store.audited(context, announcing: events) { tx in
+            try await self.hub.announce(eventID, engine: engine, on: tx)
             var added = 0
             for u in rows {
                 let n = try await tx.sql.insert(into: "opening_units").columns("id", "event_id", "unit_id", "code", "list_total_fen", "status")
@@ -340,7 +344,7 @@ extension OpeningService {
         let now = now()
         struct C: Decodable { var status: String; var n: Int }
         let counts = try await store.sql.raw("""
-            SELECT CASE WHEN status = 'held' AND held_until < \(bind: now) THEN 'open' ELSE status END AS status, COUNT(*) AS n
+            SELECT CASE WHEN status = 'held' AND held_until < \(bind: now.addingTimeInterval(-SelectionLimits.confirmGrace)) THEN 'open' ELSE status END AS status, COUNT(*) AS n
             FROM opening_units WHERE event_id = \(bind: eventID) GROUP BY 1
             """).all(decoding: C.self)
         let by = Dictionary(counts.map { ($0.status, $0.n) }, uniquingKeysWith: +)
@@ -367,7 +371,7 @@ extension OpeningService {
             let e = try await event(eventID)
             struct R: Decodable { var unitId: UUID; var status: String }
             let rows = try await store.sql.raw("""
-                SELECT unit_id, CASE WHEN status = 'held' AND held_until < \(bind: now) THEN 'open' ELSE status END AS status
+                SELECT unit_id, CASE WHEN status = 'held' AND held_until < \(bind: now.addingTimeInterval(-SelectionLimits.confirmGrace)) THEN 'open' ELSE status END AS status
                 FROM opening_units WHERE event_id = \(bind: eventID) AND status <> 'open'
                 """).all(decoding: R.self, with: decoder)
             struct Out: Encodable { var state: String; var taken: [UUID]; var held: [UUID]; var hash: String; var serverTime: Date }
@@ -401,7 +405,15 @@ extension OpeningService {
         let clock = AuditContext.system("开盘时钟")
         var tick = ClockTick()
         func move(_ action: OpeningAction, _ id: UUID) async throws -> Bool {
-            do { _ = try await act(action, event: id, context: clock); return true } catch let p as Problem where p.code == "opening_action_not_allowed" { return false }
+            // Not `_ = try` here: Swift 6 then warns the catch unreachable in a local function (swiftlang/swift#91025).
+            do {
+                let moved = try await act(action, event: id, context: clock)
+                return moved.id == id
+            } catch {
+                // Another server or a staff click moved it first.
+                if (error as? Problem)?.code == "opening_action_not_allowed" { return false }
+                throw error
+            }
         }
         for r in rows {
             let real = r.sourceEventId == nil
@@ -419,7 +431,7 @@ extension OpeningService {
     func hasLapsedHolds(_ eventID: UUID, now: Date) async throws -> Bool {
         struct N: Decodable { var n: Int }
         return try await store.sql.raw("""
-            SELECT COUNT(*) AS n FROM opening_units WHERE event_id = \(bind: eventID) AND status = 'held' AND held_until < \(bind: now)
+            SELECT COUNT(*) AS n FROM opening_units WHERE event_id = \(bind: eventID) AND status = 'held' AND held_until < \(bind: now.addingTimeInterval(-SelectionLimits.confirmGrace))
             """).first(decoding: N.self)?.n ?? 0 > 0
     }
 }

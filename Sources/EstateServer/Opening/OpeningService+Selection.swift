@@ -85,6 +85,14 @@ extension OpeningService {
             throw Problem(.tooManyRequests, "opening_rate_limited", arguments: ["seconds": "\(Int(wait.rounded(.up)))"],
                           headers: ["Retry-After": "\(Int(wait.rounded(.up)))"])
         }
+        // Past the process's limit a selection is turned away now rather than queued for the pool, before
+        // any read (confirmations always enter). It cost the buyer nothing: their token is given back.
+        guard let slot = gate.enter() else {
+            throttle?.refund(registration: registrationID, address: context.ip)
+            throw Problem(.serviceUnavailable, "opening_busy", arguments: ["seconds": "\(SelectionLimits.busyRetryAfter)"],
+                          headers: ["Retry-After": "\(SelectionLimits.busyRetryAfter)"])
+        }
+        defer { gate.leave(slot) }
         let e = try await event(eventID)
         let r = try await registration(registrationID)
         guard r.eventId == eventID else { throw Problem.notFound }
@@ -103,15 +111,19 @@ extension OpeningService {
             SELECT status, held_by, held_until FROM opening_units WHERE event_id = \(bind: eventID) AND unit_id = \(bind: unitID)
             """).first(decoding: Seen.self, with: decoder)
         else { throw try await refuse(e, r, unit: unitID, .unitNotInEvent, context: context) }
-        if seen.status == "taken" || (seen.status == "held" && seen.heldBy != registrationID && (seen.heldUntil ?? .distantPast) >= now) {
+        if seen.status == "taken" || (seen.status == "held" && seen.heldBy != registrationID
+                                      && SelectionLimits.holdKeepsUnit(heldUntil: seen.heldUntil, now: now)) {
             throw try await refuse(e, r, unit: unitID, .unitTaken, context: context)
         }
         let id = UUID()
-        let heldUntil = now.addingTimeInterval(TimeInterval(e.confirmSeconds))
         let engine = store.engine
         do {
             try await store.write { tx in
                 let sql = tx.sql
+                // The minute starts when the hold exists, not when the request arrived: time spent waiting for the
+                // database is not taken from the buyer.
+                let now = self.now()
+                let heldUntil = now.addingTimeInterval(TimeInterval(e.confirmSeconds))
                 let lapsed = try await Self.expireLapsed(eventID, unit: unitID, registration: registrationID, now: now, on: tx)
                 struct P: Decodable { var picks: Int }
                 guard try await sql.raw("""
@@ -162,10 +174,14 @@ extension OpeningService {
     /// rehearsal takes it in the copy only). Confirming twice answers the same confirmation.
     public func confirm(event eventID: UUID, registration registrationID: UUID, selection selectionID: UUID,
                         context: AuditContext) async throws -> Selection {
+        // A confirmation is judged by when it arrived: one in time that then waits for the database still counts
+        // (others lapse a hold only `SelectionLimits.confirmGrace` after its minute).
+        let now = now()
         let e = try await event(eventID)
         let r = try await registration(registrationID)
         guard r.eventId == eventID else { throw Problem.notFound }
-        let now = now()
+        let slot = gate.enterAlways()
+        defer { gate.leave(slot) }
         let engine = store.engine
         let deadline = CalendarDay(now).adding(days: e.contractDays)
         var unitChange: UnitChange?
@@ -237,20 +253,25 @@ extension OpeningService {
 
     /// Holds past their time (every hold with `all`): the selection lapses, the buyer's pick is
     /// given back and the unit opens again — all conditional, inside the caller's transaction. The
-    /// caller logs them (`logReleases`) at its end, so the event row is locked last.
+    /// caller logs them (`logReleases`) at its end, so the event row is locked last. A hold lapses for
+    /// others (the unit's next buyer, the clock) `SelectionLimits.confirmGrace` after its minute, so a
+    /// confirmation that arrived in time and is waiting for the database is not beaten to it; the buyer's
+    /// own new selection lapses their own hold at once (they have moved on; their pick comes back).
     static func expireLapsed(_ eventID: UUID, unit: UUID? = nil, registration: UUID? = nil, now: Date, all: Bool = false,
                              on tx: any Database) async throws -> [Lapsed] {
         let sql = tx.sql
-        var scope: SQLQueryString = ""
+        let others = all ? Date.distantFuture : now.addingTimeInterval(-SelectionLimits.confirmGrace)
+        let due: SQLQueryString
         switch (unit, registration) {
-        case let (u?, r?): scope = " AND (unit_id = \(bind: u) OR registration_id = \(bind: r))"
-        case let (u?, nil): scope = " AND unit_id = \(bind: u)"
-        case let (nil, r?): scope = " AND registration_id = \(bind: r)"
-        case (nil, nil): break
+        case let (u?, r?):
+            due = "((registration_id = \(bind: r) AND held_until < \(bind: all ? Date.distantFuture : now)) OR (unit_id = \(bind: u) AND held_until < \(bind: others)))"
+        case let (u?, nil): due = "unit_id = \(bind: u) AND held_until < \(bind: others)"
+        case let (nil, r?): due = "registration_id = \(bind: r) AND held_until < \(bind: all ? Date.distantFuture : now)"
+        case (nil, nil): due = "held_until < \(bind: others)"
         }
         let lapsed = try await sql.raw("""
             UPDATE opening_selections SET status = 'expired'
-            WHERE event_id = \(bind: eventID) AND status = 'held' AND held_until < \(bind: all ? Date.distantFuture : now)\(scope)
+            WHERE event_id = \(bind: eventID) AND status = 'held' AND \(due)
             RETURNING id, registration_id, unit_id
             """).all(decoding: Lapsed.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
         for l in lapsed {
@@ -285,12 +306,12 @@ extension OpeningService {
         return n
     }
 
-    /// Logs a refusal (its own transaction: the refused change rolled back) and returns its problem.
+    /// Logs a refusal and returns its problem once the line is committed. The refused change rolled back, so the
+    /// line is written apart from it, by group commit (`OpeningRefusalLog`): the refusals arriving together share one
+    /// transaction and one turn of the chain's head — in a rush most answers are refusals.
     func refuse(_ e: Event, _ r: Registration, unit: UUID, _ reason: SelectionRefusal, context: AuditContext) async throws -> Problem {
-        let now = now()
-        try await store.write { tx in
-            try await OpeningLog.append(e.id, kind: "refuse", [r.number, unit.uuidString, reason.rawValue], at: now, on: tx)
-        }
+        try await refusals.append(OpeningLog.Pending(eventID: e.id, kind: "refuse", fields: [r.number, unit.uuidString, reason.rawValue], at: now()),
+                                  store: store)
         return Self.problem(reason)
     }
 }

@@ -16,6 +16,10 @@ public struct OpeningService: Sendable {
     let hub: OpeningHub
     /// Selection limits (`SelectionLimits`); nil in the rehearsal-free paths that never select.
     var throttle: SelectionThrottle? = nil
+    /// Selections in flight in this process (one per process, shared by its requests).
+    var gate = SelectionGate()
+    /// Refusal lines by group commit (one per process, shared by its requests).
+    var refusals = OpeningRefusalLog()
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 

@@ -37,4 +37,43 @@ public final class SelectionThrottle: Sendable {
             return nil
         }
     }
+
+    /// Gives back what `admit` took when the server then turned the selection away as busy: the buyer
+    /// waited as told and did nothing, so it is not held against their allowance.
+    public func refund(registration: UUID, address: String?) {
+        state.withLockedValue { s in
+            s.buyers[registration]?.giveBack()
+            if let address { s.addresses[address]?.giveBack() }
+        }
+    }
+}
+
+/// How many selections this process works on at once (`SelectionLimits.inFlight`). A selection over the
+/// limit is turned away at once; a confirmation always enters (and counts), since turning it away could
+/// cost the buyer a unit they already hold.
+public final class SelectionGate: Sendable {
+    public let limit: Int
+    private let busy = NIOLockedValueBox(0)
+
+    public init(limit: Int = SelectionLimits.inFlight) { self.limit = limit }
+
+    public struct Slot: Sendable { fileprivate init() {} }
+
+    /// A slot, or nil when `limit` selections are in flight.
+    public func enter() -> Slot? {
+        busy.withLockedValue { n in
+            guard n < limit else { return nil }
+            n += 1
+            return Slot()
+        }
+    }
+
+    public func enterAlways() -> Slot {
+        busy.withLockedValue { $0 += 1 }
+        return Slot()
+    }
+
+    public func leave(_ slot: Slot) { busy.withLockedValue { $0 -= 1 } }
+
+    public var inFlight: Int { busy.withLockedValue { $0 } }
 }

@@ -87,15 +87,22 @@ struct OpeningEngineTests {
             let outcomes = try await withThrowingTaskGroup(of: (Bool, [String]).self) { group in
                 for (i, r) in s.registrations.enumerated() {
                     group.addTask {
+                        // "opening_busy" (more selections in flight than the limit) is not an
+                        // answer: the phone waits and asks again for the same unit, as Retry-After says.
                         var refusals: [String] = []
-                        for k in 0..<unitIDs.count {
+                        var k = 0, attempt = 0
+                        while k < unitIDs.count {
                             let unit = unitIDs[(i % 3 + k) % unitIDs.count]
+                            attempt += 1
                             do {
-                                let held = try await svc.choose(event: s.event.id, registration: r.id, unit: unit, key: "click-\(i)-\(k)-xx", context: Self.buyer(r))
+                                let held = try await svc.choose(event: s.event.id, registration: r.id, unit: unit, key: "click-\(i)-\(attempt)-xx", context: Self.buyer(r))
                                 let done = try await svc.confirm(event: s.event.id, registration: r.id, selection: held.id, context: Self.buyer(r))
                                 return (done.status == "confirmed", refusals)
+                            } catch where Self.code(error) == "opening_busy" {
+                                try await Task.sleep(for: .milliseconds(5))
                             } catch {
                                 refusals.append(Self.code(error))
+                                k += 1
                             }
                         }
                         return (false, refusals)
@@ -190,6 +197,8 @@ struct OpeningEngineTests {
             clock.advance(30)
             #expect(try await svc.tick() == .init(), "the hold still has its time")
             clock.advance(31)
+            #expect(try await svc.tick() == .init(), "past its minute, the grace a late confirmation gets")
+            clock.advance(SelectionLimits.confirmGrace)
             let lapsed = try await svc.tick()
             // validate: the unit is open again and the buyer has the pick back.
             #expect(lapsed == .init(lapsed: 1))
@@ -338,8 +347,8 @@ struct OpeningEngineTests {
             #expect(await attempt(first, s.units[0].id, "first-key-1") == "ok")
             #expect(await attempt(first, s.units[1].id, "first-key-2") == "quota_reached")
             #expect(await attempt(third, s.units[0].id, "third-key-1") == "opening_unit_taken")
-            // The hold lapses after 60 s: the unit is free again and the late confirmation is refused.
-            clock.advance(61)
+            // The hold lapses 60 s (and the grace) on: the unit is free again and the late confirmation is refused.
+            clock.advance(61 + SelectionLimits.confirmGrace)
             let held = try await svc.choose(event: s.event.id, registration: third.id, unit: s.units[0].id, key: "third-key-2", context: Self.buyer(third))
             #expect(held.status == "held")
             let lapsed = try await svc.selections(registration: first.id)[0]
@@ -350,6 +359,151 @@ struct OpeningEngineTests {
             #expect(kinds.filter { $0 == "refuse" }.count == 5)
             #expect(kinds.contains("release"))
             #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+        }
+    }
+
+    /// A rush of refusals: each is a line of the chain, committed before its buyer hears it, but refusals arriving
+    /// together share a transaction (group commit) instead of each taking the event row's lock in turn.
+    @Test func refusalsInARushAreEachALineAndShareTransactions() async throws {
+        try await withTestApp { app, clock in
+            // setup: one unit, held by the first buyer; forty others go for it in the same instant.
+            let s = try await Self.setup(app, clock, floors: 1, rooms: 1, buyers: 41)
+            let svc = s.service
+            let winner = s.registrations[0]
+            _ = try await svc.choose(event: s.event.id, registration: winner.id, unit: s.units[0].id, key: "rush-winner-1", context: Self.buyer(winner))
+            let linesBefore = try await OpeningLog.lines(s.event.id, sql: app.db.sql).count
+            let batchesBefore = app.services.openingRefusals.batches
+            // MUT
+            let codes = try await withThrowingTaskGroup(of: String.self) { group in
+                for r in s.registrations.dropFirst() {
+                    group.addTask {
+                        do { _ = try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[0].id, key: "rush-\(r.number)-key", context: Self.buyer(r)); return "held" }
+                        catch { return Self.code(error) }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // validate: forty refusals, forty lines naming their buyers, the chain intact, fewer transactions than lines.
+            #expect(codes == Array(repeating: "opening_unit_taken", count: 40))
+            let lines = try await OpeningLog.lines(s.event.id, sql: app.db.sql).dropFirst(linesBefore)
+            #expect(lines.count == 40)
+            let buyers = Set(lines.map { $0.line.split(separator: "|").map(String.init) }.filter { $0[2] == "refuse" }.map { $0[3] })
+            #expect(buyers == Set(s.registrations.dropFirst().map(\.number)))
+            #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+            let batches = app.services.openingRefusals.batches - batchesBefore
+            #expect(batches >= 1 && batches < 40, "\(batches) transactions for 40 refusals")
+        }
+    }
+
+    /// Past the process's in-flight limit a selection is turned away at once (503, Retry-After) and writes nothing;
+    /// a confirmation is never turned away.
+    @Test func pastTheInFlightLimitASelectionIsTurnedAwayAndAConfirmationIsNot() async throws {
+        try await withTestApp { app, clock in
+            // setup: the first buyer holds a unit; the server is full.
+            let s = try await Self.setup(app, clock, floors: 1, buyers: 2)
+            var svc = s.service
+            let (a, b) = (s.registrations[0], s.registrations[1])
+            let held = try await svc.choose(event: s.event.id, registration: a.id, unit: s.units[0].id, key: "busy-a-key", context: Self.buyer(a))
+            let linesBefore = try await OpeningLog.lines(s.event.id, sql: app.db.sql).count
+            svc.gate = SelectionGate(limit: 0)
+            // MUT
+            // More taps than the buyer's burst (5): each is turned away busy and none is held against them.
+            for _ in 0..<7 {
+                var turned: Problem?
+                do { _ = try await svc.choose(event: s.event.id, registration: b.id, unit: s.units[1].id, key: "busy-b-key", context: Self.buyer(b)) }
+                catch let p as Problem { turned = p }
+                #expect(turned?.status == .serviceUnavailable && turned?.code == "opening_busy" && turned?.headers.first(name: "Retry-After") == "1")
+            }
+            // validate: 503 with its wait, nothing written; the confirmation goes through.
+            #expect(try await OpeningLog.lines(s.event.id, sql: app.db.sql).count == linesBefore)
+            #expect(try await svc.registration(b.id).picks == 0)
+            #expect(try await svc.selections(registration: b.id).isEmpty)
+            #expect(try await svc.confirm(event: s.event.id, registration: a.id, selection: held.id, context: Self.buyer(a)).status == "confirmed")
+            #expect(svc.gate.inFlight == 0)
+            // With room again the same tap (same key) holds the unit.
+            svc.gate = SelectionGate()
+            #expect(try await svc.choose(event: s.event.id, registration: b.id, unit: s.units[1].id, key: "busy-b-key", context: Self.buyer(b)).status == "held")
+        }
+    }
+
+    /// A hold is its buyer's for the minute from when it exists, and others cannot lapse it for a grace after that:
+    /// a confirmation that arrived in time and waited for the database still takes the unit.
+    @Test func aHoldKeepsItsMinuteAndALateQueuedConfirmationStillWins() async throws {
+        try await withTestApp { app, clock in
+            // setup: 4 units, three buyers.
+            let s = try await Self.setup(app, clock, floors: 2, buyers: 3)
+            let svc = s.service
+            let (a, b, c) = (s.registrations[0], s.registrations[1], s.registrations[2])
+            let minute = TimeInterval(s.event.confirmSeconds)
+            // MUT 1: past the minute, within the grace.
+            let held = try await svc.choose(event: s.event.id, registration: a.id, unit: s.units[0].id, key: "grace-a-key1", context: Self.buyer(a))
+            #expect(held.heldUntil == clock.now.addingTimeInterval(minute))
+            clock.advance(minute + 5)
+            // validate: another buyer is refused and the clock lapses nothing; the buyer's own late confirmation is refused.
+            do { _ = try await svc.choose(event: s.event.id, registration: b.id, unit: s.units[0].id, key: "grace-b-key1", context: Self.buyer(b)); Issue.record("took a hold in its grace") }
+            catch { #expect(Self.code(error) == "opening_unit_taken") }
+            #expect(try await svc.tick() == .init())
+            do { _ = try await svc.confirm(event: s.event.id, registration: a.id, selection: held.id, context: Self.buyer(a)); Issue.record("confirmed after the minute") }
+            catch { #expect(Self.code(error) == "hold_expired") }
+            // MUT 2: the buyer moves on at once (their own hold lapses, the pick comes back); then the other takes the unit.
+            #expect(try await svc.choose(event: s.event.id, registration: a.id, unit: s.units[1].id, key: "grace-a-key2", context: Self.buyer(a)).status == "held")
+            #expect(try await svc.choose(event: s.event.id, registration: b.id, unit: s.units[0].id, key: "grace-b-key2", context: Self.buyer(b)).status == "held")
+
+            // MUT 3: c holds a unit and confirms 59 s on, while another writer keeps the database busy; the wait runs
+            // past the minute into the grace.
+            let third = try await svc.choose(event: s.event.id, registration: c.id, unit: s.units[2].id, key: "grace-c-key1", context: Self.buyer(c))
+            clock.advance(minute - 1)
+            let (release, released) = AsyncStream<Void>.makeStream()
+            let store = app.services.store(app.db)
+            let blocker = Task {
+                try await store.write { tx in
+                    if app.services.engine == .postgres {
+                        try await tx.sql.raw("SELECT id FROM opening_selections WHERE id = \(bind: third.id) FOR UPDATE").run()
+                    }
+                    for await _ in release { break }
+                }
+            }
+            let confirming = Task { try await svc.confirm(event: s.event.id, registration: c.id, selection: third.id, context: Self.buyer(c)) }
+            // Wait until the confirmation is queued behind the writer (SQLite: the write gate; PostgreSQL: the row lock).
+            for _ in 0..<500 {
+                let queued = app.services.engine == .postgres
+                    ? try await Self.count(app, "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") > 0
+                    : app.services.writeGate.waiting > 0
+                if queued { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            clock.advance(SelectionLimits.confirmGrace / 2)
+            let ticking = Task { try await svc.tick() }
+            released.yield(); released.finish()
+            try await blocker.value
+            #expect(try await ticking.value == .init(), "the clock lapses nothing in the grace")
+            // validate: confirmed and subscribed.
+            let done = try await confirming.value
+            #expect(done.status == "confirmed" && done.subscriptionNumber != nil)
+            #expect(try await OpeningLog.verify(s.event.id, sql: app.db.sql).ok)
+        }
+    }
+
+    /// The minute starts when the hold exists: time a selection waited for the database is not taken from it
+    /// (SQLite's one writer; on PostgreSQL the transaction's start is the same instant as its arrival).
+    @Test func aSelectionThatWaitedForTheDatabaseStillGetsItsWholeMinute() async throws {
+        guard engineName == "sqlite" else { return }
+        try await withTestApp { app, clock in
+            let s = try await Self.setup(app, clock, floors: 1, buyers: 1)
+            let svc = s.service
+            let r = s.registrations[0]
+            let (release, released) = AsyncStream<Void>.makeStream()
+            let store = app.services.store(app.db)
+            let blocker = Task { try await store.write { _ in for await _ in release { break } } }
+            // MUT: the selection arrives while the database is busy for 20 s.
+            let choosing = Task { try await svc.choose(event: s.event.id, registration: r.id, unit: s.units[0].id, key: "queued-key-1", context: Self.buyer(r)) }
+            for _ in 0..<500 where app.services.writeGate.waiting == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            clock.advance(20)
+            released.yield(); released.finish()
+            try await blocker.value
+            let held = try await choosing.value
+            // validate
+            #expect(held.heldUntil == clock.now.addingTimeInterval(TimeInterval(s.event.confirmSeconds)))
         }
     }
 

@@ -213,7 +213,7 @@ enum BuyerController {
             let s = try await req.services.openings(req.db).choose(event: seat.engine.id, registration: seat.registration.id, unit: unit,
                                                                    key: field(req, "key"), context: context(req, seat.session.mobile))
             return redirect(req, "/xf/\(seat.event.id)/selections/\(s.id)")
-        } catch let p as Problem where [.conflict, .unprocessableEntity, .tooManyRequests].contains(p.status) {
+        } catch let p as Problem where [.conflict, .unprocessableEntity, .tooManyRequests, .serviceUnavailable].contains(p.status) {
             return redirect(req, "/xf/\(seat.event.id)?error=\(p.fields.first?.code ?? p.code)")
         }
     }

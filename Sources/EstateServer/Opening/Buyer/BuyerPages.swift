@@ -105,7 +105,7 @@ enum BuyerPages {
     static func event(_ ctx: Context, _ m: EventModel) -> HTML {
         let t = ctx.t
         let taken = Set(m.slots.filter { $0.status == "taken" }.map(\.unitId))
-        let held = Set(m.slots.filter { $0.status == "held" && ($0.heldUntil ?? .distantPast) >= m.now }.map(\.unitId))
+        let held = Set(m.slots.filter { $0.status == "held" && SelectionLimits.holdKeepsUnit(heldUntil: $0.heldUntil, now: m.now) }.map(\.unitId))
         let favourites = Set(m.favourites)
         let mine = m.selections.first { $0.status == "held" && $0.heldUntil >= m.now } ?? m.selections.first { $0.status == "confirmed" }
         let ordered = m.slots.filter { favourites.contains($0.unitId) } + m.slots.filter { !favourites.contains($0.unitId) }

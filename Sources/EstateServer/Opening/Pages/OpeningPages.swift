@@ -117,7 +117,7 @@ enum OpeningPages {
                     .div(.class("kpi"), .div(.class("kpi-label"), .text(t("opening.kpi.open"))), .div(.class("kpi-value"), .text("\(m.console.open)"))),
                     .div(.class("kpi"), .div(.class("kpi-label"), .text(t("opening.kpi.per_minute"))), .div(.class("kpi-value"), .text("\(m.console.perMinute)")))),
                 .div(.class("opening-board"), .group(m.slots.map { s in
-                    let st = s.status == "held" && (s.heldUntil ?? .distantPast) < m.now ? "open" : s.status
+                    let st = s.status == "held" && !SelectionLimits.holdKeepsUnit(heldUntil: s.heldUntil, now: m.now) ? "open" : s.status
                     return Node<HTML.BodyContext>.span(.class("og-unit og-unit-\(st)"), .text(s.code))
                 })))
         let s2: Node<HTML.BodyContext> =

@@ -90,6 +90,9 @@ final class WriteGate: Sendable {
         }
         return try await body()
     }
+
+    /// Writers waiting for their turn (tests wait for a request to queue).
+    var waiting: Int { state.withLockedValue { $0.waiters.count } }
 }
 
 /// SQLite settings we choose rather than inherit.
