@@ -115,9 +115,16 @@ extension OpeningService {
             guard !regs.isEmpty else { throw Problem.conflict("opening_no_registrations") }
             let order = LotteryOrder.order(e.kind, seed: e.seed, ids: regs.map(\.number))
             let idOf = Dictionary(regs.map { ($0.number, $0.id) }, uniquingKeysWith: { a, _ in a })
-            for entry in order {
-                try await tx.sql.update("opening_registrations").set("rank", to: SQLBind(entry.rank)).set("lottery_key", to: SQLBind(entry.key))
-                    .where("id", .equal, idOf[entry.id]!).run()
+            // One statement per 1,000 registrations (not one per registration: 20,000 took 34 s on PostgreSQL).
+            // A VALUES list's columns are column1… on both engines.
+            for chunk in stride(from: 0, to: order.count, by: 1_000).map({ order[$0..<min($0 + 1_000, order.count)] }) {
+                let rows = SQLList(chunk.map { entry in
+                    SQLGroupExpression([SQLBind(idOf[entry.id]!), SQLBind(entry.rank), SQLBind(entry.key)] as [any SQLExpression])
+                })
+                try await tx.sql.raw("""
+                    UPDATE opening_registrations SET rank = v.column2, lottery_key = v.column3
+                    FROM (VALUES \(rows)) AS v WHERE opening_registrations.id = v.column1
+                    """).run()
             }
             let hash = LotteryOrder.listHash(order)
             let changed = try await tx.sql.update("opening_events").set("order_hash", to: SQLBind(hash)).set("drawn_at", to: SQLBind(now))

@@ -13,13 +13,20 @@ struct DemoMallStory {
     let services: AppServices
     let db: any Database
 
-    static let categories = ["服装", "餐饮", "珠宝", "化妆品", "儿童", "数码", "家居", "运动", "超市", "书店"]
-    static let shops = ["优衣库", "ZARA", "H&M", "星巴克", "海底捞", "周大福", "老凤祥", "丝芙兰", "屈臣氏", "孩子王", "乐高", "Apple 授权店",
-                        "华为", "小米之家", "宜家生活", "无印良品", "耐克", "阿迪达斯", "安踏", "李宁", "盒马", "西西弗书店", "喜茶", "奈雪的茶",
-                        "必胜客", "肯德基", "麦当劳", "太平鸟", "江南布衣", "Only", "歌莉娅", "蕉内", "名创优品", "泡泡玛特", "九木杂物社",
-                        "迪卡侬", "斯凯奇", "李宁童装", "巴拉巴拉", "好孩子", "完美日记", "花西子", "欧莱雅", "兰蔻", "雅诗兰黛", "周生生",
-                        "六福珠宝", "潮宏基", "西贝莜面村", "外婆家", "绿茶餐厅", "太二酸菜鱼", "瑞幸咖啡", "Manner", "鲍师傅", "良品铺子",
-                        "三只松鼠", "苏宁易购", "OPPO", "vivo"]
+    /// The demo's shops, each with the category it really is (the tenant list shows it and staff filter by
+    /// it: ZARA is 服装, not 餐饮 as a round-robin once made it).
+    static let shops: [(name: String, category: String)] = [
+        ("优衣库", "服装"), ("ZARA", "服装"), ("H&M", "服装"), ("星巴克", "餐饮"), ("海底捞", "餐饮"), ("周大福", "珠宝"), ("老凤祥", "珠宝"),
+        ("丝芙兰", "化妆品"), ("屈臣氏", "化妆品"), ("孩子王", "儿童"), ("乐高", "儿童"), ("Apple 授权店", "数码"), ("华为", "数码"),
+        ("小米之家", "数码"), ("宜家生活", "家居"), ("无印良品", "家居"), ("耐克", "运动"), ("阿迪达斯", "运动"), ("安踏", "运动"),
+        ("李宁", "运动"), ("盒马", "超市"), ("西西弗书店", "书店"), ("喜茶", "餐饮"), ("奈雪的茶", "餐饮"), ("必胜客", "餐饮"),
+        ("肯德基", "餐饮"), ("麦当劳", "餐饮"), ("太平鸟", "服装"), ("江南布衣", "服装"), ("Only", "服装"), ("歌莉娅", "服装"),
+        ("蕉内", "服装"), ("名创优品", "家居"), ("泡泡玛特", "儿童"), ("九木杂物社", "家居"), ("迪卡侬", "运动"), ("斯凯奇", "运动"),
+        ("李宁童装", "儿童"), ("巴拉巴拉", "儿童"), ("好孩子", "儿童"), ("完美日记", "化妆品"), ("花西子", "化妆品"), ("欧莱雅", "化妆品"),
+        ("兰蔻", "化妆品"), ("雅诗兰黛", "化妆品"), ("周生生", "珠宝"), ("六福珠宝", "珠宝"), ("潮宏基", "珠宝"), ("西贝莜面村", "餐饮"),
+        ("外婆家", "餐饮"), ("绿茶餐厅", "餐饮"), ("太二酸菜鱼", "餐饮"), ("瑞幸咖啡", "餐饮"), ("Manner", "餐饮"), ("鲍师傅", "餐饮"),
+        ("良品铺子", "超市"), ("三只松鼠", "超市"), ("苏宁易购", "数码"), ("OPPO", "数码"), ("vivo", "数码"),
+    ]
 
     func tell() async throws {
         let end = services.now()
@@ -71,8 +78,8 @@ struct DemoMallStory {
         // 60 tenants, 15 a floor, in one statement with its audit line.
         let tenantRows: [(UUID, UUID, UUID?, String, String, String)] = (0..<60).map { i in
             let floor = floors[i / 15]
-            return (UUID(), floor.id, floor.zones[(i % 15) / 5].id, "\(floor.label)-\(String(format: "%02d", i % 15 + 1))", Self.shops[i],
-                    Self.categories[i % Self.categories.count])
+            return (UUID(), floor.id, floor.zones[(i % 15) / 5].id, "\(floor.label)-\(String(format: "%02d", i % 15 + 1))", Self.shops[i].name,
+                    Self.shops[i].category)
         }
         let mallID = mall.id
         try await services.store(db).audited(boss.context) { tx in
