@@ -96,13 +96,16 @@ extension APIHandler {
 
     func createBuyerSelection(_ input: Operations.CreateBuyerSelection.Input) async throws -> Operations.CreateBuyerSelection.Output {
         let b = switch input.body { case .json(let json): json }
-        let s = try await buyerSession()
-        let seat = try await buyerSeat(input.path.openingId, s)
-        let unit = try Self.uuid(b.unitId, field: "unitId")
         let svc = services.openings(database)
-        let held = try await svc.choose(event: seat.engine.id, registration: seat.registration.id, unit: unit, key: input.headers.idempotencyKey,
-                                        context: try buyerContext(s.mobile))
-        return .created(.init(body: .json(Self.buyerSelectionSchema(held, logHash: try await svc.event(seat.engine.id).logHash))))
+        // Admitted (or turned away 503) before the session is read: in a rush a selection shed costs no database work.
+        return try await svc.gate.admit {
+            let s = try await buyerSession()
+            let seat = try await buyerSeat(input.path.openingId, s)
+            let unit = try Self.uuid(b.unitId, field: "unitId")
+            let held = try await svc.choose(event: seat.engine.id, registration: seat.registration.id, unit: unit, key: input.headers.idempotencyKey,
+                                            context: try buyerContext(s.mobile))
+            return .created(.init(body: .json(Self.buyerSelectionSchema(held, logHash: try await svc.event(seat.engine.id).logHash))))
+        }
     }
 
     func confirmBuyerSelection(_ input: Operations.ConfirmBuyerSelection.Input) async throws -> Operations.ConfirmBuyerSelection.Output {

@@ -15,8 +15,8 @@ public final class OpeningHub: Sendable {
     private struct State {
         var subscribers: [UUID: [UUID: AsyncStream<Void>.Continuation]] = [:]
         var generation: [UUID: Int] = [:]
-        var snapshots: [UUID: (generation: Int, bytes: String)] = [:]
-        var slots: [UUID: (generation: Int, slots: [OpeningService.Slot])] = [:]
+        var snapshots: [UUID: Flight<String>] = [:]
+        var slots: [UUID: Flight<[OpeningService.Slot]>] = [:]
         var builds = 0
     }
     private let state = NIOLockedValueBox(State())
@@ -41,31 +41,56 @@ public final class OpeningHub: Sendable {
         return stream
     }
 
+    /// The last value built for an event and the build running now (at most one per event and process).
+    private struct Flight<Value: Sendable> {
+        var done: (generation: Int, value: Value)?
+        var running: (generation: Int, task: Task<Value, any Error>)?
+    }
+
     /// The current snapshot's text, built by `build` at most once per generation.
-    func snapshot(_ eventID: UUID, build: () async throws -> String) async throws -> String {
-        let generation = state.withLockedValue { s -> Int in
-            s.generation[eventID, default: 0]
-        }
-        if let cached = state.withLockedValue({ $0.snapshots[eventID] }), cached.generation == generation { return cached.bytes }
-        let bytes = try await build()
-        state.withLockedValue { s in
-            s.builds += 1
-            if (s.snapshots[eventID]?.generation ?? -1) < generation { s.snapshots[eventID] = (generation, bytes) }
-        }
-        return bytes
+    func snapshot(_ eventID: UUID, build: @escaping @Sendable () async throws -> String) async throws -> String {
+        try await shared(eventID, \.snapshots, build: build)
     }
 
     /// The event's units with their status for the buyers' API, read at most once per generation (a rush re-reads
     /// them thousands of times a minute; they change only with a selection, a confirmation or a lapse).
-    func slots(_ eventID: UUID, build: () async throws -> [OpeningService.Slot]) async throws -> [OpeningService.Slot] {
-        let generation = state.withLockedValue { $0.generation[eventID, default: 0] }
-        if let cached = state.withLockedValue({ $0.slots[eventID] }), cached.generation == generation { return cached.slots }
-        let slots = try await build()
-        state.withLockedValue { s in
-            s.builds += 1
-            if (s.slots[eventID]?.generation ?? -1) < generation { s.slots[eventID] = (generation, slots) }
+    func slots(_ eventID: UUID, build: @escaping @Sendable () async throws -> [OpeningService.Slot]) async throws -> [OpeningService.Slot] {
+        try await shared(eventID, \.slots, build: build)
+    }
+
+    /// Single flight: one build at a time per event. A caller gets the last value if it is of the current
+    /// generation, joins the running build if that started at the current generation, or else waits for the
+    /// running (older) one and asks again — so in a rush viewers share builds instead of each reading 500 rows,
+    /// and nobody is answered with a value older than the change that woke them.
+    private func shared<Value: Sendable>(_ eventID: UUID, _ key: WritableKeyPath<State, [UUID: Flight<Value>]>,
+                                         build: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        while true {
+            let step = state.withLockedValue { s -> FlightStep<Value> in
+                let generation = s.generation[eventID, default: 0]
+                var flight = s[keyPath: key][eventID] ?? Flight()
+                if let done = flight.done, done.generation >= generation { return .have(done.value) }
+                if let running = flight.running { return running.generation >= generation ? .join(running.task) : .wait(running.task) }
+                let task = Task { try await build() }
+                flight.running = (generation, task)
+                s[keyPath: key][eventID] = flight
+                return .start(task, generation)
+            }
+            switch step {
+            case .have(let value): return value
+            case .join(let task): return try await task.value
+            case .wait(let task): _ = try? await task.value
+            case .start(let task, let generation):
+                let result = await task.result
+                state.withLockedValue { s in
+                    s[keyPath: key][eventID]?.running = nil
+                    if case .success(let value) = result {
+                        s.builds += 1
+                        if (s[keyPath: key][eventID]?.done?.generation ?? -1) < generation { s[keyPath: key][eventID]?.done = (generation, value) }
+                    }
+                }
+                return try result.get()
+            }
         }
-        return slots
     }
 
     /// How many snapshots were built (for tests: one per change, not one per viewer).
@@ -98,4 +123,9 @@ public final class OpeningHub: Sendable {
         listener.withLockedValue { $0?.cancel() }
         for c in state.withLockedValue({ s in defer { s.subscribers = [:] }; return s.subscribers.values.flatMap { Array($0.values) } }) { c.finish() }
     }
+}
+
+/// What a caller of `OpeningHub.shared` does next.
+private enum FlightStep<Value: Sendable> {
+    case have(Value), join(Task<Value, any Error>), wait(Task<Value, any Error>), start(Task<Value, any Error>, Int)
 }

@@ -89,8 +89,7 @@ extension OpeningService {
         // any read (confirmations always enter). It cost the buyer nothing: their token is given back.
         guard let slot = gate.enter() else {
             throttle?.refund(registration: registrationID, address: context.ip)
-            throw Problem(.serviceUnavailable, "opening_busy", arguments: ["seconds": "\(SelectionLimits.busyRetryAfter)"],
-                          headers: ["Retry-After": "\(SelectionLimits.busyRetryAfter)"])
+            throw SelectionGate.busyProblem
         }
         defer { gate.leave(slot) }
         let e = try await event(eventID)

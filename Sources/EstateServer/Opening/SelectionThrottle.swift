@@ -50,30 +50,51 @@ public final class SelectionThrottle: Sendable {
 
 /// How many selections this process works on at once (`SelectionLimits.inFlight`). A selection over the
 /// limit is turned away at once; a confirmation always enters (and counts), since turning it away could
-/// cost the buyer a unit they already hold.
+/// cost the buyer a unit they already hold. The buyer's API and page admit a selection before anything
+/// else (`admit`: before the session is read), so one turned away costs no database work at all; the
+/// service's own check then finds the task already inside and does not count it twice.
 public final class SelectionGate: Sendable {
     public let limit: Int
     private let busy = NIOLockedValueBox(0)
+    /// The gate whose slot the current task holds (set by `admit`).
+    @TaskLocal private static var inside: ObjectIdentifier?
 
     public init(limit: Int = SelectionLimits.inFlight) { self.limit = limit }
 
-    public struct Slot: Sendable { fileprivate init() {} }
+    public struct Slot: Sendable { fileprivate let counted: Bool }
 
-    /// A slot, or nil when `limit` selections are in flight.
+    /// 503 opening_busy with the wait (`SelectionLimits.busyRetryAfter`).
+    public static var busyProblem: Problem {
+        Problem(.serviceUnavailable, "opening_busy", arguments: ["seconds": "\(SelectionLimits.busyRetryAfter)"],
+                headers: ["Retry-After": "\(SelectionLimits.busyRetryAfter)"])
+    }
+
+    /// A slot, or nil when `limit` selections are in flight. Inside `admit` of this gate: a slot already counted.
     public func enter() -> Slot? {
-        busy.withLockedValue { n in
+        if Self.inside == ObjectIdentifier(self) { return Slot(counted: false) }
+        return busy.withLockedValue { n in
             guard n < limit else { return nil }
             n += 1
-            return Slot()
+            return Slot(counted: true)
         }
     }
 
     public func enterAlways() -> Slot {
+        if Self.inside == ObjectIdentifier(self) { return Slot(counted: false) }
         busy.withLockedValue { $0 += 1 }
-        return Slot()
+        return Slot(counted: true)
     }
 
-    public func leave(_ slot: Slot) { busy.withLockedValue { $0 -= 1 } }
+    public func leave(_ slot: Slot) {
+        if slot.counted { busy.withLockedValue { $0 -= 1 } }
+    }
+
+    /// Runs `body` holding a slot, or throws `busyProblem` at once when none is free.
+    public func admit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        guard let slot = enter() else { throw Self.busyProblem }
+        defer { leave(slot) }
+        return try await Self.$inside.withValue(ObjectIdentifier(self)) { try await body() }
+    }
 
     public var inFlight: Int { busy.withLockedValue { $0 } }
 }

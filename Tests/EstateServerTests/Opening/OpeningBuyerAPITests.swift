@@ -81,4 +81,46 @@ struct OpeningBuyerAPITests {
             #expect(res.status == .unauthorized)
         }
     }
+
+    /// In a rush the process sheds selections before reading anything: with every slot taken a selection is
+    /// 503 opening_busy + Retry-After even with a forged token (the session is not read), a confirmation still
+    /// goes through, and the phone page sends the buyer back with "busy" instead of the sign-in page.
+    @Test func aFullServerShedsASelectionBeforeItsSessionIsRead() async throws {
+        try await withTestApp { app, clock in
+            // setup: A holds unit 0; then every in-flight slot of the process is taken.
+            let s = try await OpeningEngineTests.setup(app, clock, floors: 2, buyers: 2)
+            let tokenA = try await Self.token(app, s.registrations[0].mobile)
+            let base = "/api/v1/buyer/openings/\(s.event.id)"
+            var keyed = HTTPHeaders.bearer(tokenA); keyed.add(name: "Idempotency-Key", value: "api-shed-0001")
+            var res = try await app.call(.POST, "\(base)/selections", headers: keyed, json: ["unitId": .s(s.units[0].id.uuidString)] as J)
+            let held = try res.decode(Schemas.BuyerSelection.self)
+            let gate = app.services.selectionGate
+            let slots = (0..<gate.limit).compactMap { _ in gate.enter() }
+            #expect(slots.count == SelectionLimits.inFlight && gate.enter() == nil)
+
+            // MUT + validate: shed with its wait, whoever asks; nothing chosen.
+            keyed.replaceOrAdd(name: "Idempotency-Key", value: "api-shed-0002")
+            res = try await app.call(.POST, "\(base)/selections", headers: keyed, json: ["unitId": .s(s.units[1].id.uuidString)] as J)
+            #expect(res.status == .serviceUnavailable && res.headers.first(name: "Retry-After") == "1" && res.body.string.contains("opening_busy"), "\(res.body.string)")
+            var forged = HTTPHeaders.bearer("forged-token-0123456789"); forged.add(name: "Idempotency-Key", value: "api-shed-0003")
+            res = try await app.call(.POST, "\(base)/selections", headers: forged, json: ["unitId": .s(s.units[1].id.uuidString)] as J)
+            #expect(res.status == .serviceUnavailable, "\(res.body.string)")
+            let form: HTTPHeaders = ["Content-Type": "application/x-www-form-urlencoded"]
+            let tap = ByteBuffer(string: "unit=\(s.units[1].id)&key=page-shed-0001")
+            res = try await app.call(.POST, "/xf/\(s.event.id)/choose", headers: form, body: tap)
+            #expect(res.status == .seeOther && res.headers.first(name: .location) == "/xf/\(s.event.id)?error=opening_busy")
+            #expect(try await s.service.selections(registration: s.registrations[0].id).count == 1)
+            // A confirmation is never shed.
+            res = try await app.call(.POST, "\(base)/selections/\(held.id)/confirmation", headers: .bearer(tokenA))
+            #expect(res.status == .ok, "\(res.body.string)")
+
+            // With room again: the same tap goes through, and the slots are all given back.
+            for slot in slots { gate.leave(slot) }
+            res = try await app.call(.POST, "\(base)/selections", headers: forged, json: ["unitId": .s(s.units[1].id.uuidString)] as J)
+            #expect(res.status == .unauthorized)
+            res = try await app.call(.POST, "/xf/\(s.event.id)/choose", headers: form, body: tap)
+            #expect(res.status == .ok && res.body.string.contains("<form"), "a signed-out buyer gets the sign-in page")
+            #expect(gate.inFlight == 0)
+        }
+    }
 }

@@ -206,12 +206,23 @@ enum BuyerController {
     }
 
     @Sendable static func choose(_ req: Request) async throws -> Response {
+        let svc = req.services.openings(req.db)
+        // Admitted before the session is read, as the API does; turned away, the page asks the buyer to tap again.
+        do {
+            return try await svc.gate.admit { try await choose(req, svc) }
+        } catch let p as Problem where p.code == "opening_busy" {
+            guard let event = req.parameters.get("eventID").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
+            return redirect(req, "/xf/\(event)?error=opening_busy")
+        }
+    }
+
+    static func choose(_ req: Request, _ svc: OpeningService) async throws -> Response {
         guard let seat = try await seat(req) else { return signInPage(req, stage: .mobile, error: "error.opening_session_replaced") }
         guard csrfOK(req, seat.session) else { return redirect(req, "/xf/\(seat.event.id)?error=csrf_failed") }
         guard let unit = UUID(uuidString: field(req, "unit")) else { return redirect(req, "/xf/\(seat.event.id)?error=unit_not_in_opening") }
         do {
-            let s = try await req.services.openings(req.db).choose(event: seat.engine.id, registration: seat.registration.id, unit: unit,
-                                                                   key: field(req, "key"), context: context(req, seat.session.mobile))
+            let s = try await svc.choose(event: seat.engine.id, registration: seat.registration.id, unit: unit,
+                                         key: field(req, "key"), context: context(req, seat.session.mobile))
             return redirect(req, "/xf/\(seat.event.id)/selections/\(s.id)")
         } catch let p as Problem where [.conflict, .unprocessableEntity, .tooManyRequests, .serviceUnavailable].contains(p.status) {
             return redirect(req, "/xf/\(seat.event.id)?error=\(p.fields.first?.code ?? p.code)")

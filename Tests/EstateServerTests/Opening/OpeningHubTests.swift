@@ -1,0 +1,61 @@
+@testable import EstateServer
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+
+/// The live availability's single flight: in a rush a process reads the event's units once per change,
+/// not once per viewer, and never answers a viewer with what was there before the change that woke it.
+@Suite("Opening day: the availability hub's single flight")
+struct OpeningHubTests {
+    @Test func viewersAtOnceShareOneBuildAndAChangeMeansOneMore() async throws {
+        // setup
+        let hub = OpeningHub()
+        let event = UUID()
+        let reads = NIOLockedValueBox(0)
+        @Sendable func build() async throws -> String {
+            let n = reads.withLockedValue { $0 += 1; return $0 }
+            try await Task.sleep(for: .milliseconds(50))
+            return "read \(n)"
+        }
+        // MUT: 50 viewers at once, then a change, then 50 more.
+        let first = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<50 { group.addTask { try await hub.snapshot(event, build: build) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        hub.committed(event)
+        let second = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<50 { group.addTask { try await hub.snapshot(event, build: build) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        // validate
+        #expect(Set(first) == ["read 1"])
+        #expect(Set(second) == ["read 2"])
+        #expect(reads.withLockedValue { $0 } == 2)
+        #expect(hub.builds == 2)
+    }
+
+    @Test func aViewerWokenByAChangeDuringABuildGetsTheNextBuild() async throws {
+        // setup: a build is running (held open) when the change comes.
+        let hub = OpeningHub()
+        let event = UUID()
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let reads = NIOLockedValueBox(0)
+        @Sendable func build() async throws -> String {
+            let n = reads.withLockedValue { $0 += 1; return $0 }
+            if n == 1 { for await _ in gate { break } }
+            return "read \(n)"
+        }
+        let early = Task { try await hub.snapshot(event, build: build) }
+        while reads.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        // MUT: a change, then a viewer asks while the old build still runs; then the old build finishes.
+        hub.committed(event)
+        let late = Task { try await hub.snapshot(event, build: build) }
+        try await Task.sleep(for: .milliseconds(20))
+        open.yield(())
+        // validate: the early viewer gets the read it started; the late one a read made after the change.
+        #expect(try await early.value == "read 1")
+        #expect(try await late.value == "read 2")
+        #expect(try await hub.snapshot(event, build: build) == "read 2")
+        #expect(reads.withLockedValue { $0 } == 2)
+    }
+}
