@@ -4,7 +4,8 @@ import Foundation
 import SQLKit
 
 /// 话务报表: the KPI counters summed by SQL per agent and day (China Standard Time) over the calls
-/// of a project and of no project; the rates come from `CallKPI`, defined once in EstateCore.
+/// of a project and of no project; the rates come from `CallKPI`, defined once in EstateCore. A call's
+/// QA score (质检, `CallQualityService`) counts on the call's agent and day.
 public struct CallCentreKPIService: Sendable {
     let store: Store
 
@@ -34,6 +35,7 @@ public struct CallCentreKPIService: Sendable {
         var offered: Int, answered: Int, abandoned: Int, short_abandoned: Int, in_threshold: Int
         var answer_wait: Int, handle: Int, busy: Int, fcr_eligible: Int, fcr_resolved: Int
         var callbacks: Int, callbacks_on_time: Int, satisfaction_count: Int, satisfaction_sum: Int
+        var qa_count: Int, qa_sum_tenths: Int
 
         var counters: CallKPI.Counters {
             var c = CallKPI.Counters()
@@ -41,6 +43,7 @@ public struct CallCentreKPIService: Sendable {
             c.answeredInThreshold = in_threshold; c.answerWaitSeconds = answer_wait; c.handleSeconds = handle; c.busySeconds = busy
             c.fcrEligible = fcr_eligible; c.fcrResolved = fcr_resolved; c.callbacksPromised = callbacks; c.callbacksOnTime = callbacks_on_time
             c.satisfactionCount = satisfaction_count; c.satisfactionSum = satisfaction_sum
+            c.qaCount = qa_count; c.qaSum = Double(qa_sum_tenths) / 10
             return c
         }
     }
@@ -83,8 +86,10 @@ public struct CallCentreKPIService: Sendable {
                       AND r.offered_at > c.offered_at AND r.offered_at <= \(plus("c.offered_at", Int(CallKPI.callbackWindow))))
                   THEN 1 ELSE 0 END) AS BIGINT) AS callbacks_on_time,
               CAST(SUM(CASE WHEN c.satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS satisfaction_count,
-              CAST(SUM(COALESCE(c.satisfaction, 0)) AS BIGINT) AS satisfaction_sum
-            FROM calls c
+              CAST(SUM(COALESCE(c.satisfaction, 0)) AS BIGINT) AS satisfaction_sum,
+              CAST(SUM(CASE WHEN q.id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS qa_count,
+              CAST(SUM(COALESCE(q.score_tenths, 0)) AS BIGINT) AS qa_sum_tenths
+            FROM calls c LEFT JOIN qa_reviews q ON q.call_id = c.id
             WHERE (c.project_id = \(bind: projectID) OR c.project_id IS NULL)
               AND c.offered_at >= \(bind: from.start) AND c.offered_at < \(bind: to.adding(days: 1).start)
             GROUP BY c.agent_id, \(day)

@@ -41,5 +41,7 @@ enum Migrations {
         CreateProcurementFulfilment(),
         // The mall's customer-service desk (issue 20).
         CreateMall(),
+        // Call quality (质检, issue 16 point 8).
+        CreateCallQuality(),
     ]
 }

@@ -107,3 +107,21 @@ document.addEventListener('change', function (event) {
   list.value = codes.join('\n');
   input.value = '';
 });
+// 质检表: the running total of the items' weights (an item counts once it has a title); the server checks it again.
+(function () {
+  var out = document.querySelector('[data-weight-total]');
+  if (!out) { return; }
+  var form = out.closest('form');
+  var goal = parseInt(out.getAttribute('data-weight-total'), 10);
+  function sum() {
+    var s = 0;
+    form.querySelectorAll('input.qa-weight').forEach(function (w) {
+      var title = w.closest('tr').querySelector('input[type=text]');
+      if (title && title.value.trim()) { s += parseInt(w.value || '0', 10) || 0; }
+    });
+    out.textContent = s + ' / ' + goal;
+    out.className = s === goal ? 'ok' : 'bad';
+  }
+  form.addEventListener('input', sum);
+  sum();
+})();

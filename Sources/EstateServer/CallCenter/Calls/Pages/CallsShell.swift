@@ -6,7 +6,7 @@ import Vapor
 /// The frame of the call pages (呼叫中心): project, switcher, the tabs 通话记录 / 话务报表.
 enum CallsShell {
     enum Tab: String, CaseIterable {
-        case calls, report, importing, wallboard, status
+        case calls, report, importing, wallboard, status, quality
         var key: String { "calls.tab.\(rawValue)" }
         var path: String {
             switch self {
@@ -15,6 +15,7 @@ enum CallsShell {
             case .importing: "/calls/import"
             case .wallboard: "/callcentre/wallboard"
             case .status: "/callcentre/status"
+            case .quality: "/callcentre/qa"
             }
         }
         func href(_ project: UUID) -> String { "\(path)?project=\(project)" }
@@ -24,7 +25,7 @@ enum CallsShell {
                      title: String, _ content: Node<HTML.BodyContext>) -> HTML {
         let t = ctx.t
         let manages = ctx.principal?.may(.callCenterManage, on: project.id) == true
-        let tabs = Tab.allCases.filter { [.calls, .wallboard, .status].contains($0) || manages }
+        let tabs = Tab.allCases.filter { [.calls, .wallboard, .status, .quality].contains($0) || manages }
         return Shell.page(ctx, title: "\(title) · \(project.name)", .div(.class("service-page calls-page"),
             .div(.class("inv-head"),
                 .h1(.text(project.name), .span(.class("muted code"), .text(" " + project.code)),
@@ -53,6 +54,7 @@ enum CallsController {
         app.on(.GET, "callcentre", "report.xlsx", guard: .allowed(.callCenterManage), use: CallCentreReportPage.export)
         CallImportPage.register(app)
         WallboardPage.register(app)
+        QualityController.register(app)
     }
 
     /// The chosen project among those where the reader may `action`, and all of them; nil when there are none.
