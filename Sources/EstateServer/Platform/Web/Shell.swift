@@ -95,7 +95,7 @@ enum Shell {
         NavItem(key: "nav.channels", href: "/channels", action: .channelLeadsRegister),
         // Finance pays commission statements without working in the channels' pages.
         NavItem(key: "nav.commissions", href: "/commissions", action: .paymentsConfirm),
-        NavItem(key: "nav.procurement", href: "/procurement/suppliers", action: .procurementHandle),
+        NavItem(key: "nav.procurement", href: "/procurement", action: .procurementHandle),
         NavItem(key: "nav.mall", href: "/mall", action: .mallDesk),
         NavItem(key: "nav.reports", href: "/reports", action: .reportsView),
     ]

@@ -5,10 +5,9 @@ import Plot
 extension SupplierPages {
     static func frame(_ ctx: PageContext, title: String, _ content: Node<HTML.BodyContext>) -> HTML {
         let t = ctx.t
-        return Shell.page(ctx, title: title, .div(.class("service-page procurement-page"),
-            .div(.class("inv-head"),
-                .h1(.text(t("pr.suppliers"))),
-                .a(.class("button"), .href("/procurement/suppliers"), .text(t("pr.directory")))),
+        return ProcurementShell.page(ctx, tab: .suppliers, project: nil, title: title, .group(
+            .div(.class("toolbar"), .h2(.text(t("pr.suppliers"))), .div(.class("spacer")),
+                 .a(.class("button"), .href("/procurement/suppliers"), .text(t("pr.directory")))),
             content))
     }
 

@@ -1,0 +1,210 @@
+import EstateCore
+@testable import EstateServer
+import FluentKit
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// 采购's staff pages on both engines (issue 19): the sub-nav shows each role the tabs it may open and the others answer
+/// 403/404 as the API does; each page shows its data to its role; a form's bad input is drawn again with the field's
+/// reason in Chinese and writes nothing; a good form changes the state and redirects with a notice; a sealed tender's
+/// page holds no bid's figures before the opening.
+@Suite("Procurement: staff pages")
+struct ProcurementPageTests {
+    typealias Desk = ProcurementTests.Desk
+    typealias Schemas = Components.Schemas
+
+    /// A desk (procurement staff, manager, GM, engineer on one project) plus finance and an outsider.
+    static func desk(_ app: Application, _ clock: TestClock, code: String = "YM") async throws -> Desk {
+        let d = try await ProcurementTests.desk(app, clock, code: code)
+        let f = Fixtures(app: app)
+        let u = code.lowercased()
+        try await f.user("\(u).caiwu", roles: [(.finance, d.project)])
+        let other = try await f.project(code + "X", name: "别的项目")
+        try await f.user("\(u).waibu", roles: [(.procurementStaff, other)])
+        return d
+    }
+
+    static func browser(_ app: Application, _ username: String) async throws -> Browser {
+        var b = Browser(app: app)
+        let res = try await b.signIn(username)
+        #expect(res.status == .seeOther || res.status == .found, "sign-in of \(username): \(res.status)")
+        return b
+    }
+
+    /// Posts a page's form with the CSRF token of the page at `page`.
+    static func post(_ b: inout Browser, from page: String, to path: String, _ form: [String: String]) async throws -> TestingHTTPResponse {
+        let csrf = try #require(Browser.csrf(in: try await b.get(page).body.string), "no form on \(page)")
+        var f = form
+        f["_csrf"] = csrf
+        return try await b.post(path, form: f)
+    }
+
+    static func redirected(_ res: TestingHTTPResponse) -> String? {
+        guard res.status == .seeOther || res.status == .found else { return nil }
+        return res.headers.first(name: .location)
+    }
+
+    /// The HTML of the element with `id` up to the next section (the list without the form's hints).
+    static func section(_ html: String, _ id: String) -> String {
+        guard let start = html.range(of: "id=\"\(id)\"") else { return "" }
+        let rest = html[start.upperBound...]
+        return String(rest.range(of: "<section").map { rest[..<$0.lowerBound] } ?? rest)
+    }
+
+    static func count(_ app: Application, _ table: String) async throws -> Int {
+        struct N: Decodable { var n: Int }
+        return try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first(decoding: N.self)?.n ?? -1
+    }
+
+    static func need(_ d: Desk, material: String = "HRB400 钢筋", quantity: String = "12.5", department: String = "engineering",
+                     token: String? = nil) async throws -> String {
+        let res = try await d.app.call(.POST, "/api/v1/purchase-needs", headers: .bearer(token ?? d.engineer), json: [
+            "projectId": .s(d.project.uuidString), "department": .s(department), "category": "materials", "material": .s(material),
+            "unit": "吨", "quantity": .s(quantity), "neededOn": .s(d.today.adding(days: 30).description)] as J)
+        #expect(res.status == .created, "\(res.body.string)")
+        return try res.decode(Schemas.PurchaseNeed.self).id
+    }
+
+    // MARK: 1. sub-nav
+
+    @Test func theSubNavShowsEachRoleTheTabsItMayOpenAndTheOthersAreRefused() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let d = try await Self.desk(app, clock, code: "NV")
+            let p = d.project
+            var staff = try await Self.browser(app, "nv.caigou")
+            var engineer = try await Self.browser(app, "nv.gongcheng")
+            var finance = try await Self.browser(app, "nv.caiwu")
+            var outsider = try await Self.browser(app, "nv.waibu")
+            // MUT
+            let home = try await staff.get("/procurement")
+            let engineerHome = try await engineer.get("/procurement")
+            let staffNeeds = try await staff.get("/procurement/projects/\(p)/needs")
+            let engineerNeeds = try await engineer.get("/procurement/projects/\(p)/needs")
+            let financeInvoices = try await finance.get("/procurement/projects/\(p)/invoices")
+            // validate: procurement sees all eight tabs; engineering only 需求 and 到货验收; finance only 发票结算.
+            #expect(Self.redirected(home) == "/procurement/suppliers")
+            #expect(Self.redirected(engineerHome) == "/procurement/needs")
+            let tabs = ["/procurement/suppliers", "/procurement/projects/\(p)/needs", "/procurement/projects/\(p)/plans",
+                        "/procurement/projects/\(p)/tenders", "/procurement/projects/\(p)/orders", "/procurement/projects/\(p)/deliveries",
+                        "/procurement/projects/\(p)/invoices", "/procurement/projects/\(p)/report"]
+            let html = staffNeeds.body.string
+            #expect(staffNeeds.status == .ok)
+            for tab in tabs { #expect(html.contains("href=\"\(tab)\""), "staff should see \(tab)") }
+            #expect(html.contains("供应商") && html.contains("到货验收") && html.contains("发票结算") && html.contains("报表"))
+            let eng = engineerNeeds.body.string
+            #expect(engineerNeeds.status == .ok)
+            #expect(eng.contains("href=\"/procurement/projects/\(p)/needs\"") && eng.contains("href=\"/procurement/projects/\(p)/deliveries\""))
+            for tab in [tabs[0], tabs[2], tabs[3], tabs[4], tabs[6], tabs[7]] { #expect(!eng.contains("href=\"\(tab)\""), "engineer must not see \(tab)") }
+            let fin = financeInvoices.body.string
+            #expect(financeInvoices.status == .ok && fin.contains("href=\"/procurement/projects/\(p)/invoices\""))
+            #expect(!fin.contains("href=\"/procurement/projects/\(p)/orders\"") && !fin.contains("href=\"/procurement/projects/\(p)/needs\""))
+            // A tab the reader may not open answers 403 (404 where they cannot see the project), as the API does.
+            for path in ["/procurement/suppliers", "/procurement/projects/\(p)/plans", "/procurement/projects/\(p)/orders",
+                         "/procurement/projects/\(p)/tenders", "/procurement/projects/\(p)/invoices", "/procurement/projects/\(p)/report"] {
+                let s = try await engineer.get(path).status
+                #expect(s == .forbidden || s == .notFound, "engineer \(path): \(s)")
+            }
+            #expect(try await finance.get("/procurement/projects/\(p)/orders").status == .forbidden)
+            #expect(try await finance.get("/procurement/projects/\(p)/needs").status == .forbidden)
+            #expect(try await outsider.get("/procurement/projects/\(p)/needs").status == .notFound)
+            #expect(try await outsider.get("/procurement/projects/\(p)/plans").status == .notFound)
+            #expect(try await app.call(.GET, "/api/v1/purchase-plans?projectId=\(p)", headers: .bearer(d.engineer)).status == .forbidden)
+        }
+    }
+
+    // MARK: 2. 需求
+
+    @Test func needsAreListedWithFiltersAndTheFormRefusesBadInputInChineseWritingNothing() async throws {
+        try await withTestApp { app, clock in
+            // setup: engineering's need and the property department's (raised by procurement for them).
+            let d = try await Self.desk(app, clock, code: "XQ")
+            let p = d.project
+            _ = try await Self.need(d, material: "HRB400 钢筋")
+            _ = try await Self.need(d, material: "物业灭火器", quantity: "20", department: "property", token: d.staff)
+            var engineer = try await Self.browser(app, "xq.gongcheng")
+            var staff = try await Self.browser(app, "xq.caigou")
+            let page = "/procurement/projects/\(p)/needs"
+            let before = try await Self.count(app, "purchase_needs")
+            // MUT: a bad quantity and no date; then a good need.
+            let bad = try await Self.post(&engineer, from: page, to: page, [
+                "department": "engineering", "category": "materials", "material": "C30 商品混凝土", "unit": "立方米", "quantity": "-3", "neededOn": ""])
+            let afterBad = try await Self.count(app, "purchase_needs")
+            let good = try await Self.post(&engineer, from: page, to: page, [
+                "department": "engineering", "category": "materials", "material": "C30 商品混凝土", "unit": "立方米", "quantity": "80",
+                "neededOn": d.today.adding(days: 14).description, "note": "三号楼底板"])
+            let all = try await staff.get(page)
+            let onlyProperty = try await staff.get(page + "?department=property")
+            let mine = try await engineer.get(page)
+            // validate
+            #expect(bad.status == .unprocessableEntity)
+            let html = bad.body.string
+            #expect(html.contains("数量应大于0，最多三位小数") && html.contains("C30 商品混凝土"), "the error and what was typed")
+            #expect(afterBad == before)
+            #expect(Self.redirected(good)?.hasPrefix(page + "?notice=pr.need_raised") == true, "\(good.status) \(good.headers)")
+            #expect(try await Self.count(app, "purchase_needs") == before + 1)
+            #expect(try await Fixtures(app: app).auditCount(action: "purchase_need.create") == 3)
+            let a = all.body.string
+            #expect(all.status == .ok && a.contains("HRB400 钢筋") && a.contains("物业灭火器") && a.contains("C30 商品混凝土") && a.contains("三号楼底板"))
+            let o = Self.section(onlyProperty.body.string, "pr-needs")
+            #expect(o.contains("物业灭火器") && !o.contains("HRB400 钢筋") && !o.contains("C30 商品混凝土"))
+            // Engineering sees the needs it raised, not the property department's.
+            let m = Self.section(mine.body.string, "pr-needs")
+            #expect(m.contains("HRB400 钢筋") && m.contains("C30 商品混凝土") && !m.contains("物业灭火器"))
+        }
+    }
+
+    // MARK: 3. 计划
+
+    @Test func aPlanIsBuiltFromOpenNeedsAndItsPageShowsBudgetLinesAndApproval() async throws {
+        try await withTestApp { app, clock in
+            // setup: two needs of one material, one of another.
+            let d = try await Self.desk(app, clock, code: "JH")
+            let p = d.project
+            let n1 = try await Self.need(d, material: "HRB400 钢筋", quantity: "10")
+            let n2 = try await Self.need(d, material: "HRB400 钢筋", quantity: "2.5")
+            let n3 = try await Self.need(d, material: "C30 商品混凝土", quantity: "80")
+            var staff = try await Self.browser(app, "jh.caigou")
+            var engineer = try await Self.browser(app, "jh.gongcheng")
+            let page = "/procurement/projects/\(p)/plans"
+            let list = try await staff.get(page)
+            let before = try await Self.count(app, "purchase_plans")
+            let period = String(d.today.description.prefix(7))
+            // MUT: a bad budget is refused and writes nothing; then the two 钢筋 needs with a budget.
+            let bad = try await Self.post(&staff, from: page, to: page, ["period": period, "groups": "2", "l0_need": n1, "l0_budget": "四万"])
+            let afterBad = try await Self.count(app, "purchase_plans")
+            var form = ["period": period, "groups": "2", "l0_budget": "60000"]
+            let csrf = try #require(Browser.csrf(in: try await staff.get(page).body.string))
+            form["_csrf"] = csrf
+            // Two ticked needs of the group: the form sends l0_need twice.
+            var good: TestingHTTPResponse?
+            try await app.testing().test(.POST, page, headers: staff.cookieHeader, beforeRequest: { req in
+                let body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }.joined(separator: "&")
+                    + "&l0_need=\(n1)&l0_need=\(n2)"
+                req.headers.contentType = .urlEncodedForm
+                req.body = ByteBuffer(string: body)
+            }) { good = $0 }
+            let posted = try #require(good)
+            let location = try #require(Self.redirected(posted), "\(posted.status) \(posted.body.string)")
+            let planPage = try await staff.get(String(location.prefix { $0 != "?" }))
+            let refused = try await engineer.get(String(location.prefix { $0 != "?" }))
+            // validate
+            #expect(list.status == .ok && list.body.string.contains("value=\"\(n1)\"") && list.body.string.contains("value=\"\(n3)\""))
+            #expect(bad.status == .unprocessableEntity && afterBad == before)
+            #expect(bad.body.string.contains("invalid"), "the budget cell is marked")
+            #expect(location.contains("notice=pr.plan_created"))
+            #expect(try await Self.count(app, "purchase_plans") == before + 1)
+            let html = planPage.body.string
+            #expect(planPage.status == .ok)
+            #expect(html.contains("HRB400 钢筋") && html.contains("12.5") && html.contains("60,000.00") && !html.contains("C30 商品混凝土"))
+            #expect(html.contains("/approvals/") && html.contains("审批中"), "the approval link and its state")
+            #expect(refused.status == .forbidden || refused.status == .notFound)
+            // The needs consolidated are planned; the third stays open.
+            let needs = try await app.services.purchasePlans(app.db).needs(projectID: p)
+            #expect(Dictionary(uniqueKeysWithValues: needs.map { ($0.id.uuidString, $0.status) }) == [n1: "planned", n2: "planned", n3: "open"])
+        }
+    }
+}
