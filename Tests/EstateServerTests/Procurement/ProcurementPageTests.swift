@@ -207,4 +207,62 @@ struct ProcurementPageTests {
             #expect(Dictionary(uniqueKeysWithValues: needs.map { ($0.id.uuidString, $0.status) }) == [n1: "planned", n2: "planned", n3: "open"])
         }
     }
+
+    // MARK: 4. 订单
+
+    @Test func anOrderIsFiledThroughThePageTheRuleIsNamedWhenRefusedAndItsPageShowsLinesApprovalAndTerms() async throws {
+        try await withTestApp { app, clock in
+            // setup: an approved order at ¥4,000/t makes the market.
+            let d = try await Self.desk(app, clock, code: "DD")
+            let p = d.project
+            let supplier = try await ProcurementTests.supplier(d, 61)
+            let plan = try await ProcurementTests.approvedPlan(d, budget: "500000")
+            let first = try await ProcurementTests.order(d, supplier: supplier, plan: plan, quantity: "2", price: "4000")
+            let firstID = try first.decode(Schemas.PurchaseOrder.self).id
+            #expect(try await ProcurementTests.decide(d, try #require(try first.decode(Schemas.PurchaseOrder.self).approvalId), by: d.manager).status == .ok)
+            var staff = try await Self.browser(app, "dd.caigou")
+            var engineer = try await Self.browser(app, "dd.gongcheng")
+            let page = "/procurement/projects/\(p)/orders"
+            let form = ["line": "\(plan.plan)|\(plan.line)", "supplierId": supplier, "title": "主体结构钢筋", "quantity": "1", "unitPrice": "4400.01",
+                        "dueOn": d.today.adding(days: 20).description]
+            let before = try await Self.count(app, "purchase_orders")
+            // MUT: a flagged price without a reason; an order over the budget line; then the flagged price with its reason.
+            let flagged = try await Self.post(&staff, from: page, to: page, form)
+            var over = form
+            over["quantity"] = "200"
+            over["unitPrice"] = "4000"
+            let overBudget = try await Self.post(&staff, from: page, to: page, over)
+            let afterBad = try await Self.count(app, "purchase_orders")
+            var good = form
+            good["priceReason"] = "急单，加价保供"
+            let filed = try await Self.post(&staff, from: page, to: page, good)
+            let location = try #require(Self.redirected(filed), "\(filed.status) \(filed.body.string)")
+            let orderPath = String(location.prefix { $0 != "?" })
+            let show = try await staff.get(orderPath)
+            let all = try await staff.get(page)
+            let approved = try await staff.get(page + "?status=approved")
+            let refused = try await engineer.get(orderPath)
+            // validate: each refusal names its rule in Chinese and writes nothing.
+            #expect(flagged.status == .unprocessableEntity && flagged.body.string.contains("高于近90天市场中位价"), "\(flagged.status)")
+            #expect(overBudget.status == .conflict || overBudget.status == .unprocessableEntity, "\(overBudget.status)")
+            #expect(overBudget.body.string.contains("超出采购计划预算"))
+            #expect(afterBad == before)
+            #expect(location.hasPrefix("/procurement/orders/") && location.contains("notice=pr.order_filed"))
+            #expect(try await Self.count(app, "purchase_orders") == before + 1)
+            // The order's page: the flagged line highlighted with the reason, the 90-day median, approver and matrix version.
+            let html = show.body.string
+            #expect(show.status == .ok)
+            #expect(html.contains("pr-flagged") && html.contains("急单，加价保供") && html.contains("4,400.01") && html.contains("4,000.00"))
+            #expect(html.contains("+10.0%"))
+            #expect(html.contains("采购经理") && html.contains(AuthorityMatrix.current.version) && html.contains("/approvals/") && html.contains("审批中"))
+            #expect(html.contains("pr-order-terms") && html.contains("pr-price-history") && html.contains("<svg"))
+            // The list: both orders and their total; the approved filter only the first.
+            let a = Self.section(all.body.string, "pr-orders")
+            #expect(a.contains("/procurement/orders/\(firstID)") && a.contains(orderPath) && a.contains("12,400.01") && a.contains("合计 2 单"))
+            let f = Self.section(approved.body.string, "pr-orders")
+            #expect(f.contains("/procurement/orders/\(firstID)") && !f.contains(orderPath))
+            #expect(refused.status == .notFound || refused.status == .forbidden)
+            #expect(try await engineer.get(page).status == .forbidden)
+        }
+    }
 }
