@@ -195,7 +195,7 @@ struct ProcurementPageTests {
             // validate
             #expect(list.status == .ok && list.body.string.contains("value=\"\(n1)\"") && list.body.string.contains("value=\"\(n3)\""))
             #expect(bad.status == .unprocessableEntity && afterBad == before)
-            #expect(bad.body.string.contains("invalid"), "the budget cell is marked")
+            #expect(bad.body.string.contains("金额无效") && bad.body.string.contains("num invalid"), "the budget's reason, its cell marked")
             #expect(location.contains("notice=pr.plan_created"))
             #expect(try await Self.count(app, "purchase_plans") == before + 1)
             let html = planPage.body.string
@@ -338,6 +338,134 @@ struct ProcurementPageTests {
             #expect(orderAt.hasPrefix("/procurement/orders/") && orderAt.contains("notice=pr.awarded"))
             let a = after.body.string
             #expect(a.contains(String(orderAt.prefix { $0 != "?" })) && a.contains("报价最低，交期满足") && a.contains("已定标"))
+        }
+    }
+
+    /// An approved order of 2 t of 钢筋 at ¥4,000 (approved by the manager): its id and its line's.
+    static func approvedOrder(_ d: Desk, supplier n: Int) async throws -> (order: UUID, line: UUID) {
+        let supplier = try await ProcurementTests.supplier(d, n)
+        let plan = try await ProcurementTests.approvedPlan(d, budget: "100000")
+        let res = try await ProcurementTests.order(d, supplier: supplier, plan: plan, quantity: "2", price: "4000")
+        let o = try res.decode(Schemas.PurchaseOrder.self)
+        #expect(try await ProcurementTests.decide(d, try #require(o.approvalId), by: d.manager).status == .ok)
+        return (UUID(uuidString: o.id)!, UUID(uuidString: o.lines[0].id)!)
+    }
+
+    // MARK: 6. 到货验收
+
+    @Test func procurementRecordsADeliveryAndEngineeringInspectsItThroughThePages() async throws {
+        try await withTestApp { app, clock in
+            // setup: an approved order, two units the steel goes into.
+            let d = try await Self.desk(app, clock, code: "DH")
+            let p = d.project
+            let (order, line) = try await Self.approvedOrder(d, supplier: 81)
+            let units = try await Inventory(app: app).seed(p, floors: 1, rooms: 2)
+            var staff = try await Self.browser(app, "dh.caigou")
+            var engineer = try await Self.browser(app, "dh.gongcheng")
+            var finance = try await Self.browser(app, "dh.caiwu")
+            let form = "/procurement/orders/\(order)/delivery"
+            let before = try await Self.count(app, "purchase_deliveries")
+            // MUT: a bad quantity and an unknown unit; then 2 t into the two units.
+            let bad = try await Self.post(&staff, from: form, to: form, ["deliveredOn": d.today.description, "batch": "GJ-118", "store": "3号库",
+                                                                         "quantity_\(line)": "-1"])
+            let badUnit = try await Self.post(&staff, from: form, to: form, ["deliveredOn": d.today.description, "batch": "GJ-118", "store": "3号库",
+                                                                             "quantity_\(line)": "2", "units": "9-9-9999", "component": "structure"])
+            let afterBad = try await Self.count(app, "purchase_deliveries")
+            let good = try await Self.post(&staff, from: form, to: form, ["deliveredOn": d.today.description, "batch": "GJ-118", "store": "3号库",
+                                                                          "quantity_\(line)": "2", "units": "\(units[0].code)、\(units[1].code)",
+                                                                          "component": "structure"])
+            let location = try #require(Self.redirected(good), "\(good.status) \(good.body.string)")
+            let deliveryPath = String(location.prefix { $0 != "?" })
+            let delivery = try #require(UUID(uuidString: String(deliveryPath.split(separator: "/").last!)))
+            let dl = try #require(try await app.services.deliveries(app.db).lines(delivery).first).id
+            let list = try await engineer.get("/procurement/projects/\(p)/deliveries")
+            let toInspect = try await engineer.get(deliveryPath)
+            // Engineering: a rejection without a reason; then 1.5 accepted, 0.5 rejected and returned with the reason.
+            let noReason = try await Self.post(&engineer, from: deliveryPath, to: deliveryPath + "/inspection",
+                                               ["accepted_\(dl)": "1.5", "rejected_\(dl)": "0.5", "reason_\(dl)": ""])
+            let stillReceived = try await app.services.deliveries(app.db).delivery(delivery).status
+            let inspected = try await Self.post(&engineer, from: deliveryPath, to: deliveryPath + "/inspection",
+                                                ["accepted_\(dl)": "1.5", "rejected_\(dl)": "0.5", "reason_\(dl)": "钢筋锈蚀", "returned_\(dl)": "1"])
+            let done = try await staff.get(deliveryPath)
+            let orderPage = try await staff.get("/procurement/orders/\(order)")
+            // validate: refusals re-render with the field's reason and write nothing.
+            #expect(bad.status == .unprocessableEntity && bad.body.string.contains("数量应大于0"), "\(bad.status)")
+            #expect(badUnit.status == .unprocessableEntity && badUnit.body.string.contains("房号不存在或不属于本项目"), "\(badUnit.status)")
+            #expect(afterBad == before)
+            #expect(location.contains("notice=pr.delivery_recorded"))
+            #expect(try await Self.count(app, "purchase_deliveries") == before + 1)
+            let l = Self.section(list.body.string, "pr-deliveries")
+            #expect(list.status == .ok && l.contains(deliveryPath) && l.contains("GJ-118") && list.body.string.contains("待验收 1"))
+            #expect(!list.body.string.contains(form), "engineering does not record deliveries")
+            #expect(toInspect.status == .ok && toInspect.body.string.contains("/inspection") && toInspect.body.string.contains(units[0].code))
+            #expect(noReason.status == .unprocessableEntity && noReason.body.string.contains("请填写原因") && stillReceived == "received")
+            #expect(Self.redirected(inspected)?.contains("notice=pr.inspected") == true, "\(inspected.status) \(inspected.body.string)")
+            let h = Self.section(done.body.string, "pr-delivery-lines")
+            #expect(h.contains("钢筋锈蚀") && h.contains("1.5") && h.contains("0.5") && !done.body.string.contains("/inspection\""))
+            #expect(Self.section(orderPage.body.string, "pr-order-deliveries").contains(deliveryPath))
+            // Who may not: engineering records no delivery, finance opens no delivery.
+            #expect(try await engineer.get(form).status == .forbidden)
+            #expect(try await finance.get("/procurement/projects/\(p)/deliveries").status == .forbidden)
+            #expect(try await finance.get(deliveryPath).status == .notFound)
+        }
+    }
+
+    // MARK: 7. 发票结算
+
+    @Test func anInvoiceIsEnteredMatchedThreeWaysQueuedWhenItDoesNotMatchAndPaidByFinance() async throws {
+        try await withTestApp { app, clock in
+            // setup: 2 t delivered, 1.5 t accepted.
+            let d = try await Self.desk(app, clock, code: "FP")
+            let p = d.project
+            let (order, line) = try await Self.approvedOrder(d, supplier: 91)
+            let delivered = try await app.call(.POST, "/api/v1/deliveries", headers: .bearer(d.staff), json: [
+                "orderId": .s(order.uuidString), "deliveredOn": .s(d.today.description), "batch": "GJ-9",
+                "lines": [["orderLineId": .s(line.uuidString), "quantity": "2"]]] as J)
+            let delivery = try delivered.decode(Schemas.Delivery.self)
+            let inspected = try await app.call(.POST, "/api/v1/deliveries/\(delivery.id)/inspection", headers: .bearer(d.engineer), json: [
+                "lines": [["lineId": .s(delivery.lines[0].id), "accepted": "1.5", "rejected": "0.5", "reason": "锈蚀", "returned": true]]] as J)
+            #expect(inspected.status == .ok, "\(inspected.body.string)")
+            var staff = try await Self.browser(app, "fp.caigou")
+            var finance = try await Self.browser(app, "fp.caiwu")
+            var engineer = try await Self.browser(app, "fp.gongcheng")
+            let form = "/procurement/orders/\(order)/invoice"
+            let invoices = "/procurement/projects/\(p)/invoices"
+            // MUT: a bad price; then 2 t invoiced (1.5 accepted: a mismatch); then 1.5 t at the order's price (matched).
+            let bad = try await Self.post(&staff, from: form, to: form, ["number": "51012600001", "invoicedOn": d.today.description,
+                                                                         "quantity_\(line)": "2", "unitPrice_\(line)": "四千"])
+            let afterBad = try await Self.count(app, "purchase_invoices")
+            let wrong = try await Self.post(&staff, from: form, to: form, ["number": "51012600001", "invoicedOn": d.today.description,
+                                                                           "quantity_\(line)": "2", "unitPrice_\(line)": "4000"])
+            let right = try await Self.post(&staff, from: form, to: form, ["number": "51012600002", "invoicedOn": d.today.description,
+                                                                           "quantity_\(line)": "1.5", "unitPrice_\(line)": "4000"])
+            let wrongAt = try #require(Self.redirected(wrong), "\(wrong.status) \(wrong.body.string)")
+            let rightAt = try #require(Self.redirected(right), "\(right.status) \(right.body.string)")
+            let wrongPath = String(wrongAt.prefix { $0 != "?" }), rightPath = String(rightAt.prefix { $0 != "?" })
+            let queue = try await finance.get(invoices + "?status=mismatch")
+            let mismatch = try await staff.get(wrongPath)
+            let matched = try await finance.get(rightPath)
+            let staffView = try await staff.get(rightPath)
+            let staffPay = try await Self.post(&staff, from: rightPath, to: rightPath + "/payment", [:])
+            let paid = try await Self.post(&finance, from: rightPath, to: rightPath + "/payment", [:])
+            let after = try await finance.get(rightPath)
+            // validate
+            #expect(bad.status == .unprocessableEntity && bad.body.string.contains("金额无效") && afterBad == 0)
+            #expect(wrongAt.contains("notice=pr.invoice_mismatch") && rightAt.contains("notice=pr.invoice_matched"))
+            let q = Self.section(queue.body.string, "pr-invoices")
+            #expect(queue.status == .ok && q.contains(wrongPath) && !q.contains(rightPath) && q.contains("发票数量超过验收合格数量"))
+            let m = Self.section(mismatch.body.string, "pr-match")
+            #expect(m.contains("发票数量超过验收合格数量") && m.contains("1.5") && m.contains("4,000.00") && m.contains("8,000.00"))
+            let r = matched.body.string
+            #expect(matched.status == .ok && Self.section(r, "pr-invoice-payments").contains("待付"))
+            #expect(r.contains(rightPath + "/payment"), "finance sees the pay button")
+            #expect(!staffView.body.string.contains(rightPath + "/payment"), "procurement does not pay")
+            #expect(staffPay.status == .forbidden)
+            #expect(Self.redirected(paid)?.contains("notice=pr.paid") == true, "\(paid.status) \(paid.body.string)")
+            #expect(!after.body.string.contains(rightPath + "/payment") && after.body.string.contains("已付款"))
+            #expect(try await Fixtures(app: app).auditCount(action: "invoice.pay") == 1)
+            let status = try await app.services.invoices(app.db).invoice(UUID(uuidString: String(rightPath.split(separator: "/").last!))!).status
+            #expect(status == "paid")
+            #expect(try await engineer.get(invoices).status == .forbidden)
         }
     }
 }
