@@ -1,6 +1,7 @@
 import EstateCore
 @testable import EstateServer
 import FluentKit
+import EstateSheets
 import Foundation
 import SQLKit
 import Testing
@@ -466,6 +467,44 @@ struct ProcurementPageTests {
             let status = try await app.services.invoices(app.db).invoice(UUID(uuidString: String(rightPath.split(separator: "/").last!))!).status
             #expect(status == "paid")
             #expect(try await engineer.get(invoices).status == .forbidden)
+        }
+    }
+
+    // MARK: 8. 报表
+
+    @Test func theReportPageChartsSpendForThePeriodAndOffersTheWorkbook() async throws {
+        try await withTestApp { app, clock in
+            // setup: one approved order of ¥8,000 (建材, 供应商95).
+            let d = try await Self.desk(app, clock, code: "BB")
+            let p = d.project
+            let (order, _) = try await Self.approvedOrder(d, supplier: 95)
+            var manager = try await Self.browser(app, "bb.jingli")
+            var engineer = try await Self.browser(app, "bb.gongcheng")
+            let page = "/procurement/projects/\(p)/report"
+            let from = d.today.adding(days: -30).description, to = d.today.description
+            // MUT
+            let report = try await manager.get(page + "?from=\(from)&to=\(to)")
+            let reversed = try await manager.get(page + "?from=\(to)&to=\(from)")
+            let sheet = try await manager.get("/procurement/projects/\(p)/report.xlsx?from=\(from)&to=\(to)")
+            let orderPage = try await manager.get("/procurement/orders/\(order)")
+            // validate: the spend by month, category and supplier as charts with their tables; the workbook's link.
+            let html = report.body.string
+            #expect(report.status == .ok)
+            #expect(Self.section(html, "pr-report-summary").contains("8,000.00"))
+            #expect(Self.section(html, "pr-report-month").contains("<svg") && Self.section(html, "pr-report-category").contains("<svg"))
+            let bySupplier = Self.section(html, "pr-report-supplier")
+            #expect(bySupplier.contains("<svg") && bySupplier.contains("供应商95") && bySupplier.contains("8,000.00"))
+            #expect(Self.section(html, "pr-report-category").contains("建材"))
+            #expect(html.contains("report.xlsx?from=\(from)&amp;to=\(to)") || html.contains("report.xlsx?from=\(from)&to=\(to)"))
+            #expect(reversed.status == .unprocessableEntity && !reversed.body.string.contains("pr-report-summary"))
+            #expect(sheet.status == .ok && sheet.headers.contentType?.subType.contains("spreadsheetml") == true, "\(sheet.headers)")
+            let rows = try XLSXReader.rows(Data(buffer: sheet.body))
+            #expect(rows.contains { $0.cells.first == "建材" }, "the first sheet is the spend by category: \(rows)")
+            // The order's page charts the material's price history (the approved order is a price record).
+            let history = Self.section(orderPage.body.string, "pr-price-history")
+            #expect(history.contains("<svg") && history.contains("HRB400 钢筋") && history.contains("4,000.00"))
+            #expect(try await engineer.get(page).status == .forbidden)
+            #expect(try await engineer.get("/procurement/projects/\(p)/report.xlsx").status == .forbidden)
         }
     }
 }
