@@ -101,6 +101,8 @@ struct ProcurementPageTests {
             #expect(engineerNeeds.status == .ok)
             #expect(eng.contains("href=\"/procurement/projects/\(p)/needs\"") && eng.contains("href=\"/procurement/projects/\(p)/deliveries\""))
             for tab in [tabs[0], tabs[2], tabs[3], tabs[4], tabs[6], tabs[7]] { #expect(!eng.contains("href=\"\(tab)\""), "engineer must not see \(tab)") }
+            // The side nav's 采购 leads engineering and finance to their tabs too.
+            #expect(eng.contains("href=\"/procurement\"") && financeInvoices.body.string.contains("href=\"/procurement\""))
             let fin = financeInvoices.body.string
             #expect(financeInvoices.status == .ok && fin.contains("href=\"/procurement/projects/\(p)/invoices\""))
             #expect(!fin.contains("href=\"/procurement/projects/\(p)/orders\"") && !fin.contains("href=\"/procurement/projects/\(p)/needs\""))

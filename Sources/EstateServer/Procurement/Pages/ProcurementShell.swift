@@ -32,6 +32,9 @@ enum ProcurementShell {
         }
     }
 
+    /// Whether the reader may open any procurement tab on some project (the side nav's 采购).
+    static func opensAny(_ p: Principal) -> Bool { Tab.allCases.contains { may(p, $0, on: nil) } }
+
     static func hasRole(_ p: Principal, _ roles: Set<Role>, on project: UUID?) -> Bool {
         if let project { return p.canSee(project: project) && !p.roles(on: project).isDisjoint(with: roles) }
         return p.grants.contains { roles.contains($0.role) }
