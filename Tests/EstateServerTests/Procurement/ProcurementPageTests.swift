@@ -120,6 +120,26 @@ struct ProcurementPageTests {
         }
     }
 
+    @Test func aTabWithoutAProjectOpensOnTheFirstProjectWithProcurementWork() async throws {
+        try await withTestApp { app, clock in
+            // setup: a clerk on two projects; only the second (by code) has a need.
+            let d = try await Self.desk(app, clock, code: "ZQ")
+            let f = Fixtures(app: app)
+            let empty = try await f.project("AQ", name: "空项目")
+            try await f.user("zq.liang", roles: [(.procurementStaff, empty), (.procurementStaff, d.project)])
+            var both = try await Self.browser(app, "zq.liang")
+            let before = try await both.get("/procurement/needs")
+            _ = try await Self.need(d)
+            // MUT
+            let after = try await both.get("/procurement/needs")
+            let chosen = try await both.get("/procurement/orders?project=\(empty)")
+            // validate: with no work anywhere the first project; then the one with work; a chosen project is kept.
+            #expect(Self.redirected(before) == "/procurement/projects/\(empty)/needs")
+            #expect(Self.redirected(after) == "/procurement/projects/\(d.project)/needs")
+            #expect(Self.redirected(chosen) == "/procurement/projects/\(empty)/orders")
+        }
+    }
+
     // MARK: 2. 需求
 
     @Test func needsAreListedWithFiltersAndTheFormRefusesBadInputInChineseWritingNothing() async throws {

@@ -30,13 +30,15 @@ enum ProcurementController {
         return req.redirect(to: tab == .suppliers ? "/procurement/suppliers" : "/procurement/\(tab.rawValue)")
     }
 
-    /// `/procurement/<tab>?project=…`: the tab on the chosen project, else on the first the reader may open it on.
+    /// `/procurement/<tab>?project=…`: the tab on the chosen project, else on the first the reader may open it on that has
+    /// procurement work (the GM sees every project, the mall's first), else on the first.
     static func tabHome(_ req: Request, _ tab: ProcurementShell.Tab) async throws -> Response {
         let p = try req.requirePrincipal()
         guard ProcurementShell.may(p, tab, on: nil) else { throw Problem.forbidden }
         let projects = try await ProcurementShell.projects(req, tab)
         let chosen = req.queryText("project").flatMap(UUID.init(uuidString:)).flatMap { id in projects.first { $0.id == id } }
-        guard let target = chosen ?? projects.first else { throw Problem.notFound }
+        let active = chosen == nil && projects.count > 1 ? try await req.services.purchasePlans(req.db).activeProjects() : []
+        guard let target = chosen ?? projects.first(where: { active.contains($0.id) }) ?? projects.first else { throw Problem.notFound }
         return req.redirect(to: tab.href(target.id))
     }
 
