@@ -116,7 +116,7 @@ extension DeliveryPages {
                         .tbody(.group(m.lines.map { l in
                             Node<HTML.TableContext>.tr(
                                 .td(.text(l.material)), .td(.class("num mono"), .text("\(ProcurementShell.qty(l.quantityMilli)) \(l.unit)")),
-                                .td(.class("num mono"), .text(ProcurementShell.qty(m.delivered[l.id] ?? 0))),
+                                .td(.class("num mono"), .text("\(ProcurementShell.qty(m.delivered[l.id] ?? 0)) \(l.unit)")),
                                 .td(.class(f?.form == recordForm && f?.has("quantity_\(l.id)") == true ? "invalid" : ""),
                                     .input(.type(.text), .name("quantity_\(l.id)"), .value(v["quantity_\(l.id)"] ?? ""),
                                            .attribute(named: "inputmode", value: "decimal"), .attribute(named: "aria-label", value: "\(l.material) \(t("pr.this_delivery"))"))))
@@ -124,7 +124,8 @@ extension DeliveryPages {
                     ServiceShell.input(t, form: recordForm, "units", "pr.field.units", value: v["units"] ?? "", failure: f, hint: t("pr.units_hint"),
                                        placeholder: "2-1-0101、2-1-0102", wide: true, maxLength: 4000),
                     ServiceShell.select(t, form: recordForm, "component", "pr.field.component",
-                                        RepairComponent.allCases.map { ($0.rawValue, t($0.catalogKey)) }, selected: v["component"], failure: f),
+                                        RepairComponent.allCases.map { ($0.rawValue, t($0.catalogKey)) }, selected: v["component"], failure: f,
+                                        empty: t("pr.choose_component")),
                     .button(.type(.submit), .class("primary"), .text(t("pr.record_delivery_submit")))))))
     }
 }

@@ -71,8 +71,8 @@ extension InvoicePages {
                         return Node<HTML.TableContext>.tr(.class(codes.isEmpty ? "" : "pr-flagged"),
                             .td(.text(ol?.material ?? "")), .td(.class("num mono"), .text("\(ProcurementShell.qty(ol?.quantityMilli ?? 0)) \(ol?.unit ?? "")")),
                             .td(.class("num mono"), .text(ProcurementShell.money(ol?.unitPriceFen ?? 0))),
-                            .td(.class("num mono"), .text(ProcurementShell.qty(m.accepted[l.orderLineId] ?? 0))),
-                            .td(.class("num mono"), .text(ProcurementShell.qty(l.quantityMilli))),
+                            .td(.class("num mono"), .text("\(ProcurementShell.qty(m.accepted[l.orderLineId] ?? 0)) \(ol?.unit ?? "")")),
+                            .td(.class("num mono"), .text("\(ProcurementShell.qty(l.quantityMilli)) \(ol?.unit ?? "")")),
                             .td(.class("num mono"), .text(ProcurementShell.money(l.unitPriceFen))),
                             .td(.class("num mono"), .text(ProcurementShell.money(l.amountFen))),
                             .td(.class("small"), .text(problems(t, codes))))
@@ -110,7 +110,7 @@ extension InvoicePages {
                             return Node<HTML.TableContext>.tr(
                                 .td(.text(l.material)), .td(.class("num mono"), .text("\(ProcurementShell.qty(l.quantityMilli)) \(l.unit)")),
                                 .td(.class("num mono"), .text(ProcurementShell.money(l.unitPriceFen))),
-                                .td(.class("num mono"), .text(ProcurementShell.qty(m.accepted[l.id] ?? 0))),
+                                .td(.class("num mono"), .text("\(ProcurementShell.qty(m.accepted[l.id] ?? 0)) \(l.unit)")),
                                 cell("quantity", label: t("pr.invoiced_qty")), cell("unitPrice", label: t("pr.invoiced_price")), cell("amount", label: t("pr.amount")))
                         })))),
                     .button(.type(.submit), .class("primary"), .text(t("pr.enter_invoice_submit")))))))
