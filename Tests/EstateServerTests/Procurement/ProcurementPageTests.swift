@@ -256,6 +256,15 @@ struct ProcurementPageTests {
             over["quantity"] = "200"
             over["unitPrice"] = "4000"
             let overBudget = try await Self.post(&staff, from: page, to: page, over)
+            // A supplier whose qualification in the category lapsed yesterday.
+            let lapsed = try await ProcurementTests.supplier(d, 62, qualified: false)
+            let old = try await app.call(.POST, "/api/v1/suppliers/\(lapsed)/qualifications", headers: .bearer(d.staff), json: [
+                "category": "materials", "name": "建筑材料供应资质", "number": "ZZ-OLD", "expiresOn": .s(d.today.adding(days: -1).description)] as J)
+            #expect(old.status == .created)
+            var toLapsed = form
+            toLapsed["supplierId"] = lapsed
+            toLapsed["unitPrice"] = "4000"
+            let lapsedRes = try await Self.post(&staff, from: page, to: page, toLapsed)
             let afterBad = try await Self.count(app, "purchase_orders")
             var good = form
             good["priceReason"] = "急单，加价保供"
@@ -270,6 +279,7 @@ struct ProcurementPageTests {
             #expect(flagged.status == .unprocessableEntity && flagged.body.string.contains("高于近90天市场中位价"), "\(flagged.status)")
             #expect(overBudget.status == .conflict || overBudget.status == .unprocessableEntity, "\(overBudget.status)")
             #expect(overBudget.body.string.contains("超出采购计划预算"))
+            #expect(lapsedRes.status == .conflict && lapsedRes.body.string.contains("该供应商在此类别的资质已过期"), "\(lapsedRes.status)")
             #expect(afterBad == before)
             #expect(location.hasPrefix("/procurement/orders/") && location.contains("notice=pr.order_filed"))
             #expect(try await Self.count(app, "purchase_orders") == before + 1)
