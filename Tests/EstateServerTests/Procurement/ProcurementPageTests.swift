@@ -275,6 +275,12 @@ struct ProcurementPageTests {
             let all = try await staff.get(page)
             let approved = try await staff.get(page + "?status=approved")
             let refused = try await engineer.get(orderPath)
+            // The approval the order filed links back to the order (its approver decides from there).
+            let approvalID = try #require(try await app.services.purchaseOrders(app.db).order(UUID(uuidString: String(orderPath.split(separator: "/").last!))!)
+                .approvalId)
+            var gm = try await Self.browser(app, "dd.zong")
+            let approval = try await gm.get("/approvals/\(approvalID)")
+            #expect(approval.status == .ok && approval.body.string.contains("href=\"\(orderPath)\""), "\(approval.status)")
             // validate: each refusal names its rule in Chinese and writes nothing.
             #expect(flagged.status == .unprocessableEntity && flagged.body.string.contains("高于近90天市场中位价"), "\(flagged.status)")
             #expect(overBudget.status == .conflict || overBudget.status == .unprocessableEntity, "\(overBudget.status)")
