@@ -437,6 +437,9 @@ struct ProcurementPageTests {
             #expect(list.status == .ok && l.contains(deliveryPath) && l.contains("GJ-118") && list.body.string.contains("待验收 1"))
             #expect(!list.body.string.contains(form), "engineering does not record deliveries")
             #expect(toInspect.status == .ok && toInspect.body.string.contains("/inspection") && toInspect.body.string.contains(units[0].code))
+            // Engineering cannot open orders: the order is named, not linked (a link would answer 404).
+            #expect(!toInspect.body.string.contains("href=\"/procurement/orders/\(order)\"") && !l.contains("href=\"/procurement/orders/"))
+            #expect(done.body.string.contains("href=\"/procurement/orders/\(order)\""), "procurement follows the link")
             #expect(noReason.status == .unprocessableEntity && noReason.body.string.contains("请填写原因") && stillReceived == "received")
             #expect(Self.redirected(inspected)?.contains("notice=pr.inspected") == true, "\(inspected.status) \(inspected.body.string)")
             let h = Self.section(done.body.string, "pr-delivery-lines")
@@ -497,6 +500,8 @@ struct ProcurementPageTests {
             let r = matched.body.string
             #expect(matched.status == .ok && Self.section(r, "pr-invoice-payments").contains("待付"))
             #expect(r.contains(rightPath + "/payment"), "finance sees the pay button")
+            #expect(!r.contains("href=\"/procurement/orders/") && !q.contains("href=\"/procurement/orders/"), "finance cannot open orders: not linked")
+            #expect(staffView.body.string.contains("href=\"/procurement/orders/\(order)\""))
             #expect(!staffView.body.string.contains(rightPath + "/payment"), "procurement does not pay")
             #expect(staffPay.status == .forbidden)
             #expect(Self.redirected(paid)?.contains("notice=pr.paid") == true, "\(paid.status) \(paid.body.string)")

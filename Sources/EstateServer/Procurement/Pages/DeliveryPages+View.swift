@@ -7,13 +7,13 @@ extension DeliveryPages {
     static let recordForm = "delivery"
 
     static func table(_ t: Localizer, _ list: [DeliveryService.Delivery], names: [UUID: String],
-                      orders: [UUID: PurchaseOrderService.Order] = [:]) -> Node<HTML.BodyContext> {
+                      orders: [UUID: PurchaseOrderService.Order] = [:], linkOrders: Bool = true) -> Node<HTML.BodyContext> {
         ProcurementShell.table([t("pr.delivery_number"), t("pr.order_number"), t("pr.supplier"), t("pr.field.deliveredOn"), t("pr.field.batch"),
                                 t("pr.field.store"), t("field.status")],
             list.map { d in
                 Node<HTML.TableContext>.tr(
                     .td(.class("mono"), .a(.href("/procurement/deliveries/\(d.id)"), .text(d.number))),
-                    .td(.class("mono"), .a(.href("/procurement/orders/\(d.orderId)"), .text(orders[d.orderId]?.number ?? "↗"))),
+                    .td(.class("mono"), ProcurementShell.orderRef(d.orderId, orders[d.orderId]?.number ?? "↗", link: linkOrders)),
                     .td(.text(names[d.supplierId] ?? "")), .td(.class("nowrap mono"), .text(d.deliveredOn)), .td(.text(d.batch)),
                     .td(.text(d.store.isEmpty ? "—" : d.store)), .td(ProcurementShell.badge(t, "pr.delivery_status", d.status)))
             })
@@ -25,7 +25,8 @@ extension DeliveryPages {
         return ProcurementShell.page(ctx, tab: .deliveries, project: m.project, projects: m.projects, title: t("pr.tab.deliveries"), .group(
             .section(.class("card"), .id("pr-deliveries"),
                 .h2(.text(t("pr.deliveries")), .span(.class("muted small"), .text(" " + t("pr.awaiting_inspection", ["n": "\(waiting)"])))),
-                m.deliveries.isEmpty ? ProcurementShell.empty(t("pr.no_deliveries")) : table(t, m.deliveries, names: m.names, orders: m.orders)),
+                m.deliveries.isEmpty ? ProcurementShell.empty(t("pr.no_deliveries")) : table(t, m.deliveries, names: m.names, orders: m.orders,
+                                                                                                    linkOrders: ProcurementShell.opensOrders(ctx, m.project.id))),
             .if(m.handles, .section(.class("card"), .id("pr-delivery-orders"),
                 .h2(.text(t("pr.record_delivery"))),
                 .p(.class("muted small"), .text(t("pr.record_delivery_hint"))),
@@ -48,7 +49,8 @@ extension DeliveryPages {
             .section(.class("card"), .id("pr-delivery"),
                 .div(.class("toolbar"), .h2(.text(t("pr.delivery_title", ["number": d.number])), .text(" "), ProcurementShell.badge(t, "pr.delivery_status", d.status))),
                 .dl(.class("facts"),
-                    .dt(.text(t("pr.order_number"))), .dd(.a(.href("/procurement/orders/\(m.order.id)"), .text("\(m.order.number) \(m.order.title)"))),
+                    .dt(.text(t("pr.order_number"))), .dd(ProcurementShell.orderRef(m.order.id, "\(m.order.number) \(m.order.title)",
+                                                                                    link: ProcurementShell.opensOrders(ctx, m.project.id))),
                     .dt(.text(t("pr.supplier"))), .dd(.text(m.supplier)),
                     .dt(.text(t("pr.field.deliveredOn"))), .dd(.class("mono"), .text(d.deliveredOn)),
                     .dt(.text(t("pr.field.batch"))), .dd(.text(d.batch)),

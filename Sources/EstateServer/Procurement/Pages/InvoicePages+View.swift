@@ -10,13 +10,13 @@ extension InvoicePages {
     }
 
     static func table(_ t: Localizer, _ list: [InvoiceService.Invoice], names: [UUID: String],
-                      orders: [UUID: PurchaseOrderService.Order] = [:]) -> Node<HTML.BodyContext> {
+                      orders: [UUID: PurchaseOrderService.Order] = [:], linkOrders: Bool = true) -> Node<HTML.BodyContext> {
         ProcurementShell.table([t("pr.invoice_number"), t("pr.order_number"), t("pr.supplier"), t("pr.field.invoicedOn"), t("pr.total"),
                                 t("field.status"), t("pr.match_problems")], numeric: [4],
             list.map { i in
                 Node<HTML.TableContext>.tr(.class(i.status == "mismatch" ? "pr-flagged" : ""),
                     .td(.class("mono"), .a(.href("/procurement/invoices/\(i.id)"), .text(i.number))),
-                    .td(.class("mono"), .a(.href("/procurement/orders/\(i.orderId)"), .text(orders[i.orderId]?.number ?? "↗"))),
+                    .td(.class("mono"), ProcurementShell.orderRef(i.orderId, orders[i.orderId]?.number ?? "↗", link: linkOrders)),
                     .td(.text(names[i.supplierId] ?? "")), .td(.class("nowrap mono"), .text(i.invoicedOn)),
                     .td(.class("num mono"), .text(ProcurementShell.money(i.totalFen))), .td(ProcurementShell.badge(t, "pr.invoice_status", i.status)),
                     .td(.class("small"), .text(problems(t, i.problemCodes))))
@@ -42,7 +42,8 @@ extension InvoicePages {
                     .if(queue > 0 && m.status == nil, .a(.class("ch-st pr-flag"), .href("\(base)?status=mismatch"), .text(t("pr.mismatch_queue", ["n": "\(queue)"])))),
                     .div(.class("spacer")),
                     ProcurementShell.statusFilter(t, action: base, prefix: "pr.invoice_status", statuses: statuses, selected: m.status)),
-                m.invoices.isEmpty ? ProcurementShell.empty(t("pr.no_invoices")) : table(t, m.invoices, names: m.names, orders: m.orders))))
+                m.invoices.isEmpty ? ProcurementShell.empty(t("pr.no_invoices")) : table(t, m.invoices, names: m.names, orders: m.orders,
+                                                                                               linkOrders: ProcurementShell.opensOrders(ctx, m.project.id)))))
     }
 
     static func show(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -56,7 +57,8 @@ extension InvoicePages {
                     .if(payable && m.pays, .form(.class("inline"), .method(.post), .action("/procurement/invoices/\(i.id)/payment"), Shell.csrfField(ctx),
                         .button(.type(.submit), .class("primary"), .text(t("pr.pay")))))),
                 .dl(.class("facts"),
-                    .dt(.text(t("pr.order_number"))), .dd(.a(.href("/procurement/orders/\(m.order.id)"), .text("\(m.order.number) \(m.order.title)"))),
+                    .dt(.text(t("pr.order_number"))), .dd(ProcurementShell.orderRef(m.order.id, "\(m.order.number) \(m.order.title)",
+                                                                                    link: ProcurementShell.opensOrders(ctx, m.project.id))),
                     .dt(.text(t("pr.supplier"))), .dd(.text(m.supplier)),
                     .dt(.text(t("pr.field.invoicedOn"))), .dd(.class("mono"), .text(i.invoicedOn)),
                     .dt(.text(t("pr.total"))), .dd(.class("mono"), .text(ProcurementShell.money(i.totalFen))),

@@ -100,6 +100,13 @@ enum ProcurementShell {
 
     // MARK: Pieces
 
+    /// An order named by `text`, linked only for those who may open the orders tab (engineering and finance see it unlinked).
+    static func orderRef(_ id: UUID, _ text: String, link: Bool) -> Node<HTML.BodyContext> {
+        link ? .a(.href("/procurement/orders/\(id)"), .text(text)) : .text(text)
+    }
+
+    static func opensOrders(_ ctx: PageContext, _ project: UUID) -> Bool { ctx.principal.map { may($0, .orders, on: project) } ?? false }
+
     static func money(_ fen: Int64) -> String { Money(fen: fen).description }
     static func qty(_ milli: Int64) -> String { PurchaseQuantity.format(milli) }
 
