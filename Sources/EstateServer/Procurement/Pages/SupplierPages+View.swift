@@ -3,12 +3,9 @@ import Foundation
 import Plot
 
 extension SupplierPages {
+    /// The procurement frame; its 供应商 tab leads back to the directory.
     static func frame(_ ctx: PageContext, title: String, _ content: Node<HTML.BodyContext>) -> HTML {
-        let t = ctx.t
-        return ProcurementShell.page(ctx, tab: .suppliers, project: nil, title: title, .group(
-            .div(.class("toolbar"), .h2(.text(t("pr.suppliers"))), .div(.class("spacer")),
-                 .a(.class("button"), .href("/procurement/suppliers"), .text(t("pr.directory")))),
-            content))
+        ProcurementShell.page(ctx, tab: .suppliers, project: nil, title: title, content)
     }
 
     static func standing(_ t: Localizer, _ s: QualificationStanding) -> Node<HTML.BodyContext> {
