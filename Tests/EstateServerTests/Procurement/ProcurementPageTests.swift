@@ -303,6 +303,8 @@ struct ProcurementPageTests {
             #expect(f.contains("/procurement/orders/\(firstID)") && !f.contains(orderPath))
             #expect(refused.status == .notFound || refused.status == .forbidden)
             #expect(try await engineer.get(page).status == .forbidden)
+            // The supplier's page links its orders.
+            #expect(try await staff.get("/procurement/suppliers/\(supplier)").body.string.contains("href=\"\(orderPath)\""))
         }
     }
 

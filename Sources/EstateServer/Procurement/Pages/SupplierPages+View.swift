@@ -125,7 +125,7 @@ extension SupplierPages {
                     .thead(.tr(.th(.text(t("pr.order_number"))), .th(.text(t("pr.order_title"))), .th(.class("num"), .text(t("pr.total"))),
                                .th(.text(t("field.status"))), .th(.text(t("pr.created"))))),
                     .tbody(.group(m.orders.map { o in
-                        Node<HTML.TableContext>.tr(.td(.class("mono"), .text(o.number)), .td(.text(o.title)),
+                        Node<HTML.TableContext>.tr(.td(.class("mono"), .a(.href("/procurement/orders/\(o.id)"), .text(o.number))), .td(.text(o.title)),
                                                    .td(.class("num mono"), .text("\(Money(fen: o.totalFen))")),
                                                    .td(.span(.class("ch-st"), .text(t("pr.order_status.\(o.status)")))),
                                                    .td(.class("nowrap small"), .text(Shell.dateTime(o.createdAt))))
