@@ -51,7 +51,8 @@ enum ApprovalsController {
         case .planChange, .penaltyWaiver, .termination: a.subjectID.map { "/contracts/\($0)" }
         case .commissionStatement: a.subjectID.map { "/commissions/\($0)" }
         case .supplierBlacklist: a.subjectID.map { "/procurement/suppliers/\($0)" }
-        case .purchasePlan, .purchaseOrder: nil
+        case .purchasePlan: a.subjectID.map { "/procurement/plans/\($0)" }
+        case .purchaseOrder: a.subjectID.map { "/procurement/orders/\($0)" }
         }
         return Shell.response(ApprovalsPage.show(PageContext(req), .init(
             approval: a, projectName: try await names(req)[a.projectID] ?? "",

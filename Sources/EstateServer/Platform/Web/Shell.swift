@@ -95,7 +95,7 @@ enum Shell {
         NavItem(key: "nav.channels", href: "/channels", action: .channelLeadsRegister),
         // Finance pays commission statements without working in the channels' pages.
         NavItem(key: "nav.commissions", href: "/commissions", action: .paymentsConfirm),
-        NavItem(key: "nav.procurement", href: "/procurement/suppliers", action: .procurementHandle),
+        NavItem(key: "nav.procurement", href: "/procurement", action: .procurementHandle),
         NavItem(key: "nav.mall", href: "/mall", action: .mallDesk),
         NavItem(key: "nav.reports", href: "/reports", action: .reportsView),
     ]
@@ -187,7 +187,8 @@ enum Shell {
             }
             return .li(.span(.class("soon"), .attribute(named: "title", value: t("nav.coming")), .text(t(i.key))))
         }
-        let modules = modules.filter { $0.action.map { p.may($0) } ?? true }
+        // 采购 opens for whoever may open one of its tabs: procurement, and engineering (需求, 到货验收) and finance (发票结算).
+        let modules = modules.filter { i in i.key == "nav.procurement" ? ProcurementShell.opensAny(p) : (i.action.map { p.may($0) } ?? true) }
         let admin = admin.filter { $0.action.map { p.may($0) } ?? true }
         return .nav(.class("side"), .attribute(named: "aria-label", value: t("nav.label")),
             .ul(.forEach(modules, item)),

@@ -43,6 +43,7 @@ enum WebRoutes {
         CommissionsController.register(app)
         OutreachController.register(app)
         SuppliersController.register(app)
+        ProcurementController.register(app)
         // 业主自助: open to the staff guard; the owner pages check their own session.
         OwnerController.register(app)
         BuyerController.register(app)

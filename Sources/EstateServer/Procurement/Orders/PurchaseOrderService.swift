@@ -221,6 +221,23 @@ public struct PurchaseOrderService: Sendable {
         return try await store.sql.raw(q + " ORDER BY created_at DESC, id LIMIT 500").all(decoding: Order.self, with: decoder)
     }
 
+    /// One 市场行情 record: a material's unit price from a quote, bid or approved order on a day.
+    public struct PricePoint: Decodable, Sendable {
+        public var recordedOn: String
+        public var unitPriceFen: Int64
+        public var source: String
+        public var supplierId: UUID?
+    }
+
+    /// A material's price records over the `days` before today, oldest first (the price history chart).
+    public func priceHistory(material: String, days: Int = 365) async throws -> [PricePoint] {
+        let since = CalendarDay(now()).adding(days: -days).description
+        return try await store.sql.raw("""
+            SELECT recorded_on, unit_price_fen, source, supplier_id FROM procurement_prices WHERE material = \(bind: material)
+            AND recorded_on > \(bind: since) ORDER BY recorded_on, created_at, id LIMIT 500
+            """).all(decoding: PricePoint.self, with: decoder)
+    }
+
     /// Orders of a supplier across projects (the supplier's page), newest first.
     public func orders(supplierID: UUID, limit: Int = 100) async throws -> [Order] {
         try await store.sql.raw("SELECT * FROM purchase_orders WHERE supplier_id = \(bind: supplierID) ORDER BY created_at DESC, id LIMIT \(bind: limit)")

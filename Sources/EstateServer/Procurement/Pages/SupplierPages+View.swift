@@ -3,13 +3,9 @@ import Foundation
 import Plot
 
 extension SupplierPages {
+    /// The procurement frame; its 供应商 tab leads back to the directory.
     static func frame(_ ctx: PageContext, title: String, _ content: Node<HTML.BodyContext>) -> HTML {
-        let t = ctx.t
-        return Shell.page(ctx, title: title, .div(.class("service-page procurement-page"),
-            .div(.class("inv-head"),
-                .h1(.text(t("pr.suppliers"))),
-                .a(.class("button"), .href("/procurement/suppliers"), .text(t("pr.directory")))),
-            content))
+        ProcurementShell.page(ctx, tab: .suppliers, project: nil, title: title, content)
     }
 
     static func standing(_ t: Localizer, _ s: QualificationStanding) -> Node<HTML.BodyContext> {
@@ -129,7 +125,7 @@ extension SupplierPages {
                     .thead(.tr(.th(.text(t("pr.order_number"))), .th(.text(t("pr.order_title"))), .th(.class("num"), .text(t("pr.total"))),
                                .th(.text(t("field.status"))), .th(.text(t("pr.created"))))),
                     .tbody(.group(m.orders.map { o in
-                        Node<HTML.TableContext>.tr(.td(.class("mono"), .text(o.number)), .td(.text(o.title)),
+                        Node<HTML.TableContext>.tr(.td(.class("mono"), .a(.href("/procurement/orders/\(o.id)"), .text(o.number))), .td(.text(o.title)),
                                                    .td(.class("num mono"), .text("\(Money(fen: o.totalFen))")),
                                                    .td(.span(.class("ch-st"), .text(t("pr.order_status.\(o.status)")))),
                                                    .td(.class("nowrap small"), .text(Shell.dateTime(o.createdAt))))

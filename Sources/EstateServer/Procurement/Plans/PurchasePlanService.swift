@@ -119,9 +119,19 @@ public struct PurchasePlanService: Sendable {
         return n
     }
 
-    public func needs(projectID: UUID, status: String? = nil) async throws -> [Need] {
+    /// Projects with procurement work (a need or an order): where the pages open when no project is chosen.
+    public func activeProjects() async throws -> Set<UUID> {
+        struct P: Decodable { var projectId: UUID }
+        return Set(try await store.sql.raw("SELECT project_id FROM purchase_needs UNION SELECT project_id FROM purchase_orders")
+            .all(decoding: P.self, with: decoder).map(\.projectId))
+    }
+
+    /// A project's needs; the pages also filter by department and, for a department that only raises needs, by who raised them.
+    public func needs(projectID: UUID, status: String? = nil, department: String? = nil, raisedBy: UUID? = nil) async throws -> [Need] {
         var q: SQLQueryString = "SELECT * FROM purchase_needs WHERE project_id = \(bind: projectID)"
         if let status { q = q + " AND status = \(bind: status)" }
+        if let department { q = q + " AND department = \(bind: department)" }
+        if let raisedBy { q = q + " AND created_by = \(bind: raisedBy)" }
         return try await store.sql.raw(q + " ORDER BY needed_on, created_at, id LIMIT 500").all(decoding: Need.self, with: decoder)
     }
 

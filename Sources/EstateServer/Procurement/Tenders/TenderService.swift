@@ -104,6 +104,12 @@ public struct TenderService: Sendable {
             .all(decoding: S.self, with: decoder).map(\.supplierId)
     }
 
+    /// How many sealed bids a tender holds (the count only: nothing of their content).
+    public func bidCount(_ id: UUID) async throws -> Int {
+        struct N: Decodable { var n: Int }
+        return try await store.sql.raw("SELECT COUNT(*) AS n FROM tender_bids WHERE tender_id = \(bind: id)").first(decoding: N.self)?.n ?? 0
+    }
+
     /// Staff enter an invited supplier's bid as it arrives, sealed at once; once per supplier, before the opening.
     public func submitBid(_ tenderID: UUID, supplierID: UUID, unitPrice: String, deliveryDays: Int, terms: String, by actor: UUID?,
                           context: AuditContext) async throws -> UUID {

@@ -1,0 +1,153 @@
+import EstateCore
+import Foundation
+import Vapor
+
+/// 到货验收 and 发票结算: procurement records deliveries and enters invoices against approved orders; engineering
+/// inspects deliveries; finance pays matched invoices.
+enum FulfilmentController {
+    static func register(_ app: Application) {
+        let p = app.grouped("procurement", "projects", ":projectID")
+        p.on(.GET, "deliveries", guard: .allowed(.projectView), use: deliveries)
+        p.on(.GET, "invoices", guard: .allowed(.projectView), use: invoices)
+        let o = app.grouped("procurement", "orders", ":orderID")
+        o.on(.GET, "delivery", guard: .allowed(.procurementHandle), use: deliveryForm)
+        o.on(.POST, "delivery", guard: .allowed(.procurementHandle), use: recordDelivery)
+        o.on(.GET, "invoice", guard: .allowed(.procurementHandle), use: invoiceForm)
+        o.on(.POST, "invoice", guard: .allowed(.procurementHandle), use: enterInvoice)
+        let d = app.grouped("procurement", "deliveries", ":deliveryID")
+        d.on(.GET, guard: .allowed(.projectView), use: delivery)
+        d.on(.POST, "inspection", guard: .allowed(.projectView), use: inspect)
+        let i = app.grouped("procurement", "invoices", ":invoiceID")
+        i.on(.GET, guard: .allowed(.projectView), use: invoice)
+        i.on(.POST, "payment", guard: .allowed(.paymentsConfirm), use: pay)
+    }
+
+    // MARK: 到货验收
+
+    @Sendable static func deliveries(_ req: Request) async throws -> Response {
+        Shell.response(DeliveryPages.list(PageContext(req), try await DeliveryPages.ListModel.load(req)))
+    }
+
+    @Sendable static func delivery(_ req: Request) async throws -> Response {
+        Shell.response(DeliveryPages.show(PageContext(req), try await DeliveryPages.Model.load(req)))
+    }
+
+    @Sendable static func deliveryForm(_ req: Request) async throws -> Response {
+        Shell.response(DeliveryPages.new(PageContext(req), try await DeliveryPages.NewModel.load(req)))
+    }
+
+    /// Lines with a quantity are delivered; units are typed as their codes (2-1-0101、2-1-0102), installed with one component.
+    @Sendable static func recordDelivery(_ req: Request) async throws -> Response {
+        let orders = req.services.purchaseOrders(req.db)
+        guard let order = try? await orders.order(try req.pathID("orderID")) else { throw Problem.notFound }
+        let p = try ProcurementShell.check(req, .orders, order.projectId)
+        let orderLines = try await orders.lines(order.id)
+        var v = req.formFields(["deliveredOn", "batch", "store", "units", "component"])
+        var lines: [DeliveryService.NewLine] = []
+        for l in orderLines {
+            let q = req.formField("quantity_\(l.id)")
+            v["quantity_\(l.id)"] = q
+            if !q.isEmpty { lines.append(.init(orderLineID: l.id, quantity: q)) }
+        }
+        let ids = lines.map(\.orderLineID)
+        return try await ProcurementController.form(req, name: DeliveryPages.recordForm, values: v,
+                                                    rename: ProcurementShell.perLine(ids)) {
+            let codes = (v["units"] ?? "").split(whereSeparator: { " ,，、;；\n\t".contains($0) }).map(String.init)
+            var units: [(UUID, RepairComponent)] = []
+            if !codes.isEmpty {
+                guard let component = RepairComponent(rawValue: v["component"] ?? "") else { throw Problem.invalid("component", "repair_component_invalid") }
+                let byCode = Dictionary(try await req.services.inventory(req.db).allUnits(order.projectId).map { ($0.code, $0.id) },
+                                        uniquingKeysWith: { a, _ in a })
+                for c in codes {
+                    guard let id = byCode[c] else { throw Problem.invalid("units", "unit_not_found") }
+                    units.append((id, component))
+                }
+            }
+            let d = try await req.services.deliveries(req.db).record(orderID: order.id, deliveredOn: v["deliveredOn"] ?? "", batch: v["batch"] ?? "",
+                                                                     siteStore: v["store"] ?? "", lines: lines, units: units, by: p.userID,
+                                                                     context: req.auditContext)
+            return FormAction.Next.to("/procurement/deliveries/\(d.id)", notice: "pr.delivery_recorded")
+        } page: { failure in
+            DeliveryPages.new(PageContext(req), try await DeliveryPages.NewModel.load(req, failure: failure))
+        }
+    }
+
+    /// Engineering's inspection: every line's accepted and rejected quantities, a reason for a rejection, returned or not.
+    @Sendable static func inspect(_ req: Request) async throws -> Response {
+        let svc = req.services.deliveries(req.db)
+        guard let d = try? await svc.delivery(try req.pathID("deliveryID")) else { throw Problem.notFound }
+        let p = try ProcurementShell.check(req, .deliveries, d.projectId)
+        guard ProcurementShell.inspects(p, on: d.projectId) else { throw Problem.forbidden }
+        let current = try await svc.lines(d.id)
+        var v: [String: String] = [:]
+        var lines: [DeliveryService.Inspection] = []
+        for l in current {
+            for k in ["accepted", "rejected", "reason", "returned"] { v["\(k)_\(l.id)"] = req.formField("\(k)_\(l.id)") }
+            lines.append(.init(lineID: l.id, accepted: v["accepted_\(l.id)"] ?? "", rejected: v["rejected_\(l.id)"] ?? "",
+                               reason: v["reason_\(l.id)"] ?? "", returned: v["returned_\(l.id)"] == "1"))
+        }
+        let ids = current.map(\.id)
+        return try await ProcurementController.form(req, name: DeliveryPages.inspectForm, values: v, rename: ProcurementShell.perLine(ids)) {
+            _ = try await svc.inspect(d.id, lines: lines, by: p.userID, context: req.auditContext)
+            return FormAction.Next.to("/procurement/deliveries/\(d.id)", notice: "pr.inspected")
+        } page: { failure in
+            DeliveryPages.show(PageContext(req), try await DeliveryPages.Model.load(req, failure: failure))
+        }
+    }
+
+    // MARK: 发票结算
+
+    @Sendable static func invoices(_ req: Request) async throws -> Response {
+        Shell.response(InvoicePages.list(PageContext(req), try await InvoicePages.ListModel.load(req)))
+    }
+
+    @Sendable static func invoice(_ req: Request) async throws -> Response {
+        Shell.response(InvoicePages.show(PageContext(req), try await InvoicePages.Model.load(req)))
+    }
+
+    @Sendable static func invoiceForm(_ req: Request) async throws -> Response {
+        Shell.response(InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.load(req)))
+    }
+
+    /// Lines with an invoiced quantity are entered; the amount defaults to quantity × price when left blank.
+    @Sendable static func enterInvoice(_ req: Request) async throws -> Response {
+        let orders = req.services.purchaseOrders(req.db)
+        guard let order = try? await orders.order(try req.pathID("orderID")) else { throw Problem.notFound }
+        let p = try ProcurementShell.check(req, .orders, order.projectId)
+        var v = req.formFields(["number", "invoicedOn"])
+        var lines: [InvoiceService.NewLine] = []
+        for l in try await orders.lines(order.id) {
+            let q = req.formField("quantity_\(l.id)"), price = req.formField("unitPrice_\(l.id)"), amount = req.formField("amount_\(l.id)")
+            v["quantity_\(l.id)"] = q; v["unitPrice_\(l.id)"] = price; v["amount_\(l.id)"] = amount
+            guard !q.isEmpty || !price.isEmpty || !amount.isEmpty else { continue }
+            var total = amount
+            if total.isEmpty, let milli = PurchaseQuantity.parse(q), let unit = Money(yuanText: price) {
+                total = PurchaseQuantity.amount(milli: milli, unitPrice: unit).plain
+            }
+            lines.append(.init(orderLineID: l.id, quantity: q, unitPrice: price, amount: total))
+        }
+        let ids = lines.map(\.orderLineID)
+        return try await ProcurementController.form(req, name: InvoicePages.form, values: v, rename: ProcurementShell.perLine(ids)) {
+            let inv = try await req.services.invoices(req.db).record(orderID: order.id, number: v["number"] ?? "", invoicedOn: v["invoicedOn"] ?? "",
+                                                                     lines: lines, by: p.userID, context: req.auditContext)
+            return FormAction.Next.to("/procurement/invoices/\(inv.id)", notice: inv.status == "matched" ? "pr.invoice_matched" : "pr.invoice_mismatch")
+        } page: { failure in
+            InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.load(req, failure: failure))
+        }
+    }
+
+    /// Finance pays what the matched invoice has due (到货款), once.
+    @Sendable static func pay(_ req: Request) async throws -> Response {
+        let svc = req.services.invoices(req.db)
+        guard let inv = try? await svc.invoice(try req.pathID("invoiceID")) else { throw Problem.notFound }
+        let p = try ProcurementShell.check(req, .invoices, inv.projectId)
+        guard p.may(.paymentsConfirm, on: inv.projectId) else { throw Problem.forbidden }
+        let back = "/procurement/invoices/\(inv.id)"
+        return try await FormAction.run(req) {
+            _ = try await svc.pay(inv.id, by: p.userID, context: req.auditContext)
+            return FormAction.Next.to(back, notice: "pr.paid")
+        } failed: { problem in
+            FormAction.back(req, to: back, problem)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import EstateCore
+import Foundation
+import Vapor
+
+/// 发票结算: a project's invoices with the mismatch queue (status filter), one invoice with the three-way match per line
+/// and its payment schedule (finance's pay button), and the form that enters an invoice against an approved order.
+enum InvoicePages {
+    static let statuses = ["mismatch", "matched", "paid"]
+
+    struct ListModel {
+        var project: InventoryShell.ProjectRef
+        var projects: [InventoryShell.ProjectRef]
+        var invoices: [InvoiceService.Invoice]
+        var orders: [UUID: PurchaseOrderService.Order]
+        var names: [UUID: String]
+        var status: String?
+
+        static func load(_ req: Request) async throws -> ListModel {
+            let (project, projects) = try await ProcurementShell.project(req, .invoices)
+            let status = req.queryText("status").flatMap { statuses.contains($0) ? $0 : nil }
+            let invoices = try await req.services.invoices(req.db).invoices(projectID: project.id, status: status)
+            let orders = try await req.services.purchaseOrders(req.db).orders(projectID: project.id)
+            return ListModel(project: project, projects: projects, invoices: invoices,
+                             orders: Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
+                             names: try await DeliveryPages.names(req, Set(invoices.map(\.supplierId))), status: status)
+        }
+    }
+
+    struct Model {
+        var project: InventoryShell.ProjectRef
+        var invoice: InvoiceService.Invoice
+        var order: PurchaseOrderService.Order
+        var lines: [InvoiceService.Line]
+        var orderLines: [UUID: PurchaseOrderService.Line]
+        var accepted: [UUID: Int64]
+        var payments: [InvoiceService.Payment]
+        var supplier: String
+        var pays: Bool
+
+        static func load(_ req: Request) async throws -> Model {
+            let svc = req.services.invoices(req.db)
+            guard let inv = try? await svc.invoice(try req.pathID("invoiceID")) else { throw Problem.notFound }
+            let p = try ProcurementShell.check(req, .invoices, inv.projectId)
+            let orders = req.services.purchaseOrders(req.db)
+            let order = try await orders.order(inv.orderId)
+            return Model(project: try await ProcurementShell.ref(req, inv.projectId), invoice: inv, order: order, lines: try await svc.lines(inv.id),
+                         orderLines: Dictionary(uniqueKeysWithValues: try await orders.lines(order.id).map { ($0.id, $0) }),
+                         accepted: try await DeliveryService.accepted(orderID: order.id, sql: req.db.sql),
+                         payments: try await svc.payments(orderID: order.id).filter { $0.invoiceId == inv.id },
+                         supplier: (try? await req.services.suppliers(req.db).supplier(inv.supplierId).name) ?? "",
+                         pays: p.may(.paymentsConfirm, on: inv.projectId))
+        }
+    }
+
+    struct NewModel {
+        var project: InventoryShell.ProjectRef
+        var order: PurchaseOrderService.Order
+        var lines: [PurchaseOrderService.Line]
+        var accepted: [UUID: Int64]
+        var supplier: String
+        var today: CalendarDay
+        var failure: FormFailure?
+
+        static func load(_ req: Request, failure: FormFailure? = nil) async throws -> NewModel {
+            let orders = req.services.purchaseOrders(req.db)
+            guard let o = try? await orders.order(try req.pathID("orderID")) else { throw Problem.notFound }
+            _ = try ProcurementShell.check(req, .orders, o.projectId)
+            return NewModel(project: try await ProcurementShell.ref(req, o.projectId), order: o, lines: try await orders.lines(o.id),
+                            accepted: try await DeliveryService.accepted(orderID: o.id, sql: req.db.sql),
+                            supplier: (try? await req.services.suppliers(req.db).supplier(o.supplierId).name) ?? "",
+                            today: CalendarDay(req.services.now()), failure: failure)
+        }
+    }
+}
