@@ -130,8 +130,10 @@ public struct AppServices: Sendable {
     /// The desk's complaints: tickets of the service module with the desk's record beside them.
     public func deskDay(_ db: any Database) -> DeskDayService {
         DeskDayService(store: store(db), now: now, malls: malls(db), members: members(db), complaints: complaints(db), returns: returns(db),
-                       deskLog: deskLog(db), mail: mail(db), priceTags: priceTags(db))
+                       deskLog: deskLog(db), mail: mail(db), priceTags: priceTags(db), deskOrders: deskOrders(db), rota: rota(db))
     }
+    public func deskOrders(_ db: any Database) -> DeskOrderService { DeskOrderService(store: store(db), now: now, malls: malls(db)) }
+    public func rota(_ db: any Database) -> RotaService { RotaService(store: store(db), now: now, malls: malls(db)) }
     public func priceTags(_ db: any Database) -> PriceTagService { PriceTagService(store: store(db), now: now, malls: malls(db)) }
     public func mail(_ db: any Database) -> MailService { MailService(store: store(db), now: now, malls: malls(db)) }
     public func deskLog(_ db: any Database) -> DeskLogService { DeskLogService(store: store(db), now: now) }

@@ -23,7 +23,7 @@ struct MallPageTests {
             _ = try await browser.signIn("ma-kefu")
             // MUT
             var pages: [String: String] = [:]
-            for tab in ["", "/members", "/complaints", "/returns", "/records", "/mail", "/price-tags", "/day"] {
+            for tab in ["", "/members", "/complaints", "/returns", "/records", "/mail", "/orders", "/price-tags", "/day", "/rota", "/report"] {
                 let res = try await browser.get("/malls/\(d.mall)\(tab)")
                 #expect(res.status == .ok, "\(tab): \(res.status)")
                 pages[tab] = res.body.string
@@ -53,6 +53,53 @@ struct MallPageTests {
             var stranger = Browser(app: app)
             _ = try await stranger.signIn("other-desk")
             #expect(try await stranger.get("/malls/\(d.mall)").status == .notFound)
+        }
+    }
+
+    @Test func ordersRotaAndReportPagesTakeTheirFormsAndDraw() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let d = try await MallDesk.setup(app, clock)
+            var sup = Browser(app: app)
+            _ = try await sup.signIn("ma-zhuguan")
+            var desk = Browser(app: app)
+            _ = try await desk.signIn("ma-kefu")
+            let page = try await sup.get("/malls/\(d.mall)/orders").body.string
+            let csrf = try #require(Browser.csrf(in: page))
+            let deskCSRF = try #require(Browser.csrf(in: try await desk.get("/malls/\(d.mall)/orders").body.string))
+            // MUT
+            let taken = try await sup.post("/malls/\(d.mall)/orders", form: [
+                "_csrf": csrf, "kind": "group_purchase", "tenantId": d.tenants[1].uuidString, "customerName": "李老师", "customerMobile": "139 0000 1234",
+                "organisation": "实验小学", "details": "教师节咖啡券 120 张", "quantity": "120", "dueOn": d.today.adding(days: 3).description])
+            let badDue = try await sup.post("/malls/\(d.mall)/orders", form: [
+                "_csrf": csrf, "kind": "phone_order", "tenantId": d.tenants[1].uuidString, "customerName": "李老师", "customerMobile": "13900001234",
+                "details": "x", "dueOn": d.today.adding(days: -3).description])
+            let orders = try await sup.get("/malls/\(d.mall)/orders").body.string
+            let list = try await app.call(.GET, "/api/v1/desk-orders?mallId=\(d.mall)", headers: .bearer(d.desk)).decode(Components.Schemas.DeskOrderList.self)
+            let order = try #require(list.items.first)
+            let passed = try await desk.post("/desk-orders/\(order.id)/steps", form: ["_csrf": deskCSRF, "step": "pass", "text": "周店长"])
+            let day = d.today.adding(days: 1)
+            let put = try await sup.post("/malls/\(d.mall)/rota/\(day)/early/staff", form: ["_csrf": csrf, "userId": d.deskID.uuidString])
+            let clash = try await sup.post("/malls/\(d.mall)/rota/\(day)/late/staff", form: ["_csrf": csrf, "userId": d.deskID.uuidString])
+            let byDesk = try await desk.post("/malls/\(d.mall)/rota/\(day)/late/staff", form: ["_csrf": deskCSRF, "userId": d.desk2ID.uuidString])
+            let rota = try await sup.get("/malls/\(d.mall)/rota?week=\(day)").body.string
+            let deskRota = try await desk.get("/malls/\(d.mall)/rota?week=\(day)").body.string
+            let week = try await desk.get("/malls/\(d.mall)/report")
+            let month = try await desk.get("/malls/\(d.mall)/report?period=month").body.string
+            // validate
+            #expect(taken.status == .seeOther && (taken.headers.first(name: .location) ?? "").contains("notice="), "\(taken.headers)")
+            #expect((badDue.headers.first(name: .location) ?? "").contains("error="), "\(badDue.headers)")
+            #expect(orders.contains("实验小学") && orders.contains("139****1234") && !orders.contains("13900001234"), "mobiles masked")
+            #expect(list.items.count == 1 && order.quantity == 120)
+            #expect(passed.status == .seeOther)
+            #expect(try await app.call(.GET, "/api/v1/desk-orders/\(order.id)", headers: .bearer(d.desk)).decode(Components.Schemas.DeskOrder.self).status == .passed)
+            #expect(put.status == .seeOther && !(put.headers.first(name: .location) ?? "").contains("error="))
+            #expect((clash.headers.first(name: .location) ?? "").contains("error=rota_shift_overlap"), "\(clash.headers)")
+            #expect(byDesk.status == .forbidden || byDesk.status == .notFound)
+            #expect(rota.contains("MA-KEFU") && rota.contains("/staff/\(d.deskID)/remove"))
+            #expect(deskRota.contains("MA-KEFU") && !deskRota.contains("/remove"), "the desk reads the rota; the supervisor edits it")
+            #expect(week.status == .ok && week.body.string.contains("<svg") && week.body.string.contains("report.xlsx?from="))
+            #expect(month.contains("-01 – "), "a month from its first day")
         }
     }
 }

@@ -231,6 +231,12 @@ extension RegisterPages {
 
     // MARK: The day
 
+    /// 当班: each shift's times and its staff, or that nobody was on the rota.
+    static func onDuty(_ t: Localizer, _ duty: [DeskDayService.Duty]?) -> String {
+        let text = (duty ?? []).filter { !$0.names.isEmpty }.map { "\(t("rota.shift.\($0.shift)")) \($0.times) \($0.names.joined(separator: "、"))" }
+        return text.isEmpty ? t("mall.day.no_rota") : text.joined(separator: "；")
+    }
+
     static func day(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
         let base = "/malls/\(m.mall.id)"
@@ -248,6 +254,8 @@ extension RegisterPages {
                           .button(.type(.submit), .text(t("action.search"))))),
                 .unwrap(log) { l in .group(
                     .p(.text(DeskDayService.kinds.map { k in t("mall.kind." + k) + " " + String(l.counts[k] ?? 0) }.joined(separator: " · "))),
+                    .p(.class("on-duty"), .strong(.text(t("mall.day.on_duty") + "：")),
+                       .text(onDuty(t, l.onDuty))),
                     l.signedAt.map { Node<HTML.BodyContext>.p(.class("badge on"), .text(t("mall.day.signed", ["when": when($0)]))) }
                         ?? (m.maySupervise ? post(ctx, "\(base)/day/\(m.day)/sign", t("mall.day.sign"), primary: true) : .p(.class("muted"), .text(t("mall.day.unsigned")))),
                     table([t("member.when"), t("mall.day.kind"), t("member.what")], l.entries.map { e in

@@ -41,5 +41,6 @@ enum Migrations {
         CreateProcurementFulfilment(),
         // The mall's customer-service desk (issue 20).
         CreateMall(),
+        CreateMallDeskOrders(),
     ]
 }

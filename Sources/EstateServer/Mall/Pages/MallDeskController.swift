@@ -1,0 +1,97 @@
+import EstateCore
+import Foundation
+import Vapor
+
+/// The desk's orders for tenants (电话订货 / 团购 / 试机), its rota (早晚班) and the weekly and monthly report page
+/// (issue 20 points 6 and 8): each form through `FormAction`, the same services as the API.
+enum MallDeskController {
+    static func register(_ app: Application) {
+        let m = app.grouped("malls", ":mallID")
+        m.on(.GET, "orders", guard: .allowed(.mallDesk), use: orders)
+        m.on(.POST, "orders", guard: .allowed(.mallDesk), use: takeOrder)
+        m.on(.GET, "rota", guard: .allowed(.mallDesk), use: rota)
+        m.on(.POST, "rota", ":day", ":shift", "times", guard: .allowed(.mallSupervise), use: setTimes)
+        m.on(.POST, "rota", ":day", ":shift", "staff", guard: .allowed(.mallSupervise), use: assign)
+        m.on(.POST, "rota", ":day", ":shift", "staff", ":userID", "remove", guard: .allowed(.mallSupervise), use: unassign)
+        m.on(.GET, "report", guard: .allowed(.mallDesk), use: report)
+        app.on(.POST, "desk-orders", ":recordID", "steps", guard: .allowed(.mallDesk), use: stepOrder)
+    }
+
+    @Sendable static func orders(_ req: Request) async throws -> Response {
+        Shell.response(DeskPages.orders(PageContext(req), try await DeskPages.OrdersModel.load(req)))
+    }
+
+    @Sendable static func takeOrder(_ req: Request) async throws -> Response {
+        let (mall, _) = try await MallShell.mall(req)
+        return try await RegisterController.form(req, back: "/malls/\(mall.id)/orders", notice: "desk_order.taken_notice") {
+            let v = req.formFields(["kind", "tenantId", "customerName", "customerMobile", "organisation", "details", "quantity", "dueOn"])
+            guard let tenant = (v["tenantId"]).flatMap(UUID.init(uuidString:)) else { throw Problem.invalid("tenantId", "mall_tenant_not_found") }
+            var d = DeskOrderService.Draft(kind: DeskOrderKind(rawValue: v["kind"] ?? "") ?? .phoneOrder, tenantID: tenant,
+                                           customerName: v["customerName"] ?? "", customerMobile: v["customerMobile"] ?? "", details: v["details"] ?? "",
+                                           dueOn: v["dueOn"] ?? "")
+            d.organisation = v["organisation"] ?? ""
+            if let q = v["quantity"], !q.isEmpty {
+                guard let n = Int(q) else { throw Problem.invalid("quantity", "desk_order_quantity_invalid") }
+                d.quantity = n
+            }
+            _ = try await req.services.deskOrders(req.db).take(d, mall: mall, by: try req.requirePrincipal().userID, context: req.auditContext)
+        }
+    }
+
+    @Sendable static func stepOrder(_ req: Request) async throws -> Response {
+        let svc = req.services.deskOrders(req.db)
+        guard let o = try? await svc.get(try req.pathID("recordID")) else { throw Problem.notFound }
+        let mall = try await RegisterController.mallOf(req, o.mallId)
+        return try await RegisterController.form(req, back: "/malls/\(mall.id)/orders", anchor: "do-list") {
+            guard let step = DeskOrderFlow.Step(rawValue: req.formField("step")) else { throw Problem.conflict("desk_order_step_not_allowed") }
+            _ = try await svc.step(o.id, step, text: req.formField("text"), by: try req.requirePrincipal().userID, context: req.auditContext)
+        }
+    }
+
+    @Sendable static func rota(_ req: Request) async throws -> Response {
+        Shell.response(DeskPages.rota(PageContext(req), try await DeskPages.RotaModel.load(req)))
+    }
+
+    /// The day and shift in the path (404 when either is not one).
+    static func shiftRef(_ req: Request) throws -> (CalendarDay, ShiftKind) {
+        guard let day = req.parameters.get("day").flatMap(CalendarDay.init), let kind = req.parameters.get("shift").flatMap(ShiftKind.init(rawValue:))
+        else { throw Problem.notFound }
+        return (day, kind)
+    }
+
+    static func rotaBack(_ mall: MallService.Mall, _ day: CalendarDay) -> String {
+        "/malls/\(mall.id)/rota?week=\(RotaService.monday(of: day))"
+    }
+
+    @Sendable static func setTimes(_ req: Request) async throws -> Response {
+        let (mall, _) = try await MallShell.mall(req, .mallSupervise)
+        let (day, kind) = try shiftRef(req)
+        return try await RegisterController.form(req, back: rotaBack(mall, day), anchor: "rota-\(day)") {
+            _ = try await req.services.rota(req.db).setTimes(mall, day: day, kind: kind, starts: req.formField("startsAt"), ends: req.formField("endsAt"),
+                                                             by: try req.requirePrincipal().userID, context: req.auditContext)
+        }
+    }
+
+    @Sendable static func assign(_ req: Request) async throws -> Response {
+        let (mall, _) = try await MallShell.mall(req, .mallSupervise)
+        let (day, kind) = try shiftRef(req)
+        return try await RegisterController.form(req, back: rotaBack(mall, day), anchor: "rota-\(day)") {
+            guard let user = UUID(uuidString: req.formField("userId")) else { throw Problem.invalid("userId", "rota_staff_invalid") }
+            _ = try await req.services.rota(req.db).assign(mall, day: day, kind: kind, userID: user, by: try req.requirePrincipal().userID,
+                                                           context: req.auditContext)
+        }
+    }
+
+    @Sendable static func unassign(_ req: Request) async throws -> Response {
+        let (mall, _) = try await MallShell.mall(req, .mallSupervise)
+        let (day, kind) = try shiftRef(req)
+        let user = try req.pathID("userID")
+        return try await RegisterController.form(req, back: rotaBack(mall, day), anchor: "rota-\(day)") {
+            _ = try await req.services.rota(req.db).unassign(mall, day: day, kind: kind, userID: user, context: req.auditContext)
+        }
+    }
+
+    @Sendable static func report(_ req: Request) async throws -> Response {
+        Shell.response(DeskPages.report(PageContext(req), try await DeskPages.ReportModel.load(req)))
+    }
+}
