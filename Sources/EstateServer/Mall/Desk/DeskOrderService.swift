@@ -150,7 +150,7 @@ public struct DeskOrderService: Sendable {
             for (k, v) in assignments { q = q.set(SQLIdentifier(k), to: SQLBind(v)) }
             let rows = try await q.where("id", .equal, id).where("status", .equal, o.status).returning("id").all()
             guard rows.count == 1 else { throw Problem.conflict("desk_order_step_not_allowed", ["status": "changed", "step": step.rawValue]) }
-            return ((), AuditEntry(action: "mall.desk_order_\(step.rawValue)", entity: "mall_desk_order", entityID: id.uuidString, projectID: mall.projectId,
+            return ((), AuditEntry(action: step == .pass ? "mall.desk_order_pass" : step == .confirm ? "mall.desk_order_confirm" : step == .decline ? "mall.desk_order_decline" : step == .done ? "mall.desk_order_done" : "mall.desk_order_cancel", entity: "mall_desk_order", entityID: id.uuidString, projectID: mall.projectId,
                                    summary: "\(o.number): \(o.status) → \(to.rawValue)", before: ["status": o.status],
                                    after: ["status": to.rawValue, "text": body]))
         }
