@@ -1,4 +1,5 @@
 import EstateCore
+import EstateSheets
 @testable import EstateServer
 import Foundation
 import Testing
@@ -100,6 +101,42 @@ struct MallPageTests {
             #expect(deskRota.contains("MA-KEFU") && !deskRota.contains("/remove"), "the desk reads the rota; the supervisor edits it")
             #expect(week.status == .ok && week.body.string.contains("<svg") && week.body.string.contains("report.xlsx?from="))
             #expect(month.contains("-01 – "), "a month from its first day")
+        }
+    }
+
+    @Test func thePaperBookImportsFromTheMembersPageNamingEveryBadRow() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let d = try await MallDesk.setup(app, clock)
+            var sup = Browser(app: app)
+            _ = try await sup.signIn("ma-zhuguan")
+            let page = try await sup.get("/malls/\(d.mall)/members").body.string
+            let csrf = try #require(Browser.csrf(in: page))
+            func upload(_ rows: [[String]]) async throws -> TestingHTTPResponse {
+                let data = try XLSXWriter.data([Sheet(name: "会员册", columns: ["卡号", "姓名", "手机", "类型", "单位", "积分"].map { SheetColumn($0) },
+                                                      rows: rows.map { $0.map { SheetCell.text($0) } })])
+                let boundary = "mall2-book"
+                var body = ByteBuffer()
+                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"book.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                body.writeBytes(data)
+                body.writeString("\r\n--\(boundary)--\r\n")
+                var headers = sup.cookieHeader
+                headers.contentType = HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary])
+                return try await app.call(.POST, "/malls/\(d.mall)/members/import?_csrf=\(csrf)", headers: headers, body: body)
+            }
+            // MUT
+            let bad = try await upload([["HY100001", "王伟", "13300000001", "个人", "", "1200"], ["HY100002", "李娜", "12345", "个人", "", "300"]])
+            let afterBad = try await app.call(.GET, "/api/v1/members?mallId=\(d.mall)", headers: .bearer(d.supervisor)).body.string
+            let good = try await upload([["HY100001", "王伟", "13300000001", "个人", "", "1200"], ["HY100002", "李娜", "13300000002", "个人", "", "300"]])
+            let list = try await sup.get("/malls/\(d.mall)/members").body.string
+            let deskPage = try await { var b = Browser(app: app); _ = try await b.signIn("ma-kefu"); return try await b.get("/malls/\(d.mall)/members").body.string }()
+            // validate
+            #expect(bad.status == .unprocessableEntity, "\(bad.status)")
+            #expect(bad.body.string.contains("id=\"mb-import\"") && bad.body.string.contains("12345"), "the bad row named on the page")
+            #expect(!afterBad.contains("HY100001"), "all rows or none")
+            #expect(good.status == .seeOther && (good.headers.first(name: .location) ?? "").contains("notice=member.imported_notice"), "\(good.headers)")
+            #expect(list.contains("HY100001") && list.contains("HY100002"))
+            #expect(!deskPage.contains("id=\"mb-import\""), "the supervisor's form")
         }
     }
 }

@@ -14,7 +14,7 @@ extension DeskPages {
                      t("field.status"), ""]
         func row(_ o: DeskOrderService.Order) -> Node<HTML.TableContext> {
             .tr(.class(o.overdue(today: m.today) ? "overdue" : ""),
-                .td(.class("mono"), .text(o.number)), .td(.text(t("desk_order.kind.\(o.kind)"))), .td(.text(m.tenantName(o.tenantId))),
+                .td(.class("mono"), .text(o.number)), .td(.class("nowrap"), .text(t("desk_order.kind.\(o.kind)"))), .td(.text(m.tenantName(o.tenantId))),
                 .td(.text(o.customerName), .span(.class("muted small"), .text(" \(Masking.mobile(o.customerMobile))")),
                     .if(!o.organisation.isEmpty, .span(.class("muted small"), .text(" · \(o.organisation)")))),
                 .td(.text(o.details), .unwrap(o.quantity) { .span(.class("muted small"), .text(" × \($0)")) }),
@@ -89,9 +89,13 @@ extension DeskPages {
             let free = m.staff.filter { p in !s.staff.contains { $0.id == p.id } }
             return .td(.class("rota-cell"),
                 .div(.class("mono small"), .text(s.times)),
-                s.staff.isEmpty ? .p(.class("muted small"), .text(t("rota.nobody"))) : .ul(.class("plain"), .group(s.staff.map { p in
-                    Node<HTML.ListContext>.li(.text(p.name),
-                        .if(m.mayEdit, R.post(ctx, "\(path)/staff/\(p.id)/remove", "×")))
+                s.staff.isEmpty ? .p(.class("muted small"), .text(t("rota.nobody"))) : .div(.class("chips"), .group(s.staff.map { p in
+                    m.mayEdit
+                        ? Node<HTML.BodyContext>.form(.class("inline chip"), .method(.post), .action("\(path)/staff/\(p.id)/remove"), Shell.csrfField(ctx),
+                                                      .text(p.name + " "),
+                                                      .button(.type(.submit), .class("link"), .attribute(named: "aria-label", value: t("rota.remove", ["name": p.name])),
+                                                              .text("×")))
+                        : Node<HTML.BodyContext>.span(.class("chip"), .text(p.name))
                 })),
                 .if(m.mayEdit, .group(
                     .form(.class("inline"), .method(.post), .action("\(path)/staff"), Shell.csrfField(ctx),

@@ -15,6 +15,34 @@ enum MallDeskController {
         m.on(.POST, "rota", ":day", ":shift", "staff", ":userID", "remove", guard: .allowed(.mallSupervise), use: unassign)
         m.on(.GET, "report", guard: .allowed(.mallDesk), use: report)
         app.on(.POST, "desk-orders", ":recordID", "steps", guard: .allowed(.mallDesk), use: stepOrder)
+        m.on(.POST, "members", "import", guard: .allowed(.mallSupervise),
+             body: .collect(maxSize: ByteCount(value: app.services.config.maxUploadMegabytes * 1024 * 1024)), use: importBook)
+    }
+
+    /// The paper VIP book from the members page (the API's service): imported, back to the list with a notice;
+    /// refused with bad rows, the list again with every row named (422); otherwise back with the reason.
+    @Sendable static func importBook(_ req: Request) async throws -> Response {
+        let (mall, _) = try await MallShell.mall(req, .mallSupervise)
+        let back = "/malls/\(mall.id)/members"
+        struct Upload: Content { var file: File }
+        guard let upload = try? req.content.decode(Upload.self), upload.file.data.readableBytes > 0 else {
+            return FormAction.redirect(req, to: back, error: Problem(.unprocessableEntity, "import_empty"), anchor: "mb-import")
+        }
+        let book = req.services.memberBook(req.db), actor = try req.requirePrincipal().userID, context = req.auditContext
+        do {
+            _ = try await req.services.imports.run {
+                try await book.importBook(Data(buffer: upload.file.data), mall: mall, by: actor, context: context)
+            }
+            return FormAction.redirect(req, to: back, notice: "member.imported_notice")
+        } catch let p as Problem where !p.rows.isEmpty {
+            var model = try await MemberPages.ListModel.load(req)
+            model.importProblem = p
+            let res = Shell.response(MemberPages.listView(PageContext(req), model))
+            res.status = .unprocessableEntity
+            return res
+        } catch let p as Problem {
+            return FormAction.redirect(req, to: back, error: p, anchor: "mb-import")
+        }
     }
 
     @Sendable static func orders(_ req: Request) async throws -> Response {

@@ -16,8 +16,9 @@ extension DeskPages {
         let categories = MallComplaintCategory.allCases.map { ($0.rawValue, f.complaintsByCategory[$0.rawValue] ?? 0) }
         let complaints = categories.reduce(0) { $0 + $1.1 }
         let rate = r.passRate
-        func kpi(_ label: String, _ value: String, warn: Bool = false) -> Node<HTML.BodyContext> {
-            .div(.class("kpi"), .div(.class("kpi-label"), .text(label)), .div(.class(warn ? "kpi-value sla-over" : "kpi-value"), .text(value)))
+        func kpi(_ label: String, _ value: String, _ sub: String = "", warn: Bool = false) -> Node<HTML.BodyContext> {
+            .div(.class("kpi"), .div(.class("kpi-label"), .text(label)), .div(.class(warn ? "kpi-value sla-over" : "kpi-value"), .text(value)),
+                 .if(!sub.isEmpty, .div(.class("kpi-sub"), .text(sub))))
         }
         func chart(_ id: String, _ title: String, _ bars: [SVGChart.Series], axis: String) -> Node<HTML.BodyContext> {
             .section(.class("card"), .id(id), .h2(.text(title)),
@@ -35,14 +36,14 @@ extension DeskPages {
                     .a(.class("button"), .href("\(base)?period=\(m.period.rawValue)&day=\(m.next)"), .text(t("mall.rep.next"))),
                     .a(.class("button primary"), .href("/malls/\(m.mall.id)/report.xlsx?from=\(m.from)&to=\(m.to)"), .text(t("mall.day.xlsx")))),
                 .div(.class("kpis top-gap"),
-                    kpi(t("mall.rep.complaints"), "\(complaints)"),
-                    kpi(t("mall.rep.overdue"), "\(r.overdueComplaints)", warn: r.overdueComplaints > 0),
-                    kpi(t("mall.rep.returns"), "\(f.returnsTaken.reduce(0, +)) / \(F.yuan(f.refundFen))"),
-                    kpi(t("mall.rep.pass_rate"), rate.map { String(format: "%.1f%%", Double($0) / 10) } ?? "—",
+                    kpi(t("mall.rep.complaints"), "\(complaints)", t("mall.rep.overdue_sub", ["n": "\(r.overdueComplaints)"]), warn: r.overdueComplaints > 0),
+                    kpi(t("mall.rep.returns"), "\(f.returnsTaken.reduce(0, +))",
+                        t("mall.rep.refunded_sub", ["n": "\(f.returnsRefunded.reduce(0, +))", "amount": F.yuan(f.refundFen)])),
+                    kpi(t("mall.rep.pass_rate"), rate.map { String(format: "%.1f%%", Double($0) / 10) } ?? "—", t("mall.rep.goal_sub"),
                         warn: (rate ?? 1000) < FollowUpRule.goalPermille),
-                    kpi(t("mall.rep.members"), "\(f.membersApplied.reduce(0, +)) / \(f.cardsIssued.reduce(0, +))"),
-                    kpi(t("mall.rep.points"), "+\(f.pointsEarned.reduce(0, +)) / −\(f.pointsRedeemed.reduce(0, +))"),
-                    kpi(t("mall.rep.lost"), "\(f.lostFound.reduce(0, +)) / \(f.lostClaimed.reduce(0, +))"),
+                    kpi(t("mall.rep.members"), "\(f.membersApplied.reduce(0, +))", t("mall.rep.cards_sub", ["n": "\(f.cardsIssued.reduce(0, +))"])),
+                    kpi(t("mall.rep.points"), "+\(f.pointsEarned.reduce(0, +))", t("mall.rep.redeemed_sub", ["n": "\(f.pointsRedeemed.reduce(0, +))"])),
+                    kpi(t("mall.rep.lost"), "\(f.lostFound.reduce(0, +))", t("mall.rep.claimed_sub", ["n": "\(f.lostClaimed.reduce(0, +))"])),
                     kpi(t("mall.kind.desk_order"), "\(r.total["desk_order"] ?? 0)"))),
             .section(.class("card"), .id("mrp-complaints"),
                 .h2(.text(t("mall.rep.by_category"))),
