@@ -139,4 +139,40 @@ struct MallPageTests {
             #expect(!deskPage.contains("id=\"mb-import\""), "the supervisor's form")
         }
     }
+
+    @Test func aTenantsContactAndLeaseAreChangedAuditedOnItsPage() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let d = try await MallDesk.setup(app, clock)
+            let url = "/api/v1/malls/\(d.mall)/tenants/\(d.tenants[0])"
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("ma-kefu")
+            // MUT
+            let bad = try await app.call(.PATCH, url, headers: .bearer(d.desk), json: [
+                "contactName": "李店长", "contactMobile": "12345", "leaseStarts": .s(d.today.description), "leaseEnds": .s(d.today.adding(days: -1).description)] as J)
+            let good = try await app.call(.PATCH, url, headers: .bearer(d.desk), json: [
+                "contactName": "李店长", "contactMobile": "+86 137 0000 5678", "leaseStarts": .s(d.today.adding(days: -10).description),
+                "leaseEnds": .s(d.today.adding(days: 365).description)] as J)
+            let page = try await browser.get("/malls/\(d.mall)/tenants/\(d.tenants[0])")
+            let csrf = try #require(Browser.csrf(in: page.body.string))
+            let posted = try await browser.post("/malls/\(d.mall)/tenants/\(d.tenants[0])", form: [
+                "_csrf": csrf, "contactName": "周店长", "contactMobile": "", "leaseStarts": d.today.adding(days: -10).description,
+                "leaseEnds": d.today.adding(days: 400).description])
+            let after = try await app.call(.GET, "/api/v1/malls/\(d.mall)/tenants", headers: .bearer(d.desk)).decode(Schemas.MallTenantList.self)
+            let place = try await browser.get("/malls/\(d.mall)").body.string
+            // validate
+            #expect(bad.status == .unprocessableEntity && bad.body.string.contains("\"contactMobile\"") && bad.body.string.contains("mall_lease_dates_invalid"),
+                    "\(bad.body.string)")
+            #expect(good.status == .ok, "\(good.body.string)")
+            #expect(try good.decode(Schemas.MallTenant.self).contactMobile == "137****5678")
+            #expect(page.status == .ok && page.body.string.contains("优衣库") && page.body.string.contains("137****5678")
+                    && !page.body.string.contains("13700005678"), "the mobile masked, never in the field")
+            #expect(posted.status == .seeOther && !(posted.headers.first(name: .location) ?? "").contains("error="), "\(posted.headers)")
+            let tenant = try #require(after.items.first { $0.id == d.tenants[0].uuidString })
+            #expect(tenant.contactName == "周店长" && tenant.contactMobile == "137****5678" && tenant.leaseEnds == d.today.adding(days: 400).description,
+                    "an empty mobile keeps the one on file")
+            #expect(place.contains("/malls/\(d.mall)/tenants/\(d.tenants[0])"), "the place tab links the tenant's page")
+            #expect(try await Fixtures(app: app).auditCount(action: "mall.tenant_update") == 2)
+        }
+    }
 }

@@ -104,4 +104,17 @@ extension APIHandler {
                                                            userID: user, context: call.auditContext)
         return .ok(.init(body: .json(Self.shiftSchema(s))))
     }
+
+    // MARK: A tenant's contact and lease
+
+    func updateMallTenant(_ input: Operations.UpdateMallTenant.Input) async throws -> Operations.UpdateMallTenant.Output {
+        let b = switch input.body { case .json(let json): json }
+        let m = try await mall(input.path.mallId, .mallDesk)
+        guard let id = UUID(uuidString: input.path.tenantId) else { throw Problem.notFound }
+        let svc = services.malls(database)
+        let t = try await svc.updateTenant(id, of: m, contactName: b.contactName, contactMobile: b.contactMobile ?? "", leaseStarts: b.leaseStarts,
+                                           leaseEnds: b.leaseEnds, context: call.auditContext)
+        let labels = Dictionary(try await svc.floors(m.id).map { ($0.id, $0.label) }, uniquingKeysWith: { a, _ in a })
+        return .ok(.init(body: .json(Self.tenantSchema(t, floors: labels, today: deskToday))))
+    }
 }

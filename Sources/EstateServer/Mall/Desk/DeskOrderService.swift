@@ -106,6 +106,7 @@ public struct DeskOrderService: Sendable {
     public struct Filter: Sendable {
         public var status: DeskOrderStatus?
         public var kind: DeskOrderKind?
+        public var tenantID: UUID?
         /// Open ones only (taken, passed, confirmed), whatever their day.
         public var open = false
         public var from: Date?
@@ -118,6 +119,7 @@ public struct DeskOrderService: Sendable {
         var cond: SQLQueryString = "mall_id = \(bind: mallID)"
         if let s = f.status { cond = "\(cond) AND status = \(bind: s.rawValue)" }
         if let k = f.kind { cond = "\(cond) AND kind = \(bind: k.rawValue)" }
+        if let t = f.tenantID { cond = "\(cond) AND tenant_id = \(bind: t)" }
         if f.open { cond = "\(cond) AND status IN \(SQLBind.group(DeskOrderStatus.allCases.filter(\.isOpen).map(\.rawValue)))" }
         if let from = f.from { cond = "\(cond) AND taken_at >= \(bind: from)" }
         if let to = f.to { cond = "\(cond) AND taken_at < \(bind: to)" }

@@ -14,6 +14,8 @@ enum MallDeskController {
         m.on(.POST, "rota", ":day", ":shift", "staff", guard: .allowed(.mallSupervise), use: assign)
         m.on(.POST, "rota", ":day", ":shift", "staff", ":userID", "remove", guard: .allowed(.mallSupervise), use: unassign)
         m.on(.GET, "report", guard: .allowed(.mallDesk), use: report)
+        m.on(.GET, "tenants", ":tenantID", guard: .allowed(.mallDesk), use: tenant)
+        m.on(.POST, "tenants", ":tenantID", guard: .allowed(.mallDesk), use: updateTenant)
         app.on(.POST, "desk-orders", ":recordID", "steps", guard: .allowed(.mallDesk), use: stepOrder)
         m.on(.POST, "members", "import", guard: .allowed(.mallSupervise),
              body: .collect(maxSize: ByteCount(value: app.services.config.maxUploadMegabytes * 1024 * 1024)), use: importBook)
@@ -121,5 +123,22 @@ enum MallDeskController {
 
     @Sendable static func report(_ req: Request) async throws -> Response {
         Shell.response(DeskPages.report(PageContext(req), try await DeskPages.ReportModel.load(req)))
+    }
+
+    @Sendable static func tenant(_ req: Request) async throws -> Response {
+        Shell.response(TenantPage.view(PageContext(req), try await TenantPage.Model.load(req)))
+    }
+
+    /// The contact and lease; an empty mobile keeps the one on file (the page shows it masked, never in the field).
+    @Sendable static func updateTenant(_ req: Request) async throws -> Response {
+        let (mall, _) = try await MallShell.mall(req)
+        let id = try req.pathID("tenantID")
+        let svc = req.services.malls(req.db)
+        guard let t = try? await svc.tenant(id), t.mallId == mall.id else { throw Problem.notFound }
+        return try await RegisterController.form(req, back: "/malls/\(mall.id)/tenants/\(id)") {
+            let mobile = req.formField("contactMobile")
+            _ = try await svc.updateTenant(id, of: mall, contactName: req.formField("contactName"), contactMobile: mobile.isEmpty ? (t.contactMobile ?? "") : mobile,
+                                           leaseStarts: req.formField("leaseStarts"), leaseEnds: req.formField("leaseEnds"), context: req.auditContext)
+        }
     }
 }

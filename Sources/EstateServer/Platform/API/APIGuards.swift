@@ -306,6 +306,7 @@ enum APIGuards {
         "setMallShift": .allowed(.mallSupervise),
         "assignMallShift": .allowed(.mallSupervise),
         "unassignMallShift": .allowed(.mallSupervise),
+        "updateMallTenant": .allowed(.mallDesk),
     ]
 }
 
