@@ -175,4 +175,48 @@ struct MallPageTests {
             #expect(try await Fixtures(app: app).auditCount(action: "mall.tenant_update") == 2)
         }
     }
+
+    @Test func aFoundItemsPhotoIsKeptAsItsBytesAreAndShown() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let d = try await MallDesk.setup(app, clock)
+            let item = try await app.call(.POST, "/api/v1/lost-items", headers: .bearer(d.desk), json: [
+                "mallId": .s(d.mall.uuidString), "description": "黑色钱包", "foundAt": .s(ISO8601DateFormatter().string(from: clock.now)),
+                "foundPlace": "2F 电梯口", "finder": "保洁员", "storagePlace": "服务台 A 柜"] as J).decode(Schemas.LostItem.self)
+            var browser = Browser(app: app)
+            _ = try await browser.signIn("ma-kefu")
+            let csrf = try #require(Browser.csrf(in: try await browser.get("/malls/\(d.mall)/records").body.string))
+            func upload(_ bytes: [UInt8], name: String) async throws -> TestingHTTPResponse {
+                let boundary = "mall2-photo"
+                var body = ByteBuffer()
+                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: image/png\r\n\r\n")
+                body.writeBytes(bytes)
+                body.writeString("\r\n--\(boundary)--\r\n")
+                var headers = browser.cookieHeader
+                headers.contentType = HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary])
+                return try await app.call(.POST, "/lost-items/\(item.id)/photo?_csrf=\(csrf)", headers: headers, body: body)
+            }
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)
+            // MUT
+            let fake = try await upload(Array("not a picture".utf8), name: "wallet.png")
+            let before = try await browser.get("/lost-items/\(item.id)/photo")
+            let ok = try await upload(png, name: "wallet.png")
+            let shown = try await browser.get("/lost-items/\(item.id)/photo")
+            let records = try await browser.get("/malls/\(d.mall)/records").body.string
+            let f = Fixtures(app: app)
+            let other = try await f.project("OT")
+            try await f.user("other-desk", roles: [(.mallCS, other)])
+            var stranger = Browser(app: app)
+            _ = try await stranger.signIn("other-desk")
+            let theirs = try await stranger.get("/lost-items/\(item.id)/photo")
+            // validate
+            #expect((fake.headers.first(name: .location) ?? "").contains("error=lost_photo_type"), "the bytes decide: \(fake.headers)")
+            #expect(before.status == .notFound)
+            #expect(ok.status == .seeOther && (ok.headers.first(name: .location) ?? "").contains("notice=mall.lost.photo_notice"), "\(ok.headers)")
+            #expect(shown.status == .ok && shown.headers.contentType?.description.hasPrefix("image/png") == true && shown.body.readableBytes == png.count)
+            #expect(records.contains("/lost-items/\(item.id)/photo\""))
+            #expect(theirs.status == .notFound)
+            #expect(try await f.auditCount(action: "mall.lost_photo") == 1)
+        }
+    }
 }

@@ -15,6 +15,9 @@ enum MallDeskController {
         m.on(.POST, "rota", ":day", ":shift", "staff", ":userID", "remove", guard: .allowed(.mallSupervise), use: unassign)
         m.on(.GET, "report", guard: .allowed(.mallDesk), use: report)
         m.on(.GET, "tenants", ":tenantID", guard: .allowed(.mallDesk), use: tenant)
+        app.on(.POST, "lost-items", ":recordID", "photo", guard: .allowed(.mallDesk),
+               body: .collect(maxSize: ByteCount(value: TicketService.maxAttachmentBytes + 64 * 1024)), use: lostPhoto)
+        app.on(.GET, "lost-items", ":recordID", "photo", guard: .allowed(.mallDesk), use: showLostPhoto)
         m.on(.POST, "tenants", ":tenantID", guard: .allowed(.mallDesk), use: updateTenant)
         app.on(.POST, "desk-orders", ":recordID", "steps", guard: .allowed(.mallDesk), use: stepOrder)
         m.on(.POST, "members", "import", guard: .allowed(.mallSupervise),
@@ -140,5 +143,34 @@ enum MallDeskController {
             _ = try await svc.updateTenant(id, of: mall, contactName: req.formField("contactName"), contactMobile: mobile.isEmpty ? (t.contactMobile ?? "") : mobile,
                                            leaseStarts: req.formField("leaseStarts"), leaseEnds: req.formField("leaseEnds"), context: req.auditContext)
         }
+    }
+
+    /// A found item's photo from the records tab (multipart, the CSRF token in the query as the import forms do).
+    @Sendable static func lostPhoto(_ req: Request) async throws -> Response {
+        let svc = req.services.deskLog(req.db)
+        guard let i = try? await svc.lostItem(try req.pathID("recordID")) else { throw Problem.notFound }
+        let mall = try await RegisterController.mallOf(req, i.mallId)
+        let back = "/malls/\(mall.id)/records"
+        return try await FormAction.run(req, alsoCorrectable: [.unsupportedMediaType, .payloadTooLarge]) {
+            struct Upload: Content { var file: File? }
+            guard req.headers.contentType?.type == "multipart", let file = (try? req.content.decode(Upload.self))?.file, file.data.readableBytes > 0 else {
+                throw Problem.invalid("file", "lost_photo_required")
+            }
+            _ = try await svc.attachPhoto(i.id, mall: mall, data: Data(buffer: file.data), by: try req.requirePrincipal().userID, context: req.auditContext)
+            return .to(back, notice: "mall.lost.photo_notice", anchor: "ml-lost")
+        } failed: { FormAction.back(req, to: back, $0) }
+    }
+
+    /// The photo itself, shown inline, typed as its bytes are.
+    @Sendable static func showLostPhoto(_ req: Request) async throws -> Response {
+        let svc = req.services.deskLog(req.db)
+        guard let i = try? await svc.lostItem(try req.pathID("recordID")) else { throw Problem.notFound }
+        _ = try await RegisterController.mallOf(req, i.mallId)
+        let (data, type) = try svc.photo(of: i)
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: type)
+        headers.replaceOrAdd(name: "Content-Disposition", value: "inline")
+        headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; img-src 'self'; sandbox")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 }
