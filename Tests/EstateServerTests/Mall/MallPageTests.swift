@@ -217,6 +217,8 @@ struct MallPageTests {
             #expect(records.contains("/lost-items/\(item.id)/photo\""))
             #expect(theirs.status == .notFound)
             #expect(try await f.auditCount(action: "mall.lost_photo") == 1)
+            let listed = try await app.call(.GET, "/api/v1/lost-items?mallId=\(d.mall)", headers: .bearer(d.desk)).decode(Schemas.LostItemList.self)
+            #expect(listed.items.first { $0.id == item.id }?.hasPhoto == true && item.hasPhoto != true)
         }
     }
 }
