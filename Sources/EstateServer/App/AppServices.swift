@@ -130,11 +130,17 @@ public struct AppServices: Sendable {
     /// The desk's complaints: tickets of the service module with the desk's record beside them.
     public func deskDay(_ db: any Database) -> DeskDayService {
         DeskDayService(store: store(db), now: now, malls: malls(db), members: members(db), complaints: complaints(db), returns: returns(db),
-                       deskLog: deskLog(db), mail: mail(db), priceTags: priceTags(db))
+                       deskLog: deskLog(db), mail: mail(db), priceTags: priceTags(db), deskOrders: deskOrders(db), rota: rota(db))
     }
+    public func deskOrders(_ db: any Database) -> DeskOrderService { DeskOrderService(store: store(db), now: now, malls: malls(db)) }
+    public func rota(_ db: any Database) -> RotaService { RotaService(store: store(db), now: now, malls: malls(db)) }
     public func priceTags(_ db: any Database) -> PriceTagService { PriceTagService(store: store(db), now: now, malls: malls(db)) }
     public func mail(_ db: any Database) -> MailService { MailService(store: store(db), now: now, malls: malls(db)) }
-    public func deskLog(_ db: any Database) -> DeskLogService { DeskLogService(store: store(db), now: now) }
+    /// Found items' photos are kept beside the service tickets' attachments (their own folder).
+    public func deskLog(_ db: any Database) -> DeskLogService {
+        DeskLogService(store: store(db), now: now,
+                       photosDirectory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").appendingPathComponent("mall-lost").path)
+    }
     public func returns(_ db: any Database) -> ReturnService { ReturnService(store: store(db), now: now, malls: malls(db)) }
     public func complaints(_ db: any Database) -> ComplaintService { ComplaintService(store: store(db), now: now, malls: malls(db), tickets: tickets(db)) }
     public func reports(_ db: any Database) -> ReportService { ReportService(store: store(db), now: now) }

@@ -117,6 +117,10 @@ struct MallDayTests {
             try note("price_tags", try await app.call(.POST, "/api/v1/price-tags", headers: .bearer(d.desk), json: [
                 "mallId": .s(d.mall.uuidString), "tenantId": .s(d.tenants[1].uuidString),
                 "tags": [["item": "拿铁", "price": "32", "unit": "杯", "origin": "云南", "specification": "大杯", "copies": 1]]] as J))
+            try note("desk_order", try await app.call(.POST, "/api/v1/desk-orders", headers: .bearer(d.desk), json: MallDeskOrderTests.order(d)))
+            let duty = try await app.call(.POST, "/api/v1/malls/\(d.mall)/rota/\(today)/early/staff", headers: .bearer(d.supervisor),
+                                          json: ["userId": .s(d.deskID.uuidString)] as J)
+            #expect(duty.status == .ok, "\(duty.body.string)")
             let complaint = try #require(ids["complaint"]?.first)
             try note("follow_up", try await app.call(.POST, "/api/v1/malls/\(d.mall)/follow-ups", headers: .bearer(d.desk), json: [
                 "sourceKind": "complaint", "sourceId": .s(complaint), "outcome": "satisfied"] as J))
@@ -138,6 +142,9 @@ struct MallDayTests {
             #expect(got == ids, "the log is the day's records, no more, no fewer")
             #expect(Set(log.counts.filter { $0.count > 0 }.map(\.kind)) == Set(DeskDayService.kinds), "every kind of record")
             #expect(log.signedAt == nil && signed.signedAt != nil && signed.entries.map(\.id) == log.entries.map(\.id))
+            #expect(log.onDuty?.map(\.shift) == [.early, .late] && log.onDuty?.first?.names == ["MA-KEFU"] && log.onDuty?.last?.names == [],
+                    "who was on duty: \(String(describing: log.onDuty))")
+            #expect(signed.onDuty?.first?.times == "09:00–15:30" && signed.onDuty?.first?.names == ["MA-KEFU"])
             #expect(after.entries.map(\.id) == log.entries.map(\.id) && after.signedBy == d.supervisorID.uuidString)
             // The week's report and its workbook agree.
             let week = try await app.call(.GET, "/api/v1/reports/mall?mallId=\(d.mall)&from=\(today.adding(days: -6))&to=\(today)", headers: .bearer(d.desk))

@@ -17,7 +17,8 @@ extension APIHandler {
 
     static func dailyLogSchema(_ l: DeskDayService.DailyLog) -> Schemas.MallDailyLog {
         Schemas.MallDailyLog(day: l.day, entries: l.entries.map { .init(kind: $0.kind, id: $0.id.uuidString, at: $0.at, text: $0.text) },
-                             counts: counts(l.counts), signedBy: l.signedBy?.uuidString, signedAt: l.signedAt)
+                             counts: counts(l.counts), signedBy: l.signedBy?.uuidString, signedAt: l.signedAt,
+                             onDuty: l.onDuty?.map { .init(shift: .init(rawValue: $0.shift) ?? .early, times: $0.times, names: $0.names) })
     }
 
     func listMallFollowUps(_ input: Operations.ListMallFollowUps.Input) async throws -> Operations.ListMallFollowUps.Output {

@@ -9,7 +9,7 @@ extension APIHandler {
         Schemas.LostItem(id: i.id.uuidString, number: i.number, description: i.description, foundAt: i.foundAt, foundPlace: i.foundPlace, finder: i.finder,
                          storagePlace: i.storagePlace, keepDays: i.keepDays, handoverDue: i.handoverDue, status: .init(rawValue: i.status) ?? .held,
                          claimantName: i.claimantName, claimantIdMasked: i.claimantIdMasked, claimSignature: i.claimSignature, claimedAt: i.claimedAt,
-                         handedTo: i.handedTo, handedAt: i.handedAt)
+                         handedTo: i.handedTo, handedAt: i.handedAt, hasPhoto: i.photo != nil)
     }
 
     static func broadcastSchema(_ b: DeskLogService.Broadcast) -> Schemas.Broadcast {

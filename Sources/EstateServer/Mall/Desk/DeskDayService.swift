@@ -16,6 +16,8 @@ public struct DeskDayService: Sendable {
     let deskLog: DeskLogService
     let mail: MailService
     let priceTags: PriceTagService
+    let deskOrders: DeskOrderService
+    let rota: RotaService
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 
@@ -83,23 +85,34 @@ public struct DeskDayService: Sendable {
         public var text: String
     }
 
+    /// Who was on a shift of the day, as the rota had it when the log was assembled.
+    public struct Duty: Codable, Sendable, Equatable {
+        public var shift: String
+        public var times: String
+        public var names: [String]
+    }
+
     public struct DailyLog: Codable, Sendable {
         public var day: String
         public var entries: [Entry]
         public var counts: [String: Int]
+        /// The day's shifts and their staff (absent from logs signed before the rota existed).
+        public var onDuty: [Duty]?
         public var signedBy: UUID?
         public var signedAt: Date?
     }
 
     /// The log is kept as signed, in the desk's language: the codes of mail kinds and call outcomes in words.
-    static let words = ["letter": "信件", "parcel": "包裹", "bag": "寄存", "satisfied": "满意", "unsatisfied": "不满意", "unreachable": "未接通"]
+    static let words = ["letter": "信件", "parcel": "包裹", "bag": "寄存", "satisfied": "满意", "unsatisfied": "不满意", "unreachable": "未接通",
+                        "phone_order": "电话订货", "group_purchase": "团体购物", "appliance_test": "大件试机"]
 
     /// The kinds of record a day's log is made of, in the order it lists them.
     public static let kinds = ["member_application", "card_issue", "points", "complaint", "return", "lost_item", "broadcast", "screen_message",
-                               "mail", "price_tags", "follow_up"]
+                               "mail", "price_tags", "follow_up", "desk_order"]
 
     /// The day's records from every desk register: applications and cards, points lines, complaints, returns, found
-    /// items, broadcasts, screen messages, mail and bags, price-tag requests and follow-up calls.
+    /// items, broadcasts, screen messages, mail and bags, price-tag requests, follow-up calls and the orders taken for
+    /// tenants (phone orders, group purchases, appliance tests); and who was on duty.
     public func assemble(_ mall: MallService.Mall, day: CalendarDay) async throws -> DailyLog {
         let from = day.start, to = day.adding(days: 1).start
         var e: [Entry] = []
@@ -134,10 +147,19 @@ public struct DeskDayService: Sendable {
         }
         for p in try await priceTags.list(mall.id, from: from, to: to) { e.append(Entry(kind: "price_tags", id: p.id, at: p.requestedAt, text: "\(p.number) × \(p.tagCount)")) }
         for f in try await followUps(mall.id, from: from, to: to) { e.append(Entry(kind: "follow_up", id: f.id, at: f.createdAt, text: "\(f.sourceNumber) \(Self.words[f.outcome] ?? f.outcome)")) }
+        var of = DeskOrderService.Filter()
+        of.from = from; of.to = to
+        let orders = try await deskOrders.list(mall.id, of, limit: 5000)
+        let shops = try await malls.tenants(ids: orders.map(\.tenantId))
+        for o in orders {
+            e.append(Entry(kind: "desk_order", id: o.id, at: o.takenAt,
+                           text: "\(o.number) \(Self.words[o.kind] ?? o.kind) \(shops[o.tenantId]?.shopName ?? "") \(Masking.name(o.customerName)) \(o.details)"))
+        }
         e.sort { ($0.at, $0.kind, $0.id.uuidString) < ($1.at, $1.kind, $1.id.uuidString) }
         var counts = Dictionary(uniqueKeysWithValues: Self.kinds.map { ($0, 0) })
         for x in e { counts[x.kind, default: 0] += 1 }
-        return DailyLog(day: day.description, entries: e, counts: counts)
+        let duty = try await rota.onDuty(mall, day: day).map { Duty(shift: $0.kind.rawValue, times: $0.times, names: $0.staff.map(\.name)) }
+        return DailyLog(day: day.description, entries: e, counts: counts, onDuty: duty)
     }
 
     /// The day's log: as signed when it was, else assembled now.
@@ -223,5 +245,76 @@ public struct DeskDayService: Sendable {
         f.from = from.start; f.to = to.adding(days: 1).start
         let overdue = try await complaints.list(mall.id, f, limit: 5000).filter { $0.overdue(at: now()) }.count
         return Report(from: from, to: to, rows: rows, total: total, satisfied: sat, unsatisfied: unsat, overdueComplaints: overdue)
+    }
+}
+
+// MARK: The weekly and monthly figures
+
+extension DeskDayService {
+    /// The report page's figures per day of a period: complaints by category, returns taken and refunded, members'
+    /// applications and cards, points earned and redeemed, found items recorded and claimed.
+    public struct Figures: Sendable {
+        public var days: [CalendarDay]
+        public var complaintsByCategory: [String: Int]
+        public var returnsTaken: [Int]
+        public var returnsRefunded: [Int]
+        public var refundFen: Int64
+        public var membersApplied: [Int]
+        public var cardsIssued: [Int]
+        public var pointsEarned: [Int64]
+        public var pointsRedeemed: [Int64]
+        public var lostFound: [Int]
+        public var lostClaimed: [Int]
+    }
+
+    public func figures(_ mall: MallService.Mall, from: CalendarDay, to: CalendarDay) async throws -> Figures {
+        guard from <= to, from.days(until: to) <= 366 else { throw Problem.invalid("to", "report_range_invalid") }
+        let start = from.start, end = to.adding(days: 1).start
+        let n = from.days(until: to) + 1
+        let days = (0..<n).map { from.adding(days: $0) }
+        func slot(_ d: Date?) -> Int? {
+            guard let d, d >= start, d < end else { return nil }
+            let i = from.days(until: CalendarDay(d))
+            return (0..<n).contains(i) ? i : nil
+        }
+        var f = Figures(days: days, complaintsByCategory: [:], returnsTaken: .init(repeating: 0, count: n), returnsRefunded: .init(repeating: 0, count: n),
+                        refundFen: 0, membersApplied: .init(repeating: 0, count: n), cardsIssued: .init(repeating: 0, count: n),
+                        pointsEarned: .init(repeating: 0, count: n), pointsRedeemed: .init(repeating: 0, count: n),
+                        lostFound: .init(repeating: 0, count: n), lostClaimed: .init(repeating: 0, count: n))
+        var cf = ComplaintService.Filter()
+        cf.from = start; cf.to = end
+        for c in try await complaints.list(mall.id, cf, limit: 20000) { f.complaintsByCategory[c.category, default: 0] += 1 }
+        struct R: Decodable { var requestedAt: Date; var refundedAt: Date?; var refundFen: Int64? }
+        for r in try await store.sql.raw("""
+            SELECT requested_at, refunded_at, refund_fen FROM mall_returns WHERE mall_id = \(bind: mall.id)
+            AND ((requested_at >= \(bind: start) AND requested_at < \(bind: end)) OR (refunded_at >= \(bind: start) AND refunded_at < \(bind: end)))
+            """).all(decoding: R.self, with: decoder) {
+            if let i = slot(r.requestedAt) { f.returnsTaken[i] += 1 }
+            if let i = slot(r.refundedAt) { f.returnsRefunded[i] += 1; f.refundFen += r.refundFen ?? 0 }
+        }
+        struct M: Decodable { var appliedAt: Date; var issuedAt: Date? }
+        for m in try await store.sql.raw("""
+            SELECT applied_at, issued_at FROM mall_members WHERE mall_id = \(bind: mall.id)
+            AND ((applied_at >= \(bind: start) AND applied_at < \(bind: end)) OR (issued_at >= \(bind: start) AND issued_at < \(bind: end)))
+            """).all(decoding: M.self, with: decoder) {
+            if let i = slot(m.appliedAt) { f.membersApplied[i] += 1 }
+            if let i = slot(m.issuedAt) { f.cardsIssued[i] += 1 }
+        }
+        struct P: Decodable { var points: Int64; var createdAt: Date }
+        for p in try await store.sql.raw("""
+            SELECT points, created_at FROM mall_points WHERE mall_id = \(bind: mall.id) AND created_at >= \(bind: start) AND created_at < \(bind: end)
+            """).all(decoding: P.self, with: decoder) {
+            guard let i = slot(p.createdAt) else { continue }
+            if p.points >= 0 { f.pointsEarned[i] += p.points } else { f.pointsRedeemed[i] += -p.points }
+        }
+        struct L: Decodable { var createdAt: Date; var claimedAt: Date? }
+        for l in try await store.sql.raw("""
+            SELECT created_at, claimed_at FROM mall_lost_items WHERE mall_id = \(bind: mall.id)
+            AND ((created_at >= \(bind: start) AND created_at < \(bind: end)) OR (claimed_at >= \(bind: start) AND claimed_at < \(bind: end)))
+            """).all(decoding: L.self, with: decoder) {
+            if let i = slot(l.createdAt) { f.lostFound[i] += 1 }
+            if let i = slot(l.claimedAt) { f.lostClaimed[i] += 1 }
+        }
+        return f
     }
 }

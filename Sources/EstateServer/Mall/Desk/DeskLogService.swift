@@ -10,6 +10,8 @@ import SQLKit
 public struct DeskLogService: Sendable {
     let store: Store
     let now: @Sendable () -> Date
+    /// Where found items' photos are written (the attachments folder of the service tickets, a folder of its own).
+    let photosDirectory: String
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 
@@ -29,6 +31,8 @@ public struct DeskLogService: Sendable {
         public var foundPlace: String
         public var finder: String
         public var storagePlace: String
+        /// The stored photo's file name (in `photosDirectory`), once one was taken.
+        public var photo: String?
         public var keepDays: Int
         public var handoverDue: String
         public var status: String
@@ -103,6 +107,45 @@ public struct DeskLogService: Sendable {
                                    summary: "\(item.number) claimed by \(Masking.name(name)) (\(masked))", after: ["idMasked": masked]))
         }
         return try await lostItem(id)
+    }
+
+    public static let photoTypes = ["image/jpeg", "image/png", "image/webp"]
+
+    /// A photo of the found item, as the service tickets take attachments: the type the bytes are (JPEG, PNG or WebP
+    /// only: 415 `lost_photo_type`), at most the attachments' size (413), written before the row points to it; a
+    /// new photo replaces the old one.
+    public func attachPhoto(_ id: UUID, mall: MallService.Mall, data: Data, by actor: UUID?, context: AuditContext) async throws -> LostItem {
+        let item = try await lostItem(id)
+        guard item.mallId == mall.id else { throw Problem.notFound }
+        guard data.count <= TicketService.maxAttachmentBytes else {
+            throw Problem(.payloadTooLarge, "attachment_too_large", arguments: ["mb": "\(TicketService.maxAttachmentBytes / 1024 / 1024)"])
+        }
+        guard !data.isEmpty, let type = TicketService.sniff(data), Self.photoTypes.contains(type) else { throw Problem(.unsupportedMediaType, "lost_photo_type") }
+        let folder = URL(fileURLWithPath: photosDirectory, isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let name = "\(id.uuidString)-\(UUID().uuidString)"
+        let path = folder.appendingPathComponent(name)
+        try data.write(to: path, options: .atomic)
+        do {
+            try await store.audited(context) { tx in
+                try await tx.sql.update("mall_lost_items").set("photo", to: SQLBind(name)).where("id", .equal, id).run()
+                return ((), AuditEntry(action: "mall.lost_photo", entity: "mall_lost_item", entityID: id.uuidString, projectID: mall.projectId,
+                                       summary: "photo of \(item.number) (\(type), \(data.count) bytes)"))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: path)
+            throw error
+        }
+        if let old = item.photo { try? FileManager.default.removeItem(at: folder.appendingPathComponent(old)) }
+        return try await lostItem(id)
+    }
+
+    /// The item's photo and its type (404 without one).
+    public func photo(of item: LostItem) throws -> (Data, String) {
+        guard let name = item.photo, !name.contains("/"),
+              let data = FileManager.default.contents(atPath: URL(fileURLWithPath: photosDirectory).appendingPathComponent(name).path),
+              let type = TicketService.sniff(data) else { throw Problem.notFound }
+        return (data, type)
     }
 
     /// Hands an unclaimed item over (to the police or the property office) once its days have passed.

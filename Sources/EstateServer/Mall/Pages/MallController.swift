@@ -22,6 +22,7 @@ enum MallController {
         mb.on(.POST, "card", guard: .allowed(.mallDesk), use: issue)
         mb.on(.POST, "receipts", guard: .allowed(.mallDesk), use: earn)
         mb.on(.POST, "redemptions", guard: .allowed(.mallDesk), use: redeem)
+        MallDeskController.register(app)
     }
 
     @Sendable static func tagsCSS(_ req: Request) async throws -> Response {

@@ -28,7 +28,7 @@ extension MallDeskPage {
                     .thead(.tr(.th(.text(t("mall.floor"))), .th(.text(t("mall.unit_no"))), .th(.text(t("mall.shop_name"))), .th(.text(t("mall.category"))),
                                .th(.text(t("mall.contact"))), .th(.text(t("mall.lease"))))),
                     .tbody(.group(m.tenants.map { tn in
-                        Node<HTML.TableContext>.tr(.td(.text(m.floorLabel(tn.floorId))), .td(.class("mono"), .text(tn.unitNo)), .td(.text(tn.shopName)),
+                        Node<HTML.TableContext>.tr(.td(.text(m.floorLabel(tn.floorId))), .td(.class("mono"), .text(tn.unitNo)), .td(.a(.href("\(base)/tenants/\(tn.id)"), .text(tn.shopName))),
                             .td(.text(tn.category)), .td(.text("\(tn.contactName) \(tn.contactMobile.map(Masking.mobile) ?? "")")),
                             .td(.class("nowrap"), .text("\(tn.leaseStarts) – \(tn.leaseEnds)"),
                                 .if(!tn.leased(on: m.today), .span(.class("badge warn"), .text(" " + t("mall.lease_off"))))))

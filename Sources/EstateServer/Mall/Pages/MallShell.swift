@@ -6,7 +6,7 @@ import Vapor
 /// The mall desk's frame: the mall's name, a picker when the reader works more than one mall, and the desk's tabs.
 enum MallShell {
     enum Tab: String, CaseIterable {
-        case place, members, complaints, returns, records, mail, priceTags = "price-tags", day
+        case place, members, complaints, returns, records, mail, orders, priceTags = "price-tags", day, rota, report
 
         var key: String { "mall.tab.\(rawValue)" }
         func href(_ mall: UUID) -> String {

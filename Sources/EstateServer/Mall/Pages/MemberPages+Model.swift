@@ -14,6 +14,8 @@ enum MemberPages {
         var gifts: [MemberService.Gift]
         var maySupervise: Bool
         var viewer: UUID
+        /// The paper VIP book's import refused, with every bad row (shown on the page that sent it).
+        var importProblem: Problem? = nil
 
         static func load(_ req: Request) async throws -> ListModel {
             let (mall, malls) = try await MallShell.mall(req)

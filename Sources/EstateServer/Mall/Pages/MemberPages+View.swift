@@ -49,7 +49,28 @@ extension MemberPages {
                     .input(.type(.text), .name("name"), .attribute(named: "maxlength", value: "40"), .required(true), .attribute(named: "aria-label", value: t("member.gift"))),
                     .input(.type(.number), .name("pointsCost"), .attribute(named: "min", value: "1"), .required(true), .attribute(named: "aria-label", value: t("member.points"))),
                     .input(.type(.number), .name("stock"), .attribute(named: "min", value: "0"), .required(true), .attribute(named: "aria-label", value: t("member.stock"))),
-                    .button(.type(.submit), .text(t("member.add_gift"))))))))
+                    .button(.type(.submit), .text(t("member.add_gift")))))),
+            .if(m.maySupervise, importCard(ctx, m))))
+    }
+
+    /// 纸质会员登记本导入 (the supervisor): the .xlsx or CSV upload, all rows or none; refused, every bad row named.
+    static func importCard(_ ctx: PageContext, _ m: ListModel) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        return .section(.class("card"), .id("mb-import"),
+            .h2(.text(t("member.import.title")), .span(.class("muted small"), .text(" " + t("member.import.hint")))),
+            .unwrap(m.importProblem) { p in .group(
+                .p(.class("flash error"), .text(t("error.\(p.code)", p.arguments))),
+                .if(!p.rows.isEmpty, RegisterPages.table([t("member.import.row"), t("member.import.column"), t("member.import.reason"), t("member.import.value")],
+                    p.rows.map { r in
+                        Node<HTML.TableContext>.tr(.td(.class("num"), .text("\(r.row)")), .td(.class("mono"), .text(r.column ?? "")),
+                                                   .td(.text(t("error.\(r.code)"))), .td(.class("mono small"), .text(r.value ?? "")))
+                    }, empty: "")))
+            },
+            .form(.class("inline-form"), .method(.post), .action("/malls/\(m.mall.id)/members/import?_csrf=\(ctx.csrf ?? "")"), .enctype(.multipartData),
+                  Shell.csrfField(ctx),
+                  .input(.type(.file), .name("file"), .required(true), .attribute(named: "accept", value: ".xlsx,.csv"),
+                         .attribute(named: "aria-label", value: t("member.import.file"))),
+                  .button(.type(.submit), .class("primary"), .text(t("member.import.submit")))))
     }
 
     /// Approve / reject (the supervisor, not for their own application) and issue (the desk).

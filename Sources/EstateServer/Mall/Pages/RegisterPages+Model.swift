@@ -61,7 +61,7 @@ enum RegisterPages {
                 f.from = day.adding(days: -30).start
                 m.complaints = try await s.complaints(db).list(mall.id, f)
                 m.returns = try await s.returns(db).list(mall.id, from: day.adding(days: -30).start)
-            case .place, .members:
+            case .place, .members, .orders, .rota, .report:
                 break
             }
             return m

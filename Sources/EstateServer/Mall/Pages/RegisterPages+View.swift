@@ -121,7 +121,14 @@ extension RegisterPages {
                 .h2(.text(t("mall.lost.title"))),
                 table([t("mall.number"), t("mall.lost.what"), t("mall.lost.found"), t("mall.lost.storage"), t("mall.lost.due"), t("field.status"), ""],
                       m.lost.map { i in
-                          Node<HTML.TableContext>.tr(.td(.class("mono"), .text(i.number)), .td(.text(i.description)),
+                          Node<HTML.TableContext>.tr(.td(.class("mono"), .text(i.number)), .td(.text(i.description),
+                              .if(i.photo != nil, .a(.class("small"), .href("/lost-items/\(i.id)/photo"), .attribute(named: "target", value: "_blank"),
+                                                     .text(" " + t("mall.lost.photo")))),
+                              .if(i.status == "held", .details(.class("small"), .summary(.text(t("mall.lost.photo_upload"))),
+                                  .form(.method(.post), .action("/lost-items/\(i.id)/photo?_csrf=\(ctx.csrf ?? "")"), .enctype(.multipartData), Shell.csrfField(ctx),
+                                        .input(.type(.file), .name("file"), .required(true), .attribute(named: "accept", value: "image/jpeg,image/png,image/webp"),
+                                               .attribute(named: "aria-label", value: t("mall.lost.photo"))),
+                                        .button(.type(.submit), .text(t("action.save"))))))),
                               .td(.class("small"), .text("\(when(i.foundAt)) \(i.foundPlace) · \(i.finder)")), .td(.text(i.storagePlace)),
                               .td(.class("nowrap"), .text(i.handoverDue)),
                               .td(.text(t("mall.lost.\(i.status)")), .unwrap(i.claimantIdMasked) { .span(.class("muted small"), .text(" \(i.claimantName ?? "") \($0)")) },
@@ -231,6 +238,12 @@ extension RegisterPages {
 
     // MARK: The day
 
+    /// 当班: each shift's times and its staff, or that nobody was on the rota.
+    static func onDuty(_ t: Localizer, _ duty: [DeskDayService.Duty]?) -> String {
+        let text = (duty ?? []).filter { !$0.names.isEmpty }.map { "\(t("rota.shift.\($0.shift)")) \($0.times) \($0.names.joined(separator: "、"))" }
+        return text.isEmpty ? t("mall.day.no_rota") : text.joined(separator: "；")
+    }
+
     static func day(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
         let base = "/malls/\(m.mall.id)"
@@ -248,6 +261,8 @@ extension RegisterPages {
                           .button(.type(.submit), .text(t("action.search"))))),
                 .unwrap(log) { l in .group(
                     .p(.text(DeskDayService.kinds.map { k in t("mall.kind." + k) + " " + String(l.counts[k] ?? 0) }.joined(separator: " · "))),
+                    .p(.class("on-duty"), .strong(.text(t("mall.day.on_duty") + "：")),
+                       .text(onDuty(t, l.onDuty))),
                     l.signedAt.map { Node<HTML.BodyContext>.p(.class("badge on"), .text(t("mall.day.signed", ["when": when($0)]))) }
                         ?? (m.maySupervise ? post(ctx, "\(base)/day/\(m.day)/sign", t("mall.day.sign"), primary: true) : .p(.class("muted"), .text(t("mall.day.unsigned")))),
                     table([t("member.when"), t("mall.day.kind"), t("member.what")], l.entries.map { e in

@@ -234,6 +234,32 @@ public struct MallService: Sendable {
         return try await tenant(id)
     }
 
+    /// A tenant's contact and lease changed (the shop's unit, name and category stay): every bad field named, the
+    /// audit line with the values before and after in the update's transaction.
+    public func updateTenant(_ id: UUID, of mall: Mall, contactName: String, contactMobile: String, leaseStarts: String, leaseEnds: String,
+                             context: AuditContext) async throws -> Tenant {
+        let t = try await tenant(id)
+        guard t.mallId == mall.id else { throw Problem.notFound }
+        var d = TenantDraft(floorID: t.floorId, unitNo: t.unitNo, shopName: t.shopName, category: t.category, contactName: contactName,
+                            leaseStarts: leaseStarts, leaseEnds: leaseEnds)
+        d.zoneID = t.zoneId
+        d.contactMobile = contactMobile
+        let c = try checked(d, mall: mall, floors: try await floors(mall.id))
+        let at = now()
+        try await store.audited(context) { tx in
+            try await tx.sql.update("mall_tenants").set("contact_name", to: SQLBind(c.contact)).set("contact_mobile", to: SQLBind(c.mobile))
+                .set("lease_starts", to: SQLBind(c.from.description)).set("lease_ends", to: SQLBind(c.to.description)).set("updated_at", to: SQLBind(at))
+                .where("id", .equal, id).run()
+            return ((), AuditEntry(action: "mall.tenant_update", entity: "mall_tenant", entityID: id.uuidString, projectID: mall.projectId,
+                                   summary: "tenant \(t.shopName): contact and lease",
+                                   before: ["contactName": t.contactName, "contactMobile": t.contactMobile.map(Masking.mobile) ?? "",
+                                            "leaseStarts": t.leaseStarts, "leaseEnds": t.leaseEnds],
+                                   after: ["contactName": c.contact, "contactMobile": c.mobile.map(Masking.mobile) ?? "",
+                                           "leaseStarts": c.from.description, "leaseEnds": c.to.description]))
+        }
+        return try await tenant(id)
+    }
+
     public func tenant(_ id: UUID) async throws -> Tenant {
         guard let t = try await store.sql.raw("SELECT * FROM mall_tenants WHERE id = \(bind: id)").first(decoding: Tenant.self, with: decoder)
         else { throw Problem.notFound }

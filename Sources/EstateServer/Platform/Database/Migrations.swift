@@ -41,6 +41,7 @@ enum Migrations {
         CreateProcurementFulfilment(),
         // The mall's customer-service desk (issue 20).
         CreateMall(),
+        CreateMallDeskOrders(),
         // Call quality (质检, issue 16 point 8).
         CreateCallQuality(),
     ]

@@ -266,6 +266,46 @@ struct DemoMallStory {
                 _ = try await tags.printed(request.id, mall: mall, by: desk.id, context: desk.context)
             }
         }
+        // The rota (早晚班) of this week and the next: the desk and the supervisor take turns; and the orders taken for
+        // tenants — phone orders, a school's group purchase, appliance tests — at every stage, one past its day.
+        let rota = demo.rota(db), orders = demo.deskOrders(db)
+        func shop(_ name: String) throws -> MallService.Tenant {
+            guard let t = tenants.first(where: { $0.shopName == name }) else { throw DemoFailure("demo shop \(name) missing") }
+            return t
+        }
+        at(-8, 8)
+        for d in -7...13 {
+            let (early, late) = d % 2 == 0 ? (desk.id, boss.id) : (boss.id, desk.id)
+            _ = try await rota.assign(mall, day: today.adding(days: d), kind: .early, userID: early, by: boss.id, context: boss.context)
+            _ = try await rota.assign(mall, day: today.adding(days: d), kind: .late, userID: late, by: boss.id, context: boss.context)
+        }
+        let orderPlan: [(Int, DeskOrderKind, String, String, String, Int?, String, Int, [(DeskOrderFlow.Step, String)])] = [
+            (-6, .phoneOrder, "苏宁易购", "陈先生", "美的变频空调 KFR-35GW 两台，周六上午送货上门", 2, "", 3,
+             [(.pass, "苏宁 刘店长"), (.confirm, "有现货，周六 9–12 点送达"), (.done, "已送货安装")]),
+            (-5, .applianceTest, "小米之家", "周女士", "小米电视 S Pro 85 寸，提货前通电试机", nil, "", 1,
+             [(.pass, "小米 店员小杨"), (.confirm, "周三 14:00 在店内试机"), (.done, "试机正常，顾客已提货")]),
+            (-4, .groupPurchase, "星巴克", "李老师", "教师节咖啡券 120 张，开具发票", 120, "成都市实验小学", 4,
+             [(.pass, "星巴克 王店长"), (.confirm, "可按团购价 85 折")]),
+            (-3, .phoneOrder, "优衣库", "黄女士", "羽绒服 M 码 藏青 一件，预留三天", 1, "", 1,
+             [(.pass, "优衣库 店员小何"), (.decline, "该尺码已售罄"), (.cancel, "已电话告知顾客")]),
+            (-2, .applianceTest, "华为", "吴先生", "MateBook 14 笔记本，提货前检测", nil, "", 0, [(.pass, "华为 店员小邓")]),
+            (-1, .groupPurchase, "海底捞", "赵经理", "公司年会 40 人包场，需发票", 40, "天府软件园 8 号楼", 10, []),
+            (0, .phoneOrder, "周大福", "钱女士", "足金手镯 30g，预留到周末", 1, "", 3, []),
+        ]
+        for (d, kind, shopName, name, details, quantity, org, due, steps) in orderPlan {
+            at(d, 11)
+            var draft = DeskOrderService.Draft(kind: kind, tenantID: try shop(shopName).id, customerName: name,
+                                               customerMobile: "1580000\(String(format: "%04d", d + 8))", details: details,
+                                               dueOn: today.adding(days: d + due).description)
+            draft.quantity = quantity
+            draft.organisation = org
+            let o = try await orders.take(draft, mall: mall, by: desk.id, context: desk.context)
+            for (i, (step, text)) in steps.enumerated() {
+                at(d, 12 + Double(i))
+                _ = try await orders.step(o.id, step, text: text, by: desk.id, context: desk.context)
+            }
+        }
+
         // Follow-up calls of the first days' complaints and returns; 19 of 20 satisfied is below the goal.
         at(0, 11)
         for (i, (kind, id)) in toCall.prefix(10).enumerated() {
