@@ -58,6 +58,7 @@ public enum DemoSeeder {
         }
         try await timed(db.logger, "DemoJYFStory") { try await DemoJYFStory(services, db: db).tell(projectID: jyf, hxy: projectID) }
         try await timed(db.logger, "DemoCallsStory") { try await DemoCallsStory(services, db: db, projectID: projectID).tell() }
+        try await timed(db.logger, "DemoCallQualityStory") { try await DemoCallQualityStory(services: services, db: db, projectID: projectID).tell() }
         try await timed(db.logger, "DemoChannelsStory") { try await DemoChannelsStory(services, db: db, projectID: projectID).tell() }
         try await timed(db.logger, "DemoOpeningStory") { try await DemoOpeningStory.tell(services, db: db, projectID: projectID) }
         try await timed(db.logger, "DemoProcurementStory") { try await DemoProcurementStory(services, db: db, projectID: projectID).tell() }
