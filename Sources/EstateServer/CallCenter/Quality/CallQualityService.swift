@@ -141,7 +141,7 @@ public struct CallQualityService: Sendable {
                             SQLBind(Self.encode(marks)), SQLBind(score), SQLBind(comment), SQLBind(at)).run()
                 return ((), AuditEntry(action: "qa.review", entity: "call", entityID: callID.uuidString, projectID: projectID,
                                        summary: "QA \(CallQuality.format(tenths: score)) on form \(form.name)",
-                                       after: ["score": CallQuality.format(tenths: score), "form": form.id.uuidString]))
+                                       after: ["score": CallQuality.format(tenths: score), "form": form.name]))
             }
         } catch where error.isConstraintFailure {
             throw Problem.conflict("qa_already_reviewed")
