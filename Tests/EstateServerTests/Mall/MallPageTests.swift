@@ -104,6 +104,30 @@ struct MallPageTests {
         }
     }
 
+    @Test func unaskedTheReportIsTheWeekOfYesterdayAndItsCountAxesAreWhole() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let d = try await MallDesk.setup(app, clock)
+            // One found item today; the report is then read tomorrow, so its week holds one record (a 0–1 axis).
+            _ = try await app.call(.POST, "/api/v1/lost-items", headers: .bearer(d.desk), json: [
+                "mallId": .s(d.mall.uuidString), "description": "黑色钱包", "foundAt": .s(ISO8601DateFormatter().string(from: clock.now)),
+                "foundPlace": "2F 电梯口", "finder": "保洁员", "storagePlace": "服务台 A 柜"] as J).decode(Schemas.LostItem.self)
+            clock.advance(86_400)
+            var desk = Browser(app: app)
+            _ = try await desk.signIn("ma-kefu")
+            let yesterday = d.today
+            // MUT
+            let week = try await desk.get("/malls/\(d.mall)/report").body.string
+            // validate
+            let monday = RotaService.monday(of: yesterday)
+            #expect(week.contains("report.xlsx?from=\(monday)&amp;to=\(monday.adding(days: 6))"), "the week holding the last whole day")
+            let ticks = week.matches(of: /class="ch-tick">([^<]*)</).map { String($0.1) }
+            #expect(!ticks.isEmpty)
+            #expect(week.contains("kpi-value\">1<"), "the found item is counted in the week")
+            #expect(ticks.allSatisfy { !$0.contains(".") }, "counts on whole-number ticks: \(ticks)")
+        }
+    }
+
     @Test func thePaperBookImportsFromTheMembersPageNamingEveryBadRow() async throws {
         try await withTestApp { app, clock in
             // setup

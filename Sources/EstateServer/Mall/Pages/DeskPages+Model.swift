@@ -63,7 +63,8 @@ enum DeskPages {
             let (mall, malls) = try await MallShell.mall(req)
             let today = CalendarDay(req.services.now())
             let period = Period(rawValue: req.queryText("period") ?? "") ?? .week
-            let anchor = req.queryText("day").flatMap(CalendarDay.init) ?? today
+            // Unasked, the period holding yesterday — the last whole day — so Monday's 周报 is last week's, not an empty one.
+            let anchor = req.queryText("day").flatMap(CalendarDay.init) ?? today.adding(days: -1)
             let from: CalendarDay, to: CalendarDay
             switch period {
             case .week:

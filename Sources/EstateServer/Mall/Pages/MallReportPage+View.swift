@@ -22,7 +22,7 @@ extension DeskPages {
         }
         func chart(_ id: String, _ title: String, _ bars: [SVGChart.Series], axis: String) -> Node<HTML.BodyContext> {
             .section(.class("card"), .id(id), .h2(.text(title)),
-                     SVGChart.columns(id: id + "-chart", title: title, labels: labels, bars: bars, leftTitle: axis))
+                     SVGChart.columns(id: id + "-chart", title: title, labels: labels, bars: bars, leftTitle: axis, integral: true))
         }
         return F.page(ctx, mall: m.mall, malls: m.malls, tab: .report, title: t("mall.tab.report"), .group(
             .section(.class("card"), .id("mrp-head"),
@@ -58,7 +58,7 @@ extension DeskPages {
                 SVGChart.columns(id: "mrp-follow-chart", title: t("mall.rep.pass_rate"), labels: labels,
                                  bars: [.init(name: t("mall.follow.satisfied"), values: ints(r.rows.map(\.satisfied)), fill: .dark),
                                         .init(name: t("mall.follow.unsatisfied"), values: ints(r.rows.map(\.unsatisfied)), fill: .hatch)],
-                                 leftTitle: t("mall.rep.calls"))),
+                                 leftTitle: t("mall.rep.calls"), integral: true)),
             chart("mrp-returns", t("mall.rep.returns_chart"), [.init(name: t("mall.rep.returns_taken"), values: ints(f.returnsTaken), fill: .dark),
                                                               .init(name: t("mall.rep.returns_refunded"), values: ints(f.returnsRefunded), fill: .light)],
                   axis: t("mall.rep.count")),

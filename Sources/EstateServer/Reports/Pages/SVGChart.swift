@@ -118,15 +118,16 @@ enum SVGChart {
     }
 
     /// Vertical bars on the left axis (one or two series side by side), and optionally a line on
-    /// a right axis of its own. `labels` name the buckets; long series show every k-th label.
+    /// a right axis of its own. `labels` name the buckets; long series show every k-th label. `integral` for counts:
+    /// whole-number ticks (no 0.25 of a complaint).
     static func columns(id: String, title: String, labels: [String], bars: [Series], leftTitle: String,
                         trend: Series? = nil, rightTitle: String? = nil, barValues: Bool = true,
-                        notes: [String]? = nil) -> Node<HTML.BodyContext> {
+                        notes: [String]? = nil, integral: Bool = false) -> Node<HTML.BodyContext> {
         let w = 960.0, h = 320.0, l = 70.0, r = trend == nil ? 20.0 : 60.0, top = 48.0, bottom = 46.0
         let pw = w - l - r, ph = h - top - bottom
         let count = max(labels.count, 1)
         let leftMax = bars.flatMap(\.values).max() ?? 0
-        let left = axis(leftMax)
+        let left = axis(leftMax, integral: integral)
         let right = axis(trend?.values.max() ?? 0, integral: true)
         func y(_ v: Double, _ top: Double) -> Double { (h - bottom) - (top > 0 ? v / top * ph : 0) }
         var out: [Node<HTML.BodyContext>] = []

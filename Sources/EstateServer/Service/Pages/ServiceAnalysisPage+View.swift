@@ -92,7 +92,7 @@ extension ServiceAnalysisPage {
             id: "svc-months", title: t("service.chart.months"), labels: rows.map { monthLabel(t, $0.key, span: rows.count) },
             bars: [.init(name: t("service.tickets"), values: rows.map { Double($0.tickets) }, fill: .light),
                    .init(name: t("service.complaints"), values: rows.map { Double($0.complaints) }, fill: .dark)],
-            leftTitle: t("service.axis.count"))
+            leftTitle: t("service.axis.count"), integral: true)
         let body = rows.map { r in Node<HTML.TableContext>.tr(.th(.class("nowrap"), .text(r.key)), cells(r)) }
             + [.tr(.class("total"), .th(.text(t("report.total"))), cells(total(rows), strong: true))]
         return .section(.class("card report-section"),
