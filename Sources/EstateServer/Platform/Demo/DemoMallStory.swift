@@ -251,6 +251,17 @@ struct DemoMallStory {
                 _ = try await mail.pickUp(p.id, mall: mall, by: "店员", signature: "店员", tag: "", staff: desk.id, context: desk.context)
                 _ = try await mail.pickUp(stored.id, mall: mall, by: "寄存顾客\(d + 8)", signature: "顾客", tag: bag.tag, staff: desk.id, context: desk.context)
             }
+            // Follow-up calls two days after: the complaint and the return taken on day d − 2 (the goal is 98 % satisfied;
+            // one unsatisfied and one unreachable in the week keep the dashboard honest about missing it).
+            if d >= -5 {
+                at(d, 19)
+                let first = (d - 2 + 7) * 2
+                for i in first ..< first + 2 {
+                    let (kind, id) = toCall[i]
+                    _ = try await day.followUp(mall: mall, kind: kind, sourceID: id, outcome: i == 3 ? .unsatisfied : i == 7 ? .unreachable : .satisfied,
+                                               note: i == 3 ? "顾客认为处理太慢" : "", by: desk.id, context: desk.context)
+                }
+            }
             // Price tags every other day; today's is the printable sheet.
             if d % 2 == 0 {
                 at(d, 16)
@@ -306,12 +317,6 @@ struct DemoMallStory {
             }
         }
 
-        // Follow-up calls of the first days' complaints and returns; 19 of 20 satisfied is below the goal.
-        at(0, 11)
-        for (i, (kind, id)) in toCall.prefix(10).enumerated() {
-            _ = try await day.followUp(mall: mall, kind: kind, sourceID: id, outcome: i == 3 ? .unsatisfied : i == 7 ? .unreachable : .satisfied,
-                                       note: i == 3 ? "顾客认为处理太慢" : "", by: desk.id, context: desk.context)
-        }
         // The logs of the past days, signed by the supervisor at the close of each.
         for d in -7 ... -1 {
             at(d, 22.5)
