@@ -20,7 +20,7 @@ extension APIHandler {
     /// A record of the desk by path id: its mall must be the caller's (404), with the desk's action there.
     func deskMall(of mallID: UUID) async throws -> MallService.Mall {
         let p = try call.requirePrincipal()
-        guard let m = try? await services.malls(database).mall(mallID), p.canSee(project: m.projectId) else { throw Problem.notFound }
+        guard let m = try await ifFound({ try await services.malls(database).mall(mallID) }), p.canSee(project: m.projectId) else { throw Problem.notFound }
         try await require(.mallDesk, on: m.projectId)
         return m
     }
@@ -43,7 +43,7 @@ extension APIHandler {
     func claimLostItem(_ input: Operations.ClaimLostItem.Input) async throws -> Operations.ClaimLostItem.Output {
         let b = switch input.body { case .json(let json): json }
         let svc = services.deskLog(database)
-        guard let item = try? await svc.lostItem(try Self.uuid(input.path.itemId)) else { throw Problem.notFound }
+        guard let item = try await ifFound({ try await svc.lostItem(try Self.uuid(input.path.itemId)) }) else { throw Problem.notFound }
         let m = try await deskMall(of: item.mallId)
         let i = try await svc.claim(item.id, mall: m, claimant: b.claimantName, idKind: b.idKind.flatMap { IdentityKind(rawValue: $0.rawValue) },
                                     idNumber: b.idNumber ?? "", signature: b.signature, by: try call.requirePrincipal().userID, context: call.auditContext)
@@ -53,7 +53,7 @@ extension APIHandler {
     func handOverLostItem(_ input: Operations.HandOverLostItem.Input) async throws -> Operations.HandOverLostItem.Output {
         let b = switch input.body { case .json(let json): json }
         let svc = services.deskLog(database)
-        guard let item = try? await svc.lostItem(try Self.uuid(input.path.itemId)) else { throw Problem.notFound }
+        guard let item = try await ifFound({ try await svc.lostItem(try Self.uuid(input.path.itemId)) }) else { throw Problem.notFound }
         let m = try await deskMall(of: item.mallId)
         let i = try await svc.handOver(item.id, mall: m, to: b.handedTo, by: try call.requirePrincipal().userID, context: call.auditContext)
         return .ok(.init(body: .json(Self.lostSchema(i))))
@@ -74,7 +74,7 @@ extension APIHandler {
 
     func readBroadcast(_ input: Operations.ReadBroadcast.Input) async throws -> Operations.ReadBroadcast.Output {
         let svc = services.deskLog(database)
-        guard let b = try? await svc.broadcast(try Self.uuid(input.path.broadcastId)) else { throw Problem.notFound }
+        guard let b = try await ifFound({ try await svc.broadcast(try Self.uuid(input.path.broadcastId)) }) else { throw Problem.notFound }
         let m = try await deskMall(of: b.mallId)
         return .ok(.init(body: .json(Self.broadcastSchema(try await svc.read(b.id, mall: m, context: call.auditContext)))))
     }

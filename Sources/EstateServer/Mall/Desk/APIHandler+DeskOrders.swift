@@ -19,7 +19,7 @@ extension APIHandler {
 
     func deskOrder(_ raw: String) async throws -> DeskOrderService.Order {
         let p = try call.requirePrincipal()
-        guard let o = try? await services.deskOrders(database).get(try Self.uuid(raw)), let m = try? await services.malls(database).mall(o.mallId),
+        guard let o = try await ifFound({ try await services.deskOrders(database).get(try Self.uuid(raw)) }), let m = try await ifFound({ try await services.malls(database).mall(o.mallId) }),
               p.canSee(project: m.projectId) else { throw Problem.notFound }
         try await require(.mallDesk, on: m.projectId)
         return o

@@ -32,7 +32,7 @@ extension APIHandler {
     func pickUpMail(_ input: Operations.PickUpMail.Input) async throws -> Operations.PickUpMail.Output {
         let b = switch input.body { case .json(let json): json }
         let svc = services.mail(database)
-        guard let item = try? await svc.item(try Self.uuid(input.path.mailId)) else { throw Problem.notFound }
+        guard let item = try await ifFound({ try await svc.item(try Self.uuid(input.path.mailId)) }) else { throw Problem.notFound }
         let m = try await deskMall(of: item.mallId)
         let i = try await svc.pickUp(item.id, mall: m, by: b.pickedUpBy, signature: b.signature, tag: b.tag ?? "", staff: try call.requirePrincipal().userID,
                                      context: call.auditContext)

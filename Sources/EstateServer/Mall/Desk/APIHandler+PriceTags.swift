@@ -40,7 +40,7 @@ extension APIHandler {
 
     func printPriceTags(_ input: Operations.PrintPriceTags.Input) async throws -> Operations.PrintPriceTags.Output {
         let svc = services.priceTags(database)
-        guard let r = try? await svc.get(try Self.uuid(input.path.requestId)) else { throw Problem.notFound }
+        guard let r = try await ifFound({ try await svc.get(try Self.uuid(input.path.requestId)) }) else { throw Problem.notFound }
         let m = try await deskMall(of: r.mallId)
         return .ok(.init(body: .json(Self.priceTagSchema(try await svc.printed(r.id, mall: m, by: try call.requirePrincipal().userID, context: call.auditContext)))))
     }

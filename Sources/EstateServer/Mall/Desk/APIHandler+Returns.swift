@@ -15,7 +15,7 @@ extension APIHandler {
 
     func mallReturn(_ raw: String) async throws -> ReturnService.Return {
         let p = try call.requirePrincipal()
-        guard let r = try? await services.returns(database).get(try Self.uuid(raw)), let m = try? await services.malls(database).mall(r.mallId),
+        guard let r = try await ifFound({ try await services.returns(database).get(try Self.uuid(raw)) }), let m = try await ifFound({ try await services.malls(database).mall(r.mallId) }),
               p.canSee(project: m.projectId) else { throw Problem.notFound }
         try await require(.mallDesk, on: m.projectId)
         return r

@@ -89,12 +89,12 @@ public struct ComplaintService: Sendable {
         guard [.frontDesk, .hotline, .walkIn, .letter, .online].contains(d.channel) else { throw Problem.invalid("channel", "mall_channel_invalid") }
         var floorID = d.floorID
         if let t = d.tenantID {
-            guard let tenant = try? await malls.tenant(t), tenant.mallId == mall.id else { throw Problem.invalid("tenantId", "mall_tenant_not_found") }
+            guard let tenant = try await ifFound({ try await malls.tenant(t) }), tenant.mallId == mall.id else { throw Problem.invalid("tenantId", "mall_tenant_not_found") }
             floorID = tenant.floorId
         }
         var managerID: UUID?
         if let f = floorID {
-            guard let floor = try? await malls.floor(f), floor.mallId == mall.id else { throw Problem.invalid("floorId", "mall_floor_not_found") }
+            guard let floor = try await ifFound({ try await malls.floor(f) }), floor.mallId == mall.id else { throw Problem.invalid("floorId", "mall_floor_not_found") }
             managerID = floor.managerId
         }
         let category = try await categories(mall, context: context)[d.category]
@@ -158,7 +158,7 @@ public struct ComplaintService: Sendable {
         var n = 0
         for c in due {
             guard let t = ts[c.ticketId], ComplaintClock.mustEscalate(taken: c.takenAt, resolved: !t.ticketStatus.isActive, escalated: false, now: now),
-                  let mall = try? await malls.mall(c.mallId) else { continue }
+                  let mall = try await ifFound({ try await malls.mall(c.mallId) }) else { continue }
             let done: Bool = try await store.write { tx in
                 let rows = try await tx.sql.raw("""
                     UPDATE mall_complaints SET escalated_at = \(bind: now) WHERE id = \(bind: c.id) AND escalated_at IS NULL RETURNING id

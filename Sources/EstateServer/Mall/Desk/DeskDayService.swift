@@ -42,10 +42,10 @@ public struct DeskDayService: Sendable {
         let taken: Date, number: String
         switch kind {
         case "complaint":
-            guard let c = try? await complaints.complaint(sourceID), c.mallId == mall.id else { throw Problem.invalid("sourceId", "follow_up_source_not_found") }
+            guard let c = try await ifFound({ try await complaints.complaint(sourceID) }), c.mallId == mall.id else { throw Problem.invalid("sourceId", "follow_up_source_not_found") }
             taken = c.takenAt; number = c.ticketNumber
         case "return":
-            guard let r = try? await returns.get(sourceID), r.mallId == mall.id else { throw Problem.invalid("sourceId", "follow_up_source_not_found") }
+            guard let r = try await ifFound({ try await returns.get(sourceID) }), r.mallId == mall.id else { throw Problem.invalid("sourceId", "follow_up_source_not_found") }
             taken = r.requestedAt; number = r.number
         default:
             throw Problem.invalid("sourceKind", "follow_up_source_not_found")

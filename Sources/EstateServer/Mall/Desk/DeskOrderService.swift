@@ -63,7 +63,7 @@ public struct DeskOrderService: Sendable {
     /// insert's transaction.
     public func take(_ d: Draft, mall: MallService.Mall, by actor: UUID?, context: AuditContext) async throws -> Order {
         var bad: [Problem.FieldError] = []
-        let tenant = try? await malls.tenant(d.tenantID)
+        let tenant = try await ifFound({ try await malls.tenant(d.tenantID) })
         if tenant?.mallId != mall.id { bad.append(.init(field: "tenantId", code: "mall_tenant_not_found")) }
         let name = MallService.cleanName(d.customerName, max: 40), mobile = MobileNumber.normalized(d.customerMobile)
         if name == nil { bad.append(.init(field: "customerName", code: "member_name_invalid")) }

@@ -45,7 +45,7 @@ public struct MailService: Sendable {
         var bad: [Problem.FieldError] = []
         var recipient = MallService.cleanName(d.recipient, max: 60)
         if let t = d.tenantID {
-            if let tenant = try? await malls.tenant(t), tenant.mallId == mall.id { recipient = recipient ?? tenant.shopName }
+            if let tenant = try await ifFound({ try await malls.tenant(t) }), tenant.mallId == mall.id { recipient = recipient ?? tenant.shopName }
             else { bad.append(.init(field: "tenantId", code: "mall_tenant_not_found")) }
         }
         if recipient == nil { bad.append(.init(field: "recipient", code: "mall_text_invalid")) }

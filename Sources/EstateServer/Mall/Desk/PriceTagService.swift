@@ -36,7 +36,7 @@ public struct PriceTagService: Sendable {
 
     public func request(mall: MallService.Mall, tenantID: UUID, lines: [Line], by actor: UUID?, context: AuditContext) async throws -> Request {
         var bad: [Problem.FieldError] = []
-        if let t = try? await malls.tenant(tenantID), t.mallId == mall.id {} else { bad.append(.init(field: "tenantId", code: "mall_tenant_not_found")) }
+        if let t = try await ifFound({ try await malls.tenant(tenantID) }), t.mallId == mall.id {} else { bad.append(.init(field: "tenantId", code: "mall_tenant_not_found")) }
         if lines.isEmpty || lines.count > 100 { bad.append(.init(field: "tags", code: "price_tags_count_invalid")) }
         for (i, l) in lines.enumerated() {
             for rule in PriceTagRule.check(l.tag) { bad.append(.init(field: "tags[\(i)].\(rule.field)", code: rule.rawValue)) }

@@ -58,7 +58,7 @@ public struct ReturnService: Sendable {
 
     public func request(_ d: Draft, mall: MallService.Mall, by actor: UUID?, context: AuditContext) async throws -> Return {
         var bad: [Problem.FieldError] = []
-        let tenant = try? await malls.tenant(d.tenantID)
+        let tenant = try await ifFound({ try await malls.tenant(d.tenantID) })
         if tenant?.mallId != mall.id { bad.append(.init(field: "tenantId", code: "mall_tenant_not_found")) }
         let receipt = MallService.cleanName(d.receiptNo, max: 40), goods = MallService.cleanName(d.goods, max: 100)
         let name = MallService.cleanName(d.customerName, max: 40), mobile = MobileNumber.normalized(d.customerMobile)

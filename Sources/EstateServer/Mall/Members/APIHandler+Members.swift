@@ -23,8 +23,8 @@ extension APIHandler {
     /// The member of a path id and its mall: 404 unless the mall's project is the caller's to see.
     func member(_ raw: String, _ action: Action = .mallDesk) async throws -> (MemberService.Member, MallService.Mall) {
         let p = try call.requirePrincipal()
-        guard let m = try? await services.members(database).member(try Self.uuid(raw)),
-              let mall = try? await services.malls(database).mall(m.mallId), p.canSee(project: mall.projectId) else { throw Problem.notFound }
+        guard let m = try await ifFound({ try await services.members(database).member(try Self.uuid(raw)) }),
+              let mall = try await ifFound({ try await services.malls(database).mall(m.mallId) }), p.canSee(project: mall.projectId) else { throw Problem.notFound }
         try await require(action, on: mall.projectId)
         return (m, mall)
     }

@@ -258,7 +258,7 @@ public struct MemberService: Sendable {
         let mall = try await malls.mall(m.mallId)
         guard m.memberStatus == .issued else { throw Problem.conflict("member_not_issued", ["status": m.status]) }
         var bad: [Problem.FieldError] = []
-        let tenant = try? await malls.tenant(r.tenantID)
+        let tenant = try await ifFound({ try await malls.tenant(r.tenantID) })
         if tenant?.mallId != mall.id { bad.append(.init(field: "tenantId", code: "mall_tenant_not_found")) }
         let number = r.number.trimmingCharacters(in: .whitespaces)
         if MallService.cleanName(number, max: 40) == nil { bad.append(.init(field: "receiptNumber", code: "mall_receipt_number_invalid")) }
@@ -305,7 +305,7 @@ public struct MemberService: Sendable {
         let mall = try await malls.mall(m.mallId)
         guard m.memberStatus == .issued else { throw Problem.conflict("member_not_issued", ["status": m.status]) }
         guard (1...20).contains(quantity) else { throw Problem.invalid("quantity", "gift_quantity_invalid") }
-        guard let g = try? await gift(giftID), g.mallId == mall.id else { throw Problem.invalid("giftId", "gift_not_found") }
+        guard let g = try await ifFound({ try await gift(giftID) }), g.mallId == mall.id else { throw Problem.invalid("giftId", "gift_not_found") }
         let cost = g.pointsCost * Int64(quantity)
         let entryID = UUID(), at = now()
         try await store.audited(context) { tx in

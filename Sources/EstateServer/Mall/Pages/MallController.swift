@@ -118,8 +118,8 @@ enum MallController {
     /// The member in the path and where its forms go back to, for a reader who works its mall's desk.
     static func memberRef(_ req: Request) async throws -> MemberService.Member {
         let p = try req.requirePrincipal()
-        guard let m = try? await req.services.members(req.db).member(try req.pathID("memberID")),
-              let mall = try? await req.services.malls(req.db).mall(m.mallId), p.canSee(project: mall.projectId), p.may(.mallDesk, on: mall.projectId)
+        guard let m = try await ifFound({ try await req.services.members(req.db).member(try req.pathID("memberID")) }),
+              let mall = try await ifFound({ try await req.services.malls(req.db).mall(m.mallId) }), p.canSee(project: mall.projectId), p.may(.mallDesk, on: mall.projectId)
         else { throw Problem.notFound }
         return m
     }

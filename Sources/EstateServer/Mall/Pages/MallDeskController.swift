@@ -73,7 +73,7 @@ enum MallDeskController {
 
     @Sendable static func stepOrder(_ req: Request) async throws -> Response {
         let svc = req.services.deskOrders(req.db)
-        guard let o = try? await svc.get(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let o = try await ifFound({ try await svc.get(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await RegisterController.mallOf(req, o.mallId)
         return try await RegisterController.form(req, back: "/malls/\(mall.id)/orders", anchor: "do-list") {
             guard let step = DeskOrderFlow.Step(rawValue: req.formField("step")) else { throw Problem.conflict("desk_order_step_not_allowed") }
@@ -137,7 +137,7 @@ enum MallDeskController {
         let (mall, _) = try await MallShell.mall(req)
         let id = try req.pathID("tenantID")
         let svc = req.services.malls(req.db)
-        guard let t = try? await svc.tenant(id), t.mallId == mall.id else { throw Problem.notFound }
+        guard let t = try await ifFound({ try await svc.tenant(id) }), t.mallId == mall.id else { throw Problem.notFound }
         return try await RegisterController.form(req, back: "/malls/\(mall.id)/tenants/\(id)") {
             let mobile = req.formField("contactMobile")
             _ = try await svc.updateTenant(id, of: mall, contactName: req.formField("contactName"), contactMobile: mobile.isEmpty ? (t.contactMobile ?? "") : mobile,
@@ -148,7 +148,7 @@ enum MallDeskController {
     /// A found item's photo from the records tab (multipart, the CSRF token in the query as the import forms do).
     @Sendable static func lostPhoto(_ req: Request) async throws -> Response {
         let svc = req.services.deskLog(req.db)
-        guard let i = try? await svc.lostItem(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let i = try await ifFound({ try await svc.lostItem(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await RegisterController.mallOf(req, i.mallId)
         let back = "/malls/\(mall.id)/records"
         return try await FormAction.run(req, alsoCorrectable: [.unsupportedMediaType, .payloadTooLarge]) {
@@ -164,7 +164,7 @@ enum MallDeskController {
     /// The photo itself, shown inline, typed as its bytes are.
     @Sendable static func showLostPhoto(_ req: Request) async throws -> Response {
         let svc = req.services.deskLog(req.db)
-        guard let i = try? await svc.lostItem(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let i = try await ifFound({ try await svc.lostItem(try req.pathID("recordID")) }) else { throw Problem.notFound }
         _ = try await RegisterController.mallOf(req, i.mallId)
         let (data, type) = try svc.photo(of: i)
         var headers = HTTPHeaders()

@@ -37,7 +37,7 @@ enum MallShell {
     static func mall(_ req: Request, _ action: Action = .mallDesk) async throws -> (MallService.Mall, [MallService.Mall]) {
         let p = try req.requirePrincipal()
         let svc = req.services.malls(req.db)
-        guard let m = try? await svc.mall(try req.pathID("mallID")), p.canSee(project: m.projectId), p.may(action, on: m.projectId) else {
+        guard let m = try await ifFound({ try await svc.mall(try req.pathID("mallID")) }), p.canSee(project: m.projectId), p.may(action, on: m.projectId) else {
             throw Problem.notFound
         }
         return (m, try await svc.malls(in: p.projects(where: .mallDesk)))

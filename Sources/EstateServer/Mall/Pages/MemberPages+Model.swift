@@ -43,7 +43,7 @@ enum MemberPages {
         static func load(_ req: Request) async throws -> MemberModel {
             let p = try req.requirePrincipal()
             let svc = req.services.members(req.db), malls = req.services.malls(req.db)
-            guard let m = try? await svc.member(try req.pathID("memberID")), let mall = try? await malls.mall(m.mallId),
+            guard let m = try await ifFound({ try await svc.member(try req.pathID("memberID")) }), let mall = try await ifFound({ try await malls.mall(m.mallId) }),
                   p.canSee(project: mall.projectId), p.may(.mallDesk, on: mall.projectId) else { throw Problem.notFound }
             let projectIDs = try await svc.customerProjects(m)
             let names = try await req.services.projectDirectory.names(projectIDs, sql: req.services.store(req.db).sql)

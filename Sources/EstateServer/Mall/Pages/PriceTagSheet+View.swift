@@ -15,9 +15,9 @@ enum PriceTagSheet {
         static func load(_ req: Request) async throws -> Model {
             let p = try req.requirePrincipal()
             let svc = req.services.priceTags(req.db), malls = req.services.malls(req.db)
-            guard let r = try? await svc.get(try req.pathID("requestID")), let mall = try? await malls.mall(r.mallId),
+            guard let r = try await ifFound({ try await svc.get(try req.pathID("requestID")) }), let mall = try await ifFound({ try await malls.mall(r.mallId) }),
                   p.canSee(project: mall.projectId), p.may(.mallDesk, on: mall.projectId) else { throw Problem.notFound }
-            return Model(mall: mall, request: r, tenant: try? await malls.tenant(r.tenantId))
+            return Model(mall: mall, request: r, tenant: try await ifFound({ try await malls.tenant(r.tenantId) }))
         }
     }
 

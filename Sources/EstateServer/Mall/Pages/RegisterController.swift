@@ -43,7 +43,7 @@ enum RegisterController {
     /// The mall of a record, for a reader who works its desk (404 otherwise).
     static func mallOf(_ req: Request, _ mallID: UUID) async throws -> MallService.Mall {
         let p = try req.requirePrincipal()
-        guard let m = try? await req.services.malls(req.db).mall(mallID), p.canSee(project: m.projectId), p.may(.mallDesk, on: m.projectId) else {
+        guard let m = try await ifFound({ try await req.services.malls(req.db).mall(mallID) }), p.canSee(project: m.projectId), p.may(.mallDesk, on: m.projectId) else {
             throw Problem.notFound
         }
         return m
@@ -87,7 +87,7 @@ enum RegisterController {
 
     @Sendable static func returnStep(_ req: Request) async throws -> Response {
         let svc = req.services.returns(req.db)
-        guard let r = try? await svc.get(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let r = try await ifFound({ try await svc.get(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await mallOf(req, r.mallId)
         return try await form(req, back: "/malls/\(mall.id)/returns") {
             var s = ReturnService.StepInput()
@@ -112,7 +112,7 @@ enum RegisterController {
 
     @Sendable static func claim(_ req: Request) async throws -> Response {
         let svc = req.services.deskLog(req.db)
-        guard let i = try? await svc.lostItem(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let i = try await ifFound({ try await svc.lostItem(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await mallOf(req, i.mallId)
         return try await form(req, back: "/malls/\(mall.id)/records", anchor: "ml-lost") {
             let v = req.formFields(["claimantName", "idKind", "idNumber", "signature"])
@@ -124,7 +124,7 @@ enum RegisterController {
 
     @Sendable static func handOver(_ req: Request) async throws -> Response {
         let svc = req.services.deskLog(req.db)
-        guard let i = try? await svc.lostItem(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let i = try await ifFound({ try await svc.lostItem(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await mallOf(req, i.mallId)
         return try await form(req, back: "/malls/\(mall.id)/records", anchor: "ml-lost") {
             _ = try await svc.handOver(i.id, mall: mall, to: req.formField("handedTo"), by: try req.requirePrincipal().userID, context: req.auditContext)
@@ -142,7 +142,7 @@ enum RegisterController {
 
     @Sendable static func read(_ req: Request) async throws -> Response {
         let svc = req.services.deskLog(req.db)
-        guard let b = try? await svc.broadcast(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let b = try await ifFound({ try await svc.broadcast(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await mallOf(req, b.mallId)
         return try await form(req, back: "/malls/\(mall.id)/records", anchor: "ml-broadcasts") {
             _ = try await svc.read(b.id, mall: mall, context: req.auditContext)
@@ -186,7 +186,7 @@ enum RegisterController {
 
     @Sendable static func pickUp(_ req: Request) async throws -> Response {
         let svc = req.services.mail(req.db)
-        guard let i = try? await svc.item(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let i = try await ifFound({ try await svc.item(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await mallOf(req, i.mallId)
         return try await form(req, back: "/malls/\(mall.id)/mail") {
             _ = try await svc.pickUp(i.id, mall: mall, by: req.formField("pickedUpBy"), signature: req.formField("signature"), tag: req.formField("tag"),
@@ -214,7 +214,7 @@ enum RegisterController {
 
     @Sendable static func printTags(_ req: Request) async throws -> Response {
         let svc = req.services.priceTags(req.db)
-        guard let r = try? await svc.get(try req.pathID("recordID")) else { throw Problem.notFound }
+        guard let r = try await ifFound({ try await svc.get(try req.pathID("recordID")) }) else { throw Problem.notFound }
         let mall = try await mallOf(req, r.mallId)
         _ = try await svc.printed(r.id, mall: mall, by: try req.requirePrincipal().userID, context: req.auditContext)
         return req.redirect(to: "/price-tags/\(r.id)/sheet")

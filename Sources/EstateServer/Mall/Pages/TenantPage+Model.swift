@@ -19,7 +19,7 @@ enum TenantPage {
         static func load(_ req: Request) async throws -> Model {
             let (mall, malls) = try await MallShell.mall(req)
             let s = req.services, db = req.db
-            guard let t = try? await s.malls(db).tenant(try req.pathID("tenantID")), t.mallId == mall.id else { throw Problem.notFound }
+            guard let t = try await ifFound({ try await s.malls(db).tenant(try req.pathID("tenantID")) }), t.mallId == mall.id else { throw Problem.notFound }
             let today = CalendarDay(s.now()), since = today.adding(days: -90).start
             var cf = ComplaintService.Filter()
             cf.from = since

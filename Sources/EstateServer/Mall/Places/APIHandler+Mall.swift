@@ -8,7 +8,7 @@ extension APIHandler {
     /// The mall of a path id: 404 unless its project is the caller's to see, an audited 403 without `action` there.
     func mall(_ raw: String, _ action: Action) async throws -> MallService.Mall {
         let p = try call.requirePrincipal()
-        guard let m = try? await services.malls(database).mall(try Self.uuid(raw)), p.canSee(project: m.projectId) else { throw Problem.notFound }
+        guard let m = try await ifFound({ try await services.malls(database).mall(try Self.uuid(raw)) }), p.canSee(project: m.projectId) else { throw Problem.notFound }
         try await require(action, on: m.projectId)
         return m
     }

@@ -122,7 +122,7 @@ public struct MallService: Sendable {
 
     /// The mall a principal may work at with `action`: its project visible and the action allowed there, else 404 / 403.
     public func mall(_ id: UUID, for p: Principal, _ action: Action) async throws -> Mall {
-        guard let m = try? await mall(id), p.canSee(project: m.projectId) else { throw Problem.notFound }
+        guard let m = try await ifFound({ try await mall(id) }), p.canSee(project: m.projectId) else { throw Problem.notFound }
         guard p.may(action, on: m.projectId) else { throw Problem.forbidden }
         return m
     }

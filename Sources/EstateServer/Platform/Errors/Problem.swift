@@ -89,3 +89,9 @@ struct ProblemBody: Content {
         var message: String
     }
 }
+
+/// What `lookup` finds, or nil when it answers 404 — and only then: a database that is down or a query that fails
+/// still fails, where `try?` would have read it as "no such record" and answered 404.
+public func ifFound<T>(_ lookup: () async throws -> T) async throws -> T? {
+    do { return try await lookup() } catch let p as Problem where p.status == .notFound { return nil }
+}
