@@ -62,33 +62,41 @@ public final class OpeningHub: Sendable {
     /// generation, joins the running build if that started at the current generation, or else waits for the
     /// running (older) one and asks again — so in a rush viewers share builds instead of each reading 500 rows,
     /// and nobody is answered with a value older than the change that woke them.
+    ///
+    /// The build's task records its own end (value kept, `running` cleared) before it completes. When the caller
+    /// that started it did that after its await, a waiter woken first found the finished task still "running",
+    /// awaited it again without suspending and spun; with as many spinning waiters as pool threads the starter
+    /// never ran again and the server hung at 100 % CPU (release bench, 2,000 buyers on 256 connections).
     private func shared<Value: Sendable>(_ eventID: UUID, _ key: WritableKeyPath<State, [UUID: Flight<Value>]>,
                                          build: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        nonisolated(unsafe) let key = key
         while true {
             let step = state.withLockedValue { s -> FlightStep<Value> in
                 let generation = s.generation[eventID, default: 0]
                 var flight = s[keyPath: key][eventID] ?? Flight()
                 if let done = flight.done, done.generation >= generation { return .have(done.value) }
                 if let running = flight.running { return running.generation >= generation ? .join(running.task) : .wait(running.task) }
-                let task = Task { try await build() }
+                // The task cannot record its end before this closure has recorded its start: it needs the same lock.
+                let task = Task { [state] () async throws -> Value in
+                    let result: Result<Value, any Error>
+                    do { result = .success(try await build()) } catch { result = .failure(error) }
+                    state.withLockedValue { s in
+                        s[keyPath: key][eventID]?.running = nil
+                        if case .success(let value) = result {
+                            s.builds += 1
+                            if (s[keyPath: key][eventID]?.done?.generation ?? -1) < generation { s[keyPath: key][eventID]?.done = (generation, value) }
+                        }
+                    }
+                    return try result.get()
+                }
                 flight.running = (generation, task)
                 s[keyPath: key][eventID] = flight
-                return .start(task, generation)
+                return .join(task)
             }
             switch step {
             case .have(let value): return value
             case .join(let task): return try await task.value
             case .wait(let task): _ = try? await task.value
-            case .start(let task, let generation):
-                let result = await task.result
-                state.withLockedValue { s in
-                    s[keyPath: key][eventID]?.running = nil
-                    if case .success(let value) = result {
-                        s.builds += 1
-                        if (s[keyPath: key][eventID]?.done?.generation ?? -1) < generation { s[keyPath: key][eventID]?.done = (generation, value) }
-                    }
-                }
-                return try result.get()
             }
         }
     }
@@ -127,5 +135,5 @@ public final class OpeningHub: Sendable {
 
 /// What a caller of `OpeningHub.shared` does next.
 private enum FlightStep<Value: Sendable> {
-    case have(Value), join(Task<Value, any Error>), wait(Task<Value, any Error>), start(Task<Value, any Error>, Int)
+    case have(Value), join(Task<Value, any Error>), wait(Task<Value, any Error>)
 }

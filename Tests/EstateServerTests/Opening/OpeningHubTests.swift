@@ -58,4 +58,32 @@ struct OpeningHubTests {
         #expect(try await hub.snapshot(event, build: build) == "read 2")
         #expect(reads.withLockedValue { $0 } == 2)
     }
+
+    /// A release bench hung here: viewers woken by a change waited for the older build, found it finished but still
+    /// marked running (its starter had not run yet), awaited it again without suspending and spun on every pool thread.
+    @Test(.timeLimit(.minutes(1))) func manyViewersWaitingOnAnOldBuildDoNotStarveItsEnd() async throws {
+        // setup: a build held open, then a change, then more waiting viewers than the pool has threads.
+        let hub = OpeningHub()
+        let event = UUID()
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let reads = NIOLockedValueBox(0)
+        @Sendable func build() async throws -> String {
+            let n = reads.withLockedValue { $0 += 1; return $0 }
+            if n == 1 { for await _ in gate { break } }
+            return "read \(n)"
+        }
+        let early = Task { try await hub.snapshot(event, build: build) }
+        while reads.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(2)) }
+        hub.committed(event)
+        let late = (0..<64).map { _ in Task { try await hub.snapshot(event, build: build) } }
+        try await Task.sleep(for: .milliseconds(50))
+        // MUT: the old build ends while 64 viewers wait on it.
+        open.yield(())
+        // validate: everyone is answered; the late ones with the one read made after the change.
+        #expect(try await early.value == "read 1")
+        var answers = Set<String>()
+        for t in late { answers.insert(try await t.value) }
+        #expect(answers == ["read 2"])
+        #expect(reads.withLockedValue { $0 } == 2)
+    }
 }
