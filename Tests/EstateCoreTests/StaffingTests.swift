@@ -114,6 +114,20 @@ struct StaffingTests {
         #expect(r[2].required == 0)
     }
 
+    @Test func plannedCallbacksAndFollowUpsAreAgentTimeEachAtItsOwnHandleTime() {
+        let d = Self.day("2026-12-08"), e = Self.day("2026-12-09")
+        // 27 callbacks × 240 s + 18 follow-ups × 600 s = 6,480 + 10,800 = 17,280 agent-seconds over 18 calling intervals:
+        // 960 s = 0.533 erlang each ÷ 90 % occupancy → 1 agent.
+        let planned = CallForecast.PlannedOutbound(callbacks: 27, followUps: 18, callbackHandleSeconds: 240, followUpHandleSeconds: 600)
+        #expect(planned.callbackSeconds == 6_480 && planned.followUpSeconds == 10_800 && planned.seconds == 17_280)
+        let f = CallForecast.forecast(days: [d, e], history: [], historyDays: [], calendar: [:], defaultAHT: 180, planned: [d: planned])
+        #expect(f[0].planned == planned && f[1].planned == CallForecast.PlannedOutbound())
+        #expect(f[0].slots[18].outboundSeconds == 960 && f[0].slots[35].outboundSeconds == 960 && f[0].slots[36].outboundSeconds == 0)
+        #expect(f[0].slots.reduce(0) { $0 + $1.outboundSeconds } == 17_280 && f[1].slots.allSatisfy { $0.outboundSeconds == 0 })
+        let r = StaffingRequirement.slots(f[0], target: Self.target8020)
+        #expect(r[20].outboundAgents == 1 && r[20].required == 1 && r[17].required == 0)
+    }
+
     // MARK: Roster
 
     static let templates = Dictionary(uniqueKeysWithValues: ShiftTemplate.standard.map { ($0.code, $0) })
@@ -200,5 +214,63 @@ struct StaffingTests {
         #expect(r.shortIntervals > 0)
         #expect(!r.shifts.contains { $0.day < 3 })
         #expect(r.paidMinutes <= 2 * 40 * 60)
+    }
+
+    @Test func aSkillsRequirementIsCoveredOnlyByAgentsWithThatSkill() {
+        let need = Self.weekRequirement()
+        // The repairs queue needs one agent 10:00–16:00 on weekdays; two of twenty agents take it (their ids
+        // sort last, so the plain builder, which breaks ties by id, reaches for them last).
+        let repairs = (0..<336).map { i in i / 48 < 5 && (20..<32).contains(i % 48) ? 1 : 0 }
+        let agents = (0..<20).map { n in
+            n < 2 ? RosterRules.Agent(id: UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFF\(n)")!, skills: ["hotline", "repairs"])
+                  : RosterRules.Agent(id: UUID(), skills: ["hotline"])
+        }
+        let skilled = Set(agents.prefix(2).map(\.id))
+        let limits = RosterRules.Limits()
+        let plain = RosterBuilder.build(required: need, templates: ShiftTemplate.standard, agents: agents, limits: limits)
+        let plainRepairs = RosterBuilder.skillCoverage(plain.shifts, skill: "repairs", agents: agents, templates: Self.templates)
+        // Without the skill's requirement nothing makes the builder pick a repairs agent in those hours.
+        #expect(zip(repairs, plainRepairs).contains { $0.1 < $0.0 }, "the plain roster happens to cover repairs: the test shows nothing")
+
+        // MUT
+        let r = RosterBuilder.build(required: need, requiredBySkill: ["repairs": repairs], templates: ShiftTemplate.standard,
+                                    agents: agents, limits: limits)
+
+        // validate: both the floor and the repairs queue are covered, repairs only by the four with the skill.
+        #expect(r.shortIntervals == 0 && r.skillShortIntervals == ["repairs": 0])
+        let repairsCov = RosterBuilder.skillCoverage(r.shifts, skill: "repairs", agents: agents, templates: Self.templates)
+        #expect(zip(repairs, repairsCov).allSatisfy { $0.1 >= $0.0 })
+        #expect(r.shifts.contains { skilled.contains($0.agent) })
+        // Still fewer hours than the naive roster, and no shift could be dropped (floor or skill).
+        #expect(r.paidMinutes < RosterBuilder.naivePaidMinutes(required: need, templates: ShiftTemplate.standard))
+        for s in r.shifts {
+            let rest = r.shifts.filter { $0 != s }
+            let floorShort = zip(need, RosterRules.coverage(rest, templates: Self.templates)).contains { $0.1 < $0.0 }
+            let skillShort = zip(repairs, RosterBuilder.skillCoverage(rest, skill: "repairs", agents: agents, templates: Self.templates)).contains { $0.1 < $0.0 }
+            #expect(floorShort || skillShort)
+        }
+
+        // A queue nobody has the skill for stays short, and says so; the floor is still covered.
+        let none = RosterBuilder.build(required: need, requiredBySkill: ["legal": repairs], templates: ShiftTemplate.standard,
+                                       agents: agents, limits: limits)
+        #expect(none.skillShortIntervals["legal"] == repairs.reduce(0, +) && none.shortIntervals == 0)
+    }
+
+    @Test func shiftTemplatesNameWhatIsWrong() {
+        // 通宵 22:00 → 06:00 typed on the clock: 8 hours past midnight, the break at 02:00 after midnight.
+        let night = ShiftTemplate.fromClock(code: "night", start: 22 * 60, end: 6 * 60, breaks: [(2 * 60, 2 * 60 + 30)])
+        #expect(night.minutes == 480 && night.breaks == [.init(offset: 240, minutes: 30)] && night.problems.isEmpty && night.paidMinutes == 450)
+        // Zero length: end = start.
+        #expect(ShiftTemplate.fromClock(code: "x", start: 480, end: 480, breaks: []).problems == [.length])
+        // A break outside the shift (before its start, after its end, or across its end).
+        #expect(ShiftTemplate.fromClock(code: "x", start: 480, end: 1020, breaks: [(420, 450)]).problems == [.breakOutside])
+        #expect(ShiftTemplate.fromClock(code: "x", start: 480, end: 1020, breaks: [(1000, 1030)]).problems == [.breakOutside])
+        #expect(ShiftTemplate.fromClock(code: "x", start: 480, end: 1020, breaks: [(480, 510)]).problems == [.breakOutside])
+        #expect(ShiftTemplate.fromClock(code: "x", start: 480, end: 1020, breaks: [(720, 720)]).problems == [.breakOutside])
+        // Two breaks that overlap; then a start outside the day and a 17-hour shift.
+        #expect(ShiftTemplate.fromClock(code: "x", start: 480, end: 1020, breaks: [(720, 780), (750, 800)]).problems == [.breakOverlap])
+        #expect(ShiftTemplate(code: "x", startMinute: 1440, minutes: 480).problems == [.start])
+        #expect(ShiftTemplate(code: "x", startMinute: 0, minutes: 17 * 60).problems == [.length])
+        #expect(ShiftTemplate.standard.allSatisfy { $0.isValid })
     }
 }

@@ -28,10 +28,46 @@ public struct ShiftTemplate: Sendable, Equatable, Codable {
     /// Paid time on duty: the shift less its breaks.
     public var paidMinutes: Int { minutes - breaks.reduce(0) { $0 + $1.minutes } }
 
-    /// What is wrong with it, if anything: start within the day, 1–16 hours, breaks inside it.
-    public var isValid: Bool {
-        (0..<1440).contains(startMinute) && (60...960).contains(minutes)
-            && breaks.allSatisfy { $0.minutes > 0 && $0.offset > 0 && $0.offset + $0.minutes < minutes }
+    /// What can be wrong with a template (the supervisor's editor names each).
+    public enum Problem: String, CaseIterable, Sendable, Equatable {
+        /// The start is not a time of the day (00:00–23:59).
+        case start
+        /// Zero length (end = start), or outside 1–16 hours.
+        case length
+        /// A break of no length, or not wholly inside the shift (it must start after the shift starts
+        /// and end before it ends).
+        case breakOutside = "break_outside"
+        /// Two breaks overlap.
+        case breakOverlap = "break_overlap"
+        public var catalogKey: String { "roster.template_problem.\(rawValue)" }
+    }
+
+    /// Everything wrong with it, in the order a person fixes it; empty: a valid template.
+    public var problems: [Problem] {
+        var out: [Problem] = []
+        if !(0..<1440).contains(startMinute) { out.append(.start) }
+        if !(60...960).contains(minutes) { out.append(.length) }
+        if !breaks.allSatisfy({ $0.minutes > 0 && $0.offset > 0 && $0.offset + $0.minutes < minutes }) { out.append(.breakOutside) }
+        let sorted = breaks.sorted { $0.offset < $1.offset }
+        if zip(sorted, sorted.dropFirst()).contains(where: { $0.offset + $0.minutes > $1.offset }) { out.append(.breakOverlap) }
+        return out
+    }
+
+    /// Start within the day, 1–16 hours, breaks inside it and apart.
+    public var isValid: Bool { problems.isEmpty }
+
+    /// A template from clock times as a person types them: `end` at or before `start` runs past
+    /// midnight (22:00 → 06:00 is 8 hours); `end` equal to `start` is a zero-length shift (0 minutes,
+    /// which `problems` names). Breaks are given as clock times too and kept as offsets.
+    public static func fromClock(code: String, start: Int, end: Int, breaks: [(start: Int, end: Int)]) -> ShiftTemplate {
+        let minutes = end == start ? 0 : (end - start + 1440) % 1440
+        let bs = breaks.map { b -> Break in
+            // A break before the shift's start on the clock is after midnight.
+            let offset = (b.start - start + 1440) % 1440
+            let length = (b.end - b.start + 1440) % 1440
+            return Break(offset: offset, minutes: length)
+        }
+        return ShiftTemplate(code: code, startMinute: start, minutes: minutes, breaks: bs)
     }
 
     /// The four shifts of a 24-hour hotline: 早 07:30–16:00, 中 10:00–18:30, 晚 15:30–24:00,
@@ -162,55 +198,86 @@ public enum RosterRules {
 /// The weekly roster builder (排班): covers the required agents per interval with the fewest
 /// agent-hours and never breaks a rule.
 ///
-/// Method: greedy on the largest uncovered gap — take the interval short of the most agents,
-/// among the (day, shift) pairs that cover it pick the one that covers the most still-uncovered
-/// agent-intervals per paid hour, and give it to the agent with the fewest hours so far whom the
-/// rules allow. Then local improvement: drop every shift whose intervals stay covered without it
-/// (the emptiest first). The naive roster it is measured against staffs every shift of every day
-/// with the peak requirement of that shift's own hours.
+/// Skills (技能组): besides the requirement of the whole floor, each queue may have its own
+/// requirement per interval (`requiredBySkill`, the agents that queue's own traffic needs); only
+/// agents with that skill count towards it. A multi-skilled agent counts towards each of their skills
+/// and once towards the floor.
+///
+/// Method: greedy on the largest uncovered gap — take the interval short of the most agents (a
+/// skill's gaps before the floor's), among the (day, shift) pairs that cover it pick the one that covers the
+/// most still-uncovered agent-intervals of that demand per paid hour, and give it to the agent with
+/// the fewest hours so far whom the rules allow (for a skill's gap: among agents with the skill).
+/// Then local improvement: drop every shift whose intervals stay covered without it, for the floor
+/// and for each of its agent's skills (the emptiest first). The naive roster it is measured against
+/// staffs every shift of every day with the peak requirement of that shift's own hours.
 public enum RosterBuilder {
     public struct Result: Sendable, Equatable {
         public var shifts: [RosterShift]
         public var coverage: [Int]
         /// Agent-intervals still short (Σ max(0, required − covered)).
         public var shortIntervals: Int
+        /// Per skill: agent-intervals short of that queue's requirement by agents with the skill.
+        public var skillShortIntervals: [String: Int] = [:]
         public var paidMinutes: Int
     }
 
-    public static func build(required: [Int], templates: [ShiftTemplate], agents: [RosterRules.Agent], limits: RosterRules.Limits,
-                             fixed: [RosterShift] = []) -> Result {
+    /// Agents with `skill` rostered per interval.
+    public static func skillCoverage(_ shifts: [RosterShift], skill: String, agents: [RosterRules.Agent],
+                                     templates: [String: ShiftTemplate]) -> [Int] {
+        let skilled = Set(agents.filter { $0.skills.contains(skill) }.map(\.id))
+        return RosterRules.coverage(shifts.filter { skilled.contains($0.agent) }, templates: templates)
+    }
+
+    static func padded(_ v: [Int]) -> [Int] { Array((v + [Int](repeating: 0, count: max(0, 336 - v.count))).prefix(336)) }
+
+    public static func build(required: [Int], requiredBySkill: [String: [Int]] = [:], templates: [ShiftTemplate],
+                             agents: [RosterRules.Agent], limits: RosterRules.Limits, fixed: [RosterShift] = []) -> Result {
         let byCode = Dictionary(templates.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        let skillOf = Dictionary(agents.map { ($0.id, $0.skills) }, uniquingKeysWith: { a, _ in a })
         var shifts = fixed
-        var cov = RosterRules.coverage(shifts, templates: byCode)
-        var need = required + [Int](repeating: 0, count: max(0, 336 - required.count))
-        need = Array(need.prefix(336))
+        // Demand 0 is the floor (any agent); 1… are the skills, in name order.
+        let skills = requiredBySkill.keys.sorted()
+        let need = [padded(required)] + skills.map { padded(requiredBySkill[$0]!) }
+        var cov = [RosterRules.coverage(shifts, templates: byCode)]
+            + skills.map { skillCoverage(shifts, skill: $0, agents: agents, templates: byCode) }
         let options: [(day: Int, template: ShiftTemplate, slots: [Int])] = (0..<7).flatMap { d in
             templates.map { t in (d, t, RosterRules.slots(RosterShift(agent: UUID(), day: d, template: t.code), byCode)) }
         }
         var hours = [UUID: Int]()
         for s in shifts { hours[s.agent, default: 0] += byCode[s.template]?.paidMinutes ?? 0 }
-        var blocked = Set<Int>()
+        // The demands an agent's shift counts towards.
+        func demands(of agent: UUID) -> [Int] {
+            [0] + skills.enumerated().filter { skillOf[agent]?.contains($0.element) == true }.map { $0.offset + 1 }
+        }
+        var blocked = Set<Int>()  // demand * 336 + interval
 
         while true {
-            // The interval short of the most agents (earliest on a tie) that something can still cover.
-            var worst = -1, worstGap = 0
-            for i in 0..<336 where !blocked.contains(i) {
-                let g = need[i] - cov[i]
-                if g > worstGap { worst = i; worstGap = g }
+            // The interval short of the most agents that something can still cover: the skills' gaps
+            // first (only their agents can fill them, and what they fill counts for the floor too),
+            // then the floor's; the earliest on a tie.
+            var worst = -1, worstDemand = 0, worstGap = 0
+            for k in Array(need.indices.dropFirst()) + [0] {
+                if worst >= 0 && k == 0 { break }
+                for i in 0..<336 where !blocked.contains(k * 336 + i) {
+                    let g = need[k][i] - cov[k][i]
+                    if g > worstGap { worst = i; worstDemand = k; worstGap = g }
+                }
             }
             guard worst >= 0 else { break }
+            let k = worstDemand
             let covering = options.filter { $0.slots.contains(worst) }
-                .map { o in (o, Double(o.slots.filter { need[$0] > cov[$0] }.count) / Double(max(o.template.paidMinutes, 1))) }
+                .map { o in (o, Double(o.slots.filter { need[k][$0] > cov[k][$0] }.count) / Double(max(o.template.paidMinutes, 1))) }
                 .sorted { $0.1 > $1.1 }
+            let pool = k == 0 ? agents : agents.filter { $0.skills.contains(skills[k - 1]) }
+            let candidates = pool.sorted { (hours[$0.id] ?? 0, $0.id.uuidString) < (hours[$1.id] ?? 0, $1.id.uuidString) }
             var placed = false
             for (o, _) in covering {
-                let candidates = agents.sorted { (hours[$0.id] ?? 0, $0.id.uuidString) < (hours[$1.id] ?? 0, $1.id.uuidString) }
                 for a in candidates {
                     let s = RosterShift(agent: a.id, day: o.day, template: o.template.code)
                     guard !shifts.contains(s) else { continue }
                     if RosterRules.violations(adding: s, to: shifts, agent: a, templates: byCode, limits: limits).isEmpty {
                         shifts.append(s)
-                        for i in o.slots { cov[i] += 1 }
+                        for d in demands(of: a.id) { for i in o.slots { cov[d][i] += 1 } }
                         hours[a.id, default: 0] += o.template.paidMinutes
                         placed = true
                         break
@@ -218,29 +285,35 @@ public enum RosterBuilder {
                 }
                 if placed { break }
             }
-            if !placed { blocked.insert(worst) }
+            if !placed { blocked.insert(k * 336 + worst) }
         }
 
-        // Local improvement: a shift whose every interval is over-covered adds nothing.
+        // Local improvement: a shift whose every interval is over-covered, for the floor and for each
+        // of its agent's skills, adds nothing.
         var improved = true
         while improved {
             improved = false
             let order = shifts.indices.filter { !fixed.contains(shifts[$0]) }.sorted { a, b in
-                let ua = RosterRules.slots(shifts[a], byCode).filter { cov[$0] <= need[$0] }.count
-                let ub = RosterRules.slots(shifts[b], byCode).filter { cov[$0] <= need[$0] }.count
+                let ua = RosterRules.slots(shifts[a], byCode).filter { cov[0][$0] <= need[0][$0] }.count
+                let ub = RosterRules.slots(shifts[b], byCode).filter { cov[0][$0] <= need[0][$0] }.count
                 return ua < ub
             }
             for i in order {
                 let slots = RosterRules.slots(shifts[i], byCode)
-                if slots.allSatisfy({ cov[$0] - 1 >= need[$0] }) {
-                    for s in slots { cov[s] -= 1 }
+                let ds = demands(of: shifts[i].agent)
+                if ds.allSatisfy({ d in slots.allSatisfy { cov[d][$0] - 1 >= need[d][$0] } }) {
+                    for d in ds { for s in slots { cov[d][s] -= 1 } }
                     shifts.remove(at: i)
                     improved = true
                     break
                 }
             }
         }
-        return result(shifts, need: need, byCode: byCode)
+        var r = result(shifts, need: need[0], byCode: byCode)
+        for (n, skill) in skills.enumerated() {
+            r.skillShortIntervals[skill] = zip(need[n + 1], cov[n + 1]).reduce(0) { $0 + max(0, $1.0 - $1.1) }
+        }
+        return r
     }
 
     static func result(_ shifts: [RosterShift], need: [Int], byCode: [String: ShiftTemplate]) -> Result {
@@ -248,7 +321,7 @@ public enum RosterBuilder {
         let short = zip(need, cov).reduce(0) { $0 + max(0, $1.0 - $1.1) }
         let paid = shifts.reduce(0) { $0 + (byCode[$1.template]?.paidMinutes ?? 0) }
         return Result(shifts: shifts.sorted { ($0.day, $0.template, $0.agent.uuidString) < ($1.day, $1.template, $1.agent.uuidString) },
-                      coverage: cov, shortIntervals: short, paidMinutes: paid)
+                      coverage: cov, shortIntervals: short, skillShortIntervals: [:], paidMinutes: paid)
     }
 
     /// The naive roster's paid minutes: every shift of every day staffed with the peak requirement

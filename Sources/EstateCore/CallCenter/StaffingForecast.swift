@@ -76,7 +76,29 @@ public enum CallForecast {
         public var kind: StaffingDayKind?
         public var profile: ForecastProfile
         public var slots: [Slot]
+        /// The day's planned outbound work as counted; its agent-seconds are spread over the slots' `outboundSeconds`.
+        public var planned = PlannedOutbound()
         public var calls: Double { slots.reduce(0) { $0 + $1.calls } }
+    }
+
+    /// Planned outbound work due on a day (计划外呼): callbacks (回访) and follow-ups (跟进), each
+    /// converted to agent time by its own handle time (a project setting).
+    public struct PlannedOutbound: Sendable, Equatable {
+        public var callbacks = 0
+        public var followUps = 0
+        public var callbackSeconds = 0.0
+        public var followUpSeconds = 0.0
+        public var seconds: Double { callbackSeconds + followUpSeconds }
+
+        public init() {}
+
+        /// `callbacks` × `callbackSeconds` + `followUps` × `followUpSeconds`.
+        public init(callbacks: Int, followUps: Int, callbackHandleSeconds: Int, followUpHandleSeconds: Int) {
+            self.callbacks = callbacks
+            self.followUps = followUps
+            self.callbackSeconds = Double(callbacks * callbackHandleSeconds)
+            self.followUpSeconds = Double(followUps * followUpHandleSeconds)
+        }
     }
 
     public static func profile(_ day: CalendarDay, calendar: [CalendarDay: StaffingDayKind]) -> ForecastProfile {
@@ -89,11 +111,13 @@ public enum CallForecast {
 
     /// The forecast of `days` from `history` (cells of the days `historyDays`, every day of the
     /// window, quiet days included, so that a day without calls pulls its mean down).
-    /// `outboundSeconds` per day is spread evenly over `outboundSlots` (calling hours).
+    /// `outboundSeconds` per day and `planned` work (its seconds) are spread evenly over `outboundSlots`
+    /// (calling hours, 09:00–18:00).
     /// `defaultAHT` stands in where the history answered no call.
     public static func forecast(days: [CalendarDay], history: [HistoryCell], historyDays: [CalendarDay],
                                 calendar: [CalendarDay: StaffingDayKind], defaultAHT: Double,
-                                outboundSeconds: [CalendarDay: Double] = [:], outboundSlots: Range<Int> = 18..<36) -> [Day] {
+                                outboundSeconds: [CalendarDay: Double] = [:], planned: [CalendarDay: PlannedOutbound] = [:],
+                                outboundSlots: Range<Int> = 18..<36) -> [Day] {
         // Sample days per weekday bucket (holidays as Sundays, 调休 days left out).
         var samples = [Int: Int]()
         var bucketOf = [CalendarDay: Int]()
@@ -133,13 +157,13 @@ public enum CallForecast {
             case .weekday(let w): [w]
             case .workdayMean: [1, 2, 3, 4, 5]
             }
-            let outbound = outboundSeconds[d] ?? 0
+            let outbound = (outboundSeconds[d] ?? 0) + (planned[d]?.seconds ?? 0)
             let perSlot = outboundSlots.isEmpty ? 0 : outbound / Double(outboundSlots.count)
             let slots = (0..<48).map { s in
                 let c = cell(buckets, s)
                 return Slot(slot: s, calls: c.calls, ahtSeconds: c.aht, outboundSeconds: outboundSlots.contains(s) ? perSlot : 0)
             }
-            return Day(day: d, kind: calendar[d], profile: p, slots: slots)
+            return Day(day: d, kind: calendar[d], profile: p, slots: slots, planned: planned[d] ?? PlannedOutbound())
         }
     }
 }

@@ -5,6 +5,26 @@ import SQLKit
 /// What other capabilities ask of Customers' tables (issue 14): who a mobile is, a record's
 /// contact. Fragments are SQL so a caller's query stays one statement.
 enum CustomerDirectory {
+    /// Follow-ups (跟进) due per day in [from, to] on the project's records that one of `plannedBy`
+    /// planned and that are still the record's next follow-up (a later contact that moved or
+    /// cleared it supersedes them); a record counts once a day. The call centre's planned outbound work.
+    static func followUpsDue(_ projectID: UUID, from: CalendarDay, to: CalendarDay, plannedBy: [UUID], sql: any SQLDatabase) async throws
+        -> [CalendarDay: Int] {
+        guard !plannedBy.isEmpty else { return [:] }
+        struct Row: Decodable { var day: String; var n: Int }
+        let rows = try await sql.raw("""
+            SELECT k.next_follow_up_on AS day, CAST(COUNT(DISTINCT k.customer_id) AS BIGINT) AS n
+            FROM customer_contacts k JOIN customers c ON c.id = k.customer_id
+            WHERE k.project_id = \(bind: projectID) AND k.created_by IN \(SQLBind.group(plannedBy))
+              AND k.next_follow_up_on >= \(bind: from.description) AND k.next_follow_up_on <= \(bind: to.description)
+              AND c.next_follow_up_on = k.next_follow_up_on AND c.merged_into IS NULL
+            GROUP BY k.next_follow_up_on
+            """).all(decoding: Row.self)
+        var out: [CalendarDay: Int] = [:]
+        for r in rows { if let d = CalendarDay(r.day) { out[d] = r.n } }
+        return out
+    }
+
     /// A subquery of the ids of customer records with this mobile (in any project).
     static func ids(withMobile mobile: String) -> SQLQueryString {
         "SELECT oc.id FROM customers oc WHERE oc.mobile = \(bind: mobile)"

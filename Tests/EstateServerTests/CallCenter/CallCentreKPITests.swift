@@ -8,7 +8,8 @@ import VaporTesting
 
 /// 话务报表 against its rows, on both engines: a random month of calls (and the days around it, other
 /// projects, calls about no project, calls at the edges of Beijing days) summed by the report's SQL,
-/// then every counter per agent, per day and in total compared with `CallKPI.counters` over the rows.
+/// then every counter per agent, per team, per day, per month and in total compared with `CallKPI.counters`
+/// over the rows, and occupancy's staffed time with the plain sum of the roster's shifts.
 @Suite("Call centre: KPIs")
 struct CallCentreKPITests {
     static let categories = ["repair", "complaint", "enquiry", nil]
@@ -50,6 +51,37 @@ struct CallCentreKPITests {
         return drafts.count
     }
 
+    struct ShiftRow { var project: UUID; var agent: UUID; var day: CalendarDay; var template: String }
+
+    /// Random shifts on the roster from the week before `month` to the week after it (both
+    /// projects), written as the roster stores them; returns each with its calendar day.
+    static func rosterShifts(_ app: Application, seed: UInt64, project: UUID, other: UUID, agents: [UUID], month: CalendarDay) async throws -> [ShiftRow] {
+        var rng = SplitMix(state: seed &+ 1)
+        var out: [ShiftRow] = []
+        var monday = StaffingService.monday(of: month.adding(days: -10))
+        let codes = ShiftTemplate.standard.map(\.code)
+        while monday <= month.adding(days: 40) {
+            for a in agents.dropLast() {
+                for d in 0..<7 where Int.random(in: 0..<3, using: &rng) > 0 {
+                    out.append(ShiftRow(project: Int.random(in: 0..<8, using: &rng) == 0 ? other : project, agent: a, day: monday.adding(days: d),
+                                        template: codes.randomElement(using: &rng)!))
+                }
+            }
+            monday = monday.adding(days: 7)
+        }
+        let rows = out
+        try await app.services.store(app.db).write { tx in
+            let sql = tx as! any SQLDatabase
+            for r in rows {
+                let week = StaffingService.monday(of: r.day)
+                try await sql.insert(into: "roster_shifts").columns("id", "project_id", "week", "agent_id", "day", "template", "source", "created_at")
+                    .values(SQLBind(UUID()), SQLBind(r.project), SQLBind(week.description), SQLBind(r.agent), SQLBind(week.days(until: r.day)),
+                            SQLBind(r.template), SQLBind("hand"), SQLBind(Date())).run()
+            }
+        }
+        return out
+    }
+
     struct Row: Decodable {
         var agent_id: UUID?; var project_id: UUID?; var direction: String; var number: String; var offered_at: Date
         var answered_at: Date?; var abandoned: Bool; var wait_seconds: Int; var talk_seconds: Int; var hold_seconds: Int
@@ -73,6 +105,14 @@ struct CallCentreKPITests {
             let month = CalendarDay(year: 2026, month: Int(seed % 12) + 1, day: 1)!
             let to = ReportPeriod.monthStart(month, plus: 1).adding(days: -1)
             _ = try await Self.generate(app, seed: seed, project: hxy, other: other, agents: agents, month: month)
+            // Teams: two shift leads, agents 1–2 in the first's team, 3 in the second's, 4 in none.
+            let leadA = try await f.user("kpi-lead-a", roles: [(.shiftLead, hxy)]), leadB = try await f.user("kpi-lead-b", roles: [(.shiftLead, hxy)])
+            let teamOf: [UUID: UUID?] = [agents[0]: leadA, agents[1]: leadA, agents[2]: leadB, agents[3]: nil]
+            for a in agents {
+                try await app.services.rosters(app.db).saveAgent(a, skills: ["hotline"], unavailableDays: [], teamLead: teamOf[a]!, in: hxy,
+                                                                 context: .system("test"))
+            }
+            let shiftRows = try await Self.rosterShifts(app, seed: seed, project: hxy, other: other, agents: agents, month: month)
 
             // MUT
             let report = try await app.services.callCentreKPIs(app.db).report(projectID: hxy, from: month, to: to)
@@ -96,6 +136,46 @@ struct CallCentreKPITests {
             let byDay = Dictionary(grouping: inPeriod) { CalendarDay($0.offered_at) }.mapValues { CallKPI.counters($0.map(\.call), history: history) }
             #expect(Dictionary(uniqueKeysWithValues: report.days.map { ($0.day, $0.counters) }) == byDay, "seed \(seed)")
             #expect(report.days.allSatisfy { $0.day >= month && $0.day <= to })
+
+            // validate: occupancy's staffed time is the plain sum of the roster's shifts that start in the period
+            // (standard templates: 8.5 h less a 30-minute break), per agent, team, day and in total.
+            let paid = Dictionary(uniqueKeysWithValues: ShiftTemplate.standard.map { ($0.code, $0.paidMinutes * 60) })
+            let staffedRows = shiftRows.filter { $0.project == hxy && $0.day >= month && $0.day <= to }
+            let staffedByAgent = Dictionary(grouping: staffedRows, by: \.agent).mapValues { $0.reduce(0) { $0 + paid[$1.template]! } }
+            let staffedByDay = Dictionary(grouping: staffedRows, by: \.day).mapValues { $0.reduce(0) { $0 + paid[$1.template]! } }
+            #expect(report.staffedSeconds == staffedRows.reduce(0) { $0 + paid[$1.template]! } && report.staffedSeconds > 0, "seed \(seed)")
+            #expect(report.occupancy == CallKPI.occupancy(total, staffedSeconds: report.staffedSeconds))
+            for a in report.agents {
+                #expect(a.staffedSeconds == (a.agentID.flatMap { staffedByAgent[$0] } ?? 0), "seed \(seed) agent \(String(describing: a.name))")
+                #expect(a.occupancy == CallKPI.occupancy(a.counters, staffedSeconds: a.staffedSeconds))
+            }
+            for d in report.days { #expect(d.staffedSeconds == (staffedByDay[d.day] ?? 0), "seed \(seed) day \(d.day)") }
+            #expect(report.agents.contains { $0.occupancy != nil })
+
+            // validate: teams are the calls of the agents under each lead, recomputed from the rows.
+            let answeredRows = inPeriod.filter { $0.agent_id != nil }
+            let byTeam = Dictionary(grouping: answeredRows) { teamOf[$0.agent_id!]! }.mapValues { CallKPI.counters($0.map(\.call), history: history) }
+            #expect(Dictionary(uniqueKeysWithValues: report.teams.map { ($0.leadID, $0.counters) }) == byTeam, "seed \(seed)")
+            #expect(Set(report.teams.map(\.leadID)) == [leadA, leadB, nil])
+            for tm in report.teams {
+                let members = agents.filter { teamOf[$0]! == tm.leadID }
+                #expect(tm.agents == members.count && tm.staffedSeconds == members.reduce(0) { $0 + (staffedByAgent[$1] ?? 0) })
+            }
+            #expect(report.teams.first { $0.leadID == leadA }?.leadName == "KPI-LEAD-A")
+
+            // validate: months over a period across three calendar months (10 days either side).
+            let wideFrom = month.adding(days: -10), wideTo = to.adding(days: 9)
+            let wide = try await app.services.callCentreKPIs(app.db).report(projectID: hxy, from: wideFrom, to: wideTo)
+            let wideRows = rows.filter { r in
+                (r.project_id == hxy || r.project_id == nil) && r.offered_at >= wideFrom.start && r.offered_at < wideTo.adding(days: 1).start
+            }
+            let monthOf = { (d: CalendarDay) in CalendarDay(year: d.year, month: d.month, day: 1)! }
+            let byMonth = Dictionary(grouping: wideRows) { monthOf(CalendarDay($0.offered_at)) }.mapValues { CallKPI.counters($0.map(\.call), history: history) }
+            #expect(wide.months.count == 3 && Dictionary(uniqueKeysWithValues: wide.months.map { ($0.month, $0.counters) }) == byMonth, "seed \(seed)")
+            let wideStaffed = shiftRows.filter { $0.project == hxy && $0.day >= wideFrom && $0.day <= wideTo }
+            let staffedByMonth = Dictionary(grouping: wideStaffed) { monthOf($0.day) }.mapValues { $0.reduce(0) { $0 + paid[$1.template]! } }
+            #expect(wide.months.allSatisfy { $0.staffedSeconds == (staffedByMonth[$0.month] ?? 0) }, "seed \(seed)")
+            #expect(wide.months.first { $0.month == month }?.counters == total)
             #expect(report.agents.filter { $0.agentID != nil }.allSatisfy { $0.name?.hasPrefix("KPI-AGENT-") == true })
 
             // The API answers the same figures to the supervisor; an agent may not read the report.

@@ -289,4 +289,190 @@ struct StaffingRosterTests {
             #expect(try await rosters.swaps(fl.project).first { $0.id == bad }?.status == "pending")
         }
     }
+
+    @Test func theSupervisorEditsShiftTemplatesAndBadOnesChangeNothing() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let fl = try await Self.floor(app)
+            _ = try await Fixtures(app: app).user("zhuguan", roles: [(.ccSupervisor, fl.project)])
+            var boss = Browser(app: app)
+            #expect(try await boss.signIn("zhuguan").status == .seeOther)
+            let page = try await boss.get("/projects/\(fl.project)/rosters?week=2026-09-28")
+            #expect(page.status == .ok && page.body.string.contains("name=\"breaks_4\""), "the editor shows the four standard shifts and a blank row")
+            let csrf = try #require(Browser.csrf(in: page.body.string))
+            func templateRows() async throws -> Int {
+                struct N: Decodable { var n: Int }
+                return try await app.db.sql.raw("SELECT COUNT(*) AS n FROM shift_templates").first(decoding: N.self)?.n ?? -1
+            }
+            var form = ["_csrf": csrf, "week": "2026-09-28", "rows": "3",
+                        "code_0": "early", "name_0": "早班", "start_0": "08:00", "end_0": "16:30", "breaks_0": "06:00-06:30",
+                        "code_1": "zero", "name_1": "空班", "start_1": "09:00", "end_1": "09:00", "breaks_1": "",
+                        "code_2": "night", "name_2": "通宵", "start_2": "23:30", "end_2": "08:00", "breaks_2": "03:00-03:30, 03:15-03:45"]
+
+            // MUT 1: a break before the shift, a zero-length shift, overlapping breaks: each named, nothing written.
+            let refused = try await boss.post("/projects/\(fl.project)/rosters/templates", form: form)
+            #expect(refused.status == .unprocessableEntity)
+            let body = refused.body.string
+            #expect(body.contains("第 1 行（early）：休息须有时长且完全在班次之内") && body.contains("第 2 行（zero）：班次时长须为 1–16 小时")
+                    && body.contains("第 3 行（night）：两段休息时间重叠"), "\(body.prefix(400))")
+            #expect(body.contains("value=\"06:00-06:30\""), "what was typed is kept")
+            #expect(try await templateRows() == 0)
+
+            // MUT 2: fixed — the zero-length row cleared (removed), the night shift past midnight.
+            form["breaks_0"] = "12:00-12:30"; form["code_1"] = ""; form["breaks_2"] = "03:00-03:30"
+            let saved = try await boss.post("/projects/\(fl.project)/rosters/templates", form: form)
+            #expect(saved.status == .seeOther, "\(saved.body.string.prefix(300))")
+
+            // validate
+            let templates = try await app.services.rosters(app.db).templates(fl.project)
+            #expect(templates.map(\.shift) == [ShiftTemplate(code: "early", startMinute: 480, minutes: 510, breaks: [.init(offset: 240, minutes: 30)]),
+                                                ShiftTemplate(code: "night", startMinute: 1410, minutes: 510, breaks: [.init(offset: 210, minutes: 30)])])
+            #expect(templates.map(\.name) == ["早班", "通宵"])
+            // An agent may not edit them.
+            var agent = Browser(app: app)
+            #expect(try await agent.signIn("zuoxi1").status == .seeOther)
+            let agentPage = try await agent.get("/projects/\(fl.project)/rosters?week=2026-09-28")
+            #expect(agentPage.status == .ok && !agentPage.body.string.contains("name=\"code_0\""))
+            let agentCsrf = try #require(Browser.csrf(in: agentPage.body.string))
+            var theirs = form; theirs["_csrf"] = agentCsrf; theirs["start_0"] = "06:00"
+            #expect(try await agent.post("/projects/\(fl.project)/rosters/templates", form: theirs).status == .forbidden)
+            #expect(try await app.services.rosters(app.db).templates(fl.project).first?.shift.startMinute == 480)
+        }
+    }
+
+    @Test func theBuilderCoversEachQueueOnlyWithAgentsOfThatSkill() async throws {
+        try await withTestApp { app, clock in
+            // setup: the hotline history of the textbook Mondays, and one repairs call at 14:00 on each of those
+            // Mondays; only agent 3 takes repairs. No shrinkage, so one repairs agent is the requirement.
+            let fl = try await Self.floor(app)
+            try await Self.seedMondays(app, project: fl.project, other: fl.other, perMonday: 5)
+            var drafts: [CallService.Draft] = []
+            for d in ["2026-08-24", "2026-08-31", "2026-09-07", "2026-09-14"] {
+                let at = CalendarDay(d)!.start.addingTimeInterval(14 * 3600 + 300)
+                drafts.append(.init(direction: .inbound, number: "13900005555", projectID: fl.project, queue: "repairs",
+                                    timing: try CallTiming(offeredAt: at, answeredAt: at + 5, endedAt: at + 185), source: .telephony))
+            }
+            let list = drafts
+            try await app.services.store(app.db).write { tx in
+                for d in list { try await CallService.insert(try CallService.checked(d), id: UUID(), at: Date(), by: nil, on: tx as! any SQLDatabase) }
+            }
+            var settings = Self.textbookSettings()
+            settings.shrinkagePercent = 0
+            _ = try await app.services.staffing(app.db).saveSettings(settings, for: fl.project, context: .system("test"))
+            let rosters = app.services.rosters(app.db)
+            let repairsAgent = fl.agents[2]
+            try await rosters.saveAgent(repairsAgent, skills: ["hotline", "repairs"], unavailableDays: [], in: fl.project, context: .system("test"))
+
+            // MUT
+            let week = try await rosters.build(fl.project, monday: CalendarDay("2026-09-28")!, context: .system("test"))
+
+            // validate: the repairs queue needs one agent at Monday 14:00 (slot 28) and only then; the built roster has
+            // agent 3 on at that time, the floor and both queues are covered, with fewer hours than the naive roster.
+            let repairs = try #require(week.requiredBySkill["repairs"])
+            #expect(repairs[28] == 1 && repairs.reduce(0, +) == 1, "\(repairs.enumerated().filter { $0.element > 0 }.map(\.offset))")
+            #expect(week.skillShortIntervals == ["hotline": 0, "repairs": 0] && week.shortIntervals == 0)
+            let templates = week.byCode
+            #expect(week.shifts.contains { $0.agentId == repairsAgent && RosterRules.slots($0.rosterShift(), templates).contains(28) })
+            #expect(week.paidMinutes < week.naivePaidMinutes && week.saving > 0)
+            // Without an agent with the skill, the queue stays short and the page says so by name.
+            try await rosters.saveAgent(repairsAgent, skills: ["hotline"], unavailableDays: [], in: fl.project, context: .system("test"))
+            let without = try await rosters.build(fl.project, monday: CalendarDay("2026-09-28")!, context: .system("test"))
+            #expect(without.skillShortIntervals["repairs"] == 1 && without.shortIntervals == 0)
+            var lead = Browser(app: app)
+            #expect(try await lead.signIn("banzhang").status == .seeOther)
+            let page = try await lead.get("/projects/\(fl.project)/rosters?week=2026-09-28")
+            #expect(page.body.string.contains("技能组 repairs：仍有 1 个坐席·半小时未由具备该技能的坐席覆盖"), "\(page.status)")
+        }
+    }
+
+    @Test func plannedFollowUpsAddTheirAgentTimeToTheirDayShownApart() async throws {
+        try await withTestApp { app, clock in
+            // setup: three customer records; agent 1 plans follow-ups for Tuesday 29th on two of them, a consultant plans
+            // one (sales' work, not the call centre's); agent 2 then moves one of agent 1's to Wednesday (it supersedes).
+            let fl = try await Self.floor(app)
+            let consultant = try await Fixtures(app: app).user("guwen", roles: [(.consultant, fl.project)])
+            var settings = Self.textbookSettings()
+            settings.outboundItemSeconds = 240
+            settings.followUpItemSeconds = 1080
+            _ = try await app.services.staffing(app.db).saveSettings(settings, for: fl.project, context: .system("test"))
+            let customers = app.services.customers(app.db)
+            var records: [UUID] = []
+            for i in 0..<3 {
+                records.append(try await customers.create(.init(name: "客户\(i)", mobile: "1380000000\(i)"), in: fl.project, owner: nil,
+                                                          context: .system("test")).id)
+            }
+            func plan(_ record: Int, _ day: String, by: UUID) async throws {
+                _ = try await customers.logContact(records[record], in: fl.project, .init(kind: .call, direction: .outbound, nextStep: "回访确认",
+                                                                                          nextFollowUpOn: day), by: by, context: .system("test"))
+            }
+            try await plan(0, "2026-09-29", by: fl.agents[0])
+            try await plan(1, "2026-09-29", by: fl.agents[0])
+            try await plan(2, "2026-09-29", by: consultant)
+            try await plan(1, "2026-09-30", by: fl.agents[1])
+
+            // MUT
+            let days = try await app.services.staffing(app.db).forecast(fl.project, from: CalendarDay("2026-09-28")!, days: 7)
+
+            // validate: Tuesday one follow-up (1,080 s), Wednesday one, the rest none; spread over 09:00–18:00.
+            #expect(days.map(\.planned.followUps) == [0, 1, 1, 0, 0, 0, 0])
+            #expect(days[1].planned.followUpSeconds == 1080 && days[1].planned.callbacks == 0 && days[1].planned.seconds == 1080)
+            #expect(days[1].slots.reduce(0) { $0 + $1.outboundSeconds } == 1080 && days[1].slots[18].outboundSeconds == 60
+                    && days[1].slots[17].outboundSeconds == 0)
+            #expect(days[0].slots.allSatisfy { $0.outboundSeconds == 0 })
+            // The requirement puts an outbound agent in Tuesday's calling hours; the page shows the work apart.
+            let r = try await app.call(.GET, "/api/v1/staffing/requirement?projectId=\(fl.project)&from=2026-09-28&days=7", headers: .bearer(fl.lead))
+            let req = try r.decode(Schemas.StaffingRequirement.self)
+            #expect(req.days[1].intervals[18].outboundAgents == 1 && req.days[0].intervals[18].outboundAgents == 0)
+            var lead = Browser(app: app)
+            #expect(try await lead.signIn("banzhang").status == .seeOther)
+            let page = try await lead.get("/projects/\(fl.project)/staffing?from=2026-09-28&day=1")
+            #expect(page.body.string.contains("回访 0 件 × 240 秒 + 跟进 1 件 × 1080 秒 = 0.3 坐席小时"), "\(page.status)")
+        }
+    }
+
+    @Test func the2027CalendarIsLoadedAndEditedOnThePageAndTheForecastReadsIt() async throws {
+        try await withTestApp { app, clock in
+            // setup
+            let fl = try await Self.floor(app)
+            try await Self.seedMondays(app, project: fl.project, other: fl.other, perMonday: 5)
+            _ = try await app.services.staffing(app.db).saveSettings(Self.textbookSettings(), for: fl.project, context: .system("test"))
+            _ = try await Fixtures(app: app).user("zhuguan", roles: [(.ccSupervisor, fl.project)])
+            var boss = Browser(app: app)
+            #expect(try await boss.signIn("zhuguan").status == .seeOther)
+            let base = "/projects/\(fl.project)/staffing/calendar"
+            let page = try await boss.get("\(base)?year=2027")
+            #expect(page.body.string.contains("载入 2027 年固定日期节假日") && page.body.string.contains("尚未收录"))
+            let csrf = try #require(Browser.csrf(in: page.body.string))
+            let staffing = app.services.staffing(app.db)
+
+            // MUT 1: load 2027 (twice: the second adds nothing), then the supervisor adds a 调休 Sunday and a bridge Monday.
+            #expect(try await boss.post("\(base)/load", form: ["_csrf": csrf, "year": "2027"]).status == .seeOther)
+            #expect(try await staffing.loadHolidays(year: 2027, context: .system("test")) == 0)
+            for (day, kind, name) in [("2027-09-26", "workday", "国庆节调休"), ("2027-10-04", "holiday", "国庆节")] {
+                #expect(try await boss.post(base, form: ["_csrf": csrf, "day": day, "kind": kind, "name": name, "year": "2027"]).status == .seeOther)
+            }
+            let edit = try await boss.get("\(base)?year=2027&edit=2027-10-04")
+            #expect(edit.body.string.contains("value=\"2027-10-04\""), "修改 starts the form from the day")
+
+            // validate: the fixed-date holidays and the two days added.
+            let cal = try await staffing.calendar(from: CalendarDay("2027-01-01")!, to: CalendarDay("2027-12-31")!)
+            #expect(cal.map(\.day) == ["2027-01-01", "2027-05-01", "2027-05-02", "2027-09-26", "2027-10-01", "2027-10-02", "2027-10-03", "2027-10-04"])
+            #expect(cal.filter { $0.kind == "workday" }.map(\.day) == ["2027-09-26"])
+
+            // MUT 2: the week around 国庆 2027 from the Mondays' history (5 calls at 09:00, one more at 09:30 once).
+            let days = try await staffing.forecast(fl.project, from: CalendarDay("2027-09-26")!, days: 9)
+
+            // validate: the 调休 Sunday is a working day (the Monday–Friday mean: 5 ÷ 5), the ordinary Monday its Mondays,
+            // the holidays (Friday 1st, the bridge Monday 4th) Sundays: no calls.
+            #expect(days[0].profile == .workdayMean && days[0].slots[18].calls == 1)
+            #expect(days[1].profile == .weekday(1) && days[1].slots[18].calls == 5 && days[1].slots[19].calls == 0.25)
+            #expect(days[5].day == CalendarDay("2027-10-01")! && days[5].profile == .weekday(7) && days[5].calls == 0)
+            #expect(days[8].day == CalendarDay("2027-10-04")! && days[8].profile == .weekday(7) && days[8].calls == 0)
+
+            // A holiday in the history is left out of its weekday: with 2026-09-14 off, three Mondays remain.
+            try await staffing.setCalendarDay(CalendarDay("2026-09-14")!, kind: .holiday, name: "测试", context: .system("test"))
+            let again = try await staffing.forecast(fl.project, from: CalendarDay("2027-09-27")!, days: 1)
+            #expect(abs(again[0].slots[19].calls - 1.0 / 3) < 1e-9 && again[0].slots[18].calls == 5)
+        }
+    }
 }

@@ -14,24 +14,31 @@ enum CallSheets {
          SheetColumn(t("kpi.service_level"), format: .percent), SheetColumn(t("kpi.asa"), format: .general),
          SheetColumn(t("kpi.aht"), format: .general), SheetColumn(t("kpi.fcr"), format: .percent),
          SheetColumn(t("kpi.callbacks_on_time"), format: .percent), SheetColumn(t("kpi.satisfaction"), format: .general),
-         SheetColumn(t("kpi.qa"), format: .general)]
+         SheetColumn(t("kpi.qa"), format: .general), SheetColumn(t("kpi.staffed"), format: .general),
+         SheetColumn(t("kpi.occupancy"), format: .percent)]
     }
 
-    static func figureCells(_ c: CallKPI.Counters) -> [SheetCell] {
+    static func figureCells(_ c: CallKPI.Counters, staffed: Int) -> [SheetCell] {
         [.integer(Int64(c.offered)), .integer(Int64(c.answered)), .integer(Int64(c.abandoned)), rate(CallKPI.abandonment(c)),
          rate(CallKPI.serviceLevel(c)), seconds(CallKPI.asa(c)), seconds(CallKPI.aht(c)), rate(CallKPI.fcr(c)),
          rate(CallKPI.callbacksOnTime(c)), CallKPI.satisfaction(c).map { .decimal(Int64(($0 * 100).rounded()), scale: 2) } ?? .empty,
-         CallKPI.qaScore(c).map { .decimal(Int64(($0 * 10).rounded()), scale: 1) } ?? .empty]
+         CallKPI.qaScore(c).map { .decimal(Int64(($0 * 10).rounded()), scale: 1) } ?? .empty,
+         staffed > 0 ? .decimal(Int64((Double(staffed) / 360).rounded()), scale: 1) : .empty,
+         rate(CallKPI.occupancy(c, staffedSeconds: staffed))]
     }
 
     static func report(_ r: CallCentreKPIService.Report, t: Localizer) throws -> Data {
         let total = Sheet(name: t("kpi.sheet.total"), columns: [SheetColumn(t("kpi.period"), format: .text)] + figureColumns(t),
-                          rows: [[.text("\(r.from) – \(r.to)")] + figureCells(r.total)])
+                          rows: [[.text("\(r.from) – \(r.to)")] + figureCells(r.total, staffed: r.staffedSeconds)])
         let agents = Sheet(name: t("kpi.sheet.agents"), columns: [SheetColumn(t("kpi.agent"), format: .text)] + figureColumns(t),
-                           rows: r.agents.map { [.text($0.name ?? t("kpi.no_agent"))] + figureCells($0.counters) })
+                           rows: r.agents.map { [.text($0.name ?? t("kpi.no_agent"))] + figureCells($0.counters, staffed: $0.staffedSeconds) })
+        let teams = Sheet(name: t("kpi.sheet.teams"), columns: [SheetColumn(t("kpi.team"), format: .text)] + figureColumns(t),
+                          rows: r.teams.map { [.text(CallCentreReportPage.teamName(t, $0))] + figureCells($0.counters, staffed: $0.staffedSeconds) })
+        let months = Sheet(name: t("kpi.sheet.months"), columns: [SheetColumn(t("kpi.month"), format: .text)] + figureColumns(t),
+                           rows: r.months.map { [.text($0.label)] + figureCells($0.counters, staffed: $0.staffedSeconds) })
         let days = Sheet(name: t("kpi.sheet.days"), columns: [SheetColumn(t("kpi.day"), format: .text)] + figureColumns(t),
-                         rows: r.days.map { [.text($0.day.description)] + figureCells($0.counters) })
-        return try XLSXWriter.data([total, agents, days])
+                         rows: r.days.map { [.text($0.day.description)] + figureCells($0.counters, staffed: $0.staffedSeconds) })
+        return try XLSXWriter.data([total, agents, teams, months, days])
     }
 
     /// Every listed call (not one page); numbers masked unless the reader may export personal data.

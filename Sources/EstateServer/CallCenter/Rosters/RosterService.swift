@@ -42,8 +42,13 @@ public struct RosterService: Sendable {
     public func saveTemplates(_ list: [Template], for projectID: UUID, context: AuditContext) async throws {
         var bad: [Problem.FieldError] = []
         for (i, t) in list.enumerated() {
-            if !t.shift.isValid { bad.append(.init(field: "templates[\(i)]", code: "roster_template_invalid")) }
-            if t.shift.code.isEmpty || t.shift.code.count > 20 || t.name.count > 20 { bad.append(.init(field: "templates[\(i)].code", code: "roster_template_invalid")) }
+            // Each thing wrong is named, with the row (1…) and the template's code.
+            let args = ["row": "\(i + 1)", "code": t.shift.code]
+            for p in t.shift.problems { bad.append(.init(field: "templates[\(i)]", code: "roster_template_\(p.rawValue)", arguments: args)) }
+            if t.shift.code.isEmpty || t.shift.code.count > 20 || t.name.count > 20
+                || !t.shift.code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+                bad.append(.init(field: "templates[\(i)].code", code: "roster_template_code", arguments: args))
+            }
         }
         if Set(list.map(\.shift.code)).count != list.count || list.isEmpty { bad.append(.init(field: "templates", code: "roster_template_invalid")) }
         guard bad.isEmpty else { throw Problem.invalid(bad) }
@@ -77,12 +82,14 @@ public struct RosterService: Sendable {
         public var skills: [String]
         /// Weekdays (0 = Monday) the agent cannot work.
         public var unavailableDays: Set<Int>
+        /// The shift lead (班长) whose team (班组) the agent is in.
+        public var teamLeadID: UUID? = nil
     }
 
     public func agents(_ projectID: UUID) async throws -> [Agent] {
-        struct Row: Decodable { var userId: UUID; var skills: String; var unavailableDays: String }
+        struct Row: Decodable { var userId: UUID; var skills: String; var unavailableDays: String; var teamLeadId: UUID? }
         let rows = try await store.sql.raw("""
-            SELECT user_id, skills, unavailable_days FROM roster_agents WHERE project_id = \(bind: projectID)
+            SELECT user_id, skills, unavailable_days, team_lead_id FROM roster_agents WHERE project_id = \(bind: projectID)
             """).all(decoding: Row.self, with: decoder)
         let staff = try await StaffDirectory.holders(of: StaffDirectory.roles(allowing: [.callsHandle]), on: projectID, sql: store.sql)
         let byID = Dictionary(staff.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -91,7 +98,8 @@ public struct RosterService: Sendable {
             guard let m = byID[r.userId] else { return nil }
             return Agent(id: r.userId, name: m.displayName, username: m.username,
                          skills: r.skills.split(separator: ",").map(String.init),
-                         unavailableDays: Set(r.unavailableDays.split(separator: ",").compactMap { Int($0) }.filter { (0..<7).contains($0) }))
+                         unavailableDays: Set(r.unavailableDays.split(separator: ",").compactMap { Int($0) }.filter { (0..<7).contains($0) }),
+                         teamLeadID: r.teamLeadId)
         }.sorted { ($0.username, $0.id.uuidString) < ($1.username, $1.id.uuidString) }
     }
 
@@ -102,24 +110,63 @@ public struct RosterService: Sendable {
             .filter { !on.contains($0.id) }.map { ($0.id, $0.displayName) }
     }
 
-    /// Puts an agent on the roster, or changes their skills and the weekdays they cannot work.
-    public func saveAgent(_ userID: UUID, skills: [String], unavailableDays: Set<Int>, in projectID: UUID, context: AuditContext) async throws {
+    /// The project's shift leads (班长): whose teams agents can be put in.
+    public func teamLeads(_ projectID: UUID) async throws -> [(id: UUID, name: String)] {
+        try await StaffDirectory.holders(of: [.shiftLead], on: projectID, sql: store.sql).map { ($0.id, $0.displayName) }
+    }
+
+    /// Puts an agent on the roster, or changes their skills, the weekdays they cannot work and
+    /// their team (a shift lead of the project, or none).
+    public func saveAgent(_ userID: UUID, skills: [String], unavailableDays: Set<Int>, teamLead: UUID? = nil, in projectID: UUID,
+                          context: AuditContext) async throws {
         let skills = skills.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if skills.contains(where: { $0.count > 20 || $0.contains(",") }) || skills.count > 10 { throw Problem.invalid("skills", "roster_skills_invalid") }
         guard unavailableDays.allSatisfy({ (0..<7).contains($0) }) else { throw Problem.invalid("unavailableDays", "roster_days_invalid") }
         let staff = try await StaffDirectory.holders(of: StaffDirectory.roles(allowing: [.callsHandle]), on: projectID, only: userID, sql: store.sql)
         guard !staff.isEmpty else { throw Problem.invalid("userId", "roster_agent_not_staff") }
+        if let teamLead, try await StaffDirectory.holders(of: [.shiftLead], on: projectID, only: teamLead, sql: store.sql).isEmpty {
+            throw Problem.invalid("teamLeadId", "roster_team_lead_invalid")
+        }
         let at = now()
         try await store.audited(context) { tx in
             let sql = tx as! any SQLDatabase
             try await sql.delete(from: "roster_agents").where("project_id", .equal, projectID).where("user_id", .equal, userID).run()
-            try await sql.insert(into: "roster_agents").columns("project_id", "user_id", "skills", "unavailable_days", "created_at")
+            try await sql.insert(into: "roster_agents").columns("project_id", "user_id", "skills", "unavailable_days", "team_lead_id", "created_at")
                 .values(SQLBind(projectID), SQLBind(userID), SQLBind(skills.joined(separator: ",")),
-                        SQLBind(unavailableDays.sorted().map(String.init).joined(separator: ",")), SQLBind(at)).run()
+                        SQLBind(unavailableDays.sorted().map(String.init).joined(separator: ",")), SQLBind(teamLead), SQLBind(at)).run()
             return ((), AuditEntry(action: "roster.agent", entity: "roster_agent", entityID: userID.uuidString, projectID: projectID,
                                    summary: "roster agent", after: ["skills": skills.joined(separator: ","),
-                                                                     "unavailable": unavailableDays.sorted().map(String.init).joined(separator: ",")]))
+                                                                     "unavailable": unavailableDays.sorted().map(String.init).joined(separator: ","),
+                                                                     "team_lead": teamLead?.uuidString ?? ""]))
         }
+    }
+
+    // MARK: Staffed time (the KPI report's occupancy)
+
+    /// Paid time rostered per agent and calendar day in [from, to]: each shift of the project's rosters
+    /// less its breaks, counted on the day it starts (a 通宵 from 23:30 counts on its first day), with the
+    /// project's templates as they are now.
+    public func staffedSeconds(_ projectID: UUID, from: CalendarDay, to: CalendarDay) async throws -> [StaffedDay] {
+        struct Row: Decodable { var agentId: UUID; var week: String; var day: Int; var template: String }
+        let rows = try await store.sql.raw("""
+            SELECT agent_id, week, day, template FROM roster_shifts WHERE project_id = \(bind: projectID)
+              AND week >= \(bind: StaffingService.monday(of: from).description) AND week <= \(bind: to.description)
+            """).all(decoding: Row.self, with: decoder)
+        let paid = Dictionary(try await templates(projectID).map { ($0.shift.code, $0.shift.paidMinutes) }, uniquingKeysWith: { a, _ in a })
+        var out: [StaffedDay] = []
+        for r in rows {
+            guard let monday = CalendarDay(r.week), let minutes = paid[r.template] else { continue }
+            let day = monday.adding(days: r.day)
+            guard day >= from, day <= to else { continue }
+            out.append(StaffedDay(agentID: r.agentId, day: day, seconds: minutes * 60))
+        }
+        return out
+    }
+
+    public struct StaffedDay: Sendable, Equatable {
+        public var agentID: UUID
+        public var day: CalendarDay
+        public var seconds: Int
     }
 
     // MARK: Leave
@@ -216,6 +263,16 @@ public struct RosterService: Sendable {
         public var naivePaidMinutes: Int
         /// Agent-intervals short of the requirement.
         public var shortIntervals: Int
+        /// Per queue (技能组): scheduled agents its own calls need per interval, and agents with
+        /// that skill rostered.
+        public var requiredBySkill: [String: [Int]] = [:]
+        public var skillCoverage: [String: [Int]] = [:]
+        /// Per queue: agent-intervals short of its requirement by agents with the skill.
+        public var skillShortIntervals: [String: Int] {
+            Dictionary(uniqueKeysWithValues: requiredBySkill.map { skill, need in
+                (skill, zip(need, skillCoverage[skill] ?? []).reduce(0) { $0 + max(0, $1.0 - $1.1) })
+            })
+        }
         public var requirement: [StaffingService.Requirement]
         public var settings: StaffingService.Settings
         /// Rules each shift breaks as the roster stands (leave approved after it was built…).
@@ -259,6 +316,7 @@ public struct RosterService: Sendable {
         let leaves = try await self.leaves(projectID, from: monday, to: monday.adding(days: 6))
         let requirement = try await staffing.requirement(projectID, from: monday, days: 7, settings: settings)
         let required = requirement.flatMap { $0.slots.map(\.scheduled) }
+        let requiredBySkill = try await staffing.requirementBySkill(projectID, monday: monday, settings: settings)
         let byCode = Dictionary(templates.map { ($0.shift.code, $0.shift) }, uniquingKeysWith: { a, _ in a })
         let rs = shifts.map { $0.rosterShift() }
         let coverage = RosterRules.coverage(rs, templates: byCode)
@@ -273,6 +331,10 @@ public struct RosterService: Sendable {
                     paidMinutes: rs.reduce(0) { $0 + (byCode[$1.template]?.paidMinutes ?? 0) },
                     naivePaidMinutes: RosterBuilder.naivePaidMinutes(required: required, templates: templates.map(\.shift)),
                     shortIntervals: zip(required, coverage).reduce(0) { $0 + max(0, $1.0 - $1.1) },
+                    requiredBySkill: requiredBySkill,
+                    skillCoverage: Dictionary(uniqueKeysWithValues: requiredBySkill.keys.map { skill in
+                        (skill, RosterBuilder.skillCoverage(rs, skill: skill, agents: Array(ruleAgents.values), templates: byCode))
+                    }),
                     requirement: requirement, settings: settings, warnings: warnings)
     }
 
@@ -281,7 +343,7 @@ public struct RosterService: Sendable {
     public func build(_ projectID: UUID, monday raw: CalendarDay, context: AuditContext) async throws -> Week {
         let w = try await week(projectID, monday: raw)
         let hand = w.shifts.filter { $0.source == "hand" }.map { $0.rosterShift() }
-        let result = RosterBuilder.build(required: w.required, templates: w.templates.map(\.shift),
+        let result = RosterBuilder.build(required: w.required, requiredBySkill: w.requiredBySkill, templates: w.templates.map(\.shift),
                                          agents: Self.ruleAgents(w.agents, leaves: w.leaves, week: w.monday), limits: w.settings.limits, fixed: hand)
         let added = result.shifts.filter { !hand.contains($0) }
         let at = now()
@@ -295,7 +357,9 @@ public struct RosterService: Sendable {
             return ((), AuditEntry(action: "roster.build", entity: "roster", entityID: "\(projectID)/\(w.monday)", projectID: projectID,
                                    summary: "roster \(w.monday): \(added.count) shifts built, \(hand.count) kept",
                                    after: ["shifts": "\(result.shifts.count)", "paid_minutes": "\(result.paidMinutes)",
-                                           "short_intervals": "\(result.shortIntervals)"]))
+                                           "short_intervals": "\(result.shortIntervals)",
+                                           "skill_short": result.skillShortIntervals.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                                               .joined(separator: ",")]))
         }
         return try await week(projectID, monday: w.monday)
     }

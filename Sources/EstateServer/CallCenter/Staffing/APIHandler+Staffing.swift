@@ -38,7 +38,8 @@ extension APIHandler {
             days: days.map { d in
                 Schemas.StaffingForecastDay(
                     date: d.day.description, calendar: d.kind?.rawValue, profile: .init(rawValue: Self.profileName(d.profile))!,
-                    calls: Self.decimal(d.calls),
+                    calls: Self.decimal(d.calls), callbacksDue: d.planned.callbacks, followUpsDue: d.planned.followUps,
+                    plannedOutboundSeconds: Self.decimal(d.planned.seconds),
                     intervals: d.slots.map {
                         Schemas.StaffingForecastInterval(start: StaffingInterval.label($0.slot), calls: Self.decimal($0.calls),
                                                          ahtSeconds: Self.decimal($0.ahtSeconds), outboundSeconds: Self.decimal($0.outboundSeconds))

@@ -44,5 +44,8 @@ enum Migrations {
         CreateMallDeskOrders(),
         // Call quality (质检, issue 16 point 8).
         CreateCallQuality(),
+        // Call centre: teams on the roster (issue 16 point 8).
+        UpdateRosterAgentsAddTeam(),
+        UpdateStaffingSettingsAddFollowUps(),
     ]
 }

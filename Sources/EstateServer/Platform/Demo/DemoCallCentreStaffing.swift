@@ -6,10 +6,11 @@ import SQLKit
 /// The call centre's staffing on the demo (issue 16 points 5–6), told through `StaffingService` and
 /// `RosterService` by the shift lead:
 /// - service goals 80/20 with ASA ≤ 30 s, occupancy ≤ 90 %, shrinkage 20 %, 8 weeks of history;
-/// - the 2026 holiday calendar as the State Council announced it (2027's is not known here: the
-///   shift lead adds it on the calendar page when it is published);
+/// - the 2026 holiday calendar as the State Council announced it and 2027's fixed-date holidays
+///   (`HolidayCalendar`: its notice is not known here; the rest is added on the calendar page);
 /// - the twelve agents on the roster (two cannot work Sundays, one takes only the repairs queue too),
-///   the standard 早 / 中 / 晚 / 通宵 shifts, a roster built for this week and next;
+///   the standard 早 / 中 / 晚 / 通宵 shifts, a roster built for this week and next; eight agents in the
+///   shift lead's team (班组, the KPI report's team rows);
 /// - a pending 年休 request, an approved 请假 next week (rebuilt around), and a swap request.
 /// Call history: the calls story (another part of the demo) seeds eight weeks of calls before this
 /// runs; when the project has none, this seeds a small hotline history of its own (07:00–23:00) so
@@ -24,29 +25,6 @@ struct DemoCallCentreStaffing {
         self.db = db
         self.projectID = projectID
     }
-
-    /// 2026: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆, and the weekend days worked to bridge them.
-    static let calendar2026: [(String, StaffingDayKind, String)] = {
-        var out: [(String, StaffingDayKind, String)] = []
-        func off(_ from: String, _ to: String, _ name: String) {
-            var d = CalendarDay(from)!
-            while d <= CalendarDay(to)! { out.append((d.description, .holiday, name)); d = d.adding(days: 1) }
-        }
-        off("2026-01-01", "2026-01-03", "元旦")
-        out.append(("2026-01-04", .workday, "元旦调休"))
-        off("2026-02-15", "2026-02-23", "春节")
-        out.append(("2026-02-14", .workday, "春节调休"))
-        out.append(("2026-02-28", .workday, "春节调休"))
-        off("2026-04-04", "2026-04-06", "清明节")
-        off("2026-05-01", "2026-05-05", "劳动节")
-        out.append(("2026-05-09", .workday, "劳动节调休"))
-        off("2026-06-19", "2026-06-21", "端午节")
-        off("2026-09-25", "2026-09-27", "中秋节")
-        off("2026-10-01", "2026-10-07", "国庆节")
-        out.append(("2026-09-20", .workday, "国庆节调休"))
-        out.append(("2026-10-10", .workday, "国庆节调休"))
-        return out
-    }()
 
     func tell() async throws {
         let end = services.now()
@@ -67,9 +45,7 @@ struct DemoCallCentreStaffing {
         s.shrinkagePercent = 20
         s.maxOccupancyPercent = 90
         _ = try await staffing.saveSettings(s, for: projectID, context: lead.context)
-        for (day, kind, name) in Self.calendar2026 {
-            try await staffing.setCalendarDay(CalendarDay(day)!, kind: kind, name: name, context: lead.context)
-        }
+        for year in HolidayCalendar.years { _ = try await staffing.loadHolidays(year: year, context: lead.context) }
 
         let templates = ShiftTemplate.standard.map { RosterService.Template(shift: $0, name: "") }
         try await rosters.saveTemplates(templates, for: projectID, context: lead.context)
@@ -77,9 +53,10 @@ struct DemoCallCentreStaffing {
         for (i, username) in DemoCallCentreAgents.usernames.enumerated() {
             let a = try await DemoActor.named(username, services, db)
             agents.append(a)
-            // Two cannot work Sundays (family); the first four also take the repairs queue.
+            // Two cannot work Sundays (family); the first four also take the repairs queue; the first eight
+            // are the shift lead's team (班组), the four hired last are in none yet.
             try await rosters.saveAgent(a.id, skills: i < 4 ? ["hotline", "repairs"] : ["hotline"], unavailableDays: i >= 10 ? [6] : [],
-                                        in: projectID, context: lead.context)
+                                        teamLead: i < 8 ? lead.id : nil, in: projectID, context: lead.context)
         }
 
         clock.set(end)

@@ -3,7 +3,7 @@ import Foundation
 import Plot
 import Vapor
 
-/// 话务报表: the KPIs in total, per agent and per day over a period, with the definitions written on
+/// 话务报表: the KPIs in total, per agent, per team (班组), per month and per day over a period, with the definitions written on
 /// the page; the same figures as .xlsx and from `/api/v1/reports/call-centre`.
 enum CallCentreReportPage {
     struct Model {
@@ -49,15 +49,20 @@ enum CallCentreReportPage {
 
     static func head(_ t: Localizer, first: String) -> Node<HTML.TableContext> {
         .thead(.tr(.th(.text(t(first))), .group(["kpi.offered", "kpi.answered", "kpi.abandoned", "kpi.abandonment", "kpi.service_level",
-                                                "kpi.asa", "kpi.aht", "kpi.fcr", "kpi.callbacks_on_time", "kpi.satisfaction", "kpi.qa"].map {
+                                                "kpi.asa", "kpi.aht", "kpi.fcr", "kpi.callbacks_on_time", "kpi.satisfaction", "kpi.qa",
+                                                "kpi.staffed", "kpi.occupancy"].map {
             Node<HTML.TableRowContext>.th(.class("num"), .text(t($0)))
         })))
     }
 
-    static func cells(_ c: CallKPI.Counters) -> Node<HTML.TableRowContext> {
+    /// Staffed hours, one decimal; "—" when nobody was rostered.
+    static func hours(_ seconds: Int) -> String { seconds > 0 ? String(format: "%.1f", Double(seconds) / 3600) : "—" }
+
+    static func cells(_ c: CallKPI.Counters, staffed: Int) -> Node<HTML.TableRowContext> {
         .group([String(c.offered), String(c.answered), String(c.abandoned), rate(CallKPI.abandonment(c)), rate(CallKPI.serviceLevel(c)),
                 secs(CallKPI.asa(c)), secs(CallKPI.aht(c)), rate(CallKPI.fcr(c)), rate(CallKPI.callbacksOnTime(c)),
-                mean(CallKPI.satisfaction(c), 2), mean(CallKPI.qaScore(c), 1)].map { Node<HTML.TableRowContext>.td(.class("num"), .text($0)) })
+                mean(CallKPI.satisfaction(c), 2), mean(CallKPI.qaScore(c), 1), hours(staffed),
+                rate(CallKPI.occupancy(c, staffedSeconds: staffed))].map { Node<HTML.TableRowContext>.td(.class("num"), .text($0)) })
     }
 
     static func view(_ ctx: PageContext, _ m: Model) -> HTML {
@@ -80,28 +85,45 @@ enum CallCentreReportPage {
                          .p(.class("report-period muted"), .text("\(t("report.period")) \(r.from) – \(r.to)")),
                          .div(.class("spacer")),
                          ReportShell.exportLink(t, "\(base).xlsx?project=\(m.project.id)&\(keep.encoded)")),
-                    tiles(t, r.total),
+                    tiles(t, r.total, staffed: r.staffedSeconds),
                     .h2(.text(t("kpi.sheet.agents"))),
                     .div(.class("table-wrap"), .table(.class("data report kpi"), head(t, first: "kpi.agent"),
                         .tbody(.group(r.agents.map { a in
-                            Node<HTML.TableContext>.tr(.td(.class("nowrap"), .text(a.name ?? t("kpi.no_agent"))), cells(a.counters))
+                            Node<HTML.TableContext>.tr(.td(.class("nowrap"), .text(a.name ?? t("kpi.no_agent"))), cells(a.counters, staffed: a.staffedSeconds))
                         })),
-                        .tfoot(.tr(.th(.text(t("kpi.sheet.total"))), cells(r.total))))),
+                        .tfoot(.tr(.th(.text(t("kpi.sheet.total"))), cells(r.total, staffed: r.staffedSeconds))))),
+                    .h2(.text(t("kpi.sheet.teams"))),
+                    .p(.class("muted small"), .text(t("kpi.teams_note"))),
+                    .div(.class("table-wrap"), .table(.class("data report kpi"), head(t, first: "kpi.team"),
+                        .tbody(.group(r.teams.map { tm in
+                            Node<HTML.TableContext>.tr(.td(.class("nowrap"), .text(teamName(t, tm))), cells(tm.counters, staffed: tm.staffedSeconds))
+                        })))),
+                    .h2(.text(t("kpi.sheet.months"))),
+                    .div(.class("table-wrap"), .table(.class("data report kpi"), head(t, first: "kpi.month"),
+                        .tbody(.group(r.months.map { mo in
+                            Node<HTML.TableContext>.tr(.td(.class("nowrap"), .text(mo.label)), cells(mo.counters, staffed: mo.staffedSeconds))
+                        })))),
                     .h2(.text(t("kpi.sheet.days"))),
                     .div(.class("table-wrap"), .table(.class("data report kpi"), head(t, first: "kpi.day"),
                         .tbody(.group(r.days.map { d in
                             Node<HTML.TableContext>.tr(.td(.class("nowrap"), .text("\(d.day) \(t("kpi.weekday.\(ReportPeriod.weekdayIndex(d.day))"))")),
-                                                       cells(d.counters))
+                                                       cells(d.counters, staffed: d.staffedSeconds))
                         })))),
                     definitions(t))
             }))
     }
 
-    static func tiles(_ t: Localizer, _ c: CallKPI.Counters) -> Node<HTML.BodyContext> {
+    /// "班组 · 王班长" (the lead's name), or 未分组.
+    static func teamName(_ t: Localizer, _ row: CallCentreKPIService.TeamRow) -> String {
+        row.leadID == nil ? t("kpi.no_team") : t("kpi.team_of", ["lead": row.leadName ?? ""])
+    }
+
+    static func tiles(_ t: Localizer, _ c: CallKPI.Counters, staffed: Int) -> Node<HTML.BodyContext> {
         let tiles: [(String, String)] = [("kpi.offered", String(c.offered)), ("kpi.answered", String(c.answered)),
                                          ("kpi.service_level", rate(CallKPI.serviceLevel(c))), ("kpi.abandonment", rate(CallKPI.abandonment(c))),
                                          ("kpi.asa", secs(CallKPI.asa(c))), ("kpi.aht", secs(CallKPI.aht(c))), ("kpi.fcr", rate(CallKPI.fcr(c))),
-                                         ("kpi.satisfaction", mean(CallKPI.satisfaction(c), 2))]
+                                         ("kpi.satisfaction", mean(CallKPI.satisfaction(c), 2)),
+                                         ("kpi.occupancy", rate(CallKPI.occupancy(c, staffedSeconds: staffed)))]
         return .div(.class("kpi-tiles"), .group(tiles.map { k, v in
             Node<HTML.BodyContext>.div(.class("kpi-tile"), .span(.class("kpi-label muted small"), .text(t(k))), .strong(.class("kpi-value"), .text(v)))
         }))

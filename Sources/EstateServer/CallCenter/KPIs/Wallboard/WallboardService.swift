@@ -45,7 +45,7 @@ public struct WallboardService: Sendable {
         let byID = Dictionary(states.map { ($0.userID, $0) }, uniquingKeysWith: { a, _ in a })
         let agents = members.map { m in Agent(id: m.id, name: m.displayName, state: byID[m.id]?.agentState ?? .offline, since: byID[m.id]?.since) }
         let today = CalendarDay(at)
-        let c = try await CallCentreKPIService(store: store).report(projectID: projectID, from: today, to: today).total
+        let c = try await CallCentreKPIService.total(store, projectID: projectID, from: today, to: today)
         return Snapshot(generatedAt: at, waiting: w?.n ?? 0, oldestWaitingSince: w?.oldest, agents: agents, today: c,
                         serviceLevel: CallKPI.serviceLevel(c), abandonment: CallKPI.abandonment(c), asa: CallKPI.asa(c))
     }

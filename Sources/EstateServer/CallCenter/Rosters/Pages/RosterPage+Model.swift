@@ -14,6 +14,8 @@ enum RosterPage {
         var candidates: [(id: UUID, name: String)]
         /// 0…6: the day whose coverage is charted.
         var dayIndex: Int
+        /// The project's shift leads, whose teams (班组) agents are put in.
+        var teamLeads: [(id: UUID, name: String)] = []
         var mayManage: Bool
         var me: UUID?
         var failure: FormFailure?
@@ -31,6 +33,7 @@ enum RosterPage {
             return Model(project: project, projects: projects, week: try await rosters.week(projectID, monday: monday),
                          swaps: try await rosters.swaps(projectID), candidates: mayManage ? try await rosters.candidates(projectID) : [],
                          dayIndex: req.queryText("day").flatMap(Int.init).flatMap { (0..<7).contains($0) ? $0 : nil } ?? defaultDay,
+                         teamLeads: try await rosters.teamLeads(projectID),
                          mayManage: mayManage, me: req.principal?.userID, failure: failure)
         }
     }

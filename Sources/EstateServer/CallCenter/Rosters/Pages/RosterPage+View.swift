@@ -16,7 +16,7 @@ extension RosterPage {
             leaveSection(ctx, m, base: base),
             swapSection(ctx, m, base: base),
             agentSection(ctx, m, base: base),
-            templatesSection(t, m)))
+            templatesSection(ctx, m, base: base)))
     }
 
     static func summary(_ ctx: PageContext, _ m: Model, base: String) -> Node<HTML.BodyContext> {
@@ -31,6 +31,12 @@ extension RosterPage {
             .p(.class(w.shortIntervals > 0 ? "sla-over" : "muted"),
                .text(w.shortIntervals > 0 ? t("roster.short", ["n": "\(w.shortIntervals)", "hours": RosterText.hours(w.shortIntervals * 30)])
                                           : t("roster.covered"))),
+            .group(w.requiredBySkill.keys.sorted().map { skill in
+                let short = w.skillShortIntervals[skill] ?? 0
+                return Node<HTML.BodyContext>.p(.class(short > 0 ? "sla-over" : "muted"),
+                    .text(short > 0 ? t("roster.skill_short", ["skill": skill, "n": "\(short)", "hours": RosterText.hours(short * 30)])
+                                    : t("roster.skill_covered", ["skill": skill])))
+            }),
             .p(.class("muted small"), .text(t("roster.method"))),
             .div(.class("toolbar"),
                 .if(m.mayManage, .form(.class("inline"), .method(.post), .action("\(base)/build"), Shell.csrfField(ctx),
@@ -214,9 +220,11 @@ extension RosterPage {
             .h2(.text(t("roster.agents"))),
             FormFailure.view(m.failure, form: "agent"),
             .div(.class("table-wrap"), .table(.class("data"),
-                .thead(.tr(.th(.text(t("roster.col.agent"))), .th(.text(t("roster.col.skills"))), .th(.text(t("roster.col.unavailable"))))),
+                .thead(.tr(.th(.text(t("roster.col.agent"))), .th(.text(t("roster.col.team"))), .th(.text(t("roster.col.skills"))),
+                           .th(.text(t("roster.col.unavailable"))))),
                 .tbody(.group(m.week.agents.map { a in
                     Node<HTML.TableContext>.tr(.td(.text(a.name), .span(.class("muted small"), .text(" @" + a.username))),
+                        .td(.text(a.teamLeadID.map { id in m.teamLeads.first { $0.id == id }?.name ?? "—" } ?? "—")),
                         .td(.text(a.skills.isEmpty ? "—" : a.skills.joined(separator: t("list.separator")))),
                         .td(.text(a.unavailableDays.isEmpty ? "—" : a.unavailableDays.sorted().map { t("staffing.weekday.\($0 + 1)") }.joined(separator: t("list.separator")))))
                 })))),
@@ -226,6 +234,9 @@ extension RosterPage {
                      .select(.named("userId", id: "ag-user"),
                         .group((m.week.agents.map { ($0.id, $0.name) } + m.candidates.map { ($0.id, $0.name) }).map { p in
                             Node<HTML.SelectContext>.choice(p.0.uuidString, p.1) }))),
+                .div(.class("field"), .label(.for("ag-team"), .text(t("roster.col.team"))),
+                     .select(.named("teamLeadId", id: "ag-team"), .choice("", t("kpi.no_team")),
+                        .group(m.teamLeads.map { Node<HTML.SelectContext>.choice($0.id.uuidString, $0.name) }))),
                 .div(.class("field"), .label(.for("ag-skills"), .text(t("roster.col.skills"))),
                      .input(.type(.text), .id("ag-skills"), .name("skills"), .attribute(named: "placeholder", value: "hotline,repairs"))),
                 .div(.class("field"), .span(.class("label"), .text(t("roster.col.unavailable"))),
@@ -236,15 +247,57 @@ extension RosterPage {
                 .div(.class("field actions"), .button(.type(.submit), .text(t("action.save")))))))
     }
 
-    static func templatesSection(_ t: Localizer, _ m: Model) -> Node<HTML.BodyContext> {
-        .section(.class("card"),
+    static func templatesSection(_ ctx: PageContext, _ m: Model, base: String) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        return .section(.class("card"), .attribute(named: "id", value: "templates"),
             .h2(.text(t("roster.templates"))),
             .ul(.group(m.week.templates.map { tp in
                 Node<HTML.ListContext>.li(.text(shiftLabel(t, tp)),
                     .span(.class("muted small"), .text(" · " + t("roster.template_paid", ["hours": RosterText.hours(tp.shift.paidMinutes)])
-                        + (tp.shift.breaks.isEmpty ? "" : " · " + t("roster.template_breaks", ["breaks": tp.shift.breaks.map {
-                            "\(RosterText.clock(tp.shift.startMinute + $0.offset))–\(RosterText.clock(tp.shift.startMinute + $0.offset + $0.minutes))"
-                        }.joined(separator: t("list.separator"))])))))
-            })))
+                        + (tp.shift.breaks.isEmpty ? "" : " · " + t("roster.template_breaks", ["breaks": breakText(tp.shift)])))))
+            })),
+            .if(m.mayManage, templateEditor(ctx, m, base: base)))
+    }
+
+    /// "12:00-12:30, 18:00-18:30"
+    static func breakText(_ s: ShiftTemplate) -> String {
+        s.breaks.map { "\(RosterText.clock(s.startMinute + $0.offset))-\(RosterText.clock(s.startMinute + $0.offset + $0.minutes))" }
+            .joined(separator: ", ")
+    }
+
+    /// The supervisor's editor: one row per template and a blank one for a new template; clearing a
+    /// row's code removes it (refused while a shift of this week or later uses it).
+    static func templateEditor(_ ctx: PageContext, _ m: Model, base: String) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        let typed = FormFailure.values(m.failure, form: "templates")
+        let rows = m.week.templates.count + 1
+        func value(_ key: String, _ i: Int, _ current: String) -> String { typed.isEmpty ? current : typed["\(key)_\(i)"] ?? "" }
+        return .group(
+            FormFailure.view(m.failure, form: "templates"),
+            .form(.method(.post), .action("\(base)/templates"), Shell.csrfField(ctx),
+                .input(.type(.hidden), .name("week"), .value(m.week.monday.description)),
+                .input(.type(.hidden), .name("rows"), .value("\(rows)")),
+                .div(.class("table-wrap"), .table(.class("data template-editor"),
+                    .thead(.tr(.th(.text(t("roster.template.code"))), .th(.text(t("roster.template.name"))), .th(.text(t("roster.template.start"))),
+                               .th(.text(t("roster.template.end"))), .th(.text(t("roster.template.breaks"))))),
+                    .tbody(.group((0..<rows).map { i in
+                        let tp = i < m.week.templates.count ? m.week.templates[i] : nil
+                        let invalid = m.failure?.form == "templates" && m.failure?.fields.contains { $0.field.hasPrefix("templates[\(i)]") } == true
+                        return Node<HTML.TableContext>.tr(.class(invalid ? "invalid" : ""),
+                            .td(.input(.type(.text), .name("code_\(i)"), .value(value("code", i, tp?.shift.code ?? "")), .attribute(named: "maxlength", value: "20"),
+                                       .attribute(named: "size", value: "8"), .attribute(named: "aria-label", value: t("roster.template.code")))),
+                            .td(.input(.type(.text), .name("name_\(i)"), .value(value("name", i, tp.map { RosterText.templateName(t, $0) } ?? "")),
+                                       .attribute(named: "maxlength", value: "20"), .attribute(named: "size", value: "6"),
+                                       .attribute(named: "aria-label", value: t("roster.template.name")))),
+                            .td(.input(.type(.time), .name("start_\(i)"), .value(value("start", i, tp.map { RosterText.clock($0.shift.startMinute) } ?? "")),
+                                       .attribute(named: "aria-label", value: t("roster.template.start")))),
+                            .td(.input(.type(.time), .name("end_\(i)"),
+                                       .value(value("end", i, tp.map { RosterText.clock($0.shift.startMinute + $0.shift.minutes) } ?? "")),
+                                       .attribute(named: "aria-label", value: t("roster.template.end")))),
+                            .td(.input(.type(.text), .name("breaks_\(i)"), .value(value("breaks", i, tp.map { breakText($0.shift) } ?? "")),
+                                       .attribute(named: "placeholder", value: "12:00-12:30"), .attribute(named: "aria-label", value: t("roster.template.breaks")))))
+                    })))),
+                .p(.class("muted small"), .text(t("roster.template.help"))),
+                .div(.class("actions"), .button(.type(.submit), .class("primary"), .text(t("roster.template.save"))))))
     }
 }

@@ -21,6 +21,7 @@ enum RostersController {
         r.on(.POST, "swaps", guard: .allowed(.callsHandle), use: requestSwap)
         r.on(.POST, "swaps", ":swapID", "decide", guard: .allowed(.callCenterManage), use: decideSwap)
         r.on(.POST, "agents", guard: .allowed(.callCenterManage), use: saveAgent)
+        r.on(.POST, "templates", guard: .allowed(.callCenterManage), use: saveTemplates)
     }
 
     static func week(_ req: Request) -> CalendarDay {
@@ -117,14 +118,63 @@ enum RostersController {
         } failed: { try await failed(req, projectID, $0, form: "swap") }
     }
 
+    /// "07:30" → 450; nil when it is not a time of the day.
+    static func minute(_ raw: String) -> Int? {
+        let parts = raw.split(separator: ":")
+        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return h * 60 + m
+    }
+
+    /// The template editor's rows (`code_i`, `name_i`, `start_i`, `end_i`, `breaks_i` as "12:00-12:30, 18:00-18:30");
+    /// a row with no code is left out (the blank row for a new template, or one cleared to remove it).
+    static func templates(_ v: [String: String], rows: Int) throws -> [RosterService.Template] {
+        var out: [RosterService.Template] = [], bad: [Problem.FieldError] = []
+        for i in 0..<rows {
+            let code = v["code_\(i)"] ?? ""
+            guard !code.isEmpty else { continue }
+            let args = ["row": "\(out.count + 1)", "code": code]
+            guard let start = minute(v["start_\(i)"] ?? ""), let end = minute(v["end_\(i)"] ?? "") else {
+                bad.append(.init(field: "templates[\(out.count)]", code: "roster_template_time", arguments: args)); continue
+            }
+            var breaks: [(start: Int, end: Int)] = [], ok = true
+            for item in (v["breaks_\(i)"] ?? "").split(whereSeparator: { $0 == "," || $0 == "，" || $0 == ";" }) {
+                let ends = item.split(whereSeparator: { $0 == "-" || $0 == "–" || $0 == "~" }).map { String($0).trimmingCharacters(in: .whitespaces) }
+                guard ends.count == 2, let a = minute(ends[0]), let b = minute(ends[1]) else { ok = false; break }
+                breaks.append((a, b))
+            }
+            guard ok else { bad.append(.init(field: "templates[\(out.count)]", code: "roster_template_time", arguments: args)); continue }
+            out.append(RosterService.Template(shift: ShiftTemplate.fromClock(code: code, start: start, end: end, breaks: breaks), name: v["name_\(i)"] ?? ""))
+        }
+        guard bad.isEmpty else { throw Problem.invalid(bad) }
+        return out
+    }
+
+    @Sendable static func saveTemplates(_ req: Request) async throws -> Response {
+        let projectID = try req.projectID(), monday = week(req)
+        let rows = min(Int(req.formField("rows")) ?? 0, 20)
+        let v = req.formFields((0..<rows).flatMap { i in ["code_\(i)", "name_\(i)", "start_\(i)", "end_\(i)", "breaks_\(i)"] })
+        return try await FormAction.run(req) {
+            try await req.services.rosters(req.db).saveTemplates(try templates(v, rows: rows), for: projectID, context: req.auditContext)
+            return .to("/projects/\(projectID)/rosters?week=\(monday)", notice: "notice.saved", anchor: "templates")
+        } failed: { try await failed(req, projectID, $0, form: "templates", values: v) }
+    }
+
+    /// The form's team: empty is none, anything else must be an id.
+    static func teamLead(_ raw: String?) throws -> UUID? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let id = UUID(uuidString: raw) else { throw Problem.invalid("teamLeadId", "roster_team_lead_invalid") }
+        return id
+    }
+
     @Sendable static func saveAgent(_ req: Request) async throws -> Response {
         let projectID = try req.projectID(), monday = week(req)
-        let v = req.formFields(["userId", "skills"])
+        let v = req.formFields(["userId", "skills", "teamLeadId"])
         let days = Set(req.formList("unavailable").compactMap(Int.init))
         return try await FormAction.run(req) {
             guard let user = UUID(uuidString: v["userId"] ?? "") else { throw Problem.invalid("userId", "roster_agent_not_staff") }
             try await req.services.rosters(req.db).saveAgent(user, skills: (v["skills"] ?? "").split(whereSeparator: { $0 == "," || $0 == "，" }).map(String.init),
-                                                             unavailableDays: days, in: projectID, context: req.auditContext)
+                                                             unavailableDays: days, teamLead: try teamLead(v["teamLeadId"]), in: projectID,
+                                                             context: req.auditContext)
             return .to("/projects/\(projectID)/rosters?week=\(monday)", notice: "notice.saved", anchor: "agents")
         } failed: { try await failed(req, projectID, $0, form: "agent", values: v) }
     }

@@ -16,6 +16,7 @@ enum StaffingController {
         p.on(.POST, "staffing", "settings", guard: .allowed(.callCenterManage), use: saveSettings)
         p.on(.GET, "staffing", "calendar", guard: .allowed(.callsHandle), use: calendar)
         p.on(.POST, "staffing", "calendar", guard: .allowed(.callCenterManage), use: saveCalendarDay)
+        p.on(.POST, "staffing", "calendar", "load", guard: .allowed(.callCenterManage), use: loadCalendarYear)
     }
 
     static func home(_ req: Request, tab: StaffingShell.Tab) async throws -> Response {
@@ -65,6 +66,20 @@ enum StaffingController {
             return .to("/projects/\(projectID)/staffing/calendar?year=\(day.year)", notice: "notice.saved")
         } failed: { problem in
             let f = FormFailure(req.localizer, problem, form: "calendar", values: v)
+            return Shell.response(StaffingCalendarPage.view(PageContext(req), try await StaffingCalendarPage.Model.load(req, projectID, failure: f)),
+                                  status: problem.status)
+        }
+    }
+
+    /// The supervisor loads a year of published holidays (kept days stay as they are).
+    @Sendable static func loadCalendarYear(_ req: Request) async throws -> Response {
+        let projectID = try req.projectID()
+        let year = Int(req.formField("year")) ?? 0
+        return try await FormAction.run(req) {
+            _ = try await req.services.staffing(req.db).loadHolidays(year: year, context: req.auditContext)
+            return .to("/projects/\(projectID)/staffing/calendar?year=\(year)", notice: "staffing.calendar_loaded_notice")
+        } failed: { problem in
+            let f = FormFailure(req.localizer, problem, form: "calendar")
             return Shell.response(StaffingCalendarPage.view(PageContext(req), try await StaffingCalendarPage.Model.load(req, projectID, failure: f)),
                                   status: problem.status)
         }

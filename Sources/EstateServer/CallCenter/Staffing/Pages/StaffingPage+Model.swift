@@ -33,13 +33,13 @@ enum StaffingPage {
 
     /// The settings form's fields and how the page shows each (per mille and percent as percent).
     static let settingKeys = ["slTarget", "thresholdSeconds", "asaLimitSeconds", "maxOccupancyPercent", "shrinkagePercent", "historyWeeks",
-                              "defaultAhtSeconds", "outboundItemSeconds", "weeklyHours", "minimumRestHours"]
+                              "defaultAhtSeconds", "outboundItemSeconds", "followUpItemSeconds", "weeklyHours", "minimumRestHours"]
 
     static func formValues(_ s: StaffingService.Settings) -> [String: String] {
         ["slTarget": s.slTargetPermille % 10 == 0 ? "\(s.slTargetPermille / 10)" : String(format: "%.1f", Double(s.slTargetPermille) / 10),
          "thresholdSeconds": "\(s.thresholdSeconds)", "asaLimitSeconds": s.asaLimitSeconds.map(String.init) ?? "",
          "maxOccupancyPercent": "\(s.maxOccupancyPercent)", "shrinkagePercent": "\(s.shrinkagePercent)", "historyWeeks": "\(s.historyWeeks)",
-         "defaultAhtSeconds": "\(s.defaultAhtSeconds)", "outboundItemSeconds": "\(s.outboundItemSeconds)", "weeklyHours": "\(s.weeklyHours)",
+         "defaultAhtSeconds": "\(s.defaultAhtSeconds)", "outboundItemSeconds": "\(s.outboundItemSeconds)", "followUpItemSeconds": "\(s.followUpItemSeconds)", "weeklyHours": "\(s.weeklyHours)",
          "minimumRestHours": "\(s.minimumRestHours)"]
     }
 
@@ -59,6 +59,7 @@ enum StaffingPage {
         s.historyWeeks = int("historyWeeks") ?? s.historyWeeks
         s.defaultAhtSeconds = int("defaultAhtSeconds") ?? s.defaultAhtSeconds
         s.outboundItemSeconds = int("outboundItemSeconds") ?? s.outboundItemSeconds
+        s.followUpItemSeconds = int("followUpItemSeconds") ?? s.followUpItemSeconds
         s.weeklyHours = int("weeklyHours") ?? s.weeklyHours
         s.minimumRestHours = int("minimumRestHours") ?? s.minimumRestHours
         guard bad.isEmpty else { throw Problem.invalid(bad) }

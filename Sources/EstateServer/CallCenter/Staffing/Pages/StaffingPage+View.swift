@@ -24,6 +24,8 @@ extension StaffingPage {
         .div(.class("table-wrap"), .table(.class("data staffing-week"),
             .thead(.tr(.th(.text(t("staffing.col.day"))), .th(.text(t("staffing.col.profile"))), .th(.class("num"), .text(t("staffing.col.calls"))),
                        .th(.class("num"), .text(t("staffing.col.peak_required"))), .th(.class("num"), .text(t("staffing.col.peak_scheduled"))),
+                       .th(.class("num"), .text(t("staffing.col.callbacks_due"))), .th(.class("num"), .text(t("staffing.col.followups_due"))),
+                       .th(.class("num"), .text(t("staffing.col.planned_hours"))),
                        .th(.class("num"), .text(t("staffing.col.agent_hours"))))),
             .tbody(.group(m.days.enumerated().map { i, d in
                 Node<HTML.TableContext>.tr(.class(i == m.dayIndex ? "current" : ""),
@@ -33,6 +35,9 @@ extension StaffingPage {
                     .td(.class("num"), .text(StaffingShell.num(d.day.calls))),
                     .td(.class("num"), .text("\(d.slots.map(\.required).max() ?? 0)")),
                     .td(.class("num"), .text("\(d.slots.map(\.scheduled).max() ?? 0)")),
+                    .td(.class("num"), .text("\(d.day.planned.callbacks)")),
+                    .td(.class("num"), .text("\(d.day.planned.followUps)")),
+                    .td(.class("num"), .text(StaffingShell.num(d.day.planned.seconds / 3600))),
                     .td(.class("num"), .text(StaffingShell.num(d.agentHours))))
             }))))
     }
@@ -51,6 +56,11 @@ extension StaffingPage {
         return .section(.class("card"),
             .h2(.text("\(d.day.day.description) \(StaffingShell.weekdayName(t, d.day.day)) · \(StaffingShell.profileText(t, d.day))")),
             .div(.class("chart-box"), chart),
+            .p(.class("planned-outbound"), .text(d.day.planned.seconds > 0
+                ? t("staffing.planned_line", ["callbacks": "\(d.day.planned.callbacks)", "cbs": "\(m.settings.outboundItemSeconds)",
+                                              "followups": "\(d.day.planned.followUps)", "fus": "\(m.settings.followUpItemSeconds)",
+                                              "hours": StaffingShell.num(d.day.planned.seconds / 3600)])
+                : t("staffing.planned_none"))),
             .div(.class("table-wrap"), .table(.class("data staffing-intervals"),
                 .thead(.tr(.th(.text(t("staffing.col.interval"))), .th(.class("num"), .text(t("staffing.col.calls"))),
                            .th(.class("num"), .text(t("staffing.col.aht"))), .th(.class("num"), .text(t("staffing.col.erlangs"))),
