@@ -44,5 +44,8 @@ enum Migrations {
         CreateMallDeskOrders(),
         // Call quality (质检, issue 16 point 8).
         CreateCallQuality(),
+        // Procurement follow-up (issue 19 review): settlement net of the prepayment.
+        CreateProcurementSettlement(),
+        CreateProcurementInvoiceResolutions(),
     ]
 }
