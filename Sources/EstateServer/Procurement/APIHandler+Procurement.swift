@@ -111,8 +111,10 @@ extension APIHandler {
 
     func createPurchaseNeed(_ input: Operations.CreatePurchaseNeed.Input) async throws -> Operations.CreatePurchaseNeed.Output {
         let b = switch input.body { case .json(let json): json }
-        // Any department on the project raises needs (工程部, 物业, 案场, 办公室).
+        // The departments that use materials raise their own needs (工程部, 物业, 案场); procurement and the GM enter any
+        // department's, the office's included (`PurchaseNeedAccess`); anyone else 403 purchase_need_forbidden.
         let project = try await procurementProject(b.projectId, .projectView)
+        try ProcurementShell.checkRaises(try call.requirePrincipal(), department: b.department.rawValue, on: project)
         let n = try await services.purchasePlans(database).raiseNeed(
             .init(projectID: project, department: b.department.rawValue, category: SupplierCategory(rawValue: b.category.rawValue) ?? .materials,
                   material: b.material, unit: b.unit, quantity: b.quantity, neededOn: b.neededOn, note: b.note ?? ""),

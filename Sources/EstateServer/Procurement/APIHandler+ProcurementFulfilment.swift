@@ -82,7 +82,8 @@ extension APIHandler {
         let svc = services.invoices(database)
         let lines = try await svc.lines(i.id)
         let payments = try await svc.payments(orderID: i.orderId).filter { $0.invoiceId == i.id }
-        return Schemas.Invoice(
+        let settled = try await svc.settlement(invoiceID: i.id)
+        var schema = Schemas.Invoice(
             id: i.id.uuidString, projectId: i.projectId.uuidString, orderId: i.orderId.uuidString, supplierId: i.supplierId.uuidString, number: i.number,
             invoicedOn: i.invoicedOn, total: Money(fen: i.totalFen).plain, status: .init(rawValue: i.status) ?? .mismatch, problems: i.problemCodes,
             lines: lines.map { l in
@@ -96,6 +97,13 @@ extension APIHandler {
                 out.paidAt = p.paidAt
                 return out
             })
+        schema.prepaymentCredited = settled.map { Money(fen: $0.creditedFen).plain }
+        schema.uncovered = settled.map { Money(fen: $0.uncoveredFen).plain }
+        if let r = try await svc.resolution(invoiceID: i.id) {
+            schema.resolution = .init(outcome: .init(rawValue: r.outcome) ?? .rejected, reason: r.reason, replacedBy: r.replacedBy?.uuidString,
+                                      decidedAt: r.decidedAt)
+        }
+        return schema
     }
 
     func listInvoices(_ input: Operations.ListInvoices.Input) async throws -> Operations.ListInvoices.Output {
@@ -136,6 +144,42 @@ extension APIHandler {
         let p = try procurementRecord(inv.projectId, .paymentsConfirm)
         _ = try await svc.pay(inv.id, by: p.userID, context: call.auditContext)
         return .ok(.init(body: .json(try await invoiceSchema(try await svc.invoice(inv.id)))))
+    }
+
+    // MARK: the mismatch queue (issue 19 review)
+
+    func acceptInvoice(_ input: Operations.AcceptInvoice.Input) async throws -> Operations.AcceptInvoice.Output {
+        let b = switch input.body { case .json(let json): json }
+        let svc = services.invoices(database)
+        let inv = try await svc.invoice(try Self.uuid(input.path.invoiceId))
+        let p = try procurementRecord(inv.projectId, .procurementHandle)
+        guard p.may(.procurementApprove, on: inv.projectId) else { throw Problem(.forbidden, "invoice_accept_forbidden") }
+        let done = try await svc.accept(inv.id, reason: b.reason, by: p.userID, context: call.auditContext)
+        return .ok(.init(body: .json(try await invoiceSchema(done))))
+    }
+
+    func rejectInvoice(_ input: Operations.RejectInvoice.Input) async throws -> Operations.RejectInvoice.Output {
+        let b = switch input.body { case .json(let json): json }
+        let svc = services.invoices(database)
+        let inv = try await svc.invoice(try Self.uuid(input.path.invoiceId))
+        let p = try procurementRecord(inv.projectId)
+        let done = try await svc.reject(inv.id, reason: b.reason, by: p.userID, context: call.auditContext)
+        return .ok(.init(body: .json(try await invoiceSchema(done))))
+    }
+
+    func replaceInvoice(_ input: Operations.ReplaceInvoice.Input) async throws -> Operations.ReplaceInvoice.Output {
+        let b = switch input.body { case .json(let json): json }
+        let svc = services.invoices(database)
+        let inv = try await svc.invoice(try Self.uuid(input.path.invoiceId))
+        let p = try procurementRecord(inv.projectId)
+        var lines: [InvoiceService.NewLine] = []
+        for (i, l) in b.lines.enumerated() {
+            lines.append(.init(orderLineID: try Self.uuid(l.orderLineId, field: "lines[\(i)].orderLineId"), quantity: l.quantity, unitPrice: l.unitPrice,
+                               amount: l.amount))
+        }
+        let new = try await svc.replace(inv.id, number: b.number, invoicedOn: b.invoicedOn, lines: lines, reason: b.reason, by: p.userID,
+                                        context: call.auditContext)
+        return .created(.init(body: .json(try await invoiceSchema(new))))
     }
 
     func tenderSchema(_ t: TenderService.Tender) async throws -> Schemas.Tender {

@@ -109,9 +109,10 @@ struct ProcurementRoadTests {
                 "orderId": .s(contract.id), "number": "51012600002", "invoicedOn": .s(CalendarDay(clock.now).description),
                 "lines": [["orderLineId": .s(line), "quantity": "7", "unitPrice": "259000", "amount": "1813000"]]] as J)
             let r = try right.decode(Schemas.Invoice.self)
-            // 65 % + 5 % of the invoice by the standard terms: 到货款 30 days on, 质保金 a year on, to the fen.
+            // By the standard terms, net of the 30 % prepaid on approval (¥621,600 credited): 质保金 5 % of the invoice a year on,
+            // 到货款 the rest 30 days on, to the fen.
             #expect(r.status == .matched && r.payments.map(\.event) == [.invoice, .warranty])
-            #expect(r.payments.map(\.amount) == ["1683500.00", "129500.00"])
+            #expect(r.payments.map(\.amount) == ["1100750.00", "90650.00"] && r.prepaymentCredited == "621600.00")
             // Payment: finance pays once; procurement may not.
             #expect(try await app.call(.POST, "/api/v1/invoices/\(r.id)/payment", headers: .bearer(d.staff)).status == .forbidden)
             let paid = try await app.call(.POST, "/api/v1/invoices/\(r.id)/payment", headers: .bearer(finance))

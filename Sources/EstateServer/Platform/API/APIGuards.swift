@@ -307,6 +307,11 @@ enum APIGuards {
         "assignMallShift": .allowed(.mallSupervise),
         "unassignMallShift": .allowed(.mallSupervise),
         "updateMallTenant": .allowed(.mallDesk),
+        // Procurement follow-up (issue 19 review): the mismatch queue — accepting is the procurement manager's (GM too),
+        // rejecting and replacing procurement's.
+        "acceptInvoice": .allowed(.procurementApprove),
+        "rejectInvoice": .allowed(.procurementHandle),
+        "replaceInvoice": .allowed(.procurementHandle),
     ]
 }
 

@@ -47,5 +47,8 @@ enum Migrations {
         // Call centre: teams on the roster (issue 16 point 8).
         UpdateRosterAgentsAddTeam(),
         UpdateStaffingSettingsAddFollowUps(),
+        // Procurement follow-up (issue 19 review): settlement net of the prepayment.
+        CreateProcurementSettlement(),
+        CreateProcurementInvoiceResolutions(),
     ]
 }

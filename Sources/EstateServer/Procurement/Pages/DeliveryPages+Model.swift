@@ -70,17 +70,9 @@ enum DeliveryPages {
         var failure: FormFailure?
 
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> NewModel {
-            let orders = req.services.purchaseOrders(req.db)
-            guard let o = try? await orders.order(try req.pathID("orderID")) else { throw Problem.notFound }
-            _ = try ProcurementShell.check(req, .orders, o.projectId)
-            let svc = req.services.deliveries(req.db)
-            var delivered: [UUID: Int64] = [:]
-            for d in try await svc.deliveries(projectID: o.projectId, orderID: o.id) {
-                for l in try await svc.lines(d.id) { delivered[l.orderLineId, default: 0] += l.deliveredMilli - l.returnedMilli }
-            }
-            return NewModel(project: try await ProcurementShell.ref(req, o.projectId), order: o, lines: try await orders.lines(o.id), delivered: delivered,
-                            supplier: (try? await req.services.suppliers(req.db).supplier(o.supplierId).name) ?? "",
-                            today: CalendarDay(req.services.now()), failure: failure)
+            let at = try await OrderAtHand.load(req)
+            return NewModel(project: try await ProcurementShell.ref(req, at.order.projectId), order: at.order, lines: at.lines, delivered: at.delivered,
+                            supplier: at.supplier, today: CalendarDay(req.services.now()), failure: failure)
         }
     }
 }

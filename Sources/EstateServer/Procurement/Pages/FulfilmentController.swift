@@ -20,6 +20,9 @@ enum FulfilmentController {
         let i = app.grouped("procurement", "invoices", ":invoiceID")
         i.on(.GET, guard: .allowed(.projectView), use: invoice)
         i.on(.POST, "payment", guard: .allowed(.paymentsConfirm), use: pay)
+        i.on(.POST, "resolution", guard: .allowed(.procurementHandle), use: resolve)
+        i.on(.GET, "replacement", guard: .allowed(.procurementHandle), use: replacementForm)
+        i.on(.POST, "replacement", guard: .allowed(.procurementHandle), use: replace)
     }
 
     // MARK: 到货验收
@@ -38,10 +41,8 @@ enum FulfilmentController {
 
     /// Lines with a quantity are delivered; units are typed as their codes (2-1-0101、2-1-0102), installed with one component.
     @Sendable static func recordDelivery(_ req: Request) async throws -> Response {
-        let orders = req.services.purchaseOrders(req.db)
-        guard let order = try? await orders.order(try req.pathID("orderID")) else { throw Problem.notFound }
-        let p = try ProcurementShell.check(req, .orders, order.projectId)
-        let orderLines = try await orders.lines(order.id)
+        let at = try await OrderAtHand.load(req)
+        let order = at.order, p = at.principal, orderLines = at.lines
         var v = req.formFields(["deliveredOn", "batch", "store", "units", "component"])
         var lines: [DeliveryService.NewLine] = []
         for l in orderLines {
@@ -111,21 +112,10 @@ enum FulfilmentController {
 
     /// Lines with an invoiced quantity are entered; the amount defaults to quantity × price when left blank.
     @Sendable static func enterInvoice(_ req: Request) async throws -> Response {
-        let orders = req.services.purchaseOrders(req.db)
-        guard let order = try? await orders.order(try req.pathID("orderID")) else { throw Problem.notFound }
-        let p = try ProcurementShell.check(req, .orders, order.projectId)
+        let at = try await OrderAtHand.load(req)
+        let order = at.order, p = at.principal
         var v = req.formFields(["number", "invoicedOn"])
-        var lines: [InvoiceService.NewLine] = []
-        for l in try await orders.lines(order.id) {
-            let q = req.formField("quantity_\(l.id)"), price = req.formField("unitPrice_\(l.id)"), amount = req.formField("amount_\(l.id)")
-            v["quantity_\(l.id)"] = q; v["unitPrice_\(l.id)"] = price; v["amount_\(l.id)"] = amount
-            guard !q.isEmpty || !price.isEmpty || !amount.isEmpty else { continue }
-            var total = amount
-            if total.isEmpty, let milli = PurchaseQuantity.parse(q), let unit = Money(yuanText: price) {
-                total = PurchaseQuantity.amount(milli: milli, unitPrice: unit).plain
-            }
-            lines.append(.init(orderLineID: l.id, quantity: q, unitPrice: price, amount: total))
-        }
+        let lines = Self.invoiceLines(req, at.lines, into: &v)
         let ids = lines.map(\.orderLineID)
         return try await ProcurementController.form(req, name: InvoicePages.form, values: v, rename: ProcurementShell.perLine(ids)) {
             let inv = try await req.services.invoices(req.db).record(orderID: order.id, number: v["number"] ?? "", invoicedOn: v["invoicedOn"] ?? "",
@@ -136,10 +126,69 @@ enum FulfilmentController {
         }
     }
 
+    /// The mismatch queue: procurement rejects an invoice back to the supplier with the reason; the procurement manager
+    /// may instead accept it with the reason (a tolerance override). Anyone else is refused 403 invoice_accept_forbidden.
+    @Sendable static func resolve(_ req: Request) async throws -> Response {
+        let svc = req.services.invoices(req.db)
+        let inv = try await svc.invoice(try req.pathID("invoiceID"))
+        let p = try ProcurementShell.check(req, .invoices, inv.projectId)
+        guard p.may(.procurementHandle, on: inv.projectId) else { throw Problem.forbidden }
+        let v = req.formFields(["reason", "outcome"])
+        let accept = v["outcome"] == "accept"
+        if accept && !p.may(.procurementApprove, on: inv.projectId) { throw Problem(.forbidden, "invoice_accept_forbidden") }
+        return try await ProcurementController.form(req, name: InvoicePages.resolveForm, values: v) {
+            if accept {
+                _ = try await svc.accept(inv.id, reason: v["reason"] ?? "", by: p.userID, context: req.auditContext)
+                return FormAction.Next.to("/procurement/invoices/\(inv.id)", notice: "pr.invoice_accepted")
+            }
+            _ = try await svc.reject(inv.id, reason: v["reason"] ?? "", by: p.userID, context: req.auditContext)
+            return FormAction.Next.to("/procurement/invoices/\(inv.id)", notice: "pr.invoice_rejected")
+        } page: { failure in
+            InvoicePages.show(PageContext(req), try await InvoicePages.Model.load(req, failure: failure))
+        }
+    }
+
+    @Sendable static func replacementForm(_ req: Request) async throws -> Response {
+        Shell.response(InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.replacing(req)))
+    }
+
+    /// A credit note / corrected invoice replaces the mismatched one; the new one is matched as any invoice is.
+    @Sendable static func replace(_ req: Request) async throws -> Response {
+        let svc = req.services.invoices(req.db)
+        let old = try await svc.invoice(try req.pathID("invoiceID"))
+        let at = try await OrderAtHand.load(req, orderID: old.orderId)
+        let p = at.principal
+        var v = req.formFields(["number", "invoicedOn", "reason"])
+        let lines = Self.invoiceLines(req, at.lines, into: &v)
+        return try await ProcurementController.form(req, name: InvoicePages.form, values: v, rename: ProcurementShell.perLine(lines.map(\.orderLineID))) {
+            let new = try await svc.replace(old.id, number: v["number"] ?? "", invoicedOn: v["invoicedOn"] ?? "", lines: lines, reason: v["reason"] ?? "",
+                                            by: p.userID, context: req.auditContext)
+            return FormAction.Next.to("/procurement/invoices/\(new.id)", notice: new.status == "matched" ? "pr.invoice_matched" : "pr.invoice_mismatch")
+        } page: { failure in
+            InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.replacing(req, failure: failure))
+        }
+    }
+
+    /// The invoice form's lines: those with a quantity, price or amount; the amount defaults to quantity × price.
+    static func invoiceLines(_ req: Request, _ orderLines: [PurchaseOrderService.Line], into v: inout [String: String]) -> [InvoiceService.NewLine] {
+        var lines: [InvoiceService.NewLine] = []
+        for l in orderLines {
+            let q = req.formField("quantity_\(l.id)"), price = req.formField("unitPrice_\(l.id)"), amount = req.formField("amount_\(l.id)")
+            v["quantity_\(l.id)"] = q; v["unitPrice_\(l.id)"] = price; v["amount_\(l.id)"] = amount
+            guard !q.isEmpty || !price.isEmpty || !amount.isEmpty else { continue }
+            var total = amount
+            if total.isEmpty, let milli = PurchaseQuantity.parse(q), let unit = Money(yuanText: price) {
+                total = PurchaseQuantity.amount(milli: milli, unitPrice: unit).plain
+            }
+            lines.append(.init(orderLineID: l.id, quantity: q, unitPrice: price, amount: total))
+        }
+        return lines
+    }
+
     /// Finance pays what the matched invoice has due (到货款), once.
     @Sendable static func pay(_ req: Request) async throws -> Response {
         let svc = req.services.invoices(req.db)
-        guard let inv = try? await svc.invoice(try req.pathID("invoiceID")) else { throw Problem.notFound }
+        let inv = try await svc.invoice(try req.pathID("invoiceID"))
         let p = try ProcurementShell.check(req, .invoices, inv.projectId)
         guard p.may(.paymentsConfirm, on: inv.projectId) else { throw Problem.forbidden }
         let back = "/procurement/invoices/\(inv.id)"

@@ -5,7 +5,7 @@ import Vapor
 /// 发票结算: a project's invoices with the mismatch queue (status filter), one invoice with the three-way match per line
 /// and its payment schedule (finance's pay button), and the form that enters an invoice against an approved order.
 enum InvoicePages {
-    static let statuses = ["mismatch", "matched", "paid"]
+    static let statuses = ["mismatch", "matched", "accepted", "paid", "rejected", "replaced"]
 
     struct ListModel {
         var project: InventoryShell.ProjectRef
@@ -36,19 +36,32 @@ enum InvoicePages {
         var payments: [InvoiceService.Payment]
         var supplier: String
         var pays: Bool
+        var settlement: InvoiceService.Settlement?
+        var resolution: InvoiceService.Resolution?
+        var replacement: InvoiceService.Invoice?
+        /// Procurement may reject or replace a mismatched invoice; the procurement manager may also accept it.
+        var resolves: Bool
+        var accepts: Bool
+        var failure: FormFailure?
 
-        static func load(_ req: Request) async throws -> Model {
+        static func load(_ req: Request, failure: FormFailure? = nil) async throws -> Model {
             let svc = req.services.invoices(req.db)
-            guard let inv = try? await svc.invoice(try req.pathID("invoiceID")) else { throw Problem.notFound }
+            let inv = try await svc.invoice(try req.pathID("invoiceID"))
             let p = try ProcurementShell.check(req, .invoices, inv.projectId)
             let orders = req.services.purchaseOrders(req.db)
             let order = try await orders.order(inv.orderId)
+            let resolution = try await svc.resolution(invoiceID: inv.id)
+            var replacement: InvoiceService.Invoice?
+            if let by = resolution?.replacedBy { replacement = try await svc.invoice(by) }
             return Model(project: try await ProcurementShell.ref(req, inv.projectId), invoice: inv, order: order, lines: try await svc.lines(inv.id),
                          orderLines: Dictionary(uniqueKeysWithValues: try await orders.lines(order.id).map { ($0.id, $0) }),
                          accepted: try await DeliveryService.accepted(orderID: order.id, sql: req.db.sql),
                          payments: try await svc.payments(orderID: order.id).filter { $0.invoiceId == inv.id },
                          supplier: (try? await req.services.suppliers(req.db).supplier(inv.supplierId).name) ?? "",
-                         pays: p.may(.paymentsConfirm, on: inv.projectId))
+                         pays: p.may(.paymentsConfirm, on: inv.projectId), settlement: try await svc.settlement(invoiceID: inv.id),
+                         resolution: resolution, replacement: replacement,
+                         resolves: p.may(.procurementHandle, on: inv.projectId), accepts: p.may(.procurementApprove, on: inv.projectId),
+                         failure: failure)
         }
     }
 
@@ -60,15 +73,22 @@ enum InvoicePages {
         var supplier: String
         var today: CalendarDay
         var failure: FormFailure?
+        /// The mismatched invoice a credit note / corrected invoice replaces (the replacement form), if any.
+        var replacing: InvoiceService.Invoice? = nil
 
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> NewModel {
-            let orders = req.services.purchaseOrders(req.db)
-            guard let o = try? await orders.order(try req.pathID("orderID")) else { throw Problem.notFound }
-            _ = try ProcurementShell.check(req, .orders, o.projectId)
-            return NewModel(project: try await ProcurementShell.ref(req, o.projectId), order: o, lines: try await orders.lines(o.id),
-                            accepted: try await DeliveryService.accepted(orderID: o.id, sql: req.db.sql),
-                            supplier: (try? await req.services.suppliers(req.db).supplier(o.supplierId).name) ?? "",
-                            today: CalendarDay(req.services.now()), failure: failure)
+            let at = try await OrderAtHand.load(req)
+            return NewModel(project: try await ProcurementShell.ref(req, at.order.projectId), order: at.order, lines: at.lines, accepted: at.accepted,
+                            supplier: at.supplier, today: CalendarDay(req.services.now()), failure: failure)
+        }
+
+        /// The replacement form of the path's mismatched invoice: its order as the entry form has it.
+        static func replacing(_ req: Request, failure: FormFailure? = nil) async throws -> NewModel {
+            let old = try await req.services.invoices(req.db).invoice(try req.pathID("invoiceID"))
+            let at = try await OrderAtHand.load(req, orderID: old.orderId)
+            guard old.status == "mismatch" else { throw Problem.conflict("invoice_not_in_queue") }
+            return NewModel(project: try await ProcurementShell.ref(req, at.order.projectId), order: at.order, lines: at.lines, accepted: at.accepted,
+                            supplier: at.supplier, today: CalendarDay(req.services.now()), failure: failure, replacing: old)
         }
     }
 }

@@ -4,6 +4,7 @@ import Plot
 
 extension InvoicePages {
     static let form = "invoice"
+    static let resolveForm = "invoice-resolve"
 
     static func problems(_ t: Localizer, _ codes: [String]) -> String {
         codes.isEmpty ? "—" : codes.map { t.catalog.has("pr.match.\($0)") ? t("pr.match.\($0)") : $0 }.joined(separator: t.language == .zh ? "；" : "; ")
@@ -49,9 +50,12 @@ extension InvoicePages {
     static func show(_ ctx: PageContext, _ m: Model) -> HTML {
         let t = ctx.t
         let i = m.invoice
-        let payable = i.status == "matched" && m.payments.contains { $0.event == "invoice" && $0.status == "scheduled" }
+        // Matched or accepted: finance pays it (when the prepayment covered it all, paying closes it with nothing more due).
+        let payable = i.status == "matched" || i.status == "accepted"
+        let rv = FormFailure.values(m.failure, form: resolveForm)
         return ProcurementShell.page(ctx, tab: .invoices, project: m.project, title: i.number, .group(
             .section(.class("card"), .id("pr-invoice"),
+                .if(i.status != "mismatch", FormFailure.view(m.failure, form: resolveForm)),
                 .div(.class("toolbar"), .h2(.text(t("pr.invoice_title", ["number": i.number])), .text(" "), ProcurementShell.badge(t, "pr.invoice_status", i.status)),
                     .div(.class("spacer")),
                     .if(payable && m.pays, .form(.class("inline"), .method(.post), .action("/procurement/invoices/\(i.id)/payment"), Shell.csrfField(ctx),
@@ -62,7 +66,26 @@ extension InvoicePages {
                     .dt(.text(t("pr.supplier"))), .dd(.text(m.supplier)),
                     .dt(.text(t("pr.field.invoicedOn"))), .dd(.class("mono"), .text(i.invoicedOn)),
                     .dt(.text(t("pr.total"))), .dd(.class("mono"), .text(ProcurementShell.money(i.totalFen))),
-                    .dt(.text(t("pr.match_problems"))), .dd(.text(problems(t, i.problemCodes))))),
+                    .dt(.text(t("pr.match_problems"))), .dd(.text(problems(t, i.problemCodes))),
+                    .unwrap(m.settlement) { st in .group(
+                        .dt(.text(t("pr.prepayment_credited"))), .dd(.class("mono"), .text(ProcurementShell.money(st.creditedFen))),
+                        .if(st.uncoveredFen > 0, .group(.dt(.text(t("pr.uncovered"))), .dd(.class("mono pr-flag"), .text(ProcurementShell.money(st.uncoveredFen)))))) },
+                    .unwrap(m.resolution) { r in .group(
+                        .dt(.text(t("pr.resolution"))), .dd(ProcurementShell.badge(t, "pr.invoice_status", r.outcome), .text(" " + r.reason),
+                                                            .span(.class("muted small"), .text(" " + Shell.dateTime(r.decidedAt)))),
+                        .unwrap(m.replacement) { n in .group(.dt(.text(t("pr.replaced_by"))),
+                                                             .dd(.a(.class("mono"), .href("/procurement/invoices/\(n.id)"), .text(n.number)))) }) })),
+            .if(i.status == "mismatch" && m.resolves, .section(.class("card"), .id("pr-resolve"),
+                .h2(.text(t("pr.resolve_mismatch"))),
+                .p(.class("muted small"), .text(t(m.accepts ? "pr.resolve_hint_manager" : "pr.resolve_hint"))),
+                FormFailure.view(m.failure, form: resolveForm),
+                .form(.class("ch-form"), .method(.post), .action("/procurement/invoices/\(i.id)/resolution"), Shell.csrfField(ctx),
+                    ServiceShell.input(t, form: resolveForm, "reason", "pr.resolution_reason", value: rv["reason"] ?? "", failure: m.failure,
+                                       required: true, wide: true, maxLength: 500),
+                    .div(.class("actions full"),
+                        .if(m.accepts, .button(.type(.submit), .name("outcome"), .value("accept"), .class("primary"), .text(t("pr.accept_mismatch")))),
+                        .button(.type(.submit), .name("outcome"), .value("reject"), .text(t("pr.reject_invoice"))),
+                        .a(.class("button"), .href("/procurement/invoices/\(i.id)/replacement"), .text(t("pr.replace_invoice"))))))),
             .section(.class("card"), .id("pr-match"),
                 .h2(.text(t("pr.three_way_match"))),
                 ProcurementShell.table([t("pr.field.material"), t("pr.ordered_qty"), t("pr.order_price"), t("pr.accepted"), t("pr.invoiced_qty"),
@@ -89,13 +112,17 @@ extension InvoicePages {
         let o = m.order
         let v = FormFailure.values(m.failure, form: form)
         let f = m.failure
-        return ProcurementShell.page(ctx, tab: .invoices, project: m.project, title: t("pr.enter_invoice"), .group(
+        let title = m.replacing.map { t("pr.replace_invoice_title", ["number": $0.number]) } ?? t("pr.enter_invoice")
+        let action = m.replacing.map { "/procurement/invoices/\($0.id)/replacement" } ?? "/procurement/orders/\(o.id)/invoice"
+        return ProcurementShell.page(ctx, tab: .invoices, project: m.project, title: title, .group(
             .section(.class("card"), .id("pr-invoice-form"),
-                .h2(.text(t("pr.enter_invoice")), .text(" · "), .a(.href("/procurement/orders/\(o.id)"), .text("\(o.number) \(o.title)")),
+                .h2(.text(title), .text(" · "), .a(.href("/procurement/orders/\(o.id)"), .text("\(o.number) \(o.title)")),
                     .span(.class("muted small"), .text(" " + m.supplier))),
-                .p(.class("muted small"), .text(t("pr.enter_invoice_hint"))),
+                .p(.class("muted small"), .text(t(m.replacing == nil ? "pr.enter_invoice_hint" : "pr.replace_invoice_hint"))),
                 FormFailure.view(f, form: form),
-                .form(.class("ch-form"), .method(.post), .action("/procurement/orders/\(o.id)/invoice"), Shell.csrfField(ctx),
+                .form(.class("ch-form"), .method(.post), .action(action), Shell.csrfField(ctx),
+                    .if(m.replacing != nil, ServiceShell.input(t, form: form, "reason", "pr.replacement_reason", value: v["reason"] ?? "", failure: f,
+                                                               required: true, wide: true, maxLength: 500)),
                     ServiceShell.input(t, form: form, "number", "pr.invoice_number", value: v["number"] ?? "", failure: f, required: true, maxLength: 40),
                     ServiceShell.input(t, form: form, "invoicedOn", "pr.field.invoicedOn", .date, value: v["invoicedOn"] ?? m.today.description, failure: f,
                                        required: true),

@@ -13,6 +13,8 @@ enum NeedPages {
         var department: String?
         var handles: Bool
         var defaultDepartment: String
+        /// The departments the reader may raise a need for (`PurchaseNeedAccess`).
+        var departments: [String]
         var failure: FormFailure?
 
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> Model {
@@ -24,9 +26,12 @@ enum NeedPages {
             let needs = try await req.services.purchasePlans(req.db).needs(projectID: project.id, status: status, department: department,
                                                                           raisedBy: handles ? nil : p.userID)
             let roles = p.roles(on: project.id)
-            let dept = roles.contains(.engineer) ? "engineering" : roles.contains(.property) ? "property" : "office"
+            let choices = PurchaseNeedAccess.choices(roles)
+            // A department raises its own; procurement (who may enter any) defaults to the office's.
+            let own = PurchaseNeedAccess.choices(roles.subtracting([.procurementStaff, .procurementManager, .gm]))
+            let dept = own.first ?? (choices.contains("office") ? "office" : choices.first ?? "office")
             return Model(project: project, projects: projects, needs: needs, status: status, department: department, handles: handles,
-                         defaultDepartment: dept, failure: failure)
+                         defaultDepartment: dept, departments: choices, failure: failure)
         }
     }
 }

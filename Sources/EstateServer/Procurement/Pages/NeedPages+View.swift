@@ -34,7 +34,7 @@ extension NeedPages {
                 FormFailure.view(m.failure, form: form),
                 .form(.class("ch-form"), .method(.post), .action(base), Shell.csrfField(ctx),
                     ServiceShell.select(t, form: form, "department", "pr.field.department",
-                                        PurchasePlanService.departments.map { ($0, t("pr.department.\($0)")) },
+                                        m.departments.map { ($0, t("pr.department.\($0)")) },
                                         selected: v["department"] ?? m.defaultDepartment, failure: m.failure, required: true),
                     ServiceShell.select(t, form: form, "category", "pr.category", SupplierCategory.allCases.map { ($0.rawValue, t($0.catalogKey)) },
                                         selected: v["category"], failure: m.failure, required: true),

@@ -49,9 +49,12 @@ enum ProcurementController {
     }
 
     @Sendable static func raiseNeed(_ req: Request) async throws -> Response {
+        // Who may not raise needs at all is refused before the tab (403 purchase_need_forbidden, as the API).
+        try ProcurementShell.checkRaises(try req.requirePrincipal(), department: nil, on: try req.projectID())
         let (project, _) = try await ProcurementShell.project(req, .needs)
         let v = req.formFields(["department", "category", "material", "unit", "quantity", "neededOn", "note"])
         do {
+            try ProcurementShell.checkRaises(try req.requirePrincipal(), department: v["department"], on: project.id)
             guard let category = SupplierCategory(rawValue: v["category"] ?? "") else { throw Problem.invalid("category", "purchase_category_invalid") }
             _ = try await req.services.purchasePlans(req.db).raiseNeed(
                 .init(projectID: project.id, department: v["department"] ?? "", category: category, material: v["material"] ?? "",

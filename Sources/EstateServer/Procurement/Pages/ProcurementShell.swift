@@ -40,8 +40,23 @@ enum ProcurementShell {
         return p.grants.contains { roles.contains($0.role) }
     }
 
-    /// Departments that raise needs without handling procurement: engineering and property.
-    static func raisesNeeds(_ p: Principal, on project: UUID?) -> Bool { hasRole(p, [.engineer, .property], on: project) }
+    /// Departments that raise needs without handling procurement: engineering, property, the sales site's manager
+    /// (`PurchaseNeedAccess`).
+    static func raisesNeeds(_ p: Principal, on project: UUID?) -> Bool {
+        if let project { return p.canSee(project: project) && PurchaseNeedAccess.raisesNeeds(p.roles(on: project)) }
+        return PurchaseNeedAccess.raisesNeeds(p.grants.map(\.role))
+    }
+
+    /// The API's and the page's one rule for raising a need: 404 when the project is unseen; 403 purchase_need_forbidden
+    /// for a role that raises no needs, or for a department that is not the raiser's (an unknown department is left to
+    /// the service's 422).
+    static func checkRaises(_ p: Principal, department: String?, on project: UUID) throws {
+        guard p.canSee(project: project) else { throw Problem.notFound }
+        let roles = p.roles(on: project)
+        let forbidden = Problem(.forbidden, "purchase_need_forbidden", arguments: ["department": department ?? ""])
+        guard PurchaseNeedAccess.raisesNeeds(roles) else { throw forbidden }
+        if let department, PurchaseNeedAccess.departments.contains(department), !PurchaseNeedAccess.may(roles, raiseFor: department) { throw forbidden }
+    }
 
     /// Engineering's 质量检验 (the API's inspectDelivery rule).
     static func inspects(_ p: Principal, on project: UUID?) -> Bool {

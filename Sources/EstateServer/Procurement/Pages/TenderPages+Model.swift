@@ -20,10 +20,22 @@ enum TenderPages {
             let svc = req.services.tenders(req.db)
             var tenders: [(TenderService.Tender, Int, Int)] = []
             for t in try await svc.tenders(projectID: project.id) { tenders.append((t, try await svc.bidCount(t.id), try await svc.invited(t.id).count)) }
-            return ListModel(project: project, projects: projects, tenders: tenders.map { ($0.0, $0.1, $0.2) },
-                             lines: try await OrderPages.openLines(req, project.id),
-                             suppliers: try await req.services.suppliers(req.db).list(status: "active"), chosenLine: req.queryText("line"),
-                             failure: failure)
+            let lines = try await OrderPages.openLines(req, project.id)
+            // The invite list offers the suppliers the chosen line (the form's, the query's, or the first) may go to: of its
+            // category, not blacklisted, not lapsed in it — the rule the service applies.
+            let wanted = failure.flatMap { $0.values["line"] } ?? req.queryText("line")
+            let chosen = lines.first { $0.line.id.uuidString == wanted } ?? lines.first
+            var eligible: [SupplierService.Supplier] = []
+            if let chosen, let category = SupplierCategory(rawValue: chosen.line.category) {
+                let svc = req.services.suppliers(req.db), today = CalendarDay(req.services.now())
+                for s in try await svc.list(status: "active") where s.categoryList.contains(category) {
+                    if SupplierService.orderRefusal(s, qualifications: try await svc.qualifications(s.id), category: category, on: today) == nil {
+                        eligible.append(s)
+                    }
+                }
+            }
+            return ListModel(project: project, projects: projects, tenders: tenders.map { ($0.0, $0.1, $0.2) }, lines: lines,
+                             suppliers: eligible, chosenLine: chosen?.line.id.uuidString, failure: failure)
         }
     }
 

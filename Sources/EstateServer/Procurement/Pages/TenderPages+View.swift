@@ -31,20 +31,29 @@ extension TenderPages {
                 .h2(.text(t("pr.create_tender"))),
                 .p(.class("muted small"), .text(t("pr.create_tender_hint"))),
                 FormFailure.view(m.failure, form: form),
-                m.lines.isEmpty ? ProcurementShell.empty(t("pr.no_open_lines")) :
+                m.lines.isEmpty ? ProcurementShell.empty(t("pr.no_open_lines")) : .group(
+                // The plan line is chosen first: the invite list below offers only its category's eligible suppliers.
+                .form(.class("ch-form"), .method(.get), .action(base), .id("pr-tender-line"),
+                    ServiceShell.select(t, form: "tender-line", "line", "pr.field.planLine", m.lines.map { ($0.line.id.uuidString, OrderPages.lineLabel(t, $0)) },
+                                        selected: m.chosenLine, failure: nil, required: true, cls: "wide"),
+                    .div(.class("actions"), .button(.type(.submit), .text(t("pr.show_line_suppliers"))))),
                 .form(.class("ch-form"), .method(.post), .action(base), Shell.csrfField(ctx),
-                    ServiceShell.select(t, form: form, "line", "pr.field.planLine", m.lines.map { ($0.line.id.uuidString, OrderPages.lineLabel(t, $0)) },
-                                        selected: v["line"] ?? m.chosenLine, failure: m.failure, errorFields: ["line", "planLineId"], required: true, cls: "wide"),
+                    .input(.type(.hidden), .name("line"), .value(m.chosenLine ?? "")),
+                    .div(.class(ServiceShell.fieldClass(m.failure, form: form, ["line", "planLineId"], base: "field wide full")),
+                        .span(.text(t("pr.field.planLine"))),
+                        .strong(.text(m.lines.first { $0.line.id.uuidString == m.chosenLine }.map { OrderPages.lineLabel(t, $0) } ?? "—"))),
                     ServiceShell.input(t, form: form, "title", "pr.field.tenderTitle", value: v["title"] ?? "", failure: m.failure, required: true, maxLength: 100),
                     ServiceShell.input(t, form: form, "opensAt", "pr.field.opensAt", .datetimeLocal, value: v["opensAt"] ?? "", failure: m.failure, required: true),
                     .div(.class(ServiceShell.fieldClass(m.failure, form: form, ["supplierIds"], base: "field wide full")),
                         .span(.text(t("pr.field.supplierIds"))),
+                        .span(.class("muted small"), .text(t("pr.invite_hint"))),
+                        .if(m.suppliers.isEmpty, .p(.class("muted"), .text(t("pr.no_eligible_suppliers")))),
                         .div(.class("pr-chips"), .group(m.suppliers.map { s in
                             Node<HTML.FormContext>.label(.class("chip"),
                                 .input(.type(.checkbox), .name("supplierIds"), .value(s.id.uuidString), .checked(chosen.contains(s.id.uuidString))),
                                 .text(" \(s.name)"), .span(.class("muted small"), .text(" " + SupplierPages.categories(t, s))))
                         }))),
-                    .button(.type(.submit), .class("primary"), .text(t("pr.create_tender_submit")))))))
+                    .button(.type(.submit), .class("primary"), .text(t("pr.create_tender_submit"))))))))
     }
 
     static func show(_ ctx: PageContext, _ m: Model) -> HTML {

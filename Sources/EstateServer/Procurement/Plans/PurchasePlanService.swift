@@ -10,7 +10,7 @@ public struct PurchasePlanService: Sendable {
     let store: Store
     let now: @Sendable () -> Date
 
-    public static let departments = ["engineering", "property", "sales_site", "office"]
+    public static let departments = PurchaseNeedAccess.departments
 
     public struct Need: Decodable, Sendable {
         public var id: UUID

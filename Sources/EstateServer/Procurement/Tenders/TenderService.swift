@@ -65,9 +65,14 @@ public struct TenderService: Sendable {
         guard plan.projectId == projectID else { throw Problem.invalid("planLineId", "plan_line_not_found") }
         guard plan.status == "approved" else { throw Problem.conflict("plan_not_approved", ["status": plan.status]) }
         let suppliers = SupplierService(store: store, now: now)
+        let category = SupplierCategory(rawValue: line.category) ?? .materials, today = CalendarDay(now())
         for s in invited {
             guard let sup = try? await suppliers.supplier(s) else { throw Problem.invalid("supplierIds", "supplier_not_found") }
             if sup.status == "blacklisted" { throw Problem.conflict("supplier_blacklisted") }
+            // Only suppliers of the line's category whose qualification in it has not lapsed (as an order would be refused).
+            if let refusal = SupplierService.orderRefusal(sup, qualifications: try await suppliers.qualifications(s), category: category, on: today) {
+                throw Problem.invalid([.init(field: "supplierIds", code: refusal, arguments: ["item": sup.name])])
+            }
         }
         let estimate = Money(fen: line.budgetFen - line.orderedFen)
         let isPublic = SupplierCategory(rawValue: line.category).map { PublicTenderRule.needsPublicTender(estimate, category: $0) } ?? false
