@@ -134,7 +134,12 @@ struct CallCentreKPITests {
             let byAgent = Dictionary(grouping: inPeriod, by: \.agent_id).mapValues { CallKPI.counters($0.map(\.call), history: history) }
             #expect(Dictionary(uniqueKeysWithValues: report.agents.map { ($0.agentID, $0.counters) }) == byAgent, "seed \(seed)")
             let byDay = Dictionary(grouping: inPeriod) { CalendarDay($0.offered_at) }.mapValues { CallKPI.counters($0.map(\.call), history: history) }
-            #expect(Dictionary(uniqueKeysWithValues: report.days.map { ($0.day, $0.counters) }) == byDay, "seed \(seed)")
+            // A rostered day without a call is a row too (its staffed time, no calls): zero counters, which a grouping of
+            // the calls cannot produce.
+            let zero = CallKPI.counters([], history: history)
+            let callless = report.days.filter { byDay[$0.day] == nil }
+            #expect(callless.allSatisfy { $0.counters == zero && $0.staffedSeconds > 0 }, "seed \(seed): \(callless)")
+            #expect(Dictionary(uniqueKeysWithValues: report.days.filter { byDay[$0.day] != nil }.map { ($0.day, $0.counters) }) == byDay, "seed \(seed)")
             #expect(report.days.allSatisfy { $0.day >= month && $0.day <= to })
 
             // validate: occupancy's staffed time is the plain sum of the roster's shifts that start in the period
