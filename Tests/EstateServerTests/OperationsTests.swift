@@ -41,6 +41,55 @@ import VaporTesting
         }
     }
 
+    /// The generated server leaves a nil optional out of the body, so a response property the
+    /// contract both requires and allows to be null is absent when null and the body breaks the
+    /// contract (CI's fuzz run found `ConsultantRow.rank`). Nullable response fields are optional.
+    @Test func noResponseSchemaRequiresANullableProperty() async throws {
+        try await withTestApp { app, _ in
+            let res = try await app.call(.GET, "/openapi.json")
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(res.body.readableBytesView)) as? [String: Any])
+            #expect((doc["components"] as? [String: Any])?["schemas"] != nil)
+            // "#/components/schemas/X" or "#/components/responses/Y", read from the document.
+            func target(_ ref: String) -> Any? {
+                ref.split(separator: "/").dropFirst().reduce(doc as Any?) { ($0 as? [String: Any])?[String($1)] }
+            }
+            func resolve(_ s: Any?) -> [String: Any]? {
+                guard let d = s as? [String: Any] else { return nil }
+                if let ref = d["$ref"] as? String { return target(ref) as? [String: Any] }
+                return d
+            }
+            func nullable(_ s: Any?) -> Bool {
+                guard let d = resolve(s) else { return false }
+                if let types = d["type"] as? [String], types.contains("null") { return true }
+                return ["oneOf", "anyOf"].contains { ((d[$0] as? [[String: Any]]) ?? []).contains { $0["type"] as? String == "null" } }
+            }
+            var offending: [String] = [], seen = Set<String>()
+            func walk(_ node: Any, at path: String) {
+                if let d = node as? [String: Any] {
+                    if let ref = d["$ref"] as? String {
+                        if seen.insert(ref).inserted, let next = target(ref) { walk(next, at: ref) }
+                        return
+                    }
+                    if let props = d["properties"] as? [String: Any] {
+                        for name in (d["required"] as? [String]) ?? [] where nullable(props[name]) { offending.append("\(path).\(name)") }
+                    }
+                    for (key, value) in d { walk(value, at: path + "/" + key) }
+                } else if let list = node as? [Any] {
+                    for value in list { walk(value, at: path) }
+                }
+            }
+            let paths = try #require(doc["paths"] as? [String: Any])
+            for (path, item) in paths {
+                for (method, op) in (item as? [String: Any]) ?? [:] {
+                    guard let responses = (op as? [String: Any])?["responses"] else { continue }
+                    walk(responses, at: "\(method.uppercased()) \(path)")
+                }
+            }
+            #expect(seen.count > 50)
+            #expect(offending == [])
+        }
+    }
+
     @Test func sqliteIsConfiguredDeliberately() async throws {
         guard engineName == "sqlite" else { return }
         try await withTestApp { app, _ in
