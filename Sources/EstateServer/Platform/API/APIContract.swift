@@ -45,26 +45,56 @@ public struct APIContract: Sendable {
 
     enum ContractError: Error { case missing, malformed }
 
+    /// A contract path split once (every API request is matched against them, before routing).
+    struct PathPattern: Sendable {
+        var path: String
+        /// Literal segments; nil where the document has a `{parameter}`.
+        var segments: [String?]
+        var parameters: Int
+        var methods: [String]
+
+        func matches(_ parts: [Substring]) -> Bool {
+            for (pattern, part) in zip(segments, parts) where pattern != nil && pattern! != part { return false }
+            return true
+        }
+    }
+
+    /// The document's paths by their number of segments.
+    let patterns: [Int: [PathPattern]]
+
+    init(json: [UInt8], operations: [Operation], validator: ContractValidator) {
+        self.json = json
+        self.operations = operations
+        self.validator = validator
+        var byPath: [String: [String]] = [:]
+        for op in operations { byPath[op.path, default: []].append(op.method) }
+        var patterns: [Int: [PathPattern]] = [:]
+        for (path, methods) in byPath {
+            let segments = path.split(separator: "/").map { $0.hasPrefix("{") ? nil : String($0) }
+            patterns[segments.count, default: []].append(
+                PathPattern(path: path, segments: segments, parameters: segments.count { $0 == nil }, methods: Array(Set(methods)).sorted()))
+        }
+        // Fewest parameters first: the first match is the most specific path.
+        self.patterns = patterns.mapValues { $0.sorted { ($0.parameters, $0.path) < ($1.parameters, $1.path) } }
+    }
+
+    private func matching(_ path: String) -> [PathPattern] {
+        let parts = path.split(separator: "/")
+        return (patterns[parts.count] ?? []).filter { $0.matches(parts) }
+    }
+
     /// Methods the contract defines for a concrete request path (`/api/v1/users/42`); nil when no path matches.
     public func allowedMethods(path: String) -> [String]? {
-        let parts = path.split(separator: "/")
-        let methods = operations.filter { op in
-            let pattern = op.path.split(separator: "/")
-            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-        }.map(\.method)
-        return methods.isEmpty ? nil : Array(Set(methods)).sorted()
+        let methods = Set(matching(path).flatMap(\.methods))
+        return methods.isEmpty ? nil : methods.sorted()
     }
 
     /// Methods of the most specific contract path a request path matches (literal segments beat
     /// parameters: `/units/import` is not `/units/{unitId}`); nil when none matches.
     public func methodsOfMostSpecificPath(_ path: String) -> (path: String, methods: [String])? {
         let parts = path.split(separator: "/")
-        let matching = operations.filter { op in
-            let pattern = op.path.split(separator: "/")
-            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-        }
-        guard let best = matching.min(by: { $0.path.filter { $0 == "{" }.count < $1.path.filter { $0 == "{" }.count })?.path else { return nil }
-        return (best, Array(Set(matching.filter { $0.path == best }.map(\.method))).sorted())
+        guard let best = (patterns[parts.count] ?? []).first(where: { $0.matches(parts) }) else { return nil }
+        return (best.path, best.methods)
     }
 
     /// The operation a registered Vapor route (`api/v1/users/:userId`) serves.
