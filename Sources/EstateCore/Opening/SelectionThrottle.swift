@@ -41,12 +41,16 @@ public struct TokenBucket: Sendable, Equatable {
 public enum SelectionLimits {
     public static func buyer(now: Date) -> TokenBucket { TokenBucket(burst: 5, perSecond: 1, now: now) }
     public static func address(now: Date) -> TokenBucket { TokenBucket(burst: 60, perSecond: 10, now: now) }
-    /// Selections one server process works on at once. Beyond it a new selection is turned away at
-    /// once (503 with `Retry-After: busyRetryAfter`) instead of queueing for the database: a queue
-    /// without bound only makes every answer late, and a hold made late is a shorter minute.
+    /// Selections one server process works on at once. Beyond it a new selection waits in a bounded line
+    /// (`queued`, `queueWait`), then is turned away (503 with `Retry-After: busyRetryAfter`) rather than
+    /// queueing for the database without bound: that only makes every answer late.
     /// Confirmations are never turned away (each one holds a unit already; there are at most as many
     /// as units).
     public static let inFlight = 48
+    /// Selections past `inFlight` wait their turn (first come, first served) for at most `queueWait` seconds,
+    /// `queued` of them at most; only then are they turned away. A rush is as many waiting taps as connections.
+    public static let queued = 4_096
+    public static let queueWait: TimeInterval = 3
     public static let busyRetryAfter = 1
     /// How long after its minute a hold still stays with its buyer for everyone else (a lapse by
     /// another buyer's selection or by the clock). A confirmation counts from when it arrived: one that

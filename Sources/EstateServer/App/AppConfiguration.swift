@@ -70,6 +70,9 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
     /// Exact look-ups by full mobile or ID number a user may make per hour (`ExactLookups`).
     public var exactSearchesPerHour: Int = ExactLookups.defaultPerHour
+    /// How long an opening-day selection past the in-flight limit waits in line before it is turned away
+    /// (`ESTATE_OPENING_QUEUE_WAIT_MS`; `SelectionLimits.queueWait` by default, 0: turned away at once).
+    public var openingQueueWait: TimeInterval = SelectionLimits.queueWait
     /// The address staff reach this server at (`ESTATE_PUBLIC_URL`), for links in SMS (the 抢修单
     /// acknowledgement link); nil: this server's own host and port.
     public var publicURL: String?
@@ -144,6 +147,7 @@ public struct AppConfiguration: Sendable {
         if let v = try int("ESTATE_OUTBOX_INTERVAL_SECONDS", 1...3600) { config.outboxInterval = TimeInterval(v) }
         if let v = try int("ESTATE_OUTBOX_MAX_ATTEMPTS", 1...50) { config.outboxMaxAttempts = v }
         if let v = try int("ESTATE_EXACT_SEARCHES_PER_HOUR", 1...1_000_000) { config.exactSearchesPerHour = v }
+        if let v = try int("ESTATE_OPENING_QUEUE_WAIT_MS", 0...30_000) { config.openingQueueWait = TimeInterval(v) / 1000 }
         if let raw = env["ESTATE_SMS_URL"], !raw.isEmpty {
             guard let u = URL(string: raw), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
                 throw Invalid(variable: "ESTATE_SMS_URL", reason: "expected http(s)://host/path of the SMS provider")

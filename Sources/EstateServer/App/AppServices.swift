@@ -17,8 +17,9 @@ public struct AppServices: Sendable {
     let exactLookupGate = KeyedGate()
     /// Opening day's selection limits per buyer and per address (one per process).
     let selectionThrottle = SelectionThrottle()
-    /// Opening day's selections in flight (one per process): past `SelectionLimits.inFlight` a selection is turned away.
-    let selectionGate = SelectionGate()
+    /// Opening day's selections in flight (one per process): past `SelectionLimits.inFlight` a selection waits in line,
+    /// for at most the configured wait (`ESTATE_OPENING_QUEUE_WAIT_MS`), then is turned away.
+    var selectionGate = SelectionGate()
     /// Opening day's refusal lines, written by group commit (one per process).
     let openingRefusals = OpeningRefusalLog()
     /// How many imports may run at once, and where they parse files.

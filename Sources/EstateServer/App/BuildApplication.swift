@@ -47,6 +47,7 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
         config: config, engine: engine, catalog: try Catalog.load(), keyring: keyring,
         hasher: try PasswordHasher(pepper: keyring.passwordPepper, cost: config.bcryptCost, threadPool: app.threadPool),
         contract: try APIContract.load(), metrics: AppMetrics(), writeGate: WriteGate(),
+        selectionGate: SelectionGate(maxWait: config.openingQueueWait),
         imports: ImportGate(limit: config.maxConcurrentImports), unitEvents: unitEvents,
         principals: PrincipalCache(engine: engine, logger: app.logger), now: now,
         notificationGateway: configuredNotificationGateway(config, app))

@@ -82,11 +82,11 @@ struct OpeningBuyerAPITests {
         }
     }
 
-    /// In a rush the process sheds selections before reading anything: with every slot taken a selection is
-    /// 503 opening_busy + Retry-After even with a forged token (the session is not read), a confirmation still
-    /// goes through, and the phone page sends the buyer back with "busy" instead of the sign-in page.
+    /// In a rush the process sheds selections before reading anything: with every slot taken and the wait in line
+    /// run out a selection is 503 opening_busy + Retry-After even with a forged token (the session is not read), a
+    /// confirmation still goes through, and the phone page sends the buyer back with "busy" instead of the sign-in page.
     @Test func aFullServerShedsASelectionBeforeItsSessionIsRead() async throws {
-        try await withTestApp { app, clock in
+        try await withTestApp(adjust: { $0.openingQueueWait = 0.05 }) { app, clock in
             // setup: A holds unit 0; then every in-flight slot of the process is taken.
             let s = try await OpeningEngineTests.setup(app, clock, floors: 2, buyers: 2)
             let tokenA = try await Self.token(app, s.registrations[0].mobile)

@@ -31,7 +31,7 @@ extension AppServices {
     /// The same services on another clock.
     func running(on clock: DemoClock) -> AppServices {
         AppServices(config: config, engine: engine, catalog: catalog, keyring: keyring, hasher: hasher, contract: contract, metrics: metrics,
-                    writeGate: writeGate, imports: imports, unitEvents: unitEvents, principals: principals, now: { clock.now })
+                    writeGate: writeGate, selectionGate: selectionGate, imports: imports, unitEvents: unitEvents, principals: principals, now: { clock.now })
     }
 }
 
