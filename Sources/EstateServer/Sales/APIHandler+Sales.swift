@@ -393,7 +393,8 @@ extension APIHandler {
         var sale: UUID?
         if let c = input.query.contractId {
             // A contract of another project (or none) has no receipts in this one.
-            guard let contract = try? await services.sales(database).contract(try Self.uuid(c, field: "contractId")), contract.projectId == projectID
+            let contractID = try Self.uuid(c, field: "contractId")
+            guard let contract = try await ifFound({ try await services.sales(database).contract(contractID) }), contract.projectId == projectID
             else { return .ok(.init(body: .json(.init(items: [], page: input.query.page ?? 1, perPage: input.query.perPage ?? 50, total: 0)))) }
             sale = contract.subscriptionId
         }

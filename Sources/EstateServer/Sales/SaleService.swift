@@ -353,7 +353,7 @@ public struct SaleService: Sendable {
         let access = CustomerAccess(principal, project: projectID)
         var out: [Buyer] = []
         for (i, b) in drafts.enumerated() {
-            guard let r = try? await customers.record(b.customerID, in: projectID) else {
+            guard let r = try await ifFound({ try await customers.record(b.customerID, in: projectID) }) else {
                 throw Problem.invalid([.init(field: "buyers[\(i)].customerId", code: "customer_unknown")])
             }
             if r.mergedInto != nil { throw Problem.invalid([.init(field: "buyers[\(i)].customerId", code: "customer_merged")]) }

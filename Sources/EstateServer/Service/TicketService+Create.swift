@@ -122,7 +122,7 @@ extension TicketService {
         }
         var related: Ticket?
         if let r = d.relatedTicketID {
-            related = try? await ticket(r)
+            related = try await ifFound { try await ticket(r) }
             let ok: Bool
             switch (d.kind, related) {
             case (.audit, let t?): ok = t.projectId == projectID && WorkOrderFlow.mayAudit(t.ticketKind, t.ticketStatus)

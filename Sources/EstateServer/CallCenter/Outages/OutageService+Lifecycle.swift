@@ -46,7 +46,7 @@ extension OutageService {
         var building: BuildingRow?
         switch d.scope {
         case .building, .entrance:
-            if let b = d.buildingID { building = try? await inventory.building(b, in: projectID) }
+            if let b = d.buildingID { building = try await ifFound { try await inventory.building(b, in: projectID) } }
             if let b = building {
                 if d.scope == .entrance {
                     if let e = d.entrance, (1...max(b.entrances, 1)).contains(e) {

@@ -80,10 +80,10 @@ enum ChannelsController {
         let (project, projects) = try await ProjectSwitcher.refs(req, projectID, any: [.salesCreate])
         var found: RegistrationService.Registration?
         if let number = req.queryText("number", max: 20), !number.isEmpty {
-            found = try? await req.services.registrations(req.db).registration(number: number, projectID: projectID)
+            found = try await ifFound { try await req.services.registrations(req.db).registration(number: number, projectID: projectID) }
         } else if let token = req.queryText("t", max: 200),
                   case .success(let id) = VisitToken.verify(token, now: req.services.now(), key: req.services.keyring.channelVisitToken) {
-            found = try? await req.services.registrations(req.db).registration(id)
+            found = try await ifFound { try await req.services.registrations(req.db).registration(id) }
             if found?.projectId != projectID { found = nil }
         }
         return Shell.response(ChannelPages.visitView(PageContext(req), project: project, projects: projects, found: found,

@@ -43,7 +43,7 @@ enum CommissionPage {
         static func load(_ req: Request, _ id: UUID) async throws -> Model {
             let p = try req.requirePrincipal()
             let svc = req.services.commissions(req.db)
-            guard let s = try? await svc.statement(id), APIHandler.mayReadCommissions(p, project: s.projectId) else { throw Problem.notFound }
+            guard let s = try await ifFound({ try await svc.statement(id) }), APIHandler.mayReadCommissions(p, project: s.projectId) else { throw Problem.notFound }
             let (project, projects) = try await ProjectSwitcher.refs(req, s.projectId, any: [.channelsManage, .salesApprove, .paymentsConfirm])
             let name = (try? await req.services.channels(req.db).channel(s.channelId).name) ?? ""
             return Model(project: project, projects: projects, statement: s, channelName: name, lines: try await svc.lines(id),

@@ -46,7 +46,8 @@ enum OutreachController {
     @Sendable static func actuals(_ req: Request) async throws -> Response {
         let p = try req.requirePrincipal()
         let svc = req.services.outreach(req.db)
-        guard let plan = try? await svc.plan(try req.pathID("planID")), OutreachPage.Model.mayWork(p, plan.projectId) else { throw Problem.notFound }
+        let planID = try req.pathID("planID")
+        guard let plan = try await ifFound({ try await svc.plan(planID) }), OutreachPage.Model.mayWork(p, plan.projectId) else { throw Problem.notFound }
         let back = "/projects/\(plan.projectId)/channels/outreach"
         return try await FormAction.run(req) {
             func money(_ k: String) throws -> Money {

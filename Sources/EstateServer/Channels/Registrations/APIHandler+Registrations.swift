@@ -68,7 +68,7 @@ extension APIHandler {
         if let number = q.number, !number.isEmpty, !p.may(.channelLeadsRegister, on: projectID) {
             // A consultant at the sales site finds one registration by its number, to confirm the visit.
             guard p.may(.salesCreate, on: projectID) else { throw Problem.forbidden }
-            let found = try? await svc.registration(number: number, projectID: projectID)
+            let found = try await ifFound { try await svc.registration(number: number, projectID: projectID) }
             let items = found.map { [registrationSchema($0, for: p)] } ?? []
             return .ok(.init(body: .json(.init(items: items, page: 1, perPage: page.perPage, total: items.count))))
         }
@@ -78,7 +78,7 @@ extension APIHandler {
         f.channelID = try q.channelId.map { try Self.uuid($0, field: "channelId") }
         if !p.may(.channelsManage, on: projectID) { f.brokerID = p.userID }
         if let number = q.number, !number.isEmpty {
-            let found = try? await svc.registration(number: number, projectID: projectID)
+            let found = try await ifFound { try await svc.registration(number: number, projectID: projectID) }
             let items = found.flatMap { RegistrationService.visible($0, to: p) ? [registrationSchema($0, for: p)] : nil } ?? []
             return .ok(.init(body: .json(.init(items: items, page: 1, perPage: page.perPage, total: items.count))))
         }

@@ -97,7 +97,7 @@ extension ServiceController {
             let company = v["scope"] == "company"
             if company, !managesCompanyTree(p) { throw Problem.forbidden }
             if let parent {
-                let c = try? await req.services.tickets(req.db).category(parent)
+                let c = try await ifFound { try await req.services.tickets(req.db).category(parent) }
                 guard let c, c.projectId == nil || c.projectId == projectID else { throw Problem.invalid("parentId", "category_unknown") }
                 // A company branch holds only company categories under it when added for the company.
                 if company, c.projectId != nil { throw Problem.invalid("parentId", "category_unknown") }
@@ -113,7 +113,8 @@ extension ServiceController {
     @Sendable static func updateCategory(_ req: Request) async throws -> Response {
         let projectID = try req.projectID()
         let tickets = req.services.tickets(req.db)
-        guard let c = try? await tickets.category(try req.pathID("categoryID")), c.projectId == nil || c.projectId == projectID else {
+        let categoryID = try req.pathID("categoryID")
+        guard let c = try await ifFound({ try await tickets.category(categoryID) }), c.projectId == nil || c.projectId == projectID else {
             throw Problem.notFound
         }
         let v = req.formFields(["name", "op"])

@@ -96,7 +96,7 @@ extension ServiceController {
         var done = 0
         for id in ids {
             // The ticket must be this project's: another project's id is skipped, never touched.
-            guard let t = try? await tickets.ticket(id), t.projectId == projectID else { continue }
+            guard let t = try await ifFound({ try await tickets.ticket(id) }), t.projectId == projectID else { continue }
             do {
                 _ = try await tickets.act(id, .assign, input, by: principal, context: req.auditContext)
                 done += 1
