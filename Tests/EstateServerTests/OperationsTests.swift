@@ -118,16 +118,19 @@ import VaporTesting
         let config = try AppConfiguration.fromEnvironment([:])
         #expect(config.storage == .sqlite(path: "./data/estate.sqlite"))
         #expect(config.port == 8080)
+        #expect(config.sqlitePoolPerLoop == 4)
+        #expect(config.openingQueueWait == SelectionLimits.queueWait)
     }
 
     @Test func readsPostgresAndSettings() throws {
         let config = try AppConfiguration.fromEnvironment([
-            "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/estate", "ESTATE_PORT": "9000", "ESTATE_DB_POOL": "12",
+            "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/estate", "ESTATE_PORT": "9000", "ESTATE_DB_POOL": "12", "ESTATE_SQLITE_POOL": "6", "ESTATE_OPENING_QUEUE_WAIT_MS": "250",
             "ESTATE_SECURE_COOKIES": "true", "ESTATE_SECRET_KEY": Data(repeating: 1, count: 32).base64EncodedString(),
         ])
         #expect(config.isPostgres)
         #expect(config.port == 9000)
         #expect(config.postgresPoolPerLoop == 12)
+        #expect(config.sqlitePoolPerLoop == 6 && config.openingQueueWait == 0.25)
         #expect(config.secureCookies == true)
         #expect(config.secretKey?.count == 32)
     }

@@ -903,6 +903,10 @@ def start_server(a, k, port, tmp, url):
     env.update({"ESTATE_DATA_DIR": data, "ESTATE_HOST": "127.0.0.1", "ESTATE_PORT": str(port), "ESTATE_BCRYPT_COST": "4",
                 "ESTATE_METRICS_ADDRESS": "off", "ESTATE_METRICS_TOKEN": METRICS_TOKEN, "ESTATE_LOG_LEVEL": "warning",
                 "ESTATE_TRUSTED_PROXIES": "127.0.0.1", "ESTATE_SECRET_KEY": SECRET, "ESTATE_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    # Tuning settings under test pass through (the others are the bench's own).
+    for k2 in ("ESTATE_SQLITE_POOL", "ESTATE_DB_POOL", "ESTATE_OPENING_QUEUE_WAIT_MS"):
+        if os.environ.get(k2):
+            env[k2] = os.environ[k2]
     if url:
         env["DATABASE_URL"] = url
     import socket

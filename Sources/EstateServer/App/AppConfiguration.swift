@@ -21,6 +21,9 @@ public struct AppConfiguration: Sendable {
     public var port: Int = 8080
     /// PostgreSQL connections per event loop (PERFORMANCE.md: at least 8).
     public var postgresPoolPerLoop: Int = 8
+    /// SQLite connections per event loop (`ESTATE_SQLITE_POOL`) for a database file: writes still go one at a time
+    /// through the app's write queue, and WAL lets the others read beside it.
+    public var sqlitePoolPerLoop: Int = 4
     /// How long a request waits for a pooled connection before it fails.
     public var postgresPoolTimeout: TimeInterval = 10
     /// Master secret (32 bytes); sub-keys for password pre-hash, tokens and
@@ -135,6 +138,7 @@ public struct AppConfiguration: Sendable {
         if let v = env["ESTATE_HOST"], !v.isEmpty { config.hostname = v }
         if let v = try int("ESTATE_PORT", 1...65535) { config.port = v }
         if let v = try int("ESTATE_DB_POOL", 1...64) { config.postgresPoolPerLoop = v }
+        if let v = try int("ESTATE_SQLITE_POOL", 1...64) { config.sqlitePoolPerLoop = v }
         if let v = try int("ESTATE_BCRYPT_COST", 4...31) { config.bcryptCost = v }
         if let v = try int("ESTATE_SESSION_IDLE_MINUTES", 1...1440) { config.sessionIdleTimeout = TimeInterval(v * 60) }
         if let v = try int("ESTATE_SESSION_MAX_HOURS", 1...720) { config.sessionAbsoluteTimeout = TimeInterval(v * 3600) }

@@ -21,7 +21,7 @@ public func buildApplication(_ app: Application, _ config: AppConfiguration, now
     case .sqlite(let path):
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+        app.databases.use(.sqlite(.file(path), maxConnectionsPerEventLoop: config.sqlitePoolPerLoop, sqlLogLevel: .debug), as: .sqlite)
         engine = .sqlite
     case .sqliteTemporary:
         app.databases.use(.sqlite(.memory, sqlLogLevel: .debug), as: .sqlite)
