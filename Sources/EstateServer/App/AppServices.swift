@@ -159,6 +159,13 @@ public struct AppServices: Sendable {
         return OutboxWorker(store: store(db), gateway: gateway ?? notificationGateway, now: now, maxAttempts: config.outboxMaxAttempts,
                             logger: logger)
     }
+    /// Procurement follow-up (issue 19 point 6): site stores (仓库) and their stock ledger.
+    public func siteStores(_ db: any Database) -> SiteStoreService { SiteStoreService(store: store(db), now: now) }
+    /// Inspection photos and supplier documents, kept as the mall's found-item photos are.
+    public func procurementAttachments(_ db: any Database) -> ProcurementAttachmentService {
+        ProcurementAttachmentService(store: store(db), now: now,
+                                     directory: URL(fileURLWithPath: config.dataDirectory).appendingPathComponent("attachments").appendingPathComponent("procurement").path)
+    }
 }
 
 extension Application {

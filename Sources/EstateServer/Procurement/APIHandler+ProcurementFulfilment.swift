@@ -40,7 +40,7 @@ extension APIHandler {
     func createDelivery(_ input: Operations.CreateDelivery.Input) async throws -> Operations.CreateDelivery.Output {
         let b = switch input.body { case .json(let json): json }
         let orderID = try Self.uuid(b.orderId, field: "orderId")
-        guard let order = try? await services.purchaseOrders(database).order(orderID) else { throw Problem.invalid("orderId", "purchase_order_not_found") }
+        guard let order = try await ifFound({ try await services.purchaseOrders(database).order(orderID) }) else { throw Problem.invalid("orderId", "purchase_order_not_found") }
         let p = try procurementRecord(order.projectId)
         var units: [(UUID, RepairComponent)] = []
         for (i, u) in (b.units ?? []).enumerated() {
@@ -118,7 +118,7 @@ extension APIHandler {
     func createInvoice(_ input: Operations.CreateInvoice.Input) async throws -> Operations.CreateInvoice.Output {
         let b = switch input.body { case .json(let json): json }
         let orderID = try Self.uuid(b.orderId, field: "orderId")
-        guard let order = try? await services.purchaseOrders(database).order(orderID) else { throw Problem.invalid("orderId", "purchase_order_not_found") }
+        guard let order = try await ifFound({ try await services.purchaseOrders(database).order(orderID) }) else { throw Problem.invalid("orderId", "purchase_order_not_found") }
         let p = try procurementRecord(order.projectId)
         var lines: [InvoiceService.NewLine] = []
         for (i, l) in b.lines.enumerated() {

@@ -312,6 +312,15 @@ enum APIGuards {
         "acceptInvoice": .allowed(.procurementApprove),
         "rejectInvoice": .allowed(.procurementHandle),
         "replaceInvoice": .allowed(.procurementHandle),
+        // Procurement follow-up (issue 19 point 6): returns to the supplier, site stores and their ledger — procurement's,
+        // checked per project in the handler.
+        "listDeliveryReturns": .allowed(.procurementHandle),
+        "createDeliveryReturn": .allowed(.procurementHandle),
+        "stockInDelivery": .allowed(.procurementHandle),
+        "listSiteStores": .allowed(.procurementHandle),
+        "createSiteStore": .allowed(.procurementHandle),
+        "getSiteStore": .allowed(.procurementHandle),
+        "issueSiteStock": .allowed(.procurementHandle),
     ]
 }
 

@@ -50,5 +50,8 @@ enum Migrations {
         // Procurement follow-up (issue 19 review): settlement net of the prepayment.
         CreateProcurementSettlement(),
         CreateProcurementInvoiceResolutions(),
+        // Procurement follow-up (issue 19 point 6): returns to the supplier, site stores and their ledger.
+        CreateProcurementStores(),
+        CreateProcurementAttachments(),
     ]
 }

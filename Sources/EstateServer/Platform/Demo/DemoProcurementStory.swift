@@ -12,7 +12,9 @@ import SQLKit
 /// - orders in every state: approved (they make the 市场行情), waiting for the procurement manager (< ¥30,000) and for
 ///   the GM (≥ ¥30,000, one priced above the market with a reason, one at the public-tender threshold), rejected and
 ///   withdrawn; the steel delivered into six units, inspected (one tonne returned), invoiced and paid; the cement's
-///   invoice billing above the order's price, in the mismatch queue;
+///   invoice billing above the order's price, in the mismatch queue; the second steel batch partly returned (1 of the 2
+///   rejected tonnes) and its two mismatched invoices resolved (one accepted by the manager with the reason, one
+///   replaced by a corrected invoice); the steel and the cement stocked into their site stores and drawn by the sites;
 /// - a tender for the facade paint with four sealed bids, opening three days after today.
 struct DemoProcurementStory {
     let services: AppServices
@@ -144,7 +146,9 @@ struct DemoProcurementStory {
         _ = try await invoices.record(orderID: cement.id, number: "51012611002", invoicedOn: CalendarDay(clock.now).description,
                                       lines: [.init(orderLineID: cementLine.id, quantity: "100", unitPrice: "475", amount: "47500")],
                                       by: staff.id, context: staff.context)
-        try await decide(try await order(1, "2号楼主体钢筋（第二批）", "HRB400 钢筋", "50", "3980", by: staff), true, "同意")
+        let steel2 = try await order(1, "2号楼主体钢筋（第二批）", "HRB400 钢筋", "50", "3980", by: staff)
+        try await decide(steel2, true, "同意")
+        try await storeStory(demo: demo, clock: clock, staff: staff, engineer: engineer, inspected: [d1, d2], steel2: steel2)
         try await decide(try await order(16, "售楼处办公家具", "办公家具", "6", "3200", by: staff), true, "同意")
         try await decide(try await order(13, "示范区香樟", "香樟（胸径15cm）", "20", "1850", by: staff), false, "苗木规格不符，重新询价")
         let withdrawn = try await order(3, "3号楼水泥（重复提交）", "P.O 42.5 水泥", "50", "470", by: staff)
@@ -180,6 +184,51 @@ struct DemoProcurementStory {
                                                        context: staff.context)
         clock.set(end.addingTimeInterval(-86_400))
         _ = try await approvals.decide(ask, approve: true, comment: "列入黑名单，三年内不得合作", by: manager.principal, context: manager.context)
+    }
+
+    /// 退货 and 仓库: the second steel batch comes in short of spec (2 t rejected, 1 t gone back so far, 1 t awaiting the
+    /// supplier's lorry); the first steel and the cement go into their site stores; the sites draw from them.
+    func storeStory(demo: AppServices, clock: DemoClock, staff: DemoActor, engineer: DemoActor, inspected: [DeliveryService.Delivery],
+                    steel2: PurchaseOrderService.Order) async throws {
+        let deliveries = demo.deliveries(db), stores = demo.siteStores(db)
+        clock.set(clock.now.addingTimeInterval(86_400))
+        let line = try await demo.purchaseOrders(db).lines(steel2.id)[0]
+        let d = try await deliveries.record(orderID: steel2.id, deliveredOn: CalendarDay(clock.now).description, batch: "HX-2026-0507", siteStore: "2号楼钢筋堆场",
+                                            lines: [.init(orderLineID: line.id, quantity: "20")], units: [], by: staff.id, context: staff.context)
+        let dLine = try await deliveries.lines(d.id)[0]
+        _ = try await deliveries.inspect(d.id, lines: [.init(lineID: dLine.id, accepted: "18", rejected: "2", reason: "直径负偏差超标（复试报告 FS-0507）",
+                                                            returned: false)], by: engineer.id, context: engineer.context)
+        clock.set(clock.now.addingTimeInterval(86_400))
+        _ = try await deliveries.returnGoods(d.id, lineID: dLine.id, quantity: "1", reason: "首车退回，余 1 吨待供应商来车", returnedOn: CalendarDay(clock.now).description,
+                                             by: staff.id, context: staff.context)
+        let yard = try await stores.create(projectID: projectID, name: "2号楼钢筋堆场", by: staff.id, context: staff.context)
+        let shed = try await stores.create(projectID: projectID, name: "2号楼水泥库", by: staff.id, context: staff.context)
+        for (delivery, store) in zip(inspected, [yard, shed]) {
+            _ = try await stores.stockIn(deliveryID: delivery.id, storeID: store.id, by: staff.id, context: staff.context)
+        }
+        _ = try await stores.stockIn(deliveryID: d.id, storeID: yard.id, by: staff.id, context: staff.context)
+        // Its two invoices left the mismatch queue: one billing ¥4,000 a tonne (the order: ¥3,980) accepted by the procurement
+        // manager with the reason, one billing ¥4,050 replaced by the supplier's corrected invoice.
+        let invoices = demo.invoices(db), manager = try await DemoActor.named("procurement-manager", services, db)
+        let today = CalendarDay(clock.now).description
+        let over = try await invoices.record(orderID: steel2.id, number: "51012611005", invoicedOn: today,
+                                             lines: [.init(orderLineID: line.id, quantity: "10", unitPrice: "4000", amount: "40000")], by: staff.id, context: staff.context)
+        clock.set(clock.now.addingTimeInterval(3_600))
+        _ = try await invoices.accept(over.id, reason: "含二次倒运费 ¥20/吨，经现场签证核实同意", by: manager.id, context: manager.context)
+        let wrong = try await invoices.record(orderID: steel2.id, number: "51012611006", invoicedOn: today,
+                                              lines: [.init(orderLineID: line.id, quantity: "8", unitPrice: "4050", amount: "32400")], by: staff.id, context: staff.context)
+        clock.set(clock.now.addingTimeInterval(3_600))
+        _ = try await invoices.replace(wrong.id, number: "51012611007", invoicedOn: today,
+                                       lines: [.init(orderLineID: line.id, quantity: "8", unitPrice: "3980", amount: "31840")],
+                                       reason: "红字发票 51012611006-R 冲销后按合同价 ¥3,980 重开", by: staff.id, context: staff.context)
+        for (store, material, unit, quantity, purpose, who) in [
+            (yard, "HRB400 钢筋", "吨", "12", "2号楼基础筏板", "张建军（钢筋班）"), (yard, "HRB400 钢筋", "吨", "15.5", "2号楼一层柱墙", "张建军（钢筋班）"),
+            (shed, "P.O 42.5 水泥", "吨", "30", "2号楼砌体砂浆", "李明（泥工班）"), (shed, "P.O 42.5 水泥", "吨", "12", "2号楼地坪找平", "李明（泥工班）"),
+        ] {
+            clock.set(clock.now.addingTimeInterval(6 * 3_600))
+            _ = try await stores.issue(storeID: store.id, .init(material: material, unit: unit, quantity: quantity, purpose: purpose, receivedBy: who),
+                                       by: staff.id, context: staff.context)
+        }
     }
 
     func required(_ id: UUID?) throws -> UUID {

@@ -153,6 +153,14 @@ public struct DeliveryService: Sendable {
                     UPDATE purchase_delivery_lines SET accepted_milli = \(bind: a), rejected_milli = \(bind: r), returned_milli = \(bind: returned ? r : 0),
                     reason = \(bind: reason) WHERE id = \(bind: lineID)
                     """).run()
+                // Returned at the inspection: the same 退货 record a later return writes.
+                if returned {
+                    try await tx.sql.raw("""
+                        INSERT INTO purchase_returns (id, project_id, delivery_id, delivery_line_id, quantity_milli, reason, returned_on, created_by, created_at)
+                        VALUES (\(bind: UUID()), \(bind: d.projectId), \(bind: id), \(bind: lineID), \(bind: r), \(bind: reason),
+                        \(bind: CalendarDay(at).description), \(bind: actor), \(bind: at))
+                        """).run()
+                }
             }
             let rejected = checked.reduce(Int64(0)) { $0 + $1.2 }
             return ((), AuditEntry(action: "delivery.inspect", entity: "purchase_delivery", entityID: id.uuidString, projectID: d.projectId,

@@ -96,7 +96,7 @@ public struct PurchaseOrderService: Sendable {
     /// tender's award files its order and marks the tender awarded in one commit, so two awards never file two orders.
     func prepare(_ n: NewOrder, by principal: Principal, context: AuditContext) async throws -> Filing {
         let plans = PurchasePlanService(store: store, now: now)
-        guard let plan = try? await plans.plan(n.planID), plan.projectId == n.projectID else { throw Problem.invalid("planId", "plan_not_found") }
+        guard let plan = try await ifFound({ try await plans.plan(n.planID) }), plan.projectId == n.projectID else { throw Problem.invalid("planId", "plan_not_found") }
         guard plan.status == "approved" else { throw Problem.conflict("plan_not_approved", ["status": plan.status]) }
         let planLines = Dictionary(uniqueKeysWithValues: try await plans.lines(plan.id).map { ($0.id, $0) })
         var bad: [Problem.FieldError] = []

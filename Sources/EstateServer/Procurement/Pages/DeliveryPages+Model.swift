@@ -42,20 +42,36 @@ enum DeliveryPages {
         var units: [(code: String, component: String)]
         var supplier: String
         var inspects: Bool
+        /// 退货 and 入库 (procurement's): the returns so far with who recorded them, the project's stores, the store it went into.
+        var handles: Bool
+        var returns: [DeliveryService.Return]
+        var stores: [SiteStoreService.SiteStore]
+        var stockedInto: SiteStoreService.SiteStore?
+        var names: [UUID: String]
+        var today: CalendarDay
+        /// The inspection's photos.
+        var photos: [ProcurementAttachmentService.Attachment]
         var failure: FormFailure?
 
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> Model {
             let svc = req.services.deliveries(req.db)
-            guard let d = try? await svc.delivery(try req.pathID("deliveryID")) else { throw Problem.notFound }
+            guard let d = try await ifFound({ try await svc.delivery(try req.pathID("deliveryID")) }) else { throw Problem.notFound }
             let p = try ProcurementShell.check(req, .deliveries, d.projectId)
             let orders = req.services.purchaseOrders(req.db)
             let order = try await orders.order(d.orderId)
+            let returns = try await svc.returns(d.id)
+            let stores = try await req.services.siteStores(req.db).stores(projectID: d.projectId)
+            let into = try await req.services.siteStores(req.db).stockedInto(deliveryID: d.id)
             let codes = Dictionary(try await req.services.inventory(req.db).allUnits(d.projectId).map { ($0.id, $0.code) }, uniquingKeysWith: { a, _ in a })
             return Model(project: try await ProcurementShell.ref(req, d.projectId), delivery: d, order: order, lines: try await svc.lines(d.id),
                          orderLines: Dictionary(uniqueKeysWithValues: try await orders.lines(order.id).map { ($0.id, $0) }),
                          units: try await svc.installed(d.id).map { (codes[$0.unitId] ?? $0.unitId.uuidString, $0.component) },
                          supplier: (try? await req.services.suppliers(req.db).supplier(d.supplierId).name) ?? "",
-                         inspects: ProcurementShell.inspects(p, on: d.projectId), failure: failure)
+                         inspects: ProcurementShell.inspects(p, on: d.projectId), handles: p.may(.procurementHandle, on: d.projectId), returns: returns,
+                         stores: stores, stockedInto: into.flatMap { id in stores.first { $0.id == id } },
+                         names: try await StaffDirectory.displayNames(Array(Set(returns.compactMap(\.createdBy))), sql: req.db.sql),
+                         today: CalendarDay(req.services.now()), photos: try await req.services.procurementAttachments(req.db).list(.inspection, d.id),
+                         failure: failure)
         }
     }
 

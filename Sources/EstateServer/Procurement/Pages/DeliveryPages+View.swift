@@ -5,6 +5,8 @@ import Plot
 extension DeliveryPages {
     static let inspectForm = "inspect"
     static let recordForm = "delivery"
+    static let returnForm = "return"
+    static let stockInForm = "stockin"
 
     static func table(_ t: Localizer, _ list: [DeliveryService.Delivery], names: [UUID: String],
                       orders: [UUID: PurchaseOrderService.Order] = [:], linkOrders: Bool = true) -> Node<HTML.BodyContext> {
@@ -71,6 +73,9 @@ extension DeliveryPages {
                             .td(.class("num mono"), .text(d.status == "inspected" ? ProcurementShell.qty(l.returnedMilli) : "—")),
                             .td(.text(l.reason.isEmpty ? "—" : l.reason)), .td(.text(t(l.onTime ? "pr.yes" : "pr.late"))))
                     })),
+            photos(ctx, m),
+            .if(d.status == "inspected", returns(ctx, m)),
+            .if(d.status == "inspected", stockIn(ctx, m)),
             .if(d.status == "received" && m.inspects, .section(.class("card"), .id("pr-inspection"),
                 .h2(.text(t("pr.inspection"))),
                 .p(.class("muted small"), .text(t("pr.inspection_hint"))),
@@ -94,6 +99,83 @@ extension DeliveryPages {
                                            .attribute(named: "aria-label", value: "\(ol?.material ?? "") \(t("pr.returned"))"))))
                         })))),
                     .button(.type(.submit), .class("primary"), .text(t("pr.inspect_submit"))))))))
+    }
+
+    /// 验收照片: the inspection's photos (opened full size in a new tab) and, for who inspects, the upload form.
+    static func photos(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        guard !m.photos.isEmpty || m.inspects else { return .empty }
+        return .section(.class("card"), .id("pr-photos"),
+            .h2(.text(t("pr.photos"))),
+            m.photos.isEmpty ? ProcurementShell.empty(t("pr.no_photos")) : .div(.class("pr-photos"), .group(m.photos.map { a in
+                .div(.class("pr-photo"),
+                     .a(.href("/procurement/attachments/\(a.id)"), .attribute(named: "target", value: "_blank"),
+                        .img(.src("/procurement/attachments/\(a.id)"), .alt(a.title.isEmpty ? t("pr.photos") : a.title), .attribute(named: "loading", value: "lazy"))),
+                     .p(.class("small muted"), .text(a.title.isEmpty ? Shell.dateTime(a.createdAt) : "\(a.title) · \(Shell.dateTime(a.createdAt))")))
+            })),
+            .if(m.inspects, .form(.class("inline"), .method(.post), .action("/procurement/deliveries/\(m.delivery.id)/photos?_csrf=\(ctx.csrf ?? "")"),
+                                  .enctype(.multipartData), Shell.csrfField(ctx),
+                .input(.type(.text), .name("title"), .attribute(named: "maxlength", value: "100"), .attribute(named: "placeholder", value: t("pr.photo_title_hint")),
+                       .attribute(named: "aria-label", value: t("pr.field.title"))),
+                .input(.type(.file), .name("file"), .required(true), .attribute(named: "accept", value: "image/jpeg,image/png,image/webp"),
+                       .attribute(named: "aria-label", value: t("pr.photo_add"))),
+                .button(.type(.submit), .text(t("pr.photo_add"))))))
+    }
+
+    /// 退货: the returns so far (who, when, why) and, for procurement, the form returning more of a line's rejected goods.
+    static func returns(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        let v = FormFailure.values(m.failure, form: returnForm)
+        let f = m.failure
+        let open = m.lines.filter { $0.rejectedMilli > $0.returnedMilli }
+        guard !m.returns.isEmpty || !open.isEmpty else { return .empty }
+        let material = { (id: UUID) -> String in m.lines.first { $0.id == id }.flatMap { m.orderLines[$0.orderLineId] }.map { "\($0.material)（\($0.unit)）" } ?? "" }
+        return .section(.class("card"), .id("pr-returns"),
+            .h2(.text(t("pr.returns"))),
+            m.returns.isEmpty ? ProcurementShell.empty(t("pr.no_returns")) : ProcurementShell.table(
+                [t("pr.field.returnedOn"), t("pr.field.material"), t("pr.returned"), t("pr.field.reason"), t("pr.ledger.by")], numeric: [2],
+                m.returns.map { r in
+                    Node<HTML.TableContext>.tr(.td(.class("nowrap mono"), .text(r.returnedOn)), .td(.text(material(r.deliveryLineId))),
+                                               .td(.class("num mono"), .text(ProcurementShell.qty(r.quantityMilli))), .td(.text(r.reason)),
+                                               .td(.text(r.createdBy.flatMap { m.names[$0] } ?? "")))
+                }),
+            .if(m.handles && !open.isEmpty, .group(
+                .h3(.text(t("pr.return_goods"))),
+                .p(.class("muted small"), .text(t("pr.return_hint"))),
+                FormFailure.view(f, form: returnForm),
+                .form(.class("ch-form"), .method(.post), .action("/procurement/deliveries/\(m.delivery.id)/returns"), Shell.csrfField(ctx),
+                    ServiceShell.select(t, form: returnForm, "lineId", "pr.field.material",
+                                        open.map { l in (l.id.uuidString, "\(material(l.id)) · \(t("pr.left_to_return", ["n": ProcurementShell.qty(l.rejectedMilli - l.returnedMilli)]))") },
+                                        selected: v["lineId"], failure: f, required: true),
+                    ServiceShell.input(t, form: returnForm, "quantity", "pr.field.quantity", value: v["quantity"] ?? "", failure: f, required: true, maxLength: 12),
+                    ServiceShell.input(t, form: returnForm, "returnedOn", "pr.field.returnedOn", .date, value: v["returnedOn"] ?? m.today.description,
+                                       failure: f, required: true),
+                    ServiceShell.input(t, form: returnForm, "reason", "pr.field.reason", value: v["reason"] ?? "", failure: f, required: true, wide: true,
+                                       maxLength: 500),
+                    .button(.type(.submit), .class("primary"), .text(t("pr.return_submit")))))))
+    }
+
+    /// 入库: where the accepted goods went, or (procurement, before it) the form choosing the project's store.
+    static func stockIn(_ ctx: PageContext, _ m: Model) -> Node<HTML.BodyContext> {
+        let t = ctx.t
+        let v = FormFailure.values(m.failure, form: stockInForm)
+        guard m.lines.contains(where: { $0.acceptedMilli > 0 }) else { return .empty }
+        if let into = m.stockedInto {
+            return .section(.class("card"), .id("pr-stock-in"), .h2(.text(t("pr.stock_in"))),
+                            .p(.text(t("pr.stocked_into")), .text(" "), .a(.href("/procurement/stores/\(into.id)"), .text(into.name))))
+        }
+        guard m.handles else { return .empty }
+        let preferred = v["storeId"] ?? m.stores.first { $0.name == m.delivery.store }?.id.uuidString
+        return .section(.class("card"), .id("pr-stock-in"),
+            .h2(.text(t("pr.stock_in"))),
+            .p(.class("muted small"), .text(t("pr.stock_in_hint"))),
+            FormFailure.view(m.failure, form: stockInForm),
+            m.stores.isEmpty
+                ? .p(.class("muted"), .text(t("pr.no_stores")), .text(" "), .a(.href(ProcurementShell.Tab.stores.href(m.project.id)), .text(t("pr.add_store"))))
+                : .form(.class("ch-form"), .method(.post), .action("/procurement/deliveries/\(m.delivery.id)/stock-in"), Shell.csrfField(ctx),
+                    ServiceShell.select(t, form: stockInForm, "storeId", "pr.field.store", m.stores.map { ($0.id.uuidString, $0.name) }, selected: preferred,
+                                        failure: m.failure, required: true),
+                    .button(.type(.submit), .class("primary"), .text(t("pr.stock_in_submit")))))
     }
 
     static func new(_ ctx: PageContext, _ m: NewModel) -> HTML {

@@ -76,7 +76,7 @@ enum FulfilmentController {
     /// Engineering's inspection: every line's accepted and rejected quantities, a reason for a rejection, returned or not.
     @Sendable static func inspect(_ req: Request) async throws -> Response {
         let svc = req.services.deliveries(req.db)
-        guard let d = try? await svc.delivery(try req.pathID("deliveryID")) else { throw Problem.notFound }
+        guard let d = try await ifFound({ try await svc.delivery(try req.pathID("deliveryID")) }) else { throw Problem.notFound }
         let p = try ProcurementShell.check(req, .deliveries, d.projectId)
         guard ProcurementShell.inspects(p, on: d.projectId) else { throw Problem.forbidden }
         let current = try await svc.lines(d.id)

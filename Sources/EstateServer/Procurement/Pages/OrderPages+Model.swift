@@ -62,7 +62,7 @@ enum OrderPages {
 
         static func load(_ req: Request) async throws -> Model {
             let svc = req.services.purchaseOrders(req.db)
-            guard let o = try? await svc.order(try req.pathID("orderID")) else { throw Problem.notFound }
+            guard let o = try await ifFound({ try await svc.order(try req.pathID("orderID")) }) else { throw Problem.notFound }
             _ = try ProcurementShell.check(req, .orders, o.projectId)
             let lines = try await svc.lines(o.id)
             var history: [(String, String, [PurchaseOrderService.PricePoint])] = []

@@ -55,7 +55,7 @@ enum PlanPages {
 
         static func load(_ req: Request) async throws -> Model {
             let svc = req.services.purchasePlans(req.db)
-            guard let plan = try? await svc.plan(try req.pathID("planID")) else { throw Problem.notFound }
+            guard let plan = try await ifFound({ try await svc.plan(try req.pathID("planID")) }) else { throw Problem.notFound }
             _ = try ProcurementShell.check(req, .plans, plan.projectId)
             let lines = try await svc.lines(plan.id)
             let ids = Set(lines.map(\.id))

@@ -20,6 +20,8 @@ enum ProcurementController {
         OrdersController.register(app)
         TendersController.register(app)
         FulfilmentController.register(app)
+        StoresController.register(app)
+        AttachmentsController.register(app)
         ProcurementReportController.register(app)
     }
 

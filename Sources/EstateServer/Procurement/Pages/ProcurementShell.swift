@@ -3,12 +3,12 @@ import Foundation
 import Plot
 import Vapor
 
-/// The frame every procurement page shares: the tabs 供应商 / 需求 / 计划 / 招标 / 订单 / 到货验收 / 发票结算 / 报表,
+/// The frame every procurement page shares: the tabs 供应商 / 需求 / 计划 / 招标 / 订单 / 到货验收 / 仓库 / 发票结算 / 报表,
 /// each shown only to those who may open it (the same rule its routes apply), and the project switcher for the pages
 /// of one project. Also the small pieces the pages share (status badges, quantities, money).
 enum ProcurementShell {
     enum Tab: String, CaseIterable, Sendable {
-        case suppliers, needs, plans, tenders, orders, deliveries, invoices, report
+        case suppliers, needs, plans, tenders, orders, deliveries, stores, invoices, report
         var key: String { "pr.tab.\(rawValue)" }
 
         /// The tab's page of a project; the supplier directory is the company's.

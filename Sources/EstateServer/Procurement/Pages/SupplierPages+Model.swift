@@ -31,17 +31,19 @@ enum SupplierPages {
         var projects: [InventoryShell.ProjectRef]
         var today: CalendarDay
         var card: ScorecardService.Card
+        /// Qualification scans, contract PDFs.
+        var documents: [ProcurementAttachmentService.Attachment]
 
         static func load(_ req: Request, _ id: UUID) async throws -> Model {
             let p = try req.requirePrincipal()
             let svc = req.services.suppliers(req.db)
-            guard let s = try? await svc.supplier(id) else { throw Problem.notFound }
+            guard let s = try await ifFound({ try await svc.supplier(id) }) else { throw Problem.notFound }
             let projects = try await ProjectSwitcher.projects(req, any: [.procurementHandle])
             let visible = Set(projects.map(\.id))
             let orders = try await req.services.purchaseOrders(req.db).orders(supplierID: id).filter { visible.contains($0.projectId) && p.canSee(project: $0.projectId) }
             let card = try await ScorecardService(store: req.services.store(req.db), now: req.services.now).current(id)
             return Model(supplier: s, qualifications: try await svc.qualifications(id), orders: orders, projects: projects,
-                         today: CalendarDay(req.services.now()), card: card)
+                         today: CalendarDay(req.services.now()), card: card, documents: try await req.services.procurementAttachments(req.db).list(.supplier, id))
         }
     }
 }

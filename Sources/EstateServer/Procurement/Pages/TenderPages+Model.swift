@@ -55,7 +55,7 @@ enum TenderPages {
 
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> Model {
             let svc = req.services.tenders(req.db)
-            guard let t = try? await svc.tender(try req.pathID("tenderID")) else { throw Problem.notFound }
+            guard let t = try await ifFound({ try await svc.tender(try req.pathID("tenderID")) }) else { throw Problem.notFound }
             let p = try ProcurementShell.check(req, .tenders, t.projectId)
             let suppliers = req.services.suppliers(req.db)
             var invited: [SupplierService.Supplier] = []

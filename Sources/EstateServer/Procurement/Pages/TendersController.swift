@@ -41,7 +41,7 @@ enum TendersController {
     }
 
     static func load(_ req: Request) async throws -> (TenderService.Tender, Principal) {
-        guard let t = try? await req.services.tenders(req.db).tender(try req.pathID("tenderID")) else { throw Problem.notFound }
+        guard let t = try await ifFound({ try await req.services.tenders(req.db).tender(try req.pathID("tenderID")) }) else { throw Problem.notFound }
         return (t, try ProcurementShell.check(req, .tenders, t.projectId))
     }
 

@@ -67,7 +67,7 @@ public struct TenderService: Sendable {
         let suppliers = SupplierService(store: store, now: now)
         let category = SupplierCategory(rawValue: line.category) ?? .materials, today = CalendarDay(now())
         for s in invited {
-            guard let sup = try? await suppliers.supplier(s) else { throw Problem.invalid("supplierIds", "supplier_not_found") }
+            guard let sup = try await ifFound({ try await suppliers.supplier(s) }) else { throw Problem.invalid("supplierIds", "supplier_not_found") }
             if sup.status == "blacklisted" { throw Problem.conflict("supplier_blacklisted") }
             // Only suppliers of the line's category whose qualification in it has not lapsed (as an order would be refused).
             if let refusal = SupplierService.orderRefusal(sup, qualifications: try await suppliers.qualifications(s), category: category, on: today) {
