@@ -31,12 +31,19 @@ extension TicketService {
         public var at: Date
     }
 
-    public func lastCallback(onTickets ids: [UUID]) async throws -> LastCallback? {
-        guard !ids.isEmpty else { return nil }
+    /// The latest 回访 on any of one person's tickets (as `tickets(forCaller:)` matches them), read beside
+    /// the tickets rather than after them (the desk's look-up, issue 16): one query, on the tickets'
+    /// `contact_mobile` and `customer_id` indexes and the callbacks' `ticket_id` index.
+    public func lastCallback(forCaller mobile: String, customers: [UUID], in projects: Set<UUID>?) async throws -> LastCallback? {
+        if let projects, projects.isEmpty { return nil }
+        let byCustomer: SQLQueryString = customers.isEmpty ? ""
+            : " UNION SELECT id FROM tickets WHERE customer_id IN \(SQLBind.group(Array(Set(customers))))"
+        let scope: SQLQueryString = projects.map { " AND t.project_id IN \(SQLBind.group(Array($0)))" } ?? ""
         return try await store.sql.raw("""
             SELECT k.ticket_id, t.number AS ticket_number, k.satisfaction, k.solved, k.note, k.by_name, k.at
             FROM ticket_callbacks k JOIN tickets t ON t.id = k.ticket_id
-            WHERE k.ticket_id IN \(SQLBind.group(Array(Set(ids)))) ORDER BY k.at DESC LIMIT 1
+            WHERE t.id IN (SELECT id FROM tickets WHERE contact_mobile = \(bind: mobile)\(byCustomer))\(scope)
+            ORDER BY k.at DESC LIMIT 1
             """).first(decoding: LastCallback.self, with: decoder)
     }
 }

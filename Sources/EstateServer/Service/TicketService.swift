@@ -170,8 +170,10 @@ public struct TicketService: Sendable {
     /// Fills unit codes and assignees' names of a page, one query each.
     func labelled(_ items: [Ticket], on sql: any SQLDatabase) async throws -> [Ticket] {
         guard !items.isEmpty else { return items }
-        let codes = try await InventoryService.unitCodes(items.compactMap(\.unitId), sql: sql)
-        let names = try await StaffDirectory.displayNames(items.compactMap(\.assigneeId), sql: sql)
+        // Both at once (the desk's look-up waits on them).
+        async let unitCodes = InventoryService.unitCodes(items.compactMap(\.unitId), sql: sql)
+        async let assignees = StaffDirectory.displayNames(items.compactMap(\.assigneeId), sql: sql)
+        let (codes, names) = try await (unitCodes, assignees)
         return items.map { t in
             var t = t
             t.unitCode = t.unitId.flatMap { codes[$0] }

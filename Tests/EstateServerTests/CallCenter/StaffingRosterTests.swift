@@ -475,4 +475,32 @@ struct StaffingRosterTests {
             #expect(abs(again[0].slots[19].calls - 1.0 / 3) < 1e-9 && again[0].slots[18].calls == 5)
         }
     }
+
+    /// The demo's floor (issue 16's demo): this week's built roster covers the repairs queue far better
+    /// (eight of the twelve agents take it, not four), and the eight weeks of call history have their
+    /// rosters, so last month's occupancy in the KPI report is not blank.
+    @Test func theDemoRosterCoversRepairsAndThePastWeeksAreRostered() async throws {
+        try await withTestApp(.demo) { app, clock in
+            // setup
+            let hxy = try #require(try await app.services.projects(app.db).id(code: "HXY"))
+            let thisWeek = StaffingService.monday(of: CalendarDay(clock.now))
+            let rosters = app.services.rosters(app.db)
+            // MUT
+            let week = try await rosters.week(hxy, monday: thisWeek)
+            var pastShifts: [Int] = []
+            for back in 1...8 { pastShifts.append(try await rosters.week(hxy, monday: thisWeek.adding(days: -7 * back)).shifts.count) }
+            let month = CalendarDay(clock.now).adding(days: -35)
+            let report = try await app.services.callCentreKPIs(app.db).report(projectID: hxy, from: month, to: month.adding(days: 27))
+            // validate
+            print("demo roster: short \(week.shortIntervals), by skill \(week.skillShortIntervals), past shifts \(pastShifts), occupancy \(report.occupancy ?? -1)")
+            #expect(week.agents.filter { $0.skills.contains("repairs") }.count == 8)
+            // With four repair agents the repairs queue was 228 agent-half-hours short; with eight, what is
+            // left (27–41 in the runs when written) is the floor's size: twelve agents near the weekly limit
+            // leave the total requirement short too (30–35), so every queue cannot be covered in full.
+            #expect((week.skillShortIntervals["repairs"] ?? 0) < 60, "\(week.skillShortIntervals)")
+            #expect(week.agents.allSatisfy { a in week.shifts.filter { $0.agentId == a.id }.count >= 4 }, "the short intervals are not for want of rostering")
+            #expect(pastShifts.allSatisfy { $0 > 0 }, "\(pastShifts)")
+            #expect(report.staffedSeconds > 0 && (report.occupancy ?? 0) > 0)
+        }
+    }
 }

@@ -10,8 +10,7 @@ extension APIHandler {
     func getCaller(_ input: Operations.GetCaller.Input) async throws -> Operations.GetCaller.Output {
         let principal = try call.requirePrincipal()
         let caller = try await services.desk(database).lookup(input.path.mobile, by: principal, context: call.auditContext)
-        let agents = try await StaffDirectory.displayNames(caller.calls.compactMap(\.agentID), sql: services.store(database).sql)
-        return .ok(.init(body: .json(Self.callerSchema(caller, agents: agents, now: services.now()))))
+        return .ok(.init(body: .json(Self.callerSchema(caller, agents: caller.agentNames, now: services.now()))))
     }
 
     static func callerSchema(_ c: DeskService.Caller, agents: [UUID: String], now: Date) -> Schemas.Caller {

@@ -8,9 +8,9 @@ import SQLKit
 /// - service goals 80/20 with ASA ≤ 30 s, occupancy ≤ 90 %, shrinkage 20 %, 8 weeks of history;
 /// - the 2026 holiday calendar as the State Council announced it and 2027's fixed-date holidays
 ///   (`HolidayCalendar`: its notice is not known here; the rest is added on the calendar page);
-/// - the twelve agents on the roster (two cannot work Sundays, one takes only the repairs queue too),
-///   the standard 早 / 中 / 晚 / 通宵 shifts, a roster built for this week and next; eight agents in the
-///   shift lead's team (班组, the KPI report's team rows);
+/// - the twelve agents on the roster (two cannot work Sundays, eight take the repairs queue too),
+///   the standard 早 / 中 / 晚 / 通宵 shifts, rosters built for the eight past weeks of call history,
+///   this week and next; eight agents in the shift lead's team (班组, the KPI report's team rows);
 /// - a pending 年休 request, an approved 请假 next week (rebuilt around), and a swap request.
 /// Call history: the calls story (another part of the demo) seeds eight weeks of calls before this
 /// runs; when the project has none, this seeds a small hotline history of its own (07:00–23:00) so
@@ -25,6 +25,11 @@ struct DemoCallCentreStaffing {
         self.db = db
         self.projectID = projectID
     }
+
+    /// Agents with the repairs skill besides the hotline (the first of `DemoCallCentreAgents.usernames`).
+    static let repairAgents = 8
+    /// Past weeks rostered, as many as the calls story's history (eight weeks).
+    static let pastWeeks = 8
 
     func tell() async throws {
         let end = services.now()
@@ -53,9 +58,10 @@ struct DemoCallCentreStaffing {
         for (i, username) in DemoCallCentreAgents.usernames.enumerated() {
             let a = try await DemoActor.named(username, services, db)
             agents.append(a)
-            // Two cannot work Sundays (family); the first four also take the repairs queue; the first eight
-            // are the shift lead's team (班组), the four hired last are in none yet.
-            try await rosters.saveAgent(a.id, skills: i < 4 ? ["hotline", "repairs"] : ["hotline"], unavailableDays: i >= 10 ? [6] : [],
+            // Two cannot work Sundays (family); the first eight also take the repairs queue (about a third of
+            // the calls: with four, the repairs queue was short all week); the first eight are the shift
+            // lead's team (班组), the four hired last are in none yet.
+            try await rosters.saveAgent(a.id, skills: i < Self.repairAgents ? ["hotline", "repairs"] : ["hotline"], unavailableDays: i >= 10 ? [6] : [],
                                         teamLead: i < 8 ? lead.id : nil, in: projectID, context: lead.context)
         }
 
@@ -65,6 +71,11 @@ struct DemoCallCentreStaffing {
         let leave = try await rosters.requestLeave(agent: agents[2].id, kind: .personal, from: nextWeek.adding(days: 2), to: nextWeek.adding(days: 3),
                                                    reason: "家中有事", in: projectID, context: agents[2].context)
         try await rosters.decideLeave(leave, approve: true, in: projectID, context: lead.context)
+        // The weeks of the call history had their rosters too: the KPI report's occupancy (handle time ÷
+        // rostered time) reads them, so past periods are not blank.
+        for back in stride(from: Self.pastWeeks, through: 1, by: -1) {
+            _ = try await rosters.build(projectID, monday: thisWeek.adding(days: -7 * back), context: lead.context)
+        }
         _ = try await rosters.build(projectID, monday: thisWeek, context: lead.context)
         let next = try await rosters.build(projectID, monday: nextWeek, context: lead.context)
         // 年休 asked for the week after, not decided yet.

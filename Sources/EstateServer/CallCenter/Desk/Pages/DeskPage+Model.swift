@@ -38,7 +38,7 @@ enum DeskPage {
                     invalid = true
                 }
             }
-            let agents = try await StaffDirectory.displayNames(caller?.calls.compactMap(\.agentID) ?? [], sql: req.store.sql)
+            let agents = caller?.agentNames ?? [:]
             let all = try await ProjectSwitcher.projects(req, any: [.callsHandle, .ticketsHandle])
             var call: CallService.Record?
             if let id = req.queryText("call").flatMap(UUID.init(uuidString:)), let number = caller?.number,
