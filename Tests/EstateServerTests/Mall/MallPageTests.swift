@@ -139,14 +139,8 @@ struct MallPageTests {
             func upload(_ rows: [[String]]) async throws -> TestingHTTPResponse {
                 let data = try XLSXWriter.data([Sheet(name: "会员册", columns: ["卡号", "姓名", "手机", "类型", "单位", "积分"].map { SheetColumn($0) },
                                                       rows: rows.map { $0.map { SheetCell.text($0) } })])
-                let boundary = "mall2-book"
-                var body = ByteBuffer()
-                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"book.xlsx\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                body.writeBytes(data)
-                body.writeString("\r\n--\(boundary)--\r\n")
-                var headers = sup.cookieHeader
-                headers.contentType = HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary])
-                return try await app.call(.POST, "/malls/\(d.mall)/members/import?_csrf=\(csrf)", headers: headers, body: body)
+                return try await sup.postMultipart("/malls/\(d.mall)/members/import?_csrf=\(csrf)", fields: [:],
+                                                   files: [("file", "book.xlsx", "application/octet-stream", data)])
             }
             // MUT
             let bad = try await upload([["HY100001", "王伟", "13300000001", "个人", "", "1200"], ["HY100002", "李娜", "12345", "个人", "", "300"]])
@@ -211,14 +205,8 @@ struct MallPageTests {
             _ = try await browser.signIn("ma-kefu")
             let csrf = try #require(Browser.csrf(in: try await browser.get("/malls/\(d.mall)/records").body.string))
             func upload(_ bytes: [UInt8], name: String) async throws -> TestingHTTPResponse {
-                let boundary = "mall2-photo"
-                var body = ByteBuffer()
-                body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: image/png\r\n\r\n")
-                body.writeBytes(bytes)
-                body.writeString("\r\n--\(boundary)--\r\n")
-                var headers = browser.cookieHeader
-                headers.contentType = HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary])
-                return try await app.call(.POST, "/lost-items/\(item.id)/photo?_csrf=\(csrf)", headers: headers, body: body)
+                return try await browser.postMultipart("/lost-items/\(item.id)/photo?_csrf=\(csrf)", fields: [:],
+                                                       files: [("file", name, "image/png", Data(bytes))])
             }
             let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)
             // MUT

@@ -20,15 +20,7 @@ struct ProcurementAttachmentTests {
     /// Posts `bytes` as the form's file (the CSRF token in the query, as the page's form sends it).
     static func upload(_ app: Application, _ b: inout Browser, page: String, to path: String, _ bytes: [UInt8], title: String = "") async throws -> TestingHTTPResponse {
         let csrf = try #require(Browser.csrf(in: try await b.get(page).body.string), "no form on \(page)")
-        let boundary = "p4-upload"
-        var body = ByteBuffer()
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\(title)\r\n")
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.png\"\r\nContent-Type: image/png\r\n\r\n")
-        body.writeBytes(bytes)
-        body.writeString("\r\n--\(boundary)--\r\n")
-        var headers = b.cookieHeader
-        headers.contentType = HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": boundary])
-        return try await app.call(.POST, "\(path)?_csrf=\(csrf)", headers: headers, body: body)
+        return try await b.postMultipart("\(path)?_csrf=\(csrf)", fields: ["title": title], files: [("file", "scan.png", "image/png", Data(bytes))])
     }
 
     static func ids(_ app: Application, _ kind: String) async throws -> [UUID] {

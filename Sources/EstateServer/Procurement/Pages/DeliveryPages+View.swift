@@ -133,7 +133,7 @@ extension DeliveryPages {
         return .section(.class("card"), .id("pr-returns"),
             .h2(.text(t("pr.returns"))),
             m.returns.isEmpty ? ProcurementShell.empty(t("pr.no_returns")) : ProcurementShell.table(
-                [t("pr.field.returnedOn"), t("pr.field.material"), t("pr.returned"), t("pr.field.reason"), t("pr.ledger.by")], numeric: [2],
+                [t("pr.field.returnedOn"), t("pr.field.material"), t("pr.returned"), t("pr.field.returnReason"), t("pr.ledger.by")], numeric: [2],
                 m.returns.map { r in
                     Node<HTML.TableContext>.tr(.td(.class("nowrap mono"), .text(r.returnedOn)), .td(.text(material(r.deliveryLineId))),
                                                .td(.class("num mono"), .text(ProcurementShell.qty(r.quantityMilli))), .td(.text(r.reason)),
@@ -150,7 +150,7 @@ extension DeliveryPages {
                     ServiceShell.input(t, form: returnForm, "quantity", "pr.field.quantity", value: v["quantity"] ?? "", failure: f, required: true, maxLength: 12),
                     ServiceShell.input(t, form: returnForm, "returnedOn", "pr.field.returnedOn", .date, value: v["returnedOn"] ?? m.today.description,
                                        failure: f, required: true),
-                    ServiceShell.input(t, form: returnForm, "reason", "pr.field.reason", value: v["reason"] ?? "", failure: f, required: true, wide: true,
+                    ServiceShell.input(t, form: returnForm, "reason", "pr.field.returnReason", value: v["reason"] ?? "", failure: f, required: true, wide: true,
                                        maxLength: 500),
                     .button(.type(.submit), .class("primary"), .text(t("pr.return_submit")))))))
     }
