@@ -78,17 +78,6 @@ public struct APIContract: Sendable {
         self.patterns = patterns.mapValues { $0.sorted { ($0.parameters, $0.path) < ($1.parameters, $1.path) } }
     }
 
-    private func matching(_ path: String) -> [PathPattern] {
-        let parts = path.split(separator: "/")
-        return (patterns[parts.count] ?? []).filter { $0.matches(parts) }
-    }
-
-    /// Methods the contract defines for a concrete request path (`/api/v1/users/42`); nil when no path matches.
-    public func allowedMethods(path: String) -> [String]? {
-        let methods = Set(matching(path).flatMap(\.methods))
-        return methods.isEmpty ? nil : methods.sorted()
-    }
-
     /// Methods of the most specific contract path a request path matches (literal segments beat
     /// parameters: `/units/import` is not `/units/{unitId}`); nil when none matches.
     public func methodsOfMostSpecificPath(_ path: String) -> (path: String, methods: [String])? {
