@@ -99,6 +99,45 @@ struct ProcurementRulesTests {
         #expect(Scorecard.standing(49) == .block)
     }
 
+    /// 服务评价: 100 × mean stars ÷ 5, half up; no rating → service's weight shared over the other three by largest
+    /// remainder, so the total is neither a free 100 nor a 0 on service.
+    @Test func serviceIsTheMeanRatingAndAnUnratedPeriodSharesItsWeight() {
+        #expect(Scorecard.service(stars: []) == nil)
+        #expect(Scorecard.service(stars: [5]) == 100)
+        #expect(Scorecard.service(stars: [1]) == 20)
+        // mean 11/3 = 3.667 → 73.33 → 73; mean 4.5 → 90; 4,4,5 → 86.67 → 87
+        #expect(Scorecard.service(stars: [3, 4, 4]) == 73)
+        #expect(Scorecard.service(stars: [4, 5]) == 90)
+        #expect(Scorecard.service(stars: [4, 4, 5]) == 87)
+        // 40/30/20 share 10: 4.44 / 3.33 / 2.22 → 4, 3, 2 and the 1 left to the largest remainder (quality).
+        #expect(ScoreWeights.standard.withoutService == ScoreWeights(quality: 45, delivery: 33, price: 22, service: 0))
+        // Equal remainders go to quality, then delivery: 30/30/30 share 10 → 3.33 each → 4, 3, 3.
+        #expect(ScoreWeights(quality: 30, delivery: 30, price: 30, service: 10).withoutService
+                == ScoreWeights(quality: 34, delivery: 33, price: 33, service: 0))
+        // All on service: shared equally.
+        #expect(ScoreWeights(quality: 0, delivery: 0, price: 0, service: 100).withoutService
+                == ScoreWeights(quality: 34, delivery: 33, price: 33, service: 0))
+        // A zero weight stays zero; nothing to share stays as it is.
+        #expect(ScoreWeights(quality: 50, delivery: 0, price: 25, service: 25).withoutService
+                == ScoreWeights(quality: 67, delivery: 0, price: 33, service: 0))
+        #expect(ScoreWeights(quality: 50, delivery: 30, price: 20, service: 0).withoutService
+                == ScoreWeights(quality: 50, delivery: 30, price: 20, service: 0))
+        for w in [ScoreWeights.standard, ScoreWeights(quality: 1, delivery: 1, price: 1, service: 97), ScoreWeights(quality: 0, delivery: 99, price: 0, service: 1)] {
+            #expect(w.withoutService.fault == nil, "\(w) → \(w.withoutService)")
+        }
+        // Unrated: 0.45×80 + 0.33×60 + 0.22×100 = 36 + 19.8 + 22 = 77.8 → 78 (not 75 with a 50, not 80 with a 100).
+        let unrated = ScoreCriteria(quality: 80, delivery: 60, price: 100, service: nil)
+        #expect(Scorecard.total(unrated, weights: .standard) == 78)
+        #expect(Scorecard.applied(.standard, to: unrated) == ScoreWeights(quality: 45, delivery: 33, price: 22, service: 0))
+        #expect(Scorecard.applied(.standard, to: ScoreCriteria(quality: 80, delivery: 60, price: 100, service: 40)) == .standard)
+        // A rating: 1–5 stars, 1–2 need a reason.
+        #expect(Scorecard.serviceRatingFault(stars: 0, comment: "x") == "service_stars_invalid")
+        #expect(Scorecard.serviceRatingFault(stars: 6, comment: "") == "service_stars_invalid")
+        #expect(Scorecard.serviceRatingFault(stars: 2, comment: " \u{3000}") == "service_comment_required")
+        #expect(Scorecard.serviceRatingFault(stars: 2, comment: "售后三天未响应") == nil)
+        #expect(Scorecard.serviceRatingFault(stars: 3, comment: "") == nil)
+    }
+
     @Test func repairsAndRejectionsLowerQuality() {
         #expect(Scorecard.quality(deliveredMilli: 100_000, rejectedMilli: 0, repairTickets: 0, unitsInstalled: 10) == 100)
         // 5 % rejected: −10.

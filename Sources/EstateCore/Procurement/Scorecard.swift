@@ -18,15 +18,35 @@ public struct ScoreWeights: Sendable, Equatable, Codable {
         if all.contains(where: { $0 < 0 || $0 > 100 }) { return "score_weights_invalid" }
         return all.reduce(0, +) == 100 ? nil : "score_weights_not_whole"
     }
+
+    /// The weights for a period nobody rated the supplier's service in: service's weight is shared over the other three
+    /// in proportion to their weights (largest remainder, ties to quality, delivery, price in that order; equal shares
+    /// if all three are 0), so an unrated supplier is neither rewarded with a free 100 nor punished with a 0.
+    public var withoutService: ScoreWeights {
+        guard service > 0 else { return self }
+        let others = [quality, delivery, price]
+        let base = others.reduce(0, +)
+        let shares = base == 0 ? [1, 1, 1] : others
+        let whole = shares.reduce(0, +)
+        var added = shares.map { $0 * service / whole }
+        var left = service - added.reduce(0, +)
+        let byRemainder = shares.indices.sorted { a, b in
+            let ra = shares[a] * service % whole, rb = shares[b] * service % whole
+            return ra != rb ? ra > rb : a < b
+        }
+        for i in byRemainder where left > 0 { added[i] += 1; left -= 1 }
+        return ScoreWeights(quality: quality + added[0], delivery: delivery + added[1], price: price + added[2], service: 0)
+    }
 }
 
 public struct ScoreCriteria: Sendable, Equatable, Codable {
     public var quality: Int
     public var delivery: Int
     public var price: Int
-    public var service: Int
+    /// nil when nobody rated the supplier's service in the period (see `ScoreWeights.withoutService`).
+    public var service: Int?
 
-    public init(quality: Int, delivery: Int, price: Int, service: Int) {
+    public init(quality: Int, delivery: Int, price: Int, service: Int?) {
         self.quality = quality; self.delivery = delivery; self.price = price; self.service = service
     }
 }
@@ -41,11 +61,31 @@ public enum Scorecard {
 
     static func clamp(_ v: Int) -> Int { min(100, max(0, v)) }
 
-    /// Σ weight × criterion / 100, rounded half up.
+    /// Σ weight × criterion / 100, rounded half up; without a service rating, over `weights.withoutService`.
     public static func total(_ c: ScoreCriteria, weights: ScoreWeights) -> Int {
-        let sum = weights.quality * clamp(c.quality) + weights.delivery * clamp(c.delivery) + weights.price * clamp(c.price)
-            + weights.service * clamp(c.service)
+        let w = applied(weights, to: c)
+        let sum = w.quality * clamp(c.quality) + w.delivery * clamp(c.delivery) + w.price * clamp(c.price)
+            + w.service * clamp(c.service ?? 0)
         return Int(Rounding.halfUp(Int128(sum), divisor: 100))
+    }
+
+    /// The weights a total is taken over: the manager's, or with service's shared out when it was not rated.
+    public static func applied(_ weights: ScoreWeights, to c: ScoreCriteria) -> ScoreWeights {
+        c.service == nil ? weights.withoutService : weights
+    }
+
+    /// Service (服务评价): 100 × the mean of the period's ratings (1–5 stars) ÷ 5, rounded half up; nil with none.
+    public static func service(stars: [Int]) -> Int? {
+        guard !stars.isEmpty else { return nil }
+        return clamp(Int(Rounding.halfUp(Int128(stars.reduce(0) { $0 + min(5, max(1, $1)) }) * 100, divisor: Int128(stars.count * 5))))
+    }
+
+    /// A rating is 1–5 stars; 1 or 2 stars need a written reason (what went wrong is what the next buyer needs to know).
+    public static let stars = 1...5
+    public static func serviceRatingFault(stars: Int, comment: String) -> String? {
+        guard Self.stars.contains(stars) else { return "service_stars_invalid" }
+        if stars <= 2, comment.unicodeScalars.allSatisfy(Text.isEdgeBlank) { return "service_comment_required" }
+        return nil
     }
 
     public static func standing(_ score: Int) -> ScoreStanding {

@@ -153,7 +153,7 @@ extension APIHandler {
     // MARK: orders
 
     func purchaseOrderSchema(_ o: PurchaseOrderService.Order, lines: [PurchaseOrderService.Line]) async throws -> Schemas.PurchaseOrder {
-        let name = (try? await services.suppliers(database).supplier(o.supplierId).name) ?? ""
+        let name = try await services.suppliers(database).names([o.supplierId])[o.supplierId] ?? ""
         let terms = o.terms
         let parts = PaymentTerm.split(Money(fen: o.totalFen), terms)
         var out = Schemas.PurchaseOrder(

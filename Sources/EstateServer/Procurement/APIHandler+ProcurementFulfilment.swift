@@ -26,6 +26,7 @@ extension APIHandler {
             },
             units: units.map { .init(unitId: $0.unitId.uuidString, component: Schemas.RepairComponent(rawValue: $0.component) ?? .other) })
         out.inspectedAt = d.inspectedAt
+        out.storeId = d.storeId?.uuidString
         return out
     }
 
@@ -50,8 +51,9 @@ extension APIHandler {
         for (i, l) in b.lines.enumerated() {
             lines.append(.init(orderLineID: try Self.uuid(l.orderLineId, field: "lines[\(i)].orderLineId"), quantity: l.quantity))
         }
+        let storeID = try b.storeId.map { try Self.uuid($0, field: "storeId") }
         let d = try await services.deliveries(database).record(orderID: orderID, deliveredOn: b.deliveredOn, batch: b.batch, siteStore: b.store ?? "",
-                                                               lines: lines, units: units, by: p.userID, context: call.auditContext)
+                                                               siteStoreID: storeID, lines: lines, units: units, by: p.userID, context: call.auditContext)
         return .created(.init(body: .json(try await deliverySchema(d))))
     }
 
@@ -225,10 +227,10 @@ extension APIHandler {
     func listTenderBids(_ input: Operations.ListTenderBids.Input) async throws -> Operations.ListTenderBids.Output {
         let (t, _) = try await loadTender(input.path.tenderId)
         let bids = try await services.tenders(database).bids(t.id, context: call.auditContext)
-        let suppliers = services.suppliers(database)
+        let names = try await services.suppliers(database).names(bids.map(\.supplierId))
         var items: [Schemas.TenderBid] = []
         for b in bids {
-            let name = (try? await suppliers.supplier(b.supplierId).name) ?? ""
+            let name = names[b.supplierId] ?? ""
             items.append(.init(id: b.id.uuidString, supplierId: b.supplierId.uuidString, supplierName: name, unitPrice: Money(fen: b.unitPriceFen ?? 0).plain,
                                total: Money(fen: b.totalFen ?? 0).plain, deliveryDays: b.deliveryDays ?? 0, terms: b.terms ?? "", submittedAt: b.submittedAt))
         }

@@ -246,5 +246,41 @@ struct ProcurementStoreTests {
         }
     }
 
+    /// A delivery names the store it goes into by id: a store of no project (or another one) is refused and nothing is
+    /// recorded; the chosen store's name is the delivery's, whatever was typed beside it; the stock-in form defaults to it.
+    @Test func aDeliveryForAStoreNamesItAndItsStockInDefaultsToIt() async throws {
+        try await withTestApp { app, clock in
+            // setup: two stores on the project, an approved steel order.
+            let d = try await Pages.desk(app, clock, code: "CD")
+            let (order, line) = try await S.steelOrder(d)
+            let yard = try await Self.newStore(d, "2号楼钢筋堆场").decode(Schemas.SiteStore.self)
+            _ = try await Self.newStore(d, "1号楼仓库").decode(Schemas.SiteStore.self)
+            func deliver(_ store: String, batch: String) async throws -> TestingHTTPResponse {
+                try await app.call(.POST, "/api/v1/deliveries", headers: .bearer(d.staff), json: [
+                    "orderId": .s(order.id), "deliveredOn": .s(d.today.description), "batch": .s(batch), "storeId": .s(store), "store": "随手写的地点",
+                    "lines": [["orderLineId": .s(line), "quantity": "10"]]] as J)
+            }
+            // MUT
+            let unknown = try await deliver(UUID().uuidString, batch: "HX-CD-0")
+            let recorded = try await deliver(yard.id, batch: "HX-CD-1")
+            // validate
+            #expect(unknown.status == .unprocessableEntity && unknown.body.string.contains("\"site_store_not_found\""), "\(unknown.body.string)")
+            let listed = try await app.call(.GET, "/api/v1/deliveries?projectId=\(d.project)", headers: .bearer(d.staff)).decode(Schemas.DeliveryList.self)
+            #expect(listed.items.count == 1)
+            #expect(recorded.status == .created, "\(recorded.body.string)")
+            let delivery = try recorded.decode(Schemas.Delivery.self)
+            #expect(delivery.storeId == yard.id && delivery.store == "2号楼钢筋堆场")
+            // The page form offers the stores; once inspected, the stock-in form has the delivery's store chosen.
+            var staff = try await Pages.browser(app, "cd.caigou")
+            let form = try await staff.get("/procurement/orders/\(order.id)/delivery").body.string
+            #expect(form.contains("name=\"storeId\"") && form.contains("1号楼仓库") && form.contains("不入库"))
+            #expect(try await app.call(.POST, "/api/v1/deliveries/\(delivery.id)/inspection", headers: .bearer(d.engineer), json: [
+                "lines": [["lineId": .s(delivery.lines[0].id), "accepted": "10", "rejected": "0"]]] as J).status == .ok)
+            let page = try await staff.get("/procurement/deliveries/\(delivery.id)").body.string
+            let stockIn = try #require(page.range(of: "id=\"pr-stock-in\"")).lowerBound
+            #expect(page[stockIn...].contains("value=\"\(yard.id)\" selected=\"selected\""), "\(page[stockIn...].prefix(1500))")
+        }
+    }
+
     struct IDRow: Decodable { var id: UUID }
 }

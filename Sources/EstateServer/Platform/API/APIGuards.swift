@@ -229,6 +229,9 @@ enum APIGuards {
         "listPurchaseOrders": .allowed(.procurementHandle),
         "createPurchaseOrder": .allowed(.procurementHandle),
         "getPurchaseOrder": .allowed(.procurementHandle),
+        // 服务评价: procurement or the engineers who inspect (checked per project in the handler).
+        "listServiceRatings": .allowed(.projectView),
+        "rateSupplierService": .allowed(.projectView),
         // Deliveries are received by procurement and inspected by engineering (checked per project in the handler);
         // invoices are procurement's and paid by finance; tenders are procurement's.
         "listDeliveries": .allowed(.procurementHandle),

@@ -53,5 +53,8 @@ enum Migrations {
         // Procurement follow-up (issue 19 point 6): returns to the supplier, site stores and their ledger.
         CreateProcurementStores(),
         CreateProcurementAttachments(),
+        // Procurement follow-up (issue 19 point 8): service ratings for the scorecard.
+        CreateSupplierServiceRatings(),
+        UpdatePurchaseDeliveriesAddStore(),
     ]
 }

@@ -15,6 +15,7 @@ import SQLKit
 ///   invoice billing above the order's price, in the mismatch queue; the second steel batch partly returned (1 of the 2
 ///   rejected tonnes) and its two mismatched invoices resolved (one accepted by the manager with the reason, one
 ///   replaced by a corrected invoice); the steel and the cement stocked into their site stores and drawn by the sites;
+///   the buyer's and the engineer's ratings of the steel and cement suppliers' service;
 /// - a tender for the facade paint with four sealed bids, opening three days after today.
 struct DemoProcurementStory {
     let services: AppServices
@@ -124,9 +125,12 @@ struct DemoProcurementStory {
         struct U: Decodable { var id: UUID }
         let units = try await db.sql.raw("SELECT id FROM units WHERE project_id = \(bind: projectID) ORDER BY code LIMIT 6").all(decoding: U.self).map(\.id)
         let deliveries = demo.deliveries(db), invoices = demo.invoices(db)
+        // The site's two stores, set up before the first goods arrive.
+        let yard = try await demo.siteStores(db).create(projectID: projectID, name: "2号楼钢筋堆场", by: staff.id, context: staff.context)
+        let shed = try await demo.siteStores(db).create(projectID: projectID, name: "2号楼水泥库", by: staff.id, context: staff.context)
         clock.set(clock.now.addingTimeInterval(2 * 86_400))
         let steelLine = try await orders.lines(steel.id)[0]
-        let d1 = try await deliveries.record(orderID: steel.id, deliveredOn: CalendarDay(clock.now).description, batch: "HX-2026-0412", siteStore: "2号楼钢筋堆场",
+        let d1 = try await deliveries.record(orderID: steel.id, deliveredOn: CalendarDay(clock.now).description, batch: "HX-2026-0412", siteStore: "", siteStoreID: yard.id,
                                              lines: [.init(orderLineID: steelLine.id, quantity: "60")], units: units.map { ($0, RepairComponent.structure) },
                                              by: staff.id, context: staff.context)
         let d1Line = try await deliveries.lines(d1.id)[0]
@@ -139,7 +143,7 @@ struct DemoProcurementStory {
         clock.set(clock.now.addingTimeInterval(86_400))
         _ = try await invoices.pay(inv.id, by: finance.id, context: finance.context)
         let cementLine = try await orders.lines(cement.id)[0]
-        let d2 = try await deliveries.record(orderID: cement.id, deliveredOn: CalendarDay(clock.now).description, batch: "SN-1108", siteStore: "2号楼水泥库",
+        let d2 = try await deliveries.record(orderID: cement.id, deliveredOn: CalendarDay(clock.now).description, batch: "SN-1108", siteStore: "", siteStoreID: shed.id,
                                              lines: [.init(orderLineID: cementLine.id, quantity: "100")], units: [], by: staff.id, context: staff.context)
         _ = try await deliveries.inspect(d2.id, lines: [.init(lineID: try await deliveries.lines(d2.id)[0].id, accepted: "100", rejected: "0", reason: "",
                                                               returned: false)], by: engineer.id, context: engineer.context)
@@ -148,7 +152,18 @@ struct DemoProcurementStory {
                                       by: staff.id, context: staff.context)
         let steel2 = try await order(1, "2号楼主体钢筋（第二批）", "HRB400 钢筋", "50", "3980", by: staff)
         try await decide(steel2, true, "同意")
-        try await storeStory(demo: demo, clock: clock, staff: staff, engineer: engineer, inspected: [d1, d2], steel2: steel2)
+        try await storeStory(demo: demo, clock: clock, staff: staff, engineer: engineer, inspected: [d1, d2], into: [yard, shed], steel2: steel2)
+        // 服务评价: the buyer and the engineer who inspected rate each supplier's service on the delivered orders — 华西钢材
+        // 3.25 stars over its two steel orders (service 65), 蜀南水泥 4.5 (service 90).
+        let ratings = ScorecardService(store: demo.store(db), now: demo.now)
+        for (o, who, stars, comment) in [
+            (steel, staff, 4, "到货准时，质保书、复试委托资料齐全"), (steel, engineer, 3, "一捆钢筋锈蚀，换货两天到位"),
+            (steel2, engineer, 2, "直径负偏差超标，剩余 1 吨退货供应商迟迟不来车"), (steel2, staff, 4, "价格执行合同，配合现场签证"),
+            (cement, engineer, 5, "批次稳定，复试一次合格"), (cement, staff, 4, "发票单价开错，沟通后同意更正"),
+        ] {
+            clock.set(clock.now.addingTimeInterval(2 * 3_600))
+            _ = try await ratings.rateService(orderID: o.id, stars: stars, comment: comment, by: who.principal, context: who.context)
+        }
         try await decide(try await order(16, "售楼处办公家具", "办公家具", "6", "3200", by: staff), true, "同意")
         try await decide(try await order(13, "示范区香樟", "香樟（胸径15cm）", "20", "1850", by: staff), false, "苗木规格不符，重新询价")
         let withdrawn = try await order(3, "3号楼水泥（重复提交）", "P.O 42.5 水泥", "50", "470", by: staff)
@@ -189,11 +204,12 @@ struct DemoProcurementStory {
     /// 退货 and 仓库: the second steel batch comes in short of spec (2 t rejected, 1 t gone back so far, 1 t awaiting the
     /// supplier's lorry); the first steel and the cement go into their site stores; the sites draw from them.
     func storeStory(demo: AppServices, clock: DemoClock, staff: DemoActor, engineer: DemoActor, inspected: [DeliveryService.Delivery],
-                    steel2: PurchaseOrderService.Order) async throws {
+                    into: [SiteStoreService.SiteStore], steel2: PurchaseOrderService.Order) async throws {
+        let yard = into[0], shed = into[1]
         let deliveries = demo.deliveries(db), stores = demo.siteStores(db)
         clock.set(clock.now.addingTimeInterval(86_400))
         let line = try await demo.purchaseOrders(db).lines(steel2.id)[0]
-        let d = try await deliveries.record(orderID: steel2.id, deliveredOn: CalendarDay(clock.now).description, batch: "HX-2026-0507", siteStore: "2号楼钢筋堆场",
+        let d = try await deliveries.record(orderID: steel2.id, deliveredOn: CalendarDay(clock.now).description, batch: "HX-2026-0507", siteStore: "", siteStoreID: yard.id,
                                             lines: [.init(orderLineID: line.id, quantity: "20")], units: [], by: staff.id, context: staff.context)
         let dLine = try await deliveries.lines(d.id)[0]
         _ = try await deliveries.inspect(d.id, lines: [.init(lineID: dLine.id, accepted: "18", rejected: "2", reason: "直径负偏差超标（复试报告 FS-0507）",
@@ -201,8 +217,6 @@ struct DemoProcurementStory {
         clock.set(clock.now.addingTimeInterval(86_400))
         _ = try await deliveries.returnGoods(d.id, lineID: dLine.id, quantity: "1", reason: "首车退回，余 1 吨待供应商来车", returnedOn: CalendarDay(clock.now).description,
                                              by: staff.id, context: staff.context)
-        let yard = try await stores.create(projectID: projectID, name: "2号楼钢筋堆场", by: staff.id, context: staff.context)
-        let shed = try await stores.create(projectID: projectID, name: "2号楼水泥库", by: staff.id, context: staff.context)
         for (delivery, store) in zip(inspected, [yard, shed]) {
             _ = try await stores.stockIn(deliveryID: delivery.id, storeID: store.id, by: staff.id, context: staff.context)
         }

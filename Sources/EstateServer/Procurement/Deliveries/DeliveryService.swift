@@ -18,7 +18,10 @@ public struct DeliveryService: Sendable {
         public var number: String
         public var batch: String
         public var deliveredOn: String
+        /// The site store's name, or where it was put when it went into none.
         public var store: String
+        /// The project's site store it was delivered for (its stock-in defaults to it).
+        public var storeId: UUID?
         public var status: String
         public var inspectedAt: Date?
         public var createdAt: Date
@@ -52,8 +55,10 @@ public struct DeliveryService: Sendable {
 
     var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
 
-    public func record(orderID: UUID, deliveredOn: String, batch: String, siteStore: String, lines: [NewLine], units: [(UUID, RepairComponent)],
-                       by actor: UUID?, context: AuditContext) async throws -> Delivery {
+    /// `siteStoreID` names one of the project's site stores (its name becomes the delivery's `store`); without it
+    /// `siteStore` is free text for where the goods were put.
+    public func record(orderID: UUID, deliveredOn: String, batch: String, siteStore: String, siteStoreID: UUID? = nil, lines: [NewLine],
+                       units: [(UUID, RepairComponent)], by actor: UUID?, context: AuditContext) async throws -> Delivery {
         let orders = PurchaseOrderService(store: store, now: now)
         let order = try await orders.order(orderID)
         guard order.status == "approved" else { throw Problem.conflict("purchase_order_not_approved", ["status": order.status]) }
@@ -61,9 +66,13 @@ public struct DeliveryService: Sendable {
         var bad: [Problem.FieldError] = []
         let day = CalendarDay(deliveredOn)
         if day == nil || day! > CalendarDay(now()) { bad.append(.init(field: "deliveredOn", code: "date_invalid")) }
-        let batch = batch.trimmingCharacters(in: .whitespaces), siteStore = siteStore.trimmingCharacters(in: .whitespaces)
+        let batch = batch.trimmingCharacters(in: .whitespaces)
+        var siteStore = siteStore.trimmingCharacters(in: .whitespaces)
         if !Text.isCleanLine(batch, maxLength: 60) { bad.append(.init(field: "batch", code: "text_invalid")) }
-        if !siteStore.isEmpty, !Text.isCleanLine(siteStore, maxLength: 60) { bad.append(.init(field: "store", code: "text_invalid")) }
+        if let siteStoreID {
+            let target = try await ifFound { try await SiteStoreService(store: store, now: now).siteStore(siteStoreID) }
+            if let target, target.projectId == order.projectId { siteStore = target.name } else { bad.append(.init(field: "storeId", code: "site_store_not_found")) }
+        } else if !siteStore.isEmpty, !Text.isCleanLine(siteStore, maxLength: 60) { bad.append(.init(field: "store", code: "text_invalid")) }
         if lines.isEmpty || lines.count > 100 { bad.append(.init(field: "lines", code: "order_lines_required")) }
         var parsed: [(PurchaseOrderService.Line, Int64)] = []
         for (i, l) in lines.enumerated() {
@@ -82,6 +91,7 @@ public struct DeliveryService: Sendable {
             installs.append((u, c.rawValue))
         }
         let id = UUID(), at = now(), deliveredDay = day!, postgres = store.engine == .postgres, newLines = parsed, installed = installs
+        let storeName = siteStore
         return try await store.audited(context) { tx -> (Delivery, AuditEntry) in
             struct I: Decodable { var id: UUID }
             if postgres { _ = try await tx.sql.raw("SELECT id FROM purchase_orders WHERE id = \(bind: orderID) FOR UPDATE").all(decoding: I.self) }
@@ -97,9 +107,9 @@ public struct DeliveryService: Sendable {
             }
             let number = try await DocumentNumbers.next("SH", projectID: order.projectId, on: tx)
             try await tx.sql.raw("""
-                INSERT INTO purchase_deliveries (id, project_id, order_id, supplier_id, number, batch, delivered_on, store, status, created_by, created_at)
+                INSERT INTO purchase_deliveries (id, project_id, order_id, supplier_id, number, batch, delivered_on, store, store_id, status, created_by, created_at)
                 VALUES (\(bind: id), \(bind: order.projectId), \(bind: orderID), \(bind: order.supplierId), \(bind: number), \(bind: batch),
-                \(bind: deliveredDay.description), \(bind: siteStore), 'received', \(bind: actor), \(bind: at))
+                \(bind: deliveredDay.description), \(bind: storeName), \(bind: siteStoreID), 'received', \(bind: actor), \(bind: at))
                 """).run()
             for (ol, q) in newLines {
                 let onTime = CalendarDay(ol.dueOn).map { deliveredDay <= $0 } ?? true
@@ -115,7 +125,8 @@ public struct DeliveryService: Sendable {
                     """).run()
             }
             let d = Delivery(id: id, projectId: order.projectId, orderId: orderID, supplierId: order.supplierId, number: number, batch: batch,
-                             deliveredOn: deliveredDay.description, store: siteStore, status: "received", inspectedAt: nil, createdAt: at)
+                             deliveredOn: deliveredDay.description, store: storeName, storeId: siteStoreID, status: "received", inspectedAt: nil,
+                             createdAt: at)
             return (d, AuditEntry(action: "delivery.create", entity: "purchase_delivery", entityID: id.uuidString, projectID: order.projectId,
                                   summary: "到货 \(number)：\(order.number) 批次 \(batch)",
                                   after: ["number": number, "lines": "\(newLines.count)", "units": "\(installed.count)"]))
@@ -190,6 +201,17 @@ public struct DeliveryService: Sendable {
         var q: SQLQueryString = "SELECT * FROM purchase_deliveries WHERE project_id = \(bind: projectID)"
         if let orderID { q = q + " AND order_id = \(bind: orderID)" }
         return try await store.sql.raw(q + " ORDER BY delivered_on DESC, created_at DESC, id LIMIT 500").all(decoding: Delivery.self, with: decoder)
+    }
+
+    /// Delivered quantity per order line of an order, less what went back to the supplier (what the delivery form and
+    /// `delivery_over_order` count against the order).
+    static func delivered(orderID: UUID, sql: any SQLDatabase) async throws -> [UUID: Int64] {
+        struct R: Decodable { var orderLineId: UUID; var n: Int64? }
+        let rows = try await sql.raw("""
+            SELECT l.order_line_id, CAST(SUM(l.delivered_milli - l.returned_milli) AS BIGINT) AS n FROM purchase_delivery_lines l
+            JOIN purchase_deliveries d ON d.id = l.delivery_id WHERE d.order_id = \(bind: orderID) GROUP BY l.order_line_id
+            """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+        return Dictionary(rows.map { ($0.orderLineId, $0.n ?? 0) }, uniquingKeysWith: +)
     }
 
     /// Accepted quantity per order line of an order (inspected deliveries).

@@ -27,10 +27,7 @@ enum DeliveryPages {
     }
 
     static func names(_ req: Request, _ ids: Set<UUID>) async throws -> [UUID: String] {
-        let svc = req.services.suppliers(req.db)
-        var out: [UUID: String] = [:]
-        for id in ids { out[id] = (try? await svc.supplier(id).name) ?? "" }
-        return out
+        try await req.services.suppliers(req.db).names(ids)
     }
 
     struct Model {
@@ -51,11 +48,17 @@ enum DeliveryPages {
         var today: CalendarDay
         /// The inspection's photos.
         var photos: [ProcurementAttachmentService.Attachment]
+        /// 服务评价 of the order's supplier (the engineers who inspect rate here).
+        var rating: ServiceRatingPanel
         var failure: FormFailure?
 
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> Model {
+            try await load(req, deliveryID: try req.pathID("deliveryID"), failure: failure)
+        }
+
+        static func load(_ req: Request, deliveryID: UUID, failure: FormFailure? = nil) async throws -> Model {
             let svc = req.services.deliveries(req.db)
-            guard let d = try await ifFound({ try await svc.delivery(try req.pathID("deliveryID")) }) else { throw Problem.notFound }
+            guard let d = try await ifFound({ try await svc.delivery(deliveryID) }) else { throw Problem.notFound }
             let p = try ProcurementShell.check(req, .deliveries, d.projectId)
             let orders = req.services.purchaseOrders(req.db)
             let order = try await orders.order(d.orderId)
@@ -66,11 +69,12 @@ enum DeliveryPages {
             return Model(project: try await ProcurementShell.ref(req, d.projectId), delivery: d, order: order, lines: try await svc.lines(d.id),
                          orderLines: Dictionary(uniqueKeysWithValues: try await orders.lines(order.id).map { ($0.id, $0) }),
                          units: try await svc.installed(d.id).map { (codes[$0.unitId] ?? $0.unitId.uuidString, $0.component) },
-                         supplier: (try? await req.services.suppliers(req.db).supplier(d.supplierId).name) ?? "",
+                         supplier: try await req.services.suppliers(req.db).names([d.supplierId])[d.supplierId] ?? "",
                          inspects: ProcurementShell.inspects(p, on: d.projectId), handles: p.may(.procurementHandle, on: d.projectId), returns: returns,
                          stores: stores, stockedInto: into.flatMap { id in stores.first { $0.id == id } },
                          names: try await StaffDirectory.displayNames(Array(Set(returns.compactMap(\.createdBy))), sql: req.db.sql),
                          today: CalendarDay(req.services.now()), photos: try await req.services.procurementAttachments(req.db).list(.inspection, d.id),
+                         rating: try await ServiceRatingPanel.load(req, order: order, principal: p, delivered: true, back: "/procurement/deliveries/\(d.id)"),
                          failure: failure)
         }
     }
@@ -78,17 +82,23 @@ enum DeliveryPages {
     /// The form recording a delivery against an approved order: each line's quantity delivered so far.
     struct NewModel {
         var project: InventoryShell.ProjectRef
-        var order: PurchaseOrderService.Order
-        var lines: [PurchaseOrderService.Line]
-        var delivered: [UUID: Int64]
-        var supplier: String
+        /// The order, its lines, what was delivered per line and the supplier's name.
+        var at: OrderAtHand
+        /// The project's site stores (入库仓库) the delivery may go into.
+        var stores: [SiteStoreService.SiteStore]
         var today: CalendarDay
         var failure: FormFailure?
 
+        var order: PurchaseOrderService.Order { at.order }
+        var lines: [PurchaseOrderService.Line] { at.lines }
+        var delivered: [UUID: Int64] { at.delivered }
+        var supplier: String { at.supplier }
+
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> NewModel {
             let at = try await OrderAtHand.load(req)
-            return NewModel(project: try await ProcurementShell.ref(req, at.order.projectId), order: at.order, lines: at.lines, delivered: at.delivered,
-                            supplier: at.supplier, today: CalendarDay(req.services.now()), failure: failure)
+            return NewModel(project: try await at.project(req), at: at,
+                            stores: try await req.services.siteStores(req.db).stores(projectID: at.order.projectId),
+                            today: CalendarDay(req.services.now()), failure: failure)
         }
     }
 }

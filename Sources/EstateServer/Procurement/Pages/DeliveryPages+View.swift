@@ -76,6 +76,7 @@ extension DeliveryPages {
             photos(ctx, m),
             .if(d.status == "inspected", returns(ctx, m)),
             .if(d.status == "inspected", stockIn(ctx, m)),
+            m.rating.view(ctx, failure: m.failure),
             .if(d.status == "received" && m.inspects, .section(.class("card"), .id("pr-inspection"),
                 .h2(.text(t("pr.inspection"))),
                 .p(.class("muted small"), .text(t("pr.inspection_hint"))),
@@ -165,7 +166,7 @@ extension DeliveryPages {
                             .p(.text(t("pr.stocked_into")), .text(" "), .a(.href("/procurement/stores/\(into.id)"), .text(into.name))))
         }
         guard m.handles else { return .empty }
-        let preferred = v["storeId"] ?? m.stores.first { $0.name == m.delivery.store }?.id.uuidString
+        let preferred = v["storeId"] ?? m.delivery.storeId?.uuidString
         return .section(.class("card"), .id("pr-stock-in"),
             .h2(.text(t("pr.stock_in"))),
             .p(.class("muted small"), .text(t("pr.stock_in_hint"))),
@@ -192,8 +193,10 @@ extension DeliveryPages {
                     ServiceShell.input(t, form: recordForm, "deliveredOn", "pr.field.deliveredOn", .date, value: v["deliveredOn"] ?? m.today.description,
                                        failure: f, required: true),
                     ServiceShell.input(t, form: recordForm, "batch", "pr.field.batch", value: v["batch"] ?? "", failure: f, required: true, maxLength: 60),
-                    ServiceShell.input(t, form: recordForm, "store", "pr.field.store", value: v["store"] ?? "", failure: f, placeholder: t("pr.store_hint"),
-                                       maxLength: 60),
+                    ServiceShell.select(t, form: recordForm, "storeId", "pr.field.store", m.stores.map { ($0.id.uuidString, $0.name) },
+                                        selected: v["storeId"] ?? "", failure: f, empty: t("pr.store_none")),
+                    ServiceShell.input(t, form: recordForm, "store", "pr.field.place", value: v["store"] ?? "", failure: f, hint: t("pr.place_hint"),
+                                       placeholder: t("pr.store_hint"), maxLength: 60),
                     .div(.class("table-wrap wide full"), .table(.class("data"),
                         .thead(.tr(.th(.text(t("pr.field.material"))), .th(.class("num"), .text(t("pr.ordered_qty"))), .th(.class("num"), .text(t("pr.delivered"))),
                                    .th(.text(t("pr.this_delivery"))))),

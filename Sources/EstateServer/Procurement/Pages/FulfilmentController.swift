@@ -7,43 +7,31 @@ import Vapor
 enum FulfilmentController {
     static func register(_ app: Application) {
         let p = app.grouped("procurement", "projects", ":projectID")
-        p.on(.GET, "deliveries", guard: .allowed(.projectView), use: deliveries)
-        p.on(.GET, "invoices", guard: .allowed(.projectView), use: invoices)
+        p.on(.GET, "deliveries", guard: .allowed(.projectView), use: DeliveryPages.listPage.respond)
+        p.on(.GET, "invoices", guard: .allowed(.projectView), use: InvoicePages.listPage.respond)
         let o = app.grouped("procurement", "orders", ":orderID")
-        o.on(.GET, "delivery", guard: .allowed(.procurementHandle), use: deliveryForm)
+        o.on(.GET, "delivery", guard: .allowed(.procurementHandle), use: DeliveryPages.newPage.respond)
         o.on(.POST, "delivery", guard: .allowed(.procurementHandle), use: recordDelivery)
-        o.on(.GET, "invoice", guard: .allowed(.procurementHandle), use: invoiceForm)
+        o.on(.GET, "invoice", guard: .allowed(.procurementHandle), use: InvoicePages.newPage.respond)
         o.on(.POST, "invoice", guard: .allowed(.procurementHandle), use: enterInvoice)
         let d = app.grouped("procurement", "deliveries", ":deliveryID")
-        d.on(.GET, guard: .allowed(.projectView), use: delivery)
+        d.on(.GET, guard: .allowed(.projectView), use: DeliveryPages.showPage.respond)
         d.on(.POST, "inspection", guard: .allowed(.projectView), use: inspect)
         let i = app.grouped("procurement", "invoices", ":invoiceID")
-        i.on(.GET, guard: .allowed(.projectView), use: invoice)
+        i.on(.GET, guard: .allowed(.projectView), use: InvoicePages.showPage.respond)
         i.on(.POST, "payment", guard: .allowed(.paymentsConfirm), use: pay)
         i.on(.POST, "resolution", guard: .allowed(.procurementHandle), use: resolve)
-        i.on(.GET, "replacement", guard: .allowed(.procurementHandle), use: replacementForm)
+        i.on(.GET, "replacement", guard: .allowed(.procurementHandle), use: InvoicePages.replacementPage.respond)
         i.on(.POST, "replacement", guard: .allowed(.procurementHandle), use: replace)
     }
 
     // MARK: 到货验收
 
-    @Sendable static func deliveries(_ req: Request) async throws -> Response {
-        Shell.response(DeliveryPages.list(PageContext(req), try await DeliveryPages.ListModel.load(req)))
-    }
-
-    @Sendable static func delivery(_ req: Request) async throws -> Response {
-        Shell.response(DeliveryPages.show(PageContext(req), try await DeliveryPages.Model.load(req)))
-    }
-
-    @Sendable static func deliveryForm(_ req: Request) async throws -> Response {
-        Shell.response(DeliveryPages.new(PageContext(req), try await DeliveryPages.NewModel.load(req)))
-    }
-
     /// Lines with a quantity are delivered; units are typed as their codes (2-1-0101、2-1-0102), installed with one component.
     @Sendable static func recordDelivery(_ req: Request) async throws -> Response {
         let at = try await OrderAtHand.load(req)
         let order = at.order, p = at.principal, orderLines = at.lines
-        var v = req.formFields(["deliveredOn", "batch", "store", "units", "component"])
+        var v = req.formFields(["deliveredOn", "batch", "storeId", "store", "units", "component"])
         var lines: [DeliveryService.NewLine] = []
         for l in orderLines {
             let q = req.formField("quantity_\(l.id)")
@@ -64,12 +52,14 @@ enum FulfilmentController {
                     units.append((id, component))
                 }
             }
+            let chosen = v["storeId"] ?? ""
+            guard chosen.isEmpty || UUID(uuidString: chosen) != nil else { throw Problem.invalid("storeId", "site_store_not_found") }
             let d = try await req.services.deliveries(req.db).record(orderID: order.id, deliveredOn: v["deliveredOn"] ?? "", batch: v["batch"] ?? "",
-                                                                     siteStore: v["store"] ?? "", lines: lines, units: units, by: p.userID,
-                                                                     context: req.auditContext)
+                                                                     siteStore: v["store"] ?? "", siteStoreID: UUID(uuidString: chosen), lines: lines,
+                                                                     units: units, by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/deliveries/\(d.id)", notice: "pr.delivery_recorded")
         } page: { failure in
-            DeliveryPages.new(PageContext(req), try await DeliveryPages.NewModel.load(req, failure: failure))
+            try await DeliveryPages.newPage.draw(req, failure)
         }
     }
 
@@ -92,23 +82,11 @@ enum FulfilmentController {
             _ = try await svc.inspect(d.id, lines: lines, by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/deliveries/\(d.id)", notice: "pr.inspected")
         } page: { failure in
-            DeliveryPages.show(PageContext(req), try await DeliveryPages.Model.load(req, failure: failure))
+            try await DeliveryPages.showPage.draw(req, failure)
         }
     }
 
     // MARK: 发票结算
-
-    @Sendable static func invoices(_ req: Request) async throws -> Response {
-        Shell.response(InvoicePages.list(PageContext(req), try await InvoicePages.ListModel.load(req)))
-    }
-
-    @Sendable static func invoice(_ req: Request) async throws -> Response {
-        Shell.response(InvoicePages.show(PageContext(req), try await InvoicePages.Model.load(req)))
-    }
-
-    @Sendable static func invoiceForm(_ req: Request) async throws -> Response {
-        Shell.response(InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.load(req)))
-    }
 
     /// Lines with an invoiced quantity are entered; the amount defaults to quantity × price when left blank.
     @Sendable static func enterInvoice(_ req: Request) async throws -> Response {
@@ -122,7 +100,7 @@ enum FulfilmentController {
                                                                      lines: lines, by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/invoices/\(inv.id)", notice: inv.status == "matched" ? "pr.invoice_matched" : "pr.invoice_mismatch")
         } page: { failure in
-            InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.load(req, failure: failure))
+            try await InvoicePages.newPage.draw(req, failure)
         }
     }
 
@@ -144,12 +122,8 @@ enum FulfilmentController {
             _ = try await svc.reject(inv.id, reason: v["reason"] ?? "", by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/invoices/\(inv.id)", notice: "pr.invoice_rejected")
         } page: { failure in
-            InvoicePages.show(PageContext(req), try await InvoicePages.Model.load(req, failure: failure))
+            try await InvoicePages.showPage.draw(req, failure)
         }
-    }
-
-    @Sendable static func replacementForm(_ req: Request) async throws -> Response {
-        Shell.response(InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.replacing(req)))
     }
 
     /// A credit note / corrected invoice replaces the mismatched one; the new one is matched as any invoice is.
@@ -165,7 +139,7 @@ enum FulfilmentController {
                                             by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/invoices/\(new.id)", notice: new.status == "matched" ? "pr.invoice_matched" : "pr.invoice_mismatch")
         } page: { failure in
-            InvoicePages.new(PageContext(req), try await InvoicePages.NewModel.replacing(req, failure: failure))
+            try await InvoicePages.replacementPage.draw(req, failure)
         }
     }
 

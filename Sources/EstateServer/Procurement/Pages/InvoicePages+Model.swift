@@ -57,7 +57,7 @@ enum InvoicePages {
                          orderLines: Dictionary(uniqueKeysWithValues: try await orders.lines(order.id).map { ($0.id, $0) }),
                          accepted: try await DeliveryService.accepted(orderID: order.id, sql: req.db.sql),
                          payments: try await svc.payments(orderID: order.id).filter { $0.invoiceId == inv.id },
-                         supplier: (try? await req.services.suppliers(req.db).supplier(inv.supplierId).name) ?? "",
+                         supplier: try await req.services.suppliers(req.db).names([inv.supplierId])[inv.supplierId] ?? "",
                          pays: p.may(.paymentsConfirm, on: inv.projectId), settlement: try await svc.settlement(invoiceID: inv.id),
                          resolution: resolution, replacement: replacement,
                          resolves: p.may(.procurementHandle, on: inv.projectId), accepts: p.may(.procurementApprove, on: inv.projectId),
@@ -67,19 +67,21 @@ enum InvoicePages {
 
     struct NewModel {
         var project: InventoryShell.ProjectRef
-        var order: PurchaseOrderService.Order
-        var lines: [PurchaseOrderService.Line]
-        var accepted: [UUID: Int64]
-        var supplier: String
+        /// The order, its lines, what was accepted per line and the supplier's name.
+        var at: OrderAtHand
         var today: CalendarDay
         var failure: FormFailure?
         /// The mismatched invoice a credit note / corrected invoice replaces (the replacement form), if any.
         var replacing: InvoiceService.Invoice? = nil
 
+        var order: PurchaseOrderService.Order { at.order }
+        var lines: [PurchaseOrderService.Line] { at.lines }
+        var accepted: [UUID: Int64] { at.accepted }
+        var supplier: String { at.supplier }
+
         static func load(_ req: Request, failure: FormFailure? = nil) async throws -> NewModel {
             let at = try await OrderAtHand.load(req)
-            return NewModel(project: try await ProcurementShell.ref(req, at.order.projectId), order: at.order, lines: at.lines, accepted: at.accepted,
-                            supplier: at.supplier, today: CalendarDay(req.services.now()), failure: failure)
+            return NewModel(project: try await at.project(req), at: at, today: CalendarDay(req.services.now()), failure: failure)
         }
 
         /// The replacement form of the path's mismatched invoice: its order as the entry form has it.
@@ -87,8 +89,7 @@ enum InvoicePages {
             let old = try await req.services.invoices(req.db).invoice(try req.pathID("invoiceID"))
             let at = try await OrderAtHand.load(req, orderID: old.orderId)
             guard old.status == "mismatch" else { throw Problem.conflict("invoice_not_in_queue") }
-            return NewModel(project: try await ProcurementShell.ref(req, at.order.projectId), order: at.order, lines: at.lines, accepted: at.accepted,
-                            supplier: at.supplier, today: CalendarDay(req.services.now()), failure: failure, replacing: old)
+            return NewModel(project: try await at.project(req), at: at, today: CalendarDay(req.services.now()), failure: failure, replacing: old)
         }
     }
 }

@@ -23,13 +23,14 @@ struct OrderAtHand {
         // `order(_:)` throws `Problem.notFound` for a missing row, anything else as it came.
         let order = try await orders.order(orderID)
         let p = try ProcurementShell.check(req, tab, order.projectId)
-        let deliveries = req.services.deliveries(req.db)
-        var delivered: [UUID: Int64] = [:]
-        for d in try await deliveries.deliveries(projectID: order.projectId, orderID: order.id) {
-            for l in try await deliveries.lines(d.id) { delivered[l.orderLineId, default: 0] += l.deliveredMilli - l.returnedMilli }
-        }
-        return OrderAtHand(principal: p, order: order, lines: try await orders.lines(order.id), delivered: delivered,
+        return OrderAtHand(principal: p, order: order, lines: try await orders.lines(order.id),
+                           delivered: try await DeliveryService.delivered(orderID: order.id, sql: req.db.sql),
                            accepted: try await DeliveryService.accepted(orderID: order.id, sql: req.db.sql),
                            supplier: try await req.services.suppliers(req.db).supplier(order.supplierId).name)
+    }
+
+    /// The order's project as the procurement pages head it.
+    func project(_ req: Request) async throws -> InventoryShell.ProjectRef {
+        try await ProcurementShell.ref(req, order.projectId)
     }
 }

@@ -59,11 +59,13 @@ enum OrderPages {
         var payments: [InvoiceService.Payment]
         var history: [(material: String, unit: String, points: [PurchaseOrderService.PricePoint])]
         var names: [UUID: String]
+        var rating: ServiceRatingPanel
+        var failure: FormFailure?
 
-        static func load(_ req: Request) async throws -> Model {
+        static func load(_ req: Request, failure: FormFailure? = nil) async throws -> Model {
             let svc = req.services.purchaseOrders(req.db)
             guard let o = try await ifFound({ try await svc.order(try req.pathID("orderID")) }) else { throw Problem.notFound }
-            _ = try ProcurementShell.check(req, .orders, o.projectId)
+            let p = try ProcurementShell.check(req, .orders, o.projectId)
             let lines = try await svc.lines(o.id)
             var history: [(String, String, [PurchaseOrderService.PricePoint])] = []
             for l in lines where !history.contains(where: { $0.0 == l.material }) {
@@ -71,15 +73,15 @@ enum OrderPages {
             }
             let invoices = try await req.services.invoices(req.db).invoices(projectID: o.projectId).filter { $0.orderId == o.id }
             let suppliers = req.services.suppliers(req.db)
-            var names: [UUID: String] = [:]
-            for id in Set(history.flatMap { $0.2.compactMap(\.supplierId) } + [o.supplierId]) {
-                names[id] = (try? await suppliers.supplier(id).name) ?? ""
-            }
+            let names = try await suppliers.names(Set(history.flatMap { $0.2.compactMap(\.supplierId) } + [o.supplierId]))
+            let deliveries = try await req.services.deliveries(req.db).deliveries(projectID: o.projectId, orderID: o.id)
             return Model(project: try await ProcurementShell.ref(req, o.projectId), order: o, lines: lines,
-                         supplier: try? await suppliers.supplier(o.supplierId), 
-                         deliveries: try await req.services.deliveries(req.db).deliveries(projectID: o.projectId, orderID: o.id),
+                         supplier: try await ifFound { try await suppliers.supplier(o.supplierId) },
+                         deliveries: deliveries,
                          invoices: invoices, payments: try await req.services.invoices(req.db).payments(orderID: o.id),
-                         history: history.map { ($0.0, $0.1, $0.2) }, names: names)
+                         history: history.map { ($0.0, $0.1, $0.2) }, names: names,
+                         rating: try await ServiceRatingPanel.load(req, order: o, principal: p, delivered: !deliveries.isEmpty, back: "/procurement/orders/\(o.id)"),
+                         failure: failure)
         }
     }
 }

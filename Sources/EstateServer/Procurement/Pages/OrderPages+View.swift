@@ -118,6 +118,7 @@ extension OrderPages {
             .section(.class("card"), .id("pr-order-deliveries"),
                 .h2(.text(t("pr.deliveries")), .span(.class("muted small"), .text(" \(m.deliveries.count)"))),
                 m.deliveries.isEmpty ? ProcurementShell.empty(t("pr.no_deliveries")) : DeliveryPages.table(t, m.deliveries, names: m.names, orders: [o.id: o])),
+            m.rating.view(ctx, failure: m.failure),
             .section(.class("card"), .id("pr-order-invoices"),
                 .h2(.text(t("pr.invoices")), .span(.class("muted small"), .text(" \(m.invoices.count)"))),
                 m.invoices.isEmpty ? ProcurementShell.empty(t("pr.no_invoices")) : InvoicePages.table(t, m.invoices, names: m.names, orders: [o.id: o]),

@@ -8,17 +8,30 @@ import Vapor
 enum OrdersController {
     static func register(_ app: Application) {
         let p = app.grouped("procurement", "projects", ":projectID")
-        p.on(.GET, "orders", guard: .allowed(.procurementHandle), use: list)
+        p.on(.GET, "orders", guard: .allowed(.procurementHandle), use: OrderPages.listPage.respond)
         p.on(.POST, "orders", guard: .allowed(.procurementHandle), use: create)
-        app.on(.GET, "procurement", "orders", ":orderID", guard: .allowed(.procurementHandle), use: show)
+        app.on(.GET, "procurement", "orders", ":orderID", guard: .allowed(.procurementHandle), use: OrderPages.showPage.respond)
+        // 服务评价: procurement on the order's page, engineers on a delivery's (checked per project in the service).
+        app.on(.POST, "procurement", "orders", ":orderID", "service-rating", guard: .allowed(.projectView), use: rateService)
     }
 
-    @Sendable static func list(_ req: Request) async throws -> Response {
-        Shell.response(OrderPages.list(PageContext(req), try await OrderPages.ListModel.load(req)))
-    }
-
-    @Sendable static func show(_ req: Request) async throws -> Response {
-        Shell.response(OrderPages.show(PageContext(req), try await OrderPages.Model.load(req)))
+    /// A rating of the supplier's service on the order, from the order's page or one of its deliveries' (`back`); a
+    /// refused one draws that page again with the form's values.
+    @Sendable static func rateService(_ req: Request) async throws -> Response {
+        let orderID = try req.pathID("orderID")
+        let v = req.formFields(["stars", "comment", "back"])
+        let prefix = "/procurement/deliveries/"
+        let delivery = (v["back"] ?? "").hasPrefix(prefix) ? UUID(uuidString: String((v["back"] ?? "").dropFirst(prefix.count))) : nil
+        return try await ProcurementController.form(req, name: ServiceRatingPanel.form, values: v) {
+            guard let stars = Int(v["stars"] ?? "") else { throw Problem.invalid("stars", "service_stars_invalid") }
+            _ = try await ScorecardService(store: req.services.store(req.db), now: req.services.now)
+                .rateService(orderID: orderID, stars: stars, comment: v["comment"] ?? "", by: try req.requirePrincipal(), context: req.auditContext)
+            return FormAction.Next.to(delivery.map { "\(prefix)\($0)" } ?? "/procurement/orders/\(orderID)", notice: "pr.service_rated",
+                                      anchor: "pr-service-rating")
+        } page: { failure in
+            if let delivery { return DeliveryPages.show(PageContext(req), try await DeliveryPages.Model.load(req, deliveryID: delivery, failure: failure)) }
+            return try await OrderPages.showPage.draw(req, failure)
+        }
     }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
@@ -37,7 +50,7 @@ enum OrdersController {
                 by: try req.requirePrincipal(), context: req.auditContext)
             return FormAction.Next.to("/procurement/orders/\(o.id)", notice: "pr.order_filed")
         } page: { failure in
-            OrderPages.list(PageContext(req), try await OrderPages.ListModel.load(req, failure: failure))
+            try await OrderPages.listPage.draw(req, failure)
         }
     }
 }

@@ -6,17 +6,9 @@ import Vapor
 enum PlansController {
     static func register(_ app: Application) {
         let p = app.grouped("procurement", "projects", ":projectID")
-        p.on(.GET, "plans", guard: .allowed(.procurementHandle), use: list)
+        p.on(.GET, "plans", guard: .allowed(.procurementHandle), use: PlanPages.listPage.respond)
         p.on(.POST, "plans", guard: .allowed(.procurementHandle), use: create)
-        app.on(.GET, "procurement", "plans", ":planID", guard: .allowed(.procurementHandle), use: show)
-    }
-
-    @Sendable static func list(_ req: Request) async throws -> Response {
-        Shell.response(PlanPages.list(PageContext(req), try await PlanPages.ListModel.load(req)))
-    }
-
-    @Sendable static func show(_ req: Request) async throws -> Response {
-        Shell.response(PlanPages.show(PageContext(req), try await PlanPages.Model.load(req)))
+        app.on(.GET, "procurement", "plans", ":planID", guard: .allowed(.procurementHandle), use: PlanPages.showPage.respond)
     }
 
     /// Each group of the form (`l<i>_need` ticked, `l<i>_budget`) with a need ticked becomes a budget line: its
@@ -62,7 +54,7 @@ enum PlansController {
                 throw p
             }
         } page: { failure in
-            PlanPages.list(PageContext(req), try await PlanPages.ListModel.load(req, failure: failure))
+            try await PlanPages.listPage.draw(req, failure)
         }
     }
 }

@@ -14,7 +14,7 @@ enum ProcurementController {
             app.on(.GET, "procurement", .constant(tab.rawValue), guard: .signedIn) { req in try await tabHome(req, tab) }
         }
         let p = app.grouped("procurement", "projects", ":projectID")
-        p.on(.GET, "needs", guard: .allowed(.projectView), use: needs)
+        p.on(.GET, "needs", guard: .allowed(.projectView), use: NeedPages.page.respond)
         p.on(.POST, "needs", guard: .allowed(.projectView), use: raiseNeed)
         PlansController.register(app)
         OrdersController.register(app)
@@ -45,10 +45,6 @@ enum ProcurementController {
     }
 
     // MARK: 需求
-
-    @Sendable static func needs(_ req: Request) async throws -> Response {
-        Shell.response(NeedPages.view(PageContext(req), try await NeedPages.Model.load(req)))
-    }
 
     @Sendable static func raiseNeed(_ req: Request) async throws -> Response {
         // Who may not raise needs at all is refused before the tab (403 purchase_need_forbidden, as the API).

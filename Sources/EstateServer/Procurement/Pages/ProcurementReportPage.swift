@@ -124,7 +124,7 @@ enum ProcurementReportPage {
                     r.cards.map { name, c in
                         Node<HTML.TableContext>.tr(.td(.text(name)), .td(.class("num mono"), .strong(.text("\(c.total)"))),
                                                    .td(.class("num mono"), .text("\(c.criteria.quality)")), .td(.class("num mono"), .text("\(c.criteria.delivery)")),
-                                                   .td(.class("num mono"), .text("\(c.criteria.price)")), .td(.class("num mono"), .text("\(c.criteria.service)")),
+                                                   .td(.class("num mono"), .text("\(c.criteria.price)")), .td(.class("num mono"), .text(c.criteria.service.map { "\($0)" } ?? "—")),
                                                    .td(.class("num mono"), .text("\(c.repairTickets)")),
                                                    .td(.span(.class("ch-st pr-score-\(c.standing.rawValue)"), .text(t("pr.score.standing.\(c.standing.rawValue)")))))
                     })))

@@ -7,19 +7,15 @@ import Vapor
 enum StoresController {
     static func register(_ app: Application) {
         let p = app.grouped("procurement", "projects", ":projectID")
-        p.on(.GET, "stores", guard: .allowed(.projectView), use: stores)
+        p.on(.GET, "stores", guard: .allowed(.projectView), use: StorePages.listPage.respond)
         p.on(.POST, "stores", guard: .allowed(.projectView), use: createStore)
         let s = app.grouped("procurement", "stores", ":storeID")
-        s.on(.GET, guard: .allowed(.projectView), use: store)
+        s.on(.GET, guard: .allowed(.projectView), use: StorePages.showPage.respond)
         s.on(.GET, "ledger.xlsx", guard: .allowed(.projectView), use: ledger)
         s.on(.POST, "issue", guard: .allowed(.projectView), use: issue)
         let d = app.grouped("procurement", "deliveries", ":deliveryID")
         d.on(.POST, "returns", guard: .allowed(.projectView), use: returnGoods)
         d.on(.POST, "stock-in", guard: .allowed(.projectView), use: stockIn)
-    }
-
-    @Sendable static func stores(_ req: Request) async throws -> Response {
-        Shell.response(StorePages.list(PageContext(req), try await StorePages.ListModel.load(req)))
     }
 
     @Sendable static func createStore(_ req: Request) async throws -> Response {
@@ -30,12 +26,8 @@ enum StoresController {
                                                                     context: req.auditContext)
             return FormAction.Next.to("/procurement/stores/\(s.id)", notice: "pr.store_created")
         } page: { failure in
-            StorePages.list(PageContext(req), try await StorePages.ListModel.load(req, failure: failure))
+            try await StorePages.listPage.draw(req, failure)
         }
-    }
-
-    @Sendable static func store(_ req: Request) async throws -> Response {
-        Shell.response(StorePages.show(PageContext(req), try await StorePages.Model.load(req)))
     }
 
     @Sendable static func ledger(_ req: Request) async throws -> Response {
@@ -59,7 +51,7 @@ enum StoresController {
                                     by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/stores/\(s.id)", notice: "pr.stock_issued")
         } page: { failure in
-            StorePages.show(PageContext(req), try await StorePages.Model.load(req, failure: failure))
+            try await StorePages.showPage.draw(req, failure)
         }
     }
 
@@ -81,7 +73,7 @@ enum StoresController {
                                                                        returnedOn: v["returnedOn"] ?? "", by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/deliveries/\(d.id)", notice: "pr.goods_returned", anchor: "pr-returns")
         } page: { failure in
-            DeliveryPages.show(PageContext(req), try await DeliveryPages.Model.load(req, failure: failure))
+            try await DeliveryPages.showPage.draw(req, failure)
         }
     }
 
@@ -94,7 +86,7 @@ enum StoresController {
             _ = try await req.services.siteStores(req.db).stockIn(deliveryID: d.id, storeID: store, by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/stores/\(store)", notice: "pr.stocked_in")
         } page: { failure in
-            DeliveryPages.show(PageContext(req), try await DeliveryPages.Model.load(req, failure: failure))
+            try await DeliveryPages.showPage.draw(req, failure)
         }
     }
 }

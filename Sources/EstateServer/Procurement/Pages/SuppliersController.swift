@@ -7,19 +7,11 @@ import Vapor
 enum SuppliersController {
     static func register(_ app: Application) {
         let s = app.grouped("procurement", "suppliers")
-        s.on(.GET, guard: .allowed(.procurementHandle), use: list)
+        s.on(.GET, guard: .allowed(.procurementHandle), use: SupplierPages.listPage.respond)
         s.on(.POST, guard: .allowed(.procurementHandle), use: create)
-        s.on(.GET, ":supplierID", guard: .allowed(.procurementHandle), use: show)
+        s.on(.GET, ":supplierID", guard: .allowed(.procurementHandle), use: SupplierPages.showPage.respond)
         s.on(.POST, ":supplierID", "qualifications", guard: .allowed(.procurementHandle), use: addQualification)
         s.on(.POST, ":supplierID", "blacklisting", guard: .allowed(.procurementHandle), use: blacklist)
-    }
-
-    @Sendable static func list(_ req: Request) async throws -> Response {
-        Shell.response(SupplierPages.list(PageContext(req), try await SupplierPages.ListModel.load(req)))
-    }
-
-    @Sendable static func show(_ req: Request) async throws -> Response {
-        Shell.response(SupplierPages.show(PageContext(req), try await SupplierPages.Model.load(req, try req.pathID("supplierID"))))
     }
 
     @Sendable static func create(_ req: Request) async throws -> Response {

@@ -58,8 +58,7 @@ enum TenderPages {
             guard let t = try await ifFound({ try await svc.tender(try req.pathID("tenderID")) }) else { throw Problem.notFound }
             let p = try ProcurementShell.check(req, .tenders, t.projectId)
             let suppliers = req.services.suppliers(req.db)
-            var invited: [SupplierService.Supplier] = []
-            for id in try await svc.invited(t.id) { if let s = try? await suppliers.supplier(id) { invited.append(s) } }
+            let invited = try await suppliers.suppliers(try await svc.invited(t.id))
             // Sealed until the opening: the bids are not read (a read before it is refused and logged by the service).
             let bids = t.openedAt == nil ? [] : try await svc.bids(t.id, context: req.auditContext)
             let cards = ScorecardService(store: req.services.store(req.db), now: req.services.now)

@@ -6,21 +6,13 @@ import Vapor
 enum TendersController {
     static func register(_ app: Application) {
         let p = app.grouped("procurement", "projects", ":projectID")
-        p.on(.GET, "tenders", guard: .allowed(.procurementHandle), use: list)
+        p.on(.GET, "tenders", guard: .allowed(.procurementHandle), use: TenderPages.listPage.respond)
         p.on(.POST, "tenders", guard: .allowed(.procurementHandle), use: create)
         let t = app.grouped("procurement", "tenders", ":tenderID")
-        t.on(.GET, guard: .allowed(.procurementHandle), use: show)
+        t.on(.GET, guard: .allowed(.procurementHandle), use: TenderPages.showPage.respond)
         t.on(.POST, "bids", guard: .allowed(.procurementHandle), use: bid)
         t.on(.POST, "opening", guard: .allowed(.procurementHandle), use: open)
         t.on(.POST, "award", guard: .allowed(.procurementHandle), use: award)
-    }
-
-    @Sendable static func list(_ req: Request) async throws -> Response {
-        Shell.response(TenderPages.list(PageContext(req), try await TenderPages.ListModel.load(req)))
-    }
-
-    @Sendable static func show(_ req: Request) async throws -> Response {
-        Shell.response(TenderPages.show(PageContext(req), try await TenderPages.Model.load(req)))
     }
 
     @Sendable static func create(_ req: Request) async throws -> Response {
@@ -36,7 +28,7 @@ enum TendersController {
                                                                        by: try req.requirePrincipal().userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/tenders/\(tender.id)", notice: "pr.tender_created")
         } page: { failure in
-            TenderPages.list(PageContext(req), try await TenderPages.ListModel.load(req, failure: failure))
+            try await TenderPages.listPage.draw(req, failure)
         }
     }
 
@@ -56,7 +48,7 @@ enum TendersController {
                                                                  terms: req.formField("terms"), by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/tenders/\(t.id)", notice: "pr.bid_sealed")
         } page: { failure in
-            TenderPages.show(PageContext(req), try await TenderPages.Model.load(req, failure: failure))
+            try await TenderPages.showPage.draw(req, failure)
         }
     }
 
@@ -67,7 +59,7 @@ enum TendersController {
             let done = try await req.services.tenders(req.db).open(t.id, by: p.userID, context: req.auditContext)
             return FormAction.Next.to("/procurement/tenders/\(t.id)", notice: done.openedAt == nil ? "pr.opening_first_recorded" : "pr.opened")
         } page: { failure in
-            TenderPages.show(PageContext(req), try await TenderPages.Model.load(req, failure: failure))
+            try await TenderPages.showPage.draw(req, failure)
         }
     }
 
@@ -80,7 +72,7 @@ enum TendersController {
             let (_, order) = try await req.services.tenders(req.db).award(t.id, bidID: bid, reason: v["reason"] ?? "", by: p, context: req.auditContext)
             return FormAction.Next.to("/procurement/orders/\(order.id)", notice: "pr.awarded")
         } page: { failure in
-            TenderPages.show(PageContext(req), try await TenderPages.Model.load(req, failure: failure))
+            try await TenderPages.showPage.draw(req, failure)
         }
     }
 }

@@ -44,10 +44,10 @@ public struct ProcurementReportService: Sendable {
             WHERE project_id = \(bind: projectID) AND status = 'approved' AND decided_at >= \(bind: start) AND decided_at < \(bind: end)
             GROUP BY supplier_id ORDER BY amount_fen DESC
             """).all(decoding: S.self, with: decoder)
-        let suppliers = SupplierService(store: store, now: now)
+        let names = try await SupplierService(store: store, now: now).names(bySupplierRaw.map(\.supplierId))
         var bySupplier: [(Row, String)] = []
         for r in bySupplierRaw {
-            let name = (try? await suppliers.supplier(r.supplierId).name) ?? ""
+            let name = names[r.supplierId] ?? ""
             bySupplier.append((Row(key: r.supplierId.uuidString, amountFen: r.amountFen, orders: r.orders), name))
         }
         // The month of the approval in China time, from its day: approvals are grouped by the day they were decided.

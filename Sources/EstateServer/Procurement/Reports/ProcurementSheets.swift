@@ -35,7 +35,7 @@ enum ProcurementSheets {
                                                                   SheetColumn(t("pr.score.standing"), width: 10, format: .text)],
                           rows: r.cards.map { name, c in
                               [.text(name), .integer(Int64(c.total)), .integer(Int64(c.criteria.quality)), .integer(Int64(c.criteria.delivery)),
-                               .integer(Int64(c.criteria.price)), .integer(Int64(c.criteria.service)), .integer(Int64(c.repairTickets)),
+                               .integer(Int64(c.criteria.price)), c.criteria.service.map { .integer(Int64($0)) } ?? .empty, .integer(Int64(c.repairTickets)),
                                .text(t("pr.score.standing.\(c.standing.rawValue)"))]
                           })
         return try XLSXWriter.data([byCategory, bySupplier, byMonth, savings, overdue, cards])

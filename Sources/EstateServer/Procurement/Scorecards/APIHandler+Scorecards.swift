@@ -3,14 +3,16 @@ import Foundation
 import OpenAPIRuntime
 import Vapor
 
-/// `/api/v1/suppliers/{id}/scorecard`, `/score-override`, `/api/v1/supplier-score-weights` and `/api/v1/reports/procurement`.
+/// `/api/v1/suppliers/{id}/scorecard`, `/score-override`, `/api/v1/supplier-score-weights`, an order's
+/// `/service-ratings` and `/api/v1/reports/procurement`.
 extension APIHandler {
     static func scorecardSchema(_ c: ScorecardService.Card) -> Schemas.SupplierScorecard {
         var out = Schemas.SupplierScorecard(
             supplierId: c.supplierID.uuidString, from: c.from.description, to: c.to.description, total: c.total,
             standing: .init(rawValue: c.standing.rawValue) ?? .good, quality: c.criteria.quality, delivery: c.criteria.delivery,
-            price: c.criteria.price, service: c.criteria.service,
+            price: c.criteria.price, service: c.criteria.service, serviceRatings: c.serviceRatings,
             weights: .init(quality: c.weights.quality, delivery: c.weights.delivery, price: c.weights.price, service: c.weights.service),
+            appliedWeights: .init(quality: c.applied.quality, delivery: c.applied.delivery, price: c.applied.price, service: c.applied.service),
             delivered: PurchaseQuantity.format(c.deliveredMilli), rejected: PurchaseQuantity.format(c.rejectedMilli), repairTickets: c.repairTickets,
             unitsInstalled: c.unitsInstalled, lines: c.lines, onTimeInFull: c.onTimeInFull)
         out.overrideReason = c.overriddenBecause
@@ -36,6 +38,26 @@ extension APIHandler {
         let svc = ScorecardService(store: services.store(database), now: services.now)
         let card = try await svc.overrideBlock(try Self.uuid(input.path.supplierId), reason: b.reason, by: try call.requirePrincipal(), context: call.auditContext)
         return .ok(.init(body: .json(Self.scorecardSchema(card))))
+    }
+
+    static func serviceRatingSchema(_ r: ScorecardService.ServiceRating) -> Schemas.ServiceRating {
+        .init(id: r.id.uuidString, supplierId: r.supplierId.uuidString, orderId: r.orderId.uuidString, stars: r.stars, comment: r.comment,
+              ratedBy: r.ratedBy.uuidString, ratedAt: r.ratedAt)
+    }
+
+    func listServiceRatings(_ input: Operations.ListServiceRatings.Input) async throws -> Operations.ListServiceRatings.Output {
+        let o = try await services.purchaseOrders(database).order(try Self.uuid(input.path.orderId))
+        guard ScorecardService.mayRate(try call.requirePrincipal(), projectID: o.projectId) else { throw Problem.notFound }
+        let items = try await ScorecardService(store: services.store(database), now: services.now).serviceRatings(orderID: o.id)
+        return .ok(.init(body: .json(.init(items: items.map(Self.serviceRatingSchema)))))
+    }
+
+    func rateSupplierService(_ input: Operations.RateSupplierService.Input) async throws -> Operations.RateSupplierService.Output {
+        let b = switch input.body { case .json(let json): json }
+        let r = try await ScorecardService(store: services.store(database), now: services.now)
+            .rateService(orderID: try Self.uuid(input.path.orderId), stars: b.stars, comment: b.comment ?? "", by: try call.requirePrincipal(),
+                         context: call.auditContext)
+        return .created(.init(body: .json(Self.serviceRatingSchema(r))))
     }
 
     func putSupplierScoreWeights(_ input: Operations.PutSupplierScoreWeights.Input) async throws -> Operations.PutSupplierScoreWeights.Output {

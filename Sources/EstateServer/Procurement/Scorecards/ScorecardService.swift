@@ -4,8 +4,8 @@ import SQLKit
 
 /// 供应商评估: a supplier's scorecard over a period — quality (rejections at inspection, and repair tickets on the units
 /// and components its batches went into, asked of 客服's `TicketService`), delivery (lines on time and in full), price
-/// (what it was paid against the market median each order line was filed with) and service (100 unless the manager
-/// rates it) — weighted by the weights the procurement manager sets. Below `Scorecard.warnBelow` a new order is
+/// (what it was paid against the market median each order line was filed with) and service (the period's ratings,
+/// `ScorecardService+Ratings`; none → its weight shared over the other three) — weighted by the weights the procurement manager sets. Below `Scorecard.warnBelow` a new order is
 /// flagged; below `Scorecard.blockBelow` it is refused until the manager overrides with a reason (90 days).
 public struct ScorecardService: Sendable {
     let store: Store
@@ -19,7 +19,10 @@ public struct ScorecardService: Sendable {
         public var from: CalendarDay
         public var to: CalendarDay
         public var criteria: ScoreCriteria
+        /// The manager's weights; `applied` is what the total was taken over (service's weight shared out when unrated).
         public var weights: ScoreWeights
+        public var applied: ScoreWeights
+        public var serviceRatings: Int
         public var total: Int
         public var standing: ScoreStanding
         public var deliveredMilli: Int64
@@ -78,14 +81,17 @@ public struct ScorecardService: Sendable {
             SELECT l.unit_price_fen, l.median_fen FROM purchase_order_lines l JOIN purchase_orders o ON o.id = l.order_id
             WHERE o.supplier_id = \(bind: supplierID) AND o.status = 'approved' AND l.median_fen IS NOT NULL
             """).all(decoding: P.self, with: decoder)
+        let stars = try await serviceStars(supplierID, from: from, to: to)
         let priceScores = prices.map { Scorecard.price(paid: Money(fen: $0.unitPriceFen), market: Money(fen: $0.medianFen ?? 0)) }
         let price = priceScores.isEmpty ? 100 : Int(Rounding.halfUp(Int128(priceScores.reduce(0, +)), divisor: Int128(priceScores.count)))
         let criteria = ScoreCriteria(quality: Scorecard.quality(deliveredMilli: delivered, rejectedMilli: rejected, repairTickets: repairs,
                                                                 unitsInstalled: Set(units.map(\.unitId)).count),
-                                     delivery: Scorecard.delivery(lines: lines.count, onTimeInFull: otif), price: price, service: 100)
+                                     delivery: Scorecard.delivery(lines: lines.count, onTimeInFull: otif), price: price,
+                                     service: Scorecard.service(stars: stars))
         let w = try await weights()
         let total = Scorecard.total(criteria, weights: w)
-        return Card(supplierID: supplierID, from: from, to: to, criteria: criteria, weights: w, total: total, standing: Scorecard.standing(total),
+        return Card(supplierID: supplierID, from: from, to: to, criteria: criteria, weights: w, applied: Scorecard.applied(w, to: criteria),
+                    serviceRatings: stars.count, total: total, standing: Scorecard.standing(total),
                     deliveredMilli: delivered, rejectedMilli: rejected, repairTickets: repairs, unitsInstalled: Set(units.map(\.unitId)).count,
                     lines: lines.count, onTimeInFull: otif, overriddenBecause: try await overrideReason(supplierID))
     }

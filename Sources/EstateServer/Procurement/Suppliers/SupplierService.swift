@@ -102,6 +102,22 @@ public struct SupplierService: Sendable {
         return s
     }
 
+    /// The suppliers of `ids` (one query; the ones that do not exist are left out), in the order of `ids`.
+    public func suppliers(_ ids: [UUID]) async throws -> [Supplier] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [] }
+        let rows = try await store.sql.raw("SELECT * FROM suppliers WHERE id IN (\(binds: unique))").all(decoding: Supplier.self, with: decoder)
+        let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var seen = Set<UUID>()
+        return ids.compactMap { id in seen.insert(id).inserted ? byID[id] : nil }
+    }
+
+    /// The names of `ids` (one query): what a list shows beside a supplier id. Suppliers are never deleted, so every id
+    /// of a stored row has its name; an id that matches none maps to nothing.
+    public func names(_ ids: some Sequence<UUID>) async throws -> [UUID: String] {
+        Dictionary(try await suppliers(Array(ids)).map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// The directory, by name; optionally one category, one status or a name / credit code fragment.
     public func list(category: SupplierCategory? = nil, status: String? = nil, search: String? = nil, limit: Int = 500) async throws -> [Supplier] {
         var q: SQLQueryString = "SELECT * FROM suppliers WHERE 1 = 1"
