@@ -47,6 +47,12 @@ struct ProcurementSettlementTests {
         return try res.decode(Schemas.Invoice.self)
     }
 
+    /// The pages' desk (finance `<code>.caiwu` on its project); returns it and finance's token.
+    static func withFinance(_ app: Application, _ clock: TestClock, code: String) async throws -> (P.Desk, String) {
+        let d = try await ProcurementPageTests.desk(app, clock, code: code)
+        return (d, try await Fixtures(app: app).token("\(code.lowercased()).caiwu"))
+    }
+
     static func scheduledFen(_ app: Application, order: String) async throws -> Int64 {
         struct N: Decodable { var n: Int64? }
         return try await app.db.sql.raw("""
@@ -57,10 +63,7 @@ struct ProcurementSettlementTests {
     @Test func theDemoSteelOrderIsScheduledToItsAmountExactly() async throws {
         try await withTestApp { app, clock in
             // setup: 60 t delivered, 59 accepted and 1 returned; finance.
-            let d = try await P.desk(app, clock, code: "SE")
-            let f = Fixtures(app: app)
-            try await f.user("se.caiwu", roles: [(.finance, d.project)])
-            let finance = try await f.token("se.caiwu")
+            let (d, finance) = try await Self.withFinance(app, clock, code: "SE")
             let (order, line) = try await Self.steelOrder(d)
             try await Self.deliver(d, order.id, line: line, quantity: "60", accepted: "59", rejected: "1", batch: "HX-2026-0412")
             #expect(try await Self.scheduledFen(app, order: order.id) == 7_290_000)
@@ -87,10 +90,7 @@ struct ProcurementSettlementTests {
     @Test func anInvoiceTheprepaymentWhollyCoversIsPaidWithNothingMoreDue() async throws {
         try await withTestApp { app, clock in
             // setup: the steel order; 10 t accepted; finance.
-            let d = try await P.desk(app, clock, code: "SP")
-            let f = Fixtures(app: app)
-            try await f.user("sp.caiwu", roles: [(.finance, d.project)])
-            let finance = try await f.token("sp.caiwu")
+            let (d, finance) = try await Self.withFinance(app, clock, code: "SP")
             let (order, line) = try await Self.steelOrder(d)
             try await Self.deliver(d, order.id, line: line, quantity: "10", accepted: "10", rejected: "0", batch: "HX-1")
             // MUT: ¥40,500 invoiced against ¥72,900 prepaid.
