@@ -12,7 +12,7 @@ extension InventoryService {
         let rows = try await sql.raw("""
             SELECT u.id, u.code, u.project_id, p.name AS project_name FROM units u JOIN projects p ON p.id = u.project_id
             WHERE u.id IN \(SQLBind.group(Array(Set(ids))))
-            """).all(decoding: UnitLabel.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: UnitLabel.self, with: SQLRowDecoder.snakeCase)
         return Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -35,7 +35,7 @@ extension InventoryService {
         var out: [UUID: UnitPrices] = [:]
         for chunk in Array(Set(ids)).chunked(500) {
             for r in try await sql.select().columns("id", "list_total", "floor_price").from("units").where("id", .in, SQLBind.group(Array(chunk)))
-                .all(decoding: UnitPrices.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)) {
+                .all(decoding: UnitPrices.self, with: SQLRowDecoder.snakeCase) {
                 out[r.id] = r
             }
         }
@@ -51,7 +51,7 @@ extension InventoryService {
             for r in try await sql.raw("""
                 SELECT u.id, u.code, u.building_id, b.name AS building_name FROM units u JOIN buildings b ON b.id = u.building_id
                 WHERE u.id IN \(SQLBind.group(Array(chunk)))
-                """).all(decoding: UnitPlace.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)) {
+                """).all(decoding: UnitPlace.self, with: SQLRowDecoder.snakeCase) {
                 out[r.id] = r
             }
         }
@@ -148,7 +148,7 @@ extension InventoryService {
             WHERE u.project_id = \(bind: projectID)
               AND (UPPER(u.code) LIKE \(bind: like) OR UPPER(u.code) LIKE \(bind: raw.uppercased()) OR b.name LIKE \(bind: raw)\(byID))
             ORDER BY \(peopleOrder("u")) LIMIT \(bind: limit)
-            """).all(decoding: PickedUnit.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: PickedUnit.self, with: SQLRowDecoder.snakeCase)
     }
 }
 

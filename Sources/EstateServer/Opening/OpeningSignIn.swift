@@ -59,7 +59,7 @@ struct OpeningSignIn: Sendable {
             let recent = try await sql.raw("""
                 SELECT created_at FROM opening_codes WHERE mobile = \(bind: mobile) AND created_at > \(bind: now.addingTimeInterval(-3600))
                 ORDER BY created_at DESC
-                """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
             if let last = recent.first?.createdAt, now.timeIntervalSince(last) < OwnerSignIn.minimumInterval {
                 return .tooSoon(seconds: max(1, Int((OwnerSignIn.minimumInterval - now.timeIntervalSince(last)).rounded(.up))))
             }
@@ -99,7 +99,7 @@ struct OpeningSignIn: Sendable {
             guard let c = try await sql.raw("""
                 SELECT id, code_hash, attempts, expires_at, used_at FROM opening_codes WHERE mobile = \(bind: mobile)
                 ORDER BY created_at DESC LIMIT 1
-                """).first(decoding: C.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)),
+                """).first(decoding: C.self, with: SQLRowDecoder.snakeCase),
                 c.usedAt == nil, c.expiresAt > now
             else { return .noCode }
             guard c.attempts < OwnerSignIn.maxAttempts else { return .tooManyTries }
@@ -133,7 +133,7 @@ struct OpeningSignIn: Sendable {
         struct R: Decodable { var id: UUID; var mobile: String; var expiresAt: Date }
         guard let r = try await store.sql.raw("""
             SELECT id, mobile, expires_at FROM opening_sessions WHERE token_hash = \(bind: tokenHash(token)) AND expires_at > \(bind: now())
-            """).first(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).first(decoding: R.self, with: SQLRowDecoder.snakeCase)
         else { return nil }
         return OwnerSignIn.Session(id: r.id, mobile: r.mobile, expiresAt: r.expiresAt, token: token)
     }

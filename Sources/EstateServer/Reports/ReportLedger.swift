@@ -167,7 +167,7 @@ enum ReportLedger {
                 GROUP BY k.occurred_on, k.consultant_id, CASE WHEN k.kind = 'call' THEN 'call' ELSE k.visit_kind END
                 """
         }
-        return try await sql.raw(query).all(decoding: Fact.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+        return try await sql.raw(query).all(decoding: Fact.self, with: SQLRowDecoder.snakeCase)
     }
 
     /// Adds each fact (times `sign`) to its rows.
@@ -264,7 +264,7 @@ enum ReportLedger {
             var terN: Int; var terArea: Int64; var terFen: Int64; var recN: Int; var recFen: Int64
         }
         let rows = try await sql.raw("SELECT * FROM report_daily WHERE project_id = \(bind: projectID)")
-            .all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            .all(decoding: R.self, with: SQLRowDecoder.snakeCase)
         var out: [Key: Delta] = [:]
         for r in rows {
             let d = Delta(calls: r.calls, visitsFirst: r.visitsFirst, visitsReturn: r.visitsReturn, subN: r.subN, subArea: r.subArea, subFen: r.subFen,

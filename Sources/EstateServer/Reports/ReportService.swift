@@ -12,7 +12,7 @@ public struct ReportService: Sendable {
     let now: @Sendable () -> Date
 
     var today: CalendarDay { CalendarDay(now()) }
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     // MARK: - Ledger rows
 

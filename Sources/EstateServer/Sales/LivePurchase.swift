@@ -34,7 +34,7 @@ enum LivePurchase {
             out += try await sql.raw("""
                 SELECT s.unit_id, b.customer_id FROM sale_buyers b JOIN subscriptions s ON s.id = b.subscription_id
                 WHERE s.unit_id IN \(SQLBind.group(Array(chunk))) AND b.is_current AND \(isLive("s"))
-                """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)).map { ($0.unitId, $0.customerId) }
+                """).all(decoding: R.self, with: SQLRowDecoder.snakeCase).map { ($0.unitId, $0.customerId) }
         }
         return out
     }
@@ -70,7 +70,7 @@ enum LivePurchase {
             FROM sale_buyers b JOIN subscriptions s ON s.id = b.subscription_id
             LEFT JOIN contracts c ON c.subscription_id = s.id AND c.status <> 'terminated'
             WHERE b.customer_id IN (\(customerIDs)) AND b.is_current AND \(isLive("s"))
-            """).all(decoding: Purchase.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: Purchase.self, with: SQLRowDecoder.snakeCase)
     }
 
     /// The unit's delivery day, from its contract that is not terminated (newest delivery first).
@@ -79,7 +79,7 @@ enum LivePurchase {
         let rows = try await sql.raw("""
             SELECT delivered_on FROM contracts WHERE unit_id = \(bind: unitID) AND status <> 'terminated' AND delivered_on IS NOT NULL
             ORDER BY delivered_on DESC
-            """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
         return rows.first?.deliveredOn.flatMap(CalendarDay.init)
     }
 }

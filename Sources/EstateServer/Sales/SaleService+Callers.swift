@@ -46,7 +46,7 @@ extension SaleService {
             LEFT JOIN contracts c ON c.subscription_id = s.id AND c.status <> 'terminated'
             WHERE b.customer_id IN \(SQLBind.group(Array(Set(ids)))) AND b.is_current AND \(LivePurchase.isLive("s"))
             ORDER BY s.created_at DESC
-            """).all(decoding: CustomerPurchase.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: CustomerPurchase.self, with: SQLRowDecoder.snakeCase)
         let codes = try await InventoryService.unitCodes(rows.map(\.unitId), sql: sql)
         for i in rows.indices { rows[i].unitCode = codes[rows[i].unitId] }
         return rows

@@ -30,6 +30,6 @@ extension SaleService {
                                   WHERE r.subscription_id = s.id AND r.status = 'confirmed' AND r.kind = 'receipt'\(before)), 0) AS BIGINT)
                      AS received_before_fen
             FROM subscriptions s WHERE s.project_id = \(bind: projectID) AND s.number IN \(SQLBind.group(Array(Set(subscriptionNumbers))))
-            """).all(decoding: CommissionFacts.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: CommissionFacts.self, with: SQLRowDecoder.snakeCase)
     }
 }

@@ -49,7 +49,7 @@ extension SaleService {
     /// money due before it accrues nothing until then.
     static func plans(_ rates: [UUID: Int], from signed: [UUID: CalendarDay] = [:], today: CalendarDay, onlyOutstanding: Bool = false,
                       on db: any SQLDatabase) async throws -> [UUID: [PlanItem]] {
-        let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+        let decoder = SQLRowDecoder.snakeCase
         struct Paid: Decodable { var itemId: UUID; var receivedOn: String; var amountFen: Int64 }
         struct W: Decodable { var itemId: UUID; var amountFen: Int64 }
         var out: [UUID: [PlanItem]] = [:]

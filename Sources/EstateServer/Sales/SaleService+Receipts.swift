@@ -65,7 +65,7 @@ extension SaleService {
     /// Receipts matching `condition` (`WHERE …`, with any order and limit), labelled, one query each for codes and names.
     static func receipts(_ condition: SQLQueryString, on sql: any SQLDatabase) async throws -> [Receipt] {
         struct Unit: Decodable { var unitId: UUID }
-        let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+        let decoder = SQLRowDecoder.snakeCase
         let rows = try await sql.raw("\(unsafeRaw: Self.receiptSelect) \(condition)").all()
         var items = try rows.map { try $0.decode(model: Receipt.self, with: decoder) }
         let units = try rows.map { try $0.decode(model: Unit.self, with: decoder).unitId }

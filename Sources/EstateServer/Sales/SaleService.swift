@@ -15,7 +15,7 @@ public struct SaleService: Sendable {
     let customers: CustomerService
 
     var today: CalendarDay { CalendarDay(now()) }
-    var sqlDecoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var sqlDecoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     // MARK: Read models
 

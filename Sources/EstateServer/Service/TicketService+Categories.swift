@@ -55,7 +55,7 @@ extension TicketService {
         try await store.audited(context) { tx in
             struct S: Decodable { var sortOrder: Int; var parentId: UUID? }
             let next = try await tx.sql.raw("SELECT sort_order, parent_id FROM ticket_categories")
-                .all(decoding: S.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                .all(decoding: S.self, with: SQLRowDecoder.snakeCase)
                 .filter { $0.parentId == parent }.map(\.sortOrder).max() ?? -1
             try await tx.sql.insert(into: "ticket_categories").columns("id", "project_id", "parent_id", "name", "sort_order", "active", "created_at")
                 .values(SQLBind(id), SQLBind(projectID), SQLBind(parent), SQLBind(name), SQLBind(next + 1), SQLBind(true), SQLBind(now)).run()

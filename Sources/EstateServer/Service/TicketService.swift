@@ -14,7 +14,7 @@ public struct TicketService: Sendable {
     var exactSearchesPerHour = ExactLookups.defaultPerHour
     var exactLookupGate: KeyedGate?
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// 责任部门.
     public enum Department: String, CaseIterable, Sendable {

@@ -10,7 +10,7 @@ public struct DutyLogService: Sendable {
     let now: @Sendable () -> Date
     let outages: OutageService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Draft: Sendable {
         public var shiftDate: String

@@ -246,14 +246,14 @@ extension OutageService {
                 UPDATE outage_tokens SET used_at = \(bind: now)
                 WHERE token_hash = \(bind: hash) AND used_at IS NULL AND expires_at > \(bind: now)
                 RETURNING outage_id, user_id, level
-                """).first(decoding: T.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).first(decoding: T.self, with: SQLRowDecoder.snakeCase)
             else { throw Problem(.notFound, "outage_link_invalid") }
             let name = try await StaffDirectory.displayNames([t.userId], sql: tx.sql)[t.userId] ?? "—"
             struct O: Decodable { var projectId: UUID; var number: String }
             let taken = try await tx.sql.raw("""
                 UPDATE outages SET status = 'in_repair', acknowledged_at = \(bind: now), acknowledged_by = \(bind: t.userId), updated_at = \(bind: now)
                 WHERE id = \(bind: t.outageId) AND status = 'notifying' RETURNING project_id, number
-                """).first(decoding: O.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).first(decoding: O.self, with: SQLRowDecoder.snakeCase)
             let context = AuditContext(actorID: t.userId, actorName: name, requestID: requestID, ip: ip)
             if let taken {
                 try await Self.event(t.outageId, "acknowledge", level: t.level, ["name": name], actorID: t.userId,
@@ -314,7 +314,7 @@ extension OutageService {
     static func buildCallbacks(_ o: Outage, now: Date, on tx: any Database) async throws -> Int {
         struct U: Decodable { var unitId: UUID }
         let units = try await tx.sql.raw("SELECT unit_id FROM outage_units WHERE outage_id = \(bind: o.id)")
-            .all(decoding: U.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)).map(\.unitId)
+            .all(decoding: U.self, with: SQLRowDecoder.snakeCase).map(\.unitId)
         let owners = try await LivePurchase.owners(ofUnits: units, sql: tx.sql)
         let contacts = try await CustomerDirectory.contacts(owners.map(\.customerID), sql: tx.sql)
         let codes = try await InventoryService.unitCodes(owners.map(\.unitID), sql: tx.sql)

@@ -44,7 +44,7 @@ extension OutageService {
     static func onCallList(_ projectID: UUID, _ department: TicketService.Department, sql: any SQLDatabase) async throws -> OnCallList {
         struct S: Decodable { var ackMinutes: Int }
         struct E: Decodable { var userId: UUID; var position: Int }
-        let d = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+        let d = SQLRowDecoder.snakeCase
         let setting = try await sql.raw("""
             SELECT ack_minutes FROM oncall_settings WHERE project_id = \(bind: projectID) AND department = \(bind: department.rawValue)
             """).first(decoding: S.self, with: d)

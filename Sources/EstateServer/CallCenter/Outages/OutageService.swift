@@ -18,7 +18,7 @@ public struct OutageService: Sendable {
 
     public typealias Department = TicketService.Department
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// How long an acknowledgement link works.
     static let tokenLifetime: TimeInterval = 24 * 3600

@@ -11,7 +11,7 @@ public struct CallQualityService: Sendable {
     let store: Store
     let now: @Sendable () -> Date
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Form: Sendable, Equatable {
         public var id: UUID

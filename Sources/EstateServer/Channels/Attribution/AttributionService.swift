@@ -26,7 +26,7 @@ public struct AttributionService: Sendable {
         public var clawedAt: Date?
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// Attributes new purchases and claws back lost ones; returns (attributed, clawed back).
     @discardableResult

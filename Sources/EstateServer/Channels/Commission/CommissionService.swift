@@ -40,7 +40,7 @@ public struct CommissionService: Sendable {
         public var explanation: String
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// "2026-12" in China time.
     public static func month(of date: Date) -> String { String(CalendarDay(date).description.prefix(7)) }

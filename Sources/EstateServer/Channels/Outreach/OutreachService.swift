@@ -12,7 +12,7 @@ public struct OutreachService: Sendable {
     let channels: ChannelService
     let sales: SaleService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Plan: Decodable, Sendable {
         public var id: UUID

@@ -144,7 +144,7 @@ extension RegistrationService {
                 UPDATE channel_registrations SET status = 'lapsed', lapsed_at = \(bind: at), updated_at = \(bind: at)
                 WHERE (status IN ('protected', 'pending') AND valid_until < \(bind: at)) OR (status = 'visited' AND visit_until < \(bind: at))
                 RETURNING id, project_id
-                """).all(decoding: I.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).all(decoding: I.self, with: SQLRowDecoder.snakeCase)
             if !rows.isEmpty {
                 let system = AuditContext(actorID: nil, actorName: "system", requestID: nil, ip: nil)
                 try await AuditLog.record(AuditEntry(action: "registration.lapse", entity: "registration", entityID: rows.count == 1 ? rows[0].id.uuidString : nil,

@@ -20,7 +20,7 @@ public struct RegistrationService: Sendable {
     /// How long a visit QR code is good for once shown.
     var tokenLifetime: TimeInterval = 2 * 3600
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Draft: Sendable {
         public var projectID: UUID
@@ -236,7 +236,7 @@ public struct RegistrationService: Sendable {
         let rows = try await sql.raw("""
             SELECT lapsed_at, mobile, masked FROM channel_registrations WHERE project_id = \(bind: projectID) AND masked = \(bind: number.maskedForm)
             AND channel_id = \(bind: channelID) AND status = 'lapsed' ORDER BY lapsed_at DESC LIMIT 20
-            """).all(decoding: L.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: L.self, with: SQLRowDecoder.snakeCase)
         return rows.first { r in (r.mobile.map { RegisteredNumber.full($0) } ?? RegisteredNumber.parse(r.masked))?.mayBe(number) ?? false }?.lapsedAt
     }
 
@@ -250,7 +250,7 @@ public struct RegistrationService: Sendable {
             FROM channel_registrations r JOIN channels c ON c.id = r.channel_id
             WHERE r.project_id = \(bind: projectID) AND r.masked = \(bind: masked) AND r.status IN \(SQLBind.group(live))
             ORDER BY r.created_at, r.id
-            """).all(decoding: C.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)).map { c in
+            """).all(decoding: C.self, with: SQLRowDecoder.snakeCase).map { c in
             let n: RegisteredNumber = c.mobile.map { .full($0) } ?? RegisteredNumber.parse(c.masked) ?? .full(c.masked)
             return .init(id: c.id, channelID: c.channelId, channelName: c.name, number: n, at: c.createdAt, visitedAt: c.visitedAt,
                          state: RegistrationStatus(rawValue: c.status)?.holds == true ? .holding : .pending)

@@ -9,7 +9,7 @@ public struct ChannelService: Sendable {
     let store: Store
     let now: @Sendable () -> Date
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Channel: Decodable, Sendable {
         public var id: UUID

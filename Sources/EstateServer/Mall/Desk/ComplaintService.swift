@@ -14,7 +14,7 @@ public struct ComplaintService: Sendable {
     let malls: MallService
     let tickets: TicketService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Complaint: Decodable, Sendable {
         public var id: UUID

@@ -19,7 +19,7 @@ public struct DeskDayService: Sendable {
     let deskOrders: DeskOrderService
     let rota: RotaService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     // MARK: Follow-ups
 

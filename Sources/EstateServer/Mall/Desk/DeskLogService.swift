@@ -13,7 +13,7 @@ public struct DeskLogService: Sendable {
     /// Where found items' photos are written (the attachments folder of the service tickets, a folder of its own).
     let photosDirectory: String
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     static func line(_ s: String, _ field: String, max: Int) throws -> String {
         guard let t = MallService.cleanName(s, max: max) else { throw Problem.invalid(field, "mall_text_invalid") }

@@ -12,7 +12,7 @@ public struct DeskOrderService: Sendable {
     let now: @Sendable () -> Date
     let malls: MallService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Order: Decodable, Sendable {
         public var id: UUID

@@ -10,7 +10,7 @@ public struct MailService: Sendable {
     let now: @Sendable () -> Date
     let malls: MallService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public enum Kind: String, CaseIterable, Sendable { case letter, parcel, bag }
 

@@ -11,7 +11,7 @@ public struct PriceTagService: Sendable {
     let now: @Sendable () -> Date
     let malls: MallService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Line: Codable, Sendable, Equatable {
         public var tag: PriceTag

@@ -11,7 +11,7 @@ public struct ReturnService: Sendable {
     let now: @Sendable () -> Date
     let malls: MallService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Return: Decodable, Sendable {
         public var id: UUID

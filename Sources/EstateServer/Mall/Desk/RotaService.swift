@@ -12,7 +12,7 @@ public struct RotaService: Sendable {
     let now: @Sendable () -> Date
     let malls: MallService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// The roles a person on the rota holds on the mall's project.
     static let roles: [Role] = [.mallCS, .mallSupervisor]
@@ -98,7 +98,7 @@ public struct RotaService: Sendable {
             .ignoringConflicts(with: ["mall_id", "day", "kind"]).run()
         guard let r = try await tx.sql.raw("""
             SELECT id, day, kind, starts_min, ends_min FROM mall_shifts WHERE mall_id = \(bind: mall.id) AND day = \(bind: day.description) AND kind = \(bind: kind.rawValue)
-            """).first(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)) else { throw Problem.notFound }
+            """).first(decoding: Row.self, with: SQLRowDecoder.snakeCase) else { throw Problem.notFound }
         return r
     }
 
@@ -107,7 +107,7 @@ public struct RotaService: Sendable {
         try await tx.sql.raw("""
             SELECT sh.id, sh.day, sh.kind, sh.starts_min, sh.ends_min FROM mall_shift_staff s JOIN mall_shifts sh ON sh.id = s.shift_id
             WHERE s.user_id = \(bind: user) AND s.day = \(bind: day.description) AND sh.id <> \(bind: shift)
-            """).all(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: Row.self, with: SQLRowDecoder.snakeCase)
     }
 
     static func overlapProblem(_ r: Row) -> Problem {
@@ -128,7 +128,7 @@ public struct RotaService: Sendable {
         try await store.audited(context) { tx in
             let row = try await Self.shiftRow(mall, day, kind, engine: engine, by: actor, at: at, on: tx)
             let users = try await tx.sql.raw("SELECT shift_id, user_id FROM mall_shift_staff WHERE shift_id = \(bind: row.id)")
-                .all(decoding: StaffRow.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                .all(decoding: StaffRow.self, with: SQLRowDecoder.snakeCase)
             for u in users {
                 if let other = try await Self.otherShifts(of: u.userId, day: day, except: row.id, on: tx)
                     .first(where: { RotaRule.overlaps((s, e), ($0.startsMin, $0.endsMin)) }) {
@@ -178,7 +178,7 @@ public struct RotaService: Sendable {
             let rows = try await tx.sql.raw("""
                 DELETE FROM mall_shift_staff WHERE user_id = \(bind: userID) AND shift_id IN
                 (SELECT id FROM mall_shifts WHERE mall_id = \(bind: mall.id) AND day = \(bind: day.description) AND kind = \(bind: kind.rawValue)) RETURNING shift_id, user_id
-                """).all(decoding: StaffRow.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).all(decoding: StaffRow.self, with: SQLRowDecoder.snakeCase)
             guard let r = rows.first else { throw Problem.notFound }
             return ((), AuditEntry(action: "mall.rota_unassign", entity: "mall_shift", entityID: r.shiftId.uuidString, projectID: mall.projectId,
                                    summary: "off the \(kind.rawValue) shift of \(day)", before: ["userId": userID.uuidString]))

@@ -27,7 +27,7 @@ public struct MemberBook: Sendable {
         let existing = try await store.sql.raw("""
             SELECT mobile, card_number FROM mall_members WHERE mall_id = \(bind: mall.id)
             AND (status IN \(SQLBind.group(MemberStatus.live.map(\.rawValue))) OR card_number IS NOT NULL)
-            """).all(decoding: Live.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: Live.self, with: SQLRowDecoder.snakeCase)
         let liveMobiles = Set(existing.map(\.mobile)), cards = Set(existing.compactMap(\.cardNumber))
         struct Row { var id = UUID(); var name: String; var mobile: String; var kind: MemberKind; var organisation: String; var card: String?; var points: Int64 }
         var rows: [Row] = []

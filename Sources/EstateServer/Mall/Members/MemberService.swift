@@ -12,7 +12,7 @@ public struct MemberService: Sendable {
     let malls: MallService
     let customers: CustomerService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Member: Decodable, Sendable {
         public var id: UUID

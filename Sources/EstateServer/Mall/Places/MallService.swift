@@ -8,7 +8,7 @@ public struct MallService: Sendable {
     let store: Store
     let now: @Sendable () -> Date
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public struct Mall: Decodable, Sendable {
         public var id: UUID

@@ -493,7 +493,7 @@ final class DemoTicketsStory {
         }
         struct B: Decodable { var subscriptionId: UUID; var customerId: UUID; var mobile: String; var position: Int }
         let sql = db as! any SQLDatabase
-        let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+        let decoder = SQLRowDecoder.snakeCase
         let rows = try await sql.raw("""
             SELECT c.unit_id, u.code, c.subscription_id, c.signed_on, c.delivered_on, c.registered_area, c.contract_area
             FROM contracts c JOIN units u ON u.id = c.unit_id

@@ -29,7 +29,7 @@ public struct ProcurementAttachmentService: Sendable {
     public static let photoTypes = DeskLogService.photoTypes
     public static let documentTypes = DeskLogService.photoTypes + ["application/pdf"]
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// Attaches `data` to an inspected delivery (photos only: 415 inspection_photo_type) or a supplier (photos or PDF:
     /// 415 supplier_document_type), titled (a qualification's name, 合同编号…) or named after the upload.

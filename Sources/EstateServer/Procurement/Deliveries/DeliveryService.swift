@@ -53,7 +53,7 @@ public struct DeliveryService: Sendable {
         public var returned: Bool
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// `siteStoreID` names one of the project's site stores (its name becomes the delivery's `store`); without it
     /// `siteStore` is free text for where the goods were put.
@@ -210,7 +210,7 @@ public struct DeliveryService: Sendable {
         let rows = try await sql.raw("""
             SELECT l.order_line_id, CAST(SUM(l.delivered_milli - l.returned_milli) AS BIGINT) AS n FROM purchase_delivery_lines l
             JOIN purchase_deliveries d ON d.id = l.delivery_id WHERE d.order_id = \(bind: orderID) GROUP BY l.order_line_id
-            """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
         return Dictionary(rows.map { ($0.orderLineId, $0.n ?? 0) }, uniquingKeysWith: +)
     }
 
@@ -220,7 +220,7 @@ public struct DeliveryService: Sendable {
         let rows = try await sql.raw("""
             SELECT l.order_line_id, CAST(SUM(l.accepted_milli) AS BIGINT) AS n FROM purchase_delivery_lines l
             JOIN purchase_deliveries d ON d.id = l.delivery_id WHERE d.order_id = \(bind: orderID) AND d.status = 'inspected' GROUP BY l.order_line_id
-            """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
         return Dictionary(rows.map { ($0.orderLineId, $0.n ?? 0) }, uniquingKeysWith: +)
     }
 }

@@ -54,7 +54,7 @@ public struct InvoiceService: Sendable {
         public var amount: String
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public func record(orderID: UUID, number: String, invoicedOn: String, lines: [NewLine], tolerance: MatchTolerance = .standard,
                        by actor: UUID?, context: AuditContext) async throws -> Invoice {
@@ -123,7 +123,7 @@ public struct InvoiceService: Sendable {
             SELECT l.order_line_id, CAST(SUM(l.quantity_milli) AS BIGINT) AS n FROM purchase_invoice_lines l
             JOIN purchase_invoices i ON i.id = l.invoice_id WHERE i.order_id = \(bind: orderID) AND i.status IN \(unsafeRaw: counting)
             GROUP BY l.order_line_id
-            """).all(decoding: C.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)).map { ($0.orderLineId, $0.n ?? 0) },
+            """).all(decoding: C.self, with: SQLRowDecoder.snakeCase).map { ($0.orderLineId, $0.n ?? 0) },
             uniquingKeysWith: +)
         var all: [MatchProblem] = []
         var lineProblems: [(PurchaseOrderService.Line, Int64, Money, Money, [MatchProblem])] = []
@@ -344,7 +344,7 @@ public struct InvoiceService: Sendable {
             let paid = try await tx.sql.raw("""
                 UPDATE purchase_payments SET status = 'paid', paid_at = \(bind: at), paid_by = \(bind: actor)
                 WHERE invoice_id = \(bind: id) AND status = 'scheduled' AND event = 'invoice' RETURNING amount_fen
-                """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
             let sum = Money(fen: paid.reduce(Int64(0)) { $0 + $1.amountFen })
             return ((), AuditEntry(action: "invoice.pay", entity: "purchase_invoice", entityID: id.uuidString, projectID: inv.projectId,
                                    summary: "付款 \(inv.number)：\(sum) (\(today))", before: ["status": inv.status],

@@ -69,7 +69,7 @@ public struct PurchaseOrderService: Sendable {
         public var priceReason: String = ""
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// The median unit price of a material over the 90 days before `day`.
     func median(material: String, before day: CalendarDay) async throws -> Money? {
@@ -164,7 +164,7 @@ public struct PurchaseOrderService: Sendable {
                     let pl = planLines[lineID]!
                     struct R: Decodable { var budgetFen: Int64; var orderedFen: Int64 }
                     let now = try await tx.sql.raw("SELECT budget_fen, ordered_fen FROM purchase_plan_lines WHERE id = \(bind: lineID)")
-                        .first(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                        .first(decoding: R.self, with: SQLRowDecoder.snakeCase)
                     throw Problem.conflict("plan_budget_exceeded", ["item": pl.material, "remaining": Money(fen: (now?.budgetFen ?? 0) - (now?.orderedFen ?? 0)).plain,
                                                                     "amount": Money(fen: fen).plain])
                 }
@@ -251,7 +251,7 @@ public struct PurchaseOrderService: Sendable {
     static func approvalAppliers(postgres: Bool) -> [ApprovalKind: ApprovalApplier] {
         [.purchaseOrder: { approval, approved, tx, _, now in
             guard let id = approval.subjectID else { return ApprovalEffect() }
-            let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+            let decoder = SQLRowDecoder.snakeCase
             let lock: SQLQueryString = postgres ? " FOR UPDATE" : ""
             guard let o = try await tx.sql.raw("SELECT * FROM purchase_orders WHERE id = \(bind: id)" + lock).first(decoding: Order.self, with: decoder),
                   o.status == "submitted", o.approvalId == approval.id else { throw Problem.conflict("purchase_order_not_submitted") }

@@ -73,7 +73,7 @@ public struct PurchasePlanService: Sendable {
         public var needIDs: [UUID] = []
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// Materials are matched by name (市场行情 and needs): trimmed, inner runs of spaces as one.
     static func materialName(_ raw: String) -> String {

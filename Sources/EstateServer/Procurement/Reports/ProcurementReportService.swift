@@ -25,7 +25,7 @@ public struct ProcurementReportService: Sendable {
         public var saved: Money { Money(fen: savings.reduce(0) { $0 + ($1.estimateFen - $1.awardedFen) }) }
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public func report(projectID: UUID, from: CalendarDay, to: CalendarDay) async throws -> Report {
         let sql = store.sql

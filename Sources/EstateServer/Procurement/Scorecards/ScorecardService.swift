@@ -34,7 +34,7 @@ public struct ScorecardService: Sendable {
         public var overriddenBecause: String?
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// The weights in force (the latest the manager set), else `ScoreWeights.standard`.
     public func weights() async throws -> ScoreWeights {

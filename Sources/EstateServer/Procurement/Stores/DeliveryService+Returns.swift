@@ -48,7 +48,7 @@ extension DeliveryService {
                 UPDATE purchase_delivery_lines SET returned_milli = returned_milli + \(bind: quantity)
                 WHERE id = \(bind: lineID) AND delivery_id = \(bind: deliveryID) AND returned_milli + \(bind: quantity) <= rejected_milli
                 RETURNING returned_milli
-                """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
             guard let after = moved.first else {
                 struct N: Decodable { var n: Int64 }
                 let left = try await tx.sql.raw("SELECT rejected_milli - returned_milli AS n FROM purchase_delivery_lines WHERE id = \(bind: lineID)")

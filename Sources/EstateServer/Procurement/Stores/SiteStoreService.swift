@@ -41,7 +41,7 @@ public struct SiteStoreService: Sendable {
         public var createdAt: Date
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public func create(projectID: UUID, name: String, by actor: UUID?, context: AuditContext) async throws -> SiteStore {
         let name = name.trimmingCharacters(in: .whitespaces)

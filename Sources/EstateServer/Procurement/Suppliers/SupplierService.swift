@@ -51,7 +51,7 @@ public struct SupplierService: Sendable {
         public var contactMobile: String
     }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
     var today: CalendarDay { CalendarDay(now()) }
 
     /// Registers a supplier; every bad field is named at once; one supplier per credit code.
@@ -191,7 +191,7 @@ public struct SupplierService: Sendable {
 
     /// The refusal for a new order, read inside the caller's transaction.
     static func orderRefusal(_ supplierID: UUID, category: SupplierCategory, on day: CalendarDay, tx: any SQLDatabase) async throws -> String? {
-        let decoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
+        let decoder = SQLRowDecoder.snakeCase
         guard let s = try await tx.raw("SELECT * FROM suppliers WHERE id = \(bind: supplierID)").first(decoding: Supplier.self, with: decoder) else {
             return "supplier_not_found"
         }

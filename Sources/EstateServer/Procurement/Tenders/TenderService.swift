@@ -47,7 +47,7 @@ public struct TenderService: Sendable {
     /// What a bid says, sealed until the opening.
     struct Content: Codable { var unitPriceFen: Int64; var deliveryDays: Int; var terms: String }
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     public func create(projectID: UUID, planLineID: UUID, title: String, opensAt: Date, invited: [UUID], by actor: UUID?,
                        context: AuditContext) async throws -> Tender {

@@ -11,7 +11,7 @@ import SQLKit
 struct OwnerDirectory: Sendable {
     let store: Store
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     /// The buyer rows of live sales for a mobile (aliases b, s), as Sales and Customers define them.
     static func liveBuyer(_ mobile: String) -> SQLQueryString {

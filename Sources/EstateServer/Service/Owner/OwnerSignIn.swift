@@ -84,7 +84,7 @@ struct OwnerSignIn: Sendable {
             let recent = try await sql.raw("""
                 SELECT created_at FROM owner_codes WHERE mobile = \(bind: mobile) AND created_at > \(bind: now.addingTimeInterval(-3600))
                 ORDER BY created_at DESC
-                """).all(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).all(decoding: R.self, with: SQLRowDecoder.snakeCase)
             if let last = recent.first?.createdAt, now.timeIntervalSince(last) < Self.minimumInterval {
                 return .tooSoon(seconds: max(1, Int((Self.minimumInterval - now.timeIntervalSince(last)).rounded(.up))))
             }
@@ -139,7 +139,7 @@ struct OwnerSignIn: Sendable {
             guard let c = try await sql.raw("""
                 SELECT id, code_hash, attempts, expires_at, used_at FROM owner_codes WHERE mobile = \(bind: mobile)
                 ORDER BY created_at DESC LIMIT 1
-                """).first(decoding: C.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)),
+                """).first(decoding: C.self, with: SQLRowDecoder.snakeCase),
                 c.usedAt == nil, c.expiresAt > now
             else { return .noCode }
             guard c.attempts < Self.maxAttempts else { return .tooManyTries }
@@ -188,7 +188,7 @@ struct OwnerSignIn: Sendable {
         struct R: Decodable { var id: UUID; var mobile: String; var expiresAt: Date }
         guard let r = try await store.sql.raw("""
             SELECT id, mobile, expires_at FROM owner_sessions WHERE token_hash = \(bind: tokenHash(token)) AND expires_at > \(bind: now())
-            """).first(decoding: R.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).first(decoding: R.self, with: SQLRowDecoder.snakeCase)
         else { return nil }
         return Session(id: r.id, mobile: r.mobile, expiresAt: r.expiresAt, token: token)
     }
