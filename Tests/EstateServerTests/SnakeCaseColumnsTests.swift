@@ -31,8 +31,9 @@ import Testing
         try await withTestApp { app, _ in
             let sql = app.db as! any SQLDatabase
             let query: SQLQueryString = """
-                SELECT 7 AS id, 'p-1' AS project_id, 405000 AS unit_price_fen, NULL AS order_line_id, '2号楼' AS site_store_name,
-                1 AS is_on_time, 89.5 AS area2
+                SELECT CAST(7 AS BIGINT) AS id, CAST('p-1' AS TEXT) AS project_id, CAST(405000 AS BIGINT) AS unit_price_fen,
+                CAST(NULL AS TEXT) AS order_line_id, CAST('2号楼' AS TEXT) AS site_store_name, (1 = 1) AS is_on_time,
+                CAST(89.5 AS DOUBLE PRECISION) AS area2
                 """
             let ours = try await sql.raw(query).first(decoding: Row.self, with: .snakeCase)
             let sqlkit = try await sql.raw(query).first(decoding: Row.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
