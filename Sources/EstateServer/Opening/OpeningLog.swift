@@ -23,7 +23,7 @@ enum OpeningLog {
         // Taking the row (and its current head) first: the update's row lock is held until commit.
         guard let head = try await sql.raw("""
             UPDATE opening_events SET log_seq = log_seq + 1 WHERE id = \(bind: eventID)\(condition) RETURNING log_seq, log_hash
-            """).first(decoding: Head.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).first(decoding: Head.self, with: SQLRowDecoder.snakeCase)
         else { return false }
         let line = Self.line(seq: head.logSeq, at: now, kind: kind, fields)
         let hash = OpeningLogChain.hash(previous: head.logHash, line: line)
@@ -50,7 +50,7 @@ enum OpeningLog {
             let lines = byEvent[eventID]!
             guard let head = try await sql.raw("""
                 UPDATE opening_events SET log_seq = log_seq + \(bind: lines.count) WHERE id = \(bind: eventID) RETURNING log_seq, log_hash
-                """).first(decoding: Head.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+                """).first(decoding: Head.self, with: SQLRowDecoder.snakeCase)
             else { continue }
             var seq = head.logSeq - lines.count, hash = head.logHash
             var insert = sql.insert(into: "opening_log").columns("id", "event_id", "seq", "line", "hash", "at")

@@ -272,7 +272,7 @@ extension OpeningService {
             UPDATE opening_selections SET status = 'expired'
             WHERE event_id = \(bind: eventID) AND status = 'held' AND \(due)
             RETURNING id, registration_id, unit_id
-            """).all(decoding: Lapsed.self, with: SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase))
+            """).all(decoding: Lapsed.self, with: SQLRowDecoder.snakeCase)
         for l in lapsed {
             try await sql.raw("UPDATE opening_registrations SET picks = picks - 1 WHERE id = \(bind: l.registrationId) AND picks > 0").run()
             try await sql.raw("""

@@ -21,7 +21,7 @@ public struct OpeningService: Sendable {
     /// Refusal lines by group commit (one per process, shared by its requests).
     var refusals = OpeningRefusalLog()
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     // MARK: Read models
 

@@ -13,7 +13,7 @@ public struct RosterService: Sendable {
     let now: @Sendable () -> Date
     let staffing: StaffingService
 
-    var decoder: SQLRowDecoder { SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase) }
+    var decoder: SQLRowDecoder { SQLRowDecoder.snakeCase }
 
     // MARK: Templates
 
